@@ -1,0 +1,356 @@
+/// Source text for an activation in one target language.
+///
+/// The emitters print `helpers` at file scope (C) or inside the layer's enum
+/// (Swift), then call `elementFunction` on each output value or
+/// `rowFunction` on each contiguous row of the output's last axis. glu is the
+/// emitter's own loop: `out[j] = row[j] * elementFunction(row[n/2 + j])`.
+public struct ActivationCode: Sendable, Hashable {
+    /// File-scope (C: `static` functions; Swift: `static` members of the
+    /// layer's enum, `@inline(__always)` where elementwise) definitions, as
+    /// lines without trailing newlines, each indented relative to column 0.
+    public var helpers: [String]
+    /// For elementwise activations: the name of a one-argument function
+    /// `T name(T x)` among the helpers, or nil for linear (identity).
+    /// For glu: the sigmoid function used on the gate.
+    public var elementFunction: String?
+    /// For softmax, log_softmax, sparsemax: the name of an in-place row function
+    /// among the helpers: C `static void name(T *row, int n)`; Swift
+    /// `static func name(_ row: UnsafeMutablePointer<T>, _ n: Int)`.
+    public var rowFunction: String?
+
+    /// Creates the source text of an activation.
+    public init(helpers: [String], elementFunction: String?, rowFunction: String?) {
+        self.helpers = helpers
+        self.elementFunction = elementFunction
+        self.rowFunction = rowFunction
+    }
+}
+
+extension Activation {
+    /// The C99 source of the activation for a layer of `dtype`: one `static`
+    /// function named `\(prefix)_act` (none for linear), using only `<math.h>`
+    /// (float functions such as `expf` for float32, double ones for float64).
+    ///
+    /// The code compiles with `-std=c99 -Wall -Wextra -Werror -pedantic`, uses
+    /// no heap and no globals, and is numerically stable (softmax and
+    /// log_softmax subtract the row maximum, softplus and log_sigmoid never
+    /// overflow, sparsemax works on differences to the row maximum).
+    /// squareplus keeps Keras's own formula and operation order,
+    /// `(x + sqrt(x * x + 4)) / 2`, so that it matches Keras to the last bit,
+    /// cancellation for large negative x included.
+    public func cCode(dtype: DType, prefix: String) -> ActivationCode {
+        ActivationCodeWriter(language: .c, dtype: dtype, name: "\(prefix)_act").code(for: self)
+    }
+
+    /// The Swift 6 source of the activation for a layer of `dtype`: one
+    /// `static` member of the layer's enum named `act` (none for linear),
+    /// calling the platform C library's math functions (`expf`, `tanh`, ...),
+    /// which the emitted file imports. Same arithmetic as `cCode`.
+    public func swiftCode(dtype: DType) -> ActivationCode {
+        ActivationCodeWriter(language: .swift, dtype: dtype, name: "act").code(for: self)
+    }
+}
+
+/// Prints one activation's helper in C or Swift.
+///
+/// Elementwise bodies are written once, in the expression syntax C and Swift
+/// share (arithmetic, comparisons, `?:`, calls), with the spelling of types,
+/// literals, declarations and math functions left to the language.
+private struct ActivationCodeWriter {
+    enum Language { case c, swift }
+
+    let language: Language
+    let dtype: DType
+    /// The helper's name.
+    let name: String
+
+    /// The element type.
+    var type: String {
+        switch (language, dtype) {
+        case (.c, .float32): "float"
+        case (.c, .float64): "double"
+        case (.swift, .float32): "Float"
+        case (.swift, .float64): "Double"
+        }
+    }
+
+    /// A floating-point literal, `value` written with a decimal point.
+    func lit(_ value: String) -> String {
+        language == .c && dtype == .float32 ? value + "f" : value
+    }
+
+    /// A call of the C library's math function `function` (`exp`, `tanh`, ...)
+    /// in the element type's precision.
+    func math(_ function: String, _ argument: String) -> String {
+        (dtype == .float32 ? function + "f" : function) + "(" + argument + ")"
+    }
+
+    /// |e|.
+    func abs(_ argument: String) -> String {
+        language == .c ? math("fabs", argument) : "abs(\(argument))"
+    }
+
+    /// A constant local.
+    func bind(_ local: String, _ value: String) -> String {
+        language == .c ? "const \(type) \(local) = \(value);" : "let \(local): \(type) = \(value)"
+    }
+
+    /// A return statement.
+    func ret(_ value: String) -> String {
+        language == .c ? "return \(value);" : "return \(value)"
+    }
+
+    /// A comment of one or more lines.
+    func comment(_ lines: [String]) -> [String] {
+        switch language {
+        case .c: lines.count == 1 ? ["/* \(lines[0]) */"] : ["/*"] + lines.map { " * " + $0 } + [" */"]
+        case .swift: lines.map { "/// " + $0 }
+        }
+    }
+
+    func code(for activation: Activation) -> ActivationCode {
+        switch activation {
+        case .linear:
+            return ActivationCode(helpers: [], elementFunction: nil, rowFunction: nil)
+        case .softmax:
+            return row(softmax())
+        case .logSoftmax:
+            return row(logSoftmax())
+        case .sparsemax:
+            return row(sparsemax())
+        case .glu:
+            let (text, body) = elementBody(.sigmoid)
+            return element(["glu's gate: " + text] + ["The emitter computes a * \(name)(b) for each half a, b of the row."], body)
+        default:
+            let (text, body) = elementBody(activation)
+            return element([text], body)
+        }
+    }
+
+    // MARK: Elementwise
+
+    /// The description and body (in terms of the argument `x`) of an elementwise activation.
+    func elementBody(_ activation: Activation) -> (String, [String]) {
+        let zero = lit("0.0"), one = lit("1.0"), half = lit("0.5")
+        // e^-|x|, the only exponential the sigmoid family needs (it never overflows).
+        let expMinusAbs = bind("e", math("exp", "-" + abs("x")))
+        // sigmoid from `e`, stable for both signs of x.
+        let sigmoidOfE = "x >= \(zero) ? \(one) / (\(one) + e) : e / (\(one) + e)"
+        // softplus from `e`: max(x, 0) + log1p(e^-|x|), as jnp.logaddexp(x, 0).
+        let softplusOfE = "(x > \(zero) ? x : \(zero)) + " + math("log1p", "e")
+        switch activation {
+        case .relu:
+            return ("relu: max(x, 0).", [ret("x < \(zero) ? \(zero) : x")])
+        case .relu6:
+            return ("relu6: min(max(x, 0), 6).", [ret("x < \(zero) ? \(zero) : (x > \(lit("6.0")) ? \(lit("6.0")) : x)")])
+        case .leakyRelu:
+            return ("leaky_relu with Keras's negative_slope 0.2.", [ret("x >= \(zero) ? x : \(lit("0.2")) * x")])
+        case .elu:
+            return ("elu with alpha 1: x if x > 0, else expm1(x).", [ret("x > \(zero) ? x : " + math("expm1", "x"))])
+        case .celu:
+            return ("celu with alpha 1: max(x, 0) + expm1(min(x, 0)), that is elu with alpha 1.", [ret("x > \(zero) ? x : " + math("expm1", "x"))])
+        case .selu:
+            let scale = lit("1.0507009873554804934"), alpha = lit("1.6732632423543772848")
+            return ("selu: scale * (x if x > 0, else alpha * expm1(x)), jax.nn.selu's constants.",
+                    [ret("\(scale) * (x > \(zero) ? x : \(alpha) * " + math("expm1", "x") + ")")])
+        case .gelu:
+            return ("gelu, exact (Keras's default): 0.5 * x * erfc(-x * sqrt(1/2)).",
+                    [ret("\(half) * x * " + math("erfc", "-x * " + lit("0.70710678118654752440")))])
+        case .silu:
+            return ("silu (swish): x * sigmoid(x).", [expMinusAbs, bind("s", sigmoidOfE), ret("x * s")])
+        case .mish:
+            return ("mish: x * tanh(softplus(x)).", [expMinusAbs, bind("sp", softplusOfE), ret("x * " + math("tanh", "sp"))])
+        case .sigmoid:
+            return ("sigmoid: 1 / (1 + exp(-x)), stable for both signs.", [expMinusAbs, ret(sigmoidOfE)])
+        case .hardSigmoid:
+            return ("hard_sigmoid: relu6(x + 3) / 6.",
+                    [bind("t", "x + " + lit("3.0")),
+                     ret("(t < \(zero) ? \(zero) : (t > \(lit("6.0")) ? \(lit("6.0")) : t)) / " + lit("6.0"))])
+        case .hardSilu:
+            return ("hard_silu (hard_swish): x * relu6(x + 3) / 6.",
+                    [bind("t", "x + " + lit("3.0")),
+                     bind("h", "(t < \(zero) ? \(zero) : (t > \(lit("6.0")) ? \(lit("6.0")) : t)) / " + lit("6.0")),
+                     ret("x * h")])
+        case .logSigmoid:
+            return ("log_sigmoid: -softplus(-x) = min(x, 0) - log1p(exp(-|x|)).",
+                    [expMinusAbs, ret("(x < \(zero) ? x : \(zero)) - " + math("log1p", "e"))])
+        case .sparseSigmoid:
+            return ("sparse_sigmoid: 0.5 * clip(x + 1, 0, 2).",
+                    [bind("t", "x + " + one),
+                     ret("\(half) * (t < \(zero) ? \(zero) : (t > \(lit("2.0")) ? \(lit("2.0")) : t))")])
+        case .tanh:
+            return ("tanh.", [ret(math("tanh", "x"))])
+        case .hardTanh:
+            return ("hard_tanh: clip(x, -1, 1).", [ret("x > \(one) ? \(one) : (x < -\(one) ? -\(one) : x)")])
+        case .tanhShrink:
+            return ("tanh_shrink: x - tanh(x).", [ret("x - " + math("tanh", "x"))])
+        case .softplus:
+            return ("softplus: log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)).", [expMinusAbs, ret(softplusOfE)])
+        case .softsign:
+            return ("softsign: x / (|x| + 1).", [ret("x / (\(abs("x")) + \(one))")])
+        case .squareplus:
+            // Keras's own operation order, in its precision: separate statements
+            // so that no compiler fuses x * x + 4 into an fma.
+            return ("squareplus with b = 4: (x + sqrt(x * x + 4)) / 2, as Keras computes it.",
+                    [bind("sq", "x * x"),
+                     bind("r", math("sqrt", "sq + " + lit("4.0"))),
+                     ret("(x + r) / " + lit("2.0"))])
+        case .sparsePlus:
+            return ("sparse_plus: 0 if x <= -1, x if x >= 1, else (x + 1)^2 / 4.",
+                    [bind("t", "x + " + one),
+                     ret("x <= -\(one) ? \(zero) : (x >= \(one) ? x : t * t / \(lit("4.0")))")])
+        case .softShrink:
+            return ("soft_shrink with threshold 0.5.",
+                    [ret("x > \(half) ? x - \(half) : (x < -\(half) ? x + \(half) : \(zero))")])
+        case .hardShrink:
+            return ("hard_shrink with threshold 0.5: x if |x| > 0.5, else 0.", [ret("\(abs("x")) > \(half) ? x : \(zero)")])
+        case .exponential:
+            return ("exponential: exp(x).", [ret(math("exp", "x"))])
+        case .linear, .softmax, .logSoftmax, .sparsemax, .glu:
+            // Not elementwise; `code(for:)` handles them. Identity keeps this total.
+            return ("identity.", [ret("x")])
+        }
+    }
+
+    /// An elementwise helper `T name(T x)`.
+    func element(_ description: [String], _ body: [String]) -> ActivationCode {
+        var lines = comment(description)
+        switch language {
+        case .c:
+            lines += ["static \(type) \(name)(\(type) x)", "{"]
+        case .swift:
+            lines += ["@inline(__always)", "static func \(name)(_ x: \(type)) -> \(type) {"]
+        }
+        lines += body.map { "    " + $0 }
+        lines.append("}")
+        return ActivationCode(helpers: lines, elementFunction: name, rowFunction: nil)
+    }
+
+    // MARK: Row-wise
+
+    /// A row statement tree: a line, or a block opened by a header line.
+    indirect enum Statement {
+        case line(String)
+        /// C `for (int v = from; v < n; ++v) {`; Swift `for v in from..<n {`.
+        case loop(variable: String, from: String, [Statement])
+        /// `if condition {`.
+        case branch(condition: String, [Statement])
+        /// C `for (;;) {`; Swift `while true {`.
+        case forever([Statement])
+    }
+
+    /// `var local: T = value` / `T local = value;`.
+    func variable(_ local: String, _ value: String, type localType: String? = nil) -> Statement {
+        let localType = localType ?? type
+        return .line(language == .c ? "\(localType) \(local) = \(value);" : "var \(local): \(localType) = \(value)")
+    }
+
+    /// An assignment or compound assignment statement.
+    func assign(_ target: String, _ op: String, _ value: String) -> Statement {
+        .line(language == .c ? "\(target) \(op) \(value);" : "\(target) \(op) \(value)")
+    }
+
+    /// Finds the row's maximum into `maximum`.
+    func rowMaximum() -> [Statement] {
+        [variable("maximum", "row[0]"),
+         .loop(variable: "i", from: "1", [.branch(condition: "row[i] > maximum", [assign("maximum", "=", "row[i]")])])]
+    }
+
+    func softmax() -> ([String], [Statement]) {
+        (["softmax along the row: exp(x - max) / sum(exp(x - max)), in place."],
+         rowMaximum() + [
+            variable("sum", lit("0.0")),
+            .loop(variable: "i", from: "0", [
+                assign("row[i]", "=", math("exp", "row[i] - maximum")),
+                assign("sum", "+=", "row[i]"),
+            ]),
+            .loop(variable: "i", from: "0", [assign("row[i]", "=", "row[i] / sum")]),
+         ])
+    }
+
+    func logSoftmax() -> ([String], [Statement]) {
+        (["log_softmax along the row: (x - max) - log(sum(exp(x - max))), in place."],
+         rowMaximum() + [
+            variable("sum", lit("0.0")),
+            .loop(variable: "i", from: "0", [assign("sum", "+=", math("exp", "row[i] - maximum"))]),
+            .line(bind("lse", math("log", "sum"))),
+            .loop(variable: "i", from: "0", [assign("row[i]", "=", "(row[i] - maximum) - lse")]),
+         ])
+    }
+
+    func sparsemax() -> ([String], [Statement]) {
+        let zero = lit("0.0"), one = lit("1.0")
+        let intType = language == .c ? "int" : "Int"
+        func real(_ int: String) -> String {
+            language == .c ? "(\(type))\(int)" : "\(type)(\(int))"
+        }
+        return ([
+            "sparsemax along the row, in place, by the corrected formula of",
+            "keras-team/keras#23425: max(x - tau, 0), tau = (sum of the support - 1) / k,",
+            "the support being the k largest x with sum(max(x - tau, 0)) = 1.",
+            "tau is found without sorting or scratch memory by Michelot's fixed point:",
+            "start from the whole row, then keep the x above tau and recompute tau from",
+            "them until the support stops shrinking (at most n rounds, usually a few).",
+            "Works on differences to the row maximum, so 1 is never lost against x.",
+         ],
+         rowMaximum() + [
+            variable("sum", zero),
+            .loop(variable: "i", from: "0", [assign("sum", "+=", "row[i] - maximum")]),
+            variable("k", "n", type: intType),
+            variable("tau", "(sum - \(one)) / \(real("n"))"),
+            .forever([
+                variable("count", "0", type: intType),
+                assign("sum", "=", zero),
+                .loop(variable: "i", from: "0", [
+                    .line(bind("d", "row[i] - maximum")),
+                    .branch(condition: "d > tau", [
+                        assign("count", "+=", "1"),
+                        assign("sum", "+=", "d"),
+                    ]),
+                ]),
+                .branch(condition: "count >= k || count == 0", [.line(language == .c ? "break;" : "break")]),
+                assign("k", "=", "count"),
+                assign("tau", "=", "(sum - \(one)) / \(real("count"))"),
+            ]),
+            .loop(variable: "i", from: "0", [
+                .line(bind("d", "(row[i] - maximum) - tau")),
+                assign("row[i]", "=", "d > \(zero) ? d : \(zero)"),
+            ]),
+         ])
+    }
+
+    /// An in-place row helper `void name(T *row, int n)`.
+    func row(_ parts: ([String], [Statement])) -> ActivationCode {
+        let (description, statements) = parts
+        var lines = comment(description)
+        switch language {
+        case .c:
+            lines += ["static void \(name)(\(type) *row, int n)", "{", "    if (n <= 0) {", "        return;", "    }"]
+        case .swift:
+            lines += ["static func \(name)(_ row: UnsafeMutablePointer<\(type)>, _ n: Int) {", "    guard n > 0 else { return }"]
+        }
+        lines += render(statements, indent: "    ")
+        lines.append("}")
+        return ActivationCode(helpers: lines, elementFunction: nil, rowFunction: name)
+    }
+
+    func render(_ statements: [Statement], indent: String) -> [String] {
+        statements.flatMap { statement -> [String] in
+            switch statement {
+            case .line(let text):
+                return [indent + text]
+            case .loop(let variable, let from, let body):
+                let header = language == .c
+                    ? "for (int \(variable) = \(from); \(variable) < n; ++\(variable)) {"
+                    : "for \(variable) in \(from)..<n {"
+                return [indent + header] + render(body, indent: indent + "    ") + [indent + "}"]
+            case .branch(let condition, let body):
+                let header = language == .c ? "if (\(condition)) {" : "if \(condition) {"
+                return [indent + header] + render(body, indent: indent + "    ") + [indent + "}"]
+            case .forever(let body):
+                let header = language == .c ? "for (;;) {" : "while true {"
+                return [indent + header] + render(body, indent: indent + "    ") + [indent + "}"]
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// One message about an input file, positioned at a YAML node.
+public struct Diagnostic: Hashable, Sendable, Error {
+    /// How serious the message is.
+    public enum Severity: String, Hashable, Sendable {
+        case error, warning, note
+    }
+
+    /// How serious the message is.
+    public var severity: Severity
+    /// The message, one line, no trailing period needed.
+    public var message: String
+    /// The file the message is about, as the user named it.
+    public var file: String
+    /// Where in `file`.
+    public var mark: Mark
+
+    /// Creates a diagnostic.
+    public init(_ severity: Severity, _ message: String, file: String, at mark: Mark) {
+        self.severity = severity
+        self.message = message
+        self.file = file
+        self.mark = mark
+    }
+
+    /// `FILE:LINE:COLUMN: SEVERITY: MESSAGE`, the form compilers and editors read.
+    public var headline: String {
+        "\(file):\(mark.line):\(mark.column): \(severity.rawValue): \(message)"
+    }
+
+    /// The headline, then the offending source line with a caret under the
+    /// column when `source` holds that line.
+    public func rendered(source: String?) -> String {
+        guard let source, let line = Self.line(mark.line, of: source) else { return headline }
+        let visible = String(line.unicodeScalars.map { scalar -> Character in
+            scalar == "\t" ? " " : (scalar.value < 0x20 || scalar.value == 0x7F ? "?" : Character(scalar))
+        })
+        let caretColumn = min(max(mark.column, 1), visible.count + 1)
+        return headline + "\n    " + visible + "\n    " + String(repeating: " ", count: caretColumn - 1) + "^"
+    }
+
+    private static func line(_ number: Int, of source: String) -> Substring? {
+        guard number >= 1 else { return nil }
+        var current = 1
+        for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
+            if current == number {
+                return line.hasSuffix("\r") ? line.dropLast() : line
+            }
+            current += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,73 @@
+/// The reference implementation: a plain, generic SeparableConv1D over a
+/// `LayerPlan`, computed in `Double` and rounded to the layer's dtype.
+///
+/// It deliberately ignores the plan's step runs and unroll decisions and
+/// tests every tap against the input's bounds, so it cross-checks them.
+public enum Interpreter {
+    /// Why an input tensor does not fit the layer.
+    public struct ShapeError: Error, Hashable, Sendable {
+        public var message: String
+    }
+
+    /// Runs the layer on `input`, of shape (batch, steps, channels) for
+    /// channels_last or (batch, channels, steps) for channels_first.
+    /// - Returns: the output, (batch, steps, channels) or (batch, channels, steps) as the layer lays it out.
+    public static func run(_ plan: LayerPlan, input: Tensor) throws(ShapeError) -> Tensor {
+        let perItem = plan.dataFormat == .channelsLast ? [plan.inputSteps, plan.inputChannels] : [plan.inputChannels, plan.inputSteps]
+        guard input.shape.count == 3, Array(input.shape.dropFirst()) == perItem else {
+            let layout = plan.dataFormat == .channelsLast ? "(batch, steps, channels)" : "(batch, channels, steps)"
+            throw ShapeError(message: "the input has shape \(input.shapeDescription) but the layer takes \(layout) = (batch, \(perItem[0]), \(perItem[1]))")
+        }
+        let batch = input.shape[0]
+        var output: [Double] = []
+        output.reserveCapacity(batch * plan.outputSize)
+        for item in 0..<batch {
+            let x = Array(input.scalars[item * plan.inputSize ..< (item + 1) * plan.inputSize])
+            output += forward(plan, item: x)
+        }
+        let perOutput = plan.dataFormat == .channelsLast ? [plan.outputSteps, plan.outputChannels] : [plan.outputChannels, plan.outputSteps]
+        return Tensor(shape: [batch] + perOutput, scalars: output)
+    }
+
+    /// One batch item, in the layer's layout.
+    static func forward(_ plan: LayerPlan, item x: [Double]) -> [Double] {
+        let (L, C, M, F, K) = (plan.inputSteps, plan.inputChannels, plan.depthMultiplier, plan.filters, plan.kernelSize)
+        let channelsLast = plan.dataFormat == .channelsLast
+        let depthwise = plan.weights.depthwiseKernel.scalars   // (K, C, M)
+        let pointwise = plan.weights.pointwiseKernel.scalars   // (1, C·M, F)
+        let bias = plan.weights.bias?.scalars
+        let round: (Double) -> Double = plan.dtype == .float32 ? { Double(Float($0)) } : { $0 }
+        func input(_ step: Int, _ channel: Int) -> Double {
+            round(channelsLast ? x[step * C + channel] : x[channel * L + step])
+        }
+
+        let steps = plan.convolutionSteps
+        // Pre-activation output, in the layer's layout.
+        var y = [Double](repeating: 0, count: steps * F)
+        var mixed = [Double](repeating: 0, count: C * M)
+        for t in 0..<steps {
+            for c in 0..<C {
+                for m in 0..<M {
+                    var sum = 0.0
+                    for k in 0..<K {
+                        let p = plan.inputStep(forOutput: t, tap: k)
+                        if p >= 0 && p < L {
+                            sum += input(p, c) * depthwise[(k * C + c) * M + m]
+                        }
+                    }
+                    mixed[c * M + m] = round(sum)
+                }
+            }
+            for f in 0..<F {
+                var sum = bias?[f] ?? 0
+                for j in 0..<(C * M) {
+                    sum += mixed[j] * pointwise[j * F + f]
+                }
+                y[channelsLast ? t * F + f : f * steps + t] = round(sum)
+            }
+        }
+        let rows = channelsLast ? steps : F
+        let length = channelsLast ? F : steps
+        return plan.activation.apply(y, rows: rows, length: length, dtype: plan.dtype)
+    }
+}

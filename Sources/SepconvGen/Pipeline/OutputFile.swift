@@ -1,0 +1,44 @@
+/// One emitted file, in memory: the CLI decides whether and how to write it.
+public struct OutputFile: Hashable, Sendable {
+    /// The file name, without a folder (`kws_block1.c`).
+    public var name: String
+    /// The file's exact contents.
+    public var contents: String
+
+    /// Creates an output file.
+    public init(name: String, contents: String) {
+        self.name = name
+        self.contents = contents
+    }
+}
+
+/// Which languages to emit.
+public enum LanguageSelection: String, CaseIterable, Hashable, Sendable {
+    case c, swift, all
+
+    /// The languages selected, in a fixed order.
+    public var languages: [TargetLanguage] {
+        switch self {
+        case .c: [.c]
+        case .swift: [.swift]
+        case .all: [.c, .swift]
+        }
+    }
+}
+
+/// The back of the pipeline: a plan to its output files.
+public enum Generator {
+    /// The files for `plan` in each of `languages`: `N.h` and `N.c`, `N.swift`.
+    public static func files(for plan: LayerPlan, languages: [TargetLanguage]) -> [OutputFile] {
+        languages.flatMap { language -> [OutputFile] in
+            switch language {
+            case .c:
+                let emitted = CEmitter.emit(plan)
+                return [OutputFile(name: "\(plan.name).h", contents: emitted.header),
+                        OutputFile(name: "\(plan.name).c", contents: emitted.source)]
+            case .swift:
+                return [OutputFile(name: "\(plan.name).swift", contents: SwiftEmitter.emit(plan))]
+            }
+        }
+    }
+}

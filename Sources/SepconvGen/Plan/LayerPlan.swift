@@ -1,0 +1,120 @@
+/// The IR: one layer with every shape, pad, tap and unroll decision fixed.
+///
+/// Emitters print it and the interpreter runs it; neither decides anything
+/// about the layer's geometry on its own.
+public struct LayerPlan: Hashable, Sendable {
+    /// The layer's C identifier.
+    public var name: String
+    public var dtype: DType
+    public var dataFormat: DataFormat
+    public var activation: Activation
+
+    /// Input steps (L).
+    public var inputSteps: Int
+    /// Input channels (C).
+    public var inputChannels: Int
+    /// Depth multiplier (M).
+    public var depthMultiplier: Int
+    /// Filters (F).
+    public var filters: Int
+    /// Kernel size (K).
+    public var kernelSize: Int
+    public var stride: Int
+    public var dilation: Int
+    public var padding: Padding
+    /// Zeros Keras pads before the first input step.
+    public var padLeft: Int
+    /// Zeros Keras pads after the last input step.
+    public var padRight: Int
+    /// Steps of the convolution's output, before the activation.
+    public var convolutionSteps: Int
+
+    /// Steps of the layer's output after the activation (glu may halve them for channels_first).
+    public var outputSteps: Int
+    /// Channels of the layer's output after the activation (glu may halve them for channels_last).
+    public var outputChannels: Int
+
+    /// The weights, every value representable in `dtype`.
+    public var weights: LayerWeights
+
+    /// Output steps grouped into runs that read the same taps; in order, covering every step.
+    public var runs: [StepRun]
+
+    /// How each language's kernel is unrolled.
+    public var unroll: UnrollDecision
+
+    /// Depthwise output channels (C × M).
+    public var depthwiseChannels: Int { inputChannels * depthMultiplier }
+    /// Input steps one output step can see: (K − 1) · d + 1.
+    public var receptiveField: Int { (kernelSize - 1) * dilation + 1 }
+    /// Values in one batch item's input.
+    public var inputSize: Int { inputSteps * inputChannels }
+    /// Values in one batch item's output.
+    public var outputSize: Int { outputSteps * outputChannels }
+    /// Whether a bias is added.
+    public var useBias: Bool { weights.bias != nil }
+
+    /// Weights in the layer, bias included.
+    public var parameterCount: Int {
+        kernelSize * depthwiseChannels + depthwiseChannels * filters + (useBias ? filters : 0)
+    }
+
+    /// Multiply-adds of the depthwise stage for one batch item (padded taps excluded).
+    public var depthwiseMultiplyAdds: Int {
+        runs.reduce(0) { $0 + $1.steps.count * $1.tapCount } * depthwiseChannels
+    }
+
+    /// Multiply-adds of the pointwise stage for one batch item.
+    public var pointwiseMultiplyAdds: Int { convolutionSteps * depthwiseChannels * filters }
+
+    /// All multiply-adds for one batch item.
+    public var multiplyAdds: Int { depthwiseMultiplyAdds + pointwiseMultiplyAdds }
+
+    /// The input step read by tap `tap` of output step `step` (may fall in the padding).
+    public func inputStep(forOutput step: Int, tap: Int) -> Int {
+        step * stride - padLeft + tap * dilation
+    }
+}
+
+/// Consecutive output steps whose taps in the input are the same kernel
+/// positions: `firstTap ..< firstTap + tapCount`. Every other tap falls in
+/// the padding and does not exist in the emitted code.
+public struct StepRun: Hashable, Sendable {
+    /// The output steps of the run.
+    public var steps: Range<Int>
+    /// The first kernel position that reads the input.
+    public var firstTap: Int
+    /// How many consecutive kernel positions read the input (0 when all fall in the padding).
+    public var tapCount: Int
+    /// Whether every tap reads the input (the branch-free interior).
+    public var isInterior: Bool
+}
+
+/// What `--unroll` asked for.
+public enum UnrollRequest: String, CaseIterable, Hashable, Sendable {
+    case auto, full, loops
+}
+
+/// How an emitted kernel is shaped.
+public enum UnrollStrategy: String, Hashable, Sendable {
+    /// No loop but the batch loop; every weight a literal in the arithmetic.
+    case full
+    /// Fixed-count loops over output steps, borders peeled, weights in constant arrays.
+    case loops
+}
+
+/// The target languages.
+public enum TargetLanguage: String, CaseIterable, Hashable, Sendable {
+    case c, swift
+}
+
+/// The unroll strategy of each language's kernel.
+public struct UnrollDecision: Hashable, Sendable {
+    public var c: UnrollStrategy
+    public var swift: UnrollStrategy
+
+    /// The strategy for `language`.
+    public subscript(language: TargetLanguage) -> UnrollStrategy {
+        language == .c ? c : swift
+    }
+}

@@ -1,0 +1,335 @@
+/// Turns a spec's YAML node tree into a validated `LayerSpec`, checking
+/// every argument as Keras 3 does and reporting every error found.
+public struct SpecDecoder {
+    /// The spec file's top-level keys.
+    static let topKeys = ["name", "dtype", "input", "layer", "weights"]
+    static let inputKeys = ["steps", "channels"]
+    static let weightKeys = ["depthwise_kernel", "pointwise_kernel", "bias"]
+    /// The `layer` keys that change the emitted code.
+    static let layerKeys = [
+        "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier",
+        "activation", "use_bias", "depthwise_initializer", "pointwise_initializer", "bias_initializer", "seed",
+    ]
+    /// The `layer` keys of Keras's `get_config()` that only matter for training or naming.
+    static let trainingOnlyKeys = [
+        "name", "trainable", "depthwise_regularizer", "pointwise_regularizer", "bias_regularizer",
+        "activity_regularizer", "depthwise_constraint", "pointwise_constraint", "bias_constraint",
+    ]
+
+    var reader: NodeReader
+    var marks: [String: Mark] = [:]
+
+    private init(file: String) {
+        reader = NodeReader(diagnostics: DiagnosticCollector(file: file))
+    }
+
+    /// Decodes and validates `root`, the parsed spec file `file`.
+    /// - Returns: the spec and the notes found (training-only keys, ignored initializers).
+    /// - Throws: `DiagnosticError` holding every error (and note) found.
+    public static func decode(_ root: Node, file: String) throws(DiagnosticError) -> (spec: LayerSpec, notes: [Diagnostic]) {
+        var decoder = SpecDecoder(file: file)
+        let spec = decoder.decodeSpec(root)
+        let diagnostics = decoder.reader.diagnostics
+        guard let spec, !diagnostics.hasErrors else { throw DiagnosticError(diagnostics.diagnostics) }
+        return (spec, diagnostics.diagnostics)
+    }
+
+    var diagnostics: DiagnosticCollector {
+        get { reader.diagnostics }
+        set { reader.diagnostics = newValue }
+    }
+
+    mutating func value(_ mapping: Node.Mapping, _ key: String, path: String) -> Node? {
+        guard let pair = mapping.pairs.first(where: { $0.key.text == key }) else { return nil }
+        marks[path] = pair.value.mark
+        return pair.value
+    }
+
+    // MARK: - The whole spec
+
+    private mutating func decodeSpec(_ root: Node) -> LayerSpec? {
+        guard let top = reader.mapping(root, path: "spec", known: Self.topKeys) else { return nil }
+        let name = decodeName(top)
+        let topDType = value(top, "dtype", path: "dtype").flatMap { decodeDType($0, path: "dtype") }
+        let input = decodeInput(top)
+
+        guard let layerNode = value(top, "layer", path: "layer") else {
+            diagnostics.error("missing required key 'layer' (the SeparableConv1D arguments)", at: top.mark)
+            return nil
+        }
+        guard let layer = decodeLayer(layerNode) else { return nil }
+
+        // The spec's dtype wins; a layer dtype (Keras get_config) must agree with it.
+        var dtype = topDType ?? .float32
+        if let (layerDType, mark) = layer.dtype {
+            if let topDType, topDType != layerDType {
+                diagnostics.error("layer.dtype is \(layerDType.rawValue) but the spec's dtype is \(topDType.rawValue)", at: mark)
+            } else {
+                dtype = layerDType
+            }
+        }
+        let weights = value(top, "weights", path: "weights").flatMap { node in
+            NodeReader.isNull(node) ? nil : decodeWeights(node, useBias: layer.useBias)
+        }
+        if weights != nil {
+            for (key, initializer) in [("depthwise_initializer", layer.depthwiseInitializer), ("pointwise_initializer", layer.pointwiseInitializer), ("bias_initializer", layer.biasInitializer)]
+            where initializer != nil {
+                let path = "layer.\(key)"
+                diagnostics.note("'\(key)' has no effect: the spec gives the weights", at: marks[path] ?? .start)
+            }
+        }
+        guard let name, let input, let shape = layer.shape else { return nil }
+        checkGeometry(shape, input: input, padding: layer.padding, activation: layer.activation, dataFormat: layer.dataFormat)
+        return LayerSpec(
+            file: diagnostics.file, name: name, dtype: dtype,
+            inputSteps: input.steps, inputChannels: input.channels,
+            filters: shape.filters, kernelSize: shape.kernel, strides: shape.strides, padding: layer.padding,
+            dataFormat: layer.dataFormat, dilationRate: shape.dilation, depthMultiplier: shape.depthMultiplier,
+            activation: layer.activation, useBias: layer.useBias,
+            depthwiseInitializer: layer.depthwiseInitializer ?? .glorotUniform,
+            pointwiseInitializer: layer.pointwiseInitializer ?? .glorotUniform,
+            biasInitializer: layer.biasInitializer ?? .zeros,
+            seed: layer.seed, weights: weights, marks: marks)
+    }
+
+    private mutating func decodeName(_ top: Node.Mapping) -> String? {
+        guard let node = value(top, "name", path: "name") else {
+            diagnostics.error("missing required key 'name' (the C identifier of the layer)", at: top.mark)
+            return nil
+        }
+        guard let text = reader.string(node, path: "name") ?? nil else { return nil }
+        if let problem = Identifier.problem(with: text) {
+            diagnostics.error("invalid name: \(problem)", at: node.mark)
+            return nil
+        }
+        return text
+    }
+
+    private mutating func decodeDType(_ node: Node, path: String) -> DType? {
+        guard let text = reader.string(node, path: path) ?? nil else { return nil }
+        guard let dtype = DType(rawValue: text) else {
+            let hint = SpellingHint.suffix(for: text, in: DType.allCases.map(\.rawValue))
+            diagnostics.error("'\(path)' must be float32 or float64, not '\(Identifier.printable(text))'\(hint)", at: node.mark)
+            return nil
+        }
+        return dtype
+    }
+
+    private mutating func decodeInput(_ top: Node.Mapping) -> (steps: Int, channels: Int)? {
+        guard let node = value(top, "input", path: "input") else {
+            diagnostics.error("missing required key 'input' (steps and channels of one batch item)", at: top.mark)
+            return nil
+        }
+        guard let input = reader.mapping(node, path: "input", known: Self.inputKeys) else { return nil }
+        var result: [Int?] = []
+        for (key, limit) in [("steps", Limits.maxExtent), ("channels", Limits.maxChannels)] {
+            guard let item = value(input, key, path: "input.\(key)") else {
+                diagnostics.error("missing required key 'input.\(key)'", at: input.mark)
+                result.append(nil)
+                continue
+            }
+            result.append(reader.integer(item, path: "input.\(key)", in: 1...limit))
+        }
+        guard let steps = result[0], let channels = result[1] else { return nil }
+        return (steps, channels)
+    }
+
+    // MARK: - The layer
+
+    /// The integer arguments that fix the layer's shape.
+    private struct Shape {
+        var filters, kernel, strides, dilation, depthMultiplier: Int
+    }
+
+    private struct Layer {
+        var shape: Shape?
+        var padding: Padding = .valid
+        var dataFormat: DataFormat = .channelsLast
+        var activation: Activation = .linear
+        var useBias = true
+        var depthwiseInitializer: Initializer?
+        var pointwiseInitializer: Initializer?
+        var biasInitializer: Initializer?
+        var seed = 0
+        var dtype: (DType, Mark)?
+    }
+
+    private mutating func decodeLayer(_ node: Node) -> Layer? {
+        guard let mapping = reader.mapping(node, path: "layer", known: Self.layerKeys + Self.trainingOnlyKeys + ["dtype"]) else {
+            return nil
+        }
+        var layer = Layer()
+        func required(_ key: String, _ what: String) -> Node? {
+            guard let node = value(mapping, key, path: "layer.\(key)") else {
+                diagnostics.error("missing required key 'layer.\(key)' (\(what))", at: mapping.mark)
+                return nil
+            }
+            return node
+        }
+        let extent = 1...Limits.maxExtent
+        let positive = "must be a positive integer (Keras requires > 0)"
+        let filters = required("filters", "the number of output channels").flatMap {
+            reader.integer($0, path: "layer.filters", in: 1...Limits.maxChannels, rangeHint: Self.hint(positive, Limits.maxChannels))
+        }
+        let kernel = required("kernel_size", "the depthwise window length").flatMap {
+            reader.integer($0, path: "layer.kernel_size", in: extent, allowList: true, rangeHint: Self.hint(positive, Limits.maxExtent))
+        }
+        var optional: [String: Int?] = [:]
+        for key in ["strides", "dilation_rate"] {
+            optional[key] = value(mapping, key, path: "layer.\(key)").map {
+                reader.integer($0, path: "layer.\(key)", in: extent, allowList: true, rangeHint: Self.hint(positive, Limits.maxExtent))
+            } ?? 1
+        }
+        let depthMultiplier = value(mapping, "depth_multiplier", path: "layer.depth_multiplier").map {
+            reader.integer($0, path: "layer.depth_multiplier", in: 1...Limits.maxChannels, rangeHint: Self.hint(positive, Limits.maxChannels))
+        } ?? 1
+        if let filters, let kernel, let strides = optional["strides"] ?? nil,
+           let dilation = optional["dilation_rate"] ?? nil, let depthMultiplier {
+            layer.shape = Shape(filters: filters, kernel: kernel, strides: strides, dilation: dilation, depthMultiplier: depthMultiplier)
+        }
+
+        if let node = value(mapping, "padding", path: "layer.padding"), let text = reader.string(node, path: "layer.padding") ?? nil {
+            switch text.lowercased() {
+            case "valid": layer.padding = .valid
+            case "same": layer.padding = .same
+            case "causal":
+                diagnostics.error("padding 'causal' is not supported by SeparableConv1D (Keras accepts only 'valid' and 'same')", at: node.mark)
+            default:
+                diagnostics.error("padding must be 'valid' or 'same' (case-insensitive), not '\(Identifier.printable(text))'", at: node.mark)
+            }
+        }
+        if let node = value(mapping, "data_format", path: "layer.data_format"), let text = reader.string(node, path: "layer.data_format", allowNull: true) {
+            if let text {
+                if let format = DataFormat(rawValue: text.lowercased()) {
+                    layer.dataFormat = format
+                } else {
+                    let hint = SpellingHint.suffix(for: text, in: ["channels_last", "channels_first"])
+                    diagnostics.error("data_format must be 'channels_last' or 'channels_first', not '\(Identifier.printable(text))'\(hint)", at: node.mark)
+                }
+            }
+        }
+        if let node = value(mapping, "activation", path: "layer.activation"), let text = reader.string(node, path: "layer.activation", allowNull: true) {
+            if let text {
+                if let activation = Activation.named(text) {
+                    layer.activation = activation
+                } else if text == "threshold" {
+                    diagnostics.error("activation 'threshold' cannot be used by name: Keras's threshold needs explicit threshold and default_value arguments", at: node.mark)
+                } else {
+                    let hint = SpellingHint.suffix(for: text, in: Activation.acceptedNames)
+                    diagnostics.error("unknown activation '\(Identifier.printable(text))'\(hint)", at: node.mark)
+                }
+            }
+        }
+        if let node = value(mapping, "use_bias", path: "layer.use_bias"), let flag = reader.bool(node, path: "layer.use_bias") {
+            layer.useBias = flag
+        }
+        if let node = value(mapping, "seed", path: "layer.seed"), let seed = reader.integer(node, path: "layer.seed", in: 0...Int(UInt32.max)) {
+            layer.seed = seed
+        }
+        for key in ["depthwise_initializer", "pointwise_initializer", "bias_initializer"] {
+            guard let node = value(mapping, key, path: "layer.\(key)") else { continue }
+            var parser = InitializerParser(reader: reader, path: "layer.\(key)")
+            let initializer = parser.parse(node)
+            reader = parser.reader
+            switch key {
+            case "depthwise_initializer": layer.depthwiseInitializer = initializer
+            case "pointwise_initializer": layer.pointwiseInitializer = initializer
+            default: layer.biasInitializer = initializer
+            }
+        }
+        if let node = value(mapping, "dtype", path: "layer.dtype") {
+            layer.dtype = decodePolicy(node).map { ($0, node.mark) }
+        }
+        for key in Self.trainingOnlyKeys {
+            guard let node = value(mapping, key, path: "layer.\(key)") else { continue }
+            checkTrainingOnly(key, node)
+        }
+        return layer
+    }
+
+    private static func hint(_ requirement: String, _ limit: Int) -> String {
+        "\(requirement) and at most \(limit)"
+    }
+
+    /// `layer.dtype`: a dtype name or a Keras `DTypePolicy` mapping.
+    private mutating func decodePolicy(_ node: Node) -> DType? {
+        var nameNode = node
+        if case .mapping(let mapping) = node {
+            guard let policy = reader.mapping(node, path: "layer.dtype", known: ["module", "class_name", "config", "registered_name"]),
+                  let config = policy["config"], let inner = reader.mapping(config, path: "layer.dtype.config", known: ["name"]),
+                  let name = inner["name"] else {
+                if mapping["config"] == nil { diagnostics.error("'layer.dtype' policy mapping has no 'config'", at: node.mark) }
+                return nil
+            }
+            if let className = policy["class_name"], let text = reader.string(className, path: "layer.dtype.class_name") ?? nil,
+               !["DTypePolicy", "FloatDTypePolicy"].contains(text) {
+                diagnostics.error("dtype policy '\(Identifier.printable(text))' is not supported; use DTypePolicy float32 or float64", at: className.mark)
+                return nil
+            }
+            nameNode = name
+        }
+        guard let text = reader.string(nameNode, path: "layer.dtype", allowNull: true) else { return nil }
+        guard let text else { return nil }
+        guard let dtype = DType(rawValue: text) else {
+            diagnostics.error("layer dtype '\(Identifier.printable(text))' is not supported: generated code computes in float32 or float64", at: nameNode.mark)
+            return nil
+        }
+        return dtype
+    }
+
+    /// Training-only keys must still be well formed; they are noted as having no effect.
+    private mutating func checkTrainingOnly(_ key: String, _ node: Node) {
+        switch key {
+        case "name":
+            guard reader.string(node, path: "layer.name", allowNull: true) != nil else { return }
+        case "trainable":
+            guard reader.bool(node, path: "layer.trainable") != nil else { return }
+        default:
+            // Regularizers and constraints: null, a name, or a Keras config mapping.
+            if case .sequence = node {
+                diagnostics.error("'layer.\(key)' must be null, a name or a Keras config mapping, not a list", at: node.mark)
+                return
+            }
+        }
+        diagnostics.note("'\(key)' only matters for training; it has no effect on the emitted code", at: node.mark)
+    }
+
+    // MARK: - Cross-argument checks
+
+    private mutating func checkGeometry(_ shape: Shape, input: (steps: Int, channels: Int), padding: Padding,
+                                        activation: Activation, dataFormat: DataFormat) {
+        let receptiveField = (shape.kernel - 1) * shape.dilation + 1
+        var outputSteps: Int
+        if padding == .same {
+            outputSteps = (input.steps + shape.strides - 1) / shape.strides
+        } else {
+            guard receptiveField <= input.steps else {
+                let detail = "kernel_size \(shape.kernel) with dilation_rate \(shape.dilation) spans \(receptiveField) steps but the input has \(input.steps)"
+                diagnostics.error("Computed output size would be zero or negative: 'valid' padding, \(detail)", at: marks["layer.kernel_size"] ?? .start)
+                return
+            }
+            outputSteps = (input.steps - receptiveField) / shape.strides + 1
+        }
+        let depthwiseChannels = input.channels * shape.depthMultiplier
+        let parameters = shape.kernel * depthwiseChannels + depthwiseChannels * shape.filters + shape.filters
+        let multiplyAdds = outputSteps * depthwiseChannels * (shape.kernel + shape.filters)
+        let layerMark = marks["layer"] ?? .start
+        if depthwiseChannels > Limits.maxDepthwiseChannels {
+            diagnostics.error("channels × depth_multiplier is \(depthwiseChannels); at most \(Limits.maxDepthwiseChannels) are supported", at: marks["layer.depth_multiplier"] ?? layerMark)
+        } else if parameters > Limits.maxParameters {
+            diagnostics.error("the layer has \(parameters) weights; at most \(Limits.maxParameters) are supported", at: layerMark)
+        } else if multiplyAdds > Limits.maxMultiplyAdds {
+            diagnostics.error("the layer needs \(multiplyAdds) multiply-adds per batch item; at most \(Limits.maxMultiplyAdds) are supported", at: layerMark)
+        }
+        if input.steps * input.channels > Limits.maxActivationValues || outputSteps * shape.filters > Limits.maxActivationValues {
+            diagnostics.error("a batch item's input or output exceeds \(Limits.maxActivationValues) values", at: marks["input"] ?? layerMark)
+        }
+        if activation == .glu {
+            let lastAxis = dataFormat == .channelsLast ? shape.filters : outputSteps
+            let what = dataFormat == .channelsLast ? "filters" : "output steps (channels_first)"
+            if lastAxis % 2 != 0 {
+                diagnostics.error("glu splits the output's last axis in two halves, but it has \(lastAxis) \(what), an odd number", at: marks["layer.activation"] ?? layerMark)
+            }
+        }
+    }
+}

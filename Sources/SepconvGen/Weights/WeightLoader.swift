@@ -1,0 +1,129 @@
+import Foundation
+
+/// Loads a spec's weights: `.npy` files (under the path rule), inline
+/// values, or, when the spec gives none, Keras's initializers.
+public struct WeightLoader: Sendable {
+    /// A folder outside the spec's own that weight paths may reach (`--weights-root`).
+    public var weightsRoot: String?
+
+    /// Creates a loader; `weightsRoot` widens where weight files may live.
+    public init(weightsRoot: String? = nil) {
+        self.weightsRoot = weightsRoot
+    }
+
+    /// The result of loading: the weights and the files read (for `--depfile`).
+    public struct Loaded: Sendable {
+        public var weights: LayerWeights
+        /// Every weight file read, as a path usable from the working directory.
+        public var files: [String]
+    }
+
+    /// Loads and checks every weight of `spec`.
+    /// - Throws: `DiagnosticError` with an error per bad tensor, naming it.
+    public func load(_ spec: LayerSpec) throws(DiagnosticError) -> Loaded {
+        var diagnostics = DiagnosticCollector(file: spec.file)
+        let shapes = LayerWeights.shapes(of: spec)
+        guard let sources = spec.weights else {
+            return try initialize(spec, shapes: shapes)
+        }
+        var files: [String] = []
+        func tensor(_ source: WeightSource, _ name: String, _ shape: [Int]) -> Tensor? {
+            let raw: Tensor
+            switch source {
+            case .inline(let values, _):
+                raw = values
+            case .file(let path, let mark):
+                guard let (tensor, file) = readFile(path, name: name, spec: spec, at: mark, &diagnostics) else { return nil }
+                files.append(file)
+                raw = tensor
+            }
+            return check(raw, name: name, shape: shape, dtype: spec.dtype, at: source.mark, &diagnostics)
+        }
+        let depthwise = tensor(sources.depthwiseKernel, "depthwise_kernel", shapes.depthwise)
+        let pointwise = tensor(sources.pointwiseKernel, "pointwise_kernel", shapes.pointwise)
+        let bias = sources.bias.flatMap { tensor($0, "bias", shapes.bias) }
+        guard !diagnostics.hasErrors, let depthwise, let pointwise, !spec.useBias || bias != nil else {
+            throw DiagnosticError(diagnostics.diagnostics)
+        }
+        return Loaded(weights: LayerWeights(depthwiseKernel: depthwise, pointwiseKernel: pointwise, bias: bias), files: files)
+    }
+
+    /// Checks shape and values, rounding to the layer's dtype.
+    private func check(_ tensor: Tensor, name: String, shape: [Int], dtype: DType, at mark: Mark,
+                       _ diagnostics: inout DiagnosticCollector) -> Tensor? {
+        guard tensor.shape == shape else {
+            diagnostics.error("\(name) has shape \(tensor.shapeDescription) but the layer needs \(Tensor.describe(shape))", at: mark)
+            return nil
+        }
+        var rounded = tensor
+        for (index, value) in tensor.scalars.enumerated() {
+            let stored = dtype == .float32 ? Double(Float(value)) : value
+            guard stored.isFinite else {
+                let what = value.isNaN ? "NaN" : value.isFinite ? "\(value), which overflows float32" : "an infinity"
+                diagnostics.error("\(name) holds \(what) at flat index \(index): weights must be finite", at: mark)
+                return nil
+            }
+            rounded.scalars[index] = stored
+        }
+        return rounded
+    }
+
+    /// Reads a `.npy` weight file under the path rule of SPEC.md §1.
+    private func readFile(_ path: String, name: String, spec: LayerSpec, at mark: Mark,
+                          _ diagnostics: inout DiagnosticCollector) -> (Tensor, String)? {
+        let specFolder = URL(fileURLWithPath: spec.file).deletingLastPathComponent().path
+        let joined = path.hasPrefix("/") ? path : (specFolder as NSString).appendingPathComponent(path)
+        guard let resolved = PathRule.canonical(joined) else {
+            diagnostics.error("\(name): cannot read '\(Identifier.printable(path))': no such file", at: mark)
+            return nil
+        }
+        let allowedRoots = [PathRule.canonical(specFolder)] + [weightsRoot.flatMap(PathRule.canonical)]
+        let insideSpecFolder = !path.hasPrefix("/") && !path.split(separator: "/").contains("..")
+            && allowedRoots[0].map { PathRule.contains($0, resolved) } == true
+        let insideRoot = allowedRoots[1].map { PathRule.contains($0, resolved) } == true
+        guard insideSpecFolder || insideRoot else {
+            let reason = path.hasPrefix("/") ? "is absolute" : path.split(separator: "/").contains("..") ? "uses '..'" : "leads (through a link) out of the spec's folder"
+            diagnostics.error("\(name): the path '\(Identifier.printable(path))' \(reason); weight files must stay in the spec's folder unless --weights-root names a folder that contains them", at: mark)
+            return nil
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            diagnostics.error("\(name): '\(Identifier.printable(path))' is not a file", at: mark)
+            return nil
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: resolved))?[.size] as? Int, size > Limits.maxWeightFileBytes {
+            diagnostics.error("\(name): '\(Identifier.printable(path))' is \(size) bytes; weight files over \(Limits.maxWeightFileBytes) bytes are refused", at: mark)
+            return nil
+        }
+        guard let data = FileManager.default.contents(atPath: resolved) else {
+            diagnostics.error("\(name): cannot read '\(Identifier.printable(path))'", at: mark)
+            return nil
+        }
+        do {
+            let (tensor, _) = try NPY.read([UInt8](data))
+            return (tensor, joined)
+        } catch {
+            diagnostics.error("\(name): '\(Identifier.printable(path))': \(error.message)", at: mark)
+            return nil
+        }
+    }
+
+    /// Weights from the spec's initializers, as Keras draws them.
+    private func initialize(_ spec: LayerSpec, shapes: (depthwise: [Int], pointwise: [Int], bias: [Int])) throws(DiagnosticError) -> Loaded {
+        var diagnostics = DiagnosticCollector(file: spec.file)
+        func sample(_ initializer: Initializer, _ key: String, _ shape: [Int]) -> Tensor? {
+            do {
+                let values = try initializer.sample(shape: shape, dtype: spec.dtype, defaultSeed: spec.seed)
+                return Tensor(shape: shape, scalars: values)
+            } catch {
+                diagnostics.error("\(key): \(error.message)", at: spec.mark("layer.\(key)"))
+                return nil
+            }
+        }
+        let depthwise = sample(spec.depthwiseInitializer, "depthwise_initializer", shapes.depthwise)
+        let pointwise = sample(spec.pointwiseInitializer, "pointwise_initializer", shapes.pointwise)
+        let bias = spec.useBias ? sample(spec.biasInitializer, "bias_initializer", shapes.bias) : nil
+        guard let depthwise, let pointwise, !spec.useBias || bias != nil else { throw DiagnosticError(diagnostics.diagnostics) }
+        return Loaded(weights: LayerWeights(depthwiseKernel: depthwise, pointwiseKernel: pointwise, bias: bias), files: [])
+    }
+}

@@ -62,7 +62,8 @@ public enum Explainer {
             let left = String(cells[..<plan.padLeft]), middle = String(cells[plan.padLeft ..< plan.padLeft + plan.inputSteps])
             let right = String(cells[(plan.padLeft + plan.inputSteps)...])
             let label = String(repeating: " ", count: width - String(step).count) + String(step)
-            lines.append("  \(label)  \(left)|\(middle)|\(right)")
+            let row = "  \(label)  \(left)|\(middle)|\(right)"
+            lines.append(String(row.reversed().drop(while: { $0 == " " }).reversed()))
         }
         return lines
     }

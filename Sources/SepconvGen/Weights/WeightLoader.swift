@@ -71,8 +71,10 @@ public struct WeightLoader: Sendable {
     /// Reads a `.npy` weight file under the path rule of SPEC.md §1.
     private func readFile(_ path: String, name: String, spec: LayerSpec, at mark: Mark,
                           _ diagnostics: inout DiagnosticCollector) -> (Tensor, String)? {
-        let specFolder = URL(fileURLWithPath: spec.file).deletingLastPathComponent().path
-        let joined = path.hasPrefix("/") ? path : (specFolder as NSString).appendingPathComponent(path)
+        // Relative to the spec as the user named it, so a depfile keeps the user's own style of path.
+        let named = (spec.file as NSString).deletingLastPathComponent
+        let specFolder = named.isEmpty ? "." : named
+        let joined = path.hasPrefix("/") ? path : named.isEmpty ? path : (named as NSString).appendingPathComponent(path)
         guard let resolved = PathRule.canonical(joined) else {
             diagnostics.error("\(name): cannot read '\(Identifier.printable(path))': no such file", at: mark)
             return nil

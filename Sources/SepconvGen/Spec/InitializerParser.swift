@@ -4,6 +4,13 @@
 struct InitializerParser {
     var reader: NodeReader
     let path: String
+    /// Where the initializer was given, for errors about it as a whole.
+    private var configMark = Mark.start
+
+    init(reader: NodeReader, path: String) {
+        self.reader = reader
+        self.path = path
+    }
 
     /// What each registered name means, with the argument names its config takes.
     private enum Kind: String, CaseIterable {
@@ -84,6 +91,7 @@ struct InitializerParser {
         let arguments = config.flatMap { inner in
             reader.mapping(.mapping(inner), path: "\(path).config", known: kind.arguments)
         }
+        configMark = node.mark
         return build(kind, arguments)
     }
 
@@ -128,6 +136,11 @@ struct InitializerParser {
         case .zeros: return .zeros
         case .ones: return .ones
         case .constant:
+            // Keras builds Constant from a config only: by name it fails (`KeyError: 'value'`).
+            guard let config, config["value"] != nil else {
+                reader.diagnostics.error("'\(path)': Keras cannot build the constant initializer without a value; give {class_name: Constant, config: {value: ...}}", at: configMark)
+                return nil
+            }
             return number(config, "value", default: 0).map { .constant(value: $0) }
         case .randomUniform:
             guard let low = number(config, "minval", default: -0.05), let high = number(config, "maxval", default: 0.05),

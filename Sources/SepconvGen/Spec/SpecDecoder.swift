@@ -208,7 +208,7 @@ public struct SpecDecoder {
                 }
             }
         }
-        if let node = value(mapping, "activation", path: "layer.activation"), let text = reader.string(node, path: "layer.activation", allowNull: true) {
+        if let node = value(mapping, "activation", path: "layer.activation"), let text = activationName(node) {
             if let text {
                 if let activation = Activation.named(text) {
                     layer.activation = activation
@@ -245,6 +245,24 @@ public struct SpecDecoder {
             checkTrainingOnly(key, node)
         }
         return layer
+    }
+
+    /// An activation: a name, null, or the mapping Keras serialises a function as
+    /// (`{module: keras.activations, class_name: function, config: relu, ...}`).
+    private mutating func activationName(_ node: Node) -> String?? {
+        guard case .mapping(let mapping) = node else {
+            return reader.string(node, path: "layer.activation", allowNull: true)
+        }
+        guard reader.mapping(node, path: "layer.activation", known: ["module", "class_name", "config", "registered_name"]) != nil,
+              let className = mapping["class_name"], let config = mapping["config"] else {
+            diagnostics.error("'layer.activation' mapping needs 'class_name: function' and 'config: NAME'", at: node.mark)
+            return nil
+        }
+        guard case .scalar(let kind) = className, kind.text == "function" else {
+            diagnostics.error("'layer.activation' must name a built-in activation function (class_name: function)", at: className.mark)
+            return nil
+        }
+        return reader.string(config, path: "layer.activation.config")
     }
 
     private static func hint(_ requirement: String, _ limit: Int) -> String {

@@ -1,124 +1,441 @@
-/// The `loops` kernel in C: a block routine over a tile of output steps with
-/// constant trip counts, called once per tile of each run; border runs are
-/// peeled into their own calls, and padded taps are never visited.
+/// The `loops` kernel in C (see `KernelLayout` for the tiling): per tile of
+/// output steps, the depthwise stage into a stack buffer, then a
+/// register-blocked pointwise microkernel, then the activation and store.
+///
+/// The fast path uses GCC/Clang vector extensions (`vector_size(32)`, lowered
+/// to whatever SIMD the target has, or to scalars) with the accumulators as
+/// named locals; it sits behind `#if defined(__GNUC__)`. Any other compiler,
+/// or `-DSEPCONV_GEN_PORTABLE`, gets plain C99 loops with the same plan.
+/// gcc in ISO mode (`-std=c99`) does not contract `a * b + c` into fused
+/// multiply-adds; the vector kernels ask it to (`optimize("fp-contract=fast")`),
+/// as clang and gcc's GNU modes do by default.
 struct CLoops {
     let plan: LayerPlan
     let layout: KernelLayout
     let activation: ActivationCode
 
+    private var name: String { plan.name }
+    private var type: String { CEmitter.cType(plan.dtype) }
+    private var C: Int { plan.inputChannels }
+    private var M: Int { plan.depthMultiplier }
+    private var F: Int { plan.filters }
+    private var CM: Int { plan.depthwiseChannels }
+    private var W: Int { layout.lanes }
+    private var Fp: Int { layout.paddedFilters }
+    /// The row stride of the pointwise stage's destination.
+    private var outStride: Int { layout.needsOutputTile ? Fp : F }
+
     var text: String {
         var printer = CodePrinter()
-        let p = plan, name = plan.name, type = CEmitter.cType(plan.dtype)
-        let (C, M, F, CM) = (p.inputChannels, p.depthMultiplier, p.filters, p.depthwiseChannels)
-        CEmitter.array(&printer, name: "\(name)_depthwise", dims: [p.kernelSize, CM], values: p.weights.depthwiseKernel.scalars,
-                       dtype: p.dtype, comment: "depthwise_kernel (\(p.kernelSize), \(C), \(M)) as [tap][channel * \(M) + multiplier]")
+        let p = plan
+        printer.lines([
+            "#if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE)",
+            "#define \(name)_VECTOR 1",
+            "#define \(name)_ALIGNED __attribute__((aligned(\(KernelLayout.vectorBytes))))",
+            "#if defined(__clang__)",
+            "#define \(name)_KERNEL static",
+            "#else",
+            "#define \(name)_KERNEL static __attribute__((optimize(\"fp-contract=fast\")))",
+            "#endif",
+            "/* Border steps: kept out of line, so their inlined copies do not grow the item's frame. */",
+            "#define \(name)_BORDER static __attribute__((noinline))",
+            "#else",
+            "#define \(name)_ALIGNED",
+            "#define \(name)_BORDER static",
+            "#endif",
+            "",
+        ])
+        array(&printer, name: "\(name)_depthwise", dims: [p.kernelSize, CM], values: layout.depthwiseRows, dtype: p.dtype,
+                       comment: "depthwise_kernel (\(p.kernelSize), \(C), \(M)) as [tap][multiplier * \(C) + channel]", attributes: "\(name)_ALIGNED")
         printer.line()
-        CEmitter.array(&printer, name: "\(name)_pointwise", dims: [CM, F], values: p.weights.pointwiseKernel.scalars,
-                       dtype: p.dtype, comment: "pointwise_kernel (1, \(CM), \(F)) as [channel * \(M) + multiplier][filter]")
-        if let bias = p.weights.bias {
+        array(&printer, name: "\(name)_pointwise", dims: [CM * Fp], values: layout.pointwiseBlocks.flatMap { $0 }, dtype: p.dtype,
+              comment: "pointwise_kernel (1, \(CM), \(F)) packed in blocks of \(layout.blockVectors * W) filters: "
+                + "[block][multiplier * \(C) + channel][filter in block], filters past \(F) zero",
+              attributes: "\(name)_ALIGNED")
+        if p.useBias {
             printer.line()
-            CEmitter.array(&printer, name: "\(name)_bias", dims: [F], values: bias.scalars, dtype: p.dtype, comment: "bias (\(F),)")
+            array(&printer, name: "\(name)_bias", dims: [Fp], values: layout.paddedBias, dtype: p.dtype,
+                           comment: "bias (\(F),), padded with zeros to \(Fp)", attributes: "\(name)_ALIGNED")
         }
         printer.line()
         if !activation.helpers.isEmpty {
             printer.lines(activation.helpers)
             printer.line()
         }
-        printer.lines(["#if defined(__GNUC__)", "#define \(name)_INLINE static inline __attribute__((always_inline))",
-                       "#else", "#define \(name)_INLINE static inline", "#endif", ""])
-        let T = layout.tile
-        printer.line("/* Output steps t .. t + n - 1 (n <= \(T)), whose taps first .. first + count - 1 read the input. */")
-        printer.function("\(name)_INLINE void \(name)_block(const \(type) *restrict x, \(type) *restrict y, const int t, const int n, const int first, const int count)") { body in
-            body.line("\(type) d[\(T)][\(CM)];")
-            body.line("\(type) acc[\(T)][\(F)];")
-            body.line("int r, j, k, f;")
-            body.block("for (r = 0; r < n; ++r) {") { body in
-                body.line("const int origin = (t + r) * \(p.stride) - \(p.padLeft) + first * \(p.dilation);")
-                body.line("for (j = 0; j < \(CM); ++j) d[r][j] = 0;")
-                body.block("for (k = 0; k < count; ++k) {") { body in
-                    body.line("const \(type) *w = \(name)_depthwise[first + k];")
-                    if p.dataFormat == .channelsLast {
-                        body.line("const \(type) *xk = x + (origin + k * \(p.dilation)) * \(C);")
-                        if M == 1 {
-                            body.line("for (j = 0; j < \(C); ++j) d[r][j] += xk[j] * w[j];")
-                        } else {
-                            body.line("int c, m;")
-                            body.line("for (c = 0; c < \(C); ++c) for (m = 0; m < \(M); ++m) d[r][c * \(M) + m] += xk[c] * w[c * \(M) + m];")
-                        }
-                    } else {
-                        body.line("const \(type) *xk = x + origin + k * \(p.dilation);")
-                        if M == 1 {
-                            body.line("for (j = 0; j < \(C); ++j) d[r][j] += xk[j * \(p.inputSteps)] * w[j];")
-                        } else {
-                            body.line("int c, m;")
-                            body.line("for (c = 0; c < \(C); ++c) for (m = 0; m < \(M); ++m) d[r][c * \(M) + m] += xk[c * \(p.inputSteps)] * w[c * \(M) + m];")
-                        }
-                    }
-                }
-            }
-            let initial = p.useBias ? "\(name)_bias[f]" : "0"
-            body.line("for (r = 0; r < n; ++r) for (f = 0; f < \(F); ++f) acc[r][f] = \(initial);")
-            body.block("for (j = 0; j < \(CM); ++j) {") { body in
-                body.line("const \(type) *w = \(name)_pointwise[j];")
-                body.block("for (r = 0; r < n; ++r) {") { body in
-                    body.line("const \(type) v = d[r][j];")
-                    body.line("for (f = 0; f < \(F); ++f) acc[r][f] += v * w[f];")
-                }
-            }
-            store(&body)
+        // `depthwise_step` is printed only where something calls it (-Wunused-function).
+        let tiles = layout.tiles
+        let hasInterior = tiles.contains { if case .interior = $0 { true } else { false } }
+        // Whether a border tile calls `depthwise_step` (a last, short tile whose taps are all inside calls `depthwise_all`).
+        let hasBorder = tiles.contains { tile in
+            guard case .border(_, let steps) = tile else { return false }
+            return !(hasInterior && steps.allSatisfy { $0.first == 0 && $0.count == plan.kernelSize })
         }
+        if hasBorder {
+            depthwiseStep(&printer)
+            printer.line()
+        }
+        printer.line("#if defined(\(name)_VECTOR)")
         printer.line()
-        printer.function("static void \(name)_item(const \(type) *restrict x, \(type) *restrict y)") { body in
-            if layout.cover.contains(where: { if case .repeated = $0 { true } else { false } }) {
-                body.line("int i;")
-            }
-            for cover in layout.cover {
-                switch cover {
-                case .repeated(let start, let tiles, let first, let count):
-                    body.line("for (i = 0; i < \(tiles); ++i) \(name)_block(x, y, \(start) + i * \(T), \(T), \(first), \(count));")
-                case .single(let block):
-                    body.line("\(name)_block(x, y, \(block.start), \(block.count), \(block.firstTap), \(block.tapCount));")
-                }
-            }
-            if p.dataFormat == .channelsFirst, let row = activation.rowFunction {
-                body.line("{")
-                body.line("    int f;")
-                body.line("    for (f = 0; f < \(F); ++f) \(row)(y + f * \(p.convolutionSteps), \(p.convolutionSteps));")
-                body.line("}")
-            }
+        if !hasBorder && hasInterior && plan.dataFormat == .channelsFirst {
+            depthwiseStep(&printer)
+            printer.line()
         }
+        printer.lines([
+            "#include <string.h>",
+            "",
+            "typedef \(type) \(name)_vec __attribute__((vector_size(\(KernelLayout.vectorBytes))));",
+            "/* The same vector at any element's alignment, allowed to alias the element type: unaligned loads and stores. */",
+            "typedef \(type) \(name)_unaligned __attribute__((vector_size(\(KernelLayout.vectorBytes)), aligned(\(layout.elementBytes)), may_alias));",
+            "#define \(name)_LOAD(p) (*(const \(name)_unaligned *)(p))",
+            "#define \(name)_STORE(p, v) (*(\(name)_unaligned *)(p) = (v))",
+            "",
+        ])
+        if hasInterior {
+            vectorDepthwise(&printer)
+            printer.line()
+        }
+        for rows in layout.tileLengths {
+            vectorPointwise(&printer, rows: rows)
+            printer.line()
+        }
+        printer.line("#else")
+        printer.line()
+        if !hasBorder && hasInterior {
+            depthwiseStep(&printer)
+            printer.line()
+        }
+        if hasInterior {
+            portableDepthwise(&printer)
+            printer.line()
+        }
+        portablePointwise(&printer)
+        printer.line()
+        printer.line("#endif")
+        printer.line()
+        if let finish = finishFunction() {
+            printer.lines(finish)
+            printer.line()
+        }
+        item(&printer)
         return printer.text
     }
 
-    /// Stores the tile's accumulators into the output, applying the activation.
-    private func store(_ body: inout CodePrinter) {
-        let p = plan, F = p.filters, steps = p.convolutionSteps
-        switch (p.dataFormat, p.activation) {
-        case (.channelsLast, .glu):
-            let half = F / 2
-            body.line("for (r = 0; r < n; ++r) for (f = 0; f < \(half); ++f) y[(t + r) * \(half) + f] = acc[r][f] * \(activation.elementFunction ?? "")(acc[r][f + \(half)]);")
-        case (.channelsLast, _):
-            body.line("for (r = 0; r < n; ++r) for (f = 0; f < \(F); ++f) y[(t + r) * \(F) + f] = \(value("acc[r][f]"));")
-            if let row = activation.rowFunction {
-                body.line("for (r = 0; r < n; ++r) \(row)(y + (t + r) * \(F), \(F));")
-            }
-        case (.channelsFirst, .glu):
-            let half = steps / 2
-            body.block("for (r = 0; r < n; ++r) {") { body in
-                body.line("const int s = t + r;")
-                body.block("if (s < \(half)) {") { body in
-                    body.line("for (f = 0; f < \(F); ++f) y[f * \(half) + s] = acc[r][f];")
+    // MARK: Depthwise
+
+    /// The input element of tap `k` for output step `s`, channel `c` (expressions).
+    private func inputOffset(step s: String, tap k: String) -> String {
+        let origin = "\(s) * \(plan.stride) - \(plan.padLeft) + \(k) * \(plan.dilation)"
+        return plan.dataFormat == .channelsLast ? "(\(origin)) * \(C)" : origin
+    }
+
+    /// `depthwise_step`: one output step, taps `first ..< first + count`, scalar loops.
+    private func depthwiseStep(_ printer: inout CodePrinter) {
+        let channelStride = plan.dataFormat == .channelsLast ? "" : " * \(plan.inputSteps)"
+        printer.line("/* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * \(C) + channel]. */")
+        printer.function("\(name)_BORDER void \(name)_depthwise_step(const \(type) *restrict x, \(type) *restrict d, const int s, const int first, const int count)") { body in
+            body.line("int j, k, c;")
+            body.line("for (j = 0; j < \(CM); ++j) d[j] = 0;")
+            body.block("for (k = first; k < first + count; ++k) {") { body in
+                body.line("const \(type) *w = \(name)_depthwise[k];")
+                body.line("const \(type) *xk = x + \(inputOffset(step: "s", tap: "k"));")
+                if M == 1 {
+                    body.line("for (c = 0; c < \(C); ++c) d[c] += xk[c\(channelStride)] * w[c];")
+                } else {
+                    body.line("int m;")
+                    body.line("for (m = 0; m < \(M); ++m) for (c = 0; c < \(C); ++c) d[m * \(C) + c] += xk[c\(channelStride)] * w[m * \(C) + c];")
                 }
-                body.block("else {") { body in
-                    body.line("for (f = 0; f < \(F); ++f) y[f * \(half) + s - \(half)] *= \(activation.elementFunction ?? "")(acc[r][f]);")
-                }
             }
-        case (.channelsFirst, _):
-            body.line("for (r = 0; r < n; ++r) for (f = 0; f < \(F); ++f) y[f * \(steps) + t + r] = \(value("acc[r][f]"));")
         }
     }
 
-    private func value(_ expression: String) -> String {
-        plan.activation.isRowWise ? expression : CEmitter.activate(expression, activation)
+    /// Portable `depthwise_all`: every tap for steps t .. t + n - 1.
+    private func portableDepthwise(_ printer: inout CodePrinter) {
+        printer.line("/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */")
+        printer.function("static void \(name)_depthwise_all(const \(type) *restrict x, \(type) *restrict d, const int t, const int n)") { body in
+            body.line("int r;")
+            body.line("for (r = 0; r < n; ++r) \(name)_depthwise_step(x, d + r * \(CM), t + r, 0, \(plan.kernelSize));")
+        }
+    }
+
+    /// Vector `depthwise_all`: channels_last vectorised across channels with
+    /// the taps' weight vectors in registers; channels_first calls the step routine.
+    private func vectorDepthwise(_ printer: inout CodePrinter) {
+        let K = plan.kernelSize
+        printer.line("/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */")
+        printer.function("\(name)_KERNEL void \(name)_depthwise_all(const \(type) *restrict x, \(type) *restrict d, const int t, const int n)") { body in
+            guard plan.dataFormat == .channelsLast else {
+                body.line("int r;")
+                body.line("for (r = 0; r < n; ++r) \(name)_depthwise_step(x, d + r * \(CM), t + r, 0, \(K));")
+                return
+            }
+            let blocks = C / W, rest = C % W
+            let heldTaps = K <= 8
+            var locals = ["r"]
+            if blocks > 0 { locals.append("b") }
+            if M > 1 { locals.append("m") }
+            if rest > 0 { locals.append("c") }
+            if rest > 0 || (blocks > 0 && !heldTaps) { locals.append("k") }
+            body.line("int " + locals.joined(separator: ", ") + ";")
+            if blocks > 0 {
+                let loopM = M > 1 ? "for (m = 0; m < \(M); ++m) " : ""
+                let mOffset = M > 1 ? "m * \(C) + " : ""
+                body.block("\(loopM)for (b = 0; b < \(blocks); ++b) {") { body in
+                    body.line("const \(type) *w = \(name)_depthwise[0] + \(mOffset)b * \(W);")
+                    if heldTaps {
+                        for k in 0..<K {
+                            body.line("const \(name)_vec w\(k) = \(name)_LOAD(w + \(k * CM));")
+                        }
+                    }
+                    body.block("for (r = 0; r < n; ++r) {") { body in
+                        body.line("const \(type) *xr = x + \(inputOffset(step: "(t + r)", tap: "0")) + b * \(W);")
+                        if heldTaps {
+                            body.line("\(name)_vec a = \(name)_LOAD(xr) * w0;")
+                            for k in 1..<max(K, 1) {
+                                body.line("a += \(name)_LOAD(xr + \(k * plan.dilation * C)) * w\(k);")
+                            }
+                        } else {
+                            body.line("\(name)_vec a = \(name)_LOAD(xr) * \(name)_LOAD(w);")
+                            body.line("for (k = 1; k < \(K); ++k) a += \(name)_LOAD(xr + k * \(plan.dilation * C)) * \(name)_LOAD(w + k * \(CM));")
+                        }
+                        body.line("\(name)_STORE(d + r * \(CM) + \(mOffset)b * \(W), a);")
+                    }
+                }
+            }
+            if rest > 0 {
+                let loopM = M > 1 ? "for (m = 0; m < \(M); ++m) " : ""
+                let mOffset = M > 1 ? "m * \(C) + " : ""
+                body.block("for (r = 0; r < n; ++r) \(loopM)for (c = \(blocks * W); c < \(C); ++c) {") { body in
+                    body.line("const \(type) *xr = x + \(inputOffset(step: "(t + r)", tap: "0")) + c;")
+                    body.line("\(type) a = 0;")
+                    body.line("for (k = 0; k < \(K); ++k) a += xr[k * \(plan.dilation * C)] * \(name)_depthwise[k][\(mOffset)c];")
+                    body.line("d[r * \(CM) + \(mOffset)c] = a;")
+                }
+            }
+        }
+    }
+
+    // MARK: Pointwise
+
+    /// The vector microkernel for `rows` steps: `rows` × (1 or 2) accumulators
+    /// per filter block, one pass over the depthwise channels.
+    private func vectorPointwise(_ printer: inout CodePrinter, rows: Int) {
+        let blocks = layout.filterBlocks
+        let partial = layout.needsOutputTile ? 0 : F % W
+        let lastVector = layout.filterVectors - 1
+        // A block is "plain" when it has the full width and no partial vector: those share one loop.
+        let plain = blocks.filter { $0.count == layout.blockVectors && !(partial > 0 && $0.vector + $0.count - 1 == lastVector) }
+        let special = blocks.filter { block in !plain.contains { $0.vector == block.vector } }
+        printer.line("/* Pointwise stage of \(rows) steps: out[r * \(outStride) + f] = bias[f] + sum over j of d[r * \(CM) + j] * pointwise[j][f]. */")
+        printer.function("\(name)_KERNEL void \(name)_pointwise_\(rows)(const \(type) *restrict d, \(type) *restrict out)") { body in
+            body.line("int j;")
+            if !plain.isEmpty {
+                body.line("int b;")
+                // Plain blocks are consecutive from vector 0.
+                body.block("for (b = 0; b < \(plain.count); ++b) {") { body in
+                    body.line("const int col = b * \(layout.blockVectors * W);")
+                    body.line("const \(type) *pw = \(name)_pointwise + b * \(CM * layout.blockVectors * W);")
+                    microkernel(&body, rows: rows, column: "col", vectors: layout.blockVectors, partialLanes: 0)
+                }
+            }
+            for block in special {
+                body.block("{") { body in
+                    let lanes = block.vector + block.count - 1 == lastVector ? partial : 0
+                    body.line("const \(type) *pw = \(name)_pointwise + \(CM * block.vector * W);")
+                    microkernel(&body, rows: rows, column: String(block.vector * W), vectors: block.count, partialLanes: lanes)
+                }
+            }
+        }
+    }
+
+    /// One filter block: accumulators `a<row>_<vector>`, the pass over j, the stores.
+    private func microkernel(_ body: inout CodePrinter, rows: Int, column: String, vectors: Int, partialLanes: Int) {
+        let v = "\(name)_vec"
+        for r in 0..<rows {
+            let initial = (0..<vectors).map { i in
+                plan.useBias ? "a\(r)_\(i) = \(name)_LOAD(\(name)_bias + \(column) + \(i * W))" : "a\(r)_\(i) = {0}"
+            }
+            body.line("\(v) " + initial.joined(separator: ", ") + ";")
+        }
+        body.block("for (j = 0; j < \(CM); ++j) {") { body in
+            body.line("const \(type) *w = pw + j * \(vectors * W);")
+            for i in 0..<vectors {
+                body.line("const \(v) w\(i) = \(name)_LOAD(w + \(i * W));")
+            }
+            for r in 0..<rows {
+                body.line("const \(type) d\(r) = d[\(r * CM) + j];")
+                for i in 0..<vectors {
+                    body.line("a\(r)_\(i) += w\(i) * d\(r);")
+                }
+            }
+        }
+        for r in 0..<rows {
+            for i in 0..<vectors {
+                let target = "out + \(r * outStride) + \(column) + \(i * W)"
+                if i == vectors - 1 && partialLanes > 0 {
+                    body.line("memcpy(\(target), &a\(r)_\(i), \(partialLanes) * sizeof(\(type)));")
+                } else {
+                    body.line("\(name)_STORE(\(target), a\(r)_\(i));")
+                }
+            }
+        }
+    }
+
+    /// Portable pointwise: loops with the filters innermost.
+    private func portablePointwise(_ printer: inout CodePrinter) {
+        printer.line("/* Pointwise stage of n steps: out[r * \(outStride) + f] = bias[f] + sum over j of d[r * \(CM) + j] * pointwise[j][f]. */")
+        printer.function("static void \(name)_pointwise_n(const \(type) *restrict d, \(type) *restrict out, const int n)") { body in
+            body.line("int r, j, f;")
+            body.line("for (r = 0; r < n; ++r) for (f = 0; f < \(F); ++f) out[r * \(outStride) + f] = \(plan.useBias ? "\(name)_bias[f]" : "0");")
+            body.block("for (r = 0; r < n; ++r) for (j = 0; j < \(CM); ++j) {") { body in
+                body.line("const \(type) v = d[r * \(CM) + j];")
+                for block in layout.filterBlocks {
+                    let width = block.count * W, first = block.vector * W, count = min(width, F - first)
+                    body.line("for (f = 0; f < \(count); ++f) out[r * \(outStride) + \(first) + f] += v * \(name)_pointwise[\(CM * first) + j * \(width) + f];")
+                }
+            }
+        }
+        for rows in layout.tileLengths {
+            printer.line()
+            printer.function("static void \(name)_pointwise_\(rows)(const \(type) *restrict d, \(type) *restrict out)") { body in
+                body.line("\(name)_pointwise_n(d, out, \(rows));")
+            }
+        }
+    }
+
+    // MARK: Activation and store
+
+    /// `finish`: the activation of a tile and, through the output tile, the store.
+    private func finishFunction() -> [String]? {
+        var printer = CodePrinter()
+        let p = plan, steps = p.convolutionSteps
+        let sigmoid = activation.elementFunction ?? ""
+        switch (p.dataFormat, p.activation) {
+        case (.channelsLast, .glu):
+            let half = F / 2
+            printer.line("/* glu of steps t .. t + n - 1 from the output tile o[r * \(Fp) + f]. */")
+            printer.function("static void \(name)_finish(const \(type) *restrict o, \(type) *restrict y, const int t, const int n)") { body in
+                body.line("int r, f;")
+                body.line("for (r = 0; r < n; ++r) for (f = 0; f < \(half); ++f) y[(t + r) * \(half) + f] = o[r * \(Fp) + f] * \(sigmoid)(o[r * \(Fp) + f + \(half)]);")
+            }
+        case (.channelsLast, _):
+            if let element = activation.elementFunction {
+                printer.line("/* The activation of n steps' outputs, in place. */")
+                printer.function("static void \(name)_finish(\(type) *restrict out, const int n)") { body in
+                    body.line("int i;")
+                    body.line("for (i = 0; i < n * \(F); ++i) out[i] = \(element)(out[i]);")
+                }
+            } else if let row = activation.rowFunction {
+                printer.line("/* The activation of n steps' outputs, each a row, in place. */")
+                printer.function("static void \(name)_finish(\(type) *restrict out, const int n)") { body in
+                    body.line("int r;")
+                    body.line("for (r = 0; r < n; ++r) \(row)(out + r * \(F), \(F));")
+                }
+            } else {
+                return nil
+            }
+        case (.channelsFirst, .glu):
+            let half = steps / 2
+            printer.line("/* glu of steps t .. t + n - 1 from the output tile o[r * \(Fp) + f]: the first half sets, the second gates. */")
+            printer.function("static void \(name)_finish(const \(type) *restrict o, \(type) *restrict y, const int t, const int n)") { body in
+                body.line("int r, f;")
+                body.block("for (r = 0; r < n; ++r) {") { body in
+                    body.line("const int s = t + r;")
+                    body.block("if (s < \(half)) {") { body in
+                        body.line("for (f = 0; f < \(F); ++f) y[f * \(half) + s] = o[r * \(Fp) + f];")
+                    }
+                    body.block("else {") { body in
+                        body.line("for (f = 0; f < \(F); ++f) y[f * \(half) + s - \(half)] *= \(sigmoid)(o[r * \(Fp) + f]);")
+                    }
+                }
+            }
+        case (.channelsFirst, _):
+            let value = p.activation.isRowWise ? "o[r * \(Fp) + f]" : CEmitter.activate("o[r * \(Fp) + f]", activation)
+            printer.line("/* Steps t .. t + n - 1 from the output tile o[r * \(Fp) + f] into the (filters, steps) output. */")
+            printer.function("static void \(name)_finish(const \(type) *restrict o, \(type) *restrict y, const int t, const int n)") { body in
+                body.line("int r, f;")
+                body.line("for (f = 0; f < \(F); ++f) for (r = 0; r < n; ++r) y[f * \(steps) + t + r] = \(value);")
+            }
+        }
+        return printer.lines
+    }
+
+    /// The statements after a tile's pointwise stage (`t` a C expression).
+    private func finishCall(t: String, n: Int) -> String? {
+        if layout.needsOutputTile { return "\(name)_finish(o, y, \(t), \(n));" }
+        let hasFinish = activation.elementFunction != nil || activation.rowFunction != nil
+        return hasFinish ? "\(name)_finish(y + \(t) * \(F), \(n));" : nil
+    }
+
+    private func item(_ printer: inout CodePrinter) {
+        let p = plan, T = layout.tile
+        let tiles = layout.tiles
+        let hasInterior = tiles.contains { if case .interior = $0 { true } else { false } }
+        printer.line("/* One batch item: tiles of \(T) output steps; border tiles read only their steps' own taps. */")
+        printer.function("static void \(name)_item(const \(type) *restrict x, \(type) *restrict y)") { body in
+            body.line("\(type) d[\(T * CM)];")
+            if layout.needsOutputTile { body.line("\(type) o[\(T * Fp)];") }
+            if tiles.contains(where: { if case .interior(_, let count) = $0 { count > 1 } else { false } }) {
+                body.line("int i;")
+            }
+            for tile in tiles {
+                switch tile {
+                case .interior(let start, let count):
+                    let destination = layout.needsOutputTile ? "o" : "y + t * \(F)"
+                    let statements = ["\(name)_depthwise_all(x, d, t, \(T));", "\(name)_pointwise_\(T)(d, \(destination));"]
+                        + [finishCall(t: "t", n: T)].compactMap { $0 }
+                    body.line("/* steps \(start) .. \(start + count * T - 1): interior */")
+                    if count == 1 {
+                        body.block("{") { body in
+                            body.line("const int t = \(start);")
+                            body.lines(statements)
+                        }
+                    } else {
+                        body.block("for (i = 0; i < \(count); ++i) {") { body in
+                            body.line("const int t = \(start) + i * \(T);")
+                            body.lines(statements)
+                        }
+                    }
+                case .border(let start, let steps):
+                    body.line("/* steps \(start) .. \(start + steps.count - 1) */")
+                    if hasInterior && steps.allSatisfy({ $0.first == 0 && $0.count == p.kernelSize }) {
+                        body.line("\(name)_depthwise_all(x, d, \(start), \(steps.count));")
+                    } else {
+                        for (r, taps) in steps.enumerated() {
+                            body.line("\(name)_depthwise_step(x, d + \(r * CM), \(start + r), \(taps.first), \(taps.count));")
+                        }
+                    }
+                    let destination = layout.needsOutputTile ? "o" : "y + \(start * F)"
+                    body.line("\(name)_pointwise_\(steps.count)(d, \(destination));")
+                    if let finish = finishCall(t: String(start), n: steps.count) { body.line(finish) }
+                }
+            }
+            if p.dataFormat == .channelsFirst, let row = activation.rowFunction {
+                body.block("{") { body in
+                    body.line("int f;")
+                    body.line("for (f = 0; f < \(F); ++f) \(row)(y + f * \(p.convolutionSteps), \(p.convolutionSteps));")
+                }
+            }
+        }
+    }
+}
+
+extension CLoops {
+    /// Prints `static const T name[...] attributes = {...};`, six values a line.
+    func array(_ printer: inout CodePrinter, name: String, dims: [Int], values: [Double], dtype: DType, comment: String, attributes: String) {
+        printer.line("/* \(comment) */")
+        let dimsText = dims.map { "[\($0)]" }.joined()
+        let rowLength = max(dims.last ?? values.count, 1)
+        printer.block("static const \(CEmitter.cType(dtype)) \(name)\(dimsText) \(attributes) = {", closing: "};") { printer in
+            let rows = stride(from: 0, to: values.count, by: rowLength).map { Array(values[$0 ..< min($0 + rowLength, values.count)]) }
+            for (index, row) in rows.enumerated() {
+                let literals = row.map { FloatLiteral.c($0, dtype) }
+                let separator = index == rows.count - 1 ? "" : ","
+                if dims.count == 1 {
+                    CEmitter.wrap(&printer, literals, open: "", close: "")
+                } else {
+                    CEmitter.wrap(&printer, literals, open: "{ ", close: " }" + separator)
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The sepconv-gen benchmark. See Benchmarks/README.md.
+#
+#   Benchmarks/run.sh [CASE...]        cases S M L D X (default: all)
+#
+# Environment: SEPCONV_BENCH_SCRATCH (SwiftPM scratch folder, default .build),
+# SEPCONV_BENCH_WORK (work folder, default a new temporary one, kept).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+scratch="${SEPCONV_BENCH_SCRATCH:-$root/.build}"
+work="${SEPCONV_BENCH_WORK:-$(mktemp -d -t sepconv-bench.XXXXXX)}"
+mkdir -p "$work/build"
+echo "work folder: $work" >&2
+
+echo "... building sepconv-gen (release)" >&2
+swift build -c release --scratch-path "$scratch" --product sepconv-gen >&2
+gen="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/sepconv-gen"
+
+# Python with numpy (needed) and onnxruntime + onnx (optional), in a venv of its own.
+venv="$root/Benchmarks/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+    echo "... creating $venv" >&2
+    python3 -m venv "$venv" >&2
+fi
+"$venv/bin/python" -c 'import numpy' 2>/dev/null || "$venv/bin/pip" install -q numpy >&2
+export SEPCONV_BENCH_ORT_PYTHON=""
+if "$venv/bin/python" -c 'import onnxruntime, onnx' 2>/dev/null \
+    || "$venv/bin/pip" install -q onnxruntime onnx >&2; then
+    SEPCONV_BENCH_ORT_PYTHON="$venv/bin/python"
+else
+    export SEPCONV_BENCH_ORT_NOTE="pip install onnxruntime onnx failed"
+    echo "note: onnxruntime could not be installed; its column is skipped" >&2
+fi
+
+# The FMA peak of this core, built in GNU mode so that gcc fuses a * b + c.
+gcc -O3 -march=native "$root/Benchmarks/harness/peak.c" -o "$work/build/peak"
+
+"$venv/bin/python" "$root/Benchmarks/bench.py" "$gen" "$work" "$@"

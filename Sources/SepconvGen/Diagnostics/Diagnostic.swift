@@ -30,23 +30,23 @@ public struct Diagnostic: Hashable, Sendable, Error {
     /// The headline, then the offending source line with a caret under the
     /// column when `source` holds that line.
     public func rendered(source: String?) -> String {
-        guard let source, let line = Self.line(mark.line, of: source) else { return headline }
-        let visible = String(line.unicodeScalars.map { scalar -> Character in
+        rendered(sourceLines: source.map(Self.lines))
+    }
+
+    /// As `rendered(source:)`, from the source already split with `lines(_:)`
+    /// (split a file once when it has many diagnostics).
+    public func rendered(sourceLines: [Substring]?) -> String {
+        guard let sourceLines, mark.line >= 1, mark.line <= sourceLines.count else { return headline }
+        let line = sourceLines[mark.line - 1]
+        let visible = String(line.unicodeScalars.prefix(500).map { scalar -> Character in
             scalar == "\t" ? " " : (scalar.value < 0x20 || scalar.value == 0x7F ? "?" : Character(scalar))
         })
         let caretColumn = min(max(mark.column, 1), visible.count + 1)
         return headline + "\n    " + visible + "\n    " + String(repeating: " ", count: caretColumn - 1) + "^"
     }
 
-    private static func line(_ number: Int, of source: String) -> Substring? {
-        guard number >= 1 else { return nil }
-        var current = 1
-        for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
-            if current == number {
-                return line.hasSuffix("\r") ? line.dropLast() : line
-            }
-            current += 1
-        }
-        return nil
+    /// `source` split into lines, without their line breaks.
+    public static func lines(_ source: String) -> [Substring] {
+        source.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
     }
 }

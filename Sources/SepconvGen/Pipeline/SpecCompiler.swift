@@ -33,9 +33,14 @@ public struct SpecCompiler: Sendable {
     public func compile(file: String, contents: [UInt8]) throws(DiagnosticError) -> Compiled {
         let root = try YAMLParser.parse(contents, file: file)
         let (spec, notes) = try SpecDecoder.decode(root, file: file)
-        do {
+        do throws(DiagnosticError) {
             let loaded = try WeightLoader(weightsRoot: weightsRoot).load(spec)
             let plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll)
+            if unroll == .full, plan.multiplyAdds > Limits.maxFullUnrollMultiplyAdds {
+                let message = "--unroll full: the layer needs \(plan.multiplyAdds) multiply-adds per item; "
+                    + "straight-line code is limited to \(Limits.maxFullUnrollMultiplyAdds) (use --unroll auto or loops)"
+                throw DiagnosticError([Diagnostic(.error, message, file: file, at: spec.mark("layer"))])
+            }
             return Compiled(spec: spec, plan: plan, notes: notes, dependencies: [file] + loaded.files)
         } catch {
             throw DiagnosticError(notes + error.diagnostics)
@@ -44,7 +49,10 @@ public struct SpecCompiler: Sendable {
 
     /// The bytes of a spec file, or a positioned error.
     public static func read(_ file: String) throws(DiagnosticError) -> [UInt8] {
-        let fail = { (message: String) in DiagnosticError([Diagnostic(.error, message, file: file, at: .start)]) }
+        let fail = { (message: String) in
+            DiagnosticError([Diagnostic(.error, message, file: file.isEmpty ? "<empty path>" : file, at: .start)])
+        }
+        guard !file.isEmpty else { throw fail("the spec path is empty") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else { throw fail("no such spec file") }
         guard !isDirectory.boolValue else { throw fail("this is a folder, not a spec file") }

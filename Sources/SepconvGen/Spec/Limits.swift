@@ -14,6 +14,8 @@ public enum Limits {
     public static let maxParameters = 1 << 20
     /// Most multiply-adds for one batch item.
     public static let maxMultiplyAdds = 1 << 34
+    /// Most multiply-adds `--unroll full` prints as straight-line code (a few megabytes of source).
+    public static let maxFullUnrollMultiplyAdds = 1 << 17
     /// Largest spec file read, in bytes.
     public static let maxSpecBytes = 64 << 20
     /// Largest `.npy` file read, in bytes.

@@ -10,6 +10,10 @@ public struct SpecDecoder {
         "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier",
         "activation", "use_bias", "depthwise_initializer", "pointwise_initializer", "bias_initializer", "seed",
     ]
+    /// The regularizers Keras 3.15 registers (`keras.regularizers.get`).
+    static let regularizerNames = ["l1", "l2", "l1l2", "orthogonal_regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer"]
+    /// The constraints Keras 3.15 registers (`keras.constraints.get`).
+    static let constraintNames = ["max_norm", "min_max_norm", "non_neg", "unit_norm", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm"]
     /// The `layer` keys of Keras's `get_config()` that only matter for training or naming.
     static let trainingOnlyKeys = [
         "name", "trainable", "depthwise_regularizer", "pointwise_regularizer", "bias_regularizer",
@@ -303,9 +307,22 @@ public struct SpecDecoder {
         case "trainable":
             guard reader.bool(node, path: "layer.trainable") != nil else { return }
         default:
-            // Regularizers and constraints: null, a name, or a Keras config mapping.
-            if case .sequence = node {
-                diagnostics.error("'layer.\(key)' must be null, a name or a Keras config mapping, not a list", at: node.mark)
+            // Regularizers and constraints: null, a registered name, or a Keras config mapping naming one.
+            let names = key.hasSuffix("regularizer") ? Self.regularizerNames : Self.constraintNames
+            var nameNode = node
+            if case .mapping(let mapping) = node {
+                guard reader.mapping(node, path: "layer.\(key)", known: ["module", "class_name", "config", "registered_name"]) != nil else { return }
+                guard let className = mapping["class_name"] else {
+                    diagnostics.error("'layer.\(key)' config mapping has no 'class_name'", at: node.mark)
+                    return
+                }
+                nameNode = className
+            }
+            if NodeReader.isNull(nameNode), nameNode == node { return }
+            guard let name = reader.string(nameNode, path: "layer.\(key)") ?? nil else { return }
+            guard names.contains(name) else {
+                let kind = key.hasSuffix("regularizer") ? "regularizer" : "constraint"
+                diagnostics.error("unknown \(kind) '\(Identifier.printable(name))'\(SpellingHint.suffix(for: name, in: names))", at: nameNode.mark)
                 return
             }
         }

@@ -47,7 +47,7 @@ public enum NPY {
         guard let descr = fields.descr else { throw FormatError(message: "the .npy header has no 'descr'") }
         guard let type = ElementType(rawValue: descr) else {
             let hint = descr.hasPrefix(">") ? " (big-endian; save it little-endian, e.g. arr.astype('<f4'))" : ""
-            throw FormatError(message: "the .npy dtype is '\(descr)'; only little-endian float32 '<f4' and float64 '<f8' are read\(hint)")
+            throw FormatError(message: "the .npy dtype is '\(Identifier.printable(descr))'; only little-endian float32 '<f4' and float64 '<f8' are read\(hint)")
         }
         guard let fortran = fields.fortranOrder else { throw FormatError(message: "the .npy header has no 'fortran_order'") }
         guard !fortran else {

@@ -93,7 +93,7 @@ extension NPY {
             var seen = Set<String>()
             while peek() != "}" {
                 let key = try string()
-                guard seen.insert(key).inserted else { throw Self.failure("duplicate key '\(key)'") }
+                guard seen.insert(key).inserted else { throw Self.failure("duplicate key '\(Identifier.printable(key))'") }
                 try expect(":")
                 switch key {
                 case "descr":
@@ -107,7 +107,7 @@ extension NPY {
                 case "shape":
                     fields.shape = try tuple()
                 default:
-                    throw Self.failure("unexpected key '\(key)'")
+                    throw Self.failure("unexpected key '\(Identifier.printable(key))'")
                 }
                 if peek() == "," { index += 1 } else { break }
             }

@@ -36,10 +36,20 @@ public final class YAMLParser {
         return try reader.document()
     }
 
-    /// One open collection while events are read.
-    private enum Frame {
-        case mapping(Node.Mapping, pendingKey: Node.Scalar?, anchor: String?, seen: [String: Mark])
-        case sequence(Node.Sequence, anchor: String?)
+    /// One open collection while events are read, mutated in place on the
+    /// stack so that appending an item never copies the items before it.
+    private struct Frame {
+        var mark: Mark
+        var anchor: String?
+        var isMapping: Bool
+        var items: [Node] = []
+        var pairs: [Node.Mapping.Pair] = []
+        var pendingKey: Node.Scalar?
+        var seen: [String: Mark] = [:]
+
+        var node: Node {
+            isMapping ? .mapping(Node.Mapping(pairs: pairs, mark: mark)) : .sequence(Node.Sequence(items: items, mark: mark))
+        }
     }
 
     private func fail(_ message: String, at mark: Mark) -> DiagnosticError {
@@ -51,7 +61,10 @@ public final class YAMLParser {
         guard yaml_parser_parse(&parser, &event) == 1 else {
             let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
             let context = parser.context.map { String(cString: $0) + ": " } ?? ""
-            let mark = Mark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
+            // Reader errors (bad encoding, control characters) come with a byte offset, not a mark.
+            let mark = parser.error == YAML_READER_ERROR
+                ? Self.mark(ofByte: parser.problem_offset, in: UnsafeBufferPointer(bytes))
+                : Mark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
             throw fail("YAML syntax error: \(context)\(problem)", at: mark)
         }
         return event
@@ -92,7 +105,7 @@ public final class YAMLParser {
             case YAML_ALIAS_EVENT:
                 let name = event.data.alias.anchor.map { String(cString: $0) } ?? ""
                 guard let target = anchors[name] else {
-                    throw fail("unknown alias '*\(name)': no anchor '&\(name)' comes before it", at: mark)
+                    throw fail("unknown alias '*\(Identifier.printable(name))': no anchor of that name comes before it", at: mark)
                 }
                 aliasNodes += target.size
                 if aliasNodes > Self.maxAliasNodes {
@@ -104,24 +117,20 @@ public final class YAMLParser {
                     throw fail("the spec is nested more than \(Self.maxDepth) levels deep", at: mark)
                 }
                 let anchor = event.data.sequence_start.anchor.map { String(cString: $0) }
-                stack.append(.sequence(Node.Sequence(items: [], mark: mark), anchor: anchor))
+                stack.append(Frame(mark: mark, anchor: anchor, isMapping: false))
                 continue
             case YAML_MAPPING_START_EVENT:
                 guard stack.count < Self.maxDepth else {
                     throw fail("the spec is nested more than \(Self.maxDepth) levels deep", at: mark)
                 }
                 let anchor = event.data.mapping_start.anchor.map { String(cString: $0) }
-                stack.append(.mapping(Node.Mapping(pairs: [], mark: mark), pendingKey: nil, anchor: anchor, seen: [:]))
+                stack.append(Frame(mark: mark, anchor: anchor, isMapping: true))
                 continue
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                switch stack.popLast() {
-                case .sequence(let sequence, let anchor)?:
-                    finished = (.sequence(sequence), anchor)
-                case .mapping(let mapping, _, let anchor, _)?:
-                    finished = (.mapping(mapping), anchor)
-                case nil:
+                guard let frame = stack.popLast() else {
                     throw fail("YAML syntax error: unbalanced collection end", at: mark)
                 }
+                finished = (frame.node, frame.anchor)
             default:
                 throw fail("YAML syntax error: unexpected event", at: mark)
             }
@@ -130,30 +139,41 @@ public final class YAMLParser {
             if let anchor {
                 anchors[anchor] = (node, Self.size(of: node))
             }
-            guard let top = stack.popLast() else {
+            guard !stack.isEmpty else {
                 root = node
                 continue
             }
-            switch top {
-            case .sequence(var sequence, let anchor):
-                sequence.items.append(node)
-                stack.append(.sequence(sequence, anchor: anchor))
-            case .mapping(var mapping, let pendingKey, let anchor, var seen):
-                if let key = pendingKey {
-                    mapping.pairs.append(.init(key: key, value: node))
-                    stack.append(.mapping(mapping, pendingKey: nil, anchor: anchor, seen: seen))
-                } else {
-                    guard case .scalar(let key) = node else {
-                        throw fail("mapping keys must be plain names, not \(node.kindDescription)", at: node.mark)
-                    }
-                    if let first = seen[key.text] {
-                        throw fail("duplicate key '\(key.text)' (first given at line \(first.line), column \(first.column))", at: key.mark)
-                    }
-                    seen[key.text] = key.mark
-                    stack.append(.mapping(mapping, pendingKey: key, anchor: anchor, seen: seen))
+            let top = stack.count - 1
+            if !stack[top].isMapping {
+                stack[top].items.append(node)
+            } else if let key = stack[top].pendingKey {
+                stack[top].pairs.append(.init(key: key, value: node))
+                stack[top].pendingKey = nil
+            } else {
+                guard case .scalar(let key) = node else {
+                    throw fail("mapping keys must be plain names, not \(node.kindDescription)", at: node.mark)
                 }
+                if let first = stack[top].seen[key.text] {
+                    throw fail("duplicate key '\(Identifier.printable(key.text))' (first given at line \(first.line), column \(first.column))", at: key.mark)
+                }
+                stack[top].seen[key.text] = key.mark
+                stack[top].pendingKey = key
             }
         }
+    }
+
+    /// The line and column of byte `offset` (columns count characters, as libyaml's do).
+    private static func mark(ofByte offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Mark {
+        var line = 1, column = 1
+        for byte in bytes.prefix(min(offset, bytes.count)) {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return Mark(line: line, column: column)
     }
 
     private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?, length: Int) -> String {

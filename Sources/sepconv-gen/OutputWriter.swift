@@ -43,6 +43,11 @@ struct OutputWriter {
     /// Writes `bytes` to `path` through a temporary file and a rename.
     static func writeAtomically(bytes: [UInt8], to path: String) throws(WriteError) {
         let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw WriteError(path: path, message: "cannot create its folder: \(reason(error))")
+        }
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {

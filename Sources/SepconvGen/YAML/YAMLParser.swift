@@ -63,9 +63,10 @@ public final class YAMLParser {
             let context = parser.context.map { String(cString: $0) + ": " } ?? ""
             // Reader errors (bad encoding, control characters) come with a byte offset, not a mark.
             let mark = parser.error == YAML_READER_ERROR
-                ? Self.mark(ofByte: parser.problem_offset, in: UnsafeBufferPointer(bytes))
+                ? Self.mark(ofByte: Self.characterStart(parser.problem_offset, in: UnsafeBufferPointer(bytes)), in: UnsafeBufferPointer(bytes))
                 : Mark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
-            throw fail("YAML syntax error: \(context)\(problem)", at: mark)
+            let tab = Self.byte(at: mark, in: UnsafeBufferPointer(bytes)) == UInt8(ascii: "\t")
+            throw fail("YAML syntax error: \(context)\(problem)\(tab ? " (a tab: YAML indents with spaces only)" : "")", at: mark)
         }
         return event
     }
@@ -160,6 +161,28 @@ public final class YAMLParser {
                 stack[top].pendingKey = key
             }
         }
+    }
+
+    /// The byte at `mark` when it is an ASCII character on that line, for hints.
+    private static func byte(at mark: Mark, in bytes: UnsafeBufferPointer<UInt8>) -> UInt8? {
+        var line = 1
+        var index = 0
+        while line < mark.line, index < bytes.count {
+            if bytes[index] == UInt8(ascii: "\n") { line += 1 }
+            index += 1
+        }
+        let target = index + mark.column - 1
+        guard line == mark.line, target < bytes.count, !bytes[index..<target].contains(UInt8(ascii: "\n")) else { return nil }
+        return bytes[target]
+    }
+
+    /// The first byte of the UTF-8 sequence that byte `offset` ends or continues
+    /// (libyaml reports a bad trailing octet at the octet, not at its character).
+    private static func characterStart(_ offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var start = min(offset, bytes.count)
+        while start > 0, start > offset - 3, bytes[start - 1] & 0xC0 == 0x80 { start -= 1 }
+        if start > 0, start > offset - 4, bytes[start - 1] >= 0xC0, offset - (start - 1) < 4 { return start - 1 }
+        return offset
     }
 
     /// The line and column of byte `offset` (columns count characters, as libyaml's do).

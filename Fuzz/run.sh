@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Fuzz/run.sh [SECONDS]: build sepconv-gen's libFuzzer targets and run each
+# for SECONDS (default 30). Exits non-zero on any finding (crash, trap,
+# sanitizer report, timeout over 5 s per input, more than 2 GB of memory).
+#
+#   spec  YAML text -> SpecCompiler().compile(file:contents:) (no disk),
+#         then Explainer, both emitters and the interpreter for small layers
+#   npy   bytes -> NPY.read, and a NPY.write/NPY.read round trip
+#
+# CI runs `bash Fuzz/run.sh 30`: about 55 s in all on 2 cores (a 20 s -Onone
+# build, then both targets side by side). A long local run is
+# `bash Fuzz/run.sh 600` (a 70-130 s -O build first). Needs libyaml-dev, like
+# the package itself. Environment:
+#   FUZZ_WORK=DIR       build products, corpora, logs, findings (default .build-fuzz, gitignored)
+#   FUZZ_TARGETS="spec npy"   which targets to run
+#   FUZZ_PARALLEL=0     run the targets one after the other (default: side by side)
+#   FUZZ_OPT=-O|-Onone  optimisation of the instrumented library (default: -O for runs of 120 s or more, else -Onone)
+#   SWIFTC=path         the compiler (default: swiftc on PATH)
+#   FUZZ_ARGS="..."     more libFuzzer flags, e.g. "-len_control=0 -max_len=200000" for long inputs
+# A finding is saved as $FUZZ_WORK/findings/<run>/<target>-crash-<sha1> (or timeout-,
+# oom-, leak-); reproduce it with `$FUZZ_WORK/build-O/bin/fuzz-<target> FILE` (or build-Onone).
+set -euo pipefail
+
+seconds=${1:-30}
+case $seconds in '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work=${FUZZ_WORK:-$root/.build-fuzz}
+targets=${FUZZ_TARGETS:-spec npy}
+# Short runs (CI) build fast at -Onone (about 20 s); long runs build at -O (70-130 s), whose code runs 5-10x faster.
+if (( seconds >= 120 )); then opt=${FUZZ_OPT:--O}; else opt=${FUZZ_OPT:--Onone}; fi
+swiftc=${SWIFTC:-swiftc}
+# lld links the sanitized objects without gold's flood of "cannot export local symbol" warnings.
+linker=()
+if [[ -x $(dirname "$(command -v "$swiftc")")/ld.lld ]] || command -v ld.lld > /dev/null; then linker=(-use-ld=lld); fi
+mkdir -p "$work"/{logs,findings,seeds,corpus}
+work=$(cd "$work" && pwd)
+# Products of each optimisation level are kept apart, so switching does not rebuild.
+build=$work/build$opt
+mkdir -p "$build"/{gen,mods,obj,bin}
+# Each run keeps its findings in a folder of its own.
+findings_dir=$work/findings/$(date +%Y%m%d-%H%M%S)-$$
+
+# --- Build --------------------------------------------------------------------
+# The library's sources, compiled as SwiftPM would but by hand, so that every
+# Swift file can carry libFuzzer's coverage and AddressSanitizer.
+library_sources=()
+while IFS= read -r -d '' file; do library_sources+=("$file"); done \
+    < <(find "$root/Sources/SepconvGen" -name '*.swift' -print0 | LC_ALL=C sort -z)
+template_files=()
+while IFS= read -r -d '' file; do template_files+=("$file"); done \
+    < <(find "$root/Templates" -maxdepth 1 -name '*.template' -print0 | LC_ALL=C sort -z)
+
+stamp=$( (echo "$opt $("$swiftc" --version 2>&1 | head -1)"; cat "${library_sources[@]}" "${template_files[@]}" \
+    "$root"/Templates/*.swift "$root"/Fuzz/Targets/*.swift "$root/Sources/CYAML/module.modulemap" "$0") | cksum)
+if [[ -f $build/stamp && $(cat "$build/stamp") == "$stamp" && -x $build/bin/fuzz-spec && -x $build/bin/fuzz-npy ]]; then
+    echo "fuzz: targets up to date in $build/bin"
+else
+    rm -f "$build/stamp"
+    build_start=$SECONDS
+    # SwiftPM's `.embedInCode` resources: `PackageResources.<file name with . as _>: [UInt8]`.
+    {
+        echo "struct PackageResources {"
+        for file in "${template_files[@]}"; do
+            name=$(basename "$file" | tr '.-' '__')
+            printf 'static let %s: [UInt8] = [' "$name"
+            od -An -v -tu1 "$file" | tr -s ' \n' ',,' | sed 's/^,//; s/,$//'
+            echo "]"
+        done
+        echo "}"
+    } > "$build/gen/embedded_resources.swift"
+
+    common=(-swift-version 6 -parse-as-library -wmo -num-threads 0 -I "$build/mods" -I "$root/Sources/CYAML" -warnings-as-errors)
+    echo "fuzz: building SepconvTemplates"
+    "$swiftc" "${common[@]}" -Onone -module-name SepconvTemplates \
+        -emit-module -emit-module-path "$build/mods/SepconvTemplates.swiftmodule" \
+        -c -o "$build/obj/SepconvTemplates.o" "$root"/Templates/*.swift "$build/gen/embedded_resources.swift"
+    echo "fuzz: building SepconvGen ($opt, -sanitize=fuzzer,address)"
+    "$swiftc" "${common[@]}" "$opt" -gline-tables-only -sanitize=fuzzer,address -module-name SepconvGen \
+        -emit-module -emit-module-path "$build/mods/SepconvGen.swiftmodule" \
+        -c -o "$build/obj/SepconvGen.o" "${library_sources[@]}"
+    for target in spec npy; do
+        case $target in spec) entry=FuzzSpec.swift ;; npy) entry=FuzzNPY.swift ;; esac
+        echo "fuzz: linking fuzz-$target"
+        "$swiftc" "${common[@]}" -Onone -gline-tables-only -sanitize=fuzzer,address "${linker[@]}" -module-name "Fuzz_$target" \
+            "$root/Fuzz/Targets/$entry" "$build/obj/SepconvGen.o" "$build/obj/SepconvTemplates.o" \
+            -lyaml -o "$build/bin/fuzz-$target"
+    done
+    echo "$stamp" > "$build/stamp"
+    echo "fuzz: built in $((SECONDS - build_start)) s"
+fi
+
+# --- Seeds --------------------------------------------------------------------
+# Fresh each run from the repository; the corpus folders keep what the fuzzer
+# finds between local runs.
+rm -rf "$work/seeds"
+mkdir -p "$work/seeds/spec" "$work/seeds/npy" "$work/corpus/spec" "$work/corpus/npy"
+index=0
+while IFS= read -r -d '' file; do
+    index=$((index + 1))
+    cp "$file" "$work/seeds/spec/$index.yaml"
+    # The same spec without its weights, so the initializers, the planner and the emitters are reached.
+    sed '/^weights:/,$d' "$file" > "$work/seeds/spec/$index-noweights.yaml"
+done < <(find "$root/Specs" "$root/Tests/SepconvGenTests/Fixtures" -name '*.yaml' -size -64k -print0 2>/dev/null | LC_ALL=C sort -z)
+index=0
+while IFS= read -r -d '' file; do
+    index=$((index + 1))
+    cp "$file" "$work/seeds/npy/$index.npy"
+done < <(find "$root/Specs" "$root/Tests/SepconvGenTests/Fixtures" -name '*.npy' -size -16k -print0 2>/dev/null | LC_ALL=C sort -z | head -z -n 300)
+echo "fuzz: seeds: $(ls "$work/seeds/spec" | wc -l) specs, $(ls "$work/seeds/npy" | wc -l) .npy files"
+
+# --- Run ----------------------------------------------------------------------
+run_target() {
+    local target=$1 extra=() more=()
+    read -r -a more <<< "${FUZZ_ARGS:-}"
+    case $target in
+        spec) extra=(-dict="$root/Fuzz/spec.dict" -max_len=16384) ;;
+        npy) extra=(-max_len=4096) ;;
+    esac
+    # -timeout: one input taking over 5 s is a finding (a hang); -rss_limit_mb: so is 2 GB of memory.
+    "$build/bin/fuzz-$target" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
+        -print_final_stats=1 -artifact_prefix="$findings_dir/$target-" "${extra[@]}" "${more[@]}" \
+        "$work/corpus/$target" "$work/seeds/$target" > "$work/logs/$target.log" 2>&1
+}
+
+mkdir -p "$findings_dir"
+status=0
+declare -A pids=()
+for target in $targets; do
+    [[ -x $build/bin/fuzz-$target ]] || { echo "fuzz: unknown target '$target'" >&2; exit 2; }
+    echo "fuzz: running $target for $seconds s (log: $work/logs/$target.log)"
+    if [[ ${FUZZ_PARALLEL:-1} == 1 ]]; then
+        run_target "$target" &
+        pids[$target]=$!
+    else
+        run_target "$target" || status=1
+        pids[$target]=""
+    fi
+done
+for target in $targets; do
+    if [[ -n ${pids[$target]} ]]; then
+        wait "${pids[$target]}" || status=1
+    fi
+    log=$work/logs/$target.log
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
+    cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1 || true)
+    echo "fuzz: $target: ${runs:-?} executions; ${cov:-no coverage line}"
+    if grep -qE '^(==[0-9]+==ERROR|SUMMARY: |Fatal error|.*deadly signal|ALARM: working on the last Unit)' "$log"; then
+        status=1
+        echo "fuzz: $target: FINDING; the end of its log:" >&2
+        tail -n 40 "$log" >&2
+    fi
+done
+findings=$(find "$findings_dir" -type f | LC_ALL=C sort)
+rmdir "$findings_dir" 2>/dev/null || true
+if [[ $status != 0 || -n $findings ]]; then
+    echo "fuzz: findings (reproduce with $build/bin/fuzz-<target> FILE):" >&2
+    echo "${findings:-  (none saved; see the logs)}" >&2
+    exit 1
+fi
+echo "fuzz: no findings"

@@ -183,6 +183,53 @@ import Testing
               + timings.joined(separator: "; ") + String(format: "; total %.1fs", Date().timeIntervalSince(started)))
     }
 
+    /// The harness itself: a wrong reference, a C file and a Swift file that
+    /// do not compile, and a kernel that reads past its input must each fail
+    /// (the last one under the sanitizer, which then runs the next layer),
+    /// while a good layer beside them passes everywhere.
+    @Test func harnessReportsWhatGoesWrong() async throws {
+        var rng = SplitMix64(seed: 7)
+        let spec = RandomLayers.make(name: "h", dtype: .float32, steps: 8, channels: 2, filters: 3, kernel: 3, strides: 1, padding: .same,
+                                     dataFormat: .channelsLast, dilation: 1, depthMultiplier: 1, activation: .relu, useBias: true)
+        let layer = RandomLayers.complete(spec, batch: 2, rng: &rng)
+        func item(_ name: String, _ change: (inout LayerPlan, inout [Double]) -> Void = { _, _ in }) throws -> CompileHarness.Case {
+            var plan = Planner.plan(layer.spec, weights: layer.weights, unroll: .full)
+            var reference = try Interpreter.run(plan, input: layer.input).scalars
+            plan.name = name
+            change(&plan, &reference)
+            return CompileHarness.Case(plan: plan, mode: .full, group: name, origin: "harness check \(name)", isRandom: false,
+                                       batch: layer.batch, input: layer.input.scalars, reference: reference, keras: nil)
+        }
+        let cases = try [
+            item("h_good"),
+            item("h_wrong") { _, reference in reference[3] += 0.5 },
+            item("switch"),                     // a C keyword: the C does not compile
+            item("self_"),                      // the Swift type `Self`: the Swift does not compile
+            item("h_overrun") { plan, _ in plan.inputSteps = 4 },   // the header asks for half the input the kernel reads
+        ]
+        let report = await Self.inBackground { CompileHarness.run(cases, width: 2) }
+        func outcome(_ build: CompileHarness.Build, _ name: String) -> CompileHarness.Outcome? { report.outcomes[build]?[name] }
+        func failure(_ build: CompileHarness.Build, _ name: String) -> String? {
+            if case .failed(let message)? = outcome(build, name) { message } else { nil }
+        }
+        for build in CompileHarness.Build.allCases {
+            #expect(outcome(build, "h_good")?.passed == true, "\(build.rawValue): \(String(describing: outcome(build, "h_good")))")
+            if case .compared(let error, let allowed, _)? = outcome(build, "h_wrong") {
+                #expect(error > allowed && abs(error - 0.5) < 1e-3)
+            } else {
+                Issue.record("\(build.rawValue): h_wrong was not compared: \(String(describing: outcome(build, "h_wrong")))")
+            }
+        }
+        #expect(failure(.c, "switch")?.contains("does not compile") == true)
+        #expect(failure(.cSanitized, "switch")?.contains("does not compile") == true)
+        #expect(outcome(.swift, "switch")?.passed == true)
+        #expect(failure(.swift, "self_")?.contains("self_.swift does not compile") == true)
+        #expect(outcome(.c, "self_")?.passed == true)
+        #expect(failure(.cSanitized, "h_overrun")?.contains("AddressSanitizer") == true,
+                "\(String(describing: outcome(.cSanitized, "h_overrun")))")
+        #expect(report.buildProblems.isEmpty, "\(report.buildProblems)")
+    }
+
     /// A fixture in every unroll mode, renamed `k_<fixture>_<mode>`.
     static func fixtureCases(_ fixture: String) throws -> [CompileHarness.Case] {
         let input = try Fixtures.npy("keras/\(fixture)/input.npy").tensor

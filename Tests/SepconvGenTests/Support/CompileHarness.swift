@@ -224,7 +224,7 @@ private final class Session: @unchecked Sendable {
             let chunks = Self.partition(compiledCases, into: 2 * width) { Self.swiftSeconds($0.plan) }
             for (index, chunk) in chunks.enumerated() {
                 let seconds = 1.5 + chunk.reduce(0) { $0 + Self.swiftSeconds($1.plan) }
-                jobs.append((seconds, { [self] in time("swift: compile (CPU-seconds, summed over jobs)") { buildSwift(swiftc, chunk: index, chunk) } }))
+                jobs.append((seconds, { [self] in time("swift: compile and run (wall, summed over jobs)") { buildSwift(swiftc, chunk: index, chunk) } }))
             }
         } else {
             problem("swiftc not found on PATH (set SWIFTC to its path): the emitted Swift was not compiled")
@@ -234,7 +234,7 @@ private final class Session: @unchecked Sendable {
             for build in [Build.c, .cSanitized] {
                 for batch in Self.partition(compiledCases, into: 4 * width, cost: { Self.cSeconds($0.plan) }) {
                     let seconds = batch.reduce(0) { $0 + Self.cSeconds($1.plan) }
-                    jobs.append((seconds, { [self] in time("\(build.rawValue): compile (summed over jobs)") { compileObjects(cc, build, batch.map(\.name)) } }))
+                    jobs.append((seconds, { [self] in time("\(build.rawValue): compile (wall, summed over jobs)") { compileObjects(cc, build, batch.map(\.name)) } }))
                 }
             }
         } else {
@@ -299,7 +299,8 @@ private final class Session: @unchecked Sendable {
     }
 
     func writeSources() {
-        for item in compiledCases {
+        DispatchQueue.concurrentPerform(iterations: compiledCases.count) { index in
+            let item = compiledCases[index]
             for file in Generator.files(for: item.plan, languages: [.c, .swift]) {
                 write(source.appendingPathComponent(file.name), Data(file.contents.utf8))
             }
@@ -496,6 +497,7 @@ private final class Session: @unchecked Sendable {
         var members = chunkCases
         // A file that does not compile is reported and left out; at most a few rounds.
         for _ in 0..<4 {
+            guard !members.isEmpty else { return }
             write(directory.appendingPathComponent("driver.swift"), Data(SwiftDriver.text(members).utf8))
             let arguments = ["-O", "-wmo", "-swift-version", "6", "-warnings-as-errors", "-parse-as-library", "-module-name", "EmittedLayers",
                              "-num-threads", "1", "driver.swift"]

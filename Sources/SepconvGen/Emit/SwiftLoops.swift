@@ -94,18 +94,40 @@ struct SwiftLoops {
         return plan.dataFormat == .channelsLast ? "(\(origin)) &* \(C)" : origin
     }
 
+    /// The depthwise stage of one (border) step over a run-time range of taps. With
+    /// channels last it accumulates `W`-lane blocks of channels in registers: the
+    /// scratch may alias the input as far as Swift knows, so a scalar loop that adds
+    /// into `d` neither vectorises nor keeps its sums in registers.
     private func depthwiseStep(_ printer: inout CodePrinter) {
-        let channelStride = plan.dataFormat == .channelsLast ? "" : " &* \(plan.inputSteps)"
         printer.line("/// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * \(C) + channel].")
         printer.block("private static func depthwiseStep(_ x: \(pointer), _ d: \(mutablePointer), _ s: Int, _ first: Int, _ count: Int, _ dw: \(pointer)) {") { body in
-            body.line("for j in 0..<\(CM) { d[j] = 0 }")
-            body.block("for k in first..<(first &+ count) {") { body in
-                body.line("let w = dw + k &* \(CM)")
-                body.line("let xk = x + (\(inputOffset(step: "s", tap: "k")))")
-                if M == 1 {
-                    body.line("for c in 0..<\(C) { d[c] += xk[c\(channelStride)] * w[c] }")
-                } else {
-                    body.line("for m in 0..<\(M) { for c in 0..<\(C) { d[m &* \(C) &+ c] += xk[c\(channelStride)] * w[m &* \(C) &+ c] } }")
+            let mOpen = M > 1 ? "for m in 0..<\(M) { " : "", mClose = M > 1 ? " }" : ""
+            let mOffset = M > 1 ? "m &* \(C) &+ " : ""
+            guard plan.dataFormat == .channelsLast else {
+                let xk = "x[c &* \(plan.inputSteps) &+ \(inputOffset(step: "s", tap: "k"))]"
+                body.block("\(mOpen)for c in 0..<\(C) {", closing: "}\(mClose)") { body in
+                    body.line("var a: \(type) = 0")
+                    body.line("for k in first..<(first &+ count) { a += \(xk) * dw[k &* \(CM) &+ \(mOffset)c] }")
+                    body.line("d[\(mOffset)c] = a")
+                }
+                return
+            }
+            let blocks = C / W, rest = C % W
+            let xk = inputOffset(step: "s", tap: "k")
+            if blocks > 0 {
+                body.block("\(mOpen)for b in 0..<\(blocks) {", closing: "}\(mClose)") { body in
+                    body.line("var a = \(vector)()")
+                    body.block("for k in first..<(first &+ count) {") { body in
+                        body.line("a = madd(a, load(x + (\(xk) &+ b &* \(W))), load(dw + (k &* \(CM) &+ \(mOffset)b &* \(W))))")
+                    }
+                    body.line("store(d + (\(mOffset)b &* \(W)), a, \(W))")
+                }
+            }
+            if rest > 0 {
+                body.block("\(mOpen)for c in \(blocks * W)..<\(C) {", closing: "}\(mClose)") { body in
+                    body.line("var a: \(type) = 0")
+                    body.line("for k in first..<(first &+ count) { a += x[\(xk) &+ c] * dw[k &* \(CM) &+ \(mOffset)c] }")
+                    body.line("d[\(mOffset)c] = a")
                 }
             }
         }
@@ -213,14 +235,13 @@ struct SwiftLoops {
         }
     }
 
-    /// The pointwise calls of one tile of `rows` steps into `destination`.
+    /// The pointwise calls of one tile of `rows` steps into `destination`. The
+    /// weight arrays are passed as pointers by Swift's array-to-pointer argument
+    /// conversion, valid for the call.
     private func pointwiseCalls(_ body: inout CodePrinter, rows: Int, destination: String) {
         for (index, block) in layout.filterBlocks.enumerated() {
-            let vectors = block.vector ..< block.vector + block.count
-            let opening = vectors.map { "pointwise\($0).withUnsafeBufferPointer { p\($0) in " }.joined()
-            let pointers = vectors.map { "p\($0).baseAddress!" }.joined(separator: ", ")
-            let closing = String(repeating: " }", count: block.count)
-            body.line(opening + "\(kernelName(rows: rows, block: index))(d, \(destination), \(pointers), \(block.vector * W), b)" + closing)
+            let pointers = (block.vector ..< block.vector + block.count).map { "pointwise\($0)" }.joined(separator: ", ")
+            body.line("\(kernelName(rows: rows, block: index))(d, \(destination), \(pointers), \(block.vector * W), bias)")
         }
     }
 
@@ -288,12 +309,7 @@ struct SwiftLoops {
             body.block("withUnsafeTemporaryAllocation(of: \(type).self, capacity: \(scratch)) { scratch in") { body in
                 body.line("guard let d = scratch.baseAddress else { return }")
                 if layout.needsOutputTile { body.line("let o = d + \(T * CM)") }
-                body.block("depthwise.withUnsafeBufferPointer { dwBuffer in") { body in
-                    body.block("bias.withUnsafeBufferPointer { biasBuffer in") { body in
-                        body.line("guard let dw = dwBuffer.baseAddress, let b = biasBuffer.baseAddress else { return }")
-                        tiles(&body)
-                    }
-                }
+                tiles(&body)
             }
             if p.dataFormat == .channelsFirst, let row = activation.rowFunction {
                 body.line("for f in 0..<\(F) { \(row)(y + f &* \(p.convolutionSteps), \(p.convolutionSteps)) }")
@@ -313,7 +329,7 @@ struct SwiftLoops {
                 body.line("// steps \(start) ... \(start + count * T - 1): interior")
                 body.block("for i in 0..<\(count) {") { body in
                     body.line("let t = \(start) &+ i &* \(T)")
-                    body.line("depthwiseAll(x, d, t, \(T), dw)")
+                    body.line("depthwiseAll(x, d, t, \(T), depthwise)")
                     pointwiseCalls(&body, rows: T, destination: destination)
                     if let finish = finishCall(t: "t", n: T) { body.line(finish) }
                 }
@@ -321,10 +337,10 @@ struct SwiftLoops {
                 usesDepthwise = true
                 body.line("// steps \(start) ... \(start + steps.count - 1)")
                 if hasInterior && steps.allSatisfy({ $0.first == 0 && $0.count == plan.kernelSize }) {
-                    body.line("depthwiseAll(x, d, \(start), \(steps.count), dw)")
+                    body.line("depthwiseAll(x, d, \(start), \(steps.count), depthwise)")
                 } else {
                     for (r, taps) in steps.enumerated() {
-                        body.line("depthwiseStep(x, d + \(r * CM), \(start + r), \(taps.first), \(taps.count), dw)")
+                        body.line("depthwiseStep(x, d + \(r * CM), \(start + r), \(taps.first), \(taps.count), depthwise)")
                     }
                 }
                 let destination = layout.needsOutputTile ? "o" : "y + \(start * F)"
@@ -332,6 +348,6 @@ struct SwiftLoops {
                 if let finish = finishCall(t: String(start), n: steps.count) { body.line(finish) }
             }
         }
-        if !usesDepthwise { body.line("_ = (d, dw, b)") }
+        if !usesDepthwise { body.line("_ = d") }
     }
 }

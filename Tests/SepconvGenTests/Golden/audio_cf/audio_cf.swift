@@ -371,11 +371,10 @@ public enum AudioCf {
 
     /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 40 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
-        for j in 0..<40 { d[j] = 0 }
-        for k in first..<(first &+ count) {
-            let w = dw + k &* 40
-            let xk = x + (s &* 2 &- 2 &+ k &* 1)
-            for c in 0..<40 { d[c] += xk[c &* 101] * w[c] }
+        for c in 0..<40 {
+            var a: Float = 0
+            for k in first..<(first &+ count) { a += x[c &* 101 &+ s &* 2 &- 2 &+ k &* 1] * dw[k &* 40 &+ c] }
+            d[c] = a
         }
     }
 
@@ -479,36 +478,31 @@ public enum AudioCf {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 432) { scratch in
             guard let d = scratch.baseAddress else { return }
             let o = d + 240
-            depthwise.withUnsafeBufferPointer { dwBuffer in
-                bias.withUnsafeBufferPointer { biasBuffer in
-                    guard let dw = dwBuffer.baseAddress, let b = biasBuffer.baseAddress else { return }
-                    // steps 0 ... 5
-                    depthwiseStep(x, d + 0, 0, 2, 3, dw)
-                    depthwiseStep(x, d + 40, 1, 0, 5, dw)
-                    depthwiseStep(x, d + 80, 2, 0, 5, dw)
-                    depthwiseStep(x, d + 120, 3, 0, 5, dw)
-                    depthwiseStep(x, d + 160, 4, 0, 5, dw)
-                    depthwiseStep(x, d + 200, 5, 0, 5, dw)
-                    pointwise0.withUnsafeBufferPointer { p0 in pointwise1.withUnsafeBufferPointer { p1 in pointwise6x2(d, o, p0.baseAddress!, p1.baseAddress!, 0, b) } }
-                    pointwise2.withUnsafeBufferPointer { p2 in pointwise3.withUnsafeBufferPointer { p3 in pointwise6x2(d, o, p2.baseAddress!, p3.baseAddress!, 16, b) } }
-                    finish(o, y, 0, 6)
-                    // steps 6 ... 47: interior
-                    for i in 0..<7 {
-                        let t = 6 &+ i &* 6
-                        depthwiseAll(x, d, t, 6, dw)
-                        pointwise0.withUnsafeBufferPointer { p0 in pointwise1.withUnsafeBufferPointer { p1 in pointwise6x2(d, o, p0.baseAddress!, p1.baseAddress!, 0, b) } }
-                        pointwise2.withUnsafeBufferPointer { p2 in pointwise3.withUnsafeBufferPointer { p3 in pointwise6x2(d, o, p2.baseAddress!, p3.baseAddress!, 16, b) } }
-                        finish(o, y, t, 6)
-                    }
-                    // steps 48 ... 50
-                    depthwiseStep(x, d + 0, 48, 0, 5, dw)
-                    depthwiseStep(x, d + 40, 49, 0, 5, dw)
-                    depthwiseStep(x, d + 80, 50, 0, 3, dw)
-                    pointwise0.withUnsafeBufferPointer { p0 in pointwise1.withUnsafeBufferPointer { p1 in pointwise3x2(d, o, p0.baseAddress!, p1.baseAddress!, 0, b) } }
-                    pointwise2.withUnsafeBufferPointer { p2 in pointwise3.withUnsafeBufferPointer { p3 in pointwise3x2(d, o, p2.baseAddress!, p3.baseAddress!, 16, b) } }
-                    finish(o, y, 48, 3)
-                }
+            // steps 0 ... 5
+            depthwiseStep(x, d + 0, 0, 2, 3, depthwise)
+            depthwiseStep(x, d + 40, 1, 0, 5, depthwise)
+            depthwiseStep(x, d + 80, 2, 0, 5, depthwise)
+            depthwiseStep(x, d + 120, 3, 0, 5, depthwise)
+            depthwiseStep(x, d + 160, 4, 0, 5, depthwise)
+            depthwiseStep(x, d + 200, 5, 0, 5, depthwise)
+            pointwise6x2(d, o, pointwise0, pointwise1, 0, bias)
+            pointwise6x2(d, o, pointwise2, pointwise3, 16, bias)
+            finish(o, y, 0, 6)
+            // steps 6 ... 47: interior
+            for i in 0..<7 {
+                let t = 6 &+ i &* 6
+                depthwiseAll(x, d, t, 6, depthwise)
+                pointwise6x2(d, o, pointwise0, pointwise1, 0, bias)
+                pointwise6x2(d, o, pointwise2, pointwise3, 16, bias)
+                finish(o, y, t, 6)
             }
+            // steps 48 ... 50
+            depthwiseStep(x, d + 0, 48, 0, 5, depthwise)
+            depthwiseStep(x, d + 40, 49, 0, 5, depthwise)
+            depthwiseStep(x, d + 80, 50, 0, 3, depthwise)
+            pointwise3x2(d, o, pointwise0, pointwise1, 0, bias)
+            pointwise3x2(d, o, pointwise2, pointwise3, 16, bias)
+            finish(o, y, 48, 3)
         }
     }
 }

@@ -114,12 +114,11 @@ public enum EcgBlock {
 
     /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 1 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
-        for j in 0..<4 { d[j] = 0 }
-        for k in first..<(first &+ count) {
-            let w = dw + k &* 4
-            let xk = x + ((s &* 1 &- 0 &+ k &* 1) &* 1)
-            for m in 0..<4 { for c in 0..<1 { d[m &* 1 &+ c] += xk[c] * w[m &* 1 &+ c] } }
-        }
+        for m in 0..<4 { for c in 0..<1 {
+            var a: Float = 0
+            for k in first..<(first &+ count) { a += x[(s &* 1 &- 0 &+ k &* 1) &* 1 &+ c] * dw[k &* 4 &+ m &* 1 &+ c] }
+            d[m &* 1 &+ c] = a
+        } }
     }
 
     /// Depthwise stage of output steps t ..< t + n, every tap reading the input.
@@ -211,22 +210,17 @@ public enum EcgBlock {
     private static func forwardItem(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { scratch in
             guard let d = scratch.baseAddress else { return }
-            depthwise.withUnsafeBufferPointer { dwBuffer in
-                bias.withUnsafeBufferPointer { biasBuffer in
-                    guard let dw = dwBuffer.baseAddress, let b = biasBuffer.baseAddress else { return }
-                    // steps 0 ... 175: interior
-                    for i in 0..<22 {
-                        let t = 0 &+ i &* 8
-                        depthwiseAll(x, d, t, 8, dw)
-                        pointwise0.withUnsafeBufferPointer { p0 in pointwise8x1(d, y + t &* 8, p0.baseAddress!, 0, b) }
-                        finish(y + t &* 8, 8)
-                    }
-                    // steps 176 ... 180
-                    depthwiseAll(x, d, 176, 5, dw)
-                    pointwise0.withUnsafeBufferPointer { p0 in pointwise5x1(d, y + 1408, p0.baseAddress!, 0, b) }
-                    finish(y + 176 &* 8, 5)
-                }
+            // steps 0 ... 175: interior
+            for i in 0..<22 {
+                let t = 0 &+ i &* 8
+                depthwiseAll(x, d, t, 8, depthwise)
+                pointwise8x1(d, y + t &* 8, pointwise0, 0, bias)
+                finish(y + t &* 8, 8)
             }
+            // steps 176 ... 180
+            depthwiseAll(x, d, 176, 5, depthwise)
+            pointwise5x1(d, y + 1408, pointwise0, 0, bias)
+            finish(y + 176 &* 8, 5)
         }
     }
 }

@@ -116,11 +116,10 @@ public enum KerasConfig {
 
     /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 6 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
-        for j in 0..<6 { d[j] = 0 }
-        for k in first..<(first &+ count) {
-            let w = dw + k &* 6
-            let xk = x + ((s &* 1 &- 2 &+ k &* 1) &* 6)
-            for c in 0..<6 { d[c] += xk[c] * w[c] }
+        for c in 0..<6 {
+            var a: Float = 0
+            for k in first..<(first &+ count) { a += x[(s &* 1 &- 2 &+ k &* 1) &* 6 &+ c] * dw[k &* 6 &+ c] }
+            d[c] = a
         }
     }
 
@@ -184,40 +183,35 @@ public enum KerasConfig {
     private static func forwardItem(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 48) { scratch in
             guard let d = scratch.baseAddress else { return }
-            depthwise.withUnsafeBufferPointer { dwBuffer in
-                bias.withUnsafeBufferPointer { biasBuffer in
-                    guard let dw = dwBuffer.baseAddress, let b = biasBuffer.baseAddress else { return }
-                    // steps 0 ... 7
-                    depthwiseStep(x, d + 0, 0, 2, 3, dw)
-                    depthwiseStep(x, d + 6, 1, 1, 4, dw)
-                    depthwiseStep(x, d + 12, 2, 0, 5, dw)
-                    depthwiseStep(x, d + 18, 3, 0, 5, dw)
-                    depthwiseStep(x, d + 24, 4, 0, 5, dw)
-                    depthwiseStep(x, d + 30, 5, 0, 5, dw)
-                    depthwiseStep(x, d + 36, 6, 0, 5, dw)
-                    depthwiseStep(x, d + 42, 7, 0, 5, dw)
-                    pointwise0.withUnsafeBufferPointer { p0 in pointwise8x1(d, y + 0, p0.baseAddress!, 0, b) }
-                    finish(y + 0 &* 8, 8)
-                    // steps 8 ... 23: interior
-                    for i in 0..<2 {
-                        let t = 8 &+ i &* 8
-                        depthwiseAll(x, d, t, 8, dw)
-                        pointwise0.withUnsafeBufferPointer { p0 in pointwise8x1(d, y + t &* 8, p0.baseAddress!, 0, b) }
-                        finish(y + t &* 8, 8)
-                    }
-                    // steps 24 ... 31
-                    depthwiseStep(x, d + 0, 24, 0, 5, dw)
-                    depthwiseStep(x, d + 6, 25, 0, 5, dw)
-                    depthwiseStep(x, d + 12, 26, 0, 5, dw)
-                    depthwiseStep(x, d + 18, 27, 0, 5, dw)
-                    depthwiseStep(x, d + 24, 28, 0, 5, dw)
-                    depthwiseStep(x, d + 30, 29, 0, 5, dw)
-                    depthwiseStep(x, d + 36, 30, 0, 4, dw)
-                    depthwiseStep(x, d + 42, 31, 0, 3, dw)
-                    pointwise0.withUnsafeBufferPointer { p0 in pointwise8x1(d, y + 192, p0.baseAddress!, 0, b) }
-                    finish(y + 24 &* 8, 8)
-                }
+            // steps 0 ... 7
+            depthwiseStep(x, d + 0, 0, 2, 3, depthwise)
+            depthwiseStep(x, d + 6, 1, 1, 4, depthwise)
+            depthwiseStep(x, d + 12, 2, 0, 5, depthwise)
+            depthwiseStep(x, d + 18, 3, 0, 5, depthwise)
+            depthwiseStep(x, d + 24, 4, 0, 5, depthwise)
+            depthwiseStep(x, d + 30, 5, 0, 5, depthwise)
+            depthwiseStep(x, d + 36, 6, 0, 5, depthwise)
+            depthwiseStep(x, d + 42, 7, 0, 5, depthwise)
+            pointwise8x1(d, y + 0, pointwise0, 0, bias)
+            finish(y + 0 &* 8, 8)
+            // steps 8 ... 23: interior
+            for i in 0..<2 {
+                let t = 8 &+ i &* 8
+                depthwiseAll(x, d, t, 8, depthwise)
+                pointwise8x1(d, y + t &* 8, pointwise0, 0, bias)
+                finish(y + t &* 8, 8)
             }
+            // steps 24 ... 31
+            depthwiseStep(x, d + 0, 24, 0, 5, depthwise)
+            depthwiseStep(x, d + 6, 25, 0, 5, depthwise)
+            depthwiseStep(x, d + 12, 26, 0, 5, depthwise)
+            depthwiseStep(x, d + 18, 27, 0, 5, depthwise)
+            depthwiseStep(x, d + 24, 28, 0, 5, depthwise)
+            depthwiseStep(x, d + 30, 29, 0, 5, depthwise)
+            depthwiseStep(x, d + 36, 30, 0, 4, depthwise)
+            depthwiseStep(x, d + 42, 31, 0, 3, depthwise)
+            pointwise8x1(d, y + 192, pointwise0, 0, bias)
+            finish(y + 24 &* 8, 8)
         }
     }
 }

@@ -224,17 +224,12 @@ public enum KerasDocExample {
     private static func forwardItem(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 144) { scratch in
             guard let d = scratch.baseAddress else { return }
-            depthwise.withUnsafeBufferPointer { dwBuffer in
-                bias.withUnsafeBufferPointer { biasBuffer in
-                    guard let dw = dwBuffer.baseAddress, let b = biasBuffer.baseAddress else { return }
-                    // steps 0 ... 3: interior
-                    for i in 0..<1 {
-                        let t = 0 &+ i &* 4
-                        depthwiseAll(x, d, t, 4, dw)
-                        pointwise0.withUnsafeBufferPointer { p0 in pointwise4x1p4(d, y + t &* 4, p0.baseAddress!, 0, b) }
-                        finish(y + t &* 4, 4)
-                    }
-                }
+            // steps 0 ... 3: interior
+            for i in 0..<1 {
+                let t = 0 &+ i &* 4
+                depthwiseAll(x, d, t, 4, depthwise)
+                pointwise4x1p4(d, y + t &* 4, pointwise0, 0, bias)
+                finish(y + t &* 4, 4)
             }
         }
     }

@@ -134,11 +134,12 @@ public enum StridedDilated {
 
     /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 8 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
-        for j in 0..<8 { d[j] = 0 }
-        for k in first..<(first &+ count) {
-            let w = dw + k &* 8
-            let xk = x + ((s &* 2 &- 2 &+ k &* 3) &* 8)
-            for c in 0..<8 { d[c] += xk[c] * w[c] }
+        for b in 0..<1 {
+            var a = SIMD8<Float>()
+            for k in first..<(first &+ count) {
+                a = madd(a, load(x + ((s &* 2 &- 2 &+ k &* 3) &* 8 &+ b &* 8)), load(dw + (k &* 8 &+ b &* 8)))
+            }
+            store(d + (b &* 8), a, 8)
         }
     }
 
@@ -246,32 +247,27 @@ public enum StridedDilated {
     private static func forwardItem(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 48) { scratch in
             guard let d = scratch.baseAddress else { return }
-            depthwise.withUnsafeBufferPointer { dwBuffer in
-                bias.withUnsafeBufferPointer { biasBuffer in
-                    guard let dw = dwBuffer.baseAddress, let b = biasBuffer.baseAddress else { return }
-                    // steps 0 ... 5
-                    depthwiseStep(x, d + 0, 0, 1, 2, dw)
-                    depthwiseStep(x, d + 8, 1, 0, 3, dw)
-                    depthwiseStep(x, d + 16, 2, 0, 3, dw)
-                    depthwiseStep(x, d + 24, 3, 0, 3, dw)
-                    depthwiseStep(x, d + 32, 4, 0, 3, dw)
-                    depthwiseStep(x, d + 40, 5, 0, 3, dw)
-                    pointwise0.withUnsafeBufferPointer { p0 in pointwise1.withUnsafeBufferPointer { p1 in pointwise6x2p4(d, y + 0, p0.baseAddress!, p1.baseAddress!, 0, b) } }
-                    finish(y + 0 &* 12, 6)
-                    // steps 6 ... 29: interior
-                    for i in 0..<4 {
-                        let t = 6 &+ i &* 6
-                        depthwiseAll(x, d, t, 6, dw)
-                        pointwise0.withUnsafeBufferPointer { p0 in pointwise1.withUnsafeBufferPointer { p1 in pointwise6x2p4(d, y + t &* 12, p0.baseAddress!, p1.baseAddress!, 0, b) } }
-                        finish(y + t &* 12, 6)
-                    }
-                    // steps 30 ... 31
-                    depthwiseStep(x, d + 0, 30, 0, 2, dw)
-                    depthwiseStep(x, d + 8, 31, 0, 2, dw)
-                    pointwise0.withUnsafeBufferPointer { p0 in pointwise1.withUnsafeBufferPointer { p1 in pointwise2x2p4(d, y + 360, p0.baseAddress!, p1.baseAddress!, 0, b) } }
-                    finish(y + 30 &* 12, 2)
-                }
+            // steps 0 ... 5
+            depthwiseStep(x, d + 0, 0, 1, 2, depthwise)
+            depthwiseStep(x, d + 8, 1, 0, 3, depthwise)
+            depthwiseStep(x, d + 16, 2, 0, 3, depthwise)
+            depthwiseStep(x, d + 24, 3, 0, 3, depthwise)
+            depthwiseStep(x, d + 32, 4, 0, 3, depthwise)
+            depthwiseStep(x, d + 40, 5, 0, 3, depthwise)
+            pointwise6x2p4(d, y + 0, pointwise0, pointwise1, 0, bias)
+            finish(y + 0 &* 12, 6)
+            // steps 6 ... 29: interior
+            for i in 0..<4 {
+                let t = 6 &+ i &* 6
+                depthwiseAll(x, d, t, 6, depthwise)
+                pointwise6x2p4(d, y + t &* 12, pointwise0, pointwise1, 0, bias)
+                finish(y + t &* 12, 6)
             }
+            // steps 30 ... 31
+            depthwiseStep(x, d + 0, 30, 0, 2, depthwise)
+            depthwiseStep(x, d + 8, 31, 0, 2, depthwise)
+            pointwise2x2p4(d, y + 360, pointwise0, pointwise1, 0, bias)
+            finish(y + 30 &* 12, 2)
         }
     }
 }

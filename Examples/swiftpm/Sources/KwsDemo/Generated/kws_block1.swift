@@ -141,11 +141,17 @@ public enum KwsBlock1 {
 
     /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 10 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
-        for j in 0..<10 { d[j] = 0 }
-        for k in first..<(first &+ count) {
-            let w = dw + k &* 10
-            let xk = x + ((s &* 1 &- 1 &+ k &* 1) &* 10)
-            for c in 0..<10 { d[c] += xk[c] * w[c] }
+        for b in 0..<1 {
+            var a = SIMD8<Float>()
+            for k in first..<(first &+ count) {
+                a = madd(a, load(x + ((s &* 1 &- 1 &+ k &* 1) &* 10 &+ b &* 8)), load(dw + (k &* 10 &+ b &* 8)))
+            }
+            store(d + (b &* 8), a, 8)
+        }
+        for c in 8..<10 {
+            var a: Float = 0
+            for k in first..<(first &+ count) { a += x[(s &* 1 &- 1 &+ k &* 1) &* 10 &+ c] * dw[k &* 10 &+ c] }
+            d[c] = a
         }
     }
 
@@ -252,31 +258,26 @@ public enum KwsBlock1 {
     private static func forwardItem(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 60) { scratch in
             guard let d = scratch.baseAddress else { return }
-            depthwise.withUnsafeBufferPointer { dwBuffer in
-                bias.withUnsafeBufferPointer { biasBuffer in
-                    guard let dw = dwBuffer.baseAddress, let b = biasBuffer.baseAddress else { return }
-                    // steps 0 ... 5
-                    depthwiseStep(x, d + 0, 0, 1, 2, dw)
-                    depthwiseStep(x, d + 10, 1, 0, 3, dw)
-                    depthwiseStep(x, d + 20, 2, 0, 3, dw)
-                    depthwiseStep(x, d + 30, 3, 0, 3, dw)
-                    depthwiseStep(x, d + 40, 4, 0, 3, dw)
-                    depthwiseStep(x, d + 50, 5, 0, 3, dw)
-                    pointwise0.withUnsafeBufferPointer { p0 in pointwise1.withUnsafeBufferPointer { p1 in pointwise6x2(d, y + 0, p0.baseAddress!, p1.baseAddress!, 0, b) } }
-                    finish(y + 0 &* 16, 6)
-                    // steps 6 ... 47: interior
-                    for i in 0..<7 {
-                        let t = 6 &+ i &* 6
-                        depthwiseAll(x, d, t, 6, dw)
-                        pointwise0.withUnsafeBufferPointer { p0 in pointwise1.withUnsafeBufferPointer { p1 in pointwise6x2(d, y + t &* 16, p0.baseAddress!, p1.baseAddress!, 0, b) } }
-                        finish(y + t &* 16, 6)
-                    }
-                    // steps 48 ... 48
-                    depthwiseStep(x, d + 0, 48, 0, 2, dw)
-                    pointwise0.withUnsafeBufferPointer { p0 in pointwise1.withUnsafeBufferPointer { p1 in pointwise1x2(d, y + 768, p0.baseAddress!, p1.baseAddress!, 0, b) } }
-                    finish(y + 48 &* 16, 1)
-                }
+            // steps 0 ... 5
+            depthwiseStep(x, d + 0, 0, 1, 2, depthwise)
+            depthwiseStep(x, d + 10, 1, 0, 3, depthwise)
+            depthwiseStep(x, d + 20, 2, 0, 3, depthwise)
+            depthwiseStep(x, d + 30, 3, 0, 3, depthwise)
+            depthwiseStep(x, d + 40, 4, 0, 3, depthwise)
+            depthwiseStep(x, d + 50, 5, 0, 3, depthwise)
+            pointwise6x2(d, y + 0, pointwise0, pointwise1, 0, bias)
+            finish(y + 0 &* 16, 6)
+            // steps 6 ... 47: interior
+            for i in 0..<7 {
+                let t = 6 &+ i &* 6
+                depthwiseAll(x, d, t, 6, depthwise)
+                pointwise6x2(d, y + t &* 16, pointwise0, pointwise1, 0, bias)
+                finish(y + t &* 16, 6)
             }
+            // steps 48 ... 48
+            depthwiseStep(x, d + 0, 48, 0, 2, depthwise)
+            pointwise1x2(d, y + 768, pointwise0, pointwise1, 0, bias)
+            finish(y + 48 &* 16, 1)
         }
     }
 }

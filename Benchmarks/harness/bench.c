@@ -59,12 +59,14 @@ static int compare_doubles(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Median over timed blocks of the ns per call; each block lasts at least 200 us. */
+/* Median over timed blocks of the ns per call, after 0.1 s of warm-up; each block lasts at least 200 us. */
 static double median_ns(void (*kernel)(const float *, float *, size_t), const float *x, float *y, size_t batch)
 {
     static double samples[2000];
     int reps = 1, count = 0, i;
     double t, start;
+    start = now_ns();
+    while (now_ns() - start < 1e8) kernel(x, y, batch); /* 0.1 s first: clocks up, caches and predictors warm */
     for (;;) {
         t = now_ns();
         for (i = 0; i < reps; ++i) kernel(x, y, batch);

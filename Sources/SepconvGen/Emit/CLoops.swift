@@ -90,6 +90,20 @@ struct CLoops {
             "#define \(name)_STORE(p, v) (*(\(name)_unaligned *)(p) = (v))",
             "",
         ])
+        if layout.hasWidePairs {
+            let bytes = KernelLayout.vectorBytes * 2
+            printer.lines([
+                "#if defined(__AVX512F__)",
+                "/* 512-bit registers: the pointwise stage takes two filter blocks at a time, one vector of each. */",
+                "#define \(name)_WIDE 1",
+                "typedef \(type) \(name)_wide __attribute__((vector_size(\(bytes))));",
+                "typedef \(type) \(name)_wide_unaligned __attribute__((vector_size(\(bytes)), aligned(\(layout.elementBytes)), may_alias));",
+                "#define \(name)_WLOAD(p) (*(const \(name)_wide_unaligned *)(p))",
+                "#define \(name)_WSTORE(p, v) (*(\(name)_wide_unaligned *)(p) = (v))",
+                "#endif",
+                "",
+            ])
+        }
         if hasInterior {
             vectorDepthwise(&printer)
             printer.line()
@@ -219,23 +233,33 @@ struct CLoops {
     /// The vector microkernel for `rows` steps: `rows` × (1 or 2) accumulators
     /// per filter block, one pass over the depthwise channels.
     private func vectorPointwise(_ printer: inout CodePrinter, rows: Int) {
-        let blocks = layout.filterBlocks
         let partial = layout.needsOutputTile ? 0 : F % W
         let lastVector = layout.filterVectors - 1
-        // A block is "plain" when it has the full width and no partial vector: those share one loop.
-        let plain = blocks.filter { $0.count == layout.blockVectors && !(partial > 0 && $0.vector + $0.count - 1 == lastVector) }
-        let special = blocks.filter { block in !plain.contains { $0.vector == block.vector } }
+        let plain = layout.plainBlocks
+        let special = layout.filterBlocks.filter { block in !plain.contains { $0.vector == block.vector } }
         printer.line("/* Pointwise stage of \(rows) steps: out[r * \(outStride) + f] = bias[f] + sum over j of d[r * \(CM) + j] * pointwise[j][f]. */")
         printer.function("\(name)_KERNEL void \(name)_pointwise_\(rows)(const \(type) *restrict d, \(type) *restrict out)") { body in
             body.line("int j;")
-            if !plain.isEmpty {
-                body.line("int b;")
-                // Plain blocks are consecutive from vector 0.
-                body.block("for (b = 0; b < \(plain.count); ++b) {") { body in
-                    body.line("const int col = b * \(layout.blockVectors * W);")
-                    body.line("const \(type) *pw = \(name)_pointwise + b * \(CM * layout.blockVectors * W);")
-                    microkernel(&body, rows: rows, column: "col", vectors: layout.blockVectors, partialLanes: 0)
+            // Plain blocks are consecutive from vector 0; with 512-bit registers pairs of them take the wide kernel.
+            let width = layout.blockVectors * W
+            let narrow = { (body: inout CodePrinter) in
+                body.line("const int col = b * \(width);")
+                body.line("const \(type) *pw = \(name)_pointwise + b * \(CM * width);")
+                microkernel(&body, rows: rows, column: "col", vectors: layout.blockVectors, partialLanes: 0)
+            }
+            if layout.hasWidePairs {
+                body.line("int b = 0;")
+                body.directive("#if defined(\(name)_WIDE)")
+                body.block("for (; b + 1 < \(plain.count); b += 2) {") { body in
+                    body.line("const int col = b * \(width);")
+                    body.line("const \(type) *pw = \(name)_pointwise + b * \(CM * width);")
+                    wideMicrokernel(&body, rows: rows, column: "col")
                 }
+                body.directive("#endif")
+                body.block("for (; b < \(plain.count); ++b) {", narrow)
+            } else if !plain.isEmpty {
+                body.line("int b;")
+                body.block("for (b = 0; b < \(plain.count); ++b) {", narrow)
             }
             for block in special {
                 body.block("{") { body in
@@ -276,6 +300,33 @@ struct CLoops {
                 } else {
                     body.line("\(name)_STORE(\(target), a\(r)_\(i));")
                 }
+            }
+        }
+    }
+
+    /// Two plain filter blocks at once in 512-bit vectors, one vector of a block's
+    /// row each: `rows` × 2 accumulators, the blocks' rows read from their own
+    /// places in the packed weights.
+    private func wideMicrokernel(_ body: inout CodePrinter, rows: Int, column: String) {
+        let v = "\(name)_wide", width = layout.blockVectors * W
+        for r in 0..<rows {
+            let initial = (0..<2).map { i in
+                plan.useBias ? "a\(r)_\(i) = \(name)_WLOAD(\(name)_bias + \(column) + \(i * width))" : "a\(r)_\(i) = {0}"
+            }
+            body.line("\(v) " + initial.joined(separator: ", ") + ";")
+        }
+        body.block("for (j = 0; j < \(CM); ++j) {") { body in
+            body.line("const \(v) w0 = \(name)_WLOAD(pw + j * \(width));")
+            body.line("const \(v) w1 = \(name)_WLOAD(pw + \(CM * width) + j * \(width));")
+            for r in 0..<rows {
+                body.line("const \(type) d\(r) = d[\(r * CM) + j];")
+                body.line("a\(r)_0 += w0 * d\(r);")
+                body.line("a\(r)_1 += w1 * d\(r);")
+            }
+        }
+        for r in 0..<rows {
+            for i in 0..<2 {
+                body.line("\(name)_WSTORE(out + \(r * outStride) + \(column) + \(i * width), a\(r)_\(i));")
             }
         }
     }

@@ -14,6 +14,12 @@ struct CodePrinter {
         lines.append(text.isEmpty ? "" : String(repeating: indentUnit, count: depth) + text)
     }
 
+    /// Prints a line at the left margin whatever the indentation: a C
+    /// preprocessor directive or a Swift `#if` inside a body.
+    mutating func directive(_ text: String) {
+        lines.append(text)
+    }
+
     /// Prints `lines` each at the current indentation.
     mutating func lines(_ texts: [String]) {
         for text in texts { line(text) }

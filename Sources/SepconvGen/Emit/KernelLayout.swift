@@ -67,6 +67,21 @@ struct KernelLayout {
         stride(from: 0, to: filterVectors, by: blockVectors).map { ($0, min(blockVectors, filterVectors - $0)) }
     }
 
+    /// The filter blocks of full width with no partial vector: consecutive from
+    /// the first, they share one loop in the microkernel.
+    var plainBlocks: [(vector: Int, count: Int)] {
+        let partial = needsOutputTile ? 0 : plan.filters % lanes
+        return filterBlocks.filter { $0.count == blockVectors && !(partial > 0 && $0.vector + $0.count == filterVectors) }
+    }
+
+    /// Whether the kernel has a pair of plain blocks (32 floats, 16 doubles) to
+    /// take at once in two 512-bit vectors where the target has them
+    /// (`__AVX512F__` in C, `-D SEPCONV_GEN_AVX512` in Swift): 12 accumulators of
+    /// 64 bytes, the register tile that reaches a core's peak when it executes
+    /// 512-bit FMAs at full width; where 512-bit operations are split in two
+    /// (Zen 4) it is as fast as the 32-byte kernel.
+    var hasWidePairs: Bool { blockVectors == 2 && plainBlocks.count >= 2 }
+
     /// The depthwise kernel as `[tap][m * C + c]`: channels of one multiplier
     /// contiguous, so the depthwise stage reads each input row with vector loads.
     var depthwiseRows: [Double] {
@@ -95,24 +110,6 @@ struct KernelLayout {
                 for m in 0..<M {
                     for i in 0..<width where first + i < F {
                         values[(m * C + c) * width + i] = p.weights.pointwiseKernel.scalars[(c * M + m) * F + first + i]
-                    }
-                }
-            }
-            return values
-        }
-    }
-
-    /// The pointwise kernel split per vector of filters: array `v` is
-    /// `[m * C + c][lanes]` for filters `v * lanes ..< (v + 1) * lanes`, past F zero.
-    /// (Swift's layout: each array stays small enough to compile fast.)
-    var pointwiseVectors: [[Double]] {
-        let p = plan, (C, M, F, W) = (p.inputChannels, p.depthMultiplier, p.filters, lanes)
-        return (0..<filterVectors).map { vector in
-            var values = [Double](repeating: 0, count: C * M * W)
-            for c in 0..<C {
-                for m in 0..<M {
-                    for i in 0..<W where vector * W + i < F {
-                        values[(m * C + c) * W + i] = p.weights.pointwiseKernel.scalars[(c * M + m) * F + vector * W + i]
                     }
                 }
             }
@@ -189,8 +186,9 @@ struct KernelLayout {
         case .full:
             "fully unrolled, \(plan.multiplyAdds) multiply-adds per item, weights as literals."
         case .loops:
-            "tiles of \(tile) output steps x \(blockVectors * lanes) filters in registers (\(lanes)-lane vectors), "
-                + "depthwise fused per tile, borders peeled, \(plan.multiplyAdds) multiply-adds per item."
+            "tiles of \(tile) output steps x \(blockVectors * lanes) filters in registers (\(lanes)-lane vectors"
+                + (hasWidePairs ? "; x \(4 * lanes) in \(2 * lanes)-lane vectors \(language == .c ? "where the target has AVX-512" : "with -D SEPCONV_GEN_AVX512")" : "")
+                + "), depthwise fused per tile, borders peeled, \(plan.multiplyAdds) multiply-adds per item."
         }
     }
 

@@ -23,6 +23,8 @@ struct SwiftLoops {
     private var W: Int { layout.lanes }
     private var Fp: Int { layout.paddedFilters }
     private var outStride: Int { layout.needsOutputTile ? Fp : F }
+    /// The 512-bit vector of the wide kernel: two blocks' rows at a time.
+    private var wideVector: String { plan.dtype == .float32 ? "SIMD\(2 * W)<Float>" : "SIMD\(2 * W)<Double>" }
     private var pointer: String { "UnsafePointer<\(type)>" }
     private var mutablePointer: String { "UnsafeMutablePointer<\(type)>" }
 
@@ -31,13 +33,14 @@ struct SwiftLoops {
         SwiftEmitter.array(&printer, name: "depthwise", values: layout.depthwiseRows, dtype: p.dtype,
                            comment: "depthwise_kernel (\(p.kernelSize), \(C), \(M)): [tap][multiplier * \(C) + channel].")
         printer.line()
-        // One array per vector of filters: a literal of more than a few thousand
+        // One array per filter block: a literal of more than a few thousand
         // elements makes swiftc -O superlinearly slow (16384 floats: 12 s;
         // 16 × 1024: 3.4 s, on a loaded machine).
-        for (index, values) in layout.pointwiseVectors.enumerated() {
+        for (index, values) in layout.pointwiseBlocks.enumerated() {
+            let block = layout.filterBlocks[index], first = block.vector * W, width = block.count * W
             SwiftEmitter.array(&printer, name: "pointwise\(index)", values: values, dtype: p.dtype,
-                               comment: "pointwise_kernel (1, \(CM), \(F)), filters \(index * W) ..< \((index + 1) * W): "
-                                + "[multiplier * \(C) + channel][filter - \(index * W)], filters past \(F) zero.")
+                               comment: "pointwise_kernel (1, \(CM), \(F)), filters \(first) ..< \(first + width): "
+                                + "[multiplier * \(C) + channel][filter - \(first)], filters past \(F) zero.")
             printer.line()
         }
         SwiftEmitter.array(&printer, name: "bias", values: layout.paddedBias, dtype: p.dtype,
@@ -71,6 +74,19 @@ struct SwiftLoops {
             }
         }
         printer.line()
+        if layout.hasWidePairs {
+            printer.line("#if SEPCONV_GEN_AVX512")
+            printer.line("@inline(__always)")
+            printer.block("private static func loadWide(_ p: \(pointer)) -> \(wideVector) {") { body in
+                body.line("UnsafeRawPointer(p).loadUnaligned(as: \(wideVector).self)")
+            }
+            printer.line("@inline(__always)")
+            printer.block("private static func madd(_ a: \(wideVector), _ b: \(wideVector), _ c: \(type)) -> \(wideVector) {") { body in
+                body.line("a.addingProduct(b, c)")
+            }
+            printer.line("#endif")
+            printer.line()
+        }
         let tiles = layout.tiles
         let hasInterior = tiles.contains { if case .interior = $0 { true } else { false } }
         let hasBorder = tiles.contains { if case .border = $0 { true } else { false } }
@@ -190,20 +206,60 @@ struct SwiftLoops {
         return "pointwise\(rows)x\(kernel.vectors)" + (kernel.partial > 0 ? "p\(kernel.partial)" : "")
     }
 
-    /// The microkernels for `rows` steps, one per distinct block shape.
+    /// The microkernels for `rows` steps, one per distinct block shape, the
+    /// wide one where pairs of plain blocks can take it, and the stage that
+    /// calls them for every block.
     private func pointwise(_ printer: inout CodePrinter, rows: Int) {
         var printed: Set<String> = []
         for (index, kernel) in kernels.enumerated() {
             let name = kernelName(rows: rows, block: index)
             guard printed.insert(name).inserted else { continue }
-            printer.line("/// Pointwise stage of \(rows) steps, filters col ..< col + \(kernel.vectors * W): "
-                + "out[r * \(outStride) + col + f] = bias[col + f] + sum over j of d[r * \(CM) + j] * pw<f / \(W)>[j * \(W) + f % \(W)].")
-            let weights = (0..<kernel.vectors).map { "_ pw\($0): \(pointer)" }.joined(separator: ", ")
-            printer.block("private static func \(name)(_ d: \(pointer), _ out: \(mutablePointer), \(weights), _ col: Int, _ bias: \(pointer)) {") { body in
+            let width = kernel.vectors * W
+            printer.line("/// Pointwise stage of \(rows) steps, filters col ..< col + \(width): "
+                + "out[r * \(outStride) + col + f] = bias[col + f] + sum over j of d[r * \(CM) + j] * pw[j * \(width) + f].")
+            printer.block("private static func \(name)(_ d: \(pointer), _ out: \(mutablePointer), _ pw: \(pointer), _ col: Int, _ bias: \(pointer)) {") { body in
                 microkernel(&body, rows: rows, vectors: kernel.vectors, partialLanes: kernel.partial)
             }
             printer.line()
         }
+        if layout.hasWidePairs {
+            let width = layout.blockVectors * W
+            printer.line("#if SEPCONV_GEN_AVX512")
+            printer.line("/// Pointwise stage of \(rows) steps, two blocks of \(width) filters from col, one 512-bit vector of each: "
+                + "out[r * \(outStride) + col + f] = bias[col + f] + sum over j of d[r * \(CM) + j] * (pwA, pwB)[j * \(width) + f].")
+            printer.block("private static func \(wideKernelName(rows: rows))(_ d: \(pointer), _ out: \(mutablePointer), _ pwA: \(pointer), _ pwB: \(pointer), _ col: Int, _ bias: \(pointer)) {") { body in
+                wideMicrokernel(&body, rows: rows)
+            }
+            printer.line("#endif")
+            printer.line()
+        }
+        printer.line("/// Pointwise stage of \(rows) steps, every filter block.")
+        printer.block("private static func pointwiseStage\(rows)(_ d: \(pointer), _ out: \(mutablePointer)) {") { body in
+            let calls = { (body: inout CodePrinter, blocks: Range<Int>) in
+                for index in blocks {
+                    body.line("\(kernelName(rows: rows, block: index))(d, out, pointwise\(index), \(layout.filterBlocks[index].vector * W), bias)")
+                }
+            }
+            guard layout.hasWidePairs else {
+                calls(&body, 0..<layout.filterBlocks.count)
+                return
+            }
+            let pairs = layout.plainBlocks.count / 2
+            body.line("#if SEPCONV_GEN_AVX512")
+            for pair in 0..<pairs {
+                let a = 2 * pair
+                body.line("\(wideKernelName(rows: rows))(d, out, pointwise\(a), pointwise\(a + 1), \(layout.filterBlocks[a].vector * W), bias)")
+            }
+            calls(&body, 2 * pairs ..< layout.filterBlocks.count)
+            body.line("#else")
+            calls(&body, 0..<layout.filterBlocks.count)
+            body.line("#endif")
+        }
+        printer.line()
+    }
+
+    private func wideKernelName(rows: Int) -> String {
+        "pointwise\(rows)x2w"
     }
 
     private func microkernel(_ body: inout CodePrinter, rows: Int, vectors: Int, partialLanes: Int) {
@@ -216,9 +272,9 @@ struct SwiftLoops {
             }
         }
         body.block("for j in 0..<\(CM) {") { body in
-            body.line("let row = j &* \(W)")
+            body.line("let row = pw + j &* \(vectors * W)")
             for i in 0..<vectors {
-                body.line("let w\(i) = load(pw\(i) + row)")
+                body.line("let w\(i) = load(row\(i == 0 ? "" : " + \(i * W)"))")
             }
             for r in 0..<rows {
                 body.line("let d\(r) = d[\(r * CM) &+ j]")
@@ -235,13 +291,28 @@ struct SwiftLoops {
         }
     }
 
-    /// The pointwise calls of one tile of `rows` steps into `destination`. The
-    /// weight arrays are passed as pointers by Swift's array-to-pointer argument
-    /// conversion, valid for the call.
-    private func pointwiseCalls(_ body: inout CodePrinter, rows: Int, destination: String) {
-        for (index, block) in layout.filterBlocks.enumerated() {
-            let pointers = (block.vector ..< block.vector + block.count).map { "pointwise\($0)" }.joined(separator: ", ")
-            body.line("\(kernelName(rows: rows, block: index))(d, \(destination), \(pointers), \(block.vector * W), bias)")
+    /// Two plain blocks at once: `rows` × 2 accumulators of 512 bits.
+    private func wideMicrokernel(_ body: inout CodePrinter, rows: Int) {
+        let width = layout.blockVectors * W
+        body.line("let b0 = loadWide(bias + col)")
+        body.line("let b1 = loadWide(bias + (col &+ \(width)))")
+        for r in 0..<rows {
+            body.line("var a\(r)_0 = b0")
+            body.line("var a\(r)_1 = b1")
+        }
+        body.block("for j in 0..<\(CM) {") { body in
+            body.line("let w0 = loadWide(pwA + j &* \(width))")
+            body.line("let w1 = loadWide(pwB + j &* \(width))")
+            for r in 0..<rows {
+                body.line("let d\(r) = d[\(r * CM) &+ j]")
+                body.line("a\(r)_0 = madd(a\(r)_0, w0, d\(r))")
+                body.line("a\(r)_1 = madd(a\(r)_1, w1, d\(r))")
+            }
+        }
+        for r in 0..<rows {
+            for i in 0..<2 {
+                body.line("UnsafeMutableRawPointer(out + (\(r * outStride) &+ col &+ \(i * width))).storeBytes(of: a\(r)_\(i), as: \(wideVector).self)")
+            }
         }
     }
 
@@ -330,7 +401,7 @@ struct SwiftLoops {
                 body.block("for i in 0..<\(count) {") { body in
                     body.line("let t = \(start) &+ i &* \(T)")
                     body.line("depthwiseAll(x, d, t, \(T), depthwise)")
-                    pointwiseCalls(&body, rows: T, destination: destination)
+                    body.line("pointwiseStage\(T)(d, \(destination))")
                     if let finish = finishCall(t: "t", n: T) { body.line(finish) }
                 }
             case .border(let start, let steps):
@@ -344,7 +415,7 @@ struct SwiftLoops {
                     }
                 }
                 let destination = layout.needsOutputTile ? "o" : "y + \(start * F)"
-                pointwiseCalls(&body, rows: steps.count, destination: destination)
+                body.line("pointwiseStage\(steps.count)(d, \(destination))")
                 if let finish = finishCall(t: String(start), n: steps.count) { body.line(finish) }
             }
         }

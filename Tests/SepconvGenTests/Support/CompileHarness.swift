@@ -109,15 +109,30 @@ enum CompileHarness {
         return (dtype == .float32 ? 1e-5 : 1e-12) * scale
     }
 
+    /// Flags added to every compiler call of one kind, for a target's variant
+    /// of the emitted code (e.g. `-march=native`, `-D SEPCONV_GEN_AVX512`).
+    struct ExtraFlags: Sendable {
+        var c: [String] = []
+        var swift: [String] = []
+    }
+
+    /// Whether `cc -march=native` targets AVX-512 here (the emitted C's 512-bit path).
+    static let nativeHasAVX512: Bool = {
+        guard let cc = Tools.find("cc") else { return false }
+        let probe = Tools.run(cc, ["-march=native", "-dM", "-E", "-x", "c", "/dev/null"], in: FileManager.default.temporaryDirectory)
+        return probe.status == 0 && probe.stdout.contains("__AVX512F__")
+    }()
+
     /// Runs every build on every case; removes its working folder before
     /// returning unless the environment has `SEPCONV_CMP_KEEP=1`.
-    static func run(_ cases: [Case], width: Int = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))) -> Report {
+    static func run(_ cases: [Case], width: Int = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount)),
+                    extraFlags: ExtraFlags = ExtraFlags()) -> Report {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-cmp-" + UUID().uuidString)
         let keep = ProcessInfo.processInfo.environment["SEPCONV_CMP_KEEP"] == "1"
         defer {
             if !keep { try? FileManager.default.removeItem(at: work) }
         }
-        var report = Session(work: work, cases: cases, width: width).run()
+        var report = Session(work: work, cases: cases, width: width, extraFlags: extraFlags).run()
         if keep { report.keptFolder = work.path }
         return report
     }
@@ -134,6 +149,7 @@ private final class Session: @unchecked Sendable {
     let work: URL
     let cases: [Case]
     let width: Int
+    let extraFlags: CompileHarness.ExtraFlags
     let source: URL, data: URL
     /// The cases compiled: every full and loops case, and auto cases without a twin.
     let compiledCases: [Case]
@@ -142,10 +158,11 @@ private final class Session: @unchecked Sendable {
     private let lock = NSLock()
     private var report = CompileHarness.Report()
 
-    init(work: URL, cases: [Case], width: Int) {
+    init(work: URL, cases: [Case], width: Int, extraFlags: CompileHarness.ExtraFlags) {
         self.work = work
         self.cases = cases
         self.width = width
+        self.extraFlags = extraFlags
         source = work.appendingPathComponent("src")
         data = work.appendingPathComponent("data")
         var byGroupAndMode: [String: Case] = [:]
@@ -353,7 +370,7 @@ private final class Session: @unchecked Sendable {
     }()
 
     func flags(_ build: Build) -> [String] {
-        build == .c ? Self.strictFlags : Self.sanitizerFlags + (ccIsGCC ? Self.gccSanitizerExtras : [])
+        (build == .c ? Self.strictFlags : Self.sanitizerFlags + (ccIsGCC ? Self.gccSanitizerExtras : [])) + extraFlags.c
     }
 
     /// Compiles `names`' C files to objects in the build's folder, one compiler call.
@@ -500,7 +517,7 @@ private final class Session: @unchecked Sendable {
             guard !members.isEmpty else { return }
             write(directory.appendingPathComponent("driver.swift"), Data(SwiftDriver.text(members).utf8))
             let arguments = ["-O", "-wmo", "-swift-version", "6", "-warnings-as-errors", "-parse-as-library", "-module-name", "EmittedLayers",
-                             "-num-threads", "1", "driver.swift"]
+                             "-num-threads", "1", "driver.swift"] + extraFlags.swift
                 + members.map { source.appendingPathComponent($0.name + ".swift").path } + ["-o", "driver"]
             let result = Tools.run(swiftc, arguments, in: directory)
             if result.status == 0 {

@@ -92,7 +92,7 @@ enum RandomLayers {
             } while !isAccepted(spec)
             layers.append(complete(spec, batch: 2 + index % 2, rng: &rng))
         }
-        for (index, corner) in corners.enumerated() {
+        for (index, corner) in (corners + wideCorners).enumerated() {
             var spec = corner
             spec.name = "c" + pad(index, width: 2)
             precondition(isAccepted(spec), "corner \(index) is not a valid layer")
@@ -144,6 +144,22 @@ enum RandomLayers {
             : max(0, (spec.inputSteps - receptiveField) / spec.strides + 1)
         return steps * spec.inputChannels * spec.depthMultiplier * (spec.kernelSize + spec.filters)
     }
+
+    /// Fixed corners with many filter blocks (the draw's filters stop at 8):
+    /// pairs of blocks for the 512-bit kernel, an odd block left over, a
+    /// partial last vector, both dtypes and data formats, glu's output tile.
+    static let wideCorners: [LayerSpec] = [
+        make(name: "c", dtype: .float32, steps: 9, channels: 3, filters: 40, kernel: 3, strides: 1, padding: .same,
+             dataFormat: .channelsLast, dilation: 1, depthMultiplier: 1, activation: .relu, useBias: true),
+        make(name: "c", dtype: .float32, steps: 20, channels: 2, filters: 70, kernel: 3, strides: 2, padding: .valid,
+             dataFormat: .channelsLast, dilation: 2, depthMultiplier: 2, activation: .tanh, useBias: true),
+        make(name: "c", dtype: .float64, steps: 11, channels: 2, filters: 20, kernel: 4, strides: 1, padding: .same,
+             dataFormat: .channelsFirst, dilation: 3, depthMultiplier: 1, activation: .softmax, useBias: true),
+        make(name: "c", dtype: .float32, steps: 7, channels: 1, filters: 96, kernel: 2, strides: 1, padding: .same,
+             dataFormat: .channelsLast, dilation: 1, depthMultiplier: 3, activation: .glu, useBias: false),
+        make(name: "c", dtype: .float64, steps: 13, channels: 4, filters: 33, kernel: 5, strides: 1, padding: .valid,
+             dataFormat: .channelsLast, dilation: 1, depthMultiplier: 1, activation: .elu, useBias: true),
+    ]
 
     /// Fixed corners: the largest layer but for strides 4 (14,400
     /// multiply-adds at strides 1 would cost a minute of compiling in `full`),

@@ -131,8 +131,8 @@ public enum EcgBlock {
         } } }
     }
 
-    /// Pointwise stage of 8 steps, filters col ..< col + 8: out[r * 8 + col + f] = bias[col + f] + sum over j of d[r * 4 + j] * pw<f / 8>[j * 8 + f % 8].
-    private static func pointwise8x1(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw0: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
+    /// Pointwise stage of 8 steps, filters col ..< col + 8: out[r * 8 + col + f] = bias[col + f] + sum over j of d[r * 4 + j] * pw[j * 8 + f].
+    private static func pointwise8x1(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
         let b0 = load(bias + (col &+ 0))
         var a0_0 = b0
         var a1_0 = b0
@@ -143,8 +143,8 @@ public enum EcgBlock {
         var a6_0 = b0
         var a7_0 = b0
         for j in 0..<4 {
-            let row = j &* 8
-            let w0 = load(pw0 + row)
+            let row = pw + j &* 8
+            let w0 = load(row)
             let d0 = d[0 &+ j]
             a0_0 = madd(a0_0, w0, d0)
             let d1 = d[4 &+ j]
@@ -172,8 +172,13 @@ public enum EcgBlock {
         store(out + (56 &+ col &+ 0), a7_0, 8)
     }
 
-    /// Pointwise stage of 5 steps, filters col ..< col + 8: out[r * 8 + col + f] = bias[col + f] + sum over j of d[r * 4 + j] * pw<f / 8>[j * 8 + f % 8].
-    private static func pointwise5x1(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw0: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
+    /// Pointwise stage of 8 steps, every filter block.
+    private static func pointwiseStage8(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        pointwise8x1(d, out, pointwise0, 0, bias)
+    }
+
+    /// Pointwise stage of 5 steps, filters col ..< col + 8: out[r * 8 + col + f] = bias[col + f] + sum over j of d[r * 4 + j] * pw[j * 8 + f].
+    private static func pointwise5x1(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
         let b0 = load(bias + (col &+ 0))
         var a0_0 = b0
         var a1_0 = b0
@@ -181,8 +186,8 @@ public enum EcgBlock {
         var a3_0 = b0
         var a4_0 = b0
         for j in 0..<4 {
-            let row = j &* 8
-            let w0 = load(pw0 + row)
+            let row = pw + j &* 8
+            let w0 = load(row)
             let d0 = d[0 &+ j]
             a0_0 = madd(a0_0, w0, d0)
             let d1 = d[4 &+ j]
@@ -201,6 +206,11 @@ public enum EcgBlock {
         store(out + (32 &+ col &+ 0), a4_0, 8)
     }
 
+    /// Pointwise stage of 5 steps, every filter block.
+    private static func pointwiseStage5(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        pointwise5x1(d, out, pointwise0, 0, bias)
+    }
+
     /// The activation of n steps' outputs, in place.
     private static func finish(_ out: UnsafeMutablePointer<Float>, _ n: Int) {
         for i in 0..<(n &* 8) { out[i] = act(out[i]) }
@@ -214,12 +224,12 @@ public enum EcgBlock {
             for i in 0..<22 {
                 let t = 0 &+ i &* 8
                 depthwiseAll(x, d, t, 8, depthwise)
-                pointwise8x1(d, y + t &* 8, pointwise0, 0, bias)
+                pointwiseStage8(d, y + t &* 8)
                 finish(y + t &* 8, 8)
             }
             // steps 176 ... 180
             depthwiseAll(x, d, 176, 5, depthwise)
-            pointwise5x1(d, y + 1408, pointwise0, 0, bias)
+            pointwiseStage5(d, y + 1408)
             finish(y + 176 &* 8, 5)
         }
     }

@@ -133,8 +133,8 @@ public enum KerasConfig {
         } }
     }
 
-    /// Pointwise stage of 8 steps, filters col ..< col + 8: out[r * 8 + col + f] = bias[col + f] + sum over j of d[r * 6 + j] * pw<f / 8>[j * 8 + f % 8].
-    private static func pointwise8x1(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw0: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
+    /// Pointwise stage of 8 steps, filters col ..< col + 8: out[r * 8 + col + f] = bias[col + f] + sum over j of d[r * 6 + j] * pw[j * 8 + f].
+    private static func pointwise8x1(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
         let b0 = load(bias + (col &+ 0))
         var a0_0 = b0
         var a1_0 = b0
@@ -145,8 +145,8 @@ public enum KerasConfig {
         var a6_0 = b0
         var a7_0 = b0
         for j in 0..<6 {
-            let row = j &* 8
-            let w0 = load(pw0 + row)
+            let row = pw + j &* 8
+            let w0 = load(row)
             let d0 = d[0 &+ j]
             a0_0 = madd(a0_0, w0, d0)
             let d1 = d[6 &+ j]
@@ -174,6 +174,11 @@ public enum KerasConfig {
         store(out + (56 &+ col &+ 0), a7_0, 8)
     }
 
+    /// Pointwise stage of 8 steps, every filter block.
+    private static func pointwiseStage8(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        pointwise8x1(d, out, pointwise0, 0, bias)
+    }
+
     /// The activation of n steps' outputs, in place.
     private static func finish(_ out: UnsafeMutablePointer<Float>, _ n: Int) {
         for i in 0..<(n &* 8) { out[i] = act(out[i]) }
@@ -192,13 +197,13 @@ public enum KerasConfig {
             depthwiseStep(x, d + 30, 5, 0, 5, depthwise)
             depthwiseStep(x, d + 36, 6, 0, 5, depthwise)
             depthwiseStep(x, d + 42, 7, 0, 5, depthwise)
-            pointwise8x1(d, y + 0, pointwise0, 0, bias)
+            pointwiseStage8(d, y + 0)
             finish(y + 0 &* 8, 8)
             // steps 8 ... 23: interior
             for i in 0..<2 {
                 let t = 8 &+ i &* 8
                 depthwiseAll(x, d, t, 8, depthwise)
-                pointwise8x1(d, y + t &* 8, pointwise0, 0, bias)
+                pointwiseStage8(d, y + t &* 8)
                 finish(y + t &* 8, 8)
             }
             // steps 24 ... 31
@@ -210,7 +215,7 @@ public enum KerasConfig {
             depthwiseStep(x, d + 30, 29, 0, 5, depthwise)
             depthwiseStep(x, d + 36, 30, 0, 4, depthwise)
             depthwiseStep(x, d + 42, 31, 0, 3, depthwise)
-            pointwise8x1(d, y + 192, pointwise0, 0, bias)
+            pointwiseStage8(d, y + 192)
             finish(y + 24 &* 8, 8)
         }
     }

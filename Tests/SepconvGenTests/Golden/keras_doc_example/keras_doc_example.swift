@@ -190,16 +190,16 @@ public enum KerasDocExample {
         } } }
     }
 
-    /// Pointwise stage of 4 steps, filters col ..< col + 8: out[r * 4 + col + f] = bias[col + f] + sum over j of d[r * 36 + j] * pw<f / 8>[j * 8 + f % 8].
-    private static func pointwise4x1p4(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw0: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
+    /// Pointwise stage of 4 steps, filters col ..< col + 8: out[r * 4 + col + f] = bias[col + f] + sum over j of d[r * 36 + j] * pw[j * 8 + f].
+    private static func pointwise4x1p4(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
         let b0 = load(bias + (col &+ 0))
         var a0_0 = b0
         var a1_0 = b0
         var a2_0 = b0
         var a3_0 = b0
         for j in 0..<36 {
-            let row = j &* 8
-            let w0 = load(pw0 + row)
+            let row = pw + j &* 8
+            let w0 = load(row)
             let d0 = d[0 &+ j]
             a0_0 = madd(a0_0, w0, d0)
             let d1 = d[36 &+ j]
@@ -215,6 +215,11 @@ public enum KerasDocExample {
         store(out + (12 &+ col &+ 0), a3_0, 4)
     }
 
+    /// Pointwise stage of 4 steps, every filter block.
+    private static func pointwiseStage4(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        pointwise4x1p4(d, out, pointwise0, 0, bias)
+    }
+
     /// The activation of n steps' outputs, in place.
     private static func finish(_ out: UnsafeMutablePointer<Float>, _ n: Int) {
         for i in 0..<(n &* 4) { out[i] = act(out[i]) }
@@ -228,7 +233,7 @@ public enum KerasDocExample {
             for i in 0..<1 {
                 let t = 0 &+ i &* 4
                 depthwiseAll(x, d, t, 4, depthwise)
-                pointwise4x1p4(d, y + t &* 4, pointwise0, 0, bias)
+                pointwiseStage4(d, y + t &* 4)
                 finish(y + t &* 4, 4)
             }
         }

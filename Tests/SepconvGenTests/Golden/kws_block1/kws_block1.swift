@@ -62,40 +62,35 @@ public enum KwsBlock1 {
         -0x1.fd7a1p-1, -0x1.248a82p-1, -0x1.9c7084p-2, 0x1.6dd7ecp-2, -0x1.88dcdep-1, 0x1.9c58ap-3,
     ]
 
-    /// pointwise_kernel (1, 10, 16), filters 0 ..< 8: [multiplier * 10 + channel][filter - 0], filters past 16 zero.
+    /// pointwise_kernel (1, 10, 16), filters 0 ..< 16: [multiplier * 10 + channel][filter - 0], filters past 16 zero.
     private static let pointwise0: [Float] = [
         -0x1.4056b8p-3, 0x1.7176d6p-9, 0x1.5f035cp-3, 0x1.e99d86p-1, -0x1.b49c9ep-2, -0x1.badedep-4,
-        0x1.4d1f6ep-2, 0x1.aff308p-2, 0x1.492526p-3, -0x1.fcc39ap-5, -0x1.27e1e6p-3, 0x1.0cd66cp-3,
-        0x1.c9fbdcp-3, 0x1.6af772p-1, -0x1.54406p-2, 0x1.2d968p-2, 0x1.2913b2p+0, -0x1.3c9bbp-2,
-        0x1.073592p-2, -0x1.600234p-4, -0x1.32044cp-1, 0x1.28e1a4p-1, -0x1.d11b1cp-2, 0x1.8e4c4cp-6,
-        -0x1.7241ccp-3, 0x1.979ae2p-2, 0x1.ea3c1p-3, -0x1.547282p-6, 0x1.28ea96p-5, -0x1.15c782p-4,
-        -0x1.300c16p-3, 0x1.696ee8p-2, 0x1.a3d7dap-2, 0x1.b60118p-3, -0x1.58ac2ap-1, 0x1.bb15f8p-2,
-        -0x1.b2926p-2, -0x1.b1582ep-5, -0x1.0d362ep-2, 0x1.59265cp-1, -0x1.9d30e4p-1, 0x1.7e894cp-1,
-        0x1.2102cap-2, 0x1.d8011p-4, 0x1.160c38p-3, -0x1.27be22p-1, -0x1.53e9c2p-1, -0x1.4b92aep-4,
-        -0x1.5e627cp-3, -0x1.17cb12p-2, 0x1.56a6b8p-2, -0x1.ad7f98p-2, 0x1.3f8818p-1, 0x1.5de22p-6,
-        0x1.51890ap-2, 0x1.566fc8p-2, 0x1.3fdd24p-3, -0x1.9ff40ep-3, 0x1.6c386ap-1, 0x1.3df2p-1,
-        -0x1.3b88e2p-2, 0x1.0ae53ap-1, 0x1.be87eep-1, -0x1.121a98p+0, 0x1.09b23p-2, -0x1.3aaeb4p-2,
-        -0x1.5d293cp-4, 0x1.1f6fe8p-3, -0x1.53248cp-1, -0x1.37f7a4p-2, -0x1.9f3ac2p-2, -0x1.7d890cp-2,
-        0x1.b2e7b2p-1, 0x1.835b04p-2, 0x1.28f0dp-2, -0x1.28a2eap-1, -0x1.649f2cp-1, 0x1.bc30fcp-3,
-        -0x1.4b061p-6, -0x1.55909ap-1,
-    ]
-
-    /// pointwise_kernel (1, 10, 16), filters 8 ..< 16: [multiplier * 10 + channel][filter - 8], filters past 16 zero.
-    private static let pointwise1: [Float] = [
-        -0x1.525d7cp-3, -0x1.f20806p-2, -0x1.432c8ap-2, 0x1.3d604p-5, -0x1.cf317p-2, -0x1.584d5ep-1,
-        0x1.b0121ap-2, -0x1.01c6eep-2, -0x1.e0baeap-3, 0x1.cd2276p-1, -0x1.5056dep-2, 0x1.94ad5ep-1,
-        -0x1.32f86ep-1, 0x1.ff3fbap-2, 0x1.002ca8p-8, 0x1.0e901cp-1, -0x1.3e5a34p-2, -0x1.77c426p-2,
+        0x1.4d1f6ep-2, 0x1.aff308p-2, -0x1.525d7cp-3, -0x1.f20806p-2, -0x1.432c8ap-2, 0x1.3d604p-5,
+        -0x1.cf317p-2, -0x1.584d5ep-1, 0x1.b0121ap-2, -0x1.01c6eep-2, 0x1.492526p-3, -0x1.fcc39ap-5,
+        -0x1.27e1e6p-3, 0x1.0cd66cp-3, 0x1.c9fbdcp-3, 0x1.6af772p-1, -0x1.54406p-2, 0x1.2d968p-2,
+        -0x1.e0baeap-3, 0x1.cd2276p-1, -0x1.5056dep-2, 0x1.94ad5ep-1, -0x1.32f86ep-1, 0x1.ff3fbap-2,
+        0x1.002ca8p-8, 0x1.0e901cp-1, 0x1.2913b2p+0, -0x1.3c9bbp-2, 0x1.073592p-2, -0x1.600234p-4,
+        -0x1.32044cp-1, 0x1.28e1a4p-1, -0x1.d11b1cp-2, 0x1.8e4c4cp-6, -0x1.3e5a34p-2, -0x1.77c426p-2,
         0x1.d10dd2p-3, -0x1.d5aff6p-3, 0x1.24a8bp-7, 0x1.85ac62p-4, -0x1.9e85a4p-4, 0x1.a41f5cp-1,
-        -0x1.7187c4p-1, -0x1.2ca9e4p-2, -0x1.7f64fap-1, -0x1.e5e766p-5, 0x1.465966p-2, -0x1.398b02p-2,
-        -0x1.2fe0ecp-3, -0x1.332792p-5, 0x1.c6a394p-6, -0x1.29056cp-3, 0x1.631f16p-2, 0x1.626e8p-1,
-        -0x1.e71e02p-2, -0x1.1fbdc4p+0, -0x1.971518p-3, 0x1.b00c72p-2, -0x1.f281dcp-4, 0x1.117a6ep-2,
+        -0x1.7241ccp-3, 0x1.979ae2p-2, 0x1.ea3c1p-3, -0x1.547282p-6, 0x1.28ea96p-5, -0x1.15c782p-4,
+        -0x1.300c16p-3, 0x1.696ee8p-2, -0x1.7187c4p-1, -0x1.2ca9e4p-2, -0x1.7f64fap-1, -0x1.e5e766p-5,
+        0x1.465966p-2, -0x1.398b02p-2, -0x1.2fe0ecp-3, -0x1.332792p-5, 0x1.a3d7dap-2, 0x1.b60118p-3,
+        -0x1.58ac2ap-1, 0x1.bb15f8p-2, -0x1.b2926p-2, -0x1.b1582ep-5, -0x1.0d362ep-2, 0x1.59265cp-1,
+        0x1.c6a394p-6, -0x1.29056cp-3, 0x1.631f16p-2, 0x1.626e8p-1, -0x1.e71e02p-2, -0x1.1fbdc4p+0,
+        -0x1.971518p-3, 0x1.b00c72p-2, -0x1.9d30e4p-1, 0x1.7e894cp-1, 0x1.2102cap-2, 0x1.d8011p-4,
+        0x1.160c38p-3, -0x1.27be22p-1, -0x1.53e9c2p-1, -0x1.4b92aep-4, -0x1.f281dcp-4, 0x1.117a6ep-2,
         -0x1.936832p-3, -0x1.c82858p-4, 0x1.df8d14p-5, -0x1.693a7p-2, 0x1.62b83cp-2, 0x1.05813ep+0,
-        -0x1.dea2e4p-3, -0x1.7eb384p-3, 0x1.989888p-3, 0x1.61202ap-1, 0x1.87d85cp-2, 0x1.1cff1cp-3,
-        -0x1.05a48ep-2, -0x1.1a0476p-3, 0x1.0f430ap-3, -0x1.2214dcp+0, -0x1.9aea24p-3, 0x1.820edcp-9,
-        0x1.27c87ap-3, -0x1.f54746p-2, -0x1.231c7ap-1, 0x1.15f422p-1, -0x1.1af502p-1, -0x1.eab158p-5,
+        -0x1.5e627cp-3, -0x1.17cb12p-2, 0x1.56a6b8p-2, -0x1.ad7f98p-2, 0x1.3f8818p-1, 0x1.5de22p-6,
+        0x1.51890ap-2, 0x1.566fc8p-2, -0x1.dea2e4p-3, -0x1.7eb384p-3, 0x1.989888p-3, 0x1.61202ap-1,
+        0x1.87d85cp-2, 0x1.1cff1cp-3, -0x1.05a48ep-2, -0x1.1a0476p-3, 0x1.3fdd24p-3, -0x1.9ff40ep-3,
+        0x1.6c386ap-1, 0x1.3df2p-1, -0x1.3b88e2p-2, 0x1.0ae53ap-1, 0x1.be87eep-1, -0x1.121a98p+0,
+        0x1.0f430ap-3, -0x1.2214dcp+0, -0x1.9aea24p-3, 0x1.820edcp-9, 0x1.27c87ap-3, -0x1.f54746p-2,
+        -0x1.231c7ap-1, 0x1.15f422p-1, 0x1.09b23p-2, -0x1.3aaeb4p-2, -0x1.5d293cp-4, 0x1.1f6fe8p-3,
+        -0x1.53248cp-1, -0x1.37f7a4p-2, -0x1.9f3ac2p-2, -0x1.7d890cp-2, -0x1.1af502p-1, -0x1.eab158p-5,
         -0x1.fc4662p-5, 0x1.0a1ap-1, -0x1.e025eap-4, 0x1.ba175ep-3, -0x1.38164cp-1, 0x1.05be1ep-1,
-        0x1.f01c4ep-3, -0x1.803826p-2, 0x1.70dc3p-1, -0x1.cda43cp-2, -0x1.d9f90ep-2, 0x1.53bb22p-3,
-        -0x1.530c52p-3, 0x1.9ce34ep-2,
+        0x1.b2e7b2p-1, 0x1.835b04p-2, 0x1.28f0dp-2, -0x1.28a2eap-1, -0x1.649f2cp-1, 0x1.bc30fcp-3,
+        -0x1.4b061p-6, -0x1.55909ap-1, 0x1.f01c4ep-3, -0x1.803826p-2, 0x1.70dc3p-1, -0x1.cda43cp-2,
+        -0x1.d9f90ep-2, 0x1.53bb22p-3, -0x1.530c52p-3, 0x1.9ce34ep-2,
     ]
 
     /// bias (16,), padded with zeros to 16.
@@ -178,8 +173,8 @@ public enum KwsBlock1 {
         } }
     }
 
-    /// Pointwise stage of 6 steps, filters col ..< col + 16: out[r * 16 + col + f] = bias[col + f] + sum over j of d[r * 10 + j] * pw<f / 8>[j * 8 + f % 8].
-    private static func pointwise6x2(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw0: UnsafePointer<Float>, _ pw1: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
+    /// Pointwise stage of 6 steps, filters col ..< col + 16: out[r * 16 + col + f] = bias[col + f] + sum over j of d[r * 10 + j] * pw[j * 16 + f].
+    private static func pointwise6x2(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
         let b0 = load(bias + (col &+ 0))
         let b1 = load(bias + (col &+ 8))
         var a0_0 = b0
@@ -195,9 +190,9 @@ public enum KwsBlock1 {
         var a5_0 = b0
         var a5_1 = b1
         for j in 0..<10 {
-            let row = j &* 8
-            let w0 = load(pw0 + row)
-            let w1 = load(pw1 + row)
+            let row = pw + j &* 16
+            let w0 = load(row)
+            let w1 = load(row + 8)
             let d0 = d[0 &+ j]
             a0_0 = madd(a0_0, w0, d0)
             a0_1 = madd(a0_1, w1, d0)
@@ -231,22 +226,32 @@ public enum KwsBlock1 {
         store(out + (80 &+ col &+ 8), a5_1, 8)
     }
 
-    /// Pointwise stage of 1 steps, filters col ..< col + 16: out[r * 16 + col + f] = bias[col + f] + sum over j of d[r * 10 + j] * pw<f / 8>[j * 8 + f % 8].
-    private static func pointwise1x2(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw0: UnsafePointer<Float>, _ pw1: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
+    /// Pointwise stage of 6 steps, every filter block.
+    private static func pointwiseStage6(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        pointwise6x2(d, out, pointwise0, 0, bias)
+    }
+
+    /// Pointwise stage of 1 steps, filters col ..< col + 16: out[r * 16 + col + f] = bias[col + f] + sum over j of d[r * 10 + j] * pw[j * 16 + f].
+    private static func pointwise1x2(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
         let b0 = load(bias + (col &+ 0))
         let b1 = load(bias + (col &+ 8))
         var a0_0 = b0
         var a0_1 = b1
         for j in 0..<10 {
-            let row = j &* 8
-            let w0 = load(pw0 + row)
-            let w1 = load(pw1 + row)
+            let row = pw + j &* 16
+            let w0 = load(row)
+            let w1 = load(row + 8)
             let d0 = d[0 &+ j]
             a0_0 = madd(a0_0, w0, d0)
             a0_1 = madd(a0_1, w1, d0)
         }
         store(out + (0 &+ col &+ 0), a0_0, 8)
         store(out + (0 &+ col &+ 8), a0_1, 8)
+    }
+
+    /// Pointwise stage of 1 steps, every filter block.
+    private static func pointwiseStage1(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        pointwise1x2(d, out, pointwise0, 0, bias)
     }
 
     /// The activation of n steps' outputs, in place.
@@ -265,18 +270,18 @@ public enum KwsBlock1 {
             depthwiseStep(x, d + 30, 3, 0, 3, depthwise)
             depthwiseStep(x, d + 40, 4, 0, 3, depthwise)
             depthwiseStep(x, d + 50, 5, 0, 3, depthwise)
-            pointwise6x2(d, y + 0, pointwise0, pointwise1, 0, bias)
+            pointwiseStage6(d, y + 0)
             finish(y + 0 &* 16, 6)
             // steps 6 ... 47: interior
             for i in 0..<7 {
                 let t = 6 &+ i &* 6
                 depthwiseAll(x, d, t, 6, depthwise)
-                pointwise6x2(d, y + t &* 16, pointwise0, pointwise1, 0, bias)
+                pointwiseStage6(d, y + t &* 16)
                 finish(y + t &* 16, 6)
             }
             // steps 48 ... 48
             depthwiseStep(x, d + 0, 48, 0, 2, depthwise)
-            pointwise1x2(d, y + 768, pointwise0, pointwise1, 0, bias)
+            pointwiseStage1(d, y + 768)
             finish(y + 48 &* 16, 1)
         }
     }

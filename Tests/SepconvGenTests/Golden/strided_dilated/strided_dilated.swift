@@ -61,34 +61,30 @@ public enum StridedDilated {
         -0x1.7d2326p+0, 0x1.5aac1ep-5, -0x1.c299b4p-5, 0x1.c76fa6p-2, -0x1.af72a2p-1, -0x1.529c12p-2,
     ]
 
-    /// pointwise_kernel (1, 8, 12), filters 0 ..< 8: [multiplier * 8 + channel][filter - 0], filters past 12 zero.
+    /// pointwise_kernel (1, 8, 12), filters 0 ..< 16: [multiplier * 8 + channel][filter - 0], filters past 12 zero.
     private static let pointwise0: [Float] = [
         0x1.8e43a2p-4, -0x1.e1b7cap-5, -0x1.31d0eep-1, 0x1.7f7f08p-15, -0x1.7abd28p-1, 0x1.964558p-1,
-        -0x1.cc42fcp-2, -0x1.2891dp-1, 0x1.05794ap+0, 0x1.70eca2p-2, 0x1.320ea2p-1, 0x1.843daap-1,
-        0x1.a7ba2ap-3, 0x1.2ecc84p+0, -0x1.e59d7ep-3, 0x1.922ep-3, 0x1.c7b414p-5, -0x1.2bb422p+0,
-        -0x1.8b2fp-3, 0x1.a10516p-1, -0x1.83e2p-2, -0x1.51f0e4p-1, 0x1.078a24p-2, -0x1.cf9f1p-2,
-        0x1.49176ep-1, -0x1.878dc4p-3, 0x1.4a72eep-1, -0x1.9bbcc4p-2, 0x1.525bb2p-1, 0x1.5e9dacp-2,
-        0x1.504f7ap-3, -0x1.9686bp-2, -0x1.18fc52p-1, -0x1.b3eeb8p-1, 0x1.14eaep-3, 0x1.19d76ap-1,
-        -0x1.de35ecp-1, -0x1.768334p-4, 0x1.3fd4ap-1, -0x1.862272p-2, -0x1.643806p-1, 0x1.5bdb92p-6,
-        0x1.2222c6p-1, -0x1.8e5d6p-4, -0x1.2de6e6p-1, 0x1.8c93acp-3, -0x1.a129fcp-1, -0x1.039d7ap-3,
-        0x1.2a23a4p-2, 0x1.3fa3ap-2, -0x1.2c8c2p-2, 0x1.6105p-4, -0x1.d5942ep-2, -0x1.b65dbep-2,
-        -0x1.be1e5cp-2, 0x1.94977ap-1, 0x1.6e5fe8p-1, -0x1.d9c506p-1, 0x1.7bcd3p-1, -0x1.1b5f78p-2,
-        -0x1.d8595p-2, 0x1.ddefe8p-2, -0x1.0b1794p-5, -0x1.15a0bap-6,
-    ]
-
-    /// pointwise_kernel (1, 8, 12), filters 8 ..< 16: [multiplier * 8 + channel][filter - 8], filters past 12 zero.
-    private static let pointwise1: [Float] = [
-        0x1.ce665ap-4, -0x1.c35e7p-3, -0x1.b62af8p-2, 0x1.d2d128p-3, 0x0p+0, 0x0p+0,
-        0x0p+0, 0x0p+0, -0x1.6430fp-4, -0x1.80bd3p-2, 0x1.3dcd22p-1, -0x1.8a1afap-3,
-        0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0, 0x1.81cde4p-2, -0x1.569a8cp-1,
+        -0x1.cc42fcp-2, -0x1.2891dp-1, 0x1.ce665ap-4, -0x1.c35e7p-3, -0x1.b62af8p-2, 0x1.d2d128p-3,
+        0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0, 0x1.05794ap+0, 0x1.70eca2p-2,
+        0x1.320ea2p-1, 0x1.843daap-1, 0x1.a7ba2ap-3, 0x1.2ecc84p+0, -0x1.e59d7ep-3, 0x1.922ep-3,
+        -0x1.6430fp-4, -0x1.80bd3p-2, 0x1.3dcd22p-1, -0x1.8a1afap-3, 0x0p+0, 0x0p+0,
+        0x0p+0, 0x0p+0, 0x1.c7b414p-5, -0x1.2bb422p+0, -0x1.8b2fp-3, 0x1.a10516p-1,
+        -0x1.83e2p-2, -0x1.51f0e4p-1, 0x1.078a24p-2, -0x1.cf9f1p-2, 0x1.81cde4p-2, -0x1.569a8cp-1,
         -0x1.145b2ap-2, 0x1.db89b4p-2, 0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0,
-        0x1.850ecep-3, -0x1.7f3634p-1, -0x1.3be8a4p-3, -0x1.5d4ec8p-2, 0x0p+0, 0x0p+0,
-        0x0p+0, 0x0p+0, 0x1.6be72p-2, -0x1.040c4cp-3, 0x1.b645dcp-3, -0x1.67cb3ep-3,
-        0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0, -0x1.802782p-2, 0x1.544facp-2,
+        0x1.49176ep-1, -0x1.878dc4p-3, 0x1.4a72eep-1, -0x1.9bbcc4p-2, 0x1.525bb2p-1, 0x1.5e9dacp-2,
+        0x1.504f7ap-3, -0x1.9686bp-2, 0x1.850ecep-3, -0x1.7f3634p-1, -0x1.3be8a4p-3, -0x1.5d4ec8p-2,
+        0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0, -0x1.18fc52p-1, -0x1.b3eeb8p-1,
+        0x1.14eaep-3, 0x1.19d76ap-1, -0x1.de35ecp-1, -0x1.768334p-4, 0x1.3fd4ap-1, -0x1.862272p-2,
+        0x1.6be72p-2, -0x1.040c4cp-3, 0x1.b645dcp-3, -0x1.67cb3ep-3, 0x0p+0, 0x0p+0,
+        0x0p+0, 0x0p+0, -0x1.643806p-1, 0x1.5bdb92p-6, 0x1.2222c6p-1, -0x1.8e5d6p-4,
+        -0x1.2de6e6p-1, 0x1.8c93acp-3, -0x1.a129fcp-1, -0x1.039d7ap-3, -0x1.802782p-2, 0x1.544facp-2,
         0x1.ad98d2p-3, -0x1.447ef2p-4, 0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0,
-        0x1.ca7634p-1, -0x1.340afep-1, -0x1.2385ecp-11, -0x1.ae3c28p-2, 0x0p+0, 0x0p+0,
-        0x0p+0, 0x0p+0, -0x1.095facp-1, -0x1.7d1adcp-2, 0x1.285ec4p-2, -0x1.afc37ap-2,
-        0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0,
+        0x1.2a23a4p-2, 0x1.3fa3ap-2, -0x1.2c8c2p-2, 0x1.6105p-4, -0x1.d5942ep-2, -0x1.b65dbep-2,
+        -0x1.be1e5cp-2, 0x1.94977ap-1, 0x1.ca7634p-1, -0x1.340afep-1, -0x1.2385ecp-11, -0x1.ae3c28p-2,
+        0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0, 0x1.6e5fe8p-1, -0x1.d9c506p-1,
+        0x1.7bcd3p-1, -0x1.1b5f78p-2, -0x1.d8595p-2, 0x1.ddefe8p-2, -0x1.0b1794p-5, -0x1.15a0bap-6,
+        -0x1.095facp-1, -0x1.7d1adcp-2, 0x1.285ec4p-2, -0x1.afc37ap-2, 0x0p+0, 0x0p+0,
+        0x0p+0, 0x0p+0,
     ]
 
     /// bias (12,), padded with zeros to 16.
@@ -160,8 +156,8 @@ public enum StridedDilated {
         }
     }
 
-    /// Pointwise stage of 6 steps, filters col ..< col + 16: out[r * 12 + col + f] = bias[col + f] + sum over j of d[r * 8 + j] * pw<f / 8>[j * 8 + f % 8].
-    private static func pointwise6x2p4(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw0: UnsafePointer<Float>, _ pw1: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
+    /// Pointwise stage of 6 steps, filters col ..< col + 16: out[r * 12 + col + f] = bias[col + f] + sum over j of d[r * 8 + j] * pw[j * 16 + f].
+    private static func pointwise6x2p4(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
         let b0 = load(bias + (col &+ 0))
         let b1 = load(bias + (col &+ 8))
         var a0_0 = b0
@@ -177,9 +173,9 @@ public enum StridedDilated {
         var a5_0 = b0
         var a5_1 = b1
         for j in 0..<8 {
-            let row = j &* 8
-            let w0 = load(pw0 + row)
-            let w1 = load(pw1 + row)
+            let row = pw + j &* 16
+            let w0 = load(row)
+            let w1 = load(row + 8)
             let d0 = d[0 &+ j]
             a0_0 = madd(a0_0, w0, d0)
             a0_1 = madd(a0_1, w1, d0)
@@ -213,8 +209,13 @@ public enum StridedDilated {
         store(out + (60 &+ col &+ 8), a5_1, 4)
     }
 
-    /// Pointwise stage of 2 steps, filters col ..< col + 16: out[r * 12 + col + f] = bias[col + f] + sum over j of d[r * 8 + j] * pw<f / 8>[j * 8 + f % 8].
-    private static func pointwise2x2p4(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw0: UnsafePointer<Float>, _ pw1: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
+    /// Pointwise stage of 6 steps, every filter block.
+    private static func pointwiseStage6(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        pointwise6x2p4(d, out, pointwise0, 0, bias)
+    }
+
+    /// Pointwise stage of 2 steps, filters col ..< col + 16: out[r * 12 + col + f] = bias[col + f] + sum over j of d[r * 8 + j] * pw[j * 16 + f].
+    private static func pointwise2x2p4(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pw: UnsafePointer<Float>, _ col: Int, _ bias: UnsafePointer<Float>) {
         let b0 = load(bias + (col &+ 0))
         let b1 = load(bias + (col &+ 8))
         var a0_0 = b0
@@ -222,9 +223,9 @@ public enum StridedDilated {
         var a1_0 = b0
         var a1_1 = b1
         for j in 0..<8 {
-            let row = j &* 8
-            let w0 = load(pw0 + row)
-            let w1 = load(pw1 + row)
+            let row = pw + j &* 16
+            let w0 = load(row)
+            let w1 = load(row + 8)
             let d0 = d[0 &+ j]
             a0_0 = madd(a0_0, w0, d0)
             a0_1 = madd(a0_1, w1, d0)
@@ -236,6 +237,11 @@ public enum StridedDilated {
         store(out + (0 &+ col &+ 8), a0_1, 4)
         store(out + (12 &+ col &+ 0), a1_0, 8)
         store(out + (12 &+ col &+ 8), a1_1, 4)
+    }
+
+    /// Pointwise stage of 2 steps, every filter block.
+    private static func pointwiseStage2(_ d: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        pointwise2x2p4(d, out, pointwise0, 0, bias)
     }
 
     /// The activation of n steps' outputs, in place.
@@ -254,19 +260,19 @@ public enum StridedDilated {
             depthwiseStep(x, d + 24, 3, 0, 3, depthwise)
             depthwiseStep(x, d + 32, 4, 0, 3, depthwise)
             depthwiseStep(x, d + 40, 5, 0, 3, depthwise)
-            pointwise6x2p4(d, y + 0, pointwise0, pointwise1, 0, bias)
+            pointwiseStage6(d, y + 0)
             finish(y + 0 &* 12, 6)
             // steps 6 ... 29: interior
             for i in 0..<4 {
                 let t = 6 &+ i &* 6
                 depthwiseAll(x, d, t, 6, depthwise)
-                pointwise6x2p4(d, y + t &* 12, pointwise0, pointwise1, 0, bias)
+                pointwiseStage6(d, y + t &* 12)
                 finish(y + t &* 12, 6)
             }
             // steps 30 ... 31
             depthwiseStep(x, d + 0, 30, 0, 2, depthwise)
             depthwiseStep(x, d + 8, 31, 0, 2, depthwise)
-            pointwise2x2p4(d, y + 360, pointwise0, pointwise1, 0, bias)
+            pointwiseStage2(d, y + 360)
             finish(y + 30 &* 12, 2)
         }
     }

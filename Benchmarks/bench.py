@@ -294,6 +294,29 @@ def table(headers, rows):
     print()
 
 
+def machine(compilers, python_ort):
+    """One line naming the core and the tools' versions."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    model = fields.get("model name", "unknown CPU")
+    if "cpu family" in fields:
+        model += f" (family {fields['cpu family']}, model {fields.get('model', '?')}"
+        model += ", AVX-512)" if "avx512f" in fields.get("flags", "").split() else ")"
+    tools = [sh([cc, "-dumpfullversion", "-dumpversion"]).stdout.strip() for cc in compilers]
+    swift = sh(["swiftc", "--version"]).stderr + sh(["swiftc", "--version"]).stdout
+    swift = next((w for w in swift.split() if w[:1].isdigit()), "?")
+    parts = [f"{model} ({os.cpu_count()} cores)"] + [f"{cc} {v}" for cc, v in zip(compilers, tools)] + [f"swiftc {swift}"]
+    if python_ort:
+        parts.append("onnxruntime " + sh([python_ort, "-c", "import onnxruntime; print(onnxruntime.__version__)"]).stdout.strip())
+    return ", ".join(parts)
+
+
 def main():
     gen, work = sys.argv[1], sys.argv[2]
     python_ort = os.environ.get("SEPCONV_BENCH_ORT_PYTHON") or None
@@ -324,6 +347,7 @@ def main():
     with open(os.path.join(work, "results.json"), "w") as f:
         json.dump({"peak": peak, "cases": data, "swift": swift}, f, indent=1, default=str)
 
+    print(f"machine: {machine(compilers, python_ort)}")
     print(f"fp32 peak of this core (FMA microbenchmark): {peak:.1f} GFLOP/s")
     print(f"C: {' and '.join(compilers)} {' '.join(C_FLAGS)}; Swift: swiftc {' '.join(SWIFT_FLAGS)}; "
           f"interpreter: sepconv-gen run; onnxruntime: {'1 thread' if python_ort else 'skipped: ' + ort_note}")

@@ -18,6 +18,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BATCH = 64
+# Rounds of timings; every time printed is the best of its rounds.
+ROUNDS = int(os.environ.get("SEPCONV_BENCH_ROUNDS", "3"))
 
 # name: (steps, channels, filters, kernel, padding, depth_multiplier, strides, dilation)
 CASES = {
@@ -164,12 +166,27 @@ def compile_c(cc, case, gen_dir, build):
     return {"compile_O2_s": o2, "object_bytes": int(size[0]) + int(size[1]), "stack_bytes": stack, "stack_dynamic": dynamic, "object": obj}
 
 
-def run_c(cc, case, folder, gen_dir, obj, g, build):
+def build_c_bench(cc, case, folder, gen_dir, obj, g, build):
+    """Links the timing harness with the emitted object; returns the command that runs it."""
     exe = os.path.join(build, f"bench_{case}_{cc}")
     sh([cc, *C_FLAGS, f"-DLAYER={case}", f'-DLAYER_HEADER="{case}.h"', "-I", gen_dir, "-I", os.path.join(HERE, "baseline"),
         os.path.join(HERE, "harness", "bench.c"), os.path.join(HERE, "baseline", "looped.c"), obj, "-o", exe, "-lm"])
-    args = [exe, folder] + [str(v) for v in (g["L"], g["C"], g["M"], g["F"], g["K"], g["s"], g["d"], g["left"], g["steps"])]
-    return json.loads(sh(args).stdout)
+    return [exe, folder] + [str(v) for v in (g["L"], g["C"], g["M"], g["F"], g["K"], g["s"], g["d"], g["left"], g["steps"])]
+
+
+def best(runs):
+    """One record from several runs of the same measurement: the least time
+    (keys ending in _1 or _64) and the largest error of any run."""
+    merged = {}
+    for run in runs:
+        for key, value in run.items():
+            if key not in merged:
+                merged[key] = value
+            elif key.endswith(("_1", "_64")):
+                merged[key] = min(merged[key], value)
+            elif "error" in key:
+                merged[key] = max(merged[key], value)
+    return merged
 
 
 SWIFT_MAIN = """#if canImport(Glibc)
@@ -242,7 +259,8 @@ let BATCH = 64
 """
 
 
-def swift_bench(cases, folders, build):
+def build_swift_bench(cases, folders, build):
+    """Builds one executable that checks and times every case's emitted Swift; returns its path."""
     main = SWIFT_MAIN
     for case in cases:
         main += (f'measure("{case}", "{folders[case]}", inputSize: {case}.inputSteps * {case}.inputChannels, '
@@ -252,6 +270,11 @@ def swift_bench(cases, folders, build):
     sources = [os.path.join(folders[c], "gen", c + ".swift") for c in cases]
     exe = os.path.join(build, "swift_bench")
     sh(["swiftc", *SWIFT_FLAGS, *sources, os.path.join(build, "main.swift"), "-o", exe])
+    return exe
+
+
+def swift_bench(exe):
+    """One run of the Swift timing executable: a record per case."""
     results = {}
     for line in sh([exe]).stdout.splitlines():
         record = json.loads(line)
@@ -326,24 +349,40 @@ def main():
     os.makedirs(build, exist_ok=True)
     peak = float(sh([os.path.join(build, "peak")]).stdout)
     compilers = [cc for cc in ("gcc", "clang") if shutil.which(cc)]
-    data, folders = {}, {}
+    data, folders, commands = {}, {}, {}
     for case in cases:
-        print(f"... {case}", file=sys.stderr, flush=True)
+        print(f"... {case}: generate, compile", file=sys.stderr, flush=True)
         folder, g = write_case(case, work)
         folders[case] = folder
         ref, interp = interpreter(gen, case, folder)
         gen_ms, gen_dir = generate(gen, case, folder)
         entry = {"g": g, "interp": interp, "gen_ms": gen_ms, "c": {}}
         for cc in compilers:
-            build_info = compile_c(cc, case, gen_dir, build)
-            entry["c"][cc] = {**build_info, **run_c(cc, case, folder, gen_dir, build_info["object"], g, build)}
+            entry["c"][cc] = compile_c(cc, case, gen_dir, build)
+            commands[case, cc] = build_c_bench(cc, case, folder, gen_dir, entry["c"][cc]["object"], g, build)
         entry["swift_compile_s"] = swift_compile_time(case, gen_dir, build)
-        entry["ort"] = ort_bench(python_ort, case, folder, g)
         with open(os.path.join(gen_dir, case + ".c")) as f:
             entry["plan"] = next(line.split("Plan: ", 1)[1].strip() for line in f if "Plan: " in line)
         data[case] = entry
-    print("... swift", file=sys.stderr, flush=True)
-    swift = swift_bench(cases, folders, build)
+    swift_exe = build_swift_bench(cases, folders, build)
+    # The timings, in rounds over every case: a core shared with other
+    # machines' work slows whole runs for seconds at a time, so each figure
+    # is the best of its rounds, spread over minutes.
+    c_runs, ort_runs, swift_runs = {}, {}, []
+    for rnd in range(ROUNDS):
+        for case in cases:
+            print(f"... round {rnd + 1} of {ROUNDS}: {case}", file=sys.stderr, flush=True)
+            for cc in compilers:
+                c_runs.setdefault((case, cc), []).append(json.loads(sh(commands[case, cc]).stdout))
+            ort_runs.setdefault(case, []).append(ort_bench(python_ort, case, folders[case], data[case]["g"]))
+        print(f"... round {rnd + 1} of {ROUNDS}: swift", file=sys.stderr, flush=True)
+        swift_runs.append(swift_bench(swift_exe))
+    for case in cases:
+        for cc in compilers:
+            data[case]["c"][cc].update(best(c_runs[case, cc]))
+        timed_ort = [run for run in ort_runs[case] if run and "note" not in run]
+        data[case]["ort"] = best(timed_ort) if timed_ort else ort_runs[case][0]
+    swift = {case: best([run[case] for run in swift_runs if case in run]) for case in cases}
     with open(os.path.join(work, "results.json"), "w") as f:
         json.dump({"peak": peak, "cases": data, "swift": swift}, f, indent=1, default=str)
 
@@ -351,7 +390,8 @@ def main():
     print(f"fp32 peak of this core (FMA microbenchmark): {peak:.1f} GFLOP/s")
     print(f"C: {' and '.join(compilers)} {' '.join(C_FLAGS)}; Swift: swiftc {' '.join(SWIFT_FLAGS)}; "
           f"interpreter: sepconv-gen run; onnxruntime: {'1 thread' if python_ort else 'skipped: ' + ort_note}")
-    print("Times: median ns per call; every output checked against the interpreter (relative error <= 1e-4) before it was timed.")
+    print(f"Times: ns per call, the median of a run's timed blocks, best of {ROUNDS} runs spread over the benchmark; "
+          "every output checked against the interpreter (relative error <= 1e-4) before it was timed.")
     print()
     for batch in ("1", "64"):
         print(f"== batch {batch}: ns per call")

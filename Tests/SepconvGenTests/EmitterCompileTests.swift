@@ -183,36 +183,41 @@ import Testing
               + timings.joined(separator: "; ") + String(format: "; total %.1fs", Date().timeIntervalSince(started)))
     }
 
-    /// The 512-bit variant of the `loops` kernel: the layers with pairs of
-    /// filter blocks, built for this host (`-march=native`, which takes the C's
-    /// `__AVX512F__` path where the core has AVX-512) and with Swift's
-    /// `-D SEPCONV_GEN_AVX512` (correct on any target: the standard library
-    /// lowers `SIMD16<Float>` to what the target has).
+    /// The 512-bit variant of the `loops` kernel: the wide corners (pairs of
+    /// filter blocks, 16 floats or 8 doubles of channels), built for this host
+    /// (`-march=native`, which takes the C's `__AVX512F__` path where the core
+    /// has AVX-512) with `cc` and, when it is there and another compiler, with
+    /// `clang` (whose kernels ask for 512-bit vectors with `min_vector_width`),
+    /// and with Swift's `-D SEPCONV_GEN_AVX512` (correct on any target: the
+    /// standard library lowers `SIMD16<Float>` to what the target has).
     @Test func wideKernelsMatch() async throws {
-        var layers = RandomLayers.make(count: 0, seed: Self.seed)
-        layers = layers.filter { KernelLayout(plan: Planner.plan($0.spec, weights: $0.weights, unroll: .loops)).hasWidePairs }
-        #expect(layers.count == RandomLayers.wideCorners.count, "every wide corner has a pair of plain filter blocks")
+        let layers = RandomLayers.makeWide(seed: Self.seed)
         let cases = try layers.map { layer in
-            var spec = layer.spec
-            spec.name = "w" + spec.name
-            let plan = Planner.plan(spec, weights: layer.weights, unroll: .loops)
-            #expect(CEmitter.emit(plan).source.contains("\(plan.name)_WIDE"), "\(plan.name): no 512-bit path in the C")
+            let plan = Planner.plan(layer.spec, weights: layer.weights, unroll: .loops)
+            let layout = KernelLayout(plan: plan)
+            #expect(layout.usesWideVectors, "\(plan.name): no 512-bit path planned")
+            #expect(CEmitter.emit(plan).source.contains("#if defined(\(plan.name)_WIDE)"), "\(plan.name): no 512-bit path in the C")
             #expect(SwiftEmitter.emit(plan).contains("#if SEPCONV_GEN_AVX512"), "\(plan.name): no 512-bit path in the Swift")
-            return CompileHarness.Case(plan: plan, mode: .loops, group: spec.name, origin: "wide \(layer.summary)", isRandom: true,
+            return CompileHarness.Case(plan: plan, mode: .loops, group: plan.name, origin: "wide \(layer.summary)", isRandom: true,
                                        batch: layer.batch, input: layer.input.scalars,
                                        reference: try Interpreter.run(plan, input: layer.input).scalars, keras: nil)
         }
-        let flags = CompileHarness.ExtraFlags(c: ["-march=native"], swift: ["-D", "SEPCONV_GEN_AVX512"])
-        let report = await Self.inBackground { CompileHarness.run(cases, width: 2, extraFlags: flags) }
-        #expect(report.buildProblems.isEmpty, "\(report.buildProblems)")
-        for build in CompileHarness.Build.allCases {
-            for item in cases {
-                let outcome = report.outcomes[build]?[item.name]
-                #expect(outcome?.passed == true, "\(build.rawValue) \(item.name) [\(item.origin)]: \(String(describing: outcome))")
+        #expect(cases.contains { KernelLayout(plan: $0.plan).hasWidePairs } && cases.contains { KernelLayout(plan: $0.plan).hasWideDepthwise })
+        var compilers: [String?] = [nil]
+        if let clang = Tools.find("clang"), let cc = Tools.find("cc"), CompileHarness.isGCC(cc) { compilers.append(clang) }
+        for compiler in compilers {
+            let flags = CompileHarness.ExtraFlags(c: ["-march=native"], swift: ["-D", "SEPCONV_GEN_AVX512"], cCompiler: compiler)
+            let report = await Self.inBackground { CompileHarness.run(cases, width: 2, extraFlags: flags) }
+            #expect(report.buildProblems.isEmpty, "\(report.buildProblems)")
+            for build in CompileHarness.Build.allCases {
+                for item in cases {
+                    let outcome = report.outcomes[build]?[item.name]
+                    #expect(outcome?.passed == true, "\(build.rawValue) \(compiler ?? "cc") \(item.name) [\(item.origin)]: \(String(describing: outcome))")
+                }
             }
         }
-        print("compile-and-compare: \(cases.count) wide layers match in every build; the C took its 512-bit path: "
-              + (CompileHarness.nativeHasAVX512 ? "yes" : "no (this host's cc -march=native has no AVX-512)"))
+        print("compile-and-compare: \(cases.count) wide layers match in every build, C with \(compilers.map { $0 ?? "cc" }.joined(separator: " and ")); "
+              + "the C took its 512-bit path: " + (CompileHarness.nativeHasAVX512 ? "yes" : "no (this host's cc -march=native has no AVX-512)"))
     }
 
     /// The `loops` kernel's plain C99 path (`-DSEPCONV_GEN_PORTABLE`, what a

@@ -6,6 +6,9 @@
 /// to whatever SIMD the target has, or to scalars) with the accumulators as
 /// named locals; it sits behind `#if defined(__GNUC__)`. Any other compiler,
 /// or `-DSEPCONV_GEN_PORTABLE`, gets plain C99 loops with the same plan.
+/// Where the target has AVX-512 (`__AVX512F__`), pairs of plain filter blocks
+/// take a 512-bit microkernel (`KernelLayout.hasWidePairs`); the rest of the
+/// code is the same.
 /// gcc in ISO mode (`-std=c99`) does not contract `a * b + c` into fused
 /// multiply-adds; the vector kernels ask it to (`optimize("fp-contract=fast")`),
 /// as clang and gcc's GNU modes do by default.
@@ -33,7 +36,8 @@ struct CLoops {
             "#define \(name)_VECTOR 1",
             "#define \(name)_ALIGNED __attribute__((aligned(\(KernelLayout.vectorBytes))))",
             "#if defined(__clang__)",
-            "#define \(name)_KERNEL static",
+            "/* clang splits 512-bit vectors in two on cores tuned for 256-bit ones unless the function asks for them. */",
+            "#define \(name)_KERNEL static __attribute__((min_vector_width(512)))",
             "#else",
             "#define \(name)_KERNEL static __attribute__((optimize(\"fp-contract=fast\")))",
             "#endif",
@@ -90,11 +94,13 @@ struct CLoops {
             "#define \(name)_STORE(p, v) (*(\(name)_unaligned *)(p) = (v))",
             "",
         ])
-        if layout.hasWidePairs {
+        if layout.usesWideVectors {
             let bytes = KernelLayout.vectorBytes * 2
+            let uses = [layout.hasWideDepthwise ? "the depthwise stage takes \(2 * W) channels at a time" : nil,
+                        layout.hasWidePairs ? "the pointwise stage takes two filter blocks at a time, one vector of each" : nil]
             printer.lines([
                 "#if defined(__AVX512F__)",
-                "/* 512-bit registers: the pointwise stage takes two filter blocks at a time, one vector of each. */",
+                "/* 512-bit registers: " + uses.compactMap { $0 }.joined(separator: "; ") + ". */",
                 "#define \(name)_WIDE 1",
                 "typedef \(type) \(name)_wide __attribute__((vector_size(\(bytes))));",
                 "typedef \(type) \(name)_wide_unaligned __attribute__((vector_size(\(bytes)), aligned(\(layout.elementBytes)), may_alias));",
@@ -183,38 +189,25 @@ struct CLoops {
                 return
             }
             let blocks = C / W, rest = C % W
-            let heldTaps = K <= 8
+            let wideBlocks = layout.hasWideDepthwise ? C / (2 * W) : 0
             var locals = ["r"]
             if blocks > 0 { locals.append("b") }
             if M > 1 { locals.append("m") }
             if rest > 0 { locals.append("c") }
-            if rest > 0 || (blocks > 0 && !heldTaps) { locals.append("k") }
+            if rest > 0 || (blocks > 0 && K > 8) { locals.append("k") }
             body.line("int " + locals.joined(separator: ", ") + ";")
-            if blocks > 0 {
-                let loopM = M > 1 ? "for (m = 0; m < \(M); ++m) " : ""
-                let mOffset = M > 1 ? "m * \(C) + " : ""
-                body.block("\(loopM)for (b = 0; b < \(blocks); ++b) {") { body in
-                    body.line("const \(type) *w = \(name)_depthwise[0] + \(mOffset)b * \(W);")
-                    if heldTaps {
-                        for k in 0..<K {
-                            body.line("const \(name)_vec w\(k) = \(name)_LOAD(w + \(k * CM));")
-                        }
-                    }
-                    body.block("for (r = 0; r < n; ++r) {") { body in
-                        body.line("const \(type) *xr = x + \(inputOffset(step: "(t + r)", tap: "0")) + b * \(W);")
-                        if heldTaps {
-                            body.line("\(name)_vec a = \(name)_LOAD(xr) * w0;")
-                            for k in 1..<max(K, 1) {
-                                body.line("a += \(name)_LOAD(xr + \(k * plan.dilation * C)) * w\(k);")
-                            }
-                        } else {
-                            body.line("\(name)_vec a = \(name)_LOAD(xr) * \(name)_LOAD(w);")
-                            body.line("for (k = 1; k < \(K); ++k) a += \(name)_LOAD(xr + k * \(plan.dilation * C)) * \(name)_LOAD(w + k * \(CM));")
-                        }
-                        body.line("\(name)_STORE(d + r * \(CM) + \(mOffset)b * \(W), a);")
-                    }
+            if wideBlocks > 0 {
+                body.directive("#if defined(\(name)_WIDE)")
+                depthwiseBlocks(&body, vector: "\(name)_wide", load: "\(name)_WLOAD", store: "\(name)_WSTORE", lanes: 2 * W, first: 0, count: wideBlocks)
+                if (C - wideBlocks * 2 * W) / W > 0 {
+                    depthwiseBlocks(&body, vector: "\(name)_vec", load: "\(name)_LOAD", store: "\(name)_STORE", lanes: W, first: wideBlocks * 2 * W, count: 1)
                 }
+                body.directive("#else")
             }
+            if blocks > 0 {
+                depthwiseBlocks(&body, vector: "\(name)_vec", load: "\(name)_LOAD", store: "\(name)_STORE", lanes: W, first: 0, count: blocks)
+            }
+            if wideBlocks > 0 { body.directive("#endif") }
             if rest > 0 {
                 let loopM = M > 1 ? "for (m = 0; m < \(M); ++m) " : ""
                 let mOffset = M > 1 ? "m * \(C) + " : ""
@@ -224,6 +217,37 @@ struct CLoops {
                     body.line("for (k = 0; k < \(K); ++k) a += xr[k * \(plan.dilation * C)] * \(name)_depthwise[k][\(mOffset)c];")
                     body.line("d[r * \(CM) + \(mOffset)c] = a;")
                 }
+            }
+        }
+    }
+
+    /// `count` blocks of `lanes` channels from channel `first` (of each
+    /// multiplier): the taps' weight vectors in registers (up to 8 taps), one
+    /// vector accumulator per step.
+    private func depthwiseBlocks(_ body: inout CodePrinter, vector: String, load: String, store: String, lanes: Int, first: Int, count: Int) {
+        let K = plan.kernelSize
+        let loopM = M > 1 ? "for (m = 0; m < \(M); ++m) " : ""
+        let mOffset = M > 1 ? "m * \(C) + " : ""
+        let channel = first > 0 ? "\(first) + b * \(lanes)" : "b * \(lanes)"
+        body.block("\(loopM)for (b = 0; b < \(count); ++b) {") { body in
+            body.line("const \(type) *w = \(name)_depthwise[0] + \(mOffset)\(channel);")
+            if K <= 8 {
+                for k in 0..<K {
+                    body.line("const \(vector) w\(k) = \(load)(w + \(k * CM));")
+                }
+            }
+            body.block("for (r = 0; r < n; ++r) {") { body in
+                body.line("const \(type) *xr = x + \(inputOffset(step: "(t + r)", tap: "0")) + \(channel);")
+                if K <= 8 {
+                    body.line("\(vector) a = \(load)(xr) * w0;")
+                    for k in 1..<max(K, 1) {
+                        body.line("a += \(load)(xr + \(k * plan.dilation * C)) * w\(k);")
+                    }
+                } else {
+                    body.line("\(vector) a = \(load)(xr) * \(load)(w);")
+                    body.line("for (k = 1; k < \(K); ++k) a += \(load)(xr + k * \(plan.dilation * C)) * \(load)(w + k * \(CM));")
+                }
+                body.line("\(store)(d + r * \(CM) + \(mOffset)\(channel), a);")
             }
         }
     }

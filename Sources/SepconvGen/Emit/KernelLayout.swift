@@ -82,6 +82,18 @@ struct KernelLayout {
     /// (Zen 4) it is as fast as the 32-byte kernel.
     var hasWidePairs: Bool { blockVectors == 2 && plainBlocks.count >= 2 }
 
+    /// Whether the vectorised depthwise stage (channels_last, interior tiles)
+    /// has whole 512-bit vectors of channels (16 floats, 8 doubles) to take at
+    /// once where the target has them; the channels past the last one take a
+    /// 32-byte vector and scalars as elsewhere.
+    var hasWideDepthwise: Bool {
+        plan.dataFormat == .channelsLast && plan.inputChannels >= 2 * lanes
+            && tiles.contains { if case .interior = $0 { true } else { false } }
+    }
+
+    /// Whether the kernel has a 512-bit path at all.
+    var usesWideVectors: Bool { hasWidePairs || hasWideDepthwise }
+
     /// The depthwise kernel as `[tap][m * C + c]`: channels of one multiplier
     /// contiguous, so the depthwise stage reads each input row with vector loads.
     var depthwiseRows: [Double] {
@@ -153,9 +165,9 @@ struct KernelLayout {
                     result.append(.interior(start: start, count: 1))
                 }
             } else {
-                let taps = (start..<end).map { step -> StepTaps in
-                    let run = runs.first { $0.steps.contains(step) }!
-                    return StepTaps(first: run.firstTap, count: run.tapCount)
+                // The runs are in step order and cover every step once.
+                let taps = runs.flatMap { run in
+                    run.steps.clamped(to: start..<end).map { _ in StepTaps(first: run.firstTap, count: run.tapCount) }
                 }
                 result.append(.border(start: start, steps: taps))
             }
@@ -182,13 +194,15 @@ struct KernelLayout {
 
     /// The plan line of the header comments.
     func planDescription(_ language: TargetLanguage) -> String {
+        let wide = language == .c ? "where the target has AVX-512" : "with -D SEPCONV_GEN_AVX512"
         switch plan.unroll[language] {
         case .full:
-            "fully unrolled, \(plan.multiplyAdds) multiply-adds per item, weights as literals."
+            return "fully unrolled, \(plan.multiplyAdds) multiply-adds per item, weights as literals."
         case .loops:
-            "tiles of \(tile) output steps x \(blockVectors * lanes) filters in registers (\(lanes)-lane vectors"
-                + (hasWidePairs ? "; x \(4 * lanes) in \(2 * lanes)-lane vectors \(language == .c ? "where the target has AVX-512" : "with -D SEPCONV_GEN_AVX512")" : "")
-                + "), depthwise fused per tile, borders peeled, \(plan.multiplyAdds) multiply-adds per item."
+            return "tiles of \(tile) output steps x \(blockVectors * lanes) filters in registers (\(lanes)-lane vectors"
+                + (hasWidePairs ? "; x \(4 * lanes) in \(2 * lanes)-lane vectors \(wide)" : "")
+                + "), depthwise fused per tile" + (hasWideDepthwise ? " (\(2 * lanes)-lane vectors \(wide))" : "")
+                + ", borders peeled, \(plan.multiplyAdds) multiply-adds per item."
         }
     }
 

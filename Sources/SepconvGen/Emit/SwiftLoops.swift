@@ -1,14 +1,19 @@
 /// The `loops` kernel in Swift, the same plan as `CLoops` (see `KernelLayout`):
 /// per tile of output steps, the depthwise stage into stack scratch, then a
 /// register-blocked pointwise microkernel over standard-library SIMD vectors
-/// (`SIMD8<Float>`, `SIMD4<Double>`), then the activation and store.
+/// (`SIMD8<Float>`, `SIMD4<Double>`), then the activation and store. Swift
+/// has no condition for target features, so the 512-bit paths (C's
+/// `__AVX512F__`: the depthwise stage 16 floats at a time, the pointwise
+/// kernel for pairs of filter blocks) are chosen by `-D SEPCONV_GEN_AVX512`.
 ///
 /// Multiply-adds go through `madd`: Swift does not contract `a + b * c`, and
 /// `addingProduct` becomes a call of `fmaf` per lane on targets without FMA
 /// (x86-64 without `-target-cpu`), so it is fused only on arm64 or when the
 /// build says `-D SEPCONV_GEN_FMA` (with e.g. `-target-cpu native`): about
-/// 20% faster there. The scratch comes
-/// from `withUnsafeTemporaryAllocation`, on the stack at these sizes.
+/// 20% faster there (AVX-512 implies FMA, so the 512-bit kernel always fuses).
+/// The scratch comes from `withUnsafeTemporaryAllocation`, on the stack at
+/// these sizes. Weight arrays reach the kernels as pointers through Swift's
+/// array-to-pointer argument conversion.
 struct SwiftLoops {
     let plan: LayerPlan
     let layout: KernelLayout
@@ -74,15 +79,18 @@ struct SwiftLoops {
             }
         }
         printer.line()
-        if layout.hasWidePairs {
+        if layout.usesWideVectors {
             printer.line("#if SEPCONV_GEN_AVX512")
             printer.line("@inline(__always)")
             printer.block("private static func loadWide(_ p: \(pointer)) -> \(wideVector) {") { body in
                 body.line("UnsafeRawPointer(p).loadUnaligned(as: \(wideVector).self)")
             }
-            printer.line("@inline(__always)")
-            printer.block("private static func madd(_ a: \(wideVector), _ b: \(wideVector), _ c: \(type)) -> \(wideVector) {") { body in
-                body.line("a.addingProduct(b, c)")
+            let operands = (layout.hasWidePairs ? [type] : []) + (layout.hasWideDepthwise ? [wideVector] : [])
+            for operand in operands {
+                printer.line("@inline(__always)")
+                printer.block("private static func madd(_ a: \(wideVector), _ b: \(wideVector), _ c: \(operand)) -> \(wideVector) {") { body in
+                    body.line("a.addingProduct(b, c)")
+                }
             }
             printer.line("#endif")
             printer.line()
@@ -158,29 +166,20 @@ struct SwiftLoops {
                 return
             }
             let blocks = C / W, rest = C % W
-            let heldTaps = K <= 8
+            let wideBlocks = layout.hasWideDepthwise ? C / (2 * W) : 0
             let mOffset = M > 1 ? "m &* \(C) &+ " : ""
-            if blocks > 0 {
-                let open = M > 1 ? "for m in 0..<\(M) { for b in 0..<\(blocks) {" : "for b in 0..<\(blocks) {"
-                let close = M > 1 ? "} }" : "}"
-                body.block(open, closing: close) { body in
-                    body.line("let w = dw + (\(mOffset)b &* \(W))")
-                    if heldTaps {
-                        for k in 0..<K { body.line("let w\(k) = load(w + \(k * CM))") }
-                    }
-                    body.block("for r in 0..<n {") { body in
-                        body.line("let xr = x + (\(inputOffset(step: "(t &+ r)", tap: "0")) &+ b &* \(W))")
-                        if heldTaps {
-                            body.line("\(K > 1 ? "var" : "let") a = load(xr) * w0")
-                            for k in 1..<max(K, 1) { body.line("a = madd(a, load(xr + \(k * plan.dilation * C)), w\(k))") }
-                        } else {
-                            body.line("var a = load(xr) * load(w)")
-                            body.line("for k in 1..<\(K) { a = madd(a, load(xr + k &* \(plan.dilation * C)), load(w + k &* \(CM))) }")
-                        }
-                        body.line("store(d + (r &* \(CM) &+ \(mOffset)b &* \(W)), a, \(W))")
-                    }
+            if wideBlocks > 0 {
+                body.line("#if SEPCONV_GEN_AVX512")
+                depthwiseBlocks(&body, wide: true, first: 0, count: wideBlocks)
+                if (C - wideBlocks * 2 * W) / W > 0 {
+                    depthwiseBlocks(&body, wide: false, first: wideBlocks * 2 * W, count: 1)
                 }
+                body.line("#else")
             }
+            if blocks > 0 {
+                depthwiseBlocks(&body, wide: false, first: 0, count: blocks)
+            }
+            if wideBlocks > 0 { body.line("#endif") }
             if rest > 0 {
                 let open = M > 1 ? "for r in 0..<n { for m in 0..<\(M) { for c in \(blocks * W)..<\(C) {" : "for r in 0..<n { for c in \(blocks * W)..<\(C) {"
                 let close = M > 1 ? "} } }" : "} }"
@@ -189,6 +188,39 @@ struct SwiftLoops {
                     body.line("var a: \(type) = 0")
                     body.line("for k in 0..<\(K) { a += xr[k &* \(plan.dilation * C)] * dw[k &* \(CM) &+ \(mOffset)c] }")
                     body.line("d[r &* \(CM) &+ \(mOffset)c] = a")
+                }
+            }
+        }
+    }
+
+    /// `count` blocks of channels from channel `first` (of each multiplier),
+    /// `W` lanes or, `wide`, `2·W`: the taps' weight vectors in registers (up
+    /// to 8 taps), one vector accumulator per step.
+    private func depthwiseBlocks(_ body: inout CodePrinter, wide: Bool, first: Int, count: Int) {
+        let K = plan.kernelSize, lanes = wide ? 2 * W : W
+        let load = wide ? "loadWide" : "load"
+        let mOffset = M > 1 ? "m &* \(C) &+ " : ""
+        let channel = first > 0 ? "\(first) &+ b &* \(lanes)" : "b &* \(lanes)"
+        let open = M > 1 ? "for m in 0..<\(M) { for b in 0..<\(count) {" : "for b in 0..<\(count) {"
+        body.block(open, closing: M > 1 ? "} }" : "}") { body in
+            body.line("let w = dw + (\(mOffset)\(channel))")
+            if K <= 8 {
+                for k in 0..<K { body.line("let w\(k) = \(load)(w + \(k * CM))") }
+            }
+            body.block("for r in 0..<n {") { body in
+                body.line("let xr = x + (\(inputOffset(step: "(t &+ r)", tap: "0")) &+ \(channel))")
+                if K <= 8 {
+                    body.line("\(K > 1 ? "var" : "let") a = \(load)(xr) * w0")
+                    for k in 1..<max(K, 1) { body.line("a = madd(a, \(load)(xr + \(k * plan.dilation * C)), w\(k))") }
+                } else {
+                    body.line("var a = \(load)(xr) * \(load)(w)")
+                    body.line("for k in 1..<\(K) { a = madd(a, \(load)(xr + k &* \(plan.dilation * C)), \(load)(w + k &* \(CM))) }")
+                }
+                let target = "d + (r &* \(CM) &+ \(mOffset)\(channel))"
+                if wide {
+                    body.line("UnsafeMutableRawPointer(\(target)).storeBytes(of: a, as: \(wideVector).self)")
+                } else {
+                    body.line("store(\(target), a, \(W))")
                 }
             }
         }

@@ -11,6 +11,13 @@ struct CLIResult: Sendable, CustomStringConvertible {
     var timedOut: Bool
     /// Wall-clock time, in seconds.
     var seconds: Double
+    /// The process's CPU time (user + system), in seconds, sampled from
+    /// `/proc` while it ran (10 ms ticks); nil where there is no `/proc`.
+    var cpuSeconds: Double?
+
+    /// The time to hold against a limit: CPU time where it is known, as it
+    /// does not grow when other work shares the cores, else wall time.
+    var busySeconds: Double { cpuSeconds ?? seconds }
     var stdout: String
     var stderr: String
 
@@ -37,7 +44,8 @@ struct CLIResult: Sendable, CustomStringConvertible {
     }
 
     var description: String {
-        "status \(status)\(crashed ? " (signal)" : "")\(timedOut ? " (timed out)" : ""), \(String(format: "%.2f", seconds)) s\n"
+        "status \(status)\(crashed ? " (signal)" : "")\(timedOut ? " (timed out)" : ""), \(String(format: "%.2f", seconds)) s"
+            + (cpuSeconds.map { String(format: " (%.2f s CPU)", $0) } ?? "") + "\n"
             + "stdout: \(stdout.prefix(2_000))\nstderr: \(stderr.prefix(4_000))"
     }
 }
@@ -115,7 +123,9 @@ enum CLIRunner {
         let start = Date()
         try process.run()
         var timedOut = false
+        var cpuSeconds = cpuTime(process.processIdentifier)
         while process.isRunning {
+            cpuSeconds = cpuTime(process.processIdentifier) ?? cpuSeconds
             if Date().timeIntervalSince(start) > timeout {
                 timedOut = true
                 process.terminate()
@@ -131,7 +141,18 @@ enum CLIRunner {
         let seconds = Date().timeIntervalSince(start)
         let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
         return CLIResult(status: process.terminationStatus, crashed: process.terminationReason == .uncaughtSignal,
-                         timedOut: timedOut, seconds: seconds, stdout: read(outPath), stderr: read(errPath))
+                         timedOut: timedOut, seconds: seconds, cpuSeconds: cpuSeconds, stdout: read(outPath), stderr: read(errPath))
+    }
+
+    /// User + system time of the running process `pid` from `/proc/PID/stat`
+    /// (fields 14 and 15, after the parenthesised command name), or nil.
+    private static func cpuTime(_ pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is the state (field 3), so utime (14) and stime (15) are 11 and 12.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }
 

@@ -114,6 +114,14 @@ enum CompileHarness {
     struct ExtraFlags: Sendable {
         var c: [String] = []
         var swift: [String] = []
+        /// The C compiler instead of `cc` (`$CC`).
+        var cCompiler: String?
+    }
+
+    /// Whether the C compiler at `path` is gcc (clang does not know `-fno-var-tracking`).
+    static func isGCC(_ path: String) -> Bool {
+        let version = Tools.run(path, ["--version"], in: FileManager.default.temporaryDirectory)
+        return version.stdout.contains("Free Software Foundation") && !version.stdout.contains("clang")
     }
 
     /// Whether `cc -march=native` targets AVX-512 here (the emitted C's 512-bit path).
@@ -150,6 +158,8 @@ private final class Session: @unchecked Sendable {
     let cases: [Case]
     let width: Int
     let extraFlags: CompileHarness.ExtraFlags
+    /// Whether the C compiler is gcc.
+    let isGCC: Bool
     let source: URL, data: URL
     /// The cases compiled: every full and loops case, and auto cases without a twin.
     let compiledCases: [Case]
@@ -163,6 +173,7 @@ private final class Session: @unchecked Sendable {
         self.cases = cases
         self.width = width
         self.extraFlags = extraFlags
+        isGCC = (extraFlags.cCompiler ?? Tools.find("cc")).map(CompileHarness.isGCC) ?? false
         source = work.appendingPathComponent("src")
         data = work.appendingPathComponent("data")
         var byGroupAndMode: [String: Case] = [:]
@@ -229,7 +240,7 @@ private final class Session: @unchecked Sendable {
             return report
         }
         time("generate sources and inputs") { writeSources() }
-        let cc = Tools.find("cc"), cxx = Tools.find("c++"), swiftc = Tools.find("swiftc")
+        let cc = extraFlags.cCompiler ?? Tools.find("cc"), cxx = Tools.find("c++"), swiftc = Tools.find("swiftc")
         // Phase 1: every compilation, the longest first, `width` at a time.
         var jobs: [(seconds: Double, job: @Sendable () -> Void)] = []
         for item in cases {
@@ -362,15 +373,9 @@ private final class Session: @unchecked Sendable {
     /// reports nothing (they need line tables, which stay).
     static let gccSanitizerExtras = ["-fno-var-tracking"]
 
-    /// Whether `cc` is gcc (clang does not know `-fno-var-tracking`).
-    let ccIsGCC: Bool = {
-        guard let cc = Tools.find("cc") else { return false }
-        let version = Tools.run(cc, ["--version"], in: FileManager.default.temporaryDirectory)
-        return version.stdout.contains("Free Software Foundation") && !version.stdout.contains("clang")
-    }()
 
     func flags(_ build: Build) -> [String] {
-        (build == .c ? Self.strictFlags : Self.sanitizerFlags + (ccIsGCC ? Self.gccSanitizerExtras : [])) + extraFlags.c
+        (build == .c ? Self.strictFlags : Self.sanitizerFlags + (isGCC ? Self.gccSanitizerExtras : [])) + extraFlags.c
     }
 
     /// Compiles `names`' C files to objects in the build's folder, one compiler call.

@@ -92,13 +92,18 @@ enum RandomLayers {
             } while !isAccepted(spec)
             layers.append(complete(spec, batch: 2 + index % 2, rng: &rng))
         }
-        for (index, corner) in (corners + wideCorners).enumerated() {
+        return layers + fixed(corners + wideCorners, prefix: "c", rng: &rng)
+    }
+
+    /// The fixed layers `specs`, named `prefix` and their index, with their
+    /// weights and inputs drawn from `rng`.
+    static func fixed(_ specs: [LayerSpec], prefix: String, rng: inout SplitMix64) -> [RandomLayer] {
+        specs.enumerated().map { index, corner in
             var spec = corner
-            spec.name = "c" + pad(index, width: 2)
-            precondition(isAccepted(spec), "corner \(index) is not a valid layer")
-            layers.append(complete(spec, batch: 2 + index % 2, rng: &rng))
+            spec.name = prefix + pad(index, width: 2)
+            precondition(isAccepted(spec), "corner \(spec.name) is not a valid layer")
+            return complete(spec, batch: 2 + index % 2, rng: &rng)
         }
-        return layers
     }
 
     /// Most multiply-adds (upper bound: output steps × C·M × (K + F)) of a
@@ -160,6 +165,26 @@ enum RandomLayers {
         make(name: "c", dtype: .float64, steps: 13, channels: 4, filters: 33, kernel: 5, strides: 1, padding: .valid,
              dataFormat: .channelsLast, dilation: 1, depthMultiplier: 1, activation: .elu, useBias: true),
     ]
+
+    /// Fixed corners for the 512-bit depthwise stage (channels_last, 16 floats
+    /// or 8 doubles of channels at a time), compiled in `loops` only by the
+    /// wide test: wide, 32-byte and scalar channels in one layer, more than
+    /// 8 taps, depth multipliers, strides and dilation.
+    static let wideDepthwiseCorners: [LayerSpec] = [
+        make(name: "c", dtype: .float32, steps: 18, channels: 27, filters: 1, kernel: 3, strides: 1, padding: .same,
+             dataFormat: .channelsLast, dilation: 2, depthMultiplier: 1, activation: .relu, useBias: true),
+        make(name: "c", dtype: .float64, steps: 20, channels: 8, filters: 3, kernel: 9, strides: 1, padding: .same,
+             dataFormat: .channelsLast, dilation: 1, depthMultiplier: 2, activation: .linear, useBias: false),
+        make(name: "c", dtype: .float32, steps: 40, channels: 33, filters: 20, kernel: 4, strides: 2, padding: .valid,
+             dataFormat: .channelsLast, dilation: 3, depthMultiplier: 2, activation: .tanh, useBias: true),
+    ]
+
+    /// The 512-bit corners (`wideCorners`, `wideDepthwiseCorners`) with their
+    /// weights and inputs, named `wNN`.
+    static func makeWide(seed: UInt64) -> [RandomLayer] {
+        var rng = SplitMix64(seed: seed)
+        return fixed(wideCorners + wideDepthwiseCorners, prefix: "w", rng: &rng)
+    }
 
     /// Fixed corners: the largest layer but for strides 4 (14,400
     /// multiply-adds at strides 1 would cost a minute of compiling in `full`),

@@ -184,7 +184,8 @@ import Testing
     }
 
     /// The 512-bit variant of the `loops` kernel: the wide corners (pairs of
-    /// filter blocks, 16 floats or 8 doubles of channels), built for this host
+    /// filter blocks, 16 floats or 8 doubles of channels, prefetched
+    /// weights), built for this host
     /// (`-march=native`, which takes the C's `__AVX512F__` path where the core
     /// has AVX-512) with `cc` and, when it is there and another compiler, with
     /// `clang` (whose kernels ask for 512-bit vectors with `min_vector_width`),
@@ -202,21 +203,25 @@ import Testing
                                        batch: layer.batch, input: layer.input.scalars,
                                        reference: try Interpreter.run(plan, input: layer.input).scalars, keras: nil)
         }
-        #expect(cases.contains { KernelLayout(plan: $0.plan).hasWidePairs } && cases.contains { KernelLayout(plan: $0.plan).hasWideDepthwise })
-        var compilers: [String?] = [nil]
-        if let clang = Tools.find("clang"), let cc = Tools.find("cc"), CompileHarness.isGCC(cc) { compilers.append(clang) }
-        for compiler in compilers {
-            let flags = CompileHarness.ExtraFlags(c: ["-march=native"], swift: ["-D", "SEPCONV_GEN_AVX512"], cCompiler: compiler)
+        let layouts = cases.map { KernelLayout(plan: $0.plan) }
+        #expect(layouts.contains(where: \.hasWidePairs) && layouts.contains(where: \.hasWideDepthwise) && layouts.contains(where: \.prefetchesWeights))
+        // The 512-bit paths with cc (and clang), then the same layers' 32-byte paths.
+        var builds = [(label: "cc -march=native", flags: CompileHarness.ExtraFlags(c: ["-march=native"], swift: ["-D", "SEPCONV_GEN_AVX512"]))]
+        if let clang = Tools.find("clang"), let cc = Tools.find("cc"), CompileHarness.isGCC(cc) {
+            builds.append(("clang -march=native", CompileHarness.ExtraFlags(c: ["-march=native"], swift: ["-D", "SEPCONV_GEN_AVX512"], cCompiler: clang)))
+        }
+        builds.append(("cc", CompileHarness.ExtraFlags()))
+        for (label, flags) in builds {
             let report = await Self.inBackground { CompileHarness.run(cases, width: 2, extraFlags: flags) }
-            #expect(report.buildProblems.isEmpty, "\(report.buildProblems)")
+            #expect(report.buildProblems.isEmpty, "\(label): \(report.buildProblems)")
             for build in CompileHarness.Build.allCases {
                 for item in cases {
                     let outcome = report.outcomes[build]?[item.name]
-                    #expect(outcome?.passed == true, "\(build.rawValue) \(compiler ?? "cc") \(item.name) [\(item.origin)]: \(String(describing: outcome))")
+                    #expect(outcome?.passed == true, "\(label) \(build.rawValue) \(item.name) [\(item.origin)]: \(String(describing: outcome))")
                 }
             }
         }
-        print("compile-and-compare: \(cases.count) wide layers match in every build, C with \(compilers.map { $0 ?? "cc" }.joined(separator: " and ")); "
+        print("compile-and-compare: \(cases.count) wide layers match in every build, C with \(builds.map(\.label).joined(separator: ", ")); "
               + "the C took its 512-bit path: " + (CompileHarness.nativeHasAVX512 ? "yes" : "no (this host's cc -march=native has no AVX-512)"))
     }
 

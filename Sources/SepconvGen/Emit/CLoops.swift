@@ -9,6 +9,7 @@
 /// Where the target has AVX-512 (`__AVX512F__`), pairs of plain filter blocks
 /// take a 512-bit microkernel (`KernelLayout.hasWidePairs`); the rest of the
 /// code is the same.
+/// Weights past L1 are prefetched a few rows ahead (`KernelLayout.prefetchesWeights`).
 /// gcc in ISO mode (`-std=c99`) does not contract `a * b + c` into fused
 /// multiply-adds; the vector kernels ask it to (`optimize("fp-contract=fast")`),
 /// as clang and gcc's GNU modes do by default.
@@ -52,9 +53,13 @@ struct CLoops {
         array(&printer, name: "\(name)_depthwise", dims: [p.kernelSize, CM], values: layout.depthwiseRows, dtype: p.dtype,
                        comment: "depthwise_kernel (\(p.kernelSize), \(C), \(M)) as [tap][multiplier * \(C) + channel]", attributes: "\(name)_ALIGNED")
         printer.line()
-        array(&printer, name: "\(name)_pointwise", dims: [CM * Fp], values: layout.pointwiseBlocks.flatMap { $0 }, dtype: p.dtype,
+        // The prefetches of the last rows point past them: zero rows keep them inside the array.
+        let prefetchPad = layout.prefetchesWeights ? KernelLayout.prefetchRows * layout.blockVectors * W : 0
+        array(&printer, name: "\(name)_pointwise", dims: [CM * Fp + prefetchPad],
+              values: layout.pointwiseBlocks.flatMap { $0 } + [Double](repeating: 0, count: prefetchPad), dtype: p.dtype,
               comment: "pointwise_kernel (1, \(CM), \(F)) packed in blocks of \(layout.blockVectors * W) filters: "
-                + "[block][multiplier * \(C) + channel][filter in block], filters past \(F) zero",
+                + "[block][multiplier * \(C) + channel][filter in block], filters past \(F) zero"
+                + (prefetchPad > 0 ? "; then \(KernelLayout.prefetchRows) zero rows for the prefetches that run ahead" : ""),
               attributes: "\(name)_ALIGNED")
         if p.useBias {
             printer.line()
@@ -66,21 +71,15 @@ struct CLoops {
             printer.lines(activation.helpers)
             printer.line()
         }
-        // `depthwise_step` is printed only where something calls it (-Wunused-function).
-        let tiles = layout.tiles
-        let hasInterior = tiles.contains { if case .interior = $0 { true } else { false } }
-        // Whether a border tile calls `depthwise_step` (a last, short tile whose taps are all inside calls `depthwise_all`).
-        let hasBorder = tiles.contains { tile in
-            guard case .border(_, let steps) = tile else { return false }
-            return !(hasInterior && steps.allSatisfy { $0.first == 0 && $0.count == plan.kernelSize })
-        }
-        if hasBorder {
+        // Every routine is printed only where something calls it (-Wunused-function).
+        let fullLengths = layout.fullTapLengths, partial = layout.hasPartialSteps
+        if partial {
             depthwiseStep(&printer)
             printer.line()
         }
         printer.line("#if defined(\(name)_VECTOR)")
         printer.line()
-        if !hasBorder && hasInterior && plan.dataFormat == .channelsFirst {
+        if !partial && !fullLengths.isEmpty && plan.dataFormat == .channelsFirst {
             depthwiseStep(&printer)
             printer.line()
         }
@@ -110,8 +109,8 @@ struct CLoops {
                 "",
             ])
         }
-        if hasInterior {
-            vectorDepthwise(&printer)
+        for rows in fullLengths {
+            vectorDepthwise(&printer, rows: rows)
             printer.line()
         }
         for rows in layout.tileLengths {
@@ -120,12 +119,12 @@ struct CLoops {
         }
         printer.line("#else")
         printer.line()
-        if !hasBorder && hasInterior {
+        if !partial && !fullLengths.isEmpty {
             depthwiseStep(&printer)
             printer.line()
         }
-        if hasInterior {
-            portableDepthwise(&printer)
+        for rows in fullLengths {
+            portableDepthwise(&printer, rows: rows)
             printer.line()
         }
         portablePointwise(&printer)
@@ -168,50 +167,51 @@ struct CLoops {
         }
     }
 
-    /// Portable `depthwise_all`: every tap for steps t .. t + n - 1.
-    private func portableDepthwise(_ printer: inout CodePrinter) {
-        printer.line("/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */")
-        printer.function("static void \(name)_depthwise_all(const \(type) *restrict x, \(type) *restrict d, const int t, const int n)") { body in
+    /// Portable `depthwise_<rows>`: every tap for steps t .. t + rows - 1.
+    private func portableDepthwise(_ printer: inout CodePrinter, rows: Int) {
+        printer.line("/* Depthwise stage of output steps t .. t + \(rows - 1), every tap reading the input. */")
+        printer.function("static void \(name)_depthwise_\(rows)(const \(type) *restrict x, \(type) *restrict d, const int t)") { body in
             body.line("int r;")
-            body.line("for (r = 0; r < n; ++r) \(name)_depthwise_step(x, d + r * \(CM), t + r, 0, \(plan.kernelSize));")
+            body.line("for (r = 0; r < \(rows); ++r) \(name)_depthwise_step(x, d + r * \(CM), t + r, 0, \(plan.kernelSize));")
         }
     }
 
-    /// Vector `depthwise_all`: channels_last vectorised across channels with
-    /// the taps' weight vectors in registers; channels_first calls the step routine.
-    private func vectorDepthwise(_ printer: inout CodePrinter) {
+    /// Vector `depthwise_<rows>`: channels_last vectorised across channels,
+    /// the steps unrolled so that their sums are independent chains of
+    /// multiply-adds; channels_first calls the step routine.
+    private func vectorDepthwise(_ printer: inout CodePrinter, rows: Int) {
         let K = plan.kernelSize
-        printer.line("/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */")
-        printer.function("\(name)_KERNEL void \(name)_depthwise_all(const \(type) *restrict x, \(type) *restrict d, const int t, const int n)") { body in
+        printer.line("/* Depthwise stage of output steps t .. t + \(rows - 1), every tap reading the input. */")
+        printer.function("\(name)_KERNEL void \(name)_depthwise_\(rows)(const \(type) *restrict x, \(type) *restrict d, const int t)") { body in
             guard plan.dataFormat == .channelsLast else {
                 body.line("int r;")
-                body.line("for (r = 0; r < n; ++r) \(name)_depthwise_step(x, d + r * \(CM), t + r, 0, \(K));")
+                body.line("for (r = 0; r < \(rows); ++r) \(name)_depthwise_step(x, d + r * \(CM), t + r, 0, \(K));")
                 return
             }
-            let blocks = C / W, rest = C % W
-            let wideBlocks = layout.hasWideDepthwise ? C / (2 * W) : 0
-            var locals = ["r"]
-            if blocks > 0 { locals.append("b") }
+            let narrow = layout.depthwiseGroups(wide: false), blocks = C / W, rest = C % W
+            let wide = layout.hasWideDepthwise ? layout.depthwiseGroups(wide: true) : []
+            var locals: [String] = []
             if M > 1 { locals.append("m") }
-            if rest > 0 { locals.append("c") }
-            if rest > 0 || (blocks > 0 && K > 8) { locals.append("k") }
-            body.line("int " + locals.joined(separator: ", ") + ";")
-            if wideBlocks > 0 {
-                body.directive("#if defined(\(name)_WIDE)")
-                depthwiseBlocks(&body, vector: "\(name)_wide", load: "\(name)_WLOAD", store: "\(name)_WSTORE", lanes: 2 * W, first: 0, count: wideBlocks)
-                if (C - wideBlocks * 2 * W) / W > 0 {
-                    depthwiseBlocks(&body, vector: "\(name)_vec", load: "\(name)_LOAD", store: "\(name)_STORE", lanes: W, first: wideBlocks * 2 * W, count: 1)
-                }
-                body.directive("#else")
+            if rest > 0 { locals += ["r", "c"] }
+            if rest > 0 || (!narrow.isEmpty && K > 8) { locals.append("k") }
+            if !locals.isEmpty { body.line("int " + locals.joined(separator: ", ") + ";") }
+            let vectors = { (lanes: Int) in
+                lanes == W ? (type: "\(name)_vec", load: "\(name)_LOAD", store: "\(name)_STORE")
+                    : (type: "\(name)_wide", load: "\(name)_WLOAD", store: "\(name)_WSTORE")
             }
-            if blocks > 0 {
-                depthwiseBlocks(&body, vector: "\(name)_vec", load: "\(name)_LOAD", store: "\(name)_STORE", lanes: W, first: 0, count: blocks)
+            if !wide.isEmpty { body.directive("#if defined(\(name)_WIDE)") }
+            for group in wide {
+                depthwiseBlocks(&body, vectors(group.lanes), lanes: group.lanes, first: group.first, count: group.count, rows: rows)
             }
-            if wideBlocks > 0 { body.directive("#endif") }
+            if !wide.isEmpty { body.directive("#else") }
+            for group in narrow {
+                depthwiseBlocks(&body, vectors(group.lanes), lanes: group.lanes, first: group.first, count: group.count, rows: rows)
+            }
+            if !wide.isEmpty { body.directive("#endif") }
             if rest > 0 {
                 let loopM = M > 1 ? "for (m = 0; m < \(M); ++m) " : ""
                 let mOffset = M > 1 ? "m * \(C) + " : ""
-                body.block("for (r = 0; r < n; ++r) \(loopM)for (c = \(blocks * W); c < \(C); ++c) {") { body in
+                body.block("for (r = 0; r < \(rows); ++r) \(loopM)for (c = \(blocks * W); c < \(C); ++c) {") { body in
                     body.line("const \(type) *xr = x + \(inputOffset(step: "(t + r)", tap: "0")) + c;")
                     body.line("\(type) a = 0;")
                     body.line("for (k = 0; k < \(K); ++k) a += xr[k * \(plan.dilation * C)] * \(name)_depthwise[k][\(mOffset)c];")
@@ -222,32 +222,42 @@ struct CLoops {
     }
 
     /// `count` blocks of `lanes` channels from channel `first` (of each
-    /// multiplier): the taps' weight vectors in registers (up to 8 taps), one
-    /// vector accumulator per step.
-    private func depthwiseBlocks(_ body: inout CodePrinter, vector: String, load: String, store: String, lanes: Int, first: Int, count: Int) {
-        let K = plan.kernelSize
+    /// multiplier) for `rows` steps: one accumulator per step, the taps in
+    /// the outer order so that the steps' chains interleave, the taps'
+    /// weight vectors loaded once per block.
+    private func depthwiseBlocks(_ body: inout CodePrinter, _ vector: (type: String, load: String, store: String),
+                                 lanes: Int, first: Int, count: Int, rows: Int) {
+        let K = plan.kernelSize, (v, load) = (vector.type, vector.load)
         let loopM = M > 1 ? "for (m = 0; m < \(M); ++m) " : ""
-        let mOffset = M > 1 ? "m * \(C) + " : ""
-        let channel = first > 0 ? "\(first) + b * \(lanes)" : "b * \(lanes)"
-        body.block("\(loopM)for (b = 0; b < \(count); ++b) {") { body in
-            body.line("const \(type) *w = \(name)_depthwise[0] + \(mOffset)\(channel);")
+        // The block's first channel `first + b * lanes`, of multiplier `m` in the weights and d.
+        let block = count > 1 ? ["b * \(lanes)"] : [], channel = (M > 1 ? ["m * \(C)"] : []) + block
+        let at = { (base: String, terms: [String], constant: Int) in KernelLayout.advance(base, by: terms, constant, .c) }
+        /// Step `r`, tap `k` (nil: the loop's `k`) from the block's first input element.
+        let input = { (r: Int, k: Int?) in
+            k.map { at("xr", [], (r * plan.stride + $0 * plan.dilation) * C) } ?? at("xr", ["k * \(plan.dilation * C)"], r * plan.stride * C)
+        }
+        // `b` is declared by its loop: the 512-bit and 32-byte branches may not both have one.
+        body.block(loopM + (count == 1 ? "{" : "for (int b = 0; b < \(count); ++b) {")) { body in
+            body.line("const \(type) *w = \(at("\(name)_depthwise[0]", channel, first));")
+            body.line("const \(type) *xr = \(at("x", [inputOffset(step: "t", tap: "0")] + block, first));")
+            body.line("const \(v) w0 = \(load)(w);")
+            body.line("\(v) " + (0..<rows).map { "a\($0) = \(load)(\(input($0, 0))) * w0" }.joined(separator: ", ") + ";")
+            let accumulate = { (body: inout CodePrinter, k: Int?) in
+                for r in 0..<rows { body.line("a\(r) += \(load)(\(input(r, k))) * w\(k.map(String.init) ?? "k");") }
+            }
             if K <= 8 {
-                for k in 0..<K {
-                    body.line("const \(vector) w\(k) = \(load)(w + \(k * CM));")
+                for k in 1..<max(K, 1) {
+                    body.line("const \(v) w\(k) = \(load)(w + \(k * CM));")
+                    accumulate(&body, k)
+                }
+            } else {
+                body.block("for (k = 1; k < \(K); ++k) {") { body in
+                    body.line("const \(v) wk = \(load)(w + k * \(CM));")
+                    accumulate(&body, nil)
                 }
             }
-            body.block("for (r = 0; r < n; ++r) {") { body in
-                body.line("const \(type) *xr = x + \(inputOffset(step: "(t + r)", tap: "0")) + \(channel);")
-                if K <= 8 {
-                    body.line("\(vector) a = \(load)(xr) * w0;")
-                    for k in 1..<max(K, 1) {
-                        body.line("a += \(load)(xr + \(k * plan.dilation * C)) * w\(k);")
-                    }
-                } else {
-                    body.line("\(vector) a = \(load)(xr) * \(load)(w);")
-                    body.line("for (k = 1; k < \(K); ++k) a += \(load)(xr + k * \(plan.dilation * C)) * \(load)(w + k * \(CM));")
-                }
-                body.line("\(store)(d + r * \(CM) + \(mOffset)\(channel), a);")
+            for r in 0..<rows {
+                body.line("\(vector.store)(\(at("d", channel, r * CM + first)), a\(r));")
             }
         }
     }
@@ -309,6 +319,9 @@ struct CLoops {
             for i in 0..<vectors {
                 body.line("const \(v) w\(i) = \(name)_LOAD(w + \(i * W));")
             }
+            if layout.prefetchesWeights {
+                body.line("__builtin_prefetch(w + \(KernelLayout.prefetchRows * vectors * W));")
+            }
             for r in 0..<rows {
                 body.line("const \(type) d\(r) = d[\(r * CM) + j];")
                 for i in 0..<vectors {
@@ -342,6 +355,11 @@ struct CLoops {
         body.block("for (j = 0; j < \(CM); ++j) {") { body in
             body.line("const \(v) w0 = \(name)_WLOAD(pw + j * \(width));")
             body.line("const \(v) w1 = \(name)_WLOAD(pw + \(CM * width) + j * \(width));")
+            if layout.prefetchesWeights {
+                let ahead = KernelLayout.prefetchRows * width
+                body.line("__builtin_prefetch(pw + j * \(width) + \(ahead));")
+                body.line("__builtin_prefetch(pw + \(CM * width) + j * \(width) + \(ahead));")
+            }
             for r in 0..<rows {
                 body.line("const \(type) d\(r) = d[\(r * CM) + j];")
                 body.line("a\(r)_0 += w0 * d\(r);")
@@ -444,7 +462,6 @@ struct CLoops {
     private func item(_ printer: inout CodePrinter) {
         let p = plan, T = layout.tile
         let tiles = layout.tiles
-        let hasInterior = tiles.contains { if case .interior = $0 { true } else { false } }
         printer.line("/* One batch item: tiles of \(T) output steps; border tiles read only their steps' own taps. */")
         printer.function("static void \(name)_item(const \(type) *restrict x, \(type) *restrict y)") { body in
             body.line("\(type) d[\(T * CM)];")
@@ -456,7 +473,7 @@ struct CLoops {
                 switch tile {
                 case .interior(let start, let count):
                     let destination = layout.needsOutputTile ? "o" : "y + t * \(F)"
-                    let statements = ["\(name)_depthwise_all(x, d, t, \(T));", "\(name)_pointwise_\(T)(d, \(destination));"]
+                    let statements = ["\(name)_depthwise_\(T)(x, d, t);", "\(name)_pointwise_\(T)(d, \(destination));"]
                         + [finishCall(t: "t", n: T)].compactMap { $0 }
                     body.line("/* steps \(start) .. \(start + count * T - 1): interior */")
                     if count == 1 {
@@ -472,8 +489,8 @@ struct CLoops {
                     }
                 case .border(let start, let steps):
                     body.line("/* steps \(start) .. \(start + steps.count - 1) */")
-                    if hasInterior && steps.allSatisfy({ $0.first == 0 && $0.count == p.kernelSize }) {
-                        body.line("\(name)_depthwise_all(x, d, \(start), \(steps.count));")
+                    if layout.readsAllTaps(steps) {
+                        body.line("\(name)_depthwise_\(steps.count)(x, d, \(start));")
                     } else {
                         for (r, taps) in steps.enumerated() {
                             body.line("\(name)_depthwise_step(x, d + \(r * CM), \(start + r), \(taps.first), \(taps.count));")

@@ -87,8 +87,42 @@ struct KernelLayout {
     /// once where the target has them; the channels past the last one take a
     /// 32-byte vector and scalars as elsewhere.
     var hasWideDepthwise: Bool {
-        plan.dataFormat == .channelsLast && plan.inputChannels >= 2 * lanes
-            && tiles.contains { if case .interior = $0 { true } else { false } }
+        plan.dataFormat == .channelsLast && plan.inputChannels >= 2 * lanes && !fullTapLengths.isEmpty
+    }
+
+    /// Bytes of the packed pointwise weights that every tile reads once.
+    var pointwiseBytes: Int { plan.depthwiseChannels * paddedFilters * elementBytes }
+
+    /// Whether the C microkernels prefetch the weights' rows ahead: when the
+    /// pointwise weights are past 32 KiB they live in L2, and gcc's schedule
+    /// stalls on them (case X of the benchmark: 11% faster with gcc 12, the
+    /// same with clang 21, whose unrolled loop loads them earlier).
+    var prefetchesWeights: Bool { pointwiseBytes > 32 * 1024 }
+
+    /// Rows of the pointwise weights the prefetch runs ahead.
+    static let prefetchRows = 8
+
+    /// The vectorised depthwise stage's groups of channel blocks (of each
+    /// multiplier), with 32-byte vectors or, `wide`, 512-bit ones first: each
+    /// `count` blocks of `lanes` channels from channel `first`. The channels
+    /// past them are done one at a time.
+    func depthwiseGroups(wide: Bool) -> [(lanes: Int, first: Int, count: Int)] {
+        let C = plan.inputChannels
+        let wideCount = wide ? C / (2 * lanes) : 0
+        let narrowFirst = wideCount * 2 * lanes, narrowCount = (C - narrowFirst) / lanes
+        return [(2 * lanes, 0, wideCount), (lanes, narrowFirst, narrowCount)].filter { $0.count > 0 }
+    }
+
+    /// `base` advanced by the symbolic `terms` and `constant`, as printed
+    /// code: `base + t1 + t2 + 3` in C, `base + (t1 &+ t2 &+ 3)` in Swift;
+    /// `base` alone when there is nothing to add.
+    static func advance(_ base: String, by terms: [String], _ constant: Int, _ language: TargetLanguage) -> String {
+        let all = terms + (constant != 0 || terms.isEmpty ? [String(constant)] : [])
+        if all == ["0"] { return base }
+        switch language {
+        case .c: return base + " + " + all.joined(separator: " + ")
+        case .swift: return base + " + " + (all.count == 1 ? all[0] : "(" + all.joined(separator: " &+ ") + ")")
+        }
     }
 
     /// Whether the kernel has a 512-bit path at all.
@@ -174,6 +208,32 @@ struct KernelLayout {
             start = end
         }
         return result
+    }
+
+    /// Whether every step of a border tile reads every tap: such a tile takes
+    /// the vectorised depthwise routine of its length, like interior tiles.
+    func readsAllTaps(_ steps: [StepTaps]) -> Bool {
+        steps.allSatisfy { $0.first == 0 && $0.count == plan.kernelSize }
+    }
+
+    /// The lengths of the tiles whose steps all read every tap (interior
+    /// tiles, and border tiles that `readsAllTaps`), longest first: each has a
+    /// depthwise routine with its steps unrolled.
+    var fullTapLengths: [Int] {
+        Set(tiles.compactMap { tile -> Int? in
+            switch tile {
+            case .interior: self.tile
+            case .border(_, let steps): readsAllTaps(steps) ? steps.count : nil
+            }
+        }).sorted(by: >)
+    }
+
+    /// Whether some border step reads only part of the taps (through the
+    /// per-step depthwise routine).
+    var hasPartialSteps: Bool {
+        tiles.contains { tile in
+            if case .border(_, let steps) = tile { !readsAllTaps(steps) } else { false }
+        }
     }
 
     /// The distinct tile lengths, longest first (the full tile and the last, shorter one).

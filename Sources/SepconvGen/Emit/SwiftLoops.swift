@@ -95,15 +95,13 @@ struct SwiftLoops {
             printer.line("#endif")
             printer.line()
         }
-        let tiles = layout.tiles
-        let hasInterior = tiles.contains { if case .interior = $0 { true } else { false } }
-        let hasBorder = tiles.contains { if case .border = $0 { true } else { false } }
-        if hasBorder || (hasInterior && plan.dataFormat == .channelsFirst) {
+        let fullLengths = layout.fullTapLengths
+        if layout.hasPartialSteps || (!fullLengths.isEmpty && plan.dataFormat == .channelsFirst) {
             depthwiseStep(&printer)
             printer.line()
         }
-        if hasInterior {
-            depthwiseAll(&printer)
+        for rows in fullLengths {
+            depthwise(&printer, rows: rows)
             printer.line()
         }
         for rows in layout.tileLengths {
@@ -157,31 +155,31 @@ struct SwiftLoops {
         }
     }
 
-    private func depthwiseAll(_ printer: inout CodePrinter) {
+    /// `depthwise<rows>`: channels_last vectorised across channels, the
+    /// steps unrolled so that their sums are independent chains of
+    /// multiply-adds; channels_first calls the step routine.
+    private func depthwise(_ printer: inout CodePrinter, rows: Int) {
         let K = plan.kernelSize
-        printer.line("/// Depthwise stage of output steps t ..< t + n, every tap reading the input.")
-        printer.block("private static func depthwiseAll(_ x: \(pointer), _ d: \(mutablePointer), _ t: Int, _ n: Int, _ dw: \(pointer)) {") { body in
+        printer.line("/// Depthwise stage of output steps t ..< t + \(rows), every tap reading the input.")
+        printer.block("private static func depthwise\(rows)(_ x: \(pointer), _ d: \(mutablePointer), _ t: Int, _ dw: \(pointer)) {") { body in
             guard plan.dataFormat == .channelsLast else {
-                body.line("for r in 0..<n { depthwiseStep(x, d + r &* \(CM), t &+ r, 0, \(K), dw) }")
+                body.line("for r in 0..<\(rows) { depthwiseStep(x, d + r &* \(CM), t &+ r, 0, \(K), dw) }")
                 return
             }
-            let blocks = C / W, rest = C % W
-            let wideBlocks = layout.hasWideDepthwise ? C / (2 * W) : 0
+            let narrow = layout.depthwiseGroups(wide: false), blocks = C / W, rest = C % W
+            let wide = layout.hasWideDepthwise ? layout.depthwiseGroups(wide: true) : []
             let mOffset = M > 1 ? "m &* \(C) &+ " : ""
-            if wideBlocks > 0 {
-                body.line("#if SEPCONV_GEN_AVX512")
-                depthwiseBlocks(&body, wide: true, first: 0, count: wideBlocks)
-                if (C - wideBlocks * 2 * W) / W > 0 {
-                    depthwiseBlocks(&body, wide: false, first: wideBlocks * 2 * W, count: 1)
-                }
-                body.line("#else")
+            if !wide.isEmpty { body.line("#if SEPCONV_GEN_AVX512") }
+            for group in wide {
+                depthwiseBlocks(&body, lanes: group.lanes, first: group.first, count: group.count, rows: rows)
             }
-            if blocks > 0 {
-                depthwiseBlocks(&body, wide: false, first: 0, count: blocks)
+            if !wide.isEmpty { body.line("#else") }
+            for group in narrow {
+                depthwiseBlocks(&body, lanes: group.lanes, first: group.first, count: group.count, rows: rows)
             }
-            if wideBlocks > 0 { body.line("#endif") }
+            if !wide.isEmpty { body.line("#endif") }
             if rest > 0 {
-                let open = M > 1 ? "for r in 0..<n { for m in 0..<\(M) { for c in \(blocks * W)..<\(C) {" : "for r in 0..<n { for c in \(blocks * W)..<\(C) {"
+                let open = M > 1 ? "for r in 0..<\(rows) { for m in 0..<\(M) { for c in \(blocks * W)..<\(C) {" : "for r in 0..<\(rows) { for c in \(blocks * W)..<\(C) {"
                 let close = M > 1 ? "} } }" : "} }"
                 body.block(open, closing: close) { body in
                     body.line("let xr = x + (\(inputOffset(step: "(t &+ r)", tap: "0")) &+ c)")
@@ -193,34 +191,51 @@ struct SwiftLoops {
         }
     }
 
-    /// `count` blocks of channels from channel `first` (of each multiplier),
-    /// `W` lanes or, `wide`, `2·W`: the taps' weight vectors in registers (up
-    /// to 8 taps), one vector accumulator per step.
-    private func depthwiseBlocks(_ body: inout CodePrinter, wide: Bool, first: Int, count: Int) {
-        let K = plan.kernelSize, lanes = wide ? 2 * W : W
+    /// `count` blocks of `lanes` channels (`W`, or `2·W` in 512-bit vectors)
+    /// from channel `first` (of each multiplier) for `rows` steps: one accumulator per
+    /// step, the taps in the outer order so that the steps' chains
+    /// interleave, the taps' weight vectors loaded once per block.
+    private func depthwiseBlocks(_ body: inout CodePrinter, lanes: Int, first: Int, count: Int, rows: Int) {
+        let K = plan.kernelSize, wide = lanes > W
         let load = wide ? "loadWide" : "load"
-        let mOffset = M > 1 ? "m &* \(C) &+ " : ""
-        let channel = first > 0 ? "\(first) &+ b &* \(lanes)" : "b &* \(lanes)"
-        let open = M > 1 ? "for m in 0..<\(M) { for b in 0..<\(count) {" : "for b in 0..<\(count) {"
+        // The block's first channel `first + b * lanes`, of multiplier `m` in the weights and d.
+        let block = count > 1 ? ["b &* \(lanes)"] : [], channel = (M > 1 ? ["m &* \(C)"] : []) + block
+        let at = { (base: String, terms: [String], constant: Int) in KernelLayout.advance(base, by: terms, constant, .swift) }
+        /// Step `r`, tap `k` (nil: the loop's `k`) from the block's first input element.
+        let input = { (r: Int, k: Int?) in
+            k.map { at("xr", [], (r * plan.stride + $0 * plan.dilation) * C) } ?? at("xr", ["k &* \(plan.dilation * C)"], r * plan.stride * C)
+        }
+        let blockLoop = count == 1 ? "do {" : "for b in 0..<\(count) {"
+        let open = M > 1 ? "for m in 0..<\(M) { \(blockLoop)" : blockLoop
         body.block(open, closing: M > 1 ? "} }" : "}") { body in
-            body.line("let w = dw + (\(mOffset)\(channel))")
-            if K <= 8 {
-                for k in 0..<K { body.line("let w\(k) = \(load)(w + \(k * CM))") }
+            body.line("let w = \(at("dw", channel, first))")
+            body.line("let xr = \(at("x", [inputOffset(step: "t", tap: "0")] + block, first))")
+            body.line("let w0 = \(load)(w)")
+            let mutable = K > 1 ? "var" : "let"
+            for r in 0..<rows {
+                body.line("\(mutable) a\(r) = \(load)(\(input(r, 0))) * w0")
             }
-            body.block("for r in 0..<n {") { body in
-                body.line("let xr = x + (\(inputOffset(step: "(t &+ r)", tap: "0")) &+ \(channel))")
-                if K <= 8 {
-                    body.line("\(K > 1 ? "var" : "let") a = \(load)(xr) * w0")
-                    for k in 1..<max(K, 1) { body.line("a = madd(a, \(load)(xr + \(k * plan.dilation * C)), w\(k))") }
-                } else {
-                    body.line("var a = \(load)(xr) * \(load)(w)")
-                    body.line("for k in 1..<\(K) { a = madd(a, \(load)(xr + k &* \(plan.dilation * C)), \(load)(w + k &* \(CM))) }")
+            let accumulate = { (body: inout CodePrinter, k: Int?) in
+                let weight = "w\(k.map(String.init) ?? "k")"
+                for r in 0..<rows { body.line("a\(r) = madd(a\(r), \(load)(\(input(r, k))), \(weight))") }
+            }
+            if K <= 8 {
+                for k in 1..<max(K, 1) {
+                    body.line("let w\(k) = \(load)(w + \(k * CM))")
+                    accumulate(&body, k)
                 }
-                let target = "d + (r &* \(CM) &+ \(mOffset)\(channel))"
+            } else {
+                body.block("for k in 1..<\(K) {") { body in
+                    body.line("let wk = \(load)(w + k &* \(CM))")
+                    accumulate(&body, nil)
+                }
+            }
+            for r in 0..<rows {
+                let target = at("d", channel, r * CM + first)
                 if wide {
-                    body.line("UnsafeMutableRawPointer(\(target)).storeBytes(of: a, as: \(wideVector).self)")
+                    body.line("UnsafeMutableRawPointer(\(target)).storeBytes(of: a\(r), as: \(wideVector).self)")
                 } else {
-                    body.line("store(\(target), a, \(W))")
+                    body.line("store(\(target), a\(r), \(W))")
                 }
             }
         }
@@ -422,7 +437,6 @@ struct SwiftLoops {
 
     private func tiles(_ body: inout CodePrinter) {
         let T = layout.tile
-        let hasInterior = layout.tiles.contains { if case .interior = $0 { true } else { false } }
         var usesDepthwise = false
         for tile in layout.tiles {
             switch tile {
@@ -432,15 +446,15 @@ struct SwiftLoops {
                 body.line("// steps \(start) ... \(start + count * T - 1): interior")
                 body.block("for i in 0..<\(count) {") { body in
                     body.line("let t = \(start) &+ i &* \(T)")
-                    body.line("depthwiseAll(x, d, t, \(T), depthwise)")
+                    body.line("depthwise\(T)(x, d, t, depthwise)")
                     body.line("pointwiseStage\(T)(d, \(destination))")
                     if let finish = finishCall(t: "t", n: T) { body.line(finish) }
                 }
             case .border(let start, let steps):
                 usesDepthwise = true
                 body.line("// steps \(start) ... \(start + steps.count - 1)")
-                if hasInterior && steps.allSatisfy({ $0.first == 0 && $0.count == plan.kernelSize }) {
-                    body.line("depthwiseAll(x, d, \(start), \(steps.count), depthwise)")
+                if layout.readsAllTaps(steps) {
+                    body.line("depthwise\(steps.count)(x, d, \(start), depthwise)")
                 } else {
                     for (r, taps) in steps.enumerated() {
                         body.line("depthwiseStep(x, d + \(r * CM), \(start + r), \(taps.first), \(taps.count), depthwise)")

@@ -166,24 +166,27 @@ enum RandomLayers {
              dataFormat: .channelsLast, dilation: 1, depthMultiplier: 1, activation: .elu, useBias: true),
     ]
 
-    /// Fixed corners for the 512-bit depthwise stage (channels_last, 16 floats
-    /// or 8 doubles of channels at a time), compiled in `loops` only by the
-    /// wide test: wide, 32-byte and scalar channels in one layer, more than
-    /// 8 taps, depth multipliers, strides and dilation.
-    static let wideDepthwiseCorners: [LayerSpec] = [
+    /// Fixed corners compiled in `loops` only, by the wide test: the 512-bit
+    /// depthwise stage (channels_last, 16 floats or 8 doubles of channels at
+    /// a time) with wide, 32-byte and scalar channels in one layer, more than
+    /// 8 taps, depth multipliers, strides and dilation; and pointwise weights
+    /// past 32 KiB (prefetched) with wide, plain and short filter blocks.
+    static let loopsCorners: [LayerSpec] = [
         make(name: "c", dtype: .float32, steps: 18, channels: 27, filters: 1, kernel: 3, strides: 1, padding: .same,
              dataFormat: .channelsLast, dilation: 2, depthMultiplier: 1, activation: .relu, useBias: true),
         make(name: "c", dtype: .float64, steps: 20, channels: 8, filters: 3, kernel: 9, strides: 1, padding: .same,
              dataFormat: .channelsLast, dilation: 1, depthMultiplier: 2, activation: .linear, useBias: false),
         make(name: "c", dtype: .float32, steps: 40, channels: 33, filters: 20, kernel: 4, strides: 2, padding: .valid,
              dataFormat: .channelsLast, dilation: 3, depthMultiplier: 2, activation: .tanh, useBias: true),
+        make(name: "c", dtype: .float32, steps: 8, channels: 96, filters: 88, kernel: 3, strides: 1, padding: .same,
+             dataFormat: .channelsLast, dilation: 1, depthMultiplier: 1, activation: .relu, useBias: true),
     ]
 
-    /// The 512-bit corners (`wideCorners`, `wideDepthwiseCorners`) with their
+    /// The 512-bit corners (`wideCorners`, `loopsCorners`) with their
     /// weights and inputs, named `wNN`.
     static func makeWide(seed: UInt64) -> [RandomLayer] {
         var rng = SplitMix64(seed: seed)
-        return fixed(wideCorners + wideDepthwiseCorners, prefix: "w", rng: &rng)
+        return fixed(wideCorners + loopsCorners, prefix: "w", rng: &rng)
     }
 
     /// Fixed corners: the largest layer but for strides 4 (14,400

@@ -330,11 +330,11 @@ typedef float audio_cf_wide_unaligned __attribute__((vector_size(64), aligned(4)
 #define audio_cf_WSTORE(p, v) (*(audio_cf_wide_unaligned *)(p) = (v))
 #endif
 
-/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */
-audio_cf_KERNEL void audio_cf_depthwise_all(const float *restrict x, float *restrict d, const int t, const int n)
+/* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
+audio_cf_KERNEL void audio_cf_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
     int r;
-    for (r = 0; r < n; ++r) audio_cf_depthwise_step(x, d + r * 40, t + r, 0, 5);
+    for (r = 0; r < 6; ++r) audio_cf_depthwise_step(x, d + r * 40, t + r, 0, 5);
 }
 
 /* Pointwise stage of 6 steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f]. */
@@ -499,11 +499,11 @@ audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restri
 
 #else
 
-/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */
-static void audio_cf_depthwise_all(const float *restrict x, float *restrict d, const int t, const int n)
+/* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
+static void audio_cf_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
     int r;
-    for (r = 0; r < n; ++r) audio_cf_depthwise_step(x, d + r * 40, t + r, 0, 5);
+    for (r = 0; r < 6; ++r) audio_cf_depthwise_step(x, d + r * 40, t + r, 0, 5);
 }
 
 /* Pointwise stage of n steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f]. */
@@ -555,7 +555,7 @@ static void audio_cf_item(const float *restrict x, float *restrict y)
     /* steps 6 .. 47: interior */
     for (i = 0; i < 7; ++i) {
         const int t = 6 + i * 6;
-        audio_cf_depthwise_all(x, d, t, 6);
+        audio_cf_depthwise_6(x, d, t);
         audio_cf_pointwise_6(d, o);
         audio_cf_finish(o, y, t, 6);
     }

@@ -379,9 +379,9 @@ public enum AudioCf {
         }
     }
 
-    /// Depthwise stage of output steps t ..< t + n, every tap reading the input.
-    private static func depthwiseAll(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ t: Int, _ n: Int, _ dw: UnsafePointer<Float>) {
-        for r in 0..<n { depthwiseStep(x, d + r &* 40, t &+ r, 0, 5, dw) }
+    /// Depthwise stage of output steps t ..< t + 6, every tap reading the input.
+    private static func depthwise6(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ t: Int, _ dw: UnsafePointer<Float>) {
+        for r in 0..<6 { depthwiseStep(x, d + r &* 40, t &+ r, 0, 5, dw) }
     }
 
     /// Pointwise stage of 6 steps, filters col ..< col + 16: out[r * 32 + col + f] = bias[col + f] + sum over j of d[r * 40 + j] * pw[j * 16 + f].
@@ -598,7 +598,7 @@ public enum AudioCf {
             // steps 6 ... 47: interior
             for i in 0..<7 {
                 let t = 6 &+ i &* 6
-                depthwiseAll(x, d, t, 6, depthwise)
+                depthwise6(x, d, t, depthwise)
                 pointwiseStage6(d, o)
                 finish(o, y, t, 6)
             }

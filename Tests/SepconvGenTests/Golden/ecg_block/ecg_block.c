@@ -67,11 +67,23 @@ typedef float ecg_block_unaligned __attribute__((vector_size(32), aligned(4), ma
 #define ecg_block_LOAD(p) (*(const ecg_block_unaligned *)(p))
 #define ecg_block_STORE(p, v) (*(ecg_block_unaligned *)(p) = (v))
 
-/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */
-ecg_block_KERNEL void ecg_block_depthwise_all(const float *restrict x, float *restrict d, const int t, const int n)
+/* Depthwise stage of output steps t .. t + 7, every tap reading the input. */
+ecg_block_KERNEL void ecg_block_depthwise_8(const float *restrict x, float *restrict d, const int t)
 {
-    int r, m, c, k;
-    for (r = 0; r < n; ++r) for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) {
+    int m, r, c, k;
+    for (r = 0; r < 8; ++r) for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) {
+        const float *xr = x + ((t + r) * 1 - 0 + 0 * 1) * 1 + c;
+        float a = 0;
+        for (k = 0; k < 7; ++k) a += xr[k * 1] * ecg_block_depthwise[k][m * 1 + c];
+        d[r * 4 + m * 1 + c] = a;
+    }
+}
+
+/* Depthwise stage of output steps t .. t + 4, every tap reading the input. */
+ecg_block_KERNEL void ecg_block_depthwise_5(const float *restrict x, float *restrict d, const int t)
+{
+    int m, r, c, k;
+    for (r = 0; r < 5; ++r) for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) {
         const float *xr = x + ((t + r) * 1 - 0 + 0 * 1) * 1 + c;
         float a = 0;
         for (k = 0; k < 7; ++k) a += xr[k * 1] * ecg_block_depthwise[k][m * 1 + c];
@@ -176,11 +188,18 @@ ecg_block_BORDER void ecg_block_depthwise_step(const float *restrict x, float *r
     }
 }
 
-/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */
-static void ecg_block_depthwise_all(const float *restrict x, float *restrict d, const int t, const int n)
+/* Depthwise stage of output steps t .. t + 7, every tap reading the input. */
+static void ecg_block_depthwise_8(const float *restrict x, float *restrict d, const int t)
 {
     int r;
-    for (r = 0; r < n; ++r) ecg_block_depthwise_step(x, d + r * 4, t + r, 0, 7);
+    for (r = 0; r < 8; ++r) ecg_block_depthwise_step(x, d + r * 4, t + r, 0, 7);
+}
+
+/* Depthwise stage of output steps t .. t + 4, every tap reading the input. */
+static void ecg_block_depthwise_5(const float *restrict x, float *restrict d, const int t)
+{
+    int r;
+    for (r = 0; r < 5; ++r) ecg_block_depthwise_step(x, d + r * 4, t + r, 0, 7);
 }
 
 /* Pointwise stage of n steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f]. */
@@ -221,12 +240,12 @@ static void ecg_block_item(const float *restrict x, float *restrict y)
     /* steps 0 .. 175: interior */
     for (i = 0; i < 22; ++i) {
         const int t = 0 + i * 8;
-        ecg_block_depthwise_all(x, d, t, 8);
+        ecg_block_depthwise_8(x, d, t);
         ecg_block_pointwise_8(d, y + t * 8);
         ecg_block_finish(y + t * 8, 8);
     }
     /* steps 176 .. 180 */
-    ecg_block_depthwise_all(x, d, 176, 5);
+    ecg_block_depthwise_5(x, d, 176);
     ecg_block_pointwise_5(d, y + 1408);
     ecg_block_finish(y + 176 * 8, 5);
 }

@@ -112,18 +112,19 @@ public enum EcgBlock {
         }
     }
 
-    /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 1 + channel].
-    private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
-        for m in 0..<4 { for c in 0..<1 {
+    /// Depthwise stage of output steps t ..< t + 8, every tap reading the input.
+    private static func depthwise8(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ t: Int, _ dw: UnsafePointer<Float>) {
+        for r in 0..<8 { for m in 0..<4 { for c in 0..<1 {
+            let xr = x + (((t &+ r) &* 1 &- 0 &+ 0 &* 1) &* 1 &+ c)
             var a: Float = 0
-            for k in first..<(first &+ count) { a += x[(s &* 1 &- 0 &+ k &* 1) &* 1 &+ c] * dw[k &* 4 &+ m &* 1 &+ c] }
-            d[m &* 1 &+ c] = a
-        } }
+            for k in 0..<7 { a += xr[k &* 1] * dw[k &* 4 &+ m &* 1 &+ c] }
+            d[r &* 4 &+ m &* 1 &+ c] = a
+        } } }
     }
 
-    /// Depthwise stage of output steps t ..< t + n, every tap reading the input.
-    private static func depthwiseAll(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ t: Int, _ n: Int, _ dw: UnsafePointer<Float>) {
-        for r in 0..<n { for m in 0..<4 { for c in 0..<1 {
+    /// Depthwise stage of output steps t ..< t + 5, every tap reading the input.
+    private static func depthwise5(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ t: Int, _ dw: UnsafePointer<Float>) {
+        for r in 0..<5 { for m in 0..<4 { for c in 0..<1 {
             let xr = x + (((t &+ r) &* 1 &- 0 &+ 0 &* 1) &* 1 &+ c)
             var a: Float = 0
             for k in 0..<7 { a += xr[k &* 1] * dw[k &* 4 &+ m &* 1 &+ c] }
@@ -223,12 +224,12 @@ public enum EcgBlock {
             // steps 0 ... 175: interior
             for i in 0..<22 {
                 let t = 0 &+ i &* 8
-                depthwiseAll(x, d, t, 8, depthwise)
+                depthwise8(x, d, t, depthwise)
                 pointwiseStage8(d, y + t &* 8)
                 finish(y + t &* 8, 8)
             }
             // steps 176 ... 180
-            depthwiseAll(x, d, 176, 5, depthwise)
+            depthwise5(x, d, 176, depthwise)
             pointwiseStage5(d, y + 1408)
             finish(y + 176 &* 8, 5)
         }

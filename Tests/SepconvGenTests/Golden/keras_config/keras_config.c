@@ -79,11 +79,11 @@ typedef float keras_config_unaligned __attribute__((vector_size(32), aligned(4),
 #define keras_config_LOAD(p) (*(const keras_config_unaligned *)(p))
 #define keras_config_STORE(p, v) (*(keras_config_unaligned *)(p) = (v))
 
-/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */
-keras_config_KERNEL void keras_config_depthwise_all(const float *restrict x, float *restrict d, const int t, const int n)
+/* Depthwise stage of output steps t .. t + 7, every tap reading the input. */
+keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float *restrict d, const int t)
 {
     int r, c, k;
-    for (r = 0; r < n; ++r) for (c = 0; c < 6; ++c) {
+    for (r = 0; r < 8; ++r) for (c = 0; c < 6; ++c) {
         const float *xr = x + ((t + r) * 1 - 2 + 0 * 1) * 6 + c;
         float a = 0;
         for (k = 0; k < 5; ++k) a += xr[k * 6] * keras_config_depthwise[k][c];
@@ -140,11 +140,11 @@ keras_config_KERNEL void keras_config_pointwise_8(const float *restrict d, float
 
 #else
 
-/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */
-static void keras_config_depthwise_all(const float *restrict x, float *restrict d, const int t, const int n)
+/* Depthwise stage of output steps t .. t + 7, every tap reading the input. */
+static void keras_config_depthwise_8(const float *restrict x, float *restrict d, const int t)
 {
     int r;
-    for (r = 0; r < n; ++r) keras_config_depthwise_step(x, d + r * 6, t + r, 0, 5);
+    for (r = 0; r < 8; ++r) keras_config_depthwise_step(x, d + r * 6, t + r, 0, 5);
 }
 
 /* Pointwise stage of n steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f]. */
@@ -191,7 +191,7 @@ static void keras_config_item(const float *restrict x, float *restrict y)
     /* steps 8 .. 23: interior */
     for (i = 0; i < 2; ++i) {
         const int t = 8 + i * 8;
-        keras_config_depthwise_all(x, d, t, 8);
+        keras_config_depthwise_8(x, d, t);
         keras_config_pointwise_8(d, y + t * 8);
         keras_config_finish(y + t * 8, 8);
     }

@@ -123,9 +123,9 @@ public enum KerasConfig {
         }
     }
 
-    /// Depthwise stage of output steps t ..< t + n, every tap reading the input.
-    private static func depthwiseAll(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ t: Int, _ n: Int, _ dw: UnsafePointer<Float>) {
-        for r in 0..<n { for c in 0..<6 {
+    /// Depthwise stage of output steps t ..< t + 8, every tap reading the input.
+    private static func depthwise8(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ t: Int, _ dw: UnsafePointer<Float>) {
+        for r in 0..<8 { for c in 0..<6 {
             let xr = x + (((t &+ r) &* 1 &- 2 &+ 0 &* 1) &* 6 &+ c)
             var a: Float = 0
             for k in 0..<5 { a += xr[k &* 6] * dw[k &* 6 &+ c] }
@@ -202,7 +202,7 @@ public enum KerasConfig {
             // steps 8 ... 23: interior
             for i in 0..<2 {
                 let t = 8 &+ i &* 8
-                depthwiseAll(x, d, t, 8, depthwise)
+                depthwise8(x, d, t, depthwise)
                 pointwiseStage8(d, y + t &* 8)
                 finish(y + t &* 8, 8)
             }

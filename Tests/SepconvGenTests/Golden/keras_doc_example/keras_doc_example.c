@@ -120,24 +120,31 @@ typedef float keras_doc_example_unaligned __attribute__((vector_size(32), aligne
 #define keras_doc_example_LOAD(p) (*(const keras_doc_example_unaligned *)(p))
 #define keras_doc_example_STORE(p, v) (*(keras_doc_example_unaligned *)(p) = (v))
 
-/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */
-keras_doc_example_KERNEL void keras_doc_example_depthwise_all(const float *restrict x, float *restrict d, const int t, const int n)
+/* Depthwise stage of output steps t .. t + 3, every tap reading the input. */
+keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
 {
-    int r, b, m, c, k;
-    for (m = 0; m < 3; ++m) for (b = 0; b < 1; ++b) {
-        const float *w = keras_doc_example_depthwise[0] + m * 12 + b * 8;
-        const keras_doc_example_vec w0 = keras_doc_example_LOAD(w + 0);
+    int m, r, c, k;
+    for (m = 0; m < 3; ++m) {
+        const float *w = keras_doc_example_depthwise[0] + m * 12;
+        const float *xr = x + (t * 2 - 0 + 0 * 1) * 12;
+        const keras_doc_example_vec w0 = keras_doc_example_LOAD(w);
+        keras_doc_example_vec a0 = keras_doc_example_LOAD(xr) * w0, a1 = keras_doc_example_LOAD(xr + 24) * w0, a2 = keras_doc_example_LOAD(xr + 48) * w0, a3 = keras_doc_example_LOAD(xr + 72) * w0;
         const keras_doc_example_vec w1 = keras_doc_example_LOAD(w + 36);
+        a0 += keras_doc_example_LOAD(xr + 12) * w1;
+        a1 += keras_doc_example_LOAD(xr + 36) * w1;
+        a2 += keras_doc_example_LOAD(xr + 60) * w1;
+        a3 += keras_doc_example_LOAD(xr + 84) * w1;
         const keras_doc_example_vec w2 = keras_doc_example_LOAD(w + 72);
-        for (r = 0; r < n; ++r) {
-            const float *xr = x + ((t + r) * 2 - 0 + 0 * 1) * 12 + b * 8;
-            keras_doc_example_vec a = keras_doc_example_LOAD(xr) * w0;
-            a += keras_doc_example_LOAD(xr + 12) * w1;
-            a += keras_doc_example_LOAD(xr + 24) * w2;
-            keras_doc_example_STORE(d + r * 36 + m * 12 + b * 8, a);
-        }
+        a0 += keras_doc_example_LOAD(xr + 24) * w2;
+        a1 += keras_doc_example_LOAD(xr + 48) * w2;
+        a2 += keras_doc_example_LOAD(xr + 72) * w2;
+        a3 += keras_doc_example_LOAD(xr + 96) * w2;
+        keras_doc_example_STORE(d + m * 12, a0);
+        keras_doc_example_STORE(d + m * 12 + 36, a1);
+        keras_doc_example_STORE(d + m * 12 + 72, a2);
+        keras_doc_example_STORE(d + m * 12 + 108, a3);
     }
-    for (r = 0; r < n; ++r) for (m = 0; m < 3; ++m) for (c = 8; c < 12; ++c) {
+    for (r = 0; r < 4; ++r) for (m = 0; m < 3; ++m) for (c = 8; c < 12; ++c) {
         const float *xr = x + ((t + r) * 2 - 0 + 0 * 1) * 12 + c;
         float a = 0;
         for (k = 0; k < 3; ++k) a += xr[k * 12] * keras_doc_example_depthwise[k][m * 12 + c];
@@ -189,11 +196,11 @@ keras_doc_example_BORDER void keras_doc_example_depthwise_step(const float *rest
     }
 }
 
-/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */
-static void keras_doc_example_depthwise_all(const float *restrict x, float *restrict d, const int t, const int n)
+/* Depthwise stage of output steps t .. t + 3, every tap reading the input. */
+static void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
 {
     int r;
-    for (r = 0; r < n; ++r) keras_doc_example_depthwise_step(x, d + r * 36, t + r, 0, 3);
+    for (r = 0; r < 4; ++r) keras_doc_example_depthwise_step(x, d + r * 36, t + r, 0, 3);
 }
 
 /* Pointwise stage of n steps: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f]. */
@@ -228,7 +235,7 @@ static void keras_doc_example_item(const float *restrict x, float *restrict y)
     /* steps 0 .. 3: interior */
     {
         const int t = 0;
-        keras_doc_example_depthwise_all(x, d, t, 4);
+        keras_doc_example_depthwise_4(x, d, t);
         keras_doc_example_pointwise_4(d, y + t * 4);
         keras_doc_example_finish(y + t * 4, 4);
     }

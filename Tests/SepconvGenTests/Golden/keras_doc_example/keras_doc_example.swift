@@ -167,22 +167,32 @@ public enum KerasDocExample {
         }
     }
 
-    /// Depthwise stage of output steps t ..< t + n, every tap reading the input.
-    private static func depthwiseAll(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ t: Int, _ n: Int, _ dw: UnsafePointer<Float>) {
-        for m in 0..<3 { for b in 0..<1 {
-            let w = dw + (m &* 12 &+ b &* 8)
-            let w0 = load(w + 0)
+    /// Depthwise stage of output steps t ..< t + 4, every tap reading the input.
+    private static func depthwise4(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ t: Int, _ dw: UnsafePointer<Float>) {
+        for m in 0..<3 { do {
+            let w = dw + m &* 12
+            let xr = x + (t &* 2 &- 0 &+ 0 &* 1) &* 12
+            let w0 = load(w)
+            var a0 = load(xr) * w0
+            var a1 = load(xr + 24) * w0
+            var a2 = load(xr + 48) * w0
+            var a3 = load(xr + 72) * w0
             let w1 = load(w + 36)
+            a0 = madd(a0, load(xr + 12), w1)
+            a1 = madd(a1, load(xr + 36), w1)
+            a2 = madd(a2, load(xr + 60), w1)
+            a3 = madd(a3, load(xr + 84), w1)
             let w2 = load(w + 72)
-            for r in 0..<n {
-                let xr = x + (((t &+ r) &* 2 &- 0 &+ 0 &* 1) &* 12 &+ b &* 8)
-                var a = load(xr) * w0
-                a = madd(a, load(xr + 12), w1)
-                a = madd(a, load(xr + 24), w2)
-                store(d + (r &* 36 &+ m &* 12 &+ b &* 8), a, 8)
-            }
+            a0 = madd(a0, load(xr + 24), w2)
+            a1 = madd(a1, load(xr + 48), w2)
+            a2 = madd(a2, load(xr + 72), w2)
+            a3 = madd(a3, load(xr + 96), w2)
+            store(d + m &* 12, a0, 8)
+            store(d + (m &* 12 &+ 36), a1, 8)
+            store(d + (m &* 12 &+ 72), a2, 8)
+            store(d + (m &* 12 &+ 108), a3, 8)
         } }
-        for r in 0..<n { for m in 0..<3 { for c in 8..<12 {
+        for r in 0..<4 { for m in 0..<3 { for c in 8..<12 {
             let xr = x + (((t &+ r) &* 2 &- 0 &+ 0 &* 1) &* 12 &+ c)
             var a: Float = 0
             for k in 0..<3 { a += xr[k &* 12] * dw[k &* 36 &+ m &* 12 &+ c] }
@@ -232,7 +242,7 @@ public enum KerasDocExample {
             // steps 0 ... 3: interior
             for i in 0..<1 {
                 let t = 0 &+ i &* 4
-                depthwiseAll(x, d, t, 4, depthwise)
+                depthwise4(x, d, t, depthwise)
                 pointwiseStage4(d, y + t &* 4)
                 finish(y + t &* 4, 4)
             }

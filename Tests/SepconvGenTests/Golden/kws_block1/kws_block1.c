@@ -100,24 +100,37 @@ typedef float kws_block1_unaligned __attribute__((vector_size(32), aligned(4), m
 #define kws_block1_LOAD(p) (*(const kws_block1_unaligned *)(p))
 #define kws_block1_STORE(p, v) (*(kws_block1_unaligned *)(p) = (v))
 
-/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */
-kws_block1_KERNEL void kws_block1_depthwise_all(const float *restrict x, float *restrict d, const int t, const int n)
+/* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
+kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
-    int r, b, c, k;
-    for (b = 0; b < 1; ++b) {
-        const float *w = kws_block1_depthwise[0] + b * 8;
-        const kws_block1_vec w0 = kws_block1_LOAD(w + 0);
+    int r, c, k;
+    {
+        const float *w = kws_block1_depthwise[0];
+        const float *xr = x + (t * 1 - 1 + 0 * 1) * 10;
+        const kws_block1_vec w0 = kws_block1_LOAD(w);
+        kws_block1_vec a0 = kws_block1_LOAD(xr) * w0, a1 = kws_block1_LOAD(xr + 10) * w0, a2 = kws_block1_LOAD(xr + 20) * w0, a3 = kws_block1_LOAD(xr + 30) * w0, a4 = kws_block1_LOAD(xr + 40) * w0, a5 = kws_block1_LOAD(xr + 50) * w0;
         const kws_block1_vec w1 = kws_block1_LOAD(w + 10);
+        a0 += kws_block1_LOAD(xr + 10) * w1;
+        a1 += kws_block1_LOAD(xr + 20) * w1;
+        a2 += kws_block1_LOAD(xr + 30) * w1;
+        a3 += kws_block1_LOAD(xr + 40) * w1;
+        a4 += kws_block1_LOAD(xr + 50) * w1;
+        a5 += kws_block1_LOAD(xr + 60) * w1;
         const kws_block1_vec w2 = kws_block1_LOAD(w + 20);
-        for (r = 0; r < n; ++r) {
-            const float *xr = x + ((t + r) * 1 - 1 + 0 * 1) * 10 + b * 8;
-            kws_block1_vec a = kws_block1_LOAD(xr) * w0;
-            a += kws_block1_LOAD(xr + 10) * w1;
-            a += kws_block1_LOAD(xr + 20) * w2;
-            kws_block1_STORE(d + r * 10 + b * 8, a);
-        }
+        a0 += kws_block1_LOAD(xr + 20) * w2;
+        a1 += kws_block1_LOAD(xr + 30) * w2;
+        a2 += kws_block1_LOAD(xr + 40) * w2;
+        a3 += kws_block1_LOAD(xr + 50) * w2;
+        a4 += kws_block1_LOAD(xr + 60) * w2;
+        a5 += kws_block1_LOAD(xr + 70) * w2;
+        kws_block1_STORE(d, a0);
+        kws_block1_STORE(d + 10, a1);
+        kws_block1_STORE(d + 20, a2);
+        kws_block1_STORE(d + 30, a3);
+        kws_block1_STORE(d + 40, a4);
+        kws_block1_STORE(d + 50, a5);
     }
-    for (r = 0; r < n; ++r) for (c = 8; c < 10; ++c) {
+    for (r = 0; r < 6; ++r) for (c = 8; c < 10; ++c) {
         const float *xr = x + ((t + r) * 1 - 1 + 0 * 1) * 10 + c;
         float a = 0;
         for (k = 0; k < 3; ++k) a += xr[k * 10] * kws_block1_depthwise[k][c];
@@ -201,11 +214,11 @@ kws_block1_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *re
 
 #else
 
-/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */
-static void kws_block1_depthwise_all(const float *restrict x, float *restrict d, const int t, const int n)
+/* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
+static void kws_block1_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
     int r;
-    for (r = 0; r < n; ++r) kws_block1_depthwise_step(x, d + r * 10, t + r, 0, 3);
+    for (r = 0; r < 6; ++r) kws_block1_depthwise_step(x, d + r * 10, t + r, 0, 3);
 }
 
 /* Pointwise stage of n steps: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f]. */
@@ -255,7 +268,7 @@ static void kws_block1_item(const float *restrict x, float *restrict y)
     /* steps 6 .. 47: interior */
     for (i = 0; i < 7; ++i) {
         const int t = 6 + i * 6;
-        kws_block1_depthwise_all(x, d, t, 6);
+        kws_block1_depthwise_6(x, d, t);
         kws_block1_pointwise_6(d, y + t * 16);
         kws_block1_finish(y + t * 16, 6);
     }

@@ -150,22 +150,40 @@ public enum KwsBlock1 {
         }
     }
 
-    /// Depthwise stage of output steps t ..< t + n, every tap reading the input.
-    private static func depthwiseAll(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ t: Int, _ n: Int, _ dw: UnsafePointer<Float>) {
-        for b in 0..<1 {
-            let w = dw + (b &* 8)
-            let w0 = load(w + 0)
+    /// Depthwise stage of output steps t ..< t + 6, every tap reading the input.
+    private static func depthwise6(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ t: Int, _ dw: UnsafePointer<Float>) {
+        do {
+            let w = dw
+            let xr = x + (t &* 1 &- 1 &+ 0 &* 1) &* 10
+            let w0 = load(w)
+            var a0 = load(xr) * w0
+            var a1 = load(xr + 10) * w0
+            var a2 = load(xr + 20) * w0
+            var a3 = load(xr + 30) * w0
+            var a4 = load(xr + 40) * w0
+            var a5 = load(xr + 50) * w0
             let w1 = load(w + 10)
+            a0 = madd(a0, load(xr + 10), w1)
+            a1 = madd(a1, load(xr + 20), w1)
+            a2 = madd(a2, load(xr + 30), w1)
+            a3 = madd(a3, load(xr + 40), w1)
+            a4 = madd(a4, load(xr + 50), w1)
+            a5 = madd(a5, load(xr + 60), w1)
             let w2 = load(w + 20)
-            for r in 0..<n {
-                let xr = x + (((t &+ r) &* 1 &- 1 &+ 0 &* 1) &* 10 &+ b &* 8)
-                var a = load(xr) * w0
-                a = madd(a, load(xr + 10), w1)
-                a = madd(a, load(xr + 20), w2)
-                store(d + (r &* 10 &+ b &* 8), a, 8)
-            }
+            a0 = madd(a0, load(xr + 20), w2)
+            a1 = madd(a1, load(xr + 30), w2)
+            a2 = madd(a2, load(xr + 40), w2)
+            a3 = madd(a3, load(xr + 50), w2)
+            a4 = madd(a4, load(xr + 60), w2)
+            a5 = madd(a5, load(xr + 70), w2)
+            store(d, a0, 8)
+            store(d + 10, a1, 8)
+            store(d + 20, a2, 8)
+            store(d + 30, a3, 8)
+            store(d + 40, a4, 8)
+            store(d + 50, a5, 8)
         }
-        for r in 0..<n { for c in 8..<10 {
+        for r in 0..<6 { for c in 8..<10 {
             let xr = x + (((t &+ r) &* 1 &- 1 &+ 0 &* 1) &* 10 &+ c)
             var a: Float = 0
             for k in 0..<3 { a += xr[k &* 10] * dw[k &* 10 &+ c] }
@@ -275,7 +293,7 @@ public enum KwsBlock1 {
             // steps 6 ... 47: interior
             for i in 0..<7 {
                 let t = 6 &+ i &* 6
-                depthwiseAll(x, d, t, 6, depthwise)
+                depthwise6(x, d, t, depthwise)
                 pointwiseStage6(d, y + t &* 16)
                 finish(y + t &* 16, 6)
             }

@@ -95,22 +95,34 @@ typedef float strided_dilated_unaligned __attribute__((vector_size(32), aligned(
 #define strided_dilated_LOAD(p) (*(const strided_dilated_unaligned *)(p))
 #define strided_dilated_STORE(p, v) (*(strided_dilated_unaligned *)(p) = (v))
 
-/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */
-strided_dilated_KERNEL void strided_dilated_depthwise_all(const float *restrict x, float *restrict d, const int t, const int n)
+/* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
+strided_dilated_KERNEL void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
-    int r, b;
-    for (b = 0; b < 1; ++b) {
-        const float *w = strided_dilated_depthwise[0] + b * 8;
-        const strided_dilated_vec w0 = strided_dilated_LOAD(w + 0);
+    {
+        const float *w = strided_dilated_depthwise[0];
+        const float *xr = x + (t * 2 - 2 + 0 * 3) * 8;
+        const strided_dilated_vec w0 = strided_dilated_LOAD(w);
+        strided_dilated_vec a0 = strided_dilated_LOAD(xr) * w0, a1 = strided_dilated_LOAD(xr + 16) * w0, a2 = strided_dilated_LOAD(xr + 32) * w0, a3 = strided_dilated_LOAD(xr + 48) * w0, a4 = strided_dilated_LOAD(xr + 64) * w0, a5 = strided_dilated_LOAD(xr + 80) * w0;
         const strided_dilated_vec w1 = strided_dilated_LOAD(w + 8);
+        a0 += strided_dilated_LOAD(xr + 24) * w1;
+        a1 += strided_dilated_LOAD(xr + 40) * w1;
+        a2 += strided_dilated_LOAD(xr + 56) * w1;
+        a3 += strided_dilated_LOAD(xr + 72) * w1;
+        a4 += strided_dilated_LOAD(xr + 88) * w1;
+        a5 += strided_dilated_LOAD(xr + 104) * w1;
         const strided_dilated_vec w2 = strided_dilated_LOAD(w + 16);
-        for (r = 0; r < n; ++r) {
-            const float *xr = x + ((t + r) * 2 - 2 + 0 * 3) * 8 + b * 8;
-            strided_dilated_vec a = strided_dilated_LOAD(xr) * w0;
-            a += strided_dilated_LOAD(xr + 24) * w1;
-            a += strided_dilated_LOAD(xr + 48) * w2;
-            strided_dilated_STORE(d + r * 8 + b * 8, a);
-        }
+        a0 += strided_dilated_LOAD(xr + 48) * w2;
+        a1 += strided_dilated_LOAD(xr + 64) * w2;
+        a2 += strided_dilated_LOAD(xr + 80) * w2;
+        a3 += strided_dilated_LOAD(xr + 96) * w2;
+        a4 += strided_dilated_LOAD(xr + 112) * w2;
+        a5 += strided_dilated_LOAD(xr + 128) * w2;
+        strided_dilated_STORE(d, a0);
+        strided_dilated_STORE(d + 8, a1);
+        strided_dilated_STORE(d + 16, a2);
+        strided_dilated_STORE(d + 24, a3);
+        strided_dilated_STORE(d + 32, a4);
+        strided_dilated_STORE(d + 40, a5);
     }
 }
 
@@ -192,11 +204,11 @@ strided_dilated_KERNEL void strided_dilated_pointwise_2(const float *restrict d,
 
 #else
 
-/* Depthwise stage of output steps t .. t + n - 1, every tap reading the input. */
-static void strided_dilated_depthwise_all(const float *restrict x, float *restrict d, const int t, const int n)
+/* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
+static void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
     int r;
-    for (r = 0; r < n; ++r) strided_dilated_depthwise_step(x, d + r * 8, t + r, 0, 3);
+    for (r = 0; r < 6; ++r) strided_dilated_depthwise_step(x, d + r * 8, t + r, 0, 3);
 }
 
 /* Pointwise stage of n steps: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f]. */
@@ -246,7 +258,7 @@ static void strided_dilated_item(const float *restrict x, float *restrict y)
     /* steps 6 .. 29: interior */
     for (i = 0; i < 4; ++i) {
         const int t = 6 + i * 6;
-        strided_dilated_depthwise_all(x, d, t, 6);
+        strided_dilated_depthwise_6(x, d, t);
         strided_dilated_pointwise_6(d, y + t * 12);
         strided_dilated_finish(y + t * 12, 6);
     }

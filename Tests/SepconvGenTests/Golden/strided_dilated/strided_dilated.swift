@@ -139,20 +139,38 @@ public enum StridedDilated {
         }
     }
 
-    /// Depthwise stage of output steps t ..< t + n, every tap reading the input.
-    private static func depthwiseAll(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ t: Int, _ n: Int, _ dw: UnsafePointer<Float>) {
-        for b in 0..<1 {
-            let w = dw + (b &* 8)
-            let w0 = load(w + 0)
+    /// Depthwise stage of output steps t ..< t + 6, every tap reading the input.
+    private static func depthwise6(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ t: Int, _ dw: UnsafePointer<Float>) {
+        do {
+            let w = dw
+            let xr = x + (t &* 2 &- 2 &+ 0 &* 3) &* 8
+            let w0 = load(w)
+            var a0 = load(xr) * w0
+            var a1 = load(xr + 16) * w0
+            var a2 = load(xr + 32) * w0
+            var a3 = load(xr + 48) * w0
+            var a4 = load(xr + 64) * w0
+            var a5 = load(xr + 80) * w0
             let w1 = load(w + 8)
+            a0 = madd(a0, load(xr + 24), w1)
+            a1 = madd(a1, load(xr + 40), w1)
+            a2 = madd(a2, load(xr + 56), w1)
+            a3 = madd(a3, load(xr + 72), w1)
+            a4 = madd(a4, load(xr + 88), w1)
+            a5 = madd(a5, load(xr + 104), w1)
             let w2 = load(w + 16)
-            for r in 0..<n {
-                let xr = x + (((t &+ r) &* 2 &- 2 &+ 0 &* 3) &* 8 &+ b &* 8)
-                var a = load(xr) * w0
-                a = madd(a, load(xr + 24), w1)
-                a = madd(a, load(xr + 48), w2)
-                store(d + (r &* 8 &+ b &* 8), a, 8)
-            }
+            a0 = madd(a0, load(xr + 48), w2)
+            a1 = madd(a1, load(xr + 64), w2)
+            a2 = madd(a2, load(xr + 80), w2)
+            a3 = madd(a3, load(xr + 96), w2)
+            a4 = madd(a4, load(xr + 112), w2)
+            a5 = madd(a5, load(xr + 128), w2)
+            store(d, a0, 8)
+            store(d + 8, a1, 8)
+            store(d + 16, a2, 8)
+            store(d + 24, a3, 8)
+            store(d + 32, a4, 8)
+            store(d + 40, a5, 8)
         }
     }
 
@@ -265,7 +283,7 @@ public enum StridedDilated {
             // steps 6 ... 29: interior
             for i in 0..<4 {
                 let t = 6 &+ i &* 6
-                depthwiseAll(x, d, t, 6, depthwise)
+                depthwise6(x, d, t, depthwise)
                 pointwiseStage6(d, y + t &* 12)
                 finish(y + t &* 12, 6)
             }

@@ -347,7 +347,7 @@ def main():
     cases = sys.argv[3:] or list(CASES)
     build = os.path.join(work, "build")
     os.makedirs(build, exist_ok=True)
-    peak = float(sh([os.path.join(build, "peak")]).stdout)
+    peak, peak32, peak64 = (float(v) for v in sh([os.path.join(build, "peak")]).stdout.split())
     compilers = [cc for cc in ("gcc", "clang") if shutil.which(cc)]
     data, folders, commands = {}, {}, {}
     for case in cases:
@@ -384,10 +384,12 @@ def main():
         data[case]["ort"] = best(timed_ort) if timed_ort else ort_runs[case][0]
     swift = {case: best([run[case] for run in swift_runs if case in run]) for case in cases}
     with open(os.path.join(work, "results.json"), "w") as f:
-        json.dump({"peak": peak, "cases": data, "swift": swift}, f, indent=1, default=str)
+        json.dump({"peak": peak, "peak_32_byte_vectors": peak32, "peak_64_byte_vectors": peak64, "cases": data, "swift": swift},
+                  f, indent=1, default=str)
 
     print(f"machine: {machine(compilers, python_ort)}")
-    print(f"fp32 peak of this core (FMA microbenchmark): {peak:.1f} GFLOP/s")
+    print(f"fp32 peak of this core (FMA microbenchmark): {peak:.1f} GFLOP/s "
+          f"({peak32:.1f} with 32-byte vectors, {peak64:.1f} with 64-byte vectors)")
     print(f"C: {' and '.join(compilers)} {' '.join(C_FLAGS)}; Swift: swiftc {' '.join(SWIFT_FLAGS)}; "
           f"interpreter: sepconv-gen run; onnxruntime: {'1 thread' if python_ort else 'skipped: ' + ort_note}")
     print(f"Times: ns per call, the median of a run's timed blocks, best of {ROUNDS} runs spread over the benchmark; "

@@ -6,10 +6,11 @@
 /// to whatever SIMD the target has, or to scalars) with the accumulators as
 /// named locals; it sits behind `#if defined(__GNUC__)`. Any other compiler,
 /// or `-DSEPCONV_GEN_PORTABLE`, gets plain C99 loops with the same plan.
-/// Where the target has AVX-512 (`__AVX512F__`), pairs of plain filter blocks
-/// take a 512-bit microkernel (`KernelLayout.hasWidePairs`); the rest of the
-/// code is the same.
-/// Weights past L1 are prefetched a few rows ahead (`KernelLayout.prefetchesWeights`).
+/// Where the target has AVX-512 (`__AVX512F__`), the depthwise stage takes
+/// 512-bit vectors of channels (`KernelLayout.hasWideDepthwise`) and pairs of
+/// plain filter blocks a 512-bit microkernel (`KernelLayout.hasWidePairs`);
+/// clang is told to keep such vectors whole (`min_vector_width`). Weights
+/// past L1 are prefetched a few rows ahead (`KernelLayout.prefetchesWeights`).
 /// gcc in ISO mode (`-std=c99`) does not contract `a * b + c` into fused
 /// multiply-adds; the vector kernels ask it to (`optimize("fp-contract=fast")`),
 /// as clang and gcc's GNU modes do by default.
@@ -38,7 +39,11 @@ struct CLoops {
             "#define \(name)_ALIGNED __attribute__((aligned(\(KernelLayout.vectorBytes))))",
             "#if defined(__clang__)",
             "/* clang splits 512-bit vectors in two on cores tuned for 256-bit ones unless the function asks for them. */",
+            "#if __has_attribute(min_vector_width)",
             "#define \(name)_KERNEL static __attribute__((min_vector_width(512)))",
+            "#else",
+            "#define \(name)_KERNEL static",
+            "#endif",
             "#else",
             "#define \(name)_KERNEL static __attribute__((optimize(\"fp-contract=fast\")))",
             "#endif",
@@ -50,12 +55,12 @@ struct CLoops {
             "#endif",
             "",
         ])
-        array(&printer, name: "\(name)_depthwise", dims: [p.kernelSize, CM], values: layout.depthwiseRows, dtype: p.dtype,
-                       comment: "depthwise_kernel (\(p.kernelSize), \(C), \(M)) as [tap][multiplier * \(C) + channel]", attributes: "\(name)_ALIGNED")
+        array(&printer, name: "\(name)_depthwise", values: layout.depthwiseRows, dtype: p.dtype,
+              comment: "depthwise_kernel (\(p.kernelSize), \(C), \(M)) as [tap * \(CM) + multiplier * \(C) + channel]", attributes: "\(name)_ALIGNED")
         printer.line()
         // The prefetches of the last rows point past them: zero rows keep them inside the array.
         let prefetchPad = layout.prefetchesWeights ? KernelLayout.prefetchRows * layout.blockVectors * W : 0
-        array(&printer, name: "\(name)_pointwise", dims: [CM * Fp + prefetchPad],
+        array(&printer, name: "\(name)_pointwise",
               values: layout.pointwiseBlocks.flatMap { $0 } + [Double](repeating: 0, count: prefetchPad), dtype: p.dtype,
               comment: "pointwise_kernel (1, \(CM), \(F)) packed in blocks of \(layout.blockVectors * W) filters: "
                 + "[block][multiplier * \(C) + channel][filter in block], filters past \(F) zero"
@@ -63,8 +68,8 @@ struct CLoops {
               attributes: "\(name)_ALIGNED")
         if p.useBias {
             printer.line()
-            array(&printer, name: "\(name)_bias", dims: [Fp], values: layout.paddedBias, dtype: p.dtype,
-                           comment: "bias (\(F),), padded with zeros to \(Fp)", attributes: "\(name)_ALIGNED")
+            array(&printer, name: "\(name)_bias", values: layout.paddedBias, dtype: p.dtype,
+                  comment: "bias (\(F),), padded with zeros to \(Fp)", attributes: "\(name)_ALIGNED")
         }
         printer.line()
         if !activation.helpers.isEmpty {
@@ -155,7 +160,7 @@ struct CLoops {
             body.line("int j, k, c;")
             body.line("for (j = 0; j < \(CM); ++j) d[j] = 0;")
             body.block("for (k = first; k < first + count; ++k) {") { body in
-                body.line("const \(type) *w = \(name)_depthwise[k];")
+                body.line("const \(type) *w = \(name)_depthwise + k * \(CM);")
                 body.line("const \(type) *xk = x + \(inputOffset(step: "s", tap: "k"));")
                 if M == 1 {
                     body.line("for (c = 0; c < \(C); ++c) d[c] += xk[c\(channelStride)] * w[c];")
@@ -214,7 +219,7 @@ struct CLoops {
                 body.block("for (r = 0; r < \(rows); ++r) \(loopM)for (c = \(blocks * W); c < \(C); ++c) {") { body in
                     body.line("const \(type) *xr = x + \(inputOffset(step: "(t + r)", tap: "0")) + c;")
                     body.line("\(type) a = 0;")
-                    body.line("for (k = 0; k < \(K); ++k) a += xr[k * \(plan.dilation * C)] * \(name)_depthwise[k][\(mOffset)c];")
+                    body.line("for (k = 0; k < \(K); ++k) a += xr[k * \(plan.dilation * C)] * \(name)_depthwise[k * \(CM) + \(mOffset)c];")
                     body.line("d[r * \(CM) + \(mOffset)c] = a;")
                 }
             }
@@ -238,7 +243,7 @@ struct CLoops {
         }
         // `b` is declared by its loop: the 512-bit and 32-byte branches may not both have one.
         body.block(loopM + (count == 1 ? "{" : "for (int b = 0; b < \(count); ++b) {")) { body in
-            body.line("const \(type) *w = \(at("\(name)_depthwise[0]", channel, first));")
+            body.line("const \(type) *w = \(at("\(name)_depthwise", channel, first));")
             body.line("const \(type) *xr = \(at("x", [inputOffset(step: "t", tap: "0")] + block, first));")
             body.line("const \(v) w0 = \(load)(w);")
             body.line("\(v) " + (0..<rows).map { "a\($0) = \(load)(\(input($0, 0))) * w0" }.joined(separator: ", ") + ";")
@@ -378,7 +383,9 @@ struct CLoops {
         printer.line("/* Pointwise stage of n steps: out[r * \(outStride) + f] = bias[f] + sum over j of d[r * \(CM) + j] * pointwise[j][f]. */")
         printer.function("static void \(name)_pointwise_n(const \(type) *restrict d, \(type) *restrict out, const int n)") { body in
             body.line("int r, j, f;")
-            body.line("for (r = 0; r < n; ++r) for (f = 0; f < \(F); ++f) out[r * \(outStride) + f] = \(plan.useBias ? "\(name)_bias[f]" : "0");")
+            // Whole rows, the output tile's padding included (the bias is padded
+            // with zeros): gcc -O3 takes a partly set row for an uninitialised one.
+            body.line("for (r = 0; r < n; ++r) for (f = 0; f < \(outStride); ++f) out[r * \(outStride) + f] = \(plan.useBias ? "\(name)_bias[f]" : "0");")
             body.block("for (r = 0; r < n; ++r) for (j = 0; j < \(CM); ++j) {") { body in
                 body.line("const \(type) v = d[r * \(CM) + j];")
                 for block in layout.filterBlocks {
@@ -432,12 +439,14 @@ struct CLoops {
             printer.function("static void \(name)_finish(const \(type) *restrict o, \(type) *restrict y, const int t, const int n)") { body in
                 body.line("int r, f;")
                 body.block("for (r = 0; r < n; ++r) {") { body in
-                    body.line("const int s = t + r;")
+                    // One index for both branches: gcc -O3 would otherwise warn of the
+                    // out-of-range index in the branch that a late tile never takes.
+                    body.line("const int s = t + r, h = s < \(half) ? s : s - \(half);")
                     body.block("if (s < \(half)) {") { body in
-                        body.line("for (f = 0; f < \(F); ++f) y[f * \(half) + s] = o[r * \(Fp) + f];")
+                        body.line("for (f = 0; f < \(F); ++f) y[f * \(half) + h] = o[r * \(Fp) + f];")
                     }
                     body.block("else {") { body in
-                        body.line("for (f = 0; f < \(F); ++f) y[f * \(half) + s - \(half)] *= \(sigmoid)(o[r * \(Fp) + f]);")
+                        body.line("for (f = 0; f < \(F); ++f) y[f * \(half) + h] *= \(sigmoid)(o[r * \(Fp) + f]);")
                     }
                 }
             }
@@ -512,22 +521,11 @@ struct CLoops {
 }
 
 extension CLoops {
-    /// Prints `static const T name[...] attributes = {...};`, six values a line.
-    func array(_ printer: inout CodePrinter, name: String, dims: [Int], values: [Double], dtype: DType, comment: String, attributes: String) {
+    /// Prints `static const T name[N] attributes = {...};`, six values a line.
+    func array(_ printer: inout CodePrinter, name: String, values: [Double], dtype: DType, comment: String, attributes: String) {
         printer.line("/* \(comment) */")
-        let dimsText = dims.map { "[\($0)]" }.joined()
-        let rowLength = max(dims.last ?? values.count, 1)
-        printer.block("static const \(CEmitter.cType(dtype)) \(name)\(dimsText) \(attributes) = {", closing: "};") { printer in
-            let rows = stride(from: 0, to: values.count, by: rowLength).map { Array(values[$0 ..< min($0 + rowLength, values.count)]) }
-            for (index, row) in rows.enumerated() {
-                let literals = row.map { FloatLiteral.c($0, dtype) }
-                let separator = index == rows.count - 1 ? "" : ","
-                if dims.count == 1 {
-                    CEmitter.wrap(&printer, literals, open: "", close: "")
-                } else {
-                    CEmitter.wrap(&printer, literals, open: "{ ", close: " }" + separator)
-                }
-            }
+        printer.block("static const \(CEmitter.cType(dtype)) \(name)[\(values.count)] \(attributes) = {", closing: "};") { printer in
+            CEmitter.wrap(&printer, values.map { FloatLiteral.c($0, dtype) }, open: "", close: "")
         }
     }
 }

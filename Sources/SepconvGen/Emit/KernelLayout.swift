@@ -10,7 +10,9 @@
 /// C·M depthwise channels, each pass one vector load of a pointwise row per
 /// accumulator column and one broadcast per step. Tiles that lie in the
 /// interior run are a loop whose taps are all constant; border tiles are
-/// emitted one by one, each step with only the taps that read the input.
+/// emitted one by one, each step with only the taps that read the input
+/// (a border tile whose steps read every tap, the last and shorter one,
+/// takes the interior's depthwise routine of its length).
 struct KernelLayout {
     let plan: LayerPlan
 
@@ -82,8 +84,8 @@ struct KernelLayout {
     /// (Zen 4) it is as fast as the 32-byte kernel.
     var hasWidePairs: Bool { blockVectors == 2 && plainBlocks.count >= 2 }
 
-    /// Whether the vectorised depthwise stage (channels_last, interior tiles)
-    /// has whole 512-bit vectors of channels (16 floats, 8 doubles) to take at
+    /// Whether the vectorised depthwise stage (channels_last, tiles whose
+    /// steps read every tap) has whole 512-bit vectors of channels (16 floats, 8 doubles) to take at
     /// once where the target has them; the channels past the last one take a
     /// 32-byte vector and scalars as elsewhere.
     var hasWideDepthwise: Bool {

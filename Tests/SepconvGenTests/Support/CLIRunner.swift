@@ -12,7 +12,9 @@ struct CLIResult: Sendable, CustomStringConvertible {
     /// Wall-clock time, in seconds.
     var seconds: Double
     /// The process's CPU time (user + system), in seconds, sampled from
-    /// `/proc` while it ran (10 ms ticks); nil where there is no `/proc`.
+    /// `/proc` every 2 ms while it ran (10 ms ticks): a lower bound, short by
+    /// what it spent after the last sample; nil where there is no `/proc`.
+    /// The run's wall-clock timeout still bounds the rest.
     var cpuSeconds: Double?
 
     /// The time to hold against a limit: CPU time where it is known, as it

@@ -13,7 +13,11 @@
 #define audio_cf_ALIGNED __attribute__((aligned(32)))
 #if defined(__clang__)
 /* clang splits 512-bit vectors in two on cores tuned for 256-bit ones unless the function asks for them. */
+#if __has_attribute(min_vector_width)
 #define audio_cf_KERNEL static __attribute__((min_vector_width(512)))
+#else
+#define audio_cf_KERNEL static
+#endif
 #else
 #define audio_cf_KERNEL static __attribute__((optimize("fp-contract=fast")))
 #endif
@@ -24,43 +28,42 @@
 #define audio_cf_BORDER static
 #endif
 
-/* depthwise_kernel (5, 40, 1) as [tap][multiplier * 40 + channel] */
-static const float audio_cf_depthwise[5][40] audio_cf_ALIGNED = {
-    { 0x1.5cb7cp+0f, -0x1.43b0cap+0f, 0x1.3f9a9p-3f, -0x1.0eb3fap+0f, -0x1.17da32p+0f, -0x1.5588c8p+0f,
-      -0x1.475c64p-1f, 0x1.3b29dp+0f, 0x1.0bfd12p+0f, -0x1.e4f37cp-5f, -0x1.79b1dcp-1f, -0x1.cdf136p-2f,
-      -0x1.9cdf9ep-2f, -0x1.e505e6p-2f, 0x1.c9eec8p-1f, 0x1.c178c8p-1f, 0x1.bad83cp-5f, 0x1.bce59cp-2f,
-      0x1.480d92p-2f, -0x1.083688p-3f, 0x1.53991cp+0f, 0x1.e9c9e6p-1f, -0x1.bcf84p-1f, -0x1.f5c324p-1f,
-      -0x1.8d10cp-2f, -0x1.0386aep+0f, -0x1.8d3edap-1f, -0x1.1c26ap-2f, 0x1.28cbe4p-1f, 0x1.bbabb8p-3f,
-      0x1.85c1f4p-7f, 0x1.808166p-1f, 0x1.2ce67cp-1f, -0x1.45465ep-2f, 0x1.95f268p-2f, -0x1.6191fp+0f,
-      -0x1.d1b27ep-1f, 0x1.05feaep+0f, -0x1.50a0b6p-4f, -0x1.86f526p-4f },
-    { 0x1.bc8fe2p-1f, -0x1.5b3f28p-1f, -0x1.a2e7ecp+0f, 0x1.e1580cp-1f, -0x1.a63f4ap-1f, 0x1.1b0eb2p+1f,
-      0x1.746874p-1f, -0x1.784c8ap-1f, 0x1.a75c32p-1f, -0x1.3cf0dap-4f, -0x1.76d9aep-3f, 0x1.83b492p-4f,
-      -0x1.07ebf6p+0f, 0x1.3945cap+0f, 0x1.29066p-2f, -0x1.fdd60cp-3f, -0x1.a7071ep-1f, -0x1.1f8378p+0f,
-      -0x1.5a96b8p+0f, 0x1.41bbf2p-1f, -0x1.1f66b2p-3f, -0x1.208756p-1f, 0x1.49e868p-1f, 0x1.2cd53ap-1f,
-      -0x1.b98426p-2f, 0x1.551546p-2f, 0x1.a1c57ep-1f, -0x1.2ec256p-2f, -0x1.010c24p+0f, 0x1.8c4bep-2f,
-      -0x1.91953p-2f, -0x1.43fa58p-1f, -0x1.7fec5ep-4f, 0x1.78d1a4p-3f, 0x1.bcbb6ep-2f, 0x1.d062c4p-1f,
-      0x1.1d248cp-2f, -0x1.0007dp-1f, 0x1.2857e8p-2f, 0x1.f2088ep-2f },
-    { 0x1.4fed04p+0f, -0x1.746156p-3f, 0x1.f042eap-2f, -0x1.cb8cd2p-1f, -0x1.a5df56p-4f, 0x1.0f49ccp-1f,
-      -0x1.859bb6p-2f, -0x1.99773cp+0f, 0x1.7afc7cp+0f, 0x1.c3e5f2p-2f, -0x1.0c3f32p+0f, -0x1.4260e8p-1f,
-      0x1.9090ap-1f, -0x1.24555ap-1f, 0x1.d1738p-2f, 0x1.2df448p+0f, 0x1.edeae8p-2f, 0x1.3b9ceep-2f,
-      0x1.958dfep+0f, 0x1.dc18fcp-2f, -0x1.84bbap+0f, -0x1.d9f9e2p-2f, -0x1.028c84p+0f, -0x1.f06e1cp-1f,
-      -0x1.b34324p-1f, -0x1.4dac1cp-3f, -0x1.68548cp-3f, 0x1.5f5524p-1f, -0x1.90dcfp+0f, -0x1.2ff1ap+0f,
-      0x1.7aac7ap-4f, -0x1.39281ep+0f, 0x1.473da4p+0f, 0x1.4604dp-3f, -0x1.c7724ep-2f, -0x1.6aa6bcp+0f,
-      0x1.766cbp-1f, -0x1.e005acp-1f, -0x1.19e548p-2f, -0x1.1166dp-5f },
-    { -0x1.48fd7cp+0f, -0x1.92a46ep-1f, -0x1.ec2abap-1f, -0x1.530fbep-1f, -0x1.da3af4p-2f, -0x1.5ebf76p-1f,
-      0x1.be1ca8p-1f, 0x1.653662p-2f, -0x1.437218p-4f, 0x1.4dea3ep-2f, -0x1.3be136p-2f, 0x1.20697cp-1f,
-      -0x1.dcd362p-1f, -0x1.662c6p-2f, 0x1.8fade4p-1f, -0x1.ba224p+0f, -0x1.cd363cp-2f, -0x1.beb2acp-1f,
-      0x1.4b0adcp-1f, 0x1.2f043p-1f, 0x1.23a2f4p-3f, -0x1.0f751cp-3f, 0x1.f40742p-1f, -0x1.d41484p-3f,
-      0x1.4b5fc2p+0f, 0x1.d2b49cp-1f, 0x1.461766p-1f, 0x1.444c5p+0f, -0x1.4e08dp-8f, -0x1.686c5p+0f,
-      -0x1.3d77ccp+0f, -0x1.165dbep+0f, -0x1.04abep+0f, 0x1.0645c2p+0f, 0x1.d90f24p-4f, -0x1.54c7bep-6f,
-      -0x1.197e08p-1f, 0x1.112c56p-1f, 0x1.14a598p-2f, -0x1.0d4c44p+0f },
-    { -0x1.2297bep-3f, 0x1.10ad78p-1f, -0x1.0177bap-5f, -0x1.1acf74p-2f, -0x1.5f4a94p+0f, 0x1.838b92p-1f,
-      0x1.75299p-2f, -0x1.c86efep-1f, -0x1.76f66ep-2f, -0x1.04428ap-2f, 0x1.c69c1ap-3f, -0x1.a33ffep-1f,
-      0x1.020f12p-2f, 0x1.2f9098p+0f, -0x1.591c7cp-1f, 0x1.bbfcd4p-2f, 0x1.21170ep+1f, 0x1.959b04p-1f,
-      0x1.d54336p-1f, 0x1.e52378p+0f, 0x1.652e3ap-2f, 0x1.6770dep-3f, 0x1.1fdfdcp+0f, 0x1.79ea52p-4f,
-      0x1.11533cp-1f, 0x1.aa7786p-2f, 0x1.0da428p+0f, 0x1.84650ep+0f, -0x1.7d5eap-13f, -0x1.7b294cp-1f,
-      0x1.479886p-1f, 0x1.f6d0e8p-2f, 0x1.8f0fbcp-1f, -0x1.5cf758p-4f, -0x1.eca16ep-2f, -0x1.9959e4p-3f,
-      0x1.fce558p-4f, 0x1.4b767ap+0f, 0x1.42667p-1f, -0x1.51bf36p-1f }
+/* depthwise_kernel (5, 40, 1) as [tap * 40 + multiplier * 40 + channel] */
+static const float audio_cf_depthwise[200] audio_cf_ALIGNED = {
+    0x1.5cb7cp+0f, -0x1.43b0cap+0f, 0x1.3f9a9p-3f, -0x1.0eb3fap+0f, -0x1.17da32p+0f, -0x1.5588c8p+0f,
+    -0x1.475c64p-1f, 0x1.3b29dp+0f, 0x1.0bfd12p+0f, -0x1.e4f37cp-5f, -0x1.79b1dcp-1f, -0x1.cdf136p-2f,
+    -0x1.9cdf9ep-2f, -0x1.e505e6p-2f, 0x1.c9eec8p-1f, 0x1.c178c8p-1f, 0x1.bad83cp-5f, 0x1.bce59cp-2f,
+    0x1.480d92p-2f, -0x1.083688p-3f, 0x1.53991cp+0f, 0x1.e9c9e6p-1f, -0x1.bcf84p-1f, -0x1.f5c324p-1f,
+    -0x1.8d10cp-2f, -0x1.0386aep+0f, -0x1.8d3edap-1f, -0x1.1c26ap-2f, 0x1.28cbe4p-1f, 0x1.bbabb8p-3f,
+    0x1.85c1f4p-7f, 0x1.808166p-1f, 0x1.2ce67cp-1f, -0x1.45465ep-2f, 0x1.95f268p-2f, -0x1.6191fp+0f,
+    -0x1.d1b27ep-1f, 0x1.05feaep+0f, -0x1.50a0b6p-4f, -0x1.86f526p-4f, 0x1.bc8fe2p-1f, -0x1.5b3f28p-1f,
+    -0x1.a2e7ecp+0f, 0x1.e1580cp-1f, -0x1.a63f4ap-1f, 0x1.1b0eb2p+1f, 0x1.746874p-1f, -0x1.784c8ap-1f,
+    0x1.a75c32p-1f, -0x1.3cf0dap-4f, -0x1.76d9aep-3f, 0x1.83b492p-4f, -0x1.07ebf6p+0f, 0x1.3945cap+0f,
+    0x1.29066p-2f, -0x1.fdd60cp-3f, -0x1.a7071ep-1f, -0x1.1f8378p+0f, -0x1.5a96b8p+0f, 0x1.41bbf2p-1f,
+    -0x1.1f66b2p-3f, -0x1.208756p-1f, 0x1.49e868p-1f, 0x1.2cd53ap-1f, -0x1.b98426p-2f, 0x1.551546p-2f,
+    0x1.a1c57ep-1f, -0x1.2ec256p-2f, -0x1.010c24p+0f, 0x1.8c4bep-2f, -0x1.91953p-2f, -0x1.43fa58p-1f,
+    -0x1.7fec5ep-4f, 0x1.78d1a4p-3f, 0x1.bcbb6ep-2f, 0x1.d062c4p-1f, 0x1.1d248cp-2f, -0x1.0007dp-1f,
+    0x1.2857e8p-2f, 0x1.f2088ep-2f, 0x1.4fed04p+0f, -0x1.746156p-3f, 0x1.f042eap-2f, -0x1.cb8cd2p-1f,
+    -0x1.a5df56p-4f, 0x1.0f49ccp-1f, -0x1.859bb6p-2f, -0x1.99773cp+0f, 0x1.7afc7cp+0f, 0x1.c3e5f2p-2f,
+    -0x1.0c3f32p+0f, -0x1.4260e8p-1f, 0x1.9090ap-1f, -0x1.24555ap-1f, 0x1.d1738p-2f, 0x1.2df448p+0f,
+    0x1.edeae8p-2f, 0x1.3b9ceep-2f, 0x1.958dfep+0f, 0x1.dc18fcp-2f, -0x1.84bbap+0f, -0x1.d9f9e2p-2f,
+    -0x1.028c84p+0f, -0x1.f06e1cp-1f, -0x1.b34324p-1f, -0x1.4dac1cp-3f, -0x1.68548cp-3f, 0x1.5f5524p-1f,
+    -0x1.90dcfp+0f, -0x1.2ff1ap+0f, 0x1.7aac7ap-4f, -0x1.39281ep+0f, 0x1.473da4p+0f, 0x1.4604dp-3f,
+    -0x1.c7724ep-2f, -0x1.6aa6bcp+0f, 0x1.766cbp-1f, -0x1.e005acp-1f, -0x1.19e548p-2f, -0x1.1166dp-5f,
+    -0x1.48fd7cp+0f, -0x1.92a46ep-1f, -0x1.ec2abap-1f, -0x1.530fbep-1f, -0x1.da3af4p-2f, -0x1.5ebf76p-1f,
+    0x1.be1ca8p-1f, 0x1.653662p-2f, -0x1.437218p-4f, 0x1.4dea3ep-2f, -0x1.3be136p-2f, 0x1.20697cp-1f,
+    -0x1.dcd362p-1f, -0x1.662c6p-2f, 0x1.8fade4p-1f, -0x1.ba224p+0f, -0x1.cd363cp-2f, -0x1.beb2acp-1f,
+    0x1.4b0adcp-1f, 0x1.2f043p-1f, 0x1.23a2f4p-3f, -0x1.0f751cp-3f, 0x1.f40742p-1f, -0x1.d41484p-3f,
+    0x1.4b5fc2p+0f, 0x1.d2b49cp-1f, 0x1.461766p-1f, 0x1.444c5p+0f, -0x1.4e08dp-8f, -0x1.686c5p+0f,
+    -0x1.3d77ccp+0f, -0x1.165dbep+0f, -0x1.04abep+0f, 0x1.0645c2p+0f, 0x1.d90f24p-4f, -0x1.54c7bep-6f,
+    -0x1.197e08p-1f, 0x1.112c56p-1f, 0x1.14a598p-2f, -0x1.0d4c44p+0f, -0x1.2297bep-3f, 0x1.10ad78p-1f,
+    -0x1.0177bap-5f, -0x1.1acf74p-2f, -0x1.5f4a94p+0f, 0x1.838b92p-1f, 0x1.75299p-2f, -0x1.c86efep-1f,
+    -0x1.76f66ep-2f, -0x1.04428ap-2f, 0x1.c69c1ap-3f, -0x1.a33ffep-1f, 0x1.020f12p-2f, 0x1.2f9098p+0f,
+    -0x1.591c7cp-1f, 0x1.bbfcd4p-2f, 0x1.21170ep+1f, 0x1.959b04p-1f, 0x1.d54336p-1f, 0x1.e52378p+0f,
+    0x1.652e3ap-2f, 0x1.6770dep-3f, 0x1.1fdfdcp+0f, 0x1.79ea52p-4f, 0x1.11533cp-1f, 0x1.aa7786p-2f,
+    0x1.0da428p+0f, 0x1.84650ep+0f, -0x1.7d5eap-13f, -0x1.7b294cp-1f, 0x1.479886p-1f, 0x1.f6d0e8p-2f,
+    0x1.8f0fbcp-1f, -0x1.5cf758p-4f, -0x1.eca16ep-2f, -0x1.9959e4p-3f, 0x1.fce558p-4f, 0x1.4b767ap+0f,
+    0x1.42667p-1f, -0x1.51bf36p-1f
 };
 
 /* pointwise_kernel (1, 40, 32) packed in blocks of 16 filters: [block][multiplier * 40 + channel][filter in block], filters past 32 zero */
@@ -305,7 +308,7 @@ audio_cf_BORDER void audio_cf_depthwise_step(const float *restrict x, float *res
     int j, k, c;
     for (j = 0; j < 40; ++j) d[j] = 0;
     for (k = first; k < first + count; ++k) {
-        const float *w = audio_cf_depthwise[k];
+        const float *w = audio_cf_depthwise + k * 40;
         const float *xk = x + s * 2 - 2 + k * 1;
         for (c = 0; c < 40; ++c) d[c] += xk[c * 101] * w[c];
     }

@@ -13,7 +13,11 @@
 #define ecg_block_ALIGNED __attribute__((aligned(32)))
 #if defined(__clang__)
 /* clang splits 512-bit vectors in two on cores tuned for 256-bit ones unless the function asks for them. */
+#if __has_attribute(min_vector_width)
 #define ecg_block_KERNEL static __attribute__((min_vector_width(512)))
+#else
+#define ecg_block_KERNEL static
+#endif
 #else
 #define ecg_block_KERNEL static __attribute__((optimize("fp-contract=fast")))
 #endif
@@ -24,15 +28,13 @@
 #define ecg_block_BORDER static
 #endif
 
-/* depthwise_kernel (7, 1, 4) as [tap][multiplier * 1 + channel] */
-static const float ecg_block_depthwise[7][4] ecg_block_ALIGNED = {
-    { 0x1.9db20cp-1f, -0x1.982cd6p-1f, 0x1.5e4804p-2f, -0x1.c82068p-2f },
-    { 0x1.48b5ccp-1f, 0x1.77f15ap-4f, -0x1.0fac6ep-7f, 0x1.c53522p-2f },
-    { -0x1.f22a8cp-2f, -0x1.9abc42p-2f, 0x1.b84336p-1f, 0x1.02d156p-2f },
-    { 0x1.118896p-1f, 0x1.3d954p-1f, 0x1.4b2e4ep-2f, 0x1.b246b2p-2f },
-    { 0x1.845adep-2f, -0x1.020638p-1f, -0x1.1ba0cp-2f, -0x1.3688ecp-3f },
-    { -0x1.d3c68cp-3f, -0x1.baa148p-1f, 0x1.71b0f6p-2f, -0x1.4f2b6ap-1f },
-    { -0x1.5ec0cep-2f, -0x1.e60f06p-2f, -0x1.6a01bp-1f, 0x1.2db6e2p-3f }
+/* depthwise_kernel (7, 1, 4) as [tap * 4 + multiplier * 1 + channel] */
+static const float ecg_block_depthwise[28] ecg_block_ALIGNED = {
+    0x1.9db20cp-1f, -0x1.982cd6p-1f, 0x1.5e4804p-2f, -0x1.c82068p-2f, 0x1.48b5ccp-1f, 0x1.77f15ap-4f,
+    -0x1.0fac6ep-7f, 0x1.c53522p-2f, -0x1.f22a8cp-2f, -0x1.9abc42p-2f, 0x1.b84336p-1f, 0x1.02d156p-2f,
+    0x1.118896p-1f, 0x1.3d954p-1f, 0x1.4b2e4ep-2f, 0x1.b246b2p-2f, 0x1.845adep-2f, -0x1.020638p-1f,
+    -0x1.1ba0cp-2f, -0x1.3688ecp-3f, -0x1.d3c68cp-3f, -0x1.baa148p-1f, 0x1.71b0f6p-2f, -0x1.4f2b6ap-1f,
+    -0x1.5ec0cep-2f, -0x1.e60f06p-2f, -0x1.6a01bp-1f, 0x1.2db6e2p-3f
 };
 
 /* pointwise_kernel (1, 4, 8) packed in blocks of 8 filters: [block][multiplier * 1 + channel][filter in block], filters past 8 zero */
@@ -74,7 +76,7 @@ ecg_block_KERNEL void ecg_block_depthwise_8(const float *restrict x, float *rest
     for (r = 0; r < 8; ++r) for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) {
         const float *xr = x + ((t + r) * 1 - 0 + 0 * 1) * 1 + c;
         float a = 0;
-        for (k = 0; k < 7; ++k) a += xr[k * 1] * ecg_block_depthwise[k][m * 1 + c];
+        for (k = 0; k < 7; ++k) a += xr[k * 1] * ecg_block_depthwise[k * 4 + m * 1 + c];
         d[r * 4 + m * 1 + c] = a;
     }
 }
@@ -86,7 +88,7 @@ ecg_block_KERNEL void ecg_block_depthwise_5(const float *restrict x, float *rest
     for (r = 0; r < 5; ++r) for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) {
         const float *xr = x + ((t + r) * 1 - 0 + 0 * 1) * 1 + c;
         float a = 0;
-        for (k = 0; k < 7; ++k) a += xr[k * 1] * ecg_block_depthwise[k][m * 1 + c];
+        for (k = 0; k < 7; ++k) a += xr[k * 1] * ecg_block_depthwise[k * 4 + m * 1 + c];
         d[r * 4 + m * 1 + c] = a;
     }
 }
@@ -181,7 +183,7 @@ ecg_block_BORDER void ecg_block_depthwise_step(const float *restrict x, float *r
     int j, k, c;
     for (j = 0; j < 4; ++j) d[j] = 0;
     for (k = first; k < first + count; ++k) {
-        const float *w = ecg_block_depthwise[k];
+        const float *w = ecg_block_depthwise + k * 4;
         const float *xk = x + (s * 1 - 0 + k * 1) * 1;
         int m;
         for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) d[m * 1 + c] += xk[c] * w[m * 1 + c];

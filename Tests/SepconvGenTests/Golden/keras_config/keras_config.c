@@ -13,7 +13,11 @@
 #define keras_config_ALIGNED __attribute__((aligned(32)))
 #if defined(__clang__)
 /* clang splits 512-bit vectors in two on cores tuned for 256-bit ones unless the function asks for them. */
+#if __has_attribute(min_vector_width)
 #define keras_config_KERNEL static __attribute__((min_vector_width(512)))
+#else
+#define keras_config_KERNEL static
+#endif
 #else
 #define keras_config_KERNEL static __attribute__((optimize("fp-contract=fast")))
 #endif
@@ -24,13 +28,13 @@
 #define keras_config_BORDER static
 #endif
 
-/* depthwise_kernel (5, 6, 1) as [tap][multiplier * 6 + channel] */
-static const float keras_config_depthwise[5][6] keras_config_ALIGNED = {
-    { -0x1.cfacfap-1f, -0x1.e24ec6p-3f, 0x1.a4863ap-1f, -0x1.001a48p-2f, 0x1.0030b4p-1f, 0x1.3e79d2p+0f },
-    { -0x1.5bf054p-3f, -0x1.ef8d22p-2f, 0x1.0aa1bp+0f, 0x1.78ed16p-4f, 0x1.186064p+0f, 0x1.1a616ap-3f },
-    { -0x1.a9f07cp-1f, -0x1.3a6a4cp+0f, 0x1.405a96p-1f, 0x1.a60354p-3f, -0x1.ce59p-2f, 0x1.258b06p-1f },
-    { 0x1.3934c4p-6f, 0x1.3f1a78p-1f, -0x1.15c5ccp-4f, -0x1.cdda7cp-2f, 0x1.29c1ap-1f, 0x1.1d8416p+0f },
-    { -0x1.d2199ap-1f, 0x1.9e812ap-1f, 0x1.1a73e2p+0f, 0x1.5f796ep-2f, -0x1.e02ceap-3f, 0x1.84caacp-4f }
+/* depthwise_kernel (5, 6, 1) as [tap * 6 + multiplier * 6 + channel] */
+static const float keras_config_depthwise[30] keras_config_ALIGNED = {
+    -0x1.cfacfap-1f, -0x1.e24ec6p-3f, 0x1.a4863ap-1f, -0x1.001a48p-2f, 0x1.0030b4p-1f, 0x1.3e79d2p+0f,
+    -0x1.5bf054p-3f, -0x1.ef8d22p-2f, 0x1.0aa1bp+0f, 0x1.78ed16p-4f, 0x1.186064p+0f, 0x1.1a616ap-3f,
+    -0x1.a9f07cp-1f, -0x1.3a6a4cp+0f, 0x1.405a96p-1f, 0x1.a60354p-3f, -0x1.ce59p-2f, 0x1.258b06p-1f,
+    0x1.3934c4p-6f, 0x1.3f1a78p-1f, -0x1.15c5ccp-4f, -0x1.cdda7cp-2f, 0x1.29c1ap-1f, 0x1.1d8416p+0f,
+    -0x1.d2199ap-1f, 0x1.9e812ap-1f, 0x1.1a73e2p+0f, 0x1.5f796ep-2f, -0x1.e02ceap-3f, 0x1.84caacp-4f
 };
 
 /* pointwise_kernel (1, 6, 8) packed in blocks of 8 filters: [block][multiplier * 6 + channel][filter in block], filters past 8 zero */
@@ -63,7 +67,7 @@ keras_config_BORDER void keras_config_depthwise_step(const float *restrict x, fl
     int j, k, c;
     for (j = 0; j < 6; ++j) d[j] = 0;
     for (k = first; k < first + count; ++k) {
-        const float *w = keras_config_depthwise[k];
+        const float *w = keras_config_depthwise + k * 6;
         const float *xk = x + (s * 1 - 2 + k * 1) * 6;
         for (c = 0; c < 6; ++c) d[c] += xk[c] * w[c];
     }
@@ -86,7 +90,7 @@ keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float
     for (r = 0; r < 8; ++r) for (c = 0; c < 6; ++c) {
         const float *xr = x + ((t + r) * 1 - 2 + 0 * 1) * 6 + c;
         float a = 0;
-        for (k = 0; k < 5; ++k) a += xr[k * 6] * keras_config_depthwise[k][c];
+        for (k = 0; k < 5; ++k) a += xr[k * 6] * keras_config_depthwise[k * 6 + c];
         d[r * 6 + c] = a;
     }
 }

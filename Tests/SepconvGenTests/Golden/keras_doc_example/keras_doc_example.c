@@ -13,7 +13,11 @@
 #define keras_doc_example_ALIGNED __attribute__((aligned(32)))
 #if defined(__clang__)
 /* clang splits 512-bit vectors in two on cores tuned for 256-bit ones unless the function asks for them. */
+#if __has_attribute(min_vector_width)
 #define keras_doc_example_KERNEL static __attribute__((min_vector_width(512)))
+#else
+#define keras_doc_example_KERNEL static
+#endif
 #else
 #define keras_doc_example_KERNEL static __attribute__((optimize("fp-contract=fast")))
 #endif
@@ -24,26 +28,26 @@
 #define keras_doc_example_BORDER static
 #endif
 
-/* depthwise_kernel (3, 12, 3) as [tap][multiplier * 12 + channel] */
-static const float keras_doc_example_depthwise[3][36] keras_doc_example_ALIGNED = {
-    { 0x1.76a1c6p-3f, 0x1.b27892p+0f, -0x1.cbbe72p-2f, 0x1.1d77f4p+0f, 0x1.9447d6p-1f, 0x1.404a28p-6f,
-      0x1.0233e4p-2f, -0x1.9effbp-4f, 0x1.77a73ep-1f, 0x1.e1f4d4p+0f, -0x1.ec5958p+0f, 0x1.58fdb6p-2f,
-      -0x1.1d06ap+0f, -0x1.b98df4p-9f, -0x1.6dcc3ap+0f, -0x1.66126ep-1f, 0x1.c2e3cp-1f, -0x1.523c46p-2f,
-      0x1.6c6112p+0f, -0x1.2949c6p-2f, 0x1.0677fap+1f, 0x1.26f776p-1f, -0x1.52b44ep+0f, -0x1.923ed4p-2f,
-      0x1.453128p-1f, -0x1.b9cafep-1f, -0x1.57d0dcp-1f, 0x1.6225f6p-2f, -0x1.5e49dcp-2f, 0x1.fd97c2p-4f,
-      0x1.16c904p+0f, 0x1.9a46fep+0f, 0x1.d87a58p-1f, -0x1.96794p-1f, 0x1.2e7762p-2f, -0x1.471be8p-1f },
-    { 0x1.9acde6p-1f, -0x1.b09edap-2f, 0x1.c551dp-2f, 0x1.8eda38p-2f, -0x1.fcd1aep-4f, -0x1.828df2p-2f,
-      0x1.24157ap-2f, 0x1.264f78p-2f, -0x1.93c508p-1f, -0x1.b3b55cp-1f, -0x1.00c992p+0f, 0x1.7f8bbep-2f,
-      0x1.88464ep-2f, 0x1.668de4p+0f, -0x1.a684d2p-4f, -0x1.6c2c7ap-1f, -0x1.9dc964p-1f, -0x1.88060cp+0f,
-      0x1.bcfb12p+0f, 0x1.0d7c62p-1f, -0x1.87891cp-1f, 0x1.e324fcp-1f, 0x1.865126p-2f, -0x1.5180e4p+0f,
-      0x1.9f0418p-2f, 0x1.493fccp-3f, 0x1.b982fp-5f, -0x1.ea0fecp+0f, 0x1.4a4b96p-4f, -0x1.a6908ap-1f,
-      -0x1.e0531p-3f, 0x1.79d5cap+0f, -0x1.f3e26ap-3f, -0x1.02c1cp-2f, -0x1.e1513cp-1f, 0x1.28c0ep-3f },
-    { -0x1.6126dap-5f, 0x1.9f4b66p-1f, -0x1.e4659ap-1f, 0x1.1035bep+0f, 0x1.ef081ep-1f, -0x1.564662p+0f,
-      0x1.dc0502p-1f, 0x1.42feb6p+0f, 0x1.d93a4ep-3f, -0x1.aa6e36p+0f, -0x1.6ad5dap-1f, -0x1.a967d4p+0f,
-      -0x1.9cb1c4p-1f, 0x1.7319e2p+0f, -0x1.1182a2p+0f, 0x1.9dfe3ap+0f, -0x1.7f875ap-4f, 0x1.524bcep-4f,
-      -0x1.73c514p-1f, 0x1.0f68dap-2f, -0x1.91116ep-2f, 0x1.3d68dep+0f, 0x1.e8d9f2p+0f, -0x1.7bba9ap-1f,
-      0x1.15312ep-2f, -0x1.41b20cp+0f, -0x1.10eadep+0f, -0x1.5acae8p+0f, 0x1.b1a3dep-1f, 0x1.5cfc72p+0f,
-      0x1.3da05ep-2f, 0x1.30aa4ep+0f, 0x1.2266cep-2f, -0x1.6f218ep-1f, -0x1.bdb3cap+0f, 0x1.6e4492p-2f }
+/* depthwise_kernel (3, 12, 3) as [tap * 36 + multiplier * 12 + channel] */
+static const float keras_doc_example_depthwise[108] keras_doc_example_ALIGNED = {
+    0x1.76a1c6p-3f, 0x1.b27892p+0f, -0x1.cbbe72p-2f, 0x1.1d77f4p+0f, 0x1.9447d6p-1f, 0x1.404a28p-6f,
+    0x1.0233e4p-2f, -0x1.9effbp-4f, 0x1.77a73ep-1f, 0x1.e1f4d4p+0f, -0x1.ec5958p+0f, 0x1.58fdb6p-2f,
+    -0x1.1d06ap+0f, -0x1.b98df4p-9f, -0x1.6dcc3ap+0f, -0x1.66126ep-1f, 0x1.c2e3cp-1f, -0x1.523c46p-2f,
+    0x1.6c6112p+0f, -0x1.2949c6p-2f, 0x1.0677fap+1f, 0x1.26f776p-1f, -0x1.52b44ep+0f, -0x1.923ed4p-2f,
+    0x1.453128p-1f, -0x1.b9cafep-1f, -0x1.57d0dcp-1f, 0x1.6225f6p-2f, -0x1.5e49dcp-2f, 0x1.fd97c2p-4f,
+    0x1.16c904p+0f, 0x1.9a46fep+0f, 0x1.d87a58p-1f, -0x1.96794p-1f, 0x1.2e7762p-2f, -0x1.471be8p-1f,
+    0x1.9acde6p-1f, -0x1.b09edap-2f, 0x1.c551dp-2f, 0x1.8eda38p-2f, -0x1.fcd1aep-4f, -0x1.828df2p-2f,
+    0x1.24157ap-2f, 0x1.264f78p-2f, -0x1.93c508p-1f, -0x1.b3b55cp-1f, -0x1.00c992p+0f, 0x1.7f8bbep-2f,
+    0x1.88464ep-2f, 0x1.668de4p+0f, -0x1.a684d2p-4f, -0x1.6c2c7ap-1f, -0x1.9dc964p-1f, -0x1.88060cp+0f,
+    0x1.bcfb12p+0f, 0x1.0d7c62p-1f, -0x1.87891cp-1f, 0x1.e324fcp-1f, 0x1.865126p-2f, -0x1.5180e4p+0f,
+    0x1.9f0418p-2f, 0x1.493fccp-3f, 0x1.b982fp-5f, -0x1.ea0fecp+0f, 0x1.4a4b96p-4f, -0x1.a6908ap-1f,
+    -0x1.e0531p-3f, 0x1.79d5cap+0f, -0x1.f3e26ap-3f, -0x1.02c1cp-2f, -0x1.e1513cp-1f, 0x1.28c0ep-3f,
+    -0x1.6126dap-5f, 0x1.9f4b66p-1f, -0x1.e4659ap-1f, 0x1.1035bep+0f, 0x1.ef081ep-1f, -0x1.564662p+0f,
+    0x1.dc0502p-1f, 0x1.42feb6p+0f, 0x1.d93a4ep-3f, -0x1.aa6e36p+0f, -0x1.6ad5dap-1f, -0x1.a967d4p+0f,
+    -0x1.9cb1c4p-1f, 0x1.7319e2p+0f, -0x1.1182a2p+0f, 0x1.9dfe3ap+0f, -0x1.7f875ap-4f, 0x1.524bcep-4f,
+    -0x1.73c514p-1f, 0x1.0f68dap-2f, -0x1.91116ep-2f, 0x1.3d68dep+0f, 0x1.e8d9f2p+0f, -0x1.7bba9ap-1f,
+    0x1.15312ep-2f, -0x1.41b20cp+0f, -0x1.10eadep+0f, -0x1.5acae8p+0f, 0x1.b1a3dep-1f, 0x1.5cfc72p+0f,
+    0x1.3da05ep-2f, 0x1.30aa4ep+0f, 0x1.2266cep-2f, -0x1.6f218ep-1f, -0x1.bdb3cap+0f, 0x1.6e4492p-2f
 };
 
 /* pointwise_kernel (1, 36, 4) packed in blocks of 8 filters: [block][multiplier * 12 + channel][filter in block], filters past 4 zero */
@@ -125,7 +129,7 @@ keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restric
 {
     int m, r, c, k;
     for (m = 0; m < 3; ++m) {
-        const float *w = keras_doc_example_depthwise[0] + m * 12;
+        const float *w = keras_doc_example_depthwise + m * 12;
         const float *xr = x + (t * 2 - 0 + 0 * 1) * 12;
         const keras_doc_example_vec w0 = keras_doc_example_LOAD(w);
         keras_doc_example_vec a0 = keras_doc_example_LOAD(xr) * w0, a1 = keras_doc_example_LOAD(xr + 24) * w0, a2 = keras_doc_example_LOAD(xr + 48) * w0, a3 = keras_doc_example_LOAD(xr + 72) * w0;
@@ -147,7 +151,7 @@ keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restric
     for (r = 0; r < 4; ++r) for (m = 0; m < 3; ++m) for (c = 8; c < 12; ++c) {
         const float *xr = x + ((t + r) * 2 - 0 + 0 * 1) * 12 + c;
         float a = 0;
-        for (k = 0; k < 3; ++k) a += xr[k * 12] * keras_doc_example_depthwise[k][m * 12 + c];
+        for (k = 0; k < 3; ++k) a += xr[k * 12] * keras_doc_example_depthwise[k * 36 + m * 12 + c];
         d[r * 36 + m * 12 + c] = a;
     }
 }
@@ -189,7 +193,7 @@ keras_doc_example_BORDER void keras_doc_example_depthwise_step(const float *rest
     int j, k, c;
     for (j = 0; j < 36; ++j) d[j] = 0;
     for (k = first; k < first + count; ++k) {
-        const float *w = keras_doc_example_depthwise[k];
+        const float *w = keras_doc_example_depthwise + k * 36;
         const float *xk = x + (s * 2 - 0 + k * 1) * 12;
         int m;
         for (m = 0; m < 3; ++m) for (c = 0; c < 12; ++c) d[m * 12 + c] += xk[c] * w[m * 12 + c];

@@ -13,7 +13,11 @@
 #define kws_block1_ALIGNED __attribute__((aligned(32)))
 #if defined(__clang__)
 /* clang splits 512-bit vectors in two on cores tuned for 256-bit ones unless the function asks for them. */
+#if __has_attribute(min_vector_width)
 #define kws_block1_KERNEL static __attribute__((min_vector_width(512)))
+#else
+#define kws_block1_KERNEL static
+#endif
 #else
 #define kws_block1_KERNEL static __attribute__((optimize("fp-contract=fast")))
 #endif
@@ -24,14 +28,13 @@
 #define kws_block1_BORDER static
 #endif
 
-/* depthwise_kernel (3, 10, 1) as [tap][multiplier * 10 + channel] */
-static const float kws_block1_depthwise[3][10] kws_block1_ALIGNED = {
-    { 0x1.60d9dep-6f, 0x1.86378p+0f, 0x1.5e45c6p+0f, -0x1.8b33f4p+1f, -0x1.5a0616p-2f, -0x1.a79612p+0f,
-      -0x1.38b95p-3f, -0x1.923228p-2f, 0x1.10047ap-2f, -0x1.ca257ap+0f },
-    { -0x1.fb72fap-5f, -0x1.9d8044p+0f, 0x1.93fcf2p-1f, -0x1.cb660ap-1f, 0x1.aad082p-9f, 0x1.f36bccp-2f,
-      -0x1.bc1d6ap-5f, -0x1.dc021ap-1f, 0x1.f439d6p-1f, -0x1.6dfe5cp-3f },
-    { 0x1.ccb304p-1f, 0x1.a5e588p-1f, -0x1.6bfcfp+0f, 0x1.9727eep+0f, -0x1.fd7a1p-1f, -0x1.248a82p-1f,
-      -0x1.9c7084p-2f, 0x1.6dd7ecp-2f, -0x1.88dcdep-1f, 0x1.9c58ap-3f }
+/* depthwise_kernel (3, 10, 1) as [tap * 10 + multiplier * 10 + channel] */
+static const float kws_block1_depthwise[30] kws_block1_ALIGNED = {
+    0x1.60d9dep-6f, 0x1.86378p+0f, 0x1.5e45c6p+0f, -0x1.8b33f4p+1f, -0x1.5a0616p-2f, -0x1.a79612p+0f,
+    -0x1.38b95p-3f, -0x1.923228p-2f, 0x1.10047ap-2f, -0x1.ca257ap+0f, -0x1.fb72fap-5f, -0x1.9d8044p+0f,
+    0x1.93fcf2p-1f, -0x1.cb660ap-1f, 0x1.aad082p-9f, 0x1.f36bccp-2f, -0x1.bc1d6ap-5f, -0x1.dc021ap-1f,
+    0x1.f439d6p-1f, -0x1.6dfe5cp-3f, 0x1.ccb304p-1f, 0x1.a5e588p-1f, -0x1.6bfcfp+0f, 0x1.9727eep+0f,
+    -0x1.fd7a1p-1f, -0x1.248a82p-1f, -0x1.9c7084p-2f, 0x1.6dd7ecp-2f, -0x1.88dcdep-1f, 0x1.9c58ap-3f
 };
 
 /* pointwise_kernel (1, 10, 16) packed in blocks of 16 filters: [block][multiplier * 10 + channel][filter in block], filters past 16 zero */
@@ -84,7 +87,7 @@ kws_block1_BORDER void kws_block1_depthwise_step(const float *restrict x, float 
     int j, k, c;
     for (j = 0; j < 10; ++j) d[j] = 0;
     for (k = first; k < first + count; ++k) {
-        const float *w = kws_block1_depthwise[k];
+        const float *w = kws_block1_depthwise + k * 10;
         const float *xk = x + (s * 1 - 1 + k * 1) * 10;
         for (c = 0; c < 10; ++c) d[c] += xk[c] * w[c];
     }
@@ -105,7 +108,7 @@ kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *re
 {
     int r, c, k;
     {
-        const float *w = kws_block1_depthwise[0];
+        const float *w = kws_block1_depthwise;
         const float *xr = x + (t * 1 - 1 + 0 * 1) * 10;
         const kws_block1_vec w0 = kws_block1_LOAD(w);
         kws_block1_vec a0 = kws_block1_LOAD(xr) * w0, a1 = kws_block1_LOAD(xr + 10) * w0, a2 = kws_block1_LOAD(xr + 20) * w0, a3 = kws_block1_LOAD(xr + 30) * w0, a4 = kws_block1_LOAD(xr + 40) * w0, a5 = kws_block1_LOAD(xr + 50) * w0;
@@ -133,7 +136,7 @@ kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *re
     for (r = 0; r < 6; ++r) for (c = 8; c < 10; ++c) {
         const float *xr = x + ((t + r) * 1 - 1 + 0 * 1) * 10 + c;
         float a = 0;
-        for (k = 0; k < 3; ++k) a += xr[k * 10] * kws_block1_depthwise[k][c];
+        for (k = 0; k < 3; ++k) a += xr[k * 10] * kws_block1_depthwise[k * 10 + c];
         d[r * 10 + c] = a;
     }
 }

@@ -13,7 +13,11 @@
 #define strided_dilated_ALIGNED __attribute__((aligned(32)))
 #if defined(__clang__)
 /* clang splits 512-bit vectors in two on cores tuned for 256-bit ones unless the function asks for them. */
+#if __has_attribute(min_vector_width)
 #define strided_dilated_KERNEL static __attribute__((min_vector_width(512)))
+#else
+#define strided_dilated_KERNEL static
+#endif
 #else
 #define strided_dilated_KERNEL static __attribute__((optimize("fp-contract=fast")))
 #endif
@@ -24,14 +28,12 @@
 #define strided_dilated_BORDER static
 #endif
 
-/* depthwise_kernel (3, 8, 1) as [tap][multiplier * 8 + channel] */
-static const float strided_dilated_depthwise[3][8] strided_dilated_ALIGNED = {
-    { 0x1.96485ep-2f, 0x1.707796p-1f, 0x1.16af9ap-2f, -0x1.796b54p-4f, -0x1.443128p+0f, 0x1.3df83ap-1f,
-      0x1.b20c5ep-1f, -0x1.cdbdf8p-1f },
-    { -0x1.f9b46p-5f, -0x1.f9136ap+0f, 0x1.3ff99cp+0f, 0x1.74333cp-3f, -0x1.4e769cp+0f, 0x1.661e98p+1f,
-      -0x1.5fb56ep-2f, -0x1.3eefe4p+0f },
-    { 0x1.1e0d7ap+1f, -0x1.6f4d76p+0f, -0x1.7d2326p+0f, 0x1.5aac1ep-5f, -0x1.c299b4p-5f, 0x1.c76fa6p-2f,
-      -0x1.af72a2p-1f, -0x1.529c12p-2f }
+/* depthwise_kernel (3, 8, 1) as [tap * 8 + multiplier * 8 + channel] */
+static const float strided_dilated_depthwise[24] strided_dilated_ALIGNED = {
+    0x1.96485ep-2f, 0x1.707796p-1f, 0x1.16af9ap-2f, -0x1.796b54p-4f, -0x1.443128p+0f, 0x1.3df83ap-1f,
+    0x1.b20c5ep-1f, -0x1.cdbdf8p-1f, -0x1.f9b46p-5f, -0x1.f9136ap+0f, 0x1.3ff99cp+0f, 0x1.74333cp-3f,
+    -0x1.4e769cp+0f, 0x1.661e98p+1f, -0x1.5fb56ep-2f, -0x1.3eefe4p+0f, 0x1.1e0d7ap+1f, -0x1.6f4d76p+0f,
+    -0x1.7d2326p+0f, 0x1.5aac1ep-5f, -0x1.c299b4p-5f, 0x1.c76fa6p-2f, -0x1.af72a2p-1f, -0x1.529c12p-2f
 };
 
 /* pointwise_kernel (1, 8, 12) packed in blocks of 16 filters: [block][multiplier * 8 + channel][filter in block], filters past 12 zero */
@@ -79,7 +81,7 @@ strided_dilated_BORDER void strided_dilated_depthwise_step(const float *restrict
     int j, k, c;
     for (j = 0; j < 8; ++j) d[j] = 0;
     for (k = first; k < first + count; ++k) {
-        const float *w = strided_dilated_depthwise[k];
+        const float *w = strided_dilated_depthwise + k * 8;
         const float *xk = x + (s * 2 - 2 + k * 3) * 8;
         for (c = 0; c < 8; ++c) d[c] += xk[c] * w[c];
     }
@@ -99,7 +101,7 @@ typedef float strided_dilated_unaligned __attribute__((vector_size(32), aligned(
 strided_dilated_KERNEL void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
     {
-        const float *w = strided_dilated_depthwise[0];
+        const float *w = strided_dilated_depthwise;
         const float *xr = x + (t * 2 - 2 + 0 * 3) * 8;
         const strided_dilated_vec w0 = strided_dilated_LOAD(w);
         strided_dilated_vec a0 = strided_dilated_LOAD(xr) * w0, a1 = strided_dilated_LOAD(xr + 16) * w0, a2 = strided_dilated_LOAD(xr + 32) * w0, a3 = strided_dilated_LOAD(xr + 48) * w0, a4 = strided_dilated_LOAD(xr + 64) * w0, a5 = strided_dilated_LOAD(xr + 80) * w0;

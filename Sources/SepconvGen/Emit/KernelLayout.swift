@@ -16,6 +16,16 @@
 struct KernelLayout {
     let plan: LayerPlan
 
+    /// The tiles that cover every output step in order: tiles of `tile` steps
+    /// from step 0 (the last one shorter), consecutive interior tiles grouped.
+    /// Worked out once: both emitters and most questions below go through them.
+    private(set) var tiles: [Tile] = []
+
+    init(plan: LayerPlan) {
+        self.plan = plan
+        tiles = coveringTiles()
+    }
+
     /// Bytes of one element.
     var elementBytes: Int { plan.dtype == .float32 ? 4 : 8 }
 
@@ -85,9 +95,9 @@ struct KernelLayout {
     var hasWidePairs: Bool { blockVectors == 2 && plainBlocks.count >= 2 }
 
     /// Whether the vectorised depthwise stage (channels_last, tiles whose
-    /// steps read every tap) has whole 512-bit vectors of channels (16 floats, 8 doubles) to take at
-    /// once where the target has them; the channels past the last one take a
-    /// 32-byte vector and scalars as elsewhere.
+    /// steps read every tap) has whole 512-bit vectors of channels (16
+    /// floats, 8 doubles) to take at once where the target has them; the
+    /// channels past the last one take a 32-byte vector and scalars as elsewhere.
     var hasWideDepthwise: Bool {
         plan.dataFormat == .channelsLast && plan.inputChannels >= 2 * lanes && !fullTapLengths.isEmpty
     }
@@ -185,9 +195,8 @@ struct KernelLayout {
         var count: Int
     }
 
-    /// The tiles that cover every output step in order: tiles of `tile` steps
-    /// from step 0 (the last one shorter), consecutive interior tiles grouped.
-    var tiles: [Tile] {
+    /// The tiles of `tiles`, worked out from the plan's runs.
+    private func coveringTiles() -> [Tile] {
         let steps = plan.convolutionSteps, T = tile
         var result: [Tile] = []
         var start = 0

@@ -3,15 +3,22 @@
 struct NodeReader {
     var diagnostics: DiagnosticCollector
 
+    /// How many unknown keys of one mapping get a "did you mean" hint.
+    static let maxHints = 200
+
     /// Reads `node` as a mapping whose keys must all be in `known`; reports each unknown key with a hint.
     mutating func mapping(_ node: Node, path: String, known: [String]) -> Node.Mapping? {
         guard case .mapping(let mapping) = node else {
             diagnostics.error("'\(path)' must be a mapping, not \(node.kindDescription)", at: node.mark)
             return nil
         }
+        var unknown = 0
         for pair in mapping.pairs where !known.contains(pair.key.text) {
             let key = Identifier.printable(pair.key.text)
-            diagnostics.error("unknown key '\(key)' in '\(path)'\(SpellingHint.suffix(for: pair.key.text, in: known))", at: pair.key.mark)
+            unknown += 1
+            // Past the errors anyone reads, no hint is worked out (10^5 unknown keys must stay cheap).
+            let hint = unknown <= Self.maxHints ? SpellingHint.suffix(for: pair.key.text, in: known) : ""
+            diagnostics.error("unknown key '\(key)' in '\(path)'\(hint)", at: pair.key.mark)
         }
         return mapping
     }
@@ -86,10 +93,11 @@ struct NodeReader {
         return false
     }
 
-    /// ` ('text')` for a scalar, to show what was written.
+    /// ` ('text')` for a scalar, to show what was written, then why it is not
+    /// a number when YAML versions disagree on it (`010`, `0o10`, `1:30`).
     static func quoted(_ node: Node) -> String {
         guard case .scalar(let scalar) = node, !scalar.text.isEmpty else { return "" }
         let text = Identifier.printable(scalar.text)
-        return " ('\(text.count > 40 ? text.prefix(40) + "..." : text)')"
+        return " ('\(text.count > 40 ? text.prefix(40) + "..." : text)')" + (scalar.numberAmbiguity.map { ": " + $0 } ?? "")
     }
 }

@@ -63,7 +63,7 @@ final class TemporaryFile {
 
     /// Renames the temporary over `target` (atomic: a reader sees the old file or the new one).
     func rename(to target: String) throws(WriteError) {
-        guard Glibc.rename(path, target) == 0 else {
+        guard systemRename(path, target) == 0 else {
             throw WriteError(path: target, message: "cannot write: \(String(cString: strerror(errno)))")
         }
         renamed = true
@@ -75,7 +75,7 @@ final class TemporaryFile {
         while written < bytes.count {
             let count = bytes.withUnsafeBytes { raw -> Int in
                 guard let base = raw.baseAddress else { return 0 }
-                return Glibc.write(descriptor, base + written, bytes.count - written)
+                return systemWrite(descriptor, base + written, bytes.count - written)
             }
             if count < 0, errno == EINTR { continue }
             guard count > 0 else {
@@ -101,4 +101,13 @@ final class TemporaryFile {
             unlink(path)
         }
     }
+}
+
+/// `rename(2)` and `write(2)`, named apart from `TemporaryFile`'s own methods.
+private func systemRename(_ from: String, _ to: String) -> Int32 {
+    rename(from, to)
+}
+
+private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, buffer, count)
 }

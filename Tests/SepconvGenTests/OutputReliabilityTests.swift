@@ -134,7 +134,7 @@ import Testing
         #expect(scratch.contents(of: "o") == ["tiny.c"], "tiny.h or tiny.swift was written: \(scratch.contents(of: "o"))")
     }
 
-    @Test(arguments: ["", "plain-file/tiny.d", "DIR"])
+    @Test(arguments: ["", "plain-file/tiny.d", "DIR", "out/tiny.c"])
     func aBadDepfileIsFoundBeforeAnyOutputIsWritten(_ depfile: String) throws {
         let scratch = try ScratchFolder(prefix: "reliability")
         let spec = try CLITests.tinySpec(in: scratch)

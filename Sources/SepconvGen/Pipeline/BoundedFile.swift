@@ -68,7 +68,7 @@ public final class BoundedFile {
         while filled < count {
             let got = bytes.withUnsafeMutableBytes { raw -> Int in
                 guard let base = raw.baseAddress else { return 0 }
-                return Glibc.read(descriptor, base + filled, count - filled)
+                return systemRead(descriptor, base + filled, count - filled)
             }
             if got < 0, errno == EINTR { continue }
             guard got >= 0 else { throw Failure(message: "cannot read it: \(String(cString: strerror(errno)))") }
@@ -94,4 +94,9 @@ public final class BoundedFile {
     public static func contents(of path: String, limit: Int, noun: String) throws(Failure) -> [UInt8] {
         try BoundedFile(path, limit: limit, noun: noun).readAll(noun: noun)
     }
+}
+
+/// `read(2)`, named apart from `BoundedFile.read(count:)`.
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
 }

@@ -109,15 +109,19 @@ struct GenerateCommand: ParsableCommand {
     /// at the weight's node when it is a weight file, else at the spec's start.
     private static func depfileProblems(_ compiled: SpecCompiler.Compiled) -> [Diagnostic] {
         let file = compiled.spec.file
+        let folder = (file as NSString).deletingLastPathComponent
         var weightMarks: [String: Mark] = [:]
         if let weights = compiled.spec.weights {
             for source in [weights.depthwiseKernel, weights.pointwiseKernel] + (weights.bias.map { [$0] } ?? []) {
-                if case .file(let path, let mark) = source { weightMarks[path] = mark }
+                // The path as the loader names it for the depfile: relative to the spec's folder unless absolute.
+                if case .file(let path, let mark) = source {
+                    weightMarks[path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)] = mark
+                }
             }
         }
         return compiled.dependencies.compactMap { dependency in
             guard let problem = DepfileRule.problem(with: dependency) else { return nil }
-            let mark = dependency == file ? nil : weightMarks.first { dependency.hasSuffix($0.key) }?.value
+            let mark = dependency == file ? nil : weightMarks[dependency]
             return Diagnostic(.error, "'\(Identifier.printable(dependency))' cannot be named in the depfile: \(problem)",
                               file: Identifier.printable(file), at: mark ?? .start)
         }

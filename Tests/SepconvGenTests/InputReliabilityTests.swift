@@ -160,7 +160,7 @@ import Testing
         "name: t\ninput: {steps: 8, channels: 2}\nlayer: {filters: \(filters), kernel_size: 3}\n"
     }
 
-    @Test(arguments: [("010", "octal (010 is 8)"), ("-010", "octal"), ("08", "as a string"), ("0o10", "YAML 1.2 reads '0o10' as an octal"),
+    @Test(arguments: [("010", "010 is not read as a number: YAML 1.1 (this spec's YAML, and PyYAML's) reads '010' as octal (010 is 8)"), ("-010", "octal"), ("08", "as a string"), ("0o10", "YAML 1.2 reads '0o10' as an octal"),
                       ("1:30", "base-60"), ("00", "leading zero")])
     func ambiguousIntegersAreRefusedSayingWhy(_ text: String, _ reason: String) throws {
         guard case .failure(let error) = Self.decode(Self.spec(filters: text)) else {

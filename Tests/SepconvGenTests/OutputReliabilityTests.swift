@@ -322,6 +322,18 @@ import Testing
         #expect(try CLIRunner.run([spec, "-o", scratch.path("out")]).status == 0)
     }
 
+    @Test func aWeightPathMakeCannotNameIsRefusedAtItsNode() throws {
+        let scratch = try ScratchFolder(prefix: "reliability")
+        let spec = try CLITests.tinySpec(in: scratch)
+        try FileManager.default.moveItem(atPath: scratch.path("dw.npy"), toPath: scratch.path("d;w.npy"))
+        let text = try String(contentsOfFile: spec, encoding: .utf8).replacingOccurrences(of: "depthwise_kernel: dw.npy", with: "depthwise_kernel: d;w.npy")
+        try scratch.write("spec.yaml", text)
+        let result = try CLIRunner.run([spec, "-o", scratch.path("out"), "--depfile", scratch.path("deps.d")])
+        #expect(result.status == 1, "\(result)")
+        #expect(result.errors.map { "\($0.line):\($0.column)" } == ["11:21"], "\(result)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("out")))
+    }
+
     @Test func aWeightPathWithANULIsAPositionedError() throws {
         let scratch = try ScratchFolder(prefix: "reliability")
         let spec = try CLITests.tinySpec(in: scratch)

@@ -36,7 +36,7 @@ struct NodeReader {
         }
         guard case .scalar(let scalar) = node, case .int(let value) = scalar.resolved else {
             let expected = allowList ? "an integer or a one-element list" : "an integer"
-            diagnostics.error("'\(path)' must be \(expected), not \(node.kindDescription)\(Self.quoted(node))", at: node.mark)
+            diagnostics.error(Self.ambiguous(node, path: path) ?? "'\(path)' must be \(expected), not \(node.kindDescription)\(Self.quoted(node))", at: node.mark)
             return nil
         }
         guard range.contains(value) else {
@@ -59,8 +59,14 @@ struct NodeReader {
             default: break
             }
         }
-        diagnostics.error("'\(path)' must be a number, not \(node.kindDescription)\(Self.quoted(node))", at: node.mark)
+        diagnostics.error(Self.ambiguous(node, path: path) ?? "'\(path)' must be a number, not \(node.kindDescription)\(Self.quoted(node))", at: node.mark)
         return nil
+    }
+
+    /// "'path': 010 is not read as a number: why", for a scalar YAML versions read as different numbers.
+    static func ambiguous(_ node: Node, path: String) -> String? {
+        guard case .scalar(let scalar) = node, let why = scalar.numberAmbiguity else { return nil }
+        return "'\(path)': \(Identifier.printable(scalar.text)) is not read as a number: \(why)"
     }
 
     /// Reads a boolean.
@@ -93,11 +99,10 @@ struct NodeReader {
         return false
     }
 
-    /// ` ('text')` for a scalar, to show what was written, then why it is not
-    /// a number when YAML versions disagree on it (`010`, `0o10`, `1:30`).
+    /// ` ('text')` for a scalar, to show what was written.
     static func quoted(_ node: Node) -> String {
         guard case .scalar(let scalar) = node, !scalar.text.isEmpty else { return "" }
         let text = Identifier.printable(scalar.text)
-        return " ('\(text.count > 40 ? text.prefix(40) + "..." : text)')" + (scalar.numberAmbiguity.map { ": " + $0 } ?? "")
+        return " ('\(text.count > 40 ? text.prefix(40) + "..." : text)')"
     }
 }

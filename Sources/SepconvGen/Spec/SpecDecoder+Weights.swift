@@ -86,7 +86,8 @@ extension SpecDecoder {
                     diagnostics.error("'\(path)' holds \(scalar.text): weights must be finite (no NaN or infinity)", at: node.mark)
                     ok = false
                 default:
-                    diagnostics.error("'\(path)' holds \(node.kindDescription)\(NodeReader.quoted(node)) where a number belongs", at: node.mark)
+                    diagnostics.error(NodeReader.ambiguous(node, path: path)
+                        ?? "'\(path)' holds \(node.kindDescription)\(NodeReader.quoted(node)) where a number belongs", at: node.mark)
                     ok = false
                 }
                 return

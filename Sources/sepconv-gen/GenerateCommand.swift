@@ -48,18 +48,15 @@ struct GenerateCommand: ParsableCommand {
                 let compiled = try compiler.compile(file: spec)
                 diagnostics += compiled.notes
                 let emitted = Generator.files(for: compiled.plan, languages: lang.languages)
-                let clashes = NameCollisions.declared(by: emitted, name: compiled.plan.name).compactMap { declared in
-                    owners[declared.name].map { (declared.name, declared.kind, $0) }
-                }
+                let declared = NameCollisions.declared(by: emitted, name: compiled.plan.name)
+                let clashes = declared.compactMap { one in owners[one.name].map { (one.name, one.kind, $0) } }
                 if let (name, kind, other) = clashes.first {
                     let message = "the \(kind) '\(name)' of this spec is also the \(other.kind) '\(name)' of \(other.spec); "
                         + "their outputs cannot go into one folder (rename one of them)"
                     diagnostics.append(Diagnostic(.error, message, file: spec, at: compiled.spec.mark("name")))
                     continue
                 }
-                for declared in NameCollisions.declared(by: emitted, name: compiled.plan.name) {
-                    owners[declared.name] = (spec, declared.kind)
-                }
+                for one in declared { owners[one.name] = (spec, one.kind) }
                 files += emitted
                 if depfile != nil { diagnostics += Self.depfileProblems(compiled) }
                 dependencies += compiled.dependencies

@@ -1,13 +1,13 @@
 import SepconvGen
 
-/// The names one spec's outputs declare for code that includes or imports
-/// them beside other specs' outputs: the C header's macros, functions, types
-/// and include guard, and the Swift file's top-level type. Two specs of one
-/// run into one folder must share none of them.
+/// The names one spec's outputs take beside other specs' outputs: their file
+/// names, and what code that includes or imports them sees: the C header's
+/// macros, functions, types and include guard, the Swift file's top-level
+/// type. Two specs of one run into one folder must share none of them.
 enum NameCollisions {
     /// What `files` (one spec's outputs) declare, each with the kind of name it is.
     static func declared(by files: [OutputFile], name: String) -> [(name: String, kind: String)] {
-        var names: [(name: String, kind: String)] = []
+        var names = files.map { (name: $0.name, kind: "output file") }
         for file in files {
             if file.name.hasSuffix(".h") {
                 let text = stripComments(file.contents)

@@ -42,18 +42,23 @@ struct GenerateCommand: ParsableCommand {
         var diagnostics: [Diagnostic] = []
         var files: [OutputFile] = []
         var dependencies: [String] = []
-        var owners: [String: String] = [:]
+        var owners: [String: (spec: String, kind: String)] = [:]
         for spec in specs {
             do {
                 let compiled = try compiler.compile(file: spec)
                 diagnostics += compiled.notes
-                if let other = owners[compiled.plan.name] {
-                    diagnostics.append(Diagnostic(.error, "the name '\(compiled.plan.name)' is also used by \(other); outputs would collide",
-                                                  file: spec, at: compiled.spec.mark("name")))
+                let emitted = Generator.files(for: compiled.plan, languages: lang.languages)
+                let declared = NameCollisions.declared(by: emitted, name: compiled.plan.name)
+                let clashes = declared.compactMap { one in owners[one.name].map { (one.name, one.kind, $0) } }
+                if let (name, kind, other) = clashes.first {
+                    let message = "the \(kind) '\(name)' of this spec is also the \(other.kind) '\(name)' of \(other.spec); "
+                        + "their outputs cannot go into one folder (rename one of them)"
+                    diagnostics.append(Diagnostic(.error, message, file: spec, at: compiled.spec.mark("name")))
                     continue
                 }
-                owners[compiled.plan.name] = spec
-                files += Generator.files(for: compiled.plan, languages: lang.languages)
+                for one in declared { owners[one.name] = (spec, one.kind) }
+                files += emitted
+                if depfile != nil { diagnostics += Self.depfileProblems(compiled) }
                 dependencies += compiled.dependencies
             } catch {
                 diagnostics += error.diagnostics
@@ -62,26 +67,60 @@ struct GenerateCommand: ParsableCommand {
         DiagnosticPrinter.print(diagnostics)
         guard !diagnostics.contains(where: { $0.severity == .error }) else { throw ExitCode.failure }
 
-        let writer = OutputWriter(folder: output)
+        do {
+            try Destination.checkSpelling(output)
+            _ = try Destination.missingFolders(output, for: output)
+        } catch {
+            DiagnosticPrinter.error("cannot use the output folder: \(error.message)", file: output)
+            throw ExitCode.failure
+        }
+        let outputs = files.map { OutputWriter.Output(path: (output as NSString).appendingPathComponent($0.name), bytes: Array($0.contents.utf8)) }
         if check {
-            let stale = writer.staleFiles(files)
+            let stale = OutputWriter.stale(outputs)
             for file in stale {
-                DiagnosticPrinter.error(FileManager.default.fileExists(atPath: writer.path(of: file.name))
+                DiagnosticPrinter.error(FileManager.default.fileExists(atPath: file.path)
                     ? "out of date: regenerate it (run without --check)" : "missing: generate it (run without --check)",
-                    file: writer.path(of: file.name))
+                    file: file.path)
             }
             guard stale.isEmpty else { throw ExitCode.failure }
             return
         }
-        do {
-            try writer.write(files)
-            if let depfile {
-                let rule = DepfileRule(targets: files.map { writer.path(of: $0.name) }, dependencies: dependencies)
-                try OutputWriter.writeAtomically(rule.text, to: depfile)
+        var all = outputs
+        if let depfile {
+            if let bad = outputs.first(where: { DepfileRule.problem(with: $0.path) != nil }) {
+                DiagnosticPrinter.error("this output cannot be named in the depfile: \(DepfileRule.problem(with: bad.path) ?? "")", file: bad.path)
+                throw ExitCode.failure
             }
+            let rule = DepfileRule(targets: outputs.map(\.path), dependencies: dependencies)
+            all.append(OutputWriter.Output(path: depfile, bytes: Array(rule.text.utf8)))
+        }
+        do {
+            try OutputWriter.write(all)
         } catch {
             DiagnosticPrinter.error(error.message, file: error.path)
             throw ExitCode.failure
+        }
+    }
+
+    /// An error for each file of `compiled` that a depfile cannot name,
+    /// at the weight's node when it is a weight file, else at the spec's start.
+    private static func depfileProblems(_ compiled: SpecCompiler.Compiled) -> [Diagnostic] {
+        let file = compiled.spec.file
+        let folder = (file as NSString).deletingLastPathComponent
+        var weightMarks: [String: Mark] = [:]
+        if let weights = compiled.spec.weights {
+            for source in [weights.depthwiseKernel, weights.pointwiseKernel] + (weights.bias.map { [$0] } ?? []) {
+                // The path as the loader names it for the depfile: relative to the spec's folder unless absolute.
+                if case .file(let path, let mark) = source {
+                    weightMarks[path.hasPrefix("/") || folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)] = mark
+                }
+            }
+        }
+        return compiled.dependencies.compactMap { dependency in
+            guard let problem = DepfileRule.problem(with: dependency) else { return nil }
+            let mark = dependency == file ? nil : weightMarks[dependency]
+            return Diagnostic(.error, "'\(Identifier.printable(dependency))' cannot be named in the depfile: \(problem)",
+                              file: Identifier.printable(file), at: mark ?? .start)
         }
     }
 }

@@ -1,97 +1,106 @@
 import Foundation
 import SepconvGen
 
-/// Writes output files: only those whose bytes change, each atomically
-/// (a temporary file in the same folder, then a rename).
+/// Writes one run's outputs all or nothing.
+///
+/// Every destination is checked before anything is written (see
+/// `Destination`); then the folders that are missing are made, every file
+/// whose bytes change is written to its own temporary beside it, and only
+/// when all of them are complete are they renamed into place, each rename
+/// atomic. When anything fails before the renames, the temporaries and the
+/// folders this run made are removed and no output has changed. Outputs
+/// through a character device, a FIFO or a standard stream are written
+/// (not atomically: they cannot be renamed) after the temporaries and before the renames.
 struct OutputWriter {
-    /// Why a file could not be written.
-    struct WriteError: Error {
+    /// One file to write.
+    struct Output {
         var path: String
-        var message: String
+        var bytes: [UInt8]
     }
 
-    /// The output folder.
-    let folder: String
-
-    /// The path of output `name`.
-    func path(of name: String) -> String {
-        (folder as NSString).appendingPathComponent(name)
-    }
-
-    /// The files of `files` that are missing or differ on disk.
-    func staleFiles(_ files: [OutputFile]) -> [OutputFile] {
-        files.filter { FileManager.default.contents(atPath: path(of: $0.name)) != Data($0.contents.utf8) }
-    }
-
-    /// Creates the folder if needed and writes every file that changed.
-    func write(_ files: [OutputFile]) throws(WriteError) {
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw WriteError(path: folder, message: "cannot create the output folder: \(Self.reason(error))")
-        }
-        for file in staleFiles(files) {
-            try Self.writeAtomically(file.contents, to: path(of: file.name))
-        }
-    }
-
-    /// Writes `text` to `path` through a temporary file and a rename.
-    static func writeAtomically(_ text: String, to path: String) throws(WriteError) {
-        try writeAtomically(bytes: Array(text.utf8), to: path)
-    }
-
-    /// Writes `bytes` to `path` through a temporary file and a rename.
-    static func writeAtomically(bytes: [UInt8], to path: String) throws(WriteError) {
-        let url = URL(fileURLWithPath: path)
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        } catch {
-            throw WriteError(path: path, message: "cannot create its folder: \(reason(error))")
-        }
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            try Data(bytes).write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temporary)
-                throw WriteError(path: path, message: "cannot write: \(reason)")
+    /// Writes `outputs` (each path at most once).
+    static func write(_ outputs: [Output]) throws(WriteError) {
+        var checked: [(output: Output, destination: Destination)] = []
+        var folders: [String] = []
+        var targets: Set<Destination> = []
+        for output in outputs {
+            let (destination, missing) = try Destination.check(output.path)
+            guard targets.insert(destination).inserted else {
+                throw WriteError(path: output.path, message: "two outputs of this run would write the same file")
             }
-        } catch let error as WriteError {
+            checked.append((output, destination))
+            folders += missing.filter { !folders.contains($0) }
+        }
+        var made: [String] = []
+        var temporaries: [(TemporaryFile, target: String)] = []
+        do throws(WriteError) {
+            for folder in folders {
+                if mkdir(folder, 0o777) == 0 {
+                    made.append(folder)
+                } else if errno != EEXIST || !isFolder(folder) {
+                    throw WriteError(path: folder, message: "cannot create the folder: \(String(cString: strerror(errno)))")
+                }
+            }
+            for (output, destination) in checked {
+                guard case .replace(let target) = destination else { continue }
+                TemporaryFile.sweepStale(of: target)
+                guard !unchanged(target, output.bytes) else { continue }
+                let temporary = try TemporaryFile(besides: target, mode: mode(for: target))
+                try temporary.write(output.bytes, for: output.path)
+                temporaries.append((temporary, target))
+            }
+            for (output, destination) in checked {
+                switch destination {
+                case .replace: continue
+                case .stream(let descriptor): try TemporaryFile.writeAll(output.bytes, to: descriptor, for: output.path)
+                case .special(let path): try writeThrough(output.bytes, to: path)
+                }
+            }
+        } catch {
+            temporaries.removeAll()
+            for folder in made.reversed() { rmdir(folder) }
             throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw WriteError(path: path, message: "cannot write: \(reason(error))")
+        }
+        for (temporary, target) in temporaries {
+            try temporary.rename(to: target)
         }
     }
 
-    private static func reason(_ error: any Error) -> String {
-        (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
-    }
-}
-
-/// A Make rule: the outputs depend on the spec and weight files.
-struct DepfileRule {
-    var targets: [String]
-    var dependencies: [String]
-
-    /// `out/a.h out/a.c: spec.yaml w.npy`, with spaces and specials escaped as Make reads them.
-    var text: String {
-        var seen = Set<String>()
-        let unique = dependencies.filter { seen.insert($0).inserted }
-        return targets.map(Self.escape).joined(separator: " ") + ": " + unique.map(Self.escape).joined(separator: " ") + "\n"
-            + unique.map { Self.escape($0) + ":\n" }.joined()
+    /// The outputs of `outputs` that are missing or whose bytes differ on disk.
+    static func stale(_ outputs: [Output]) -> [Output] {
+        outputs.filter { !unchanged($0.path, $0.bytes) }
     }
 
-    private static func escape(_ path: String) -> String {
-        var result = ""
-        for character in path {
-            switch character {
-            case " ", "#", "\\": result += "\\" + String(character)
-            case "$": result += "$$"
-            default: result.append(character)
-            }
+    /// Whether the regular file `path` already holds exactly `bytes`.
+    private static func unchanged(_ path: String, _ bytes: [UInt8]) -> Bool {
+        (try? BoundedFile.contents(of: path, limit: bytes.count, noun: "outputs")) == bytes
+    }
+
+    private static func isFolder(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
+    }
+
+    /// The permissions a replacement of `target` gets: the old file's, or the
+    /// usual `0666` less the umask for a new one.
+    private static func mode(for target: String) -> mode_t {
+        var status = stat()
+        if stat(target, &status) == 0 { return status.st_mode & 0o7777 }
+        let mask = umask(0)
+        umask(mask)
+        return 0o666 & ~mask
+    }
+
+    /// Writes `bytes` through the character device or FIFO at `path`
+    /// (a FIFO that no process reads is an error, not a hang).
+    private static func writeThrough(_ bytes: [UInt8], to path: String) throws(WriteError) {
+        let descriptor = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let reason = errno == ENXIO ? "no process is reading this FIFO" : String(cString: strerror(errno))
+            throw WriteError(path: path, message: "cannot write: \(reason)")
         }
-        return result
+        defer { close(descriptor) }
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+        try TemporaryFile.writeAll(bytes, to: descriptor, for: path)
     }
 }

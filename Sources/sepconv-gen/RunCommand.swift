@@ -15,7 +15,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The input, (batch, steps, channels) or (batch, channels, steps) as the layer's data_format says; <f4 or <f8.")
     var input: String
 
-    @Option(help: "Where to write the output (.npy, <f4 for float32 specs, <f8 for float64).")
+    @Option(name: .shortAndLong, help: "Where to write the output (.npy, <f4 for float32 specs, <f8 for float64).")
     var output: String
 
     @Option(help: "A folder that weight paths may reach besides the spec's own folder.")
@@ -30,31 +30,48 @@ struct RunCommand: ParsableCommand {
             throw ExitCode.failure
         }
         DiagnosticPrinter.print(compiled.notes)
-        guard let data = FileManager.default.contents(atPath: input) else {
-            DiagnosticPrinter.error("cannot read the input file", file: input)
-            throw ExitCode.failure
-        }
+        let plan = compiled.plan
+        let perItem = plan.dataFormat == .channelsLast ? [plan.inputSteps, plan.inputChannels] : [plan.inputChannels, plan.inputSteps]
         let result: Tensor
         do {
-            let (tensor, _) = try NPY.read([UInt8](data))
+            let (tensor, _) = try NPY.read(file: input, limit: Limits.maxInputBytes, noun: "inputs") { header throws(NPY.FormatError) in
+                guard header.shape.count == 3, Array(header.shape.dropFirst()) == perItem else {
+                    let layout = plan.dataFormat == .channelsLast ? "(batch, steps, channels)" : "(batch, channels, steps)"
+                    throw NPY.FormatError(message: "the input has shape \(Tensor.describe(header.shape)) but the layer takes \(layout) = (batch, \(perItem[0]), \(perItem[1]))")
+                }
+            }
             if let bad = tensor.scalars.firstIndex(where: { !$0.isFinite }) {
                 DiagnosticPrinter.error("the input holds a NaN or infinity at flat index \(bad)", file: input)
                 throw ExitCode.failure
             }
-            result = try Interpreter.run(compiled.plan, input: tensor)
+            result = try Interpreter.run(plan, input: tensor)
         } catch let error as NPY.FormatError {
-            DiagnosticPrinter.error(error.message, file: input)
+            DiagnosticPrinter.error(error.message == "no such file" ? "no such file: the input is missing" : error.message, file: input)
             throw ExitCode.failure
         } catch let error as Interpreter.ShapeError {
             DiagnosticPrinter.error(error.message, file: input)
             throw ExitCode.failure
         }
-        let type: NPY.ElementType = compiled.plan.dtype == .float32 ? .float32 : .float64
+        let type: NPY.ElementType = plan.dtype == .float32 ? .float32 : .float64
+        let bytes = NPY.write(result, as: type)
+        Self.warnAboutOverflow(result, type: type, input: input)
         do {
-            try OutputWriter.writeAtomically(bytes: NPY.write(result, as: type), to: output)
+            try OutputWriter.write([OutputWriter.Output(path: output, bytes: bytes)])
         } catch {
             DiagnosticPrinter.error(error.message, file: error.path)
             throw ExitCode.failure
         }
+    }
+
+    /// Finite inputs can still overflow the layer's dtype: the output is
+    /// written as computed (as the emitted code would compute it), with a warning.
+    private static func warnAboutOverflow(_ result: Tensor, type: NPY.ElementType, input: String) {
+        let stored = type == .float32 ? result.scalars.map { Double(Float($0)) } : result.scalars
+        let nan = stored.count { $0.isNaN }
+        let infinite = stored.count { $0.isInfinite }
+        guard let first = stored.firstIndex(where: { !$0.isFinite }) else { return }
+        let message = "the output holds \(nan) NaN and \(infinite) infinite values (the first at flat index \(first)): "
+            + "the arithmetic overflowed \(type == .float32 ? "float32" : "float64") on these finite inputs"
+        DiagnosticPrinter.print([Diagnostic(.warning, message, file: input, at: .start)], showingSource: false)
     }
 }

@@ -143,7 +143,8 @@ import Testing
         let (yaml, files) = Self.markedSpec(weightFolder: "QZXJ22 */ dir")
         let spec = try scratch.write(folder + "/QZXJ43 \"spec\" ??=.yaml", yaml)
         for (name, bytes) in files { try scratch.write(folder + "/" + name, bytes) }
-        let result = try CLIRunner.run([spec, "-o", scratch.path("out"), "--depfile", scratch.path("deps.d")])
+        // No --depfile: Make cannot name a path with a line break or '=' (ReliabilityTests checks that refusal).
+        let result = try CLIRunner.run([spec, "-o", scratch.path("out")])
         #expect(result.status == 0, "\(result)")
         let names = scratch.contents(of: "out")
         #expect(names == ["\(Self.name).c", "\(Self.name).h", "\(Self.name).swift"])

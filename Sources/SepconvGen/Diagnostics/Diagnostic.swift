@@ -37,12 +37,15 @@ public struct Diagnostic: Hashable, Sendable, Error {
     /// (split a file once when it has many diagnostics).
     public func rendered(sourceLines: [Substring]?) -> String {
         guard let sourceLines, mark.line >= 1, mark.line <= sourceLines.count else { return headline }
-        let line = sourceLines[mark.line - 1]
-        let visible = String(line.unicodeScalars.prefix(500).map { scalar -> Character in
-            scalar == "\t" ? " " : (scalar.value < 0x20 || scalar.value == 0x7F ? "?" : Character(scalar))
-        })
-        let caretColumn = min(max(mark.column, 1), visible.count + 1)
-        return headline + "\n    " + visible + "\n    " + String(repeating: " ", count: caretColumn - 1) + "^"
+        let line = Array(sourceLines[mark.line - 1].unicodeScalars)
+        return rendered(window: SourceWindow(line, firstColumn: 1, reachesLineEnd: true, column: mark.column))
+    }
+
+    /// The headline, then `window` (the offending line, or the part of it
+    /// around the column) with a caret under the column.
+    public func rendered(window: SourceWindow?) -> String {
+        guard let window else { return headline }
+        return headline + "\n    " + window.text + "\n    " + String(repeating: " ", count: window.caretOffset) + "^"
     }
 
     /// `source` split into lines, without their line breaks.

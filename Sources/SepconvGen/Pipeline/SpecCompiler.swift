@@ -41,25 +41,20 @@ public struct SpecCompiler: Sendable {
                     + "straight-line code is limited to \(Limits.maxFullUnrollMultiplyAdds) (use --unroll auto or loops)"
                 throw DiagnosticError([Diagnostic(.error, message, file: file, at: spec.mark("layer"))])
             }
-            return Compiled(spec: spec, plan: plan, notes: notes, dependencies: [file] + loaded.files)
+            return Compiled(spec: spec, plan: plan, notes: notes + loaded.notes, dependencies: [file] + loaded.files)
         } catch {
             throw DiagnosticError(notes + error.diagnostics)
         }
     }
 
-    /// The bytes of a spec file, or a positioned error.
+    /// The bytes of a spec file, or a positioned error: only a regular file is
+    /// read, and one over `Limits.maxSpecBytes` is refused before any of it is read.
     public static func read(_ file: String) throws(DiagnosticError) -> [UInt8] {
-        let fail = { (message: String) in
-            DiagnosticError([Diagnostic(.error, message, file: file.isEmpty ? "<empty path>" : file, at: .start)])
+        do {
+            return try BoundedFile.contents(of: file, limit: Limits.maxSpecBytes, noun: "specs")
+        } catch {
+            let message = error.message == "no such file" ? "no such spec file" : "cannot read the spec: \(error.message)"
+            throw DiagnosticError([Diagnostic(.error, message, file: file.isEmpty ? "<empty path>" : file, at: .start)])
         }
-        guard !file.isEmpty else { throw fail("the spec path is empty") }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else { throw fail("no such spec file") }
-        guard !isDirectory.boolValue else { throw fail("this is a folder, not a spec file") }
-        if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int, size > Limits.maxSpecBytes {
-            throw fail("the spec is \(size) bytes; specs over \(Limits.maxSpecBytes) bytes are refused")
-        }
-        guard let data = FileManager.default.contents(atPath: file) else { throw fail("cannot read the spec file") }
-        return [UInt8](data)
     }
 }

@@ -20,4 +20,6 @@ public enum Limits {
     public static let maxSpecBytes = 64 << 20
     /// Largest `.npy` file read, in bytes.
     public static let maxWeightFileBytes = 64 << 20
+    /// Largest `run --input` file read, in bytes (its values are held as `Double`, twice that for float32).
+    public static let maxInputBytes = 256 << 20
 }

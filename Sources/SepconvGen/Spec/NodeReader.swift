@@ -3,15 +3,22 @@
 struct NodeReader {
     var diagnostics: DiagnosticCollector
 
+    /// How many unknown keys of one mapping get a "did you mean" hint.
+    static let maxHints = 200
+
     /// Reads `node` as a mapping whose keys must all be in `known`; reports each unknown key with a hint.
     mutating func mapping(_ node: Node, path: String, known: [String]) -> Node.Mapping? {
         guard case .mapping(let mapping) = node else {
             diagnostics.error("'\(path)' must be a mapping, not \(node.kindDescription)", at: node.mark)
             return nil
         }
+        var unknown = 0
         for pair in mapping.pairs where !known.contains(pair.key.text) {
             let key = Identifier.printable(pair.key.text)
-            diagnostics.error("unknown key '\(key)' in '\(path)'\(SpellingHint.suffix(for: pair.key.text, in: known))", at: pair.key.mark)
+            unknown += 1
+            // Past the errors anyone reads, no hint is worked out (10^5 unknown keys must stay cheap).
+            let hint = unknown <= Self.maxHints ? SpellingHint.suffix(for: pair.key.text, in: known) : ""
+            diagnostics.error("unknown key '\(key)' in '\(path)'\(hint)", at: pair.key.mark)
         }
         return mapping
     }
@@ -29,7 +36,7 @@ struct NodeReader {
         }
         guard case .scalar(let scalar) = node, case .int(let value) = scalar.resolved else {
             let expected = allowList ? "an integer or a one-element list" : "an integer"
-            diagnostics.error("'\(path)' must be \(expected), not \(node.kindDescription)\(Self.quoted(node))", at: node.mark)
+            diagnostics.error(Self.ambiguous(node, path: path) ?? "'\(path)' must be \(expected), not \(node.kindDescription)\(Self.quoted(node))", at: node.mark)
             return nil
         }
         guard range.contains(value) else {
@@ -52,8 +59,14 @@ struct NodeReader {
             default: break
             }
         }
-        diagnostics.error("'\(path)' must be a number, not \(node.kindDescription)\(Self.quoted(node))", at: node.mark)
+        diagnostics.error(Self.ambiguous(node, path: path) ?? "'\(path)' must be a number, not \(node.kindDescription)\(Self.quoted(node))", at: node.mark)
         return nil
+    }
+
+    /// "'path': 010 is not read as a number: why", for a scalar YAML versions read as different numbers.
+    static func ambiguous(_ node: Node, path: String) -> String? {
+        guard case .scalar(let scalar) = node, let why = scalar.numberAmbiguity else { return nil }
+        return "'\(path)': \(Identifier.printable(scalar.text)) is not read as a number: \(why)"
     }
 
     /// Reads a boolean.

@@ -73,7 +73,7 @@ public struct SpecDecoder {
             }
         }
         let weights = value(top, "weights", path: "weights").flatMap { node in
-            NodeReader.isNull(node) ? nil : decodeWeights(node, useBias: layer.useBias)
+            NodeReader.isNull(node) ? nil : decodeWeights(node, useBias: layer.useBias, shapes: layer.shape.flatMap { shape in input.map { Self.weightShapes(kernel: shape.kernel, channels: $0.channels, depthMultiplier: shape.depthMultiplier, filters: shape.filters) } })
         }
         if weights != nil {
             for (key, initializer) in [("depthwise_initializer", layer.depthwiseInitializer), ("pointwise_initializer", layer.pointwiseInitializer), ("bias_initializer", layer.biasInitializer)]

@@ -14,36 +14,93 @@ public enum NPY {
     public struct FormatError: Error, Hashable, Sendable {
         /// What is wrong, in words.
         public var message: String
+
+        /// Creates the error.
+        public init(message: String) {
+            self.message = message
+        }
     }
 
     private static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
+    /// What an `.npy` header says: the element type, the shape, and where the data starts.
+    public struct Header: Hashable, Sendable {
+        /// The element type.
+        public var type: ElementType
+        /// The array's shape.
+        public var shape: [Int]
+        /// The byte offset of the first value.
+        public var dataOffset: Int
+        /// How many values the shape holds.
+        public var count: Int
+        /// How many bytes of data the header promises.
+        public var dataBytes: Int { count * type.size }
+    }
+
     /// Parses an `.npy` file.
     /// - Returns: the tensor and the element type it was stored as.
     public static func read(_ bytes: [UInt8]) throws(FormatError) -> (tensor: Tensor, type: ElementType) {
+        let header = try header(bytes, maxDataBytes: Limits.maxWeightFileBytes)
+        try checkDataSize(header, available: bytes.count - header.dataOffset)
+        return (decode(header, bytes[header.dataOffset...]), header.type)
+    }
+
+    /// Reads the `.npy` file at `path` header first: the file is refused past
+    /// `limit` bytes without being read, a data size that disagrees with the
+    /// header (a truncated file, a tail of junk) is refused before the data is
+    /// read, and `check` may refuse the header (a wrong shape) before the data is read.
+    public static func read(file path: String, limit: Int, noun: String,
+                            check: (Header) throws(FormatError) -> Void = { _ in }) throws(FormatError) -> (tensor: Tensor, type: ElementType) {
+        let file = try io { () throws(BoundedFile.Failure) in try BoundedFile(path, limit: limit, noun: noun) }
+        var prefix = try io { () throws(BoundedFile.Failure) in try file.read(count: min(file.size, 12)) }
+        let length = try headerEnd(prefix)   // within the file, so within the limit
+        guard length <= file.size else { throw FormatError(message: "the .npy header is truncated") }
+        prefix += try io { () throws(BoundedFile.Failure) in try file.read(count: length - prefix.count) }
+        let header = try header(prefix, maxDataBytes: limit)
+        try checkDataSize(header, available: file.size - header.dataOffset)
+        try check(header)
+        let data = try io { () throws(BoundedFile.Failure) in try file.read(count: header.dataBytes) }
+        guard data.count == header.dataBytes else { throw FormatError(message: "the .npy file shrank while it was read") }
+        return (decode(header, data[...]), header.type)
+    }
+
+    /// `body`, with a file failure reported as a format error (both are "why this file cannot be read").
+    private static func io<T>(_ body: () throws(BoundedFile.Failure) -> T) throws(FormatError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw FormatError(message: error.message)
+        }
+    }
+
+    /// Where the header ends (the data's offset), from the file's first 10 or 12 bytes.
+    private static func headerEnd(_ bytes: [UInt8]) throws(FormatError) -> Int {
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
             throw FormatError(message: "not a NumPy .npy file (no \\x93NUMPY magic)")
         }
         let major = bytes[6]
-        let headerLength: Int
-        let headerStart: Int
         switch major {
         case 1:
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            headerStart = 10
+            return 10 + (Int(bytes[8]) | Int(bytes[9]) << 8)
         case 2, 3:
             guard bytes.count >= 12 else { throw FormatError(message: "the .npy header is truncated") }
-            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
-            headerStart = 12
+            return 12 + (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
         default:
             throw FormatError(message: "unsupported .npy format version \(major).\(bytes[7]); versions 1.0, 2.0 and 3.0 are read")
         }
-        guard headerLength <= bytes.count - headerStart else { throw FormatError(message: "the .npy header is truncated") }
-        let headerBytes = bytes[headerStart ..< headerStart + headerLength]
-        guard major == 3 || headerBytes.allSatisfy({ $0 < 0x80 }), let header = String(validating: headerBytes, as: UTF8.self) else {
+    }
+
+    /// Parses the header at the start of `bytes` (which may end anywhere after it).
+    public static func header(_ bytes: [UInt8], maxDataBytes: Int) throws(FormatError) -> Header {
+        let dataStart = try headerEnd(bytes)
+        let headerStart = bytes[6] == 1 ? 10 : 12
+        guard dataStart <= bytes.count else { throw FormatError(message: "the .npy header is truncated") }
+        let major = bytes[6]
+        let headerBytes = bytes[headerStart ..< dataStart]
+        guard major == 3 || headerBytes.allSatisfy({ $0 < 0x80 }), let text = String(validating: headerBytes, as: UTF8.self) else {
             throw FormatError(message: "the .npy header is not \(major == 3 ? "UTF-8" : "ASCII") text")
         }
-        let fields = try HeaderParser.parse(header)
+        let fields = try HeaderParser.parse(text)
         guard let descr = fields.descr else { throw FormatError(message: "the .npy header has no 'descr'") }
         guard let type = ElementType(rawValue: descr) else {
             let hint = descr.hasPrefix(">") ? " (big-endian; save it little-endian, e.g. arr.astype('<f4'))" : ""
@@ -57,22 +114,28 @@ public enum NPY {
         var count = 1
         for extent in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: extent)
-            guard !overflow, product <= Limits.maxWeightFileBytes else {
+            guard !overflow, product <= maxDataBytes / type.size else {
                 throw FormatError(message: "the .npy shape \(Tensor.describe(shape)) is too large")
             }
             count = product
         }
-        let dataStart = headerStart + headerLength
-        let expected = count * type.size
-        guard bytes.count - dataStart == expected else {
-            throw FormatError(message: "the .npy data holds \(bytes.count - dataStart) bytes; shape \(Tensor.describe(shape)) of \(descr) needs \(expected)")
+        return Header(type: type, shape: shape, dataOffset: dataStart, count: count)
+    }
+
+    private static func checkDataSize(_ header: Header, available: Int) throws(FormatError) {
+        guard available == header.dataBytes else {
+            throw FormatError(message: "the .npy data holds \(available) bytes; shape \(Tensor.describe(header.shape)) of \(header.type.rawValue) needs \(header.dataBytes)")
         }
+    }
+
+    /// The values of `data` (exactly `header.dataBytes` bytes) as a tensor.
+    private static func decode(_ header: Header, _ data: ArraySlice<UInt8>) -> Tensor {
         var scalars = [Double]()
-        scalars.reserveCapacity(count)
-        bytes.withUnsafeBytes { raw in
-            for index in 0..<count {
-                let offset = dataStart + index * type.size
-                switch type {
+        scalars.reserveCapacity(header.count)
+        data.withUnsafeBytes { raw in
+            for index in 0..<header.count {
+                let offset = index * header.type.size
+                switch header.type {
                 case .float32:
                     scalars.append(Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))))
                 case .float64:
@@ -80,7 +143,7 @@ public enum NPY {
                 }
             }
         }
-        return (Tensor(shape: shape, scalars: scalars), type)
+        return Tensor(shape: header.shape, scalars: scalars)
     }
 
     /// Serialises `tensor` as a version 1.0 `.npy` file of `type`

@@ -16,6 +16,8 @@ public struct WeightLoader: Sendable {
         public var weights: LayerWeights
         /// Every weight file read, as a path usable from the working directory.
         public var files: [String]
+        /// Warnings about the values (ones that read as 0 in the layer's dtype).
+        public var notes: [Diagnostic] = []
     }
 
     /// Loads and checks every weight of `spec`.
@@ -33,7 +35,7 @@ public struct WeightLoader: Sendable {
             case .inline(let values, _):
                 raw = values
             case .file(let path, let mark):
-                guard let (tensor, file) = readFile(path, name: name, spec: spec, at: mark, &diagnostics) else { return nil }
+                guard let (tensor, file) = readFile(path, name: name, shape: shape, spec: spec, at: mark, &diagnostics) else { return nil }
                 files.append(file)
                 raw = tensor
             }
@@ -45,7 +47,8 @@ public struct WeightLoader: Sendable {
         guard !diagnostics.hasErrors, let depthwise, let pointwise, !spec.useBias || bias != nil else {
             throw DiagnosticError(diagnostics.diagnostics)
         }
-        return Loaded(weights: LayerWeights(depthwiseKernel: depthwise, pointwiseKernel: pointwise, bias: bias), files: files)
+        return Loaded(weights: LayerWeights(depthwiseKernel: depthwise, pointwiseKernel: pointwise, bias: bias), files: files,
+                      notes: diagnostics.diagnostics)
     }
 
     /// Checks shape and values, rounding to the layer's dtype.
@@ -56,8 +59,10 @@ public struct WeightLoader: Sendable {
             return nil
         }
         var rounded = tensor
+        var flushed: Int?
         for (index, value) in tensor.scalars.enumerated() {
             let stored = dtype == .float32 ? Double(Float(value)) : value
+            if stored == 0, value != 0, flushed == nil { flushed = index }
             guard stored.isFinite else {
                 let what = value.isNaN ? "NaN" : value.isFinite ? "\(value), which overflows float32" : "an infinity"
                 diagnostics.error("\(name) holds \(what) at flat index \(index): weights must be finite", at: mark)
@@ -65,11 +70,14 @@ public struct WeightLoader: Sendable {
             }
             rounded.scalars[index] = stored
         }
+        if let flushed {
+            diagnostics.warning("\(name) holds \(tensor.scalars[flushed]) at flat index \(flushed), below the smallest float32: it reads as 0", at: mark)
+        }
         return rounded
     }
 
     /// Reads a `.npy` weight file under the path rule of SPEC.md §1.
-    private func readFile(_ path: String, name: String, spec: LayerSpec, at mark: Mark,
+    private func readFile(_ path: String, name: String, shape: [Int], spec: LayerSpec, at mark: Mark,
                           _ diagnostics: inout DiagnosticCollector) -> (Tensor, String)? {
         // Relative to the spec as the user named it, so a depfile keeps the user's own style of path.
         let named = (spec.file as NSString).deletingLastPathComponent
@@ -88,21 +96,12 @@ public struct WeightLoader: Sendable {
             diagnostics.error("\(name): the path '\(Identifier.printable(path))' \(reason); weight files must stay in the spec's folder unless --weights-root names a folder that contains them", at: mark)
             return nil
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            diagnostics.error("\(name): '\(Identifier.printable(path))' is not a file", at: mark)
-            return nil
-        }
-        if let size = (try? FileManager.default.attributesOfItem(atPath: resolved))?[.size] as? Int, size > Limits.maxWeightFileBytes {
-            diagnostics.error("\(name): '\(Identifier.printable(path))' is \(size) bytes; weight files over \(Limits.maxWeightFileBytes) bytes are refused", at: mark)
-            return nil
-        }
-        guard let data = FileManager.default.contents(atPath: resolved) else {
-            diagnostics.error("\(name): cannot read '\(Identifier.printable(path))'", at: mark)
-            return nil
-        }
         do {
-            let (tensor, _) = try NPY.read([UInt8](data))
+            let (tensor, _) = try NPY.read(file: resolved, limit: Limits.maxWeightFileBytes, noun: "weight files") { header throws(NPY.FormatError) in
+                guard header.shape == shape else {
+                    throw NPY.FormatError(message: "has shape \(Tensor.describe(header.shape)) but the layer needs \(Tensor.describe(shape))")
+                }
+            }
             return (tensor, joined)
         } catch {
             diagnostics.error("\(name): '\(Identifier.printable(path))': \(error.message)", at: mark)

@@ -36,12 +36,41 @@ extension Node.Scalar {
         default:
             break
         }
+        guard Self.ambiguity(of: text) == nil else { return .string(text) }
         if let int = Self.parseInteger(text) { return .int(int) }
         if let float = Self.parseFloat(text) { return .float(float) }
         return .string(text)
     }
 
-    /// Decimal (optional sign, `_` separators) and `0x`/`0o`/`0b` integers.
+    /// Why the plain scalar reads as a number in one YAML version and as
+    /// another number (or a string) in the other, or nil when it does not.
+    /// Such scalars resolve to strings, so that no number is silently read
+    /// one way when the writer meant the other; a reader that wants a number
+    /// says why it got none with this text.
+    public var numberAmbiguity: String? {
+        isPlain && tag == nil ? Self.ambiguity(of: text) : nil
+    }
+
+    private static func ambiguity(of text: String) -> String? {
+        let body = text.first == "+" || text.first == "-" ? text.dropFirst() : Substring(text)
+        if body.count > 1, body.first == "0", body.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "_") }) {
+            let octal = body.allSatisfy { ("0"..."7").contains($0) || $0 == "_" }
+            let yaml11 = octal ? "octal (\(text) is \(Int(body.filter { $0 != "_" }, radix: 8).map { text.first == "-" ? -$0 : $0 } ?? 0))" : "a string"
+            return "YAML 1.1 (this spec's YAML, and PyYAML's) reads '\(text)' as \(yaml11), YAML 1.2 and JSON as a decimal number; write it without the leading zero"
+        }
+        if body.hasPrefix("0o") {
+            return "YAML 1.2 reads '\(text)' as an octal number but YAML 1.1 (this spec's YAML, and PyYAML's) as a string; write it in decimal"
+        }
+        if body.contains(":"), body.first != ":", body.split(separator: ":", omittingEmptySubsequences: false).allSatisfy({ part in
+            !part.isEmpty && part.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "_" || $0 == ".") }
+        }) {
+            return "YAML 1.1 (this spec's YAML, and PyYAML's) reads '\(text)' as a base-60 number, YAML 1.2 as a string; write the number in decimal"
+        }
+        return nil
+    }
+
+    /// Decimal (optional sign, `_` separators as YAML 1.1 allows) and
+    /// `0x`/`0b` integers (both YAML 1.1 forms; `0o` and leading zeros are ambiguous, see `numberAmbiguity`).
     private static func parseInteger(_ text: String) -> Int? {
         var body = Substring(text)
         var negative = false
@@ -50,7 +79,7 @@ extension Node.Scalar {
             body = body.dropFirst()
         }
         var radix = 10
-        for (prefix, base) in [("0x", 16), ("0o", 8), ("0b", 2)] where body.hasPrefix(prefix) {
+        for (prefix, base) in [("0x", 16), ("0b", 2)] where body.hasPrefix(prefix) {
             radix = base
             body = body.dropFirst(2)
         }

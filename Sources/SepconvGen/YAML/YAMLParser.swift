@@ -11,6 +11,8 @@ public final class YAMLParser {
     public static let maxDepth = 32
     /// How many nodes aliases may add to the tree, in all.
     public static let maxAliasNodes = 10_000
+    /// How many nodes a document may spell: every weight inline, and room for the rest.
+    public static let maxNodes = Limits.maxParameters + 100_000
 
     private var parser = yaml_parser_t()
     private let bytes: UnsafeMutableBufferPointer<UInt8>
@@ -74,6 +76,7 @@ public final class YAMLParser {
     private func document() throws(DiagnosticError) -> Node {
         var anchors: [String: (node: Node, size: Int)] = [:]
         var aliasNodes = 0
+        var nodes = 0
         var stack: [Frame] = []
         var root: Node?
         var documents = 0
@@ -84,6 +87,12 @@ public final class YAMLParser {
             let mark = Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
 
             var finished: (node: Node, anchor: String?)?
+            if event.type == YAML_SCALAR_EVENT || event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT {
+                nodes += 1
+                if nodes > Self.maxNodes {
+                    throw fail("the spec holds more than \(Self.maxNodes) values; no layer needs that many (at most \(Limits.maxParameters) weights)", at: mark)
+                }
+            }
             switch event.type {
             case YAML_STREAM_START_EVENT, YAML_DOCUMENT_END_EVENT, YAML_NO_EVENT:
                 continue

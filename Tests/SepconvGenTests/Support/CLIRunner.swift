@@ -17,6 +17,10 @@ struct CLIResult: Sendable, CustomStringConvertible {
     /// The run's wall-clock timeout still bounds the rest.
     var cpuSeconds: Double?
 
+    /// The bytes the process read through `read(2)` and the like (`rchar` of
+    /// `/proc/PID/io`), sampled like `cpuSeconds`: a lower bound; nil where unknown.
+    var bytesRead: Int?
+
     /// The time to hold against a limit: CPU time where it is known, as it
     /// does not grow when other work shares the cores, else wall time.
     var busySeconds: Double { cpuSeconds ?? seconds }
@@ -126,8 +130,10 @@ enum CLIRunner {
         try process.run()
         var timedOut = false
         var cpuSeconds = cpuTime(process.processIdentifier)
+        var bytesRead = readCount(process.processIdentifier)
         while process.isRunning {
             cpuSeconds = cpuTime(process.processIdentifier) ?? cpuSeconds
+            bytesRead = readCount(process.processIdentifier) ?? bytesRead
             if Date().timeIntervalSince(start) > timeout {
                 timedOut = true
                 process.terminate()
@@ -143,7 +149,30 @@ enum CLIRunner {
         let seconds = Date().timeIntervalSince(start)
         let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
         return CLIResult(status: process.terminationStatus, crashed: process.terminationReason == .uncaughtSignal,
-                         timedOut: timedOut, seconds: seconds, cpuSeconds: cpuSeconds, stdout: read(outPath), stderr: read(errPath))
+                         timedOut: timedOut, seconds: seconds, cpuSeconds: cpuSeconds, bytesRead: bytesRead, stdout: read(outPath), stderr: read(errPath))
+    }
+
+    /// Runs another program (`make`, `unshare`, `mount`) to its end; its exit status and standard error.
+    static func runProcess(_ path: String, _ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stderr = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, stderr)
+    }
+
+    /// The bytes the running process `pid` has read (`rchar` in `/proc/PID/io`), or nil.
+    private static func readCount(_ pid: Int32) -> Int? {
+        guard let io = try? String(contentsOfFile: "/proc/\(pid)/io", encoding: .utf8),
+              let line = io.split(separator: "\n").first(where: { $0.hasPrefix("rchar:") }) else { return nil }
+        return Int(line.dropFirst("rchar:".count).trimmingCharacters(in: .whitespaces))
     }
 
     /// User + system time of the running process `pid` from `/proc/PID/stat`

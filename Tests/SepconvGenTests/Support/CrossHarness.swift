@@ -110,7 +110,10 @@ enum CrossHarness {
     static func runEmbeddedSwift(_ cases: [CompileHarness.Case], swiftTarget: String, on target: Target?) -> Report {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-embedded-" + UUID().uuidString)
         defer { cleanUp(work) }
-        var session = CrossSession(work: work, target: target ?? Target.cortexM4F)
+        var linked = target ?? Target.cortexM4F
+        // Embedded Swift allocates with posix_memalign; Swift's enums are 32-bit, C's on arm-none-eabi as small as they fit (none crosses).
+        linked.linkFlags += [Target.cortexMFolder.appendingPathComponent("swift-support.c").path, "-Wl,--no-enum-size-warning"]
+        var session = CrossSession(work: work, target: linked)
         guard session.prepare() else { return session.report }
         var start = Date()
         let members = session.compileEmbeddedSwift(cases, swiftTarget: swiftTarget)
@@ -123,8 +126,12 @@ enum CrossHarness {
     }
 
     /// The Embedded Swift compiler's arguments (besides the files and the output).
+    /// For armv7em the hard-float ABI is asked for explicitly: without it the
+    /// object carries no VFP-arguments attribute and does not link with
+    /// newlib's hard-float libraries.
     static func embeddedSwiftFlags(_ swiftTarget: String) -> [String] {
         ["-target", swiftTarget, "-enable-experimental-feature", "Embedded", "-wmo", "-parse-as-library", "-O"]
+            + (swiftTarget.hasPrefix("armv7em") ? ["-Xcc", "-mfloat-abi=hard", "-Xcc", "-mfpu=fpv4-sp-d16"] : [])
     }
 
     private static func cleanUp(_ work: URL) {

@@ -7,8 +7,9 @@ then for --unroll full and --unroll loops:
   weights) and executed instructions of one call (unicorn; counts, not
   times), for the default build and -DSEPCONV_GEN_PORTABLE (the scalar
   path, which a core without float SIMD takes once the emitted C tests for it);
-- this host (gcc -O2, no -march): code bytes and ns per call (best of 5
-  medians of timed blocks).
+- this host (gcc -O2, no -march): code bytes and ns of CPU time per call
+  (the process's CPU clock, so other load on the machine does not count;
+  best of 5 medians of 21 timed blocks).
 """
 import os
 import statistics
@@ -22,7 +23,7 @@ TIMER = r"""#include <stdio.h>
 #include <time.h>
 #include "{name}.h"
 static float x[{name}_INPUT_SIZE], y[{name}_OUTPUT_SIZE];
-static double now(void) {{ struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }}
+static double now(void) {{ struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }}
 int main(void)
 {{
     int i, round, calls = 1;
@@ -87,7 +88,7 @@ def run(gen, work, markdown):
         rows.append(row)
     print("Full against loops on small layers (float32, channels_last, kernel 3, same, relu). Code = text + rodata - weights, bytes.")
     print("M4: arm-none-eabi-gcc -O2 " + " ".join(M4_FLAGS) + "; instructions executed in one call (unicorn emulator: counts, NOT times).")
-    print("Host: gcc -O2 (no -march), ns per call (best of 5 medians); " + host_cpu())
+    print("Host: gcc -O2 (no -march), ns of process CPU time per call (best of 5 medians); " + host_cpu())
     header = ["layer (steps, in -> out)", "weights", "multiply-adds",
               "M4 default full code", "instr.", "M4 default loops code", "instr.",
               "M4 portable full code", "instr.", "M4 portable loops code", "instr.",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Executed-instruction counts on Cortex-M4 (an emulator's counts, not times) of
-# the emitted C against the hand-written looped baseline; see Benchmarks/README.md.
+# the emitted C against the hand-written looped baseline; see "Embedded targets"
+# in README.md and Benchmarks/unroll-budget.md.
 #
 #   Benchmarks/cortexm.sh [--unroll auto|loops|full] [--build default|portable] [--markdown]
 #   Benchmarks/cortexm.sh --sweep [--markdown]     # tiny layers, full vs loops (Benchmarks/unroll-budget.md)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Flash and stack of the emitted C on Cortex-M4 (arm-none-eabi-gcc), for every
-# spec in Specs/ and the benchmark cases that fit; see Benchmarks/README.md.
+# spec in Specs/ and the benchmark cases that fit; see "Embedded targets" in README.md.
 #
 #   Benchmarks/footprint.sh [--markdown]
 #

@@ -13,6 +13,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+export PYTHONDONTWRITEBYTECODE=1
 if [ -z "${SEPCONV_GEN:-}" ]; then
     swift build --product sepconv-gen >&2
     SEPCONV_GEN="$(swift build --show-bin-path)/sepconv-gen"

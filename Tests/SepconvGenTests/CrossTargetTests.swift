@@ -57,9 +57,10 @@ import Testing
               + "\(report.images) image(s); " + Self.describe(report, since: started))
     }
 
-    /// The harness itself, on the M4 board: a wrong reference and a file
-    /// that does not compile must fail, a good layer beside them pass, and
-    /// the layer after them still be run and compared.
+    /// The harness itself, on the M4 board: a wrong reference, a file that
+    /// does not compile and a layer that faults must each fail, and the good
+    /// layers beside them (run after the fault, in the image relinked
+    /// without it) pass.
     @Test func harnessReportsWhatGoesWrong() async throws {
         let target = CrossHarness.Target.cortexM4F
         guard Self.available(target.missingTools, "the cross harness check") else { return }
@@ -76,7 +77,23 @@ import Testing
                                        batch: layer.batch, input: layer.input.scalars, reference: reference, keras: nil)
         }
         let cases = try [item("x_good"), item("x_wrong") { $0[4] += 0.25 }, item("switch"), item("x_after")]
-        let report = await EmitterCompileTests.inBackground { CrossHarness.runC(cases, on: target) }
+        // A layer that faults (an undefined instruction), first in the image: blamed, and the image run again without it.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-cross-fault-" + UUID().uuidString)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("#include <stddef.h>\nvoid x_fault(const float *x, float *y, size_t n) { (void)x; (void)y; (void)n; __builtin_trap(); }\n".utf8)
+            .write(to: folder.appendingPathComponent("fault.c"))
+        let compile = Tools.run(Tools.find(target.compiler) ?? target.compiler, target.flags + ["-O2", "-c", "fault.c", "-o", "fault.o"], in: folder)
+        #expect(compile.status == 0, "\(compile.stderr)")
+        var faulty = cases[0]
+        faulty.plan.name = "x_fault"
+        let fault = CrossHarness.Member(item: faulty, symbol: "x_fault", header: nil, object: folder.appendingPathComponent("fault.o"))
+        let report = await EmitterCompileTests.inBackground { CrossHarness.runC(cases, on: target, before: [fault]) }
+        if case .failed(let message)? = report.outcomes["x_fault"] {
+            #expect(message.contains("crashed its cortex-m4f image") && message.contains("startup: HardFault"), "\(message)")
+        } else {
+            Issue.record("x_fault was not blamed: \(String(describing: report.outcomes["x_fault"]))")
+        }
         #expect(report.outcomes["x_good"]?.passed == true, "\(String(describing: report.outcomes["x_good"]))")
         #expect(report.outcomes["x_after"]?.passed == true, "\(String(describing: report.outcomes["x_after"]))")
         if case .compared(let error, let allowed, _)? = report.outcomes["x_wrong"] {

@@ -90,8 +90,11 @@ enum CrossHarness {
     /// The strict flags every emitted C file is compiled with.
     static let strictFlags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2"]
 
-    /// Compiles every case's emitted C for `target` and compares them in the guest.
-    static func runC(_ cases: [CompileHarness.Case], on target: Target, extraFlags: [String] = [], width: Int = 2) -> Report {
+    /// Compiles every case's emitted C for `target` and compares them in the
+    /// guest; `before` are members the caller built (the harness's own
+    /// checks), placed first in the image.
+    static func runC(_ cases: [CompileHarness.Case], on target: Target, extraFlags: [String] = [], width: Int = 2,
+                     before: [Member] = []) -> Report {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-cross-\(target.name)-" + UUID().uuidString)
         defer { cleanUp(work) }
         var session = CrossSession(work: work, target: target)
@@ -99,7 +102,7 @@ enum CrossHarness {
         var start = Date()
         let members = session.compileC(cases, flags: strictFlags + extraFlags, width: width)
         session.lap("compile the layers", since: &start)
-        session.runImages(members)
+        session.runImages(before + members)
         session.lap("link and run the images", since: &start)
         return session.report
     }

@@ -1,0 +1,221 @@
+import Foundation
+import Testing
+@testable import SepconvGen
+
+/// The emitted code off x86-64: compile-and-compare against the interpreter
+/// (see `CrossHarness`) on the Keras fixtures, every spec in `Specs/` and a
+/// sample of the seeded random layers, built for and run on
+/// - AArch64 Linux (`aarch64-linux-gnu-gcc -O2 -static`, under `qemu-aarch64`;
+///   the vector path lowers to NEON),
+/// - Cortex-M4F (`arm-none-eabi-gcc -mcpu=cortex-m4 -mfloat-abi=hard
+///   -mfpu=fpv4-sp-d16`, on `qemu-system-arm -M mps2-an386`),
+/// - Cortex-M3, soft-float (`-mcpu=cortex-m3 -mfloat-abi=soft`, `-M mps2-an385`),
+/// each with the strict flags (`-std=c99 -Wall -Wextra -Werror -pedantic -O2`);
+/// and the emitted Swift of every spec in `Specs/` as Embedded Swift for
+/// `armv7em-none-none-eabi`, run on the M4 board.
+///
+/// `full` and `loops` kernels are built (`auto` emits, name aside, the same
+/// files as one of them: `EmitterCompileTests` proves it); `full` kernels
+/// only up to `fullBudget` multiply-adds (four times `auto`'s budget): the
+/// larger ones cost a cross gcc up to a minute each (audio_cf's: 58 s) and
+/// are compiled and compared on x86-64 by `EmitterCompileTests`.
+/// A test whose tools are missing is skipped with the reason printed, unless
+/// `SEPCONV_CROSS_REQUIRED=1` (set by `.ci/run`), which makes it a failure.
+@Suite(.serialized) struct CrossTargetTests {
+    /// Random layers taken from `EmitterCompileTests`'s seeded draw.
+    static let randomSample = 40
+    static let modes: [UnrollRequest] = [.full, .loops]
+    /// The largest `full` kernel (multiply-adds) built here.
+    static let fullBudget = 4 * UnrollBudget.c
+    static let required = ProcessInfo.processInfo.environment["SEPCONV_CROSS_REQUIRED"] == "1"
+
+    @Test func aarch64Linux() async throws {
+        try await check(.aarch64, flagsProbe: "__ARM_NEON")
+    }
+
+    @Test func cortexM4F() async throws {
+        try await check(.cortexM4F, flagsProbe: "__ARM_FP")
+    }
+
+    @Test func cortexM3SoftFloat() async throws {
+        try await check(.cortexM3, flagsProbe: nil)
+    }
+
+    /// The Swift of every spec in `Specs/`, in every unroll mode, compiled as
+    /// Embedded Swift for `armv7em-none-none-eabi` (one module), then run on
+    /// the M4 board through `@_cdecl` wrappers and compared there.
+    @Test func embeddedSwiftOnCortexM4F() async throws {
+        let target = CrossHarness.Target.cortexM4F
+        guard Self.available(target.missingTools + (Tools.find("swiftc") == nil ? ["swiftc"] : []), "Embedded Swift") else { return }
+        let cases = try Self.specCases(modes: Self.modes).filter(Self.withinBudget)
+        let started = Date()
+        let report = await EmitterCompileTests.inBackground {
+            CrossHarness.runEmbeddedSwift(cases, swiftTarget: "armv7em-none-none-eabi", on: target)
+        }
+        Self.expectAllPassed(report, cases, label: "Embedded Swift on \(target.name)")
+        print("cross: Embedded Swift (armv7em-none-none-eabi) of \(cases.count) Specs/ layers compiled and matched on \(target.name) in "
+              + "\(report.images) image(s); " + Self.describe(report, since: started))
+    }
+
+    /// The harness itself, on the M4 board: a wrong reference, a file that
+    /// does not compile and a layer that faults must each fail, and the good
+    /// layers beside them (run after the fault, in the image relinked
+    /// without it) pass.
+    @Test func harnessReportsWhatGoesWrong() async throws {
+        let target = CrossHarness.Target.cortexM4F
+        guard Self.available(target.missingTools, "the cross harness check") else { return }
+        var rng = SplitMix64(seed: 11)
+        let spec = RandomLayers.make(name: "x", dtype: .float32, steps: 8, channels: 2, filters: 3, kernel: 3, strides: 1, padding: .same,
+                                     dataFormat: .channelsLast, dilation: 1, depthMultiplier: 1, activation: .relu, useBias: true)
+        let layer = RandomLayers.complete(spec, batch: 2, rng: &rng)
+        func item(_ name: String, _ change: (inout [Double]) -> Void = { _ in }) throws -> CompileHarness.Case {
+            var plan = Planner.plan(layer.spec, weights: layer.weights, unroll: .loops)
+            plan.name = name
+            var reference = try Interpreter.run(plan, input: layer.input).scalars
+            change(&reference)
+            return CompileHarness.Case(plan: plan, mode: .loops, group: name, origin: "harness check \(name)", isRandom: false,
+                                       batch: layer.batch, input: layer.input.scalars, reference: reference, keras: nil)
+        }
+        let cases = try [item("x_good"), item("x_wrong") { $0[4] += 0.25 }, item("switch"), item("x_after")]
+        // A layer that faults (an undefined instruction), first in the image: blamed, and the image run again without it.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-cross-fault-" + UUID().uuidString)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("#include <stddef.h>\nvoid x_fault(const float *x, float *y, size_t n) { (void)x; (void)y; (void)n; __builtin_trap(); }\n".utf8)
+            .write(to: folder.appendingPathComponent("fault.c"))
+        let compile = Tools.run(Tools.find(target.compiler) ?? target.compiler, target.flags + ["-O2", "-c", "fault.c", "-o", "fault.o"], in: folder)
+        #expect(compile.status == 0, "\(compile.stderr)")
+        var faulty = cases[0]
+        faulty.plan.name = "x_fault"
+        let fault = CrossHarness.Member(item: faulty, symbol: "x_fault", header: nil, object: folder.appendingPathComponent("fault.o"))
+        let report = await EmitterCompileTests.inBackground { CrossHarness.runC(cases, on: target, before: [fault]) }
+        if case .failed(let message)? = report.outcomes["x_fault"] {
+            #expect(message.contains("crashed its cortex-m4f image") && message.contains("startup: HardFault"), "\(message)")
+        } else {
+            Issue.record("x_fault was not blamed: \(String(describing: report.outcomes["x_fault"]))")
+        }
+        #expect(report.outcomes["x_good"]?.passed == true, "\(String(describing: report.outcomes["x_good"]))")
+        #expect(report.outcomes["x_after"]?.passed == true, "\(String(describing: report.outcomes["x_after"]))")
+        if case .compared(let error, let allowed, _)? = report.outcomes["x_wrong"] {
+            #expect(error > allowed && abs(error - 0.25) < 1e-3)
+        } else {
+            Issue.record("x_wrong was not compared: \(String(describing: report.outcomes["x_wrong"]))")
+        }
+        if case .failed(let message)? = report.outcomes["switch"] {
+            #expect(message.contains("does not compile for cortex-m4f"))
+        } else {
+            Issue.record("switch (a C keyword) compiled: \(String(describing: report.outcomes["switch"]))")
+        }
+        #expect(report.problems.isEmpty, "\(report.problems)")
+    }
+
+    // MARK: Helpers
+
+    /// Runs the C of every case on `target` and checks every outcome.
+    func check(_ target: CrossHarness.Target, flagsProbe: String?) async throws {
+        guard Self.available(target.missingTools, target.name) else { return }
+        if let flagsProbe {
+            // The target's predefined macros: what decides the emitted C's path.
+            let probe = Tools.run(Tools.find(target.compiler) ?? target.compiler, target.flags + ["-dM", "-E", "-x", "c", "/dev/null"],
+                                  in: FileManager.default.temporaryDirectory)
+            #expect(probe.stdout.contains("#define \(flagsProbe) "), "\(target.name): \(target.compiler) does not define \(flagsProbe)")
+        }
+        let started = Date()
+        let cases = try Self.cases()
+        let report = await EmitterCompileTests.inBackground { CrossHarness.runC(cases, on: target) }
+        Self.expectAllPassed(report, cases, label: target.name)
+        let fixtures = cases.filter { $0.origin.hasPrefix("keras") }.count, specs = cases.filter { $0.origin.hasPrefix("Specs") }.count
+        print("cross: \(target.name): \(cases.count) layers (\(fixtures) Keras fixture, \(specs) Specs/, \(cases.count - fixtures - specs) random kernels) "
+              + "matched the interpreter in \(report.images) image(s); " + Self.describe(report, since: started))
+    }
+
+    /// Whether the tools are there; prints why not (and fails under `SEPCONV_CROSS_REQUIRED=1`).
+    static func available(_ missing: [String], _ what: String) -> Bool {
+        guard !missing.isEmpty else { return true }
+        let message = "cross: \(what) skipped: not on PATH: \(missing.joined(separator: ", ")) (.ci/run installs them)"
+        if required {
+            Issue.record(Comment(rawValue: message + "; SEPCONV_CROSS_REQUIRED=1 makes this a failure"))
+        } else {
+            print(message)
+        }
+        return false
+    }
+
+    static func expectAllPassed(_ report: CrossHarness.Report, _ cases: [CompileHarness.Case], label: String) {
+        for problem in report.problems {
+            Issue.record(Comment(rawValue: "\(label): \(problem)"))
+        }
+        var failures: [String] = []
+        for item in cases {
+            switch report.outcomes[item.name] {
+            case nil:
+                failures.append("\(item.name) [\(item.origin)]: no outcome")
+            case .failed(let message)?:
+                failures.append("\(item.name) [\(item.origin)]\n\(message)")
+            case .excluded(let reason)?:
+                failures.append("\(item.name) [\(item.origin)]: excluded: \(reason)")
+            case .compared(let error, let allowed, _)?:
+                if !(error <= allowed) {
+                    failures.append("\(item.name) [\(item.origin)]: max |out - interpreter| = \(error), allowed \(allowed)")
+                }
+            }
+        }
+        for failure in failures.prefix(25) {
+            Issue.record(Comment(rawValue: "\(label): \(failure)"))
+        }
+        if failures.count > 25 {
+            Issue.record(Comment(rawValue: "\(label): \(failures.count) failures in all; the first 25 are listed"))
+        }
+    }
+
+    static func describe(_ report: CrossHarness.Report, since started: Date) -> String {
+        report.timings.map { String(format: "%@ %.1fs", $0.0, $0.1) }.joined(separator: "; ")
+            + String(format: "; total %.1fs", Date().timeIntervalSince(started))
+    }
+
+    /// The Keras fixtures, `Specs/` and the random sample, `full` and `loops`, renamed `x_...` apart.
+    static func cases() throws -> [CompileHarness.Case] {
+        var cases: [CompileHarness.Case] = []
+        for fixture in KerasFixtureTests.cases {
+            cases += try EmitterCompileTests.fixtureCases(fixture).filter { modes.contains($0.mode) }
+        }
+        cases += try specCases(modes: modes)
+        let layers = RandomLayers.make(count: randomSample, seed: EmitterCompileTests.seed).prefix(randomSample)
+        for layer in layers {
+            for mode in modes {
+                var spec = layer.spec
+                spec.name = "\(layer.spec.name)_\(mode.rawValue)"
+                let plan = Planner.plan(spec, weights: layer.weights, unroll: mode)
+                cases.append(CompileHarness.Case(plan: plan, mode: mode, group: layer.spec.name, origin: "random \(layer.summary)", isRandom: true,
+                                                 batch: layer.batch, input: layer.input.scalars,
+                                                 reference: try Interpreter.run(plan, input: layer.input).scalars, keras: nil))
+            }
+        }
+        return cases.filter(withinBudget)
+    }
+
+    /// Whether a case is built here: every `loops` kernel, `full` ones up to `fullBudget`.
+    static func withinBudget(_ item: CompileHarness.Case) -> Bool {
+        item.mode != .full || item.plan.multiplyAdds <= fullBudget
+    }
+
+    /// Every spec in `Specs/` on its committed input, in `modes`, named `<spec>_<mode>`.
+    static func specCases(modes: [UnrollRequest]) throws -> [CompileHarness.Case] {
+        let folder = Fixtures.repository.appendingPathComponent("Specs")
+        let specs = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(specs.count >= 6, "expected the example specs in Specs/")
+        var cases: [CompileHarness.Case] = []
+        for file in specs {
+            let base = String(file.dropLast(".yaml".count))
+            let input = try NPY.read([UInt8](Data(contentsOf: folder.appendingPathComponent("\(base)/input.npy")))).tensor
+            for mode in modes {
+                var plan = try SpecCompiler(unroll: mode).compile(file: folder.appendingPathComponent(file).path).plan
+                plan.name = "\(base)_\(mode.rawValue)"
+                cases.append(CompileHarness.Case(plan: plan, mode: mode, group: base, origin: "Specs/\(file)", isRandom: false,
+                                                 batch: input.shape[0], input: input.scalars,
+                                                 reference: try Interpreter.run(plan, input: input).scalars, keras: nil))
+            }
+        }
+        return cases
+    }
+}

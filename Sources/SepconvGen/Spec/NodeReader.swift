@@ -11,7 +11,8 @@ struct NodeReader {
         }
         for pair in mapping.pairs where !known.contains(pair.key.text) {
             let key = Identifier.printable(pair.key.text)
-            diagnostics.error("unknown key '\(key)' in '\(path)'\(SpellingHint.suffix(for: pair.key.text, in: known))", at: pair.key.mark)
+            let hint = KeyPlacement.hint(for: pair.key.text, in: path).map { " (\($0))" } ?? SpellingHint.suffix(for: pair.key.text, in: known)
+            diagnostics.error("unknown key '\(key)'\(path == "spec" ? "" : " in '\(path)'")\(hint)", at: pair.key.mark)
         }
         return mapping
     }

@@ -19,6 +19,8 @@ public struct SpecDecoder {
         "name", "trainable", "depthwise_regularizer", "pointwise_regularizer", "bias_regularizer",
         "activity_regularizer", "depthwise_constraint", "pointwise_constraint", "bias_constraint",
     ]
+    /// Every key the `layer` mapping accepts.
+    static var acceptedLayerKeys: [String] { layerKeys + trainingOnlyKeys + ["dtype"] }
 
     var reader: NodeReader
     var marks: [String: Mark] = [:]
@@ -82,6 +84,9 @@ public struct SpecDecoder {
                 diagnostics.note("'\(key)' has no effect: the spec gives the weights", at: marks[path] ?? .start)
             }
         }
+        if weights == nil, !diagnostics.hasErrors {
+            noteDrawnWeights(layer)
+        }
         guard let name, let input, let shape = layer.shape else { return nil }
         checkGeometry(shape, input: input, padding: layer.padding, activation: layer.activation, dataFormat: layer.dataFormat)
         return LayerSpec(
@@ -94,6 +99,17 @@ public struct SpecDecoder {
             pointwiseInitializer: layer.pointwiseInitializer ?? .glorotUniform,
             biasInitializer: layer.biasInitializer ?? .zeros,
             seed: layer.seed, weights: weights, marks: marks)
+    }
+
+    /// Says that a spec without weights gets random ones, drawn as Keras would draw them.
+    private mutating func noteDrawnWeights(_ layer: Layer) {
+        var drawn = [("depthwise_kernel", layer.depthwiseInitializer ?? .glorotUniform),
+                     ("pointwise_kernel", layer.pointwiseInitializer ?? .glorotUniform)]
+        if layer.useBias { drawn.append(("bias", layer.biasInitializer ?? .zeros)) }
+        let list = drawn.map { "\($0.0) from \($0.1.specName)" }.joined(separator: ", ")
+        let seeded = drawn.contains { $0.1.usesSpecSeed } ? " with seed \(layer.seed)" : ""
+        diagnostics.note("no 'weights' given: the weights are drawn from the initializers (\(list))\(seeded); they are not trained weights",
+                         at: marks["layer"] ?? .start)
     }
 
     private mutating func decodeName(_ top: Node.Mapping) -> String? {
@@ -159,7 +175,7 @@ public struct SpecDecoder {
     }
 
     private mutating func decodeLayer(_ node: Node) -> Layer? {
-        guard let mapping = reader.mapping(node, path: "layer", known: Self.layerKeys + Self.trainingOnlyKeys + ["dtype"]) else {
+        guard let mapping = reader.mapping(node, path: "layer", known: Self.acceptedLayerKeys) else {
             return nil
         }
         var layer = Layer()
@@ -220,7 +236,8 @@ public struct SpecDecoder {
                     diagnostics.error("activation 'threshold' cannot be used by name: Keras's threshold needs explicit threshold and default_value arguments", at: node.mark)
                 } else {
                     let hint = SpellingHint.suffix(for: text, in: Activation.acceptedNames)
-                    diagnostics.error("unknown activation '\(Identifier.printable(text))'\(hint)", at: node.mark)
+                    let names = Activation.acceptedNames.joined(separator: ", ")
+                    diagnostics.error("unknown activation '\(Identifier.printable(text))'\(hint); Keras accepts \(names), or null for none (docs/spec.md)", at: node.mark)
                 }
             }
         }

@@ -14,8 +14,12 @@ import Testing
 /// | ```yaml | `<!-- test: error TEXT -->` | compiling it fails with an error whose message contains TEXT |
 /// | ```sh | `<!-- test: run -->` | run by `bash -e` in a scratch folder holding a copy of `Specs/`, with the built `sepconv-gen` first on `PATH`; exits 0 |
 /// | ```sh | `<!-- test: fails -->` | the same, but must exit with a status other than 0, without crashing |
-/// | any | `<!-- test: skip FEATURE -->` | skipped, with the reason printed, until FEATURE (one of `pending`) is merged |
 ///
+/// Two options may come first, each followed by `, ` when more follows:
+/// `skip FEATURE` skips the block, printing why, until FEATURE (one of
+/// `pending`) is merged (delete the option to test it); `in DIR` compiles the
+/// spec as a file in the repository's folder DIR instead of `Specs/`, or runs
+/// the shell block in a copy of DIR (with `Specs/` copied into it too).
 /// Other blocks (```sh without a marker, ```c, ```swift, plain ```) are shown, not run.
 @Suite struct DocsExamplesTests {
     /// One fenced block of a document.
@@ -28,6 +32,36 @@ import Testing
         /// The marker's words after `test:`, or nil.
         var marker: String?
         var body: String
+
+        /// The feature of a `skip FEATURE` option.
+        var skip: String? { option("skip ") }
+        /// The folder of an `in DIR` option.
+        var folder: String? { option("in ") }
+        /// What the marker asks after its options: `run`, `fails`, `error TEXT`, or nil.
+        var action: String? {
+            var rest = Substring(marker ?? "")
+            while rest.hasPrefix("skip ") || rest.hasPrefix("in ") {
+                guard let comma = rest.firstRange(of: ", ") else { return nil }
+                rest = rest[comma.upperBound...]
+            }
+            return rest.isEmpty ? nil : String(rest)
+        }
+        /// The text of `error TEXT`.
+        var expectedError: String? {
+            action.flatMap { $0.hasPrefix("error ") ? String($0.dropFirst(6)) : nil }
+        }
+
+        private func option(_ prefix: String) -> String? {
+            var rest = Substring(marker ?? "")
+            while rest.hasPrefix("skip ") || rest.hasPrefix("in ") {
+                let end = rest.firstRange(of: ", ")
+                let word = rest[..<(end?.lowerBound ?? rest.endIndex)]
+                if word.hasPrefix(prefix) { return String(word.dropFirst(prefix.count)) }
+                guard let end else { return nil }
+                rest = rest[end.upperBound...]
+            }
+            return nil
+        }
 
         var testDescription: String { "\(file):\(line)" }
     }
@@ -75,15 +109,14 @@ import Testing
         return examples
     }
 
-    /// The pending feature a marker skips for, if any.
-    static func skippedFeature(_ example: Example) -> String? {
-        guard let marker = example.marker, marker.hasPrefix("skip ") else { return nil }
-        return String(marker.dropFirst(5))
+    static let specExamples = examples.filter { $0.language == "yaml" && $0.skip == nil }
+    static let shellExamples = examples.filter {
+        $0.language == "sh" && $0.skip == nil && ($0.action == "run" || $0.action == "fails")
     }
 
-    static let specExamples = examples.filter { $0.language == "yaml" && skippedFeature($0) == nil }
-    static let shellExamples = examples.filter {
-        $0.language == "sh" && skippedFeature($0) == nil && ($0.marker == "run" || $0.marker == "fails")
+    /// The folder an example's spec is compiled in, or its shell block copies.
+    static func folder(of example: Example) -> URL {
+        Fixtures.repository.appendingPathComponent(example.folder ?? "Specs")
     }
 
     // MARK: - The examples
@@ -94,32 +127,34 @@ import Testing
         #expect(Self.shellExamples.count >= 8)
         for example in Self.examples {
             guard let marker = example.marker else { continue }
-            let known = marker == "run" || marker == "fails" || marker.hasPrefix("error ")
-                || Self.skippedFeature(example).map { Self.pending[$0] != nil } == true
+            let action = example.action
+            let known = action == nil || action == "run" || action == "fails" || example.expectedError != nil
             #expect(known, "\(example.testDescription): unknown marker '\(marker)'")
-            if marker == "run" || marker == "fails" {
+            #expect(example.skip.map { Self.pending[$0] != nil } ?? true, "\(example.testDescription): unknown feature in '\(marker)'")
+            #expect(action != nil || example.skip != nil || example.folder != nil, "\(example.testDescription): empty marker")
+            if action == "run" || action == "fails" {
                 #expect(example.language == "sh", "\(example.testDescription): '\(marker)' marks a shell block")
             }
-            if marker.hasPrefix("error ") {
+            if example.expectedError != nil {
                 #expect(example.language == "yaml", "\(example.testDescription): 'error' marks a spec")
             }
         }
     }
 
     @Test func pendingExamplesAreSkippedWithAReason() {
-        let skipped = Self.examples.filter { Self.skippedFeature($0) != nil }
+        let skipped = Self.examples.filter { $0.skip != nil }
         for example in skipped {
-            let feature = Self.skippedFeature(example) ?? ""
+            let feature = example.skip ?? ""
             print("skipped \(example.testDescription) (\(feature)): \(Self.pending[feature] ?? "unknown feature")")
         }
-        #expect(skipped.allSatisfy { Self.pending[Self.skippedFeature($0) ?? ""] != nil })
+        #expect(skipped.allSatisfy { Self.pending[$0.skip ?? ""] != nil })
     }
 
     @Test(arguments: specExamples)
     func specExampleCompilesAsDocumented(_ example: Example) throws {
         let name = example.file.replacingOccurrences(of: "/", with: "-") + "-\(example.line).yaml"
-        let file = Fixtures.repository.appendingPathComponent("Specs").appendingPathComponent(name).path
-        let expectedError = example.marker.flatMap { $0.hasPrefix("error ") ? String($0.dropFirst(6)) : nil }
+        let file = Self.folder(of: example).appendingPathComponent(name).path
+        let expectedError = example.expectedError
         do {
             let compiled = try SpecCompiler().compile(file: file, contents: Array(example.body.utf8))
             #expect(expectedError == nil, "\(example.testDescription) compiled, but the docs say it fails with: \(expectedError ?? "")")
@@ -138,13 +173,15 @@ import Testing
     func shellExampleRunsAsDocumented(_ example: Example) throws {
         let binary = try CLIRunner.requireExecutable()
         let scratch = try ScratchFolder(prefix: "docs-example")
-        try scratch.copy(Fixtures.repository.appendingPathComponent("Specs"), to: "Specs")
+        let work = example.folder == nil ? "" : "work/"
+        if example.folder != nil { try scratch.copy(Self.folder(of: example), to: "work") }
+        try scratch.copy(Fixtures.repository.appendingPathComponent("Specs"), to: work + "Specs")
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = binary.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        let result = try CLIRunner.run(["-e", "-u", "-o", "pipefail", "-c", example.body], in: scratch.url, timeout: 600,
+        let result = try CLIRunner.run(["-e", "-u", "-o", "pipefail", "-c", example.body], in: scratch.url.appendingPathComponent(work), timeout: 600,
                                        program: URL(fileURLWithPath: "/bin/bash"), environment: environment)
         #expect(!result.crashed && !result.timedOut, "\(example.testDescription): \(result)")
-        if example.marker == "fails" {
+        if example.action == "fails" {
             #expect(result.status != 0, "\(example.testDescription) should fail: \(result)")
         } else {
             #expect(result.status == 0, "\(example.testDescription) failed: \(result)")

@@ -132,6 +132,9 @@ import Testing
             #expect(known, "\(example.testDescription): unknown marker '\(marker)'")
             #expect(example.skip.map { Self.pending[$0] != nil } ?? true, "\(example.testDescription): unknown feature in '\(marker)'")
             #expect(action != nil || example.skip != nil || example.folder != nil, "\(example.testDescription): empty marker")
+            if example.skip != nil, example.language == "sh" {
+                #expect(action == "run" || action == "fails", "\(example.testDescription): a skipped shell block says whether it runs or fails once enabled")
+            }
             if action == "run" || action == "fails" {
                 #expect(example.language == "sh", "\(example.testDescription): '\(marker)' marks a shell block")
             }

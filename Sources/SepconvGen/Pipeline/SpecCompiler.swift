@@ -41,7 +41,7 @@ public struct SpecCompiler: Sendable {
                     + "straight-line code is limited to \(Limits.maxFullUnrollMultiplyAdds) (use --unroll auto or loops)"
                 throw DiagnosticError([Diagnostic(.error, message, file: file, at: spec.mark("layer"))])
             }
-            return Compiled(spec: spec, plan: plan, notes: notes, dependencies: [file] + loaded.files)
+            return Compiled(spec: spec, plan: plan, notes: notes + loaded.notes, dependencies: [file] + loaded.files)
         } catch {
             throw DiagnosticError(notes + error.diagnostics)
         }

@@ -84,9 +84,6 @@ public struct SpecDecoder {
                 diagnostics.note("'\(key)' has no effect: the spec gives the weights", at: marks[path] ?? .start)
             }
         }
-        if weights == nil, !diagnostics.hasErrors {
-            noteDrawnWeights(layer)
-        }
         guard let name, let input, let shape = layer.shape else { return nil }
         checkGeometry(shape, input: input, padding: layer.padding, activation: layer.activation, dataFormat: layer.dataFormat)
         return LayerSpec(
@@ -99,17 +96,6 @@ public struct SpecDecoder {
             pointwiseInitializer: layer.pointwiseInitializer ?? .glorotUniform,
             biasInitializer: layer.biasInitializer ?? .zeros,
             seed: layer.seed, weights: weights, marks: marks)
-    }
-
-    /// Says that a spec without weights gets random ones, drawn as Keras would draw them.
-    private mutating func noteDrawnWeights(_ layer: Layer) {
-        var drawn = [("depthwise_kernel", layer.depthwiseInitializer ?? .glorotUniform),
-                     ("pointwise_kernel", layer.pointwiseInitializer ?? .glorotUniform)]
-        if layer.useBias { drawn.append(("bias", layer.biasInitializer ?? .zeros)) }
-        let list = drawn.map { "\($0.0) from \($0.1.specName)" }.joined(separator: ", ")
-        let seeded = drawn.contains { $0.1.usesSpecSeed } ? " with seed \(layer.seed)" : ""
-        diagnostics.note("no 'weights' given: the weights are drawn from the initializers (\(list))\(seeded); they are not trained weights",
-                         at: marks["layer"] ?? .start)
     }
 
     private mutating func decodeName(_ top: Node.Mapping) -> String? {

@@ -16,6 +16,8 @@ public struct WeightLoader: Sendable {
         public var weights: LayerWeights
         /// Every weight file read, as a path usable from the working directory.
         public var files: [String]
+        /// What the user should know about where the weights came from.
+        public var notes: [Diagnostic] = []
     }
 
     /// Loads and checks every weight of `spec`.
@@ -126,6 +128,7 @@ public struct WeightLoader: Sendable {
         let pointwise = sample(spec.pointwiseInitializer, "pointwise_initializer", shapes.pointwise)
         let bias = spec.useBias ? sample(spec.biasInitializer, "bias_initializer", shapes.bias) : nil
         guard let depthwise, let pointwise, !spec.useBias || bias != nil else { throw DiagnosticError(diagnostics.diagnostics) }
-        return Loaded(weights: LayerWeights(depthwiseKernel: depthwise, pointwiseKernel: pointwise, bias: bias), files: [])
+        return Loaded(weights: LayerWeights(depthwiseKernel: depthwise, pointwiseKernel: pointwise, bias: bias), files: [],
+                      notes: [spec.drawnWeightsNote])
     }
 }

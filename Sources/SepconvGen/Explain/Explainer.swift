@@ -42,7 +42,8 @@ public enum Explainer {
         var lines = ["taps: '#' reads an input step, 'o' falls in the padding; '|' marks the input's edges"]
         let width = String(plan.convolutionSteps - 1).count
         var rows = Array(0..<plan.convolutionSteps)
-        if rows.count > maxPictureRows {
+        // "..." stands for two rows or more: a single row is shown rather than elided.
+        if rows.count > maxPictureRows + 1 {
             rows = Array(rows.prefix(maxPictureRows / 2)) + [-1] + Array(rows.suffix(maxPictureRows / 2))
         }
         for step in rows {

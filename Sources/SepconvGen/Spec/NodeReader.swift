@@ -17,8 +17,10 @@ struct NodeReader {
             let key = Identifier.printable(pair.key.text)
             unknown += 1
             // Past the errors anyone reads, no hint is worked out (10^5 unknown keys must stay cheap).
-            let hint = unknown <= Self.maxHints ? SpellingHint.suffix(for: pair.key.text, in: known) : ""
-            diagnostics.error("unknown key '\(key)' in '\(path)'\(hint)", at: pair.key.mark)
+            let hint = unknown <= Self.maxHints
+                ? KeyPlacement.hint(for: pair.key.text, in: path).map { " (\($0))" } ?? SpellingHint.suffix(for: pair.key.text, in: known)
+                : ""
+            diagnostics.error("unknown key '\(key)'\(path == "spec" ? "" : " in '\(path)'")\(hint)", at: pair.key.mark)
         }
         return mapping
     }

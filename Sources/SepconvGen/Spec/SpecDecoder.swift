@@ -19,6 +19,8 @@ public struct SpecDecoder {
         "name", "trainable", "depthwise_regularizer", "pointwise_regularizer", "bias_regularizer",
         "activity_regularizer", "depthwise_constraint", "pointwise_constraint", "bias_constraint",
     ]
+    /// Every key the `layer` mapping accepts.
+    static var acceptedLayerKeys: [String] { layerKeys + trainingOnlyKeys + ["dtype"] }
 
     var reader: NodeReader
     var marks: [String: Mark] = [:]
@@ -159,7 +161,7 @@ public struct SpecDecoder {
     }
 
     private mutating func decodeLayer(_ node: Node) -> Layer? {
-        guard let mapping = reader.mapping(node, path: "layer", known: Self.layerKeys + Self.trainingOnlyKeys + ["dtype"]) else {
+        guard let mapping = reader.mapping(node, path: "layer", known: Self.acceptedLayerKeys) else {
             return nil
         }
         var layer = Layer()
@@ -220,7 +222,8 @@ public struct SpecDecoder {
                     diagnostics.error("activation 'threshold' cannot be used by name: Keras's threshold needs explicit threshold and default_value arguments", at: node.mark)
                 } else {
                     let hint = SpellingHint.suffix(for: text, in: Activation.acceptedNames)
-                    diagnostics.error("unknown activation '\(Identifier.printable(text))'\(hint)", at: node.mark)
+                    let names = Activation.acceptedNames.joined(separator: ", ")
+                    diagnostics.error("unknown activation '\(Identifier.printable(text))'\(hint); Keras accepts \(names), or null for none (docs/spec.md)", at: node.mark)
                 }
             }
         }

@@ -16,7 +16,7 @@ public struct WeightLoader: Sendable {
         public var weights: LayerWeights
         /// Every weight file read, as a path usable from the working directory.
         public var files: [String]
-        /// Warnings about the values (ones that read as 0 in the layer's dtype).
+        /// Notes and warnings: where drawn weights came from, values that read as 0 in the layer's dtype.
         public var notes: [Diagnostic] = []
     }
 
@@ -125,6 +125,7 @@ public struct WeightLoader: Sendable {
         let pointwise = sample(spec.pointwiseInitializer, "pointwise_initializer", shapes.pointwise)
         let bias = spec.useBias ? sample(spec.biasInitializer, "bias_initializer", shapes.bias) : nil
         guard let depthwise, let pointwise, !spec.useBias || bias != nil else { throw DiagnosticError(diagnostics.diagnostics) }
-        return Loaded(weights: LayerWeights(depthwiseKernel: depthwise, pointwiseKernel: pointwise, bias: bias), files: [])
+        return Loaded(weights: LayerWeights(depthwiseKernel: depthwise, pointwiseKernel: pointwise, bias: bias), files: [],
+                      notes: [spec.drawnWeightsNote])
     }
 }

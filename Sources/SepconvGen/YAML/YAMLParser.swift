@@ -68,6 +68,9 @@ public final class YAMLParser {
                 ? Self.mark(ofByte: Self.characterStart(parser.problem_offset, in: UnsafeBufferPointer(bytes)), in: UnsafeBufferPointer(bytes))
                 : Mark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
             let tab = Self.byte(at: mark, in: UnsafeBufferPointer(bytes)) == UInt8(ascii: "\t")
+            if !tab, let (hint, place) = IndentationHint.explain(problem: problem, at: mark, source: UnsafeBufferPointer(bytes)) {
+                throw fail("YAML syntax error: \(context)\(problem) (\(hint))", at: place)
+            }
             throw fail("YAML syntax error: \(context)\(problem)\(tab ? " (a tab: YAML indents with spaces only)" : "")", at: mark)
         }
         return event

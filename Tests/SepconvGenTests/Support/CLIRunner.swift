@@ -101,12 +101,14 @@ enum CLIRunner {
             """, sourceLocation: sourceLocation)
     }
 
-    /// Runs `sepconv-gen arguments...` and waits at most `timeout` seconds
-    /// (then kills it). Standard input is empty; output goes through files, so
-    /// no pipe can fill up and block the child.
+    /// Runs `sepconv-gen arguments...` (or `program arguments...`, in
+    /// `environment` when given) and waits at most `timeout` seconds (then
+    /// kills it). Standard input is empty; output goes through files, so no
+    /// pipe can fill up and block the child.
     static func run(_ arguments: [String], in directory: URL? = nil, timeout: Double = 20,
+                    program: URL? = nil, environment: [String: String]? = nil,
                     sourceLocation: SourceLocation = #_sourceLocation) throws -> CLIResult {
-        let executable = try requireExecutable(sourceLocation: sourceLocation)
+        let executable = try program ?? requireExecutable(sourceLocation: sourceLocation)
         let scratch = try ScratchFolder(prefix: "cli-io")
         let outPath = scratch.url.appendingPathComponent("stdout").path
         let errPath = scratch.url.appendingPathComponent("stderr").path
@@ -123,6 +125,7 @@ enum CLIRunner {
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = outHandle
         process.standardError = errHandle

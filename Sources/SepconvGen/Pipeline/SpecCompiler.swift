@@ -36,10 +36,8 @@ public struct SpecCompiler: Sendable {
         do throws(DiagnosticError) {
             let loaded = try WeightLoader(weightsRoot: weightsRoot).load(spec)
             let plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll)
-            if unroll == .full, plan.multiplyAdds > Limits.maxFullUnrollMultiplyAdds {
-                let message = "--unroll full: the layer needs \(plan.multiplyAdds) multiply-adds per item; "
-                    + "straight-line code is limited to \(Limits.maxFullUnrollMultiplyAdds) (use --unroll auto or loops)"
-                throw DiagnosticError([Diagnostic(.error, message, file: file, at: spec.mark("layer"))])
+            if let refusal = Planner.refusal(of: unroll, for: plan) {
+                throw DiagnosticError([Diagnostic(.error, refusal, file: file, at: spec.mark("layer"))])
             }
             return Compiled(spec: spec, plan: plan, notes: notes, dependencies: [file] + loaded.files)
         } catch {

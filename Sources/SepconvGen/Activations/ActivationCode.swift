@@ -49,6 +49,11 @@ extension Activation {
     public func swiftCode(dtype: DType) -> ActivationCode {
         ActivationCodeWriter(language: .swift, dtype: dtype, name: "act").code(for: self)
     }
+
+    /// The source in `language` as a helper named `name` (already spelled by the namer).
+    func code(_ language: TargetLanguage, dtype: DType, name: String) -> ActivationCode {
+        ActivationCodeWriter(language: language, dtype: dtype, name: name).code(for: self)
+    }
 }
 
 /// Prints one activation's helper in C or Swift.
@@ -57,9 +62,7 @@ extension Activation {
 /// share (arithmetic, comparisons, `?:`, calls), with the spelling of types,
 /// literals, declarations and math functions left to the language.
 private struct ActivationCodeWriter {
-    enum Language { case c, swift }
-
-    let language: Language
+    let language: TargetLanguage
     let dtype: DType
     /// The helper's name.
     let name: String

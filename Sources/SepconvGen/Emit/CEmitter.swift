@@ -16,18 +16,31 @@ enum CEmitter {
         values["INPUT_CHANNELS"] = String(plan.inputChannels)
         values["OUTPUT_STEPS"] = String(plan.outputSteps)
         values["OUTPUT_CHANNELS"] = String(plan.outputChannels)
-        let activation = plan.activation.cCode(dtype: plan.dtype, prefix: plan.name)
-        values["INCLUDES"] = plan.activation == .linear ? "" : "#include <math.h>\n"
-        let body: String
+        let lowering = Lowering(plan: plan, language: .c)
+        let namer = Namer(layer: plan.name, language: .c, dtype: plan.dtype)
+        let helpers = lowering.activations.map { $0.activation.code(.c, dtype: plan.dtype, name: namer.symbol($0.name)).helpers }
+        values["INCLUDES"] = helpers.isEmpty ? "" : "#include <math.h>\n"
         switch plan.unroll.c {
         case .full:
-            values["STACK_BYTES"] = "0"
-            body = CFullUnroll(plan: plan, layout: layout, activation: activation).text
+            values["STACK_BYTES"] = String(plan.epilogue.isEmpty ? 0 : layout.paddedFilters * layout.elementBytes)
+            var printer = CodePrinter()
+            let program = ProgramPrinter(spelling: CSpelling(namer: namer))
+            program.print(lowering.epilogueTables, into: &printer)
+            if !lowering.epilogueTables.isEmpty { printer.line() }
+            for helper in helpers {
+                printer.lines(helper)
+                printer.line()
+            }
+            for routine in [lowering.finish, lowering.epiloguePass].compactMap({ $0 }) where !plan.epilogue.isEmpty {
+                program.print(routine, into: &printer)
+                printer.line()
+            }
+            program.print(lowering.fullItem, into: &printer)
+            values["BODY"] = printer.text
         case .loops:
             values["STACK_BYTES"] = String(layout.stackBytes)
-            body = CLoops(plan: plan, layout: layout, activation: activation).text
+            values["BODY"] = CLoops(plan: plan, layout: layout, lowering: lowering, helpers: helpers).text
         }
-        values["BODY"] = body
         return (values.render(Templates.cHeader), values.render(Templates.cSource))
     }
 
@@ -63,10 +76,5 @@ enum CEmitter {
             let last = index == chunks.count - 1 ? close : ","
             printer.line(first + chunk.joined(separator: ", ") + last)
         }
-    }
-
-    /// The expression that applies an elementwise activation to `value`.
-    static func activate(_ value: String, _ activation: ActivationCode) -> String {
-        activation.elementFunction.map { "\($0)(\(value))" } ?? value
     }
 }

@@ -17,7 +17,9 @@
 struct CLoops {
     let plan: LayerPlan
     let layout: KernelLayout
-    let activation: ActivationCode
+    let lowering: Lowering
+    /// The activation helpers, each a group of lines.
+    let helpers: [[String]]
 
     private var name: String { plan.name }
     private var type: String { CEmitter.cType(plan.dtype) }
@@ -72,8 +74,11 @@ struct CLoops {
                   comment: "bias (\(F),), padded with zeros to \(Fp)", attributes: "\(name)_ALIGNED")
         }
         printer.line()
-        if !activation.helpers.isEmpty {
-            printer.lines(activation.helpers)
+        let program = ProgramPrinter(spelling: CSpelling(namer: Namer(layer: name, language: .c, dtype: p.dtype)))
+        program.print(lowering.epilogueTables, into: &printer)
+        if !lowering.epilogueTables.isEmpty { printer.line() }
+        for helper in helpers {
+            printer.lines(helper)
             printer.line()
         }
         // Every routine is printed only where something calls it (-Wunused-function).
@@ -136,8 +141,8 @@ struct CLoops {
         printer.line()
         printer.line("#endif")
         printer.line()
-        if let finish = finishFunction() {
-            printer.lines(finish)
+        for routine in [lowering.finish, lowering.epiloguePass].compactMap({ $0 }) {
+            program.print(routine, into: &printer)
             printer.line()
         }
         item(&printer)
@@ -402,70 +407,12 @@ struct CLoops {
         }
     }
 
-    // MARK: Activation and store
-
-    /// `finish`: the activation of a tile and, through the output tile, the store.
-    private func finishFunction() -> [String]? {
-        var printer = CodePrinter()
-        let p = plan, steps = p.convolutionSteps
-        let sigmoid = activation.elementFunction ?? ""
-        switch (p.dataFormat, p.activation) {
-        case (.channelsLast, .glu):
-            let half = F / 2
-            printer.line("/* glu of steps t .. t + n - 1 from the output tile o[r * \(Fp) + f]. */")
-            printer.function("static void \(name)_finish(const \(type) *restrict o, \(type) *restrict y, const int t, const int n)") { body in
-                body.line("int r, f;")
-                body.line("for (r = 0; r < n; ++r) for (f = 0; f < \(half); ++f) y[(t + r) * \(half) + f] = o[r * \(Fp) + f] * \(sigmoid)(o[r * \(Fp) + f + \(half)]);")
-            }
-        case (.channelsLast, _):
-            if let element = activation.elementFunction {
-                printer.line("/* The activation of n steps' outputs, in place. */")
-                printer.function("static void \(name)_finish(\(type) *restrict out, const int n)") { body in
-                    body.line("int i;")
-                    body.line("for (i = 0; i < n * \(F); ++i) out[i] = \(element)(out[i]);")
-                }
-            } else if let row = activation.rowFunction {
-                printer.line("/* The activation of n steps' outputs, each a row, in place. */")
-                printer.function("static void \(name)_finish(\(type) *restrict out, const int n)") { body in
-                    body.line("int r;")
-                    body.line("for (r = 0; r < n; ++r) \(row)(out + r * \(F), \(F));")
-                }
-            } else {
-                return nil
-            }
-        case (.channelsFirst, .glu):
-            let half = steps / 2
-            printer.line("/* glu of steps t .. t + n - 1 from the output tile o[r * \(Fp) + f]: the first half sets, the second gates. */")
-            printer.function("static void \(name)_finish(const \(type) *restrict o, \(type) *restrict y, const int t, const int n)") { body in
-                body.line("int r, f;")
-                body.block("for (r = 0; r < n; ++r) {") { body in
-                    // One index for both branches: gcc -O3 would otherwise warn of the
-                    // out-of-range index in the branch that a late tile never takes.
-                    body.line("const int s = t + r, h = s < \(half) ? s : s - \(half);")
-                    body.block("if (s < \(half)) {") { body in
-                        body.line("for (f = 0; f < \(F); ++f) y[f * \(half) + h] = o[r * \(Fp) + f];")
-                    }
-                    body.block("else {") { body in
-                        body.line("for (f = 0; f < \(F); ++f) y[f * \(half) + h] *= \(sigmoid)(o[r * \(Fp) + f]);")
-                    }
-                }
-            }
-        case (.channelsFirst, _):
-            let value = p.activation.isRowWise ? "o[r * \(Fp) + f]" : CEmitter.activate("o[r * \(Fp) + f]", activation)
-            printer.line("/* Steps t .. t + n - 1 from the output tile o[r * \(Fp) + f] into the (filters, steps) output. */")
-            printer.function("static void \(name)_finish(const \(type) *restrict o, \(type) *restrict y, const int t, const int n)") { body in
-                body.line("int r, f;")
-                body.line("for (f = 0; f < \(F); ++f) for (r = 0; r < n; ++r) y[f * \(steps) + t + r] = \(value);")
-            }
-        }
-        return printer.lines
-    }
+    // MARK: Store
 
     /// The statements after a tile's pointwise stage (`t` a C expression).
     private func finishCall(t: String, n: Int) -> String? {
         if layout.needsOutputTile { return "\(name)_finish(o, y, \(t), \(n));" }
-        let hasFinish = activation.elementFunction != nil || activation.rowFunction != nil
-        return hasFinish ? "\(name)_finish(y + \(t) * \(F), \(n));" : nil
+        return lowering.finish != nil ? "\(name)_finish(y + \(t) * \(F), \(n));" : nil
     }
 
     private func item(_ printer: inout CodePrinter) {
@@ -510,12 +457,13 @@ struct CLoops {
                     if let finish = finishCall(t: String(start), n: steps.count) { body.line(finish) }
                 }
             }
-            if p.dataFormat == .channelsFirst, let row = activation.rowFunction {
+            if p.epilogue.isEmpty, p.dataFormat == .channelsFirst, p.activation.isRowWise, p.activation != .glu {
                 body.block("{") { body in
                     body.line("int f;")
-                    body.line("for (f = 0; f < \(F); ++f) \(row)(y + f * \(p.convolutionSteps), \(p.convolutionSteps));")
+                    body.line("for (f = 0; f < \(F); ++f) \(name)_act(y + f * \(p.convolutionSteps), \(p.convolutionSteps));")
                 }
             }
+            if lowering.epiloguePass != nil { body.line("\(name)_epilogue(y);") }
         }
     }
 }

@@ -19,17 +19,26 @@ enum SwiftEmitter {
         values["OUTPUT_CHANNELS"] = String(plan.outputChannels)
         values["INPUT_SIZE"] = String(plan.inputSize)
         values["OUTPUT_SIZE"] = String(plan.outputSize)
-        let activation = plan.activation.swiftCode(dtype: plan.dtype)
+        let lowering = Lowering(plan: plan, language: .swift)
+        let namer = Namer(layer: plan.name, language: .swift, dtype: plan.dtype)
         var printer = CodePrinter()
         printer.block("", closing: "") { body in
-            if !activation.helpers.isEmpty {
+            for (name, activation) in lowering.activations {
                 body.line()
-                body.lines(activation.helpers)
+                body.lines(activation.code(.swift, dtype: plan.dtype, name: namer.symbol(name)).helpers)
             }
             body.line()
             switch plan.unroll.swift {
-            case .full: SwiftFullUnroll(plan: plan, layout: layout, activation: activation).print(&body)
-            case .loops: SwiftLoops(plan: plan, layout: layout, activation: activation).print(&body)
+            case .full:
+                let program = ProgramPrinter(spelling: SwiftSpelling(namer: namer))
+                program.print(lowering.epilogueTables, into: &body)
+                if !lowering.epilogueTables.isEmpty { body.line() }
+                for routine in [lowering.finish, lowering.epiloguePass].compactMap({ $0 }) where !plan.epilogue.isEmpty {
+                    program.print(routine, into: &body)
+                    body.line()
+                }
+                program.print(lowering.fullItem, into: &body)
+            case .loops: SwiftLoops(plan: plan, layout: layout, lowering: lowering).print(&body)
             }
         }
         values["BODY"] = printer.lines.dropFirst().dropLast().joined(separator: "\n")

@@ -17,7 +17,7 @@
 struct SwiftLoops {
     let plan: LayerPlan
     let layout: KernelLayout
-    let activation: ActivationCode
+    let lowering: Lowering
 
     private var type: String { SwiftEmitter.swiftType(plan.dtype) }
     private var vector: String { plan.dtype == .float32 ? "SIMD\(W)<Float>" : "SIMD\(W)<Double>" }
@@ -35,6 +35,9 @@ struct SwiftLoops {
 
     func print(_ printer: inout CodePrinter) {
         let p = plan
+        let program = ProgramPrinter(spelling: SwiftSpelling(namer: Namer(layer: p.name, language: .swift, dtype: p.dtype)))
+        program.print(lowering.epilogueTables, into: &printer)
+        if !lowering.epilogueTables.isEmpty { printer.line() }
         SwiftEmitter.array(&printer, name: "depthwise", values: layout.depthwiseRows, dtype: p.dtype,
                            comment: "depthwise_kernel (\(p.kernelSize), \(C), \(M)): [tap][multiplier * \(C) + channel].")
         printer.line()
@@ -107,7 +110,10 @@ struct SwiftLoops {
         for rows in layout.tileLengths {
             pointwise(&printer, rows: rows)
         }
-        if finish(&printer) { printer.line() }
+        for routine in [lowering.finish, lowering.epiloguePass].compactMap({ $0 }) {
+            program.print(routine, into: &printer)
+            printer.line()
+        }
         item(&printer)
     }
 
@@ -363,60 +369,9 @@ struct SwiftLoops {
         }
     }
 
-    /// Prints `finish` when the layer needs one; returns whether it did.
-    private func finish(_ printer: inout CodePrinter) -> Bool {
-        let p = plan, steps = p.convolutionSteps
-        let sigmoid = activation.elementFunction ?? ""
-        switch (p.dataFormat, p.activation) {
-        case (.channelsLast, .glu):
-            let half = F / 2
-            printer.line("/// glu of steps t ..< t + n from the output tile o[r * \(Fp) + f].")
-            printer.block("private static func finish(_ o: \(pointer), _ y: \(mutablePointer), _ t: Int, _ n: Int) {") { body in
-                body.line("for r in 0..<n { for f in 0..<\(half) { y[(t &+ r) &* \(half) &+ f] = o[r &* \(Fp) &+ f] * \(sigmoid)(o[r &* \(Fp) &+ f &+ \(half)]) } }")
-            }
-        case (.channelsLast, _):
-            if let element = activation.elementFunction {
-                printer.line("/// The activation of n steps' outputs, in place.")
-                printer.block("private static func finish(_ out: \(mutablePointer), _ n: Int) {") { body in
-                    body.line("for i in 0..<(n &* \(F)) { out[i] = \(element)(out[i]) }")
-                }
-            } else if let row = activation.rowFunction {
-                printer.line("/// The activation of n steps' outputs, each a row, in place.")
-                printer.block("private static func finish(_ out: \(mutablePointer), _ n: Int) {") { body in
-                    body.line("for r in 0..<n { \(row)(out + r &* \(F), \(F)) }")
-                }
-            } else {
-                return false
-            }
-        case (.channelsFirst, .glu):
-            let half = steps / 2
-            printer.line("/// glu of steps t ..< t + n from the output tile o[r * \(Fp) + f]: the first half sets, the second gates.")
-            printer.block("private static func finish(_ o: \(pointer), _ y: \(mutablePointer), _ t: Int, _ n: Int) {") { body in
-                body.block("for r in 0..<n {") { body in
-                    body.line("let s = t &+ r")
-                    body.block("if s < \(half) {") { body in
-                        body.line("for f in 0..<\(F) { y[f &* \(half) &+ s] = o[r &* \(Fp) &+ f] }")
-                    }
-                    body.block("else {") { body in
-                        body.line("for f in 0..<\(F) { y[f &* \(half) &+ s &- \(half)] *= \(sigmoid)(o[r &* \(Fp) &+ f]) }")
-                    }
-                }
-            }
-        case (.channelsFirst, _):
-            let raw = "o[r &* \(Fp) &+ f]"
-            let value = p.activation.isRowWise ? raw : (activation.elementFunction.map { "\($0)(\(raw))" } ?? raw)
-            printer.line("/// Steps t ..< t + n from the output tile o[r * \(Fp) + f] into the (filters, steps) output.")
-            printer.block("private static func finish(_ o: \(pointer), _ y: \(mutablePointer), _ t: Int, _ n: Int) {") { body in
-                body.line("for f in 0..<\(F) { for r in 0..<n { y[f &* \(steps) &+ t &+ r] = \(value) } }")
-            }
-        }
-        return true
-    }
-
     private func finishCall(t: String, n: Int) -> String? {
         if layout.needsOutputTile { return "finish(o, y, \(t), \(n))" }
-        let hasFinish = activation.elementFunction != nil || activation.rowFunction != nil
-        return hasFinish ? "finish(y + \(t) &* \(F), \(n))" : nil
+        return lowering.finish != nil ? "finish(y + \(t) &* \(F), \(n))" : nil
     }
 
     private func item(_ printer: inout CodePrinter) {
@@ -429,9 +384,10 @@ struct SwiftLoops {
                 if layout.needsOutputTile { body.line("let o = d + \(T * CM)") }
                 tiles(&body)
             }
-            if p.dataFormat == .channelsFirst, let row = activation.rowFunction {
-                body.line("for f in 0..<\(F) { \(row)(y + f &* \(p.convolutionSteps), \(p.convolutionSteps)) }")
+            if p.epilogue.isEmpty, p.dataFormat == .channelsFirst, p.activation.isRowWise, p.activation != .glu {
+                body.line("for f in 0..<\(F) { act(y + f &* \(p.convolutionSteps), \(p.convolutionSteps)) }")
             }
+            if lowering.epiloguePass != nil { body.line("epilogue(y)") }
         }
     }
 

@@ -7,6 +7,12 @@ public enum Planner {
     public static func plan(_ spec: LayerSpec, weights: LayerWeights, unroll request: UnrollRequest = .auto,
                             epilogue: [EpilogueStep] = []) -> LayerPlan {
         let geometry = LayerGeometry(spec)
+        // The affine constants as the emitted code holds them: in the layer's dtype.
+        let round: (Double) -> Double = spec.dtype == .float32 ? { Double(Float($0)) } : { $0 }
+        let epilogue = epilogue.map { step -> EpilogueStep in
+            guard case .affine(let scale, let shift) = step else { return step }
+            return .affine(scale: scale.map(round), shift: shift.map(round))
+        }
         let runs = geometry.runs
         let steps = geometry.convolutionSteps
         // Activations along the last axis: the filters (channels_last) or the steps (channels_first).
@@ -42,7 +48,26 @@ public enum Planner {
     /// Why `request` cannot be honoured for `plan`, if it cannot: `--unroll
     /// full` past `Limits.maxFullUnrollMultiplyAdds` would print megabytes of
     /// straight-line code.
+    /// Also refuses an epilogue the kernels cannot fuse: glu along the steps
+    /// axis (channels_first) anywhere in a chain with an epilogue, or an
+    /// affine step whose scale and shift are not one per channel at that point.
     public static func refusal(of request: UnrollRequest, for plan: LayerPlan) -> String? {
+        if !plan.epilogue.isEmpty {
+            if plan.dataFormat == .channelsFirst, ([plan.activation] + plan.epilogue.compactMap(\.activation)).contains(.glu) {
+                return "glu along the steps axis (channels_first) cannot be fused with the layers that follow it"
+            }
+            var channels = plan.filters
+            for step in [EpilogueStep.activation(plan.activation)] + plan.epilogue {
+                switch step {
+                case .activation(let activation):
+                    if plan.dataFormat == .channelsLast { channels = activation.outputLength(forLastAxis: channels) }
+                case .affine(let scale, let shift):
+                    guard scale.count == channels, shift.count == channels else {
+                        return "a fused affine step has \(scale.count) scales and \(shift.count) shifts for \(channels) channels"
+                    }
+                }
+            }
+        }
         guard request == .full, plan.multiplyAdds > Limits.maxFullUnrollMultiplyAdds else { return nil }
         return "--unroll full: the layer needs \(plan.multiplyAdds) multiply-adds per item; "
             + "straight-line code is limited to \(Limits.maxFullUnrollMultiplyAdds) (use --unroll auto or loops)"

@@ -1,0 +1,49 @@
+/// How C99 spells the kernel program: `static` routines named
+/// `<layer>_<base>`, loop counters declared at the top of a routine,
+/// `restrict` pointers, `/* */` comments.
+struct CSpelling: Spelling {
+    let namer: Namer
+
+    func integer(_ op: String) -> String { op }
+    var end: String { ";" }
+
+    func loop(_ counter: String, _ from: String, _ to: String) -> String {
+        "for (\(counter) = \(from); \(counter) < \(to); ++\(counter)) {"
+    }
+
+    func branch(_ condition: String) -> String { "if (\(condition)) {" }
+    func scope(_ comment: String) -> String { "{ /* \(comment) */" }
+    func constant(_ name: String, _ value: String) -> String { "const int \(name) = \(value);" }
+    func comment(_ text: String) -> String { "/* \(text) */" }
+    func steps(_ from: String, _ to: String) -> String { "\(from) .. \(to) - 1" }
+    func unused(_ name: String, because reason: String) -> String? { "(void)\(name); /* \(reason) */" }
+
+    func sum(_ name: String, _ terms: [String]) -> [String] {
+        ["const \(namer.element) \(name) = \(terms.isEmpty ? namer.literal(0) : terms.joined(separator: " + "));"]
+    }
+
+    func routine(_ routine: Routine, counters: [String]) -> (open: [String], declarations: [String], close: String) {
+        let type = namer.element
+        let parameters = routine.parameters.map { parameter in
+            switch parameter.kind {
+            case .input: "const \(type) *restrict \(parameter.name)"
+            case .output: "\(type) *restrict \(parameter.name)"
+            case .integer: "const int \(parameter.name)"
+            }
+        }
+        return (["static void \(namer.symbol(routine.name))(\(parameters.joined(separator: ", ")))", "{"],
+                counters.isEmpty ? [] : ["int " + counters.joined(separator: ", ") + ";"], "}")
+    }
+
+    func buffer(_ name: String, _ count: Int, into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
+        printer.line("\(namer.element) \(name)[\(count)];")
+        body(&printer)
+    }
+
+    func table(_ name: String, comment: String, _ literals: [String], into printer: inout CodePrinter) {
+        printer.line("/* \(comment) */")
+        printer.block("static const \(namer.element) \(namer.symbol(name))[\(literals.count)] = {", closing: "};") { printer in
+            CEmitter.wrap(&printer, literals, open: "", close: "")
+        }
+    }
+}

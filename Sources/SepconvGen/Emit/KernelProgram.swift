@@ -1,0 +1,108 @@
+/// The language-neutral kernel program: what `Lowering` builds once from a
+/// plan and `CPrinter` and `SwiftPrinter` only spell. Integers are index
+/// arithmetic (C `int`, Swift wrapping `&+`); reals are the layer's element
+/// type; names are the namer's base names (each printer prefixes or
+/// camel-cases them, see `Namer`).
+indirect enum Expr: Hashable {
+    /// An integer constant.
+    case int(Int)
+    /// A literal of the element type, exact (hexadecimal).
+    case real(Double)
+    /// A local, parameter or loop counter.
+    case name(String)
+    /// A routine or array of the layer, spelled by the namer (`N_act` / `act`).
+    case symbol(String)
+    /// Integer sum of the terms, in order.
+    case sum([Expr])
+    /// Integer difference.
+    case minus(Expr, Expr)
+    /// Integer product.
+    case times(Expr, Expr)
+    /// Real product.
+    case product(Expr, Expr)
+    /// Real sum.
+    case plus(Expr, Expr)
+    /// `base[index]`.
+    case element(Expr, Expr)
+    /// The pointer `base` advanced by `offset` elements.
+    case offset(Expr, Expr)
+    /// A call.
+    case call(Expr, [Expr])
+    /// `a < b`.
+    case less(Expr, Expr)
+    /// `condition ? a : b` (integers).
+    case select(Expr, Expr, Expr)
+
+    /// Whether the expression is a sum or difference (needs parentheses under a product).
+    var isSum: Bool {
+        switch self {
+        case .sum, .minus, .plus: true
+        default: false
+        }
+    }
+}
+
+/// One statement of a routine.
+indirect enum Statement: Hashable {
+    /// A comment line.
+    case comment(String)
+    /// A constant integer local.
+    case constant(String, Expr)
+    /// A local of the element type holding the sum of `terms` (0 when empty),
+    /// one statement per term where the language's type checker wants it.
+    case sum(String, [Expr])
+    /// `target op value` (op `=`, `+=`, `*=`).
+    case assign(Expr, String, Expr)
+    /// A call of a routine for its effect.
+    case call(Expr, [Expr])
+    /// `for counter in from ..< to`, printed on one line when its body is one loop or statement.
+    case loop(String, from: Expr, to: Expr, [Statement])
+    /// `if condition { then } else { otherwise }`.
+    case branch(Expr, [Statement], [Statement])
+    /// A scope with a comment on its opening line.
+    case scope(String, [Statement])
+    /// A table of constants of the element type.
+    case table(String, comment: String, [Double])
+    /// A scratch buffer of `count` elements on the stack, for `body`.
+    case buffer(String, Int, [Statement])
+    /// A parameter the routine does not read (C says so, to keep -Wextra quiet).
+    case unused(String, because: String)
+}
+
+/// A piece of a comment.
+enum CommentPiece: Hashable {
+    case text(String)
+    /// The steps `from ..< to`.
+    case steps(String, String)
+}
+
+/// A routine of the kernel.
+struct Routine: Hashable {
+    /// How a parameter is passed.
+    enum Kind: Hashable {
+        /// Elements read: C `const T *restrict`, Swift `UnsafePointer<T>`.
+        case input
+        /// Elements written: C `T *restrict`, Swift `UnsafeMutablePointer<T>`.
+        case output
+        /// A count or index: C `const int`, Swift `Int`.
+        case integer
+    }
+
+    /// The namer's base name.
+    var name: String
+    /// The doc comment, one line; `(from, to)` pieces are step ranges, which
+    /// each language writes its own way.
+    var comment: [CommentPiece]
+    var parameters: [(name: String, kind: Kind)]
+    var body: [Statement]
+
+    static func == (a: Routine, b: Routine) -> Bool {
+        a.name == b.name && a.comment == b.comment && a.body == b.body
+            && a.parameters.map(\.name) == b.parameters.map(\.name) && a.parameters.map(\.kind) == b.parameters.map(\.kind)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(body)
+    }
+}

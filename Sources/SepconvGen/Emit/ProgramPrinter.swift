@@ -1,0 +1,146 @@
+/// What a target language spells differently; `ProgramPrinter` walks the
+/// program once for every language through it.
+protocol Spelling {
+    var namer: Namer { get }
+    /// `+` or `&+` and the like for integer arithmetic.
+    func integer(_ op: String) -> String
+    /// A statement's end (`;` or nothing).
+    var end: String { get }
+    /// The opening line of a counted loop.
+    func loop(_ counter: String, _ from: String, _ to: String) -> String
+    /// The opening line of a branch.
+    func branch(_ condition: String) -> String
+    /// The opening line of a scope with a comment.
+    func scope(_ comment: String) -> String
+    /// A constant integer local.
+    func constant(_ name: String, _ value: String) -> String
+    /// A real local that is the sum of `terms`, as lines.
+    func sum(_ name: String, _ terms: [String]) -> [String]
+    /// A comment line.
+    func comment(_ text: String) -> String
+    /// The steps `from ..< to` in a comment.
+    func steps(_ from: String, _ to: String) -> String
+    /// Prints a stack buffer around `body`.
+    func buffer(_ name: String, _ count: Int, into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void)
+    /// The statement for a parameter not read, if the language wants one.
+    func unused(_ name: String, because: String) -> String?
+    /// The routine's signature and opening lines, the declarations its body
+    /// starts with (C's loop counters) and the line that closes it.
+    func routine(_ routine: Routine, counters: [String]) -> (open: [String], declarations: [String], close: String)
+    /// A constant table.
+    func table(_ name: String, comment: String, _ literals: [String], into printer: inout CodePrinter)
+}
+
+/// Prints kernel programs in one language.
+struct ProgramPrinter<S: Spelling> {
+    let spelling: S
+
+    func expression(_ e: Expr) -> String {
+        let s = spelling
+        func operand(_ e: Expr) -> String { e.isSum ? "(" + expression(e) + ")" : expression(e) }
+        switch e {
+        case .int(let value): return String(value)
+        case .real(let value): return s.namer.literal(value)
+        case .name(let name): return name
+        case .symbol(let base): return s.namer.symbol(base)
+        case .sum(let terms): return terms.map(expression).joined(separator: " \(s.integer("+")) ")
+        case .minus(let a, let b): return expression(a) + " \(s.integer("-")) " + operand(b)
+        case .times(let a, let b): return operand(a) + " \(s.integer("*")) " + operand(b)
+        case .product(let a, let b): return operand(a) + " * " + operand(b)
+        case .plus(let a, let b): return expression(a) + " + " + expression(b)
+        case .element(let base, let index): return expression(base) + "[" + expression(index) + "]"
+        case .offset(let base, let offset): return expression(base) + " + " + expression(offset)
+        case .call(let function, let arguments): return expression(function) + "(" + arguments.map(expression).joined(separator: ", ") + ")"
+        case .less(let a, let b): return expression(a) + " < " + expression(b)
+        case .select(let c, let a, let b): return expression(c) + " ? " + expression(a) + " : " + expression(b)
+        }
+    }
+
+    /// Prints `routine` with its doc comment.
+    func print(_ routine: Routine, into printer: inout CodePrinter) {
+        printer.line(spelling.comment(routine.comment.map { piece in
+            switch piece {
+            case .text(let text): text
+            case .steps(let from, let to): spelling.steps(from, to)
+            }
+        }.joined()))
+        let (open, declarations, close) = spelling.routine(routine, counters: Self.counters(routine.body))
+        for line in open.dropLast() { printer.line(line) }
+        printer.block(open.last ?? "{", closing: close) { body in
+            body.lines(declarations)
+            print(routine.body, into: &body)
+        }
+    }
+
+    func print(_ statements: [Statement], into printer: inout CodePrinter) {
+        for statement in statements {
+            switch statement {
+            case .comment(let text): printer.line(spelling.comment(text))
+            case .constant(let name, let value): printer.line(spelling.constant(name, expression(value)))
+            case .sum(let name, let terms): printer.lines(spelling.sum(name, terms.map(expression)))
+            case .assign(let target, let op, let value): printer.line(expression(target) + " \(op) " + expression(value) + spelling.end)
+            case .call(let function, let arguments): printer.line(expression(.call(function, arguments)) + spelling.end)
+            case .loop:
+                if let line = oneLine(statement) {
+                    printer.line(line)
+                } else if case .loop(let counter, let from, let to, let body) = statement {
+                    printer.block(spelling.loop(counter, expression(from), expression(to))) { print(body, into: &$0) }
+                }
+            case .branch(let condition, let then, let otherwise):
+                printer.block(spelling.branch(expression(condition))) { print(then, into: &$0) }
+                if !otherwise.isEmpty { printer.block("else {") { print(otherwise, into: &$0) } }
+            case .scope(let comment, let body):
+                printer.block(spelling.scope(comment)) { print(body, into: &$0) }
+            case .buffer(let name, let count, let body):
+                spelling.buffer(name, count, into: &printer) { print(body, into: &$0) }
+            case .unused(let name, let reason):
+                if let line = spelling.unused(name, because: reason) { printer.line(line) }
+            case .table(let name, let comment, let values):
+                spelling.table(name, comment: comment, values.map(spelling.namer.literal), into: &printer)
+            }
+        }
+    }
+
+    /// A loop nest whose innermost body is one simple statement, on one line
+    /// (C: `for (...) for (...) s;`, Swift: `for ... { for ... { s } }`).
+    func oneLine(_ statement: Statement) -> String? {
+        var opens: [String] = []
+        var current = statement
+        while case .loop(let counter, let from, let to, let body) = current, body.count == 1 {
+            opens.append(spelling.loop(counter, expression(from), expression(to)))
+            current = body[0]
+        }
+        guard !opens.isEmpty else { return nil }
+        var inner = CodePrinter()
+        switch current {
+        case .assign, .call: print([current], into: &inner)
+        default: return nil
+        }
+        guard inner.lines.count == 1 else { return nil }
+        let line = inner.lines[0]
+        if spelling.end.isEmpty {
+            return opens.joined(separator: " ") + " " + line + String(repeating: " }", count: opens.count)
+        }
+        return opens.map { String($0.dropLast(2)) }.joined(separator: " ") + " " + line
+    }
+
+    /// The loop counters of a body in the order C declares them: `i`, `r`, `f` first, then as they appear.
+    static func counters(_ statements: [Statement]) -> [String] {
+        var found: [String] = []
+        func walk(_ statements: [Statement]) {
+            for statement in statements {
+                switch statement {
+                case .loop(let counter, _, _, let body):
+                    if !found.contains(counter) { found.append(counter) }
+                    walk(body)
+                case .branch(_, let then, let otherwise): walk(then); walk(otherwise)
+                case .scope(_, let body), .buffer(_, _, let body): walk(body)
+                default: break
+                }
+            }
+        }
+        walk(statements)
+        let canonical = ["i", "r", "f"].filter(found.contains)
+        return canonical + found.filter { !canonical.contains($0) }
+    }
+}

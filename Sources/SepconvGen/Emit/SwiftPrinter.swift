@@ -1,0 +1,53 @@
+/// How Swift 6 spells the kernel program: `private static` members of the
+/// layer's enum, wrapping integer arithmetic (`&+`), `///` comments, sums
+/// built one statement per term so that the type checker stays linear.
+struct SwiftSpelling: Spelling {
+    let namer: Namer
+
+    func integer(_ op: String) -> String { "&" + op }
+    var end: String { "" }
+
+    func loop(_ counter: String, _ from: String, _ to: String) -> String {
+        "for \(counter) in \(from)..<\(to.contains(" ") ? "(\(to))" : to) {"
+    }
+
+    func branch(_ condition: String) -> String { "if \(condition) {" }
+    func scope(_ comment: String) -> String { "do { // \(comment)" }
+    func constant(_ name: String, _ value: String) -> String { "let \(name) = \(value)" }
+    func comment(_ text: String) -> String { "/// \(text)" }
+    func steps(_ from: String, _ to: String) -> String { "\(from) ..< \(to)" }
+    func unused(_ name: String, because reason: String) -> String? { nil }
+
+    func sum(_ name: String, _ terms: [String]) -> [String] {
+        guard terms.count > 1 else { return ["let \(name): \(namer.element) = \(terms.first ?? "0")"] }
+        return ["var \(name): \(namer.element) = \(terms[0])"] + terms.dropFirst().map { "\(name) += \($0)" }
+    }
+
+    func routine(_ routine: Routine, counters: [String]) -> (open: [String], declarations: [String], close: String) {
+        let type = namer.element
+        let parameters = routine.parameters.map { parameter in
+            switch parameter.kind {
+            case .input: "_ \(parameter.name): UnsafePointer<\(type)>"
+            case .output: "_ \(parameter.name): UnsafeMutablePointer<\(type)>"
+            case .integer: "_ \(parameter.name): Int"
+            }
+        }
+        return (["private static func \(namer.symbol(routine.name))(\(parameters.joined(separator: ", "))) {"], [], "}")
+    }
+
+    func buffer(_ name: String, _ count: Int, into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
+        printer.block("withUnsafeTemporaryAllocation(of: \(namer.element).self, capacity: \(count)) { scratch in") { inner in
+            inner.line("guard let \(name) = scratch.baseAddress else { return }")
+            body(&inner)
+        }
+    }
+
+    func table(_ name: String, comment: String, _ literals: [String], into printer: inout CodePrinter) {
+        printer.line("/// \(comment)")
+        printer.block("private static let \(namer.symbol(name)): [\(namer.element)] = [", closing: "]") { printer in
+            for start in stride(from: 0, to: literals.count, by: 6) {
+                printer.line(literals[start ..< min(start + 6, literals.count)].joined(separator: ", ") + ",")
+            }
+        }
+    }
+}

@@ -3,9 +3,11 @@
 /// register-blocked pointwise microkernel, then the activation and store.
 ///
 /// The fast path uses GCC/Clang vector extensions (`vector_size(32)`, lowered
-/// to whatever SIMD the target has, or to scalars) with the accumulators as
-/// named locals; it sits behind `#if defined(__GNUC__)`. Any other compiler,
-/// or `-DSEPCONV_GEN_PORTABLE`, gets plain C99 loops with the same plan.
+/// to the target's SIMD) with the accumulators as named locals; it sits behind
+/// the schedule's `VectorGuard`: GCC or Clang on a target with float SIMD.
+/// Any other compiler or target (a Cortex-M, where vector extensions become
+/// element-by-element code), or `-DSEPCONV_GEN_PORTABLE`, gets plain C99
+/// loops with the same plan.
 /// Where the target has AVX-512 (`__AVX512F__`), the depthwise stage takes
 /// 512-bit vectors of channels (`KernelLayout.hasWideDepthwise`) and pairs of
 /// plain filter blocks a 512-bit microkernel (`KernelLayout.hasWidePairs`);
@@ -36,7 +38,7 @@ struct CLoops {
         var printer = CodePrinter()
         let p = plan
         printer.lines([
-            "#if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE)",
+            "#if \(layout.vectorGuard.condition)",
             "#define \(name)_VECTOR 1",
             "#define \(name)_ALIGNED __attribute__((aligned(\(KernelLayout.vectorBytes))))",
             "#if defined(__clang__)",

@@ -257,8 +257,13 @@ public enum VectorGuard: String, Hashable, Sendable {
     /// extensions become element-by-element code slower than the C99 loops.
     case floatSIMD
 
+    /// The macros that say a target has float SIMD registers.
+    public static let simdMacros = ["__SSE2__", "__ARM_NEON", "__ARM_NEON__", "__riscv_vector", "__ALTIVEC__", "__VSX__",
+                                    "__wasm_simd128__", "__mips_msa"]
+
     /// The preprocessor condition.
     public var condition: String {
-        "defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE)"
+        "defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && ("
+            + Self.simdMacros.map { "defined(\($0))" }.joined(separator: " || ") + ")"
     }
 }

@@ -20,6 +20,7 @@ enum CEmitter {
         let namer = Namer(layer: plan.name, language: .c, dtype: plan.dtype)
         let helpers = lowering.activations.map { $0.activation.code(.c, dtype: plan.dtype, name: namer.symbol($0.name)).helpers }
         values["INCLUDES"] = helpers.isEmpty ? "" : "#include <math.h>\n"
+        values["NOTES"] = layout.notes(callsMath: KernelLayout.callsMath(helpers), prefix: " * ")
         switch plan.unroll.c {
         case .full:
             values["STACK_BYTES"] = String(plan.epilogue.isEmpty ? 0 : layout.paddedFilters * layout.elementBytes)

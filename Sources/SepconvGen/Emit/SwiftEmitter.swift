@@ -19,6 +19,7 @@ enum SwiftEmitter {
         values["OUTPUT_CHANNELS"] = String(plan.outputChannels)
         values["INPUT_SIZE"] = String(plan.inputSize)
         values["OUTPUT_SIZE"] = String(plan.outputSize)
+        values["NOTES"] = layout.notes(callsMath: false, prefix: "// ")
         let lowering = Lowering(plan: plan, language: .swift)
         let namer = Namer(layer: plan.name, language: .swift, dtype: plan.dtype)
         var printer = CodePrinter()

@@ -22,6 +22,8 @@ public enum Explainer {
         for language in TargetLanguage.allCases {
             lines.append("  unroll \(language.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))    \(summary.unrollReason(language))")
         }
+        lines.append("  source size      about " + TargetLanguage.allCases.map { "\(SourceEstimate.describe(SourceEstimate.bytes(plan, $0))) of \($0.rawValue)" }.joined(separator: ", ") + " (estimated)")
+        if let provenance = plan.provenance { lines.append("  weights          \(provenance)") }
         lines.append("  step runs        \(plan.runs.count)")
         for run in plan.runs {
             let kind = run.isInterior ? "interior, all \(plan.kernelSize) taps" : run.tapCount == 0 ? "no tap reads the input" : "border, taps \(run.firstTap)..<\(run.firstTap + run.tapCount)"
@@ -124,6 +126,8 @@ public enum Explainer {
         var runs: [Run]
         var schedule: Schedule
         var epilogue: [String]
+        var estimatedSourceBytes: [String: Int]
+        var weightsProvenance: String?
 
         init(_ plan: LayerPlan) {
             let channelsLast = plan.dataFormat == .channelsLast
@@ -143,6 +147,8 @@ public enum Explainer {
                 ($0.rawValue, Unroll(strategy: plan.unroll[$0].rawValue, budget: UnrollBudget.multiplyAdds(for: $0)))
             })
             schedule = Schedule(plan.schedule)
+            estimatedSourceBytes = Dictionary(uniqueKeysWithValues: TargetLanguage.allCases.map { ($0.rawValue, SourceEstimate.bytes(plan, $0)) })
+            weightsProvenance = plan.provenance
             epilogue = plan.epilogue.map(\.description)
             runs = plan.runs.map { Run(firstStep: $0.steps.lowerBound, endStep: $0.steps.upperBound, firstTap: $0.firstTap, tapCount: $0.tapCount, interior: $0.isInterior) }
         }

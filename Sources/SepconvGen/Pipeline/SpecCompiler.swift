@@ -39,7 +39,15 @@ public struct SpecCompiler: Sendable {
             if let refusal = Planner.refusal(of: unroll, for: plan) {
                 throw DiagnosticError([Diagnostic(.error, refusal, file: file, at: spec.mark("layer"))])
             }
-            return Compiled(spec: spec, plan: plan, notes: notes, dependencies: [file] + loaded.files)
+            var warnings = notes
+            if unroll == .full {
+                let largest = TargetLanguage.allCases.map { SourceEstimate.bytes(plan, $0) }.max() ?? 0
+                if largest > SourceEstimate.fullUnrollWarningBytes {
+                    warnings.append(Diagnostic(.warning, "--unroll full: the emitted source is about \(SourceEstimate.describe(largest)) "
+                        + "(\(plan.multiplyAdds) multiply-adds in straight-line code); compilers may take minutes on it", file: file, at: spec.mark("layer")))
+                }
+            }
+            return Compiled(spec: spec, plan: plan, notes: warnings, dependencies: [file] + loaded.files)
         } catch {
             throw DiagnosticError(notes + error.diagnostics)
         }

@@ -48,6 +48,10 @@ public struct LayerPlan: Hashable, Sendable {
     /// empty for a spec that names no model.
     public var epilogue: [EpilogueStep] = []
 
+    /// Where the weights came from when the spec gave none ("drawn from
+    /// glorot_uniform ... with seed 0, not trained"); nil for given weights.
+    public var provenance: String? = nil
+
     /// The shape arithmetic, the one place receptive field, pads and cost come from.
     public var geometry: LayerGeometry
 

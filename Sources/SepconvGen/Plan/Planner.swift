@@ -33,7 +33,35 @@ public enum Planner {
             outputChannels: spec.dataFormat == .channelsLast ? lastAxis : spec.filters,
             weights: weights, runs: runs,
             unroll: UnrollDecision(c: strategy(request, geometry, .c), swift: strategy(request, geometry, .swift)),
-            epilogue: epilogue, geometry: geometry, schedule: schedule)
+            epilogue: epilogue, provenance: spec.weights == nil ? provenance(spec) : nil, geometry: geometry, schedule: schedule)
+    }
+
+    /// "drawn from glorot_uniform (depthwise), glorot_uniform (pointwise), zeros (bias) with seed 0, not trained".
+    static func provenance(_ spec: LayerSpec) -> String {
+        let parts = [(spec.depthwiseInitializer, "depthwise"), (spec.pointwiseInitializer, "pointwise")]
+            + (spec.useBias ? [(spec.biasInitializer, "bias")] : [])
+        return "drawn from " + parts.map { "\(name(of: $0.0)) (\($0.1))" }.joined(separator: ", ")
+            + " with seed \(spec.seed), not trained"
+    }
+
+    /// The Keras name of an initializer (variance scaling named as its Keras shorthand where it is one).
+    static func name(of initializer: Initializer) -> String {
+        switch initializer {
+        case .zeros: return "zeros"
+        case .ones: return "ones"
+        case .constant: return "constant"
+        case .randomUniform: return "random_uniform"
+        case .randomNormal: return "random_normal"
+        case .truncatedNormal: return "truncated_normal"
+        case .orthogonal: return "orthogonal"
+        case .identity: return "identity"
+        case .stft: return "stft"
+        case .varianceScaling(let v):
+            let shorthand: [String: String] = ["1.0 fan_avg uniform": "glorot_uniform", "1.0 fan_avg truncated_normal": "glorot_normal",
+                                               "2.0 fan_in uniform": "he_uniform", "2.0 fan_in truncated_normal": "he_normal",
+                                               "1.0 fan_in uniform": "lecun_uniform", "1.0 fan_in truncated_normal": "lecun_normal"]
+            return shorthand["\(v.scale) \(v.mode.rawValue) \(v.distribution.rawValue)"] ?? "variance_scaling"
+        }
     }
 
     /// `--unroll auto`: `full` while the multiply-adds fit the language's budget.

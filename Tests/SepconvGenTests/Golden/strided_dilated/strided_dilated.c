@@ -4,6 +4,7 @@
  * float32 channels_last: input (64, 8) -> output (32, 12); kernel_size 3, strides 2, dilation_rate 3, padding same (2 left, 3 right), depth_multiplier 1, filters 12, bias, activation gelu.
  * Plan: tiles of 6 output steps x 16 filters in registers (8-lane vectors), depthwise fused per tile, borders peeled, 3816 multiply-adds per item.
  * Stack: at most 192 bytes of locals in the kernel; no heap.
+ * Link with -lm: the activation calls the C math library.
  */
 #include "strided_dilated.h"
 #include <math.h>

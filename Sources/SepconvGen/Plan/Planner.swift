@@ -46,22 +46,11 @@ public enum Planner {
 
     /// The Keras name of an initializer (variance scaling named as its Keras shorthand where it is one).
     static func name(of initializer: Initializer) -> String {
-        switch initializer {
-        case .zeros: return "zeros"
-        case .ones: return "ones"
-        case .constant: return "constant"
-        case .randomUniform: return "random_uniform"
-        case .randomNormal: return "random_normal"
-        case .truncatedNormal: return "truncated_normal"
-        case .orthogonal: return "orthogonal"
-        case .identity: return "identity"
-        case .stft: return "stft"
-        case .varianceScaling(let v):
-            let shorthand: [String: String] = ["1.0 fan_avg uniform": "glorot_uniform", "1.0 fan_avg truncated_normal": "glorot_normal",
-                                               "2.0 fan_in uniform": "he_uniform", "2.0 fan_in truncated_normal": "he_normal",
-                                               "1.0 fan_in uniform": "lecun_uniform", "1.0 fan_in truncated_normal": "lecun_normal"]
-            return shorthand["\(v.scale) \(v.mode.rawValue) \(v.distribution.rawValue)"] ?? "variance_scaling"
-        }
+        guard case .varianceScaling(let v) = initializer else { return initializer.kerasName }
+        let shorthand: [String: String] = ["1.0 fan_avg uniform": "glorot_uniform", "1.0 fan_avg truncated_normal": "glorot_normal",
+                                           "2.0 fan_in uniform": "he_uniform", "2.0 fan_in truncated_normal": "he_normal",
+                                           "1.0 fan_in uniform": "lecun_uniform", "1.0 fan_in truncated_normal": "lecun_normal"]
+        return shorthand["\(v.scale) \(v.mode.rawValue) \(v.distribution.rawValue)"] ?? "variance_scaling"
     }
 
     /// `--unroll auto`: `full` while the multiply-adds fit the language's budget.

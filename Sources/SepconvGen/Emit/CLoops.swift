@@ -147,7 +147,7 @@ struct CLoops {
             program.print(routine, into: &printer)
             printer.line()
         }
-        item(&printer)
+        program.print(lowering.loopsItem, into: &printer)
         return printer.text
     }
 
@@ -406,66 +406,6 @@ struct CLoops {
             printer.function("static void \(name)_pointwise_\(rows)(const \(type) *restrict d, \(type) *restrict out)") { body in
                 body.line("\(name)_pointwise_n(d, out, \(rows));")
             }
-        }
-    }
-
-    // MARK: Store
-
-    /// The statements after a tile's pointwise stage (`t` a C expression).
-    private func finishCall(t: String, n: Int) -> String? {
-        if layout.needsOutputTile { return "\(name)_finish(o, y, \(t), \(n));" }
-        return lowering.finish != nil ? "\(name)_finish(y + \(t) * \(F), \(n));" : nil
-    }
-
-    private func item(_ printer: inout CodePrinter) {
-        let p = plan, T = layout.tile
-        let tiles = layout.tiles
-        printer.line("/* One batch item: tiles of \(T) output steps; border tiles read only their steps' own taps. */")
-        printer.function("static void \(name)_item(const \(type) *restrict x, \(type) *restrict y)") { body in
-            body.line("\(type) d[\(T * CM)];")
-            if layout.needsOutputTile { body.line("\(type) o[\(T * Fp)];") }
-            if tiles.contains(where: { if case .interior(_, let count) = $0 { count > 1 } else { false } }) {
-                body.line("int i;")
-            }
-            for tile in tiles {
-                switch tile {
-                case .interior(let start, let count):
-                    let destination = layout.needsOutputTile ? "o" : "y + t * \(F)"
-                    let statements = ["\(name)_depthwise_\(T)(x, d, t);", "\(name)_pointwise_\(T)(d, \(destination));"]
-                        + [finishCall(t: "t", n: T)].compactMap { $0 }
-                    body.line("/* steps \(start) .. \(start + count * T - 1): interior */")
-                    if count == 1 {
-                        body.block("{") { body in
-                            body.line("const int t = \(start);")
-                            body.lines(statements)
-                        }
-                    } else {
-                        body.block("for (i = 0; i < \(count); ++i) {") { body in
-                            body.line("const int t = \(start) + i * \(T);")
-                            body.lines(statements)
-                        }
-                    }
-                case .border(let start, let steps):
-                    body.line("/* steps \(start) .. \(start + steps.count - 1) */")
-                    if layout.readsAllTaps(steps) {
-                        body.line("\(name)_depthwise_\(steps.count)(x, d, \(start));")
-                    } else {
-                        for (r, taps) in steps.enumerated() {
-                            body.line("\(name)_depthwise_step(x, d + \(r * CM), \(start + r), \(taps.first), \(taps.count));")
-                        }
-                    }
-                    let destination = layout.needsOutputTile ? "o" : "y + \(start * F)"
-                    body.line("\(name)_pointwise_\(steps.count)(d, \(destination));")
-                    if let finish = finishCall(t: String(start), n: steps.count) { body.line(finish) }
-                }
-            }
-            if p.epilogue.isEmpty, p.dataFormat == .channelsFirst, p.activation.isRowWise, p.activation != .glu {
-                body.block("{") { body in
-                    body.line("int f;")
-                    body.line("for (f = 0; f < \(F); ++f) \(name)_act(y + f * \(p.convolutionSteps), \(p.convolutionSteps));")
-                }
-            }
-            if lowering.epiloguePass != nil { body.line("\(name)_epilogue(y);") }
         }
     }
 }

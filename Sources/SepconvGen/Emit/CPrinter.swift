@@ -14,8 +14,10 @@ struct CSpelling: Spelling {
     func branch(_ condition: String) -> String { "if (\(condition)) {" }
     func scope(_ comment: String) -> String { "{ /* \(comment) */" }
     func constant(_ name: String, _ value: String) -> String { "const int \(name) = \(value);" }
+    func documentation(_ text: String) -> String { "/* \(text) */" }
     func comment(_ text: String) -> String { "/* \(text) */" }
     func steps(_ from: String, _ to: String) -> String { "\(from) .. \(to) - 1" }
+    func through(_ first: Int, _ last: Int) -> String { "\(first) .. \(last)" }
     func unused(_ name: String, because reason: String) -> String? { "(void)\(name); /* \(reason) */" }
 
     func sum(_ name: String, _ terms: [String]) -> [String] {
@@ -35,9 +37,17 @@ struct CSpelling: Spelling {
                 counters.isEmpty ? [] : ["int " + counters.joined(separator: ", ") + ";"], "}")
     }
 
-    func buffer(_ name: String, _ count: Int, into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
-        printer.line("\(namer.element) \(name)[\(count)];")
+    func scratch(_ buffers: [Buffer], counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
+        for buffer in buffers { printer.line("\(namer.element) \(buffer.name)[\(buffer.count)];") }
+        if !counters.isEmpty { printer.line("int " + counters.joined(separator: ", ") + ";") }
         body(&printer)
+    }
+
+    func declaring(_ counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
+        printer.block("{") { inner in
+            if !counters.isEmpty { inner.line("int " + counters.joined(separator: ", ") + ";") }
+            body(&inner)
+        }
     }
 
     func table(_ name: String, comment: String, _ literals: [String], into printer: inout CodePrinter) {

@@ -45,7 +45,7 @@ indirect enum Expr: Hashable {
 /// One statement of a routine.
 indirect enum Statement: Hashable {
     /// A comment line.
-    case comment(String)
+    case comment([CommentPiece])
     /// A constant integer local.
     case constant(String, Expr)
     /// A local of the element type holding the sum of `terms` (0 when empty),
@@ -63,8 +63,10 @@ indirect enum Statement: Hashable {
     case scope(String, [Statement])
     /// A table of constants of the element type.
     case table(String, comment: String, [Double])
-    /// A scratch buffer of `count` elements on the stack, for `body`.
-    case buffer(String, Int, [Statement])
+    /// Stack buffers of the element type (name, elements), for `body`.
+    case scratch([Buffer], [Statement])
+    /// A block that declares its own loop counters (C's braces; Swift needs none).
+    case declaring([Statement])
     /// A parameter the routine does not read (C says so, to keep -Wextra quiet).
     case unused(String, because: String)
 }
@@ -74,6 +76,14 @@ enum CommentPiece: Hashable {
     case text(String)
     /// The steps `from ..< to`.
     case steps(String, String)
+    /// The steps `first` through `last`.
+    case through(Int, Int)
+}
+
+/// A stack buffer: its name and elements.
+struct Buffer: Hashable {
+    var name: String
+    var count: Int
 }
 
 /// A routine of the kernel.

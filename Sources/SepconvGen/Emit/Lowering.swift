@@ -12,10 +12,15 @@ struct Lowering {
         /// its type checker is linear only in short expressions); otherwise
         /// the sum is written into the store (C).
         var bindsSums: Bool
+        /// The depthwise routines take the weights as an argument (Swift: a
+        /// static array reaches them as a pointer through the call).
+        var passesWeights: Bool
+        /// A run of one interior tile is a loop too (Swift); otherwise a scope (C).
+        var loopsEveryRun: Bool
 
         /// The options of `language`.
         static func of(_ language: TargetLanguage) -> Options {
-            Options(bindsSums: language == .swift)
+            Options(bindsSums: language == .swift, passesWeights: language == .swift, loopsEveryRun: language == .swift)
         }
     }
 
@@ -193,6 +198,56 @@ struct Lowering {
                        parameters: [("y", .output)], body: [.loop("f", from: .int(0), to: .int(F), body)])
     }
 
+    // MARK: The loops kernel's item
+
+    /// The `loops` kernel's item: the schedule's tiles in order, each its
+    /// depthwise stage, its pointwise stage and its store.
+    var loopsItem: Routine {
+        let schedule = plan.schedule, T = schedule.tile, CM = plan.depthwiseChannels
+        let (x, y, d, o) = (Expr.name("x"), Expr.name("y"), Expr.name("d"), Expr.name("o"))
+        let weights: [Expr] = options.passesWeights ? [.symbol("depthwise")] : []
+        let store = { (t: Expr, n: Int) -> [Statement] in
+            if schedule.needsOutputTile { return [.call(.symbol("finish"), [o, y, t, .int(n)])] }
+            return finish == nil ? [] : [.call(.symbol("finish"), [.offset(y, .times(t, .int(self.F))), .int(n)])]
+        }
+        var tiles: [Statement] = []
+        for tile in schedule.tiles {
+            switch tile {
+            case .interior(let start, let count):
+                let t = Expr.name("t")
+                let destination = schedule.needsOutputTile ? o : .offset(y, .times(t, .int(F)))
+                let statements: [Statement] = [.call(.symbol("depthwise_\(T)"), [x, d, t] + weights),
+                                                .call(.symbol("pointwise_\(T)"), [d, destination])] + store(t, T)
+                tiles.append(.comment([.text("steps "), .through(start, start + count * T - 1), .text(": interior")]))
+                if count == 1 && !options.loopsEveryRun {
+                    tiles.append(.declaring([.constant("t", .int(start))] + statements))
+                } else {
+                    tiles.append(.loop("i", from: .int(0), to: .int(count), [.constant("t", .sum([.int(start), .times(.name("i"), .int(T))]))] + statements))
+                }
+            case .border(let start, let steps):
+                tiles.append(.comment([.text("steps "), .through(start, start + steps.count - 1)]))
+                if schedule.readsAllTaps(steps) {
+                    tiles.append(.call(.symbol("depthwise_\(steps.count)"), [x, d, .int(start)] + weights))
+                } else {
+                    for (r, taps) in steps.enumerated() {
+                        tiles.append(.call(.symbol("depthwise_step"), [x, .offset(d, .int(r * CM)), .int(start + r), .int(taps.first), .int(taps.count)] + weights))
+                    }
+                }
+                tiles.append(.call(.symbol("pointwise_\(steps.count)"), [d, schedule.needsOutputTile ? o : .offset(y, .int(start * F))]))
+                tiles += store(.int(start), steps.count)
+            }
+        }
+        let buffers = [Buffer(name: "d", count: T * CM)] + (schedule.needsOutputTile ? [Buffer(name: "o", count: T * schedule.paddedFilters)] : [])
+        var body: [Statement] = [.scratch(buffers, tiles)]
+        if plan.epilogue.isEmpty, plan.dataFormat == .channelsFirst, plan.activation.isRowWise, plan.activation != .glu {
+            let f = Expr.name("f")
+            body.append(.declaring([.loop("f", from: .int(0), to: .int(F), [.call(.symbol("act"), [.offset(y, .times(f, .int(steps))), .int(steps)])])]))
+        }
+        if epiloguePass != nil { body.append(.call(.symbol("epilogue"), [y])) }
+        return Routine(name: "item", comment: [.text("One batch item: tiles of \(T) output steps; border tiles read only their steps' own taps.")],
+                       parameters: [("x", .input), ("y", .output)], body: body)
+    }
+
     // MARK: The full kernel
 
     /// The `full` kernel's item: straight-line code, one scope per output step,
@@ -218,7 +273,7 @@ struct Lowering {
             body += (0..<F).map { f in .call(.symbol("act"), [.offset(y, .int(f * steps)), .int(steps)]) }
         }
         if epiloguePass != nil { body.append(.call(.symbol("epilogue"), [y])) }
-        if !p.epilogue.isEmpty { body = [.buffer("o", p.schedule.paddedFilters, body)] }
+        if !p.epilogue.isEmpty { body = [.scratch([Buffer(name: "o", count: p.schedule.paddedFilters)], body)] }
         return Routine(name: "item", comment: [.text("One batch item.")], parameters: [("x", .input), ("y", .output)], body: body)
     }
 

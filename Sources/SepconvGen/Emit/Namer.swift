@@ -2,7 +2,8 @@
 /// tables have a base name in snake case (`finish`, `depthwise_step`); C
 /// prefixes it with the layer's name (`kws_finish`), Swift camel-cases it
 /// inside the layer's enum (`finish`, `depthwiseStep`), the batch item being
-/// `forwardItem`.
+/// `forwardItem` and a tile's pointwise stage `pointwiseStage<rows>` (its
+/// microkernels are `pointwise<rows>x<vectors>`).
 struct Namer {
     let layer: String
     let language: TargetLanguage
@@ -14,7 +15,8 @@ struct Namer {
         case .c: return layer + "_" + base
         case .swift:
             if base == "item" { return "forwardItem" }
-            let parts = base.split(separator: "_")
+            var parts = base.split(separator: "_")
+            if parts.count == 2, parts[0] == "pointwise", parts[1].allSatisfy(\.isNumber) { parts.insert("stage", at: 1) }
             return parts.enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()
         }
     }

@@ -16,12 +16,18 @@ protocol Spelling {
     func constant(_ name: String, _ value: String) -> String
     /// A real local that is the sum of `terms`, as lines.
     func sum(_ name: String, _ terms: [String]) -> [String]
-    /// A comment line.
+    /// A routine's doc comment.
+    func documentation(_ text: String) -> String
+    /// A comment line in a body.
     func comment(_ text: String) -> String
     /// The steps `from ..< to` in a comment.
     func steps(_ from: String, _ to: String) -> String
-    /// Prints a stack buffer around `body`.
-    func buffer(_ name: String, _ count: Int, into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void)
+    /// The steps `first` through `last` in a comment.
+    func through(_ first: Int, _ last: Int) -> String
+    /// Prints stack buffers around `body`, with the counters a routine declares after its buffers (C).
+    func scratch(_ buffers: [Buffer], counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void)
+    /// Prints a block that declares `counters` around `body`.
+    func declaring(_ counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void)
     /// The statement for a parameter not read, if the language wants one.
     func unused(_ name: String, because: String) -> String?
     /// The routine's signature and opening lines, the declarations its body
@@ -58,24 +64,38 @@ struct ProgramPrinter<S: Spelling> {
 
     /// Prints `routine` with its doc comment.
     func print(_ routine: Routine, into printer: inout CodePrinter) {
-        printer.line(spelling.comment(routine.comment.map { piece in
-            switch piece {
-            case .text(let text): text
-            case .steps(let from, let to): spelling.steps(from, to)
-            }
-        }.joined()))
-        let (open, declarations, close) = spelling.routine(routine, counters: Self.counters(routine.body))
+        printer.line(spelling.documentation(text(routine.comment)))
+        let counters = Self.counters(routine.body)
+        // A routine that starts with its stack buffers declares its counters after them.
+        let scratch: ([Buffer], [Statement])? = if case .scratch(let buffers, let body) = routine.body.first { (buffers, body) } else { nil }
+        let (open, declarations, close) = spelling.routine(routine, counters: scratch == nil ? counters : [])
         for line in open.dropLast() { printer.line(line) }
         printer.block(open.last ?? "{", closing: close) { body in
             body.lines(declarations)
-            print(routine.body, into: &body)
+            if let (buffers, inner) = scratch {
+                spelling.scratch(buffers, counters: counters, into: &body) { print(inner, into: &$0) }
+                print(Array(routine.body.dropFirst()), into: &body)
+            } else {
+                print(routine.body, into: &body)
+            }
         }
+    }
+
+    /// The text of a comment's pieces.
+    func text(_ pieces: [CommentPiece]) -> String {
+        pieces.map { piece in
+            switch piece {
+            case .text(let text): text
+            case .steps(let from, let to): spelling.steps(from, to)
+            case .through(let first, let last): spelling.through(first, last)
+            }
+        }.joined()
     }
 
     func print(_ statements: [Statement], into printer: inout CodePrinter) {
         for statement in statements {
             switch statement {
-            case .comment(let text): printer.line(spelling.comment(text))
+            case .comment(let pieces): printer.line(spelling.comment(text(pieces)))
             case .constant(let name, let value): printer.line(spelling.constant(name, expression(value)))
             case .sum(let name, let terms): printer.lines(spelling.sum(name, terms.map(expression)))
             case .assign(let target, let op, let value): printer.line(expression(target) + " \(op) " + expression(value) + spelling.end)
@@ -91,8 +111,10 @@ struct ProgramPrinter<S: Spelling> {
                 if !otherwise.isEmpty { printer.block("else {") { print(otherwise, into: &$0) } }
             case .scope(let comment, let body):
                 printer.block(spelling.scope(comment)) { print(body, into: &$0) }
-            case .buffer(let name, let count, let body):
-                spelling.buffer(name, count, into: &printer) { print(body, into: &$0) }
+            case .scratch(let buffers, let body):
+                spelling.scratch(buffers, counters: [], into: &printer) { print(body, into: &$0) }
+            case .declaring(let body):
+                spelling.declaring(Self.counters(body), into: &printer) { print(body, into: &$0) }
             case .unused(let name, let reason):
                 if let line = spelling.unused(name, because: reason) { printer.line(line) }
             case .table(let name, let comment, let values):
@@ -124,7 +146,8 @@ struct ProgramPrinter<S: Spelling> {
         return opens.map { String($0.dropLast(2)) }.joined(separator: " ") + " " + line
     }
 
-    /// The loop counters of a body in the order C declares them: `i`, `r`, `f` first, then as they appear.
+    /// The loop counters of a body in the order C declares them: `i`, `r`, `f`
+    /// first, then as they appear; a `declaring` block's are its own.
     static func counters(_ statements: [Statement]) -> [String] {
         var found: [String] = []
         func walk(_ statements: [Statement]) {
@@ -134,7 +157,7 @@ struct ProgramPrinter<S: Spelling> {
                     if !found.contains(counter) { found.append(counter) }
                     walk(body)
                 case .branch(_, let then, let otherwise): walk(then); walk(otherwise)
-                case .scope(_, let body), .buffer(_, _, let body): walk(body)
+                case .scope(_, let body), .scratch(_, let body): walk(body)
                 default: break
                 }
             }

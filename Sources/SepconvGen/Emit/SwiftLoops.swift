@@ -114,7 +114,7 @@ struct SwiftLoops {
             program.print(routine, into: &printer)
             printer.line()
         }
-        item(&printer)
+        program.print(lowering.loopsItem, into: &printer)
     }
 
     private func inputOffset(step s: String, tap k: String) -> String {
@@ -367,60 +367,5 @@ struct SwiftLoops {
                 body.line("UnsafeMutableRawPointer(out + (\(r * outStride) &+ col &+ \(i * width))).storeBytes(of: a\(r)_\(i), as: \(wideVector).self)")
             }
         }
-    }
-
-    private func finishCall(t: String, n: Int) -> String? {
-        if layout.needsOutputTile { return "finish(o, y, \(t), \(n))" }
-        return lowering.finish != nil ? "finish(y + \(t) &* \(F), \(n))" : nil
-    }
-
-    private func item(_ printer: inout CodePrinter) {
-        let p = plan, T = layout.tile
-        let scratch = T * CM + (layout.needsOutputTile ? T * Fp : 0)
-        printer.line("/// One batch item: tiles of \(T) output steps; border tiles read only their steps' own taps.")
-        printer.block("private static func forwardItem(_ x: \(pointer), _ y: \(mutablePointer)) {") { body in
-            body.block("withUnsafeTemporaryAllocation(of: \(type).self, capacity: \(scratch)) { scratch in") { body in
-                body.line("guard let d = scratch.baseAddress else { return }")
-                if layout.needsOutputTile { body.line("let o = d + \(T * CM)") }
-                tiles(&body)
-            }
-            if p.epilogue.isEmpty, p.dataFormat == .channelsFirst, p.activation.isRowWise, p.activation != .glu {
-                body.line("for f in 0..<\(F) { act(y + f &* \(p.convolutionSteps), \(p.convolutionSteps)) }")
-            }
-            if lowering.epiloguePass != nil { body.line("epilogue(y)") }
-        }
-    }
-
-    private func tiles(_ body: inout CodePrinter) {
-        let T = layout.tile
-        var usesDepthwise = false
-        for tile in layout.tiles {
-            switch tile {
-            case .interior(let start, let count):
-                usesDepthwise = true
-                let destination = layout.needsOutputTile ? "o" : "y + t &* \(F)"
-                body.line("// steps \(start) ... \(start + count * T - 1): interior")
-                body.block("for i in 0..<\(count) {") { body in
-                    body.line("let t = \(start) &+ i &* \(T)")
-                    body.line("depthwise\(T)(x, d, t, depthwise)")
-                    body.line("pointwiseStage\(T)(d, \(destination))")
-                    if let finish = finishCall(t: "t", n: T) { body.line(finish) }
-                }
-            case .border(let start, let steps):
-                usesDepthwise = true
-                body.line("// steps \(start) ... \(start + steps.count - 1)")
-                if layout.readsAllTaps(steps) {
-                    body.line("depthwise\(steps.count)(x, d, \(start), depthwise)")
-                } else {
-                    for (r, taps) in steps.enumerated() {
-                        body.line("depthwiseStep(x, d + \(r * CM), \(start + r), \(taps.first), \(taps.count), depthwise)")
-                    }
-                }
-                let destination = layout.needsOutputTile ? "o" : "y + \(start * F)"
-                body.line("pointwiseStage\(steps.count)(d, \(destination))")
-                if let finish = finishCall(t: String(start), n: steps.count) { body.line(finish) }
-            }
-        }
-        if !usesDepthwise { body.line("_ = d") }
     }
 }

@@ -14,8 +14,10 @@ struct SwiftSpelling: Spelling {
     func branch(_ condition: String) -> String { "if \(condition) {" }
     func scope(_ comment: String) -> String { "do { // \(comment)" }
     func constant(_ name: String, _ value: String) -> String { "let \(name) = \(value)" }
-    func comment(_ text: String) -> String { "/// \(text)" }
+    func documentation(_ text: String) -> String { "/// \(text)" }
+    func comment(_ text: String) -> String { "// \(text)" }
     func steps(_ from: String, _ to: String) -> String { "\(from) ..< \(to)" }
+    func through(_ first: Int, _ last: Int) -> String { "\(first) ... \(last)" }
     func unused(_ name: String, because reason: String) -> String? { nil }
 
     func sum(_ name: String, _ terms: [String]) -> [String] {
@@ -35,11 +37,20 @@ struct SwiftSpelling: Spelling {
         return (["private static func \(namer.symbol(routine.name))(\(parameters.joined(separator: ", "))) {"], [], "}")
     }
 
-    func buffer(_ name: String, _ count: Int, into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
-        printer.block("withUnsafeTemporaryAllocation(of: \(namer.element).self, capacity: \(count)) { scratch in") { inner in
-            inner.line("guard let \(name) = scratch.baseAddress else { return }")
+    func scratch(_ buffers: [Buffer], counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
+        let total = buffers.reduce(0) { $0 + $1.count }
+        printer.block("withUnsafeTemporaryAllocation(of: \(namer.element).self, capacity: \(total)) { scratch in") { inner in
+            var offset = 0
+            for buffer in buffers {
+                inner.line(offset == 0 ? "guard let \(buffer.name) = scratch.baseAddress else { return }" : "let \(buffer.name) = \(buffers[0].name) + \(offset)")
+                offset += buffer.count
+            }
             body(&inner)
         }
+    }
+
+    func declaring(_ counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
+        body(&printer)
     }
 
     func table(_ name: String, comment: String, _ literals: [String], into printer: inout CodePrinter) {

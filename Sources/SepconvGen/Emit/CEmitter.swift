@@ -5,38 +5,18 @@ enum CEmitter {
     /// The header and source for `plan`.
     static func emit(_ plan: LayerPlan) -> (header: String, source: String) {
         let layout = KernelLayout(plan: plan)
-        var values = TemplateRenderer()
-        values["NAME"] = plan.name
-        values["GUARD"] = "SEPCONV_GEN_" + plan.name.uppercased() + "_H"
-        values["CTYPE"] = cType(plan.dtype)
-        values["SUMMARY"] = layout.summary
-        values["PLAN"] = layout.planDescription(.c)
-        values["LAYOUT"] = layout.layoutDescription
-        values["INPUT_STEPS"] = String(plan.inputSteps)
-        values["INPUT_CHANNELS"] = String(plan.inputChannels)
-        values["OUTPUT_STEPS"] = String(plan.outputSteps)
-        values["OUTPUT_CHANNELS"] = String(plan.outputChannels)
         let lowering = Lowering(plan: plan, language: .c)
         let namer = Namer(layer: plan.name, language: .c, dtype: plan.dtype)
         let helpers = lowering.activations.map { $0.activation.code(.c, dtype: plan.dtype, name: namer.symbol($0.name)).helpers }
+        var values = layout.templateValues(.c, callsMath: KernelLayout.callsMath(helpers))
+        values["GUARD"] = "SEPCONV_GEN_" + plan.name.uppercased() + "_H"
+        values["CTYPE"] = cType(plan.dtype)
         values["INCLUDES"] = helpers.isEmpty ? "" : "#include <math.h>\n"
-        values["NOTES"] = layout.notes(callsMath: KernelLayout.callsMath(helpers), prefix: " * ")
         switch plan.unroll.c {
         case .full:
             values["STACK_BYTES"] = String(plan.epilogue.isEmpty ? 0 : layout.paddedFilters * layout.elementBytes)
             var printer = CodePrinter()
-            let program = ProgramPrinter(spelling: CSpelling(namer: namer))
-            program.print(lowering.epilogueTables, into: &printer)
-            if !lowering.epilogueTables.isEmpty { printer.line() }
-            for helper in helpers {
-                printer.lines(helper)
-                printer.line()
-            }
-            for routine in [lowering.finish, lowering.epiloguePass].compactMap({ $0 }) where !plan.epilogue.isEmpty {
-                program.print(routine, into: &printer)
-                printer.line()
-            }
-            program.print(lowering.fullItem, into: &printer)
+            ProgramPrinter(spelling: CSpelling(namer: namer)).printFullKernel(lowering, helpers: helpers, into: &printer)
             values["BODY"] = printer.text
         case .loops:
             values["STACK_BYTES"] = String(layout.stackBytes)

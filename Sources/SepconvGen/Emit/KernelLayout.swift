@@ -96,6 +96,21 @@ struct KernelLayout {
         }
     }
 
+    /// The template values both languages' files take the same way.
+    func templateValues(_ language: TargetLanguage, callsMath: Bool) -> TemplateRenderer {
+        var values = TemplateRenderer()
+        values["NAME"] = plan.name
+        values["SUMMARY"] = summary
+        values["PLAN"] = planDescription(language)
+        values["LAYOUT"] = layoutDescription
+        for (key, value) in [("INPUT_STEPS", plan.inputSteps), ("INPUT_CHANNELS", plan.inputChannels),
+                             ("OUTPUT_STEPS", plan.outputSteps), ("OUTPUT_CHANNELS", plan.outputChannels)] {
+            values[key] = String(value)
+        }
+        values["NOTES"] = notes(callsMath: callsMath, prefix: language == .c ? " * " : "// ")
+        return values
+    }
+
     /// Lines of the files' header comments that only some layers have: where
     /// generated weights came from, and (C) that the code calls libm.
     func notes(callsMath: Bool, prefix: String) -> String {

@@ -81,6 +81,22 @@ struct ProgramPrinter<S: Spelling> {
         }
     }
 
+    /// The `full` kernel: the epilogue's tables, the activation `helpers`,
+    /// the epilogue's routines and the item.
+    func printFullKernel(_ lowering: Lowering, helpers: [[String]], into printer: inout CodePrinter) {
+        print(lowering.epilogueTables, into: &printer)
+        if !lowering.epilogueTables.isEmpty { printer.line() }
+        for helper in helpers {
+            printer.lines(helper)
+            printer.line()
+        }
+        for routine in [lowering.finish, lowering.epiloguePass].compactMap({ $0 }) where !lowering.plan.epilogue.isEmpty {
+            print(routine, into: &printer)
+            printer.line()
+        }
+        print(lowering.fullItem, into: &printer)
+    }
+
     /// The text of a comment's pieces.
     func text(_ pieces: [CommentPiece]) -> String {
         pieces.map { piece in

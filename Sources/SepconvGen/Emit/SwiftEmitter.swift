@@ -6,20 +6,11 @@ enum SwiftEmitter {
     /// The Swift source for `plan`.
     static func emit(_ plan: LayerPlan) -> String {
         let layout = KernelLayout(plan: plan)
-        var values = TemplateRenderer()
-        values["NAME"] = plan.name
+        var values = layout.templateValues(.swift, callsMath: false)
         values["TYPE"] = Identifier.swiftTypeName(plan.name)
         values["STYPE"] = swiftType(plan.dtype)
-        values["SUMMARY"] = layout.summary
-        values["PLAN"] = layout.planDescription(.swift)
-        values["LAYOUT"] = layout.layoutDescription
-        values["INPUT_STEPS"] = String(plan.inputSteps)
-        values["INPUT_CHANNELS"] = String(plan.inputChannels)
-        values["OUTPUT_STEPS"] = String(plan.outputSteps)
-        values["OUTPUT_CHANNELS"] = String(plan.outputChannels)
         values["INPUT_SIZE"] = String(plan.inputSize)
         values["OUTPUT_SIZE"] = String(plan.outputSize)
-        values["NOTES"] = layout.notes(callsMath: false, prefix: "// ")
         let lowering = Lowering(plan: plan, language: .swift)
         let namer = Namer(layer: plan.name, language: .swift, dtype: plan.dtype)
         var printer = CodePrinter()
@@ -31,14 +22,7 @@ enum SwiftEmitter {
             body.line()
             switch plan.unroll.swift {
             case .full:
-                let program = ProgramPrinter(spelling: SwiftSpelling(namer: namer))
-                program.print(lowering.epilogueTables, into: &body)
-                if !lowering.epilogueTables.isEmpty { body.line() }
-                for routine in [lowering.finish, lowering.epiloguePass].compactMap({ $0 }) where !plan.epilogue.isEmpty {
-                    program.print(routine, into: &body)
-                    body.line()
-                }
-                program.print(lowering.fullItem, into: &body)
+                ProgramPrinter(spelling: SwiftSpelling(namer: namer)).printFullKernel(lowering, helpers: [], into: &body)
             case .loops: SwiftLoops(plan: plan, layout: layout, lowering: lowering).print(&body)
             }
         }

@@ -14,6 +14,11 @@ struct CSpelling: Spelling {
     func branch(_ condition: String) -> String { "if (\(condition)) {" }
     func scope(_ comment: String) -> String { "{ /* \(comment) */" }
     func constant(_ name: String, _ value: String) -> String { "const int \(name) = \(value);" }
+    func variable(_ name: String, _ value: String, integer: Bool) -> String { "\(integer ? "int" : namer.element) \(name) = \(value);" }
+    func counting(_ counter: String, _ from: String, _ to: String) -> String {
+        "for (int \(counter) = \(from); \(counter) < \(to); ++\(counter)) {"
+    }
+    var forever: String { "for (;;) {" }
     func documentation(_ text: String) -> String { "/* \(text) */" }
     func comment(_ text: String) -> String { "/* \(text) */" }
     func steps(_ from: String, _ to: String) -> String { "\(from) .. \(to) - 1" }

@@ -32,6 +32,9 @@ indirect enum Expr: Hashable {
     case less(Expr, Expr)
     /// `condition ? a : b` (integers).
     case select(Expr, Expr, Expr)
+    /// An expression written in the syntax C and Swift share (arithmetic,
+    /// comparisons, `?:`, calls): the activations' formulas.
+    case text(String)
 
     /// Whether the expression is a sum or difference (needs parentheses under a product).
     var isSum: Bool {
@@ -48,6 +51,8 @@ indirect enum Statement: Hashable {
     case comment([CommentPiece])
     /// A constant integer local.
     case constant(String, Expr)
+    /// A mutable local, of the element type or (`integer`) an index.
+    case variable(String, Expr, integer: Bool)
     /// A local of the element type holding the sum of `terms` (0 when empty),
     /// one statement per term where the language's type checker wants it.
     case sum(String, [Expr])
@@ -57,6 +62,14 @@ indirect enum Statement: Hashable {
     case call(Expr, [Expr])
     /// `for counter in from ..< to`, printed on one line when its body is one loop or statement.
     case loop(String, from: Expr, to: Expr, [Statement])
+    /// `for counter in from ..< to` with the counter declared by the loop itself (C99's `for (int i = ...`).
+    case counting(String, from: Expr, to: Expr, [Statement])
+    /// A loop left only by `exit`.
+    case forever([Statement])
+    /// Leaves the innermost `forever`.
+    case exit
+    /// Returns a value from a helper.
+    case result(Expr)
     /// `if condition { then } else { otherwise }`.
     case branch(Expr, [Statement], [Statement])
     /// A scope with a comment on its opening line.

@@ -14,6 +14,12 @@ protocol Spelling {
     func scope(_ comment: String) -> String
     /// A constant integer local.
     func constant(_ name: String, _ value: String) -> String
+    /// A mutable local of the element type or an integer.
+    func variable(_ name: String, _ value: String, integer: Bool) -> String
+    /// The opening line of a loop that declares its counter.
+    func counting(_ counter: String, _ from: String, _ to: String) -> String
+    /// The opening line of an endless loop.
+    var forever: String { get }
     /// A real local that is the sum of `terms`, as lines.
     func sum(_ name: String, _ terms: [String]) -> [String]
     /// A routine's doc comment.
@@ -59,6 +65,7 @@ struct ProgramPrinter<S: Spelling> {
         case .call(let function, let arguments): return expression(function) + "(" + arguments.map(expression).joined(separator: ", ") + ")"
         case .less(let a, let b): return expression(a) + " < " + expression(b)
         case .select(let c, let a, let b): return expression(c) + " ? " + expression(a) + " : " + expression(b)
+        case .text(let text): return text
         }
     }
 
@@ -113,6 +120,12 @@ struct ProgramPrinter<S: Spelling> {
             switch statement {
             case .comment(let pieces): printer.line(spelling.comment(text(pieces)))
             case .constant(let name, let value): printer.line(spelling.constant(name, expression(value)))
+            case .variable(let name, let value, let integer): printer.line(spelling.variable(name, expression(value), integer: integer))
+            case .counting(let counter, let from, let to, let body):
+                printer.block(spelling.counting(counter, expression(from), expression(to))) { print(body, into: &$0) }
+            case .forever(let body): printer.block(spelling.forever) { print(body, into: &$0) }
+            case .exit: printer.line("break" + spelling.end)
+            case .result(let value): printer.line("return " + expression(value) + spelling.end)
             case .sum(let name, let terms): printer.lines(spelling.sum(name, terms.map(expression)))
             case .assign(let target, let op, let value): printer.line(expression(target) + " \(op) " + expression(value) + spelling.end)
             case .call(let function, let arguments): printer.line(expression(.call(function, arguments)) + spelling.end)
@@ -173,6 +186,7 @@ struct ProgramPrinter<S: Spelling> {
                     if !found.contains(counter) { found.append(counter) }
                     walk(body)
                 case .branch(_, let then, let otherwise): walk(then); walk(otherwise)
+                case .counting(_, _, _, let body), .forever(let body): walk(body)
                 case .scope(_, let body), .scratch(_, let body): walk(body)
                 default: break
                 }

@@ -14,6 +14,9 @@ struct SwiftSpelling: Spelling {
     func branch(_ condition: String) -> String { "if \(condition) {" }
     func scope(_ comment: String) -> String { "do { // \(comment)" }
     func constant(_ name: String, _ value: String) -> String { "let \(name) = \(value)" }
+    func variable(_ name: String, _ value: String, integer: Bool) -> String { "var \(name): \(integer ? "Int" : namer.element) = \(value)" }
+    func counting(_ counter: String, _ from: String, _ to: String) -> String { loop(counter, from, to) }
+    var forever: String { "while true {" }
     func documentation(_ text: String) -> String { "/// \(text)" }
     func comment(_ text: String) -> String { "// \(text)" }
     func steps(_ from: String, _ to: String) -> String { "\(from) ..< \(to)" }

@@ -122,7 +122,7 @@ struct CLoops {
             ])
         }
         for rows in fullLengths {
-            vectorDepthwise(&printer, rows: rows)
+            program.print(lowering.vectorDepthwise(rows: rows), into: &printer)
             printer.line()
         }
         for rows in layout.tileLengths {
@@ -185,92 +185,6 @@ struct CLoops {
         printer.function("static void \(name)_depthwise_\(rows)(const \(type) *restrict x, \(type) *restrict d, const int t)") { body in
             body.line("int r;")
             body.line("for (r = 0; r < \(rows); ++r) \(name)_depthwise_step(x, d + r * \(CM), t + r, 0, \(plan.kernelSize));")
-        }
-    }
-
-    /// Vector `depthwise_<rows>`: channels_last vectorised across channels,
-    /// the steps unrolled so that their sums are independent chains of
-    /// multiply-adds; channels_first calls the step routine.
-    private func vectorDepthwise(_ printer: inout CodePrinter, rows: Int) {
-        let K = plan.kernelSize
-        printer.line("/* Depthwise stage of output steps t .. t + \(rows - 1), every tap reading the input. */")
-        printer.function("\(name)_KERNEL void \(name)_depthwise_\(rows)(const \(type) *restrict x, \(type) *restrict d, const int t)") { body in
-            guard plan.dataFormat == .channelsLast else {
-                body.line("int r;")
-                body.line("for (r = 0; r < \(rows); ++r) \(name)_depthwise_step(x, d + r * \(CM), t + r, 0, \(K));")
-                return
-            }
-            let narrow = layout.depthwiseGroups(wide: false), blocks = C / W, rest = C % W
-            let wide = layout.hasWideDepthwise ? layout.depthwiseGroups(wide: true) : []
-            var locals: [String] = []
-            if M > 1 { locals.append("m") }
-            if rest > 0 { locals += ["r", "c"] }
-            if rest > 0 || (!narrow.isEmpty && K > 8) { locals.append("k") }
-            if !locals.isEmpty { body.line("int " + locals.joined(separator: ", ") + ";") }
-            let vectors = { (lanes: Int) in
-                lanes == W ? (type: "\(name)_vec", load: "\(name)_LOAD", store: "\(name)_STORE")
-                    : (type: "\(name)_wide", load: "\(name)_WLOAD", store: "\(name)_WSTORE")
-            }
-            if !wide.isEmpty { body.directive("#if defined(\(name)_WIDE)") }
-            for group in wide {
-                depthwiseBlocks(&body, vectors(group.lanes), lanes: group.lanes, first: group.first, count: group.count, rows: rows)
-            }
-            if !wide.isEmpty { body.directive("#else") }
-            for group in narrow {
-                depthwiseBlocks(&body, vectors(group.lanes), lanes: group.lanes, first: group.first, count: group.count, rows: rows)
-            }
-            if !wide.isEmpty { body.directive("#endif") }
-            if rest > 0 {
-                let loopM = M > 1 ? "for (m = 0; m < \(M); ++m) " : ""
-                let mOffset = M > 1 ? "m * \(C) + " : ""
-                body.block("for (r = 0; r < \(rows); ++r) \(loopM)for (c = \(blocks * W); c < \(C); ++c) {") { body in
-                    body.line("const \(type) *xr = x + \(inputOffset(step: "(t + r)", tap: "0")) + c;")
-                    body.line("\(type) a = 0;")
-                    body.line("for (k = 0; k < \(K); ++k) a += xr[k * \(plan.dilation * C)] * \(name)_depthwise[k * \(CM) + \(mOffset)c];")
-                    body.line("d[r * \(CM) + \(mOffset)c] = a;")
-                }
-            }
-        }
-    }
-
-    /// `count` blocks of `lanes` channels from channel `first` (of each
-    /// multiplier) for `rows` steps: one accumulator per step, the taps in
-    /// the outer order so that the steps' chains interleave, the taps'
-    /// weight vectors loaded once per block.
-    private func depthwiseBlocks(_ body: inout CodePrinter, _ vector: (type: String, load: String, store: String),
-                                 lanes: Int, first: Int, count: Int, rows: Int) {
-        let K = plan.kernelSize, (v, load) = (vector.type, vector.load)
-        let loopM = M > 1 ? "for (m = 0; m < \(M); ++m) " : ""
-        // The block's first channel `first + b * lanes`, of multiplier `m` in the weights and d.
-        let block = count > 1 ? ["b * \(lanes)"] : [], channel = (M > 1 ? ["m * \(C)"] : []) + block
-        let at = { (base: String, terms: [String], constant: Int) in KernelLayout.advance(base, by: terms, constant, .c) }
-        /// Step `r`, tap `k` (nil: the loop's `k`) from the block's first input element.
-        let input = { (r: Int, k: Int?) in
-            k.map { at("xr", [], (r * plan.stride + $0 * plan.dilation) * C) } ?? at("xr", ["k * \(plan.dilation * C)"], r * plan.stride * C)
-        }
-        // `b` is declared by its loop: the 512-bit and 32-byte branches may not both have one.
-        body.block(loopM + (count == 1 ? "{" : "for (int b = 0; b < \(count); ++b) {")) { body in
-            body.line("const \(type) *w = \(at("\(name)_depthwise", channel, first));")
-            body.line("const \(type) *xr = \(at("x", [inputOffset(step: "t", tap: "0")] + block, first));")
-            body.line("const \(v) w0 = \(load)(w);")
-            body.line("\(v) " + (0..<rows).map { "a\($0) = \(load)(\(input($0, 0))) * w0" }.joined(separator: ", ") + ";")
-            let accumulate = { (body: inout CodePrinter, k: Int?) in
-                for r in 0..<rows { body.line("a\(r) += \(load)(\(input(r, k))) * w\(k.map(String.init) ?? "k");") }
-            }
-            if K <= 8 {
-                for k in 1..<max(K, 1) {
-                    body.line("const \(v) w\(k) = \(load)(w + \(k * CM));")
-                    accumulate(&body, k)
-                }
-            } else {
-                body.block("for (k = 1; k < \(K); ++k) {") { body in
-                    body.line("const \(v) wk = \(load)(w + k * \(CM));")
-                    accumulate(&body, nil)
-                }
-            }
-            for r in 0..<rows {
-                body.line("\(vector.store)(\(at("d", channel, r * CM + first)), a\(r));")
-            }
         }
     }
 

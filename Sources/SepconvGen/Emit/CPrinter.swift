@@ -19,6 +19,31 @@ struct CSpelling: Spelling {
         "for (int \(counter) = \(from); \(counter) < \(to); ++\(counter)) {"
     }
     var forever: String { "for (;;) {" }
+    func stepsFrom(_ from: String, _ count: Int) -> String { "\(from) .. \(from) + \(count - 1)" }
+
+    func load(_ pointer: String, wide: Bool) -> String { namer.symbol(wide ? "WLOAD" : "LOAD") + "(\(pointer))" }
+    func pointer(_ name: String, _ value: String) -> String { "const \(namer.element) *\(name) = \(value);" }
+    func vectors(_ names: [String], _ values: [String], wide: Bool, role: VectorRole) -> [String] {
+        let type = namer.symbol(wide ? "wide" : "vec")
+        let declarations = zip(names, values).map { "\($0) = \($1)" }.joined(separator: ", ")
+        return [(role == .weight ? "const " : "") + "\(type) \(declarations);"]
+    }
+    func multiplyAdd(_ accumulator: String, _ a: String, _ b: String) -> String { "\(accumulator) += \(a) * \(b);" }
+    func store(_ pointer: String, _ value: String, wide: Bool) -> String { namer.symbol(wide ? "WSTORE" : "STORE") + "(\(pointer), \(value))" }
+    var wideGuard: (open: String, otherwise: String, close: String, atMargin: Bool) {
+        ("#if defined(\(namer.symbol("WIDE")))", "#else", "#endif", true)
+    }
+    func nest(_ headers: [Header]) -> (open: String, close: String) {
+        let loops = headers.compactMap { header -> String? in
+            switch header {
+            case .loop(let c, let from, let to): "for (\(c) = \(from); \(c) < \(to); ++\(c))"
+            case .counting(let c, let from, let to): "for (int \(c) = \(from); \(c) < \(to); ++\(c))"
+            case .scope: nil
+            }
+        }
+        return ((loops + ["{"]).joined(separator: " "), "}")
+    }
+    func offset(_ base: String, _ offset: String, compound: Bool) -> String { base + " + " + offset }
     func documentation(_ text: String) -> String { "/* \(text) */" }
     func comment(_ text: String) -> String { "/* \(text) */" }
     func steps(_ from: String, _ to: String) -> String { "\(from) .. \(to) - 1" }
@@ -38,7 +63,7 @@ struct CSpelling: Spelling {
             case .integer: "const int \(parameter.name)"
             }
         }
-        return (["static void \(namer.symbol(routine.name))(\(parameters.joined(separator: ", ")))", "{"],
+        return (["\(routine.isKernel ? namer.symbol("KERNEL") : "static") void \(namer.symbol(routine.name))(\(parameters.joined(separator: ", ")))", "{"],
                 counters.isEmpty ? [] : ["int " + counters.joined(separator: ", ") + ";"], "}")
     }
 

@@ -32,6 +32,8 @@ indirect enum Expr: Hashable {
     case less(Expr, Expr)
     /// `condition ? a : b` (integers).
     case select(Expr, Expr, Expr)
+    /// A vector loaded from the pointer, 32 bytes or (`wide`) 64.
+    case load(Expr, wide: Bool)
     /// An expression written in the syntax C and Swift share (arithmetic,
     /// comparisons, `?:`, calls): the activations' formulas.
     case text(String)
@@ -51,6 +53,18 @@ indirect enum Statement: Hashable {
     case comment([CommentPiece])
     /// A constant integer local.
     case constant(String, Expr)
+    /// A pointer to elements, constant.
+    case pointer(String, Expr)
+    /// Vector locals: weights (constant) or accumulators (`mutated` when the code adds into them).
+    case vectors([String], [Expr], wide: Bool, role: VectorRole)
+    /// `accumulator += a * b` on vectors (fused where the target says so).
+    case multiplyAdd(String, Expr, Expr)
+    /// Stores the vector `value` at the pointer.
+    case store(Expr, String, wide: Bool)
+    /// The 512-bit path, and the fallback where the target has no 512-bit vectors.
+    case guarded([Statement], [Statement])
+    /// Loops and scopes opened on one line around one body.
+    case nest([Header], [Statement])
     /// A mutable local, of the element type or (`integer`) an index.
     case variable(String, Expr, integer: Bool)
     /// A local of the element type holding the sum of `terms` (0 when empty),
@@ -84,6 +98,22 @@ indirect enum Statement: Hashable {
     case unused(String, because: String)
 }
 
+/// What a vector local holds.
+enum VectorRole: Hashable {
+    case weight
+    case accumulator(mutated: Bool)
+}
+
+/// One opener of a `nest`.
+enum Header: Hashable {
+    /// A loop whose counter the routine declares.
+    case loop(String, from: Int, to: Int)
+    /// A loop that declares its counter.
+    case counting(String, from: Int, to: Int)
+    /// A plain scope.
+    case scope
+}
+
 /// A piece of a comment.
 enum CommentPiece: Hashable {
     case text(String)
@@ -91,6 +121,8 @@ enum CommentPiece: Hashable {
     case steps(String, String)
     /// The steps `first` through `last`.
     case through(Int, Int)
+    /// The `count` steps from `from`.
+    case stepsFrom(String, Int)
 }
 
 /// A stack buffer: its name and elements.
@@ -116,6 +148,10 @@ struct Routine: Hashable {
     /// The doc comment, one line; `(from, to)` pieces are step ranges, which
     /// each language writes its own way.
     var comment: [CommentPiece]
+    /// Whether the routine is a vector kernel (C: `<layer>_KERNEL`, with its attributes).
+    var isKernel = false
+    /// The counters C declares first, in this order (then the others as they appear).
+    var counterOrder = ["i", "r", "f"]
     var parameters: [(name: String, kind: Kind)]
     var body: [Statement]
 

@@ -198,6 +198,92 @@ struct Lowering {
                        parameters: [("y", .output)], body: [.loop("f", from: .int(0), to: .int(F), body)])
     }
 
+    // MARK: The loops kernel's depthwise stage
+
+    /// `p + terms + constant`, or `p` alone when nothing is added.
+    private func advance(_ base: Expr, _ terms: [Expr], _ constant: Int) -> Expr {
+        let all = terms + (constant != 0 || terms.isEmpty ? [.int(constant)] : [])
+        if all == [.int(0)] { return base }
+        return .offset(base, all.count == 1 ? all[0] : .sum(all))
+    }
+
+    /// The input element of tap `k` for output step `s`, from the item's start.
+    private func inputOffset(step s: Expr, tap k: Expr) -> Expr {
+        let origin = Expr.sum([.minus(.times(s, .int(plan.stride)), .int(plan.padLeft)), .times(k, .int(plan.dilation))])
+        return plan.dataFormat == .channelsLast ? .times(origin, .int(plan.inputChannels)) : origin
+    }
+
+    /// The vector `depthwise_<rows>`: channels_last vectorised across
+    /// channels, the steps unrolled so that their sums are independent chains
+    /// of multiply-adds, the 512-bit groups first where the target has them;
+    /// channels_first calls the step routine for each step.
+    func vectorDepthwise(rows: Int) -> Routine {
+        let (K, C, M, CM, W) = (plan.kernelSize, plan.inputChannels, plan.depthMultiplier, plan.depthwiseChannels, plan.schedule.lanes)
+        let (x, d, t, r) = (Expr.name("x"), Expr.name("d"), Expr.name("t"), Expr.name("r"))
+        let weights: Expr = options.passesWeights ? .name("dw") : .symbol("depthwise")
+        var body: [Statement] = []
+        if plan.dataFormat == .channelsFirst {
+            body = [.loop("r", from: .int(0), to: .int(rows), [.call(.symbol("depthwise_step"),
+                [x, .offset(d, .times(r, .int(CM))), .sum([t, r]), .int(0), .int(K)] + (options.passesWeights ? [weights] : []))])]
+        } else {
+            let groups = { (wide: Bool) in plan.schedule.depthwiseGroups(wide: wide).flatMap { self.depthwiseBlocks($0, rows: rows, weights: weights) } }
+            body = plan.schedule.hasWideDepthwise ? [.guarded(groups(true), groups(false))] : groups(false)
+            let rest = plan.schedule.scalarChannels
+            if !rest.isEmpty {
+                let (c, k) = (Expr.name("c"), Expr.name("k"))
+                let channel = Expr.sum((M > 1 ? [.times(.name("m"), .int(C))] : []) + [c])
+                body.append(.nest([.loop("r", from: 0, to: rows)] + (M > 1 ? [.loop("m", from: 0, to: M)] : []) + [.loop("c", from: rest.lowerBound, to: C)], [
+                    .pointer("xr", .offset(x, .sum([inputOffset(step: .sum([t, r]), tap: .int(0)), c]))),
+                    .variable("a", .int(0), integer: false),
+                    .loop("k", from: .int(0), to: .int(K), [.assign(.name("a"), "+=", .product(.element(.name("xr"), .times(k, .int(plan.dilation * C))),
+                                                                                                 .element(weights, .sum([.times(k, .int(CM)), channel]))))]),
+                    .assign(.element(d, .sum([.times(r, .int(CM)), channel])), "=", .name("a")),
+                ]))
+            }
+        }
+        return Routine(name: "depthwise_\(rows)", comment: [.text("Depthwise stage of output steps "), .stepsFrom("t", rows), .text(", every tap reading the input.")],
+                       isKernel: true, counterOrder: ["m", "r", "c", "k"],
+                       parameters: [("x", .input), ("d", .output), ("t", .integer)] + (options.passesWeights ? [("dw", .input)] : []), body: body)
+    }
+
+    /// One group of channel blocks for `rows` steps: one accumulator per step,
+    /// the taps in the outer order so that the steps' chains interleave, the
+    /// taps' weight vectors loaded once per block.
+    private func depthwiseBlocks(_ group: KernelSchedule.ChannelGroup, rows: Int, weights: Expr) -> [Statement] {
+        let (K, C, M, CM, s, dl) = (plan.kernelSize, plan.inputChannels, plan.depthMultiplier, plan.depthwiseChannels, plan.stride, plan.dilation)
+        let wide = group.lanes > plan.schedule.lanes
+        // The block's first channel `first + b * lanes`, of multiplier `m` in the weights and d.
+        let block: [Expr] = group.count > 1 ? [.times(.name("b"), .int(group.lanes))] : []
+        let channel: [Expr] = (M > 1 ? [.times(.name("m"), .int(C))] : []) + block
+        let xr = Expr.name("xr"), w = Expr.name("w")
+        /// Step `r`, tap `k` (nil: the loop's `k`) from the block's first input element.
+        let input = { (r: Int, k: Int?) -> Expr in
+            k.map { self.advance(xr, [], (r * s + $0 * dl) * C) } ?? self.advance(xr, [.times(.name("k"), .int(dl * C))], r * s * C)
+        }
+        let accumulators = (0..<rows).map { "a\($0)" }
+        var body: [Statement] = [
+            .pointer("w", advance(weights, channel, group.first)),
+            .pointer("xr", advance(.name("x"), [inputOffset(step: .name("t"), tap: .int(0))] + block, group.first)),
+            .vectors(["w0"], [.load(w, wide: wide)], wide: wide, role: .weight),
+            .vectors(accumulators, (0..<rows).map { .product(.load(input($0, 0), wide: wide), .name("w0")) }, wide: wide, role: .accumulator(mutated: K > 1)),
+        ]
+        let accumulate = { (k: Int?) -> [Statement] in
+            (0..<rows).map { r in .multiplyAdd("a\(r)", .load(input(r, k), wide: wide), .name("w\(k.map(String.init) ?? "k")")) }
+        }
+        if plan.schedule.unrollsTaps {
+            for k in 1..<max(K, 1) {
+                body += [.vectors(["w\(k)"], [.load(.offset(w, .int(k * CM)), wide: wide)], wide: wide, role: .weight)] + accumulate(k)
+            }
+        } else {
+            body.append(.loop("k", from: .int(1), to: .int(K), [.vectors(["wk"], [.load(.offset(w, .times(.name("k"), .int(CM))), wide: wide)], wide: wide, role: .weight)]
+                + accumulate(nil)))
+        }
+        body += (0..<rows).map { r in .store(advance(.name("d"), channel, r * CM + group.first), "a\(r)", wide: wide) }
+        // `b` is declared by its loop: the 512-bit and 32-byte branches may not both have one.
+        let headers: [Header] = (M > 1 ? [.loop("m", from: 0, to: M)] : []) + [group.count == 1 ? .scope : .counting("b", from: 0, to: group.count)]
+        return [.nest(headers, body)]
+    }
+
     // MARK: The loops kernel's item
 
     /// The `loops` kernel's item: the schedule's tiles in order, each its

@@ -20,6 +20,22 @@ protocol Spelling {
     func counting(_ counter: String, _ from: String, _ to: String) -> String
     /// The opening line of an endless loop.
     var forever: String { get }
+    /// A vector load.
+    func load(_ pointer: String, wide: Bool) -> String
+    /// A constant pointer local.
+    func pointer(_ name: String, _ value: String) -> String
+    /// Vector locals, as lines.
+    func vectors(_ names: [String], _ values: [String], wide: Bool, role: VectorRole) -> [String]
+    /// `accumulator += a * b`.
+    func multiplyAdd(_ accumulator: String, _ a: String, _ b: String) -> String
+    /// A vector store.
+    func store(_ pointer: String, _ value: String, wide: Bool) -> String
+    /// The directives (or conditions) of the 512-bit path: opening, else, end; and whether they sit at the margin.
+    var wideGuard: (open: String, otherwise: String, close: String, atMargin: Bool) { get }
+    /// The opening line and closing line of a nest of loops and scopes.
+    func nest(_ headers: [Header]) -> (open: String, close: String)
+    /// `p + offset`, with the offset `compound` (a sum) or not.
+    func offset(_ base: String, _ offset: String, compound: Bool) -> String
     /// A real local that is the sum of `terms`, as lines.
     func sum(_ name: String, _ terms: [String]) -> [String]
     /// A routine's doc comment.
@@ -30,6 +46,8 @@ protocol Spelling {
     func steps(_ from: String, _ to: String) -> String
     /// The steps `first` through `last` in a comment.
     func through(_ first: Int, _ last: Int) -> String
+    /// The `count` steps from `from` in a comment.
+    func stepsFrom(_ from: String, _ count: Int) -> String
     /// Prints stack buffers around `body`, with the counters a routine declares after its buffers (C).
     func scratch(_ buffers: [Buffer], counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void)
     /// Prints a block that declares `counters` around `body`.
@@ -61,7 +79,8 @@ struct ProgramPrinter<S: Spelling> {
         case .product(let a, let b): return operand(a) + " * " + operand(b)
         case .plus(let a, let b): return expression(a) + " + " + expression(b)
         case .element(let base, let index): return expression(base) + "[" + expression(index) + "]"
-        case .offset(let base, let offset): return expression(base) + " + " + expression(offset)
+        case .offset(let base, let offset): return s.offset(expression(base), expression(offset), compound: offset.isSum)
+        case .load(let pointer, let wide): return s.load(expression(pointer), wide: wide)
         case .call(let function, let arguments): return expression(function) + "(" + arguments.map(expression).joined(separator: ", ") + ")"
         case .less(let a, let b): return expression(a) + " < " + expression(b)
         case .select(let c, let a, let b): return expression(c) + " ? " + expression(a) + " : " + expression(b)
@@ -72,7 +91,7 @@ struct ProgramPrinter<S: Spelling> {
     /// Prints `routine` with its doc comment.
     func print(_ routine: Routine, into printer: inout CodePrinter) {
         printer.line(spelling.documentation(text(routine.comment)))
-        let counters = Self.counters(routine.body)
+        let counters = Self.counters(routine.body, order: routine.counterOrder)
         // A routine that starts with its stack buffers declares its counters after them.
         let scratch: ([Buffer], [Statement])? = if case .scratch(let buffers, let body) = routine.body.first { (buffers, body) } else { nil }
         let (open, declarations, close) = spelling.routine(routine, counters: scratch == nil ? counters : [])
@@ -111,6 +130,7 @@ struct ProgramPrinter<S: Spelling> {
             case .text(let text): text
             case .steps(let from, let to): spelling.steps(from, to)
             case .through(let first, let last): spelling.through(first, last)
+            case .stepsFrom(let from, let count): spelling.stepsFrom(from, count)
             }
         }.joined()
     }
@@ -124,6 +144,22 @@ struct ProgramPrinter<S: Spelling> {
             case .counting(let counter, let from, let to, let body):
                 printer.block(spelling.counting(counter, expression(from), expression(to))) { print(body, into: &$0) }
             case .forever(let body): printer.block(spelling.forever) { print(body, into: &$0) }
+            case .pointer(let name, let value): printer.line(spelling.pointer(name, expression(value)))
+            case .vectors(let names, let values, let wide, let role):
+                printer.lines(spelling.vectors(names, values.map(expression), wide: wide, role: role))
+            case .multiplyAdd(let accumulator, let a, let b): printer.line(spelling.multiplyAdd(accumulator, expression(a), expression(b)))
+            case .store(let pointer, let value, let wide): printer.line(spelling.store(expression(pointer), value, wide: wide) + spelling.end)
+            case .guarded(let wide, let narrow):
+                let g = spelling.wideGuard
+                let mark = { (printer: inout CodePrinter, text: String) in g.atMargin ? printer.directive(text) : printer.line(text) }
+                mark(&printer, g.open)
+                print(wide, into: &printer)
+                mark(&printer, g.otherwise)
+                print(narrow, into: &printer)
+                mark(&printer, g.close)
+            case .nest(let headers, let body):
+                let (open, close) = spelling.nest(headers)
+                printer.block(open, closing: close) { print(body, into: &$0) }
             case .exit: printer.line("break" + spelling.end)
             case .result(let value): printer.line("return " + expression(value) + spelling.end)
             case .sum(let name, let terms): printer.lines(spelling.sum(name, terms.map(expression)))
@@ -177,7 +213,7 @@ struct ProgramPrinter<S: Spelling> {
 
     /// The loop counters of a body in the order C declares them: `i`, `r`, `f`
     /// first, then as they appear; a `declaring` block's are its own.
-    static func counters(_ statements: [Statement]) -> [String] {
+    static func counters(_ statements: [Statement], order: [String] = ["i", "r", "f"]) -> [String] {
         var found: [String] = []
         func walk(_ statements: [Statement]) {
             for statement in statements {
@@ -187,13 +223,17 @@ struct ProgramPrinter<S: Spelling> {
                     walk(body)
                 case .branch(_, let then, let otherwise): walk(then); walk(otherwise)
                 case .counting(_, _, _, let body), .forever(let body): walk(body)
+                case .guarded(let wide, let narrow): walk(wide); walk(narrow)
+                case .nest(let headers, let body):
+                    for case .loop(let counter, _, _) in headers where !found.contains(counter) { found.append(counter) }
+                    walk(body)
                 case .scope(_, let body), .scratch(_, let body): walk(body)
                 default: break
                 }
             }
         }
         walk(statements)
-        let canonical = ["i", "r", "f"].filter(found.contains)
+        let canonical = order.filter(found.contains)
         return canonical + found.filter { !canonical.contains($0) }
     }
 }

@@ -104,7 +104,7 @@ struct SwiftLoops {
             printer.line()
         }
         for rows in fullLengths {
-            depthwise(&printer, rows: rows)
+            program.print(lowering.vectorDepthwise(rows: rows), into: &printer)
             printer.line()
         }
         for rows in layout.tileLengths {
@@ -156,92 +156,6 @@ struct SwiftLoops {
                     body.line("var a: \(type) = 0")
                     body.line("for k in first..<(first &+ count) { a += x[\(xk) &+ c] * dw[k &* \(CM) &+ \(mOffset)c] }")
                     body.line("d[\(mOffset)c] = a")
-                }
-            }
-        }
-    }
-
-    /// `depthwise<rows>`: channels_last vectorised across channels, the
-    /// steps unrolled so that their sums are independent chains of
-    /// multiply-adds; channels_first calls the step routine.
-    private func depthwise(_ printer: inout CodePrinter, rows: Int) {
-        let K = plan.kernelSize
-        printer.line("/// Depthwise stage of output steps t ..< t + \(rows), every tap reading the input.")
-        printer.block("private static func depthwise\(rows)(_ x: \(pointer), _ d: \(mutablePointer), _ t: Int, _ dw: \(pointer)) {") { body in
-            guard plan.dataFormat == .channelsLast else {
-                body.line("for r in 0..<\(rows) { depthwiseStep(x, d + r &* \(CM), t &+ r, 0, \(K), dw) }")
-                return
-            }
-            let narrow = layout.depthwiseGroups(wide: false), blocks = C / W, rest = C % W
-            let wide = layout.hasWideDepthwise ? layout.depthwiseGroups(wide: true) : []
-            let mOffset = M > 1 ? "m &* \(C) &+ " : ""
-            if !wide.isEmpty { body.line("#if SEPCONV_GEN_AVX512") }
-            for group in wide {
-                depthwiseBlocks(&body, lanes: group.lanes, first: group.first, count: group.count, rows: rows)
-            }
-            if !wide.isEmpty { body.line("#else") }
-            for group in narrow {
-                depthwiseBlocks(&body, lanes: group.lanes, first: group.first, count: group.count, rows: rows)
-            }
-            if !wide.isEmpty { body.line("#endif") }
-            if rest > 0 {
-                let open = M > 1 ? "for r in 0..<\(rows) { for m in 0..<\(M) { for c in \(blocks * W)..<\(C) {" : "for r in 0..<\(rows) { for c in \(blocks * W)..<\(C) {"
-                let close = M > 1 ? "} } }" : "} }"
-                body.block(open, closing: close) { body in
-                    body.line("let xr = x + (\(inputOffset(step: "(t &+ r)", tap: "0")) &+ c)")
-                    body.line("var a: \(type) = 0")
-                    body.line("for k in 0..<\(K) { a += xr[k &* \(plan.dilation * C)] * dw[k &* \(CM) &+ \(mOffset)c] }")
-                    body.line("d[r &* \(CM) &+ \(mOffset)c] = a")
-                }
-            }
-        }
-    }
-
-    /// `count` blocks of `lanes` channels (`W`, or `2·W` in 512-bit vectors)
-    /// from channel `first` (of each multiplier) for `rows` steps: one accumulator per
-    /// step, the taps in the outer order so that the steps' chains
-    /// interleave, the taps' weight vectors loaded once per block.
-    private func depthwiseBlocks(_ body: inout CodePrinter, lanes: Int, first: Int, count: Int, rows: Int) {
-        let K = plan.kernelSize, wide = lanes > W
-        let load = wide ? "loadWide" : "load"
-        // The block's first channel `first + b * lanes`, of multiplier `m` in the weights and d.
-        let block = count > 1 ? ["b &* \(lanes)"] : [], channel = (M > 1 ? ["m &* \(C)"] : []) + block
-        let at = { (base: String, terms: [String], constant: Int) in KernelLayout.advance(base, by: terms, constant, .swift) }
-        /// Step `r`, tap `k` (nil: the loop's `k`) from the block's first input element.
-        let input = { (r: Int, k: Int?) in
-            k.map { at("xr", [], (r * plan.stride + $0 * plan.dilation) * C) } ?? at("xr", ["k &* \(plan.dilation * C)"], r * plan.stride * C)
-        }
-        let blockLoop = count == 1 ? "do {" : "for b in 0..<\(count) {"
-        let open = M > 1 ? "for m in 0..<\(M) { \(blockLoop)" : blockLoop
-        body.block(open, closing: M > 1 ? "} }" : "}") { body in
-            body.line("let w = \(at("dw", channel, first))")
-            body.line("let xr = \(at("x", [inputOffset(step: "t", tap: "0")] + block, first))")
-            body.line("let w0 = \(load)(w)")
-            let mutable = K > 1 ? "var" : "let"
-            for r in 0..<rows {
-                body.line("\(mutable) a\(r) = \(load)(\(input(r, 0))) * w0")
-            }
-            let accumulate = { (body: inout CodePrinter, k: Int?) in
-                let weight = "w\(k.map(String.init) ?? "k")"
-                for r in 0..<rows { body.line("a\(r) = madd(a\(r), \(load)(\(input(r, k))), \(weight))") }
-            }
-            if K <= 8 {
-                for k in 1..<max(K, 1) {
-                    body.line("let w\(k) = \(load)(w + \(k * CM))")
-                    accumulate(&body, k)
-                }
-            } else {
-                body.block("for k in 1..<\(K) {") { body in
-                    body.line("let wk = \(load)(w + k &* \(CM))")
-                    accumulate(&body, nil)
-                }
-            }
-            for r in 0..<rows {
-                let target = at("d", channel, r * CM + first)
-                if wide {
-                    body.line("UnsafeMutableRawPointer(\(target)).storeBytes(of: a\(r), as: \(wideVector).self)")
-                } else {
-                    body.line("store(\(target), a\(r), \(W))")
                 }
             }
         }

@@ -17,6 +17,35 @@ struct SwiftSpelling: Spelling {
     func variable(_ name: String, _ value: String, integer: Bool) -> String { "var \(name): \(integer ? "Int" : namer.element) = \(value)" }
     func counting(_ counter: String, _ from: String, _ to: String) -> String { loop(counter, from, to) }
     var forever: String { "while true {" }
+    func stepsFrom(_ from: String, _ count: Int) -> String { "\(from) ..< \(from) + \(count)" }
+
+    func load(_ pointer: String, wide: Bool) -> String { (wide ? "loadWide" : "load") + "(\(pointer))" }
+    func pointer(_ name: String, _ value: String) -> String { "let \(name) = \(value)" }
+    func vectors(_ names: [String], _ values: [String], wide: Bool, role: VectorRole) -> [String] {
+        let keyword = role == .accumulator(mutated: true) ? "var" : "let"
+        return zip(names, values).map { "\(keyword) \($0) = \($1)" }
+    }
+    func multiplyAdd(_ accumulator: String, _ a: String, _ b: String) -> String { "\(accumulator) = madd(\(accumulator), \(a), \(b))" }
+    func store(_ pointer: String, _ value: String, wide: Bool) -> String {
+        wide ? "UnsafeMutableRawPointer(\(pointer)).storeBytes(of: \(value), as: SIMD\(2 * lanes)<\(namer.element)>.self)"
+            : "store(\(pointer), \(value), \(lanes))"
+    }
+    var wideGuard: (open: String, otherwise: String, close: String, atMargin: Bool) {
+        ("#if SEPCONV_GEN_AVX512", "#else", "#endif", false)
+    }
+    func nest(_ headers: [Header]) -> (open: String, close: String) {
+        let opens = headers.map { header -> String in
+            switch header {
+            case .loop(let c, let from, let to), .counting(let c, let from, let to): "for \(c) in \(from)..<\(to) {"
+            case .scope: "do {"
+            }
+        }
+        return (opens.joined(separator: " "), Array(repeating: "}", count: opens.count).joined(separator: " "))
+    }
+    func offset(_ base: String, _ offset: String, compound: Bool) -> String { base + " + " + (compound ? "(\(offset))" : offset) }
+
+    /// Elements in one 32-byte vector.
+    private var lanes: Int { KernelSchedule.vectorBytes / (namer.dtype == .float32 ? 4 : 8) }
     func documentation(_ text: String) -> String { "/// \(text)" }
     func comment(_ text: String) -> String { "// \(text)" }
     func steps(_ from: String, _ to: String) -> String { "\(from) ..< \(to)" }

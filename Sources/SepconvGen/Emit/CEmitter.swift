@@ -30,25 +30,6 @@ enum CEmitter {
         dtype == .float32 ? "float" : "double"
     }
 
-    /// Prints `static const T name[...] = {...};` with `perRow` values a row.
-    static func array(_ printer: inout CodePrinter, name: String, dims: [Int], values: [Double], dtype: DType, comment: String) {
-        printer.line("/* \(comment) */")
-        let dimsText = dims.map { "[\($0)]" }.joined()
-        let rowLength = dims.last ?? values.count
-        printer.block("static const \(cType(dtype)) \(name)\(dimsText) = {", closing: "};") { printer in
-            let rows = stride(from: 0, to: values.count, by: max(rowLength, 1)).map { Array(values[$0 ..< min($0 + rowLength, values.count)]) }
-            for (index, row) in rows.enumerated() {
-                let literals = row.map { FloatLiteral.c($0, dtype) }
-                let separator = index == rows.count - 1 ? "" : ","
-                if dims.count == 1 {
-                    wrap(&printer, literals, open: "", close: "")
-                } else {
-                    wrap(&printer, literals, open: "{ ", close: " }" + separator)
-                }
-            }
-        }
-    }
-
     /// Prints `literals` comma-separated, several to a line.
     static func wrap(_ printer: inout CodePrinter, _ literals: [String], open: String, close: String, perLine: Int = 6) {
         let chunks = stride(from: 0, to: literals.count, by: perLine).map { Array(literals[$0 ..< min($0 + perLine, literals.count)]) }

@@ -20,18 +20,6 @@ struct KernelLayout {
     func depthwiseGroups(wide: Bool) -> [KernelSchedule.ChannelGroup] { plan.schedule.depthwiseGroups(wide: wide) }
     func readsAllTaps(_ steps: [KernelSchedule.StepTaps]) -> Bool { plan.schedule.readsAllTaps(steps) }
 
-    /// `base` advanced by the symbolic `terms` and `constant`, as printed
-    /// code: `base + t1 + t2 + 3` in C, `base + (t1 &+ t2 &+ 3)` in Swift;
-    /// `base` alone when there is nothing to add.
-    static func advance(_ base: String, by terms: [String], _ constant: Int, _ language: TargetLanguage) -> String {
-        let all = terms + (constant != 0 || terms.isEmpty ? [String(constant)] : [])
-        if all == ["0"] { return base }
-        switch language {
-        case .c: return base + " + " + all.joined(separator: " + ")
-        case .swift: return base + " + " + (all.count == 1 ? all[0] : "(" + all.joined(separator: " &+ ") + ")")
-        }
-    }
-
     /// The depthwise kernel as `[tap][m * C + c]`: channels of one multiplier
     /// contiguous, so the depthwise stage reads each input row with vector loads.
     var depthwiseRows: [Double] {
@@ -129,10 +117,5 @@ struct KernelLayout {
     /// The layout of the buffers in words.
     var layoutDescription: String {
         plan.dataFormat == .channelsLast ? "each item (steps, channels) (channels_last)" : "each item (channels, steps) (channels_first)"
-    }
-
-    /// Flat index of input step `step`, channel `channel` in one item.
-    func inputIndex(step: Int, channel: Int) -> Int {
-        plan.dataFormat == .channelsLast ? step * plan.inputChannels + channel : channel * plan.inputSteps + step
     }
 }

@@ -4,7 +4,10 @@
 #   Benchmarks/run.sh [CASE...]        cases S M L D X (default: all)
 #
 # Environment: SEPCONV_BENCH_SCRATCH (SwiftPM scratch folder, default .build),
-# SEPCONV_BENCH_WORK (work folder, default a new temporary one, kept).
+# SEPCONV_BENCH_WORK (work folder, default a new temporary one, kept),
+# SEPCONV_BENCH_ROUNDS (timing rounds, default 3), SEPCONV_BENCH_BASELINE_GEN
+# (another sepconv-gen binary: its code is timed beside this one's, "before"
+# and "after" columns with their ratio).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

@@ -49,17 +49,21 @@ extension Activation {
     public func swiftCode(dtype: DType) -> ActivationCode {
         ActivationCodeWriter(language: .swift, dtype: dtype, name: "act").code(for: self)
     }
+
+    /// The source in `language` as a helper named `name` (already spelled by the namer).
+    func code(_ language: TargetLanguage, dtype: DType, name: String) -> ActivationCode {
+        ActivationCodeWriter(language: language, dtype: dtype, name: name).code(for: self)
+    }
 }
 
 /// Prints one activation's helper in C or Swift.
 ///
-/// Elementwise bodies are written once, in the expression syntax C and Swift
-/// share (arithmetic, comparisons, `?:`, calls), with the spelling of types,
-/// literals, declarations and math functions left to the language.
+/// Bodies are kernel-program statements (`Statement`), printed by the same
+/// `ProgramPrinter` as the kernels; their expressions are written once, in
+/// the syntax C and Swift share (arithmetic, comparisons, `?:`, calls), with
+/// the spelling of literals and math functions left to the language.
 private struct ActivationCodeWriter {
-    enum Language { case c, swift }
-
-    let language: Language
+    let language: TargetLanguage
     let dtype: DType
     /// The helper's name.
     let name: String
@@ -90,14 +94,25 @@ private struct ActivationCodeWriter {
         language == .c ? math("fabs", argument) : "abs(\(argument))"
     }
 
-    /// A constant local.
-    func bind(_ local: String, _ value: String) -> String {
-        language == .c ? "const \(type) \(local) = \(value);" : "let \(local): \(type) = \(value)"
+    /// A constant local of the element type.
+    func bind(_ local: String, _ value: String) -> Statement {
+        .sum(local, [.text(value)])
     }
 
     /// A return statement.
-    func ret(_ value: String) -> String {
-        language == .c ? "return \(value);" : "return \(value)"
+    func ret(_ value: String) -> Statement {
+        .result(.text(value))
+    }
+
+    /// The statements as lines, one level in.
+    func render(_ statements: [Statement]) -> [String] {
+        let namer = Namer(layer: "", language: language, dtype: dtype)
+        var printer = CodePrinter(depth: 1)
+        switch language {
+        case .c: ProgramPrinter(spelling: CSpelling(namer: namer)).print(statements, into: &printer)
+        case .swift: ProgramPrinter(spelling: SwiftSpelling(namer: namer)).print(statements, into: &printer)
+        }
+        return printer.lines
     }
 
     /// A comment of one or more lines.
@@ -130,7 +145,7 @@ private struct ActivationCodeWriter {
     // MARK: Elementwise
 
     /// The description and body (in terms of the argument `x`) of an elementwise activation.
-    func elementBody(_ activation: Activation) -> (String, [String]) {
+    func elementBody(_ activation: Activation) -> (String, [Statement]) {
         let zero = lit("0.0"), one = lit("1.0"), half = lit("0.5")
         // e^-|x|, the only exponential the sigmoid family needs (it never overflows).
         let expMinusAbs = bind("e", math("exp", "-" + abs("x")))
@@ -213,7 +228,7 @@ private struct ActivationCodeWriter {
     }
 
     /// An elementwise helper `T name(T x)`.
-    func element(_ description: [String], _ body: [String]) -> ActivationCode {
+    func element(_ description: [String], _ body: [Statement]) -> ActivationCode {
         var lines = comment(description)
         switch language {
         case .c:
@@ -221,50 +236,43 @@ private struct ActivationCodeWriter {
         case .swift:
             lines += ["@inline(__always)", "static func \(name)(_ x: \(type)) -> \(type) {"]
         }
-        lines += body.map { "    " + $0 }
+        lines += render(body)
         lines.append("}")
         return ActivationCode(helpers: lines, elementFunction: name, rowFunction: nil)
     }
 
     // MARK: Row-wise
 
-    /// A row statement tree: a line, or a block opened by a header line.
-    indirect enum Statement {
-        case line(String)
-        /// C `for (int v = from; v < n; ++v) {`; Swift `for v in from..<n {`.
-        case loop(variable: String, from: String, [Statement])
-        /// `if condition {`.
-        case branch(condition: String, [Statement])
-        /// C `for (;;) {`; Swift `while true {`.
-        case forever([Statement])
-    }
-
     /// `var local: T = value` / `T local = value;`.
-    func variable(_ local: String, _ value: String, type localType: String? = nil) -> Statement {
-        let localType = localType ?? type
-        return .line(language == .c ? "\(localType) \(local) = \(value);" : "var \(local): \(localType) = \(value)")
+    func variable(_ local: String, _ value: String, integer: Bool = false) -> Statement {
+        .variable(local, .text(value), integer: integer)
     }
 
     /// An assignment or compound assignment statement.
     func assign(_ target: String, _ op: String, _ value: String) -> Statement {
-        .line(language == .c ? "\(target) \(op) \(value);" : "\(target) \(op) \(value)")
+        .assign(.text(target), op, .text(value))
+    }
+
+    /// `for variable in from ..< n`.
+    func loop(_ variable: String, from: String, _ body: [Statement]) -> Statement {
+        .counting(variable, from: .text(from), to: .name("n"), body)
     }
 
     /// Finds the row's maximum into `maximum`.
     func rowMaximum() -> [Statement] {
         [variable("maximum", "row[0]"),
-         .loop(variable: "i", from: "1", [.branch(condition: "row[i] > maximum", [assign("maximum", "=", "row[i]")])])]
+         loop("i", from: "1", [.branch(.text("row[i] > maximum"), [assign("maximum", "=", "row[i]")], [])])]
     }
 
     func softmax() -> ([String], [Statement]) {
         (["softmax along the row: exp(x - max) / sum(exp(x - max)), in place."],
          rowMaximum() + [
             variable("sum", lit("0.0")),
-            .loop(variable: "i", from: "0", [
+            loop("i", from: "0", [
                 assign("row[i]", "=", math("exp", "row[i] - maximum")),
                 assign("sum", "+=", "row[i]"),
             ]),
-            .loop(variable: "i", from: "0", [assign("row[i]", "=", "row[i] / sum")]),
+            loop("i", from: "0", [assign("row[i]", "=", "row[i] / sum")]),
          ])
     }
 
@@ -272,15 +280,14 @@ private struct ActivationCodeWriter {
         (["log_softmax along the row: (x - max) - log(sum(exp(x - max))), in place."],
          rowMaximum() + [
             variable("sum", lit("0.0")),
-            .loop(variable: "i", from: "0", [assign("sum", "+=", math("exp", "row[i] - maximum"))]),
-            .line(bind("lse", math("log", "sum"))),
-            .loop(variable: "i", from: "0", [assign("row[i]", "=", "(row[i] - maximum) - lse")]),
+            loop("i", from: "0", [assign("sum", "+=", math("exp", "row[i] - maximum"))]),
+            bind("lse", math("log", "sum")),
+            loop("i", from: "0", [assign("row[i]", "=", "(row[i] - maximum) - lse")]),
          ])
     }
 
     func sparsemax() -> ([String], [Statement]) {
         let zero = lit("0.0"), one = lit("1.0")
-        let intType = language == .c ? "int" : "Int"
         func real(_ int: String) -> String {
             language == .c ? "(\(type))\(int)" : "\(type)(\(int))"
         }
@@ -295,25 +302,25 @@ private struct ActivationCodeWriter {
          ],
          rowMaximum() + [
             variable("sum", zero),
-            .loop(variable: "i", from: "0", [assign("sum", "+=", "row[i] - maximum")]),
-            variable("k", "n", type: intType),
+            loop("i", from: "0", [assign("sum", "+=", "row[i] - maximum")]),
+            variable("k", "n", integer: true),
             variable("tau", "(sum - \(one)) / \(real("n"))"),
-            .forever([
-                variable("count", "0", type: intType),
+            Statement.forever([
+                variable("count", "0", integer: true),
                 assign("sum", "=", zero),
-                .loop(variable: "i", from: "0", [
-                    .line(bind("d", "row[i] - maximum")),
-                    .branch(condition: "d > tau", [
+                loop("i", from: "0", [
+                    bind("d", "row[i] - maximum"),
+                    .branch(.text("d > tau"), [
                         assign("count", "+=", "1"),
                         assign("sum", "+=", "d"),
-                    ]),
+                    ], []),
                 ]),
-                .branch(condition: "count >= k || count == 0", [.line(language == .c ? "break;" : "break")]),
+                .branch(.text("count >= k || count == 0"), [.exit], []),
                 assign("k", "=", "count"),
                 assign("tau", "=", "(sum - \(one)) / \(real("count"))"),
             ]),
-            .loop(variable: "i", from: "0", [
-                .line(bind("d", "(row[i] - maximum) - tau")),
+            loop("i", from: "0", [
+                bind("d", "(row[i] - maximum) - tau"),
                 assign("row[i]", "=", "d > \(zero) ? d : \(zero)"),
             ]),
          ])
@@ -329,28 +336,8 @@ private struct ActivationCodeWriter {
         case .swift:
             lines += ["static func \(name)(_ row: UnsafeMutablePointer<\(type)>, _ n: Int) {", "    guard n > 0 else { return }"]
         }
-        lines += render(statements, indent: "    ")
+        lines += render(statements)
         lines.append("}")
         return ActivationCode(helpers: lines, elementFunction: nil, rowFunction: name)
-    }
-
-    func render(_ statements: [Statement], indent: String) -> [String] {
-        statements.flatMap { statement -> [String] in
-            switch statement {
-            case .line(let text):
-                return [indent + text]
-            case .loop(let variable, let from, let body):
-                let header = language == .c
-                    ? "for (int \(variable) = \(from); \(variable) < n; ++\(variable)) {"
-                    : "for \(variable) in \(from)..<n {"
-                return [indent + header] + render(body, indent: indent + "    ") + [indent + "}"]
-            case .branch(let condition, let body):
-                let header = language == .c ? "if (\(condition)) {" : "if \(condition) {"
-                return [indent + header] + render(body, indent: indent + "    ") + [indent + "}"]
-            case .forever(let body):
-                let header = language == .c ? "for (;;) {" : "while true {"
-                return [indent + header] + render(body, indent: indent + "    ") + [indent + "}"]
-            }
-        }
     }
 }

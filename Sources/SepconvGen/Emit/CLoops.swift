@@ -3,9 +3,11 @@
 /// register-blocked pointwise microkernel, then the activation and store.
 ///
 /// The fast path uses GCC/Clang vector extensions (`vector_size(32)`, lowered
-/// to whatever SIMD the target has, or to scalars) with the accumulators as
-/// named locals; it sits behind `#if defined(__GNUC__)`. Any other compiler,
-/// or `-DSEPCONV_GEN_PORTABLE`, gets plain C99 loops with the same plan.
+/// to the target's SIMD) with the accumulators as named locals; it sits behind
+/// the schedule's `VectorGuard`: GCC or Clang on a target with float SIMD.
+/// Any other compiler or target (a Cortex-M, where vector extensions become
+/// element-by-element code), or `-DSEPCONV_GEN_PORTABLE`, gets plain C99
+/// loops with the same plan.
 /// Where the target has AVX-512 (`__AVX512F__`), the depthwise stage takes
 /// 512-bit vectors of channels (`KernelLayout.hasWideDepthwise`) and pairs of
 /// plain filter blocks a 512-bit microkernel (`KernelLayout.hasWidePairs`);
@@ -17,7 +19,9 @@
 struct CLoops {
     let plan: LayerPlan
     let layout: KernelLayout
-    let activation: ActivationCode
+    let lowering: Lowering
+    /// The activation helpers, each a group of lines.
+    let helpers: [[String]]
 
     private var name: String { plan.name }
     private var type: String { CEmitter.cType(plan.dtype) }
@@ -34,7 +38,7 @@ struct CLoops {
         var printer = CodePrinter()
         let p = plan
         printer.lines([
-            "#if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE)",
+            "#if \(layout.vectorGuard.condition)",
             "#define \(name)_VECTOR 1",
             "#define \(name)_ALIGNED __attribute__((aligned(\(KernelLayout.vectorBytes))))",
             "#if defined(__clang__)",
@@ -72,8 +76,11 @@ struct CLoops {
                   comment: "bias (\(F),), padded with zeros to \(Fp)", attributes: "\(name)_ALIGNED")
         }
         printer.line()
-        if !activation.helpers.isEmpty {
-            printer.lines(activation.helpers)
+        let program = ProgramPrinter(spelling: CSpelling(namer: Namer(layer: name, language: .c, dtype: p.dtype)))
+        program.print(lowering.epilogueTables, into: &printer)
+        if !lowering.epilogueTables.isEmpty { printer.line() }
+        for helper in helpers {
+            printer.lines(helper)
             printer.line()
         }
         // Every routine is printed only where something calls it (-Wunused-function).
@@ -115,7 +122,7 @@ struct CLoops {
             ])
         }
         for rows in fullLengths {
-            vectorDepthwise(&printer, rows: rows)
+            program.print(lowering.vectorDepthwise(rows: rows), into: &printer)
             printer.line()
         }
         for rows in layout.tileLengths {
@@ -136,11 +143,11 @@ struct CLoops {
         printer.line()
         printer.line("#endif")
         printer.line()
-        if let finish = finishFunction() {
-            printer.lines(finish)
+        for routine in [lowering.finish, lowering.epiloguePass].compactMap({ $0 }) {
+            program.print(routine, into: &printer)
             printer.line()
         }
-        item(&printer)
+        program.print(lowering.loopsItem, into: &printer)
         return printer.text
     }
 
@@ -178,92 +185,6 @@ struct CLoops {
         printer.function("static void \(name)_depthwise_\(rows)(const \(type) *restrict x, \(type) *restrict d, const int t)") { body in
             body.line("int r;")
             body.line("for (r = 0; r < \(rows); ++r) \(name)_depthwise_step(x, d + r * \(CM), t + r, 0, \(plan.kernelSize));")
-        }
-    }
-
-    /// Vector `depthwise_<rows>`: channels_last vectorised across channels,
-    /// the steps unrolled so that their sums are independent chains of
-    /// multiply-adds; channels_first calls the step routine.
-    private func vectorDepthwise(_ printer: inout CodePrinter, rows: Int) {
-        let K = plan.kernelSize
-        printer.line("/* Depthwise stage of output steps t .. t + \(rows - 1), every tap reading the input. */")
-        printer.function("\(name)_KERNEL void \(name)_depthwise_\(rows)(const \(type) *restrict x, \(type) *restrict d, const int t)") { body in
-            guard plan.dataFormat == .channelsLast else {
-                body.line("int r;")
-                body.line("for (r = 0; r < \(rows); ++r) \(name)_depthwise_step(x, d + r * \(CM), t + r, 0, \(K));")
-                return
-            }
-            let narrow = layout.depthwiseGroups(wide: false), blocks = C / W, rest = C % W
-            let wide = layout.hasWideDepthwise ? layout.depthwiseGroups(wide: true) : []
-            var locals: [String] = []
-            if M > 1 { locals.append("m") }
-            if rest > 0 { locals += ["r", "c"] }
-            if rest > 0 || (!narrow.isEmpty && K > 8) { locals.append("k") }
-            if !locals.isEmpty { body.line("int " + locals.joined(separator: ", ") + ";") }
-            let vectors = { (lanes: Int) in
-                lanes == W ? (type: "\(name)_vec", load: "\(name)_LOAD", store: "\(name)_STORE")
-                    : (type: "\(name)_wide", load: "\(name)_WLOAD", store: "\(name)_WSTORE")
-            }
-            if !wide.isEmpty { body.directive("#if defined(\(name)_WIDE)") }
-            for group in wide {
-                depthwiseBlocks(&body, vectors(group.lanes), lanes: group.lanes, first: group.first, count: group.count, rows: rows)
-            }
-            if !wide.isEmpty { body.directive("#else") }
-            for group in narrow {
-                depthwiseBlocks(&body, vectors(group.lanes), lanes: group.lanes, first: group.first, count: group.count, rows: rows)
-            }
-            if !wide.isEmpty { body.directive("#endif") }
-            if rest > 0 {
-                let loopM = M > 1 ? "for (m = 0; m < \(M); ++m) " : ""
-                let mOffset = M > 1 ? "m * \(C) + " : ""
-                body.block("for (r = 0; r < \(rows); ++r) \(loopM)for (c = \(blocks * W); c < \(C); ++c) {") { body in
-                    body.line("const \(type) *xr = x + \(inputOffset(step: "(t + r)", tap: "0")) + c;")
-                    body.line("\(type) a = 0;")
-                    body.line("for (k = 0; k < \(K); ++k) a += xr[k * \(plan.dilation * C)] * \(name)_depthwise[k * \(CM) + \(mOffset)c];")
-                    body.line("d[r * \(CM) + \(mOffset)c] = a;")
-                }
-            }
-        }
-    }
-
-    /// `count` blocks of `lanes` channels from channel `first` (of each
-    /// multiplier) for `rows` steps: one accumulator per step, the taps in
-    /// the outer order so that the steps' chains interleave, the taps'
-    /// weight vectors loaded once per block.
-    private func depthwiseBlocks(_ body: inout CodePrinter, _ vector: (type: String, load: String, store: String),
-                                 lanes: Int, first: Int, count: Int, rows: Int) {
-        let K = plan.kernelSize, (v, load) = (vector.type, vector.load)
-        let loopM = M > 1 ? "for (m = 0; m < \(M); ++m) " : ""
-        // The block's first channel `first + b * lanes`, of multiplier `m` in the weights and d.
-        let block = count > 1 ? ["b * \(lanes)"] : [], channel = (M > 1 ? ["m * \(C)"] : []) + block
-        let at = { (base: String, terms: [String], constant: Int) in KernelLayout.advance(base, by: terms, constant, .c) }
-        /// Step `r`, tap `k` (nil: the loop's `k`) from the block's first input element.
-        let input = { (r: Int, k: Int?) in
-            k.map { at("xr", [], (r * plan.stride + $0 * plan.dilation) * C) } ?? at("xr", ["k * \(plan.dilation * C)"], r * plan.stride * C)
-        }
-        // `b` is declared by its loop: the 512-bit and 32-byte branches may not both have one.
-        body.block(loopM + (count == 1 ? "{" : "for (int b = 0; b < \(count); ++b) {")) { body in
-            body.line("const \(type) *w = \(at("\(name)_depthwise", channel, first));")
-            body.line("const \(type) *xr = \(at("x", [inputOffset(step: "t", tap: "0")] + block, first));")
-            body.line("const \(v) w0 = \(load)(w);")
-            body.line("\(v) " + (0..<rows).map { "a\($0) = \(load)(\(input($0, 0))) * w0" }.joined(separator: ", ") + ";")
-            let accumulate = { (body: inout CodePrinter, k: Int?) in
-                for r in 0..<rows { body.line("a\(r) += \(load)(\(input(r, k))) * w\(k.map(String.init) ?? "k");") }
-            }
-            if K <= 8 {
-                for k in 1..<max(K, 1) {
-                    body.line("const \(v) w\(k) = \(load)(w + \(k * CM));")
-                    accumulate(&body, k)
-                }
-            } else {
-                body.block("for (k = 1; k < \(K); ++k) {") { body in
-                    body.line("const \(v) wk = \(load)(w + k * \(CM));")
-                    accumulate(&body, nil)
-                }
-            }
-            for r in 0..<rows {
-                body.line("\(vector.store)(\(at("d", channel, r * CM + first)), a\(r));")
-            }
         }
     }
 
@@ -398,123 +319,6 @@ struct CLoops {
             printer.line()
             printer.function("static void \(name)_pointwise_\(rows)(const \(type) *restrict d, \(type) *restrict out)") { body in
                 body.line("\(name)_pointwise_n(d, out, \(rows));")
-            }
-        }
-    }
-
-    // MARK: Activation and store
-
-    /// `finish`: the activation of a tile and, through the output tile, the store.
-    private func finishFunction() -> [String]? {
-        var printer = CodePrinter()
-        let p = plan, steps = p.convolutionSteps
-        let sigmoid = activation.elementFunction ?? ""
-        switch (p.dataFormat, p.activation) {
-        case (.channelsLast, .glu):
-            let half = F / 2
-            printer.line("/* glu of steps t .. t + n - 1 from the output tile o[r * \(Fp) + f]. */")
-            printer.function("static void \(name)_finish(const \(type) *restrict o, \(type) *restrict y, const int t, const int n)") { body in
-                body.line("int r, f;")
-                body.line("for (r = 0; r < n; ++r) for (f = 0; f < \(half); ++f) y[(t + r) * \(half) + f] = o[r * \(Fp) + f] * \(sigmoid)(o[r * \(Fp) + f + \(half)]);")
-            }
-        case (.channelsLast, _):
-            if let element = activation.elementFunction {
-                printer.line("/* The activation of n steps' outputs, in place. */")
-                printer.function("static void \(name)_finish(\(type) *restrict out, const int n)") { body in
-                    body.line("int i;")
-                    body.line("for (i = 0; i < n * \(F); ++i) out[i] = \(element)(out[i]);")
-                }
-            } else if let row = activation.rowFunction {
-                printer.line("/* The activation of n steps' outputs, each a row, in place. */")
-                printer.function("static void \(name)_finish(\(type) *restrict out, const int n)") { body in
-                    body.line("int r;")
-                    body.line("for (r = 0; r < n; ++r) \(row)(out + r * \(F), \(F));")
-                }
-            } else {
-                return nil
-            }
-        case (.channelsFirst, .glu):
-            let half = steps / 2
-            printer.line("/* glu of steps t .. t + n - 1 from the output tile o[r * \(Fp) + f]: the first half sets, the second gates. */")
-            printer.function("static void \(name)_finish(const \(type) *restrict o, \(type) *restrict y, const int t, const int n)") { body in
-                body.line("int r, f;")
-                body.block("for (r = 0; r < n; ++r) {") { body in
-                    // One index for both branches: gcc -O3 would otherwise warn of the
-                    // out-of-range index in the branch that a late tile never takes.
-                    body.line("const int s = t + r, h = s < \(half) ? s : s - \(half);")
-                    body.block("if (s < \(half)) {") { body in
-                        body.line("for (f = 0; f < \(F); ++f) y[f * \(half) + h] = o[r * \(Fp) + f];")
-                    }
-                    body.block("else {") { body in
-                        body.line("for (f = 0; f < \(F); ++f) y[f * \(half) + h] *= \(sigmoid)(o[r * \(Fp) + f]);")
-                    }
-                }
-            }
-        case (.channelsFirst, _):
-            let value = p.activation.isRowWise ? "o[r * \(Fp) + f]" : CEmitter.activate("o[r * \(Fp) + f]", activation)
-            printer.line("/* Steps t .. t + n - 1 from the output tile o[r * \(Fp) + f] into the (filters, steps) output. */")
-            printer.function("static void \(name)_finish(const \(type) *restrict o, \(type) *restrict y, const int t, const int n)") { body in
-                body.line("int r, f;")
-                body.line("for (f = 0; f < \(F); ++f) for (r = 0; r < n; ++r) y[f * \(steps) + t + r] = \(value);")
-            }
-        }
-        return printer.lines
-    }
-
-    /// The statements after a tile's pointwise stage (`t` a C expression).
-    private func finishCall(t: String, n: Int) -> String? {
-        if layout.needsOutputTile { return "\(name)_finish(o, y, \(t), \(n));" }
-        let hasFinish = activation.elementFunction != nil || activation.rowFunction != nil
-        return hasFinish ? "\(name)_finish(y + \(t) * \(F), \(n));" : nil
-    }
-
-    private func item(_ printer: inout CodePrinter) {
-        let p = plan, T = layout.tile
-        let tiles = layout.tiles
-        printer.line("/* One batch item: tiles of \(T) output steps; border tiles read only their steps' own taps. */")
-        printer.function("static void \(name)_item(const \(type) *restrict x, \(type) *restrict y)") { body in
-            body.line("\(type) d[\(T * CM)];")
-            if layout.needsOutputTile { body.line("\(type) o[\(T * Fp)];") }
-            if tiles.contains(where: { if case .interior(_, let count) = $0 { count > 1 } else { false } }) {
-                body.line("int i;")
-            }
-            for tile in tiles {
-                switch tile {
-                case .interior(let start, let count):
-                    let destination = layout.needsOutputTile ? "o" : "y + t * \(F)"
-                    let statements = ["\(name)_depthwise_\(T)(x, d, t);", "\(name)_pointwise_\(T)(d, \(destination));"]
-                        + [finishCall(t: "t", n: T)].compactMap { $0 }
-                    body.line("/* steps \(start) .. \(start + count * T - 1): interior */")
-                    if count == 1 {
-                        body.block("{") { body in
-                            body.line("const int t = \(start);")
-                            body.lines(statements)
-                        }
-                    } else {
-                        body.block("for (i = 0; i < \(count); ++i) {") { body in
-                            body.line("const int t = \(start) + i * \(T);")
-                            body.lines(statements)
-                        }
-                    }
-                case .border(let start, let steps):
-                    body.line("/* steps \(start) .. \(start + steps.count - 1) */")
-                    if layout.readsAllTaps(steps) {
-                        body.line("\(name)_depthwise_\(steps.count)(x, d, \(start));")
-                    } else {
-                        for (r, taps) in steps.enumerated() {
-                            body.line("\(name)_depthwise_step(x, d + \(r * CM), \(start + r), \(taps.first), \(taps.count));")
-                        }
-                    }
-                    let destination = layout.needsOutputTile ? "o" : "y + \(start * F)"
-                    body.line("\(name)_pointwise_\(steps.count)(d, \(destination));")
-                    if let finish = finishCall(t: String(start), n: steps.count) { body.line(finish) }
-                }
-            }
-            if p.dataFormat == .channelsFirst, let row = activation.rowFunction {
-                body.block("{") { body in
-                    body.line("int f;")
-                    body.line("for (f = 0; f < \(F); ++f) \(row)(y + f * \(p.convolutionSteps), \(p.convolutionSteps));")
-                }
             }
         }
     }

@@ -5,8 +5,9 @@ struct CodePrinter {
     /// The text of one indentation level.
     let indentUnit: String
 
-    init(indentUnit: String = "    ") {
+    init(indentUnit: String = "    ", depth: Int = 0) {
         self.indentUnit = indentUnit
+        self.depth = depth
     }
 
     /// Prints one line at the current indentation (an empty line stays empty).

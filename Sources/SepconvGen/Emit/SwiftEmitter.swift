@@ -6,30 +6,24 @@ enum SwiftEmitter {
     /// The Swift source for `plan`.
     static func emit(_ plan: LayerPlan) -> String {
         let layout = KernelLayout(plan: plan)
-        var values = TemplateRenderer()
-        values["NAME"] = plan.name
+        var values = layout.templateValues(.swift, callsMath: false)
         values["TYPE"] = Identifier.swiftTypeName(plan.name)
         values["STYPE"] = swiftType(plan.dtype)
-        values["SUMMARY"] = layout.summary
-        values["PLAN"] = layout.planDescription(.swift)
-        values["LAYOUT"] = layout.layoutDescription
-        values["INPUT_STEPS"] = String(plan.inputSteps)
-        values["INPUT_CHANNELS"] = String(plan.inputChannels)
-        values["OUTPUT_STEPS"] = String(plan.outputSteps)
-        values["OUTPUT_CHANNELS"] = String(plan.outputChannels)
         values["INPUT_SIZE"] = String(plan.inputSize)
         values["OUTPUT_SIZE"] = String(plan.outputSize)
-        let activation = plan.activation.swiftCode(dtype: plan.dtype)
+        let lowering = Lowering(plan: plan, language: .swift)
+        let namer = Namer(layer: plan.name, language: .swift, dtype: plan.dtype)
         var printer = CodePrinter()
         printer.block("", closing: "") { body in
-            if !activation.helpers.isEmpty {
+            for (name, activation) in lowering.activations {
                 body.line()
-                body.lines(activation.helpers)
+                body.lines(activation.code(.swift, dtype: plan.dtype, name: namer.symbol(name)).helpers)
             }
             body.line()
             switch plan.unroll.swift {
-            case .full: SwiftFullUnroll(plan: plan, layout: layout, activation: activation).print(&body)
-            case .loops: SwiftLoops(plan: plan, layout: layout, activation: activation).print(&body)
+            case .full:
+                ProgramPrinter(spelling: SwiftSpelling(namer: namer)).printFullKernel(lowering, helpers: [], into: &body)
+            case .loops: SwiftLoops(plan: plan, layout: layout, lowering: lowering).print(&body)
             }
         }
         values["BODY"] = printer.lines.dropFirst().dropLast().joined(separator: "\n")

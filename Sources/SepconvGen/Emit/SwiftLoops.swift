@@ -17,7 +17,7 @@
 struct SwiftLoops {
     let plan: LayerPlan
     let layout: KernelLayout
-    let activation: ActivationCode
+    let lowering: Lowering
 
     private var type: String { SwiftEmitter.swiftType(plan.dtype) }
     private var vector: String { plan.dtype == .float32 ? "SIMD\(W)<Float>" : "SIMD\(W)<Double>" }
@@ -35,6 +35,9 @@ struct SwiftLoops {
 
     func print(_ printer: inout CodePrinter) {
         let p = plan
+        let program = ProgramPrinter(spelling: SwiftSpelling(namer: Namer(layer: p.name, language: .swift, dtype: p.dtype)))
+        program.print(lowering.epilogueTables, into: &printer)
+        if !lowering.epilogueTables.isEmpty { printer.line() }
         SwiftEmitter.array(&printer, name: "depthwise", values: layout.depthwiseRows, dtype: p.dtype,
                            comment: "depthwise_kernel (\(p.kernelSize), \(C), \(M)): [tap][multiplier * \(C) + channel].")
         printer.line()
@@ -101,14 +104,17 @@ struct SwiftLoops {
             printer.line()
         }
         for rows in fullLengths {
-            depthwise(&printer, rows: rows)
+            program.print(lowering.vectorDepthwise(rows: rows), into: &printer)
             printer.line()
         }
         for rows in layout.tileLengths {
             pointwise(&printer, rows: rows)
         }
-        if finish(&printer) { printer.line() }
-        item(&printer)
+        for routine in [lowering.finish, lowering.epiloguePass].compactMap({ $0 }) {
+            program.print(routine, into: &printer)
+            printer.line()
+        }
+        program.print(lowering.loopsItem, into: &printer)
     }
 
     private func inputOffset(step s: String, tap k: String) -> String {
@@ -150,92 +156,6 @@ struct SwiftLoops {
                     body.line("var a: \(type) = 0")
                     body.line("for k in first..<(first &+ count) { a += x[\(xk) &+ c] * dw[k &* \(CM) &+ \(mOffset)c] }")
                     body.line("d[\(mOffset)c] = a")
-                }
-            }
-        }
-    }
-
-    /// `depthwise<rows>`: channels_last vectorised across channels, the
-    /// steps unrolled so that their sums are independent chains of
-    /// multiply-adds; channels_first calls the step routine.
-    private func depthwise(_ printer: inout CodePrinter, rows: Int) {
-        let K = plan.kernelSize
-        printer.line("/// Depthwise stage of output steps t ..< t + \(rows), every tap reading the input.")
-        printer.block("private static func depthwise\(rows)(_ x: \(pointer), _ d: \(mutablePointer), _ t: Int, _ dw: \(pointer)) {") { body in
-            guard plan.dataFormat == .channelsLast else {
-                body.line("for r in 0..<\(rows) { depthwiseStep(x, d + r &* \(CM), t &+ r, 0, \(K), dw) }")
-                return
-            }
-            let narrow = layout.depthwiseGroups(wide: false), blocks = C / W, rest = C % W
-            let wide = layout.hasWideDepthwise ? layout.depthwiseGroups(wide: true) : []
-            let mOffset = M > 1 ? "m &* \(C) &+ " : ""
-            if !wide.isEmpty { body.line("#if SEPCONV_GEN_AVX512") }
-            for group in wide {
-                depthwiseBlocks(&body, lanes: group.lanes, first: group.first, count: group.count, rows: rows)
-            }
-            if !wide.isEmpty { body.line("#else") }
-            for group in narrow {
-                depthwiseBlocks(&body, lanes: group.lanes, first: group.first, count: group.count, rows: rows)
-            }
-            if !wide.isEmpty { body.line("#endif") }
-            if rest > 0 {
-                let open = M > 1 ? "for r in 0..<\(rows) { for m in 0..<\(M) { for c in \(blocks * W)..<\(C) {" : "for r in 0..<\(rows) { for c in \(blocks * W)..<\(C) {"
-                let close = M > 1 ? "} } }" : "} }"
-                body.block(open, closing: close) { body in
-                    body.line("let xr = x + (\(inputOffset(step: "(t &+ r)", tap: "0")) &+ c)")
-                    body.line("var a: \(type) = 0")
-                    body.line("for k in 0..<\(K) { a += xr[k &* \(plan.dilation * C)] * dw[k &* \(CM) &+ \(mOffset)c] }")
-                    body.line("d[r &* \(CM) &+ \(mOffset)c] = a")
-                }
-            }
-        }
-    }
-
-    /// `count` blocks of `lanes` channels (`W`, or `2·W` in 512-bit vectors)
-    /// from channel `first` (of each multiplier) for `rows` steps: one accumulator per
-    /// step, the taps in the outer order so that the steps' chains
-    /// interleave, the taps' weight vectors loaded once per block.
-    private func depthwiseBlocks(_ body: inout CodePrinter, lanes: Int, first: Int, count: Int, rows: Int) {
-        let K = plan.kernelSize, wide = lanes > W
-        let load = wide ? "loadWide" : "load"
-        // The block's first channel `first + b * lanes`, of multiplier `m` in the weights and d.
-        let block = count > 1 ? ["b &* \(lanes)"] : [], channel = (M > 1 ? ["m &* \(C)"] : []) + block
-        let at = { (base: String, terms: [String], constant: Int) in KernelLayout.advance(base, by: terms, constant, .swift) }
-        /// Step `r`, tap `k` (nil: the loop's `k`) from the block's first input element.
-        let input = { (r: Int, k: Int?) in
-            k.map { at("xr", [], (r * plan.stride + $0 * plan.dilation) * C) } ?? at("xr", ["k &* \(plan.dilation * C)"], r * plan.stride * C)
-        }
-        let blockLoop = count == 1 ? "do {" : "for b in 0..<\(count) {"
-        let open = M > 1 ? "for m in 0..<\(M) { \(blockLoop)" : blockLoop
-        body.block(open, closing: M > 1 ? "} }" : "}") { body in
-            body.line("let w = \(at("dw", channel, first))")
-            body.line("let xr = \(at("x", [inputOffset(step: "t", tap: "0")] + block, first))")
-            body.line("let w0 = \(load)(w)")
-            let mutable = K > 1 ? "var" : "let"
-            for r in 0..<rows {
-                body.line("\(mutable) a\(r) = \(load)(\(input(r, 0))) * w0")
-            }
-            let accumulate = { (body: inout CodePrinter, k: Int?) in
-                let weight = "w\(k.map(String.init) ?? "k")"
-                for r in 0..<rows { body.line("a\(r) = madd(a\(r), \(load)(\(input(r, k))), \(weight))") }
-            }
-            if K <= 8 {
-                for k in 1..<max(K, 1) {
-                    body.line("let w\(k) = \(load)(w + \(k * CM))")
-                    accumulate(&body, k)
-                }
-            } else {
-                body.block("for k in 1..<\(K) {") { body in
-                    body.line("let wk = \(load)(w + k &* \(CM))")
-                    accumulate(&body, nil)
-                }
-            }
-            for r in 0..<rows {
-                let target = at("d", channel, r * CM + first)
-                if wide {
-                    body.line("UnsafeMutableRawPointer(\(target)).storeBytes(of: a\(r), as: \(wideVector).self)")
-                } else {
-                    body.line("store(\(target), a\(r), \(W))")
                 }
             }
         }
@@ -361,110 +281,5 @@ struct SwiftLoops {
                 body.line("UnsafeMutableRawPointer(out + (\(r * outStride) &+ col &+ \(i * width))).storeBytes(of: a\(r)_\(i), as: \(wideVector).self)")
             }
         }
-    }
-
-    /// Prints `finish` when the layer needs one; returns whether it did.
-    private func finish(_ printer: inout CodePrinter) -> Bool {
-        let p = plan, steps = p.convolutionSteps
-        let sigmoid = activation.elementFunction ?? ""
-        switch (p.dataFormat, p.activation) {
-        case (.channelsLast, .glu):
-            let half = F / 2
-            printer.line("/// glu of steps t ..< t + n from the output tile o[r * \(Fp) + f].")
-            printer.block("private static func finish(_ o: \(pointer), _ y: \(mutablePointer), _ t: Int, _ n: Int) {") { body in
-                body.line("for r in 0..<n { for f in 0..<\(half) { y[(t &+ r) &* \(half) &+ f] = o[r &* \(Fp) &+ f] * \(sigmoid)(o[r &* \(Fp) &+ f &+ \(half)]) } }")
-            }
-        case (.channelsLast, _):
-            if let element = activation.elementFunction {
-                printer.line("/// The activation of n steps' outputs, in place.")
-                printer.block("private static func finish(_ out: \(mutablePointer), _ n: Int) {") { body in
-                    body.line("for i in 0..<(n &* \(F)) { out[i] = \(element)(out[i]) }")
-                }
-            } else if let row = activation.rowFunction {
-                printer.line("/// The activation of n steps' outputs, each a row, in place.")
-                printer.block("private static func finish(_ out: \(mutablePointer), _ n: Int) {") { body in
-                    body.line("for r in 0..<n { \(row)(out + r &* \(F), \(F)) }")
-                }
-            } else {
-                return false
-            }
-        case (.channelsFirst, .glu):
-            let half = steps / 2
-            printer.line("/// glu of steps t ..< t + n from the output tile o[r * \(Fp) + f]: the first half sets, the second gates.")
-            printer.block("private static func finish(_ o: \(pointer), _ y: \(mutablePointer), _ t: Int, _ n: Int) {") { body in
-                body.block("for r in 0..<n {") { body in
-                    body.line("let s = t &+ r")
-                    body.block("if s < \(half) {") { body in
-                        body.line("for f in 0..<\(F) { y[f &* \(half) &+ s] = o[r &* \(Fp) &+ f] }")
-                    }
-                    body.block("else {") { body in
-                        body.line("for f in 0..<\(F) { y[f &* \(half) &+ s &- \(half)] *= \(sigmoid)(o[r &* \(Fp) &+ f]) }")
-                    }
-                }
-            }
-        case (.channelsFirst, _):
-            let raw = "o[r &* \(Fp) &+ f]"
-            let value = p.activation.isRowWise ? raw : (activation.elementFunction.map { "\($0)(\(raw))" } ?? raw)
-            printer.line("/// Steps t ..< t + n from the output tile o[r * \(Fp) + f] into the (filters, steps) output.")
-            printer.block("private static func finish(_ o: \(pointer), _ y: \(mutablePointer), _ t: Int, _ n: Int) {") { body in
-                body.line("for f in 0..<\(F) { for r in 0..<n { y[f &* \(steps) &+ t &+ r] = \(value) } }")
-            }
-        }
-        return true
-    }
-
-    private func finishCall(t: String, n: Int) -> String? {
-        if layout.needsOutputTile { return "finish(o, y, \(t), \(n))" }
-        let hasFinish = activation.elementFunction != nil || activation.rowFunction != nil
-        return hasFinish ? "finish(y + \(t) &* \(F), \(n))" : nil
-    }
-
-    private func item(_ printer: inout CodePrinter) {
-        let p = plan, T = layout.tile
-        let scratch = T * CM + (layout.needsOutputTile ? T * Fp : 0)
-        printer.line("/// One batch item: tiles of \(T) output steps; border tiles read only their steps' own taps.")
-        printer.block("private static func forwardItem(_ x: \(pointer), _ y: \(mutablePointer)) {") { body in
-            body.block("withUnsafeTemporaryAllocation(of: \(type).self, capacity: \(scratch)) { scratch in") { body in
-                body.line("guard let d = scratch.baseAddress else { return }")
-                if layout.needsOutputTile { body.line("let o = d + \(T * CM)") }
-                tiles(&body)
-            }
-            if p.dataFormat == .channelsFirst, let row = activation.rowFunction {
-                body.line("for f in 0..<\(F) { \(row)(y + f &* \(p.convolutionSteps), \(p.convolutionSteps)) }")
-            }
-        }
-    }
-
-    private func tiles(_ body: inout CodePrinter) {
-        let T = layout.tile
-        var usesDepthwise = false
-        for tile in layout.tiles {
-            switch tile {
-            case .interior(let start, let count):
-                usesDepthwise = true
-                let destination = layout.needsOutputTile ? "o" : "y + t &* \(F)"
-                body.line("// steps \(start) ... \(start + count * T - 1): interior")
-                body.block("for i in 0..<\(count) {") { body in
-                    body.line("let t = \(start) &+ i &* \(T)")
-                    body.line("depthwise\(T)(x, d, t, depthwise)")
-                    body.line("pointwiseStage\(T)(d, \(destination))")
-                    if let finish = finishCall(t: "t", n: T) { body.line(finish) }
-                }
-            case .border(let start, let steps):
-                usesDepthwise = true
-                body.line("// steps \(start) ... \(start + steps.count - 1)")
-                if layout.readsAllTaps(steps) {
-                    body.line("depthwise\(steps.count)(x, d, \(start), depthwise)")
-                } else {
-                    for (r, taps) in steps.enumerated() {
-                        body.line("depthwiseStep(x, d + \(r * CM), \(start + r), \(taps.first), \(taps.count), depthwise)")
-                    }
-                }
-                let destination = layout.needsOutputTile ? "o" : "y + \(start * F)"
-                body.line("pointwiseStage\(steps.count)(d, \(destination))")
-                if let finish = finishCall(t: String(start), n: steps.count) { body.line(finish) }
-            }
-        }
-        if !usesDepthwise { body.line("_ = d") }
     }
 }

@@ -22,14 +22,46 @@ public enum Explainer {
         for language in TargetLanguage.allCases {
             lines.append("  unroll \(language.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))    \(summary.unrollReason(language))")
         }
+        lines.append("  source size      about " + TargetLanguage.allCases.map { "\(SourceEstimate.describe(SourceEstimate.bytes(plan, $0))) of \($0.rawValue)" }.joined(separator: ", ") + " (estimated)")
+        if let provenance = plan.provenance { lines.append("  weights          \(provenance)") }
         lines.append("  step runs        \(plan.runs.count)")
         for run in plan.runs {
             let kind = run.isInterior ? "interior, all \(plan.kernelSize) taps" : run.tapCount == 0 ? "no tap reads the input" : "border, taps \(run.firstTap)..<\(run.firstTap + run.tapCount)"
             lines.append("    steps \(run.steps.lowerBound)..<\(run.steps.upperBound): \(kind)")
         }
+        lines += schedule(plan.schedule)
         lines.append("")
         lines += picture(plan)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The `loops` kernels' schedule, as the emitters print it.
+    static func schedule(_ s: KernelSchedule) -> [String] {
+        let blocks = s.filterBlocks.map { "\($0.count * s.lanes)" + ($0.partialLanes > 0 ? " (last vector \($0.partialLanes) lanes)" : "") }
+        let wide = [s.hasWidePairs ? "pointwise pairs of blocks" : nil, s.hasWideDepthwise ? "depthwise channels" : nil].compactMap { $0 }
+        let narrow = s.depthwiseGroups(wide: false).map { "\($0.count) x \($0.lanes) channels from \($0.first)" }
+        let scalar = s.scalarChannels.isEmpty ? [] : ["channels \(s.scalarChannels.lowerBound)..<\(s.scalarChannels.upperBound) one at a time"]
+        let taps: String = s.unrollsTaps ? "taps unrolled" : "taps in a loop (K > \(KernelSchedule.maxUnrolledTaps))"
+        let outputTile: String = s.needsOutputTile ? " (output tile)" : ""
+        let prefetch: String = s.prefetchesWeights ? "\(KernelSchedule.prefetchRows) rows ahead" : "none"
+        var lines: [String] = []
+        lines.append("  schedule (loops) tiles of \(s.tile) steps, \(s.lanes)-lane vectors of \(KernelSchedule.vectorBytes) bytes, stack \(s.stackBytes) bytes\(outputTile)")
+        lines.append("    filter blocks  \(blocks.joined(separator: ", ")) filters (\(s.plainBlockCount) plain, \(s.blockVectors) accumulator vectors a step)")
+        lines.append("    depthwise      " + (narrow + scalar + [taps]).joined(separator: ", "))
+        lines.append("    512-bit paths  " + (wide.isEmpty ? "none" : wide.joined(separator: ", ")))
+        lines.append("    prefetch       \(prefetch) (\(s.pointwiseBytes) bytes of pointwise weights)")
+        lines.append("    C vector path  #if \(s.vectorGuard.condition)")
+        lines.append("    routines       " + s.routines.map(\.name).joined(separator: ", "))
+        for tile in s.tiles {
+            switch tile {
+            case .interior(let start, let count):
+                lines.append("    steps \(start)..<\(start + count * s.tile): \(count) interior tile\(count == 1 ? "" : "s")")
+            case .border(let start, let steps):
+                let taps = s.readsAllTaps(steps) ? "every tap" : steps.map { "\($0.first)+\($0.count)" }.joined(separator: " ")
+                lines.append("    steps \(start)..<\(start + steps.count): border tile, taps \(taps)")
+            }
+        }
+        return lines
     }
 
     /// Which input steps (and padding) feed each output step: `#` a tap on
@@ -93,6 +125,10 @@ public enum Explainer {
         var parameters: Int, multiplyAdds: Int, depthwiseMultiplyAdds: Int, pointwiseMultiplyAdds: Int
         var unroll: [String: Unroll]
         var runs: [Run]
+        var schedule: Schedule
+        var epilogue: [String]
+        var estimatedSourceBytes: [String: Int]
+        var weightsProvenance: String?
 
         init(_ plan: LayerPlan) {
             let channelsLast = plan.dataFormat == .channelsLast
@@ -111,7 +147,45 @@ public enum Explainer {
             unroll = Dictionary(uniqueKeysWithValues: TargetLanguage.allCases.map {
                 ($0.rawValue, Unroll(strategy: plan.unroll[$0].rawValue, budget: UnrollBudget.multiplyAdds(for: $0)))
             })
+            schedule = Schedule(plan.schedule)
+            estimatedSourceBytes = Dictionary(uniqueKeysWithValues: TargetLanguage.allCases.map { ($0.rawValue, SourceEstimate.bytes(plan, $0)) })
+            weightsProvenance = plan.provenance
+            epilogue = plan.epilogue.map(\.description)
             runs = plan.runs.map { Run(firstStep: $0.steps.lowerBound, endStep: $0.steps.upperBound, firstTap: $0.firstTap, tapCount: $0.tapCount, interior: $0.isInterior) }
+        }
+
+        /// `KernelSchedule`, flattened for JSON.
+        struct Schedule: Encodable {
+            struct Block: Encodable { var firstFilter: Int, filters: Int, partialLanes: Int }
+            struct Group: Encodable { var firstChannel: Int, blocks: Int, lanes: Int }
+            struct Tile: Encodable { var firstStep: Int, endStep: Int, kind: String, tiles: Int?, taps: [[Int]]? }
+            var vectorBytes: Int, lanes: Int, tile: Int, tileLengths: [Int], stackBytes: Int, outputTile: Bool
+            var filterBlocks: [Block], plainBlocks: Int, accumulatorVectors: Int
+            var depthwiseGroups: [Group], wideDepthwiseGroups: [Group], scalarChannels: [Int], tapsUnrolled: Bool
+            var widePointwisePairs: Bool, wideDepthwise: Bool, prefetchRows: Int, pointwiseBytes: Int
+            var cVectorGuard: String, routines: [String], tiles: [Tile]
+
+            init(_ s: KernelSchedule) {
+                vectorBytes = KernelSchedule.vectorBytes; lanes = s.lanes; tile = s.tile; tileLengths = s.tileLengths
+                stackBytes = s.stackBytes; outputTile = s.needsOutputTile
+                filterBlocks = s.filterBlocks.map { Block(firstFilter: $0.vector * s.lanes, filters: $0.count * s.lanes, partialLanes: $0.partialLanes) }
+                plainBlocks = s.plainBlockCount; accumulatorVectors = s.blockVectors
+                let group = { (g: KernelSchedule.ChannelGroup) in Group(firstChannel: g.first, blocks: g.count, lanes: g.lanes) }
+                depthwiseGroups = s.depthwiseGroups(wide: false).map(group)
+                wideDepthwiseGroups = s.hasWideDepthwise ? s.depthwiseGroups(wide: true).map(group) : []
+                scalarChannels = [s.scalarChannels.lowerBound, s.scalarChannels.upperBound]; tapsUnrolled = s.unrollsTaps
+                widePointwisePairs = s.hasWidePairs; wideDepthwise = s.hasWideDepthwise
+                prefetchRows = s.prefetchesWeights ? KernelSchedule.prefetchRows : 0; pointwiseBytes = s.pointwiseBytes
+                cVectorGuard = s.vectorGuard.condition; routines = s.routines.map(\.name)
+                tiles = s.tiles.map { tile in
+                    switch tile {
+                    case .interior(let start, let count):
+                        Tile(firstStep: start, endStep: start + count * s.tile, kind: "interior", tiles: count, taps: nil)
+                    case .border(let start, let steps):
+                        Tile(firstStep: start, endStep: start + steps.count, kind: "border", tiles: nil, taps: steps.map { [$0.first, $0.count] })
+                    }
+                }
+            }
         }
 
         func unrollReason(_ language: TargetLanguage) -> String {

@@ -1,8 +1,10 @@
 /// The reference implementation: a plain, generic SeparableConv1D over a
 /// `LayerPlan`, computed in `Double` and rounded to the layer's dtype.
 ///
-/// It deliberately ignores the plan's step runs and unroll decisions and
-/// tests every tap against the input's bounds, so it cross-checks them.
+/// It deliberately ignores the plan's step runs, schedule and unroll
+/// decisions and tests every tap against the input's bounds (the geometry's
+/// `inputStep` alone), so it cross-checks them. The epilogue follows the
+/// activation, step by step, each rounded to the dtype.
 public enum Interpreter {
     /// Why an input tensor does not fit the layer.
     public struct ShapeError: Error, Hashable, Sendable {
@@ -33,9 +35,7 @@ public enum Interpreter {
     static func forward(_ plan: LayerPlan, item x: [Double]) -> [Double] {
         let (L, C, M, F, K) = (plan.inputSteps, plan.inputChannels, plan.depthMultiplier, plan.filters, plan.kernelSize)
         let channelsLast = plan.dataFormat == .channelsLast
-        let depthwise = plan.weights.depthwiseKernel.scalars   // (K, C, M)
-        let pointwise = plan.weights.pointwiseKernel.scalars   // (1, C·M, F)
-        let bias = plan.weights.bias?.scalars
+        let weights = plan.weights
         let round: (Double) -> Double = plan.dtype == .float32 ? { Double(Float($0)) } : { $0 }
         func input(_ step: Int, _ channel: Int) -> Double {
             round(channelsLast ? x[step * C + channel] : x[channel * L + step])
@@ -52,22 +52,35 @@ public enum Interpreter {
                     for k in 0..<K {
                         let p = plan.inputStep(forOutput: t, tap: k)
                         if p >= 0 && p < L {
-                            sum += input(p, c) * depthwise[(k * C + c) * M + m]
+                            sum += input(p, c) * weights.depthwise(k, c, m)
                         }
                     }
                     mixed[c * M + m] = round(sum)
                 }
             }
             for f in 0..<F {
-                var sum = bias?[f] ?? 0
+                var sum = weights.bias(f)
                 for j in 0..<(C * M) {
-                    sum += mixed[j] * pointwise[j * F + f]
+                    sum += mixed[j] * weights.pointwise(j, f)
                 }
                 y[channelsLast ? t * F + f : f * steps + t] = round(sum)
             }
         }
+        // Rows of the last axis: steps of filters (channels_last) or filters of steps (channels_first).
         let rows = channelsLast ? steps : F
-        let length = channelsLast ? F : steps
-        return plan.activation.apply(y, rows: rows, length: length, dtype: plan.dtype)
+        var length = channelsLast ? F : steps
+        for step in [EpilogueStep.activation(plan.activation)] + plan.epilogue {
+            switch step {
+            case .activation(let activation):
+                y = activation.apply(y, rows: rows, length: length, dtype: plan.dtype)
+                length = activation.outputLength(forLastAxis: length)
+            case .affine(let scale, let shift):
+                for index in y.indices {
+                    let f = channelsLast ? index % length : index / length
+                    y[index] = round(y[index] * scale[f] + shift[f])
+                }
+            }
+        }
+        return y
     }
 }

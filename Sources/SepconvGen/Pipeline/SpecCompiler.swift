@@ -36,12 +36,18 @@ public struct SpecCompiler: Sendable {
         do throws(DiagnosticError) {
             let loaded = try WeightLoader(weightsRoot: weightsRoot).load(spec)
             let plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll)
-            if unroll == .full, plan.multiplyAdds > Limits.maxFullUnrollMultiplyAdds {
-                let message = "--unroll full: the layer needs \(plan.multiplyAdds) multiply-adds per item; "
-                    + "straight-line code is limited to \(Limits.maxFullUnrollMultiplyAdds) (use --unroll auto or loops)"
-                throw DiagnosticError([Diagnostic(.error, message, file: file, at: spec.mark("layer"))])
+            if let refusal = Planner.refusal(of: unroll, for: plan) {
+                throw DiagnosticError([Diagnostic(.error, refusal, file: file, at: spec.mark("layer"))])
             }
-            return Compiled(spec: spec, plan: plan, notes: notes + loaded.notes, dependencies: [file] + loaded.files)
+            var warnings = notes + loaded.notes
+            if unroll == .full {
+                let largest = TargetLanguage.allCases.map { SourceEstimate.bytes(plan, $0) }.max() ?? 0
+                if largest > SourceEstimate.fullUnrollWarningBytes {
+                    warnings.append(Diagnostic(.warning, "--unroll full: the emitted source is about \(SourceEstimate.describe(largest)) "
+                        + "(\(plan.multiplyAdds) multiply-adds in straight-line code); compilers may take minutes on it", file: file, at: spec.mark("layer")))
+                }
+            }
+            return Compiled(spec: spec, plan: plan, notes: warnings, dependencies: [file] + loaded.files)
         } catch {
             throw DiagnosticError(notes + error.diagnostics)
         }

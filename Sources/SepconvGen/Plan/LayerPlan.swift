@@ -43,10 +43,25 @@ public struct LayerPlan: Hashable, Sendable {
     /// How each language's kernel is unrolled.
     public var unroll: UnrollDecision
 
+    /// Steps applied in order after `activation`, fused into the kernel's
+    /// store (a folded BatchNormalization, a following activation layer);
+    /// empty for a spec that names no model.
+    public var epilogue: [EpilogueStep] = []
+
+    /// Where the weights came from when the spec gave none ("drawn from
+    /// glorot_uniform ... with seed 0, not trained"); nil for given weights.
+    public var provenance: String? = nil
+
+    /// The shape arithmetic, the one place receptive field, pads and cost come from.
+    public var geometry: LayerGeometry
+
+    /// The `loops` kernels' schedule (tiles, blocks, wide paths, prefetch, routines).
+    public var schedule: KernelSchedule
+
     /// Depthwise output channels (C × M).
     public var depthwiseChannels: Int { inputChannels * depthMultiplier }
     /// Input steps one output step can see: (K − 1) · d + 1.
-    public var receptiveField: Int { (kernelSize - 1) * dilation + 1 }
+    public var receptiveField: Int { geometry.receptiveField }
     /// Values in one batch item's input.
     public var inputSize: Int { inputSteps * inputChannels }
     /// Values in one batch item's output.
@@ -55,24 +70,20 @@ public struct LayerPlan: Hashable, Sendable {
     public var useBias: Bool { weights.bias != nil }
 
     /// Weights in the layer, bias included.
-    public var parameterCount: Int {
-        kernelSize * depthwiseChannels + depthwiseChannels * filters + (useBias ? filters : 0)
-    }
+    public var parameterCount: Int { geometry.parameterCount }
 
     /// Multiply-adds of the depthwise stage for one batch item (padded taps excluded).
-    public var depthwiseMultiplyAdds: Int {
-        runs.reduce(0) { $0 + $1.steps.count * $1.tapCount } * depthwiseChannels
-    }
+    public var depthwiseMultiplyAdds: Int { geometry.multiplyAdds.depthwise }
 
     /// Multiply-adds of the pointwise stage for one batch item.
-    public var pointwiseMultiplyAdds: Int { convolutionSteps * depthwiseChannels * filters }
+    public var pointwiseMultiplyAdds: Int { geometry.multiplyAdds.pointwise }
 
     /// All multiply-adds for one batch item.
-    public var multiplyAdds: Int { depthwiseMultiplyAdds + pointwiseMultiplyAdds }
+    public var multiplyAdds: Int { geometry.totalMultiplyAdds }
 
     /// The input step read by tap `tap` of output step `step` (may fall in the padding).
     public func inputStep(forOutput step: Int, tap: Int) -> Int {
-        step * stride - padLeft + tap * dilation
+        geometry.inputStep(forOutput: step, tap: tap)
     }
 }
 

@@ -1,72 +1,92 @@
 /// Lowers a validated spec and its weights to a `LayerPlan`.
 public enum Planner {
-    /// Fixes the layer's geometry (Keras's 'same' arithmetic: out = ceil(L/s),
-    /// total pad = max((out − 1)·s + (K − 1)·d + 1 − L, 0), the odd one on the
-    /// right), groups output steps into tap runs, and decides unrolling.
-    public static func plan(_ spec: LayerSpec, weights: LayerWeights, unroll request: UnrollRequest = .auto) -> LayerPlan {
-        let receptiveField = (spec.kernelSize - 1) * spec.dilationRate + 1
-        let steps: Int
-        let padLeft: Int
-        let padRight: Int
-        switch spec.padding {
-        case .valid:
-            steps = (spec.inputSteps - receptiveField) / spec.strides + 1
-            (padLeft, padRight) = (0, 0)
-        case .same:
-            steps = (spec.inputSteps + spec.strides - 1) / spec.strides
-            let total = max((steps - 1) * spec.strides + receptiveField - spec.inputSteps, 0)
-            (padLeft, padRight) = (total / 2, total - total / 2)
+    /// Fixes the layer's geometry (`LayerGeometry`: Keras's arithmetic),
+    /// groups output steps into tap runs, carries the output shape through
+    /// the activation and each `epilogue` step, decides unrolling and the
+    /// `loops` kernels' schedule.
+    public static func plan(_ spec: LayerSpec, weights: LayerWeights, unroll request: UnrollRequest = .auto,
+                            epilogue: [EpilogueStep] = []) -> LayerPlan {
+        let geometry = LayerGeometry(spec)
+        // The affine constants as the emitted code holds them: in the layer's dtype.
+        let round: (Double) -> Double = spec.dtype == .float32 ? { Double(Float($0)) } : { $0 }
+        let epilogue = epilogue.map { step -> EpilogueStep in
+            guard case .affine(let scale, let shift) = step else { return step }
+            return .affine(scale: scale.map(round), shift: shift.map(round))
         }
-        let runs = stepRuns(steps: steps, inputSteps: spec.inputSteps, kernel: spec.kernelSize,
-                            stride: spec.strides, dilation: spec.dilationRate, padLeft: padLeft)
-        let lastAxis = spec.dataFormat == .channelsLast ? spec.filters : steps
-        let reduced = spec.activation.outputLength(forLastAxis: lastAxis)
-        var plan = LayerPlan(
+        let runs = geometry.runs
+        let steps = geometry.convolutionSteps
+        // Activations along the last axis: the filters (channels_last) or the steps (channels_first).
+        var lastAxis = spec.dataFormat == .channelsLast ? spec.filters : steps
+        for activation in [spec.activation] + epilogue.compactMap(\.activation) {
+            lastAxis = activation.outputLength(forLastAxis: lastAxis)
+        }
+        let needsOutputTile = spec.dataFormat == .channelsFirst || spec.activation == .glu || !epilogue.isEmpty
+        let schedule = KernelSchedule(geometry: geometry, runs: runs, dtype: spec.dtype, dataFormat: spec.dataFormat,
+                                      needsOutputTile: needsOutputTile,
+                                      finishes: needsOutputTile || spec.activation != .linear)
+        return LayerPlan(
             name: spec.name, dtype: spec.dtype, dataFormat: spec.dataFormat, activation: spec.activation,
             inputSteps: spec.inputSteps, inputChannels: spec.inputChannels, depthMultiplier: spec.depthMultiplier,
             filters: spec.filters, kernelSize: spec.kernelSize, stride: spec.strides, dilation: spec.dilationRate,
-            padding: spec.padding, padLeft: padLeft, padRight: padRight, convolutionSteps: steps,
-            outputSteps: spec.dataFormat == .channelsLast ? steps : reduced,
-            outputChannels: spec.dataFormat == .channelsLast ? reduced : spec.filters,
-            weights: weights, runs: runs, unroll: UnrollDecision(c: .loops, swift: .loops))
-        func strategy(_ language: TargetLanguage) -> UnrollStrategy {
-            switch request {
-            case .full: .full
-            case .loops: .loops
-            case .auto: plan.multiplyAdds <= UnrollBudget.multiplyAdds(for: language) ? .full : .loops
-            }
-        }
-        plan.unroll = UnrollDecision(c: strategy(.c), swift: strategy(.swift))
-        return plan
+            padding: spec.padding, padLeft: geometry.padLeft, padRight: geometry.padRight, convolutionSteps: steps,
+            outputSteps: spec.dataFormat == .channelsLast ? steps : lastAxis,
+            outputChannels: spec.dataFormat == .channelsLast ? lastAxis : spec.filters,
+            weights: weights, runs: runs,
+            unroll: UnrollDecision(c: strategy(request, geometry, .c), swift: strategy(request, geometry, .swift)),
+            epilogue: epilogue, provenance: spec.weights == nil ? provenance(spec) : nil, geometry: geometry, schedule: schedule)
     }
 
-    /// Groups output steps by the kernel positions that land in the input.
-    static func stepRuns(steps: Int, inputSteps: Int, kernel: Int, stride: Int, dilation: Int, padLeft: Int) -> [StepRun] {
-        var runs: [StepRun] = []
-        var step = 0
-        while step < steps {
-            let (first, count) = taps(step: step, inputSteps: inputSteps, kernel: kernel, stride: stride, dilation: dilation, padLeft: padLeft)
-            // The tap range changes only where a tap crosses an edge: find the run's end by bisection.
-            var low = step + 1, high = steps
-            while low < high {
-                let middle = (low + high) / 2
-                let probe = taps(step: middle, inputSteps: inputSteps, kernel: kernel, stride: stride, dilation: dilation, padLeft: padLeft)
-                if probe == (first, count) { low = middle + 1 } else { high = middle }
-            }
-            runs.append(StepRun(steps: step..<low, firstTap: count == 0 ? 0 : first, tapCount: count, isInterior: count == kernel))
-            step = low
-        }
-        return runs
+    /// "drawn from glorot_uniform (depthwise), glorot_uniform (pointwise), zeros (bias) with seed 0, not trained".
+    static func provenance(_ spec: LayerSpec) -> String {
+        let parts = [(spec.depthwiseInitializer, "depthwise"), (spec.pointwiseInitializer, "pointwise")]
+            + (spec.useBias ? [(spec.biasInitializer, "bias")] : [])
+        return "drawn from " + parts.map { "\(name(of: $0.0)) (\($0.1))" }.joined(separator: ", ")
+            + " with seed \(spec.seed), not trained"
     }
 
-    /// The kernel positions of output `step` that read the input: `first ..< first + count`.
-    static func taps(step: Int, inputSteps: Int, kernel: Int, stride: Int, dilation: Int, padLeft: Int) -> (first: Int, count: Int) {
-        let origin = step * stride - padLeft
-        // first: smallest k with origin + k·d >= 0; last: largest k with origin + k·d <= L − 1.
-        let first = origin >= 0 ? 0 : (-origin + dilation - 1) / dilation
-        let limit = inputSteps - 1 - origin
-        let last = limit < 0 ? -1 : min(kernel - 1, limit / dilation)
-        // (first, last) never repeats once it changes, so an empty window keeps its own `first`.
-        return (first, max(0, last - first + 1))
+    /// The Keras name of an initializer (variance scaling named as its Keras shorthand where it is one).
+    static func name(of initializer: Initializer) -> String {
+        guard case .varianceScaling(let v) = initializer else { return initializer.kerasName }
+        let shorthand: [String: String] = ["1.0 fan_avg uniform": "glorot_uniform", "1.0 fan_avg truncated_normal": "glorot_normal",
+                                           "2.0 fan_in uniform": "he_uniform", "2.0 fan_in truncated_normal": "he_normal",
+                                           "1.0 fan_in uniform": "lecun_uniform", "1.0 fan_in truncated_normal": "lecun_normal"]
+        return shorthand["\(v.scale) \(v.mode.rawValue) \(v.distribution.rawValue)"] ?? "variance_scaling"
+    }
+
+    /// `--unroll auto`: `full` while the multiply-adds fit the language's budget.
+    static func strategy(_ request: UnrollRequest, _ geometry: LayerGeometry, _ language: TargetLanguage) -> UnrollStrategy {
+        switch request {
+        case .full: .full
+        case .loops: .loops
+        case .auto: geometry.totalMultiplyAdds <= UnrollBudget.multiplyAdds(for: language) ? .full : .loops
+        }
+    }
+
+    /// Why `request` cannot be honoured for `plan`, if it cannot: `--unroll
+    /// full` past `Limits.maxFullUnrollMultiplyAdds` would print megabytes of
+    /// straight-line code.
+    /// Also refuses an epilogue the kernels cannot fuse: glu along the steps
+    /// axis (channels_first) anywhere in a chain with an epilogue, or an
+    /// affine step whose scale and shift are not one per channel at that point.
+    public static func refusal(of request: UnrollRequest, for plan: LayerPlan) -> String? {
+        if !plan.epilogue.isEmpty {
+            if plan.dataFormat == .channelsFirst, ([plan.activation] + plan.epilogue.compactMap(\.activation)).contains(.glu) {
+                return "glu along the steps axis (channels_first) cannot be fused with the layers that follow it"
+            }
+            var channels = plan.filters
+            for step in [EpilogueStep.activation(plan.activation)] + plan.epilogue {
+                switch step {
+                case .activation(let activation):
+                    if plan.dataFormat == .channelsLast { channels = activation.outputLength(forLastAxis: channels) }
+                case .affine(let scale, let shift):
+                    guard scale.count == channels, shift.count == channels else {
+                        return "a fused affine step has \(scale.count) scales and \(shift.count) shifts for \(channels) channels"
+                    }
+                }
+            }
+        }
+        guard request == .full, plan.multiplyAdds > Limits.maxFullUnrollMultiplyAdds else { return nil }
+        return "--unroll full: the layer needs \(plan.multiplyAdds) multiply-adds per item; "
+            + "straight-line code is limited to \(Limits.maxFullUnrollMultiplyAdds) (use --unroll auto or loops)"
     }
 }

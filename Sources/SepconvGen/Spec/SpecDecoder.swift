@@ -85,7 +85,7 @@ public struct SpecDecoder {
             }
         }
         guard let name, let input, let shape = layer.shape else { return nil }
-        checkGeometry(shape, input: input, padding: layer.padding, activation: layer.activation, dataFormat: layer.dataFormat)
+        checkGeometry(shape, input: input, padding: layer.padding, activation: layer.activation, dataFormat: layer.dataFormat, useBias: layer.useBias)
         return LayerSpec(
             file: diagnostics.file, name: name, dtype: dtype,
             inputSteps: input.steps, inputChannels: input.channels,
@@ -335,29 +335,24 @@ public struct SpecDecoder {
     // MARK: - Cross-argument checks
 
     private mutating func checkGeometry(_ shape: Shape, input: (steps: Int, channels: Int), padding: Padding,
-                                        activation: Activation, dataFormat: DataFormat) {
-        let receptiveField = (shape.kernel - 1) * shape.dilation + 1
-        var outputSteps: Int
-        if padding == .same {
-            outputSteps = (input.steps + shape.strides - 1) / shape.strides
-        } else {
-            guard receptiveField <= input.steps else {
-                let detail = "kernel_size \(shape.kernel) with dilation_rate \(shape.dilation) spans \(receptiveField) steps but the input has \(input.steps)"
-                diagnostics.error("Computed output size would be zero or negative: 'valid' padding, \(detail)", at: marks["layer.kernel_size"] ?? .start)
-                return
-            }
-            outputSteps = (input.steps - receptiveField) / shape.strides + 1
+                                        activation: Activation, dataFormat: DataFormat, useBias: Bool) {
+        let geometry = LayerGeometry(inputSteps: input.steps, inputChannels: input.channels, filters: shape.filters,
+                                     kernelSize: shape.kernel, stride: shape.strides, dilation: shape.dilation,
+                                     depthMultiplier: shape.depthMultiplier, padding: padding, useBias: useBias)
+        guard geometry.convolutionSteps > 0 else {
+            let detail = "kernel_size \(shape.kernel) with dilation_rate \(shape.dilation) spans \(geometry.receptiveField) steps but the input has \(input.steps)"
+            diagnostics.error("Computed output size would be zero or negative: 'valid' padding, \(detail)", at: marks["layer.kernel_size"] ?? .start)
+            return
         }
-        let depthwiseChannels = input.channels * shape.depthMultiplier
-        let parameters = shape.kernel * depthwiseChannels + depthwiseChannels * shape.filters + shape.filters
-        let multiplyAdds = outputSteps * depthwiseChannels * (shape.kernel + shape.filters)
+        let outputSteps = geometry.convolutionSteps, depthwiseChannels = geometry.depthwiseChannels
+        let parameters = geometry.parameterCount
         let layerMark = marks["layer"] ?? .start
         if depthwiseChannels > Limits.maxDepthwiseChannels {
             diagnostics.error("channels × depth_multiplier is \(depthwiseChannels); at most \(Limits.maxDepthwiseChannels) are supported", at: marks["layer.depth_multiplier"] ?? layerMark)
         } else if parameters > Limits.maxParameters {
             diagnostics.error("the layer has \(parameters) weights; at most \(Limits.maxParameters) are supported", at: layerMark)
-        } else if multiplyAdds > Limits.maxMultiplyAdds {
-            diagnostics.error("the layer needs \(multiplyAdds) multiply-adds per batch item; at most \(Limits.maxMultiplyAdds) are supported", at: layerMark)
+        } else if geometry.totalMultiplyAdds > Limits.maxMultiplyAdds {
+            diagnostics.error("the layer needs \(geometry.totalMultiplyAdds) multiply-adds per batch item; at most \(Limits.maxMultiplyAdds) are supported", at: layerMark)
         }
         if input.steps * input.channels > Limits.maxActivationValues || outputSteps * shape.filters > Limits.maxActivationValues {
             diagnostics.error("a batch item's input or output exceeds \(Limits.maxActivationValues) values", at: marks["input"] ?? layerMark)

@@ -37,7 +37,7 @@ extension Initializer {
     }
 
     /// The Keras name of the initializer, for messages.
-    private var kerasName: String {
+    var kerasName: String {
         switch self {
         case .zeros: return "zeros"
         case .ones: return "ones"

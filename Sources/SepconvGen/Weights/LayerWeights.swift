@@ -21,4 +21,20 @@ public struct LayerWeights: Hashable, Sendable {
          [1, spec.inputChannels * spec.depthMultiplier, spec.filters],
          [spec.filters])
     }
+
+    /// Depthwise weight of tap `k`, input channel `c`, multiplier `m`.
+    public func depthwise(_ k: Int, _ c: Int, _ m: Int) -> Double {
+        let (C, M) = (depthwiseKernel.shape[1], depthwiseKernel.shape[2])
+        return depthwiseKernel.scalars[(k * C + c) * M + m]
+    }
+
+    /// Pointwise weight from depthwise channel `j` (= c · M + m, Keras's order) to filter `f`.
+    public func pointwise(_ j: Int, _ f: Int) -> Double {
+        pointwiseKernel.scalars[j * pointwiseKernel.shape[2] + f]
+    }
+
+    /// The bias of filter `f`, 0 when the layer has none.
+    public func bias(_ f: Int) -> Double {
+        bias?.scalars[f] ?? 0
+    }
 }

@@ -4,11 +4,12 @@
  * float32 channels_first: input (40, 101) -> output (32, 51); kernel_size 5, strides 2, dilation_rate 1, padding same (2 left, 2 right), depth_multiplier 1, filters 32, bias, activation silu.
  * Plan: tiles of 6 output steps x 16 filters in registers (8-lane vectors; x 32 in 16-lane vectors where the target has AVX-512), depthwise fused per tile, borders peeled, 75320 multiply-adds per item.
  * Stack: at most 1728 bytes of locals in the kernel; no heap.
+ * Link with -lm: the activation calls the C math library.
  */
 #include "audio_cf.h"
 #include <math.h>
 
-#if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE)
+#if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && (defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__) || defined(__riscv_vector) || defined(__ALTIVEC__) || defined(__VSX__) || defined(__wasm_simd128__) || defined(__mips_msa))
 #define audio_cf_VECTOR 1
 #define audio_cf_ALIGNED __attribute__((aligned(32)))
 #if defined(__clang__)

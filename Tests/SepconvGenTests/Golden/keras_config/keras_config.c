@@ -4,11 +4,12 @@
  * float32 channels_last: input (32, 6) -> output (32, 8); kernel_size 5, strides 1, dilation_rate 1, padding same (2 left, 2 right), depth_multiplier 1, filters 8, bias, activation elu.
  * Plan: tiles of 8 output steps x 8 filters in registers (8-lane vectors), depthwise fused per tile, borders peeled, 2460 multiply-adds per item.
  * Stack: at most 192 bytes of locals in the kernel; no heap.
+ * Link with -lm: the activation calls the C math library.
  */
 #include "keras_config.h"
 #include <math.h>
 
-#if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE)
+#if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && (defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__) || defined(__riscv_vector) || defined(__ALTIVEC__) || defined(__VSX__) || defined(__wasm_simd128__) || defined(__mips_msa))
 #define keras_config_VECTOR 1
 #define keras_config_ALIGNED __attribute__((aligned(32)))
 #if defined(__clang__)

@@ -4,11 +4,12 @@
  * float32 channels_last: input (64, 8) -> output (32, 12); kernel_size 3, strides 2, dilation_rate 3, padding same (2 left, 3 right), depth_multiplier 1, filters 12, bias, activation gelu.
  * Plan: tiles of 6 output steps x 16 filters in registers (8-lane vectors), depthwise fused per tile, borders peeled, 3816 multiply-adds per item.
  * Stack: at most 192 bytes of locals in the kernel; no heap.
+ * Link with -lm: the activation calls the C math library.
  */
 #include "strided_dilated.h"
 #include <math.h>
 
-#if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE)
+#if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && (defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__) || defined(__riscv_vector) || defined(__ALTIVEC__) || defined(__VSX__) || defined(__wasm_simd128__) || defined(__mips_msa))
 #define strided_dilated_VECTOR 1
 #define strided_dilated_ALIGNED __attribute__((aligned(32)))
 #if defined(__clang__)

@@ -1,0 +1,89 @@
+/// How C99 spells the kernel program: `static` routines named
+/// `<layer>_<base>`, loop counters declared at the top of a routine,
+/// `restrict` pointers, `/* */` comments.
+struct CSpelling: Spelling {
+    let namer: Namer
+
+    func integer(_ op: String) -> String { op }
+    var end: String { ";" }
+
+    func loop(_ counter: String, _ from: String, _ to: String) -> String {
+        "for (\(counter) = \(from); \(counter) < \(to); ++\(counter)) {"
+    }
+
+    func branch(_ condition: String) -> String { "if (\(condition)) {" }
+    func scope(_ comment: String) -> String { "{ /* \(comment) */" }
+    func constant(_ name: String, _ value: String) -> String { "const int \(name) = \(value);" }
+    func variable(_ name: String, _ value: String, integer: Bool) -> String { "\(integer ? "int" : namer.element) \(name) = \(value);" }
+    func counting(_ counter: String, _ from: String, _ to: String) -> String {
+        "for (int \(counter) = \(from); \(counter) < \(to); ++\(counter)) {"
+    }
+    var forever: String { "for (;;) {" }
+    func stepsFrom(_ from: String, _ count: Int) -> String { "\(from) .. \(from) + \(count - 1)" }
+
+    func load(_ pointer: String, wide: Bool) -> String { namer.symbol(wide ? "WLOAD" : "LOAD") + "(\(pointer))" }
+    func pointer(_ name: String, _ value: String) -> String { "const \(namer.element) *\(name) = \(value);" }
+    func vectors(_ names: [String], _ values: [String], wide: Bool, role: VectorRole) -> [String] {
+        let type = namer.symbol(wide ? "wide" : "vec")
+        let declarations = zip(names, values).map { "\($0) = \($1)" }.joined(separator: ", ")
+        return [(role == .weight ? "const " : "") + "\(type) \(declarations);"]
+    }
+    func multiplyAdd(_ accumulator: String, _ a: String, _ b: String) -> String { "\(accumulator) += \(a) * \(b);" }
+    func store(_ pointer: String, _ value: String, wide: Bool) -> String { namer.symbol(wide ? "WSTORE" : "STORE") + "(\(pointer), \(value))" }
+    var wideGuard: (open: String, otherwise: String, close: String, atMargin: Bool) {
+        ("#if defined(\(namer.symbol("WIDE")))", "#else", "#endif", true)
+    }
+    func nest(_ headers: [Header]) -> (open: String, close: String) {
+        let loops = headers.compactMap { header -> String? in
+            switch header {
+            case .loop(let c, let from, let to): "for (\(c) = \(from); \(c) < \(to); ++\(c))"
+            case .counting(let c, let from, let to): "for (int \(c) = \(from); \(c) < \(to); ++\(c))"
+            case .scope: nil
+            }
+        }
+        return ((loops + ["{"]).joined(separator: " "), "}")
+    }
+    func offset(_ base: String, _ offset: String, compound: Bool) -> String { base + " + " + offset }
+    func documentation(_ text: String) -> String { "/* \(text) */" }
+    func comment(_ text: String) -> String { "/* \(text) */" }
+    func steps(_ from: String, _ to: String) -> String { "\(from) .. \(to) - 1" }
+    func through(_ first: Int, _ last: Int) -> String { "\(first) .. \(last)" }
+    func unused(_ name: String, because reason: String) -> String? { "(void)\(name); /* \(reason) */" }
+
+    func sum(_ name: String, _ terms: [String]) -> [String] {
+        ["const \(namer.element) \(name) = \(terms.isEmpty ? namer.literal(0) : terms.joined(separator: " + "));"]
+    }
+
+    func routine(_ routine: Routine, counters: [String]) -> (open: [String], declarations: [String], close: String) {
+        let type = namer.element
+        let parameters = routine.parameters.map { parameter in
+            switch parameter.kind {
+            case .input: "const \(type) *restrict \(parameter.name)"
+            case .output: "\(type) *restrict \(parameter.name)"
+            case .integer: "const int \(parameter.name)"
+            }
+        }
+        return (["\(routine.isKernel ? namer.symbol("KERNEL") : "static") void \(namer.symbol(routine.name))(\(parameters.joined(separator: ", ")))", "{"],
+                counters.isEmpty ? [] : ["int " + counters.joined(separator: ", ") + ";"], "}")
+    }
+
+    func scratch(_ buffers: [Buffer], counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
+        for buffer in buffers { printer.line("\(namer.element) \(buffer.name)[\(buffer.count)];") }
+        if !counters.isEmpty { printer.line("int " + counters.joined(separator: ", ") + ";") }
+        body(&printer)
+    }
+
+    func declaring(_ counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
+        printer.block("{") { inner in
+            if !counters.isEmpty { inner.line("int " + counters.joined(separator: ", ") + ";") }
+            body(&inner)
+        }
+    }
+
+    func table(_ name: String, comment: String, _ literals: [String], into printer: inout CodePrinter) {
+        printer.line("/* \(comment) */")
+        printer.block("static const \(namer.element) \(namer.symbol(name))[\(literals.count)] = {", closing: "};") { printer in
+            CEmitter.wrap(&printer, literals, open: "", close: "")
+        }
+    }
+}

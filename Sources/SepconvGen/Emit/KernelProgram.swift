@@ -1,0 +1,167 @@
+/// The language-neutral kernel program: what `Lowering` builds once from a
+/// plan and `CPrinter` and `SwiftPrinter` only spell. Integers are index
+/// arithmetic (C `int`, Swift wrapping `&+`); reals are the layer's element
+/// type; names are the namer's base names (each printer prefixes or
+/// camel-cases them, see `Namer`).
+indirect enum Expr: Hashable {
+    /// An integer constant.
+    case int(Int)
+    /// A literal of the element type, exact (hexadecimal).
+    case real(Double)
+    /// A local, parameter or loop counter.
+    case name(String)
+    /// A routine or array of the layer, spelled by the namer (`N_act` / `act`).
+    case symbol(String)
+    /// Integer sum of the terms, in order.
+    case sum([Expr])
+    /// Integer difference.
+    case minus(Expr, Expr)
+    /// Integer product.
+    case times(Expr, Expr)
+    /// Real product.
+    case product(Expr, Expr)
+    /// Real sum.
+    case plus(Expr, Expr)
+    /// `base[index]`.
+    case element(Expr, Expr)
+    /// The pointer `base` advanced by `offset` elements.
+    case offset(Expr, Expr)
+    /// A call.
+    case call(Expr, [Expr])
+    /// `a < b`.
+    case less(Expr, Expr)
+    /// `condition ? a : b` (integers).
+    case select(Expr, Expr, Expr)
+    /// A vector loaded from the pointer, 32 bytes or (`wide`) 64.
+    case load(Expr, wide: Bool)
+    /// An expression written in the syntax C and Swift share (arithmetic,
+    /// comparisons, `?:`, calls): the activations' formulas.
+    case text(String)
+
+    /// Whether the expression is a sum or difference (needs parentheses under a product).
+    var isSum: Bool {
+        switch self {
+        case .sum, .minus, .plus: true
+        default: false
+        }
+    }
+}
+
+/// One statement of a routine.
+indirect enum Statement: Hashable {
+    /// A comment line.
+    case comment([CommentPiece])
+    /// A constant integer local.
+    case constant(String, Expr)
+    /// A pointer to elements, constant.
+    case pointer(String, Expr)
+    /// Vector locals: weights (constant) or accumulators (`mutated` when the code adds into them).
+    case vectors([String], [Expr], wide: Bool, role: VectorRole)
+    /// `accumulator += a * b` on vectors (fused where the target says so).
+    case multiplyAdd(String, Expr, Expr)
+    /// Stores the vector `value` at the pointer.
+    case store(Expr, String, wide: Bool)
+    /// The 512-bit path, and the fallback where the target has no 512-bit vectors.
+    case guarded([Statement], [Statement])
+    /// Loops and scopes opened on one line around one body.
+    case nest([Header], [Statement])
+    /// A mutable local, of the element type or (`integer`) an index.
+    case variable(String, Expr, integer: Bool)
+    /// A local of the element type holding the sum of `terms` (0 when empty),
+    /// one statement per term where the language's type checker wants it.
+    case sum(String, [Expr])
+    /// `target op value` (op `=`, `+=`, `*=`).
+    case assign(Expr, String, Expr)
+    /// A call of a routine for its effect.
+    case call(Expr, [Expr])
+    /// `for counter in from ..< to`, printed on one line when its body is one loop or statement.
+    case loop(String, from: Expr, to: Expr, [Statement])
+    /// `for counter in from ..< to` with the counter declared by the loop itself (C99's `for (int i = ...`).
+    case counting(String, from: Expr, to: Expr, [Statement])
+    /// A loop left only by `exit`.
+    case forever([Statement])
+    /// Leaves the innermost `forever`.
+    case exit
+    /// Returns a value from a helper.
+    case result(Expr)
+    /// `if condition { then } else { otherwise }`.
+    case branch(Expr, [Statement], [Statement])
+    /// A scope with a comment on its opening line.
+    case scope(String, [Statement])
+    /// A table of constants of the element type.
+    case table(String, comment: String, [Double])
+    /// Stack buffers of the element type (name, elements), for `body`.
+    case scratch([Buffer], [Statement])
+    /// A block that declares its own loop counters (C's braces; Swift needs none).
+    case declaring([Statement])
+    /// A parameter the routine does not read (C says so, to keep -Wextra quiet).
+    case unused(String, because: String)
+}
+
+/// What a vector local holds.
+enum VectorRole: Hashable {
+    case weight
+    case accumulator(mutated: Bool)
+}
+
+/// One opener of a `nest`.
+enum Header: Hashable {
+    /// A loop whose counter the routine declares.
+    case loop(String, from: Int, to: Int)
+    /// A loop that declares its counter.
+    case counting(String, from: Int, to: Int)
+    /// A plain scope.
+    case scope
+}
+
+/// A piece of a comment.
+enum CommentPiece: Hashable {
+    case text(String)
+    /// The steps `from ..< to`.
+    case steps(String, String)
+    /// The steps `first` through `last`.
+    case through(Int, Int)
+    /// The `count` steps from `from`.
+    case stepsFrom(String, Int)
+}
+
+/// A stack buffer: its name and elements.
+struct Buffer: Hashable {
+    var name: String
+    var count: Int
+}
+
+/// A routine of the kernel.
+struct Routine: Hashable {
+    /// How a parameter is passed.
+    enum Kind: Hashable {
+        /// Elements read: C `const T *restrict`, Swift `UnsafePointer<T>`.
+        case input
+        /// Elements written: C `T *restrict`, Swift `UnsafeMutablePointer<T>`.
+        case output
+        /// A count or index: C `const int`, Swift `Int`.
+        case integer
+    }
+
+    /// The namer's base name.
+    var name: String
+    /// The doc comment, one line; `(from, to)` pieces are step ranges, which
+    /// each language writes its own way.
+    var comment: [CommentPiece]
+    /// Whether the routine is a vector kernel (C: `<layer>_KERNEL`, with its attributes).
+    var isKernel = false
+    /// The counters C declares first, in this order (then the others as they appear).
+    var counterOrder = ["i", "r", "f"]
+    var parameters: [(name: String, kind: Kind)]
+    var body: [Statement]
+
+    static func == (a: Routine, b: Routine) -> Bool {
+        a.name == b.name && a.comment == b.comment && a.body == b.body
+            && a.parameters.map(\.name) == b.parameters.map(\.name) && a.parameters.map(\.kind) == b.parameters.map(\.kind)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(body)
+    }
+}

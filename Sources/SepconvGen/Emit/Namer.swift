@@ -1,0 +1,39 @@
+/// The one place emitted names and type spellings come from. Routines and
+/// tables have a base name in snake case (`finish`, `depthwise_step`); C
+/// prefixes it with the layer's name (`kws_finish`), Swift camel-cases it
+/// inside the layer's enum (`finish`, `depthwiseStep`), the batch item being
+/// `forwardItem` and a tile's pointwise stage `pointwiseStage<rows>` (its
+/// microkernels are `pointwise<rows>x<vectors>`).
+struct Namer {
+    let layer: String
+    let language: TargetLanguage
+    let dtype: DType
+
+    /// The symbol for `base`.
+    func symbol(_ base: String) -> String {
+        switch language {
+        case .c: return layer + "_" + base
+        case .swift:
+            if base == "item" { return "forwardItem" }
+            var parts = base.split(separator: "_")
+            if parts.count == 2, parts[0] == "pointwise", parts[1].allSatisfy(\.isNumber) { parts.insert("stage", at: 1) }
+            return parts.enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()
+        }
+    }
+
+    /// The element type: `float`/`double`, `Float`/`Double`.
+    var element: String {
+        switch language {
+        case .c: dtype == .float32 ? "float" : "double"
+        case .swift: dtype == .float32 ? "Float" : "Double"
+        }
+    }
+
+    /// The Swift type of the layer (`kws_block1` → `KwsBlock1`).
+    var typeName: String { Identifier.swiftTypeName(layer) }
+
+    /// An exact literal of the element type.
+    func literal(_ value: Double) -> String {
+        language == .c ? FloatLiteral.c(value, dtype) : FloatLiteral.swift(value, dtype)
+    }
+}

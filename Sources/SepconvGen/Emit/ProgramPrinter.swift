@@ -1,0 +1,239 @@
+/// What a target language spells differently; `ProgramPrinter` walks the
+/// program once for every language through it.
+protocol Spelling {
+    var namer: Namer { get }
+    /// `+` or `&+` and the like for integer arithmetic.
+    func integer(_ op: String) -> String
+    /// A statement's end (`;` or nothing).
+    var end: String { get }
+    /// The opening line of a counted loop.
+    func loop(_ counter: String, _ from: String, _ to: String) -> String
+    /// The opening line of a branch.
+    func branch(_ condition: String) -> String
+    /// The opening line of a scope with a comment.
+    func scope(_ comment: String) -> String
+    /// A constant integer local.
+    func constant(_ name: String, _ value: String) -> String
+    /// A mutable local of the element type or an integer.
+    func variable(_ name: String, _ value: String, integer: Bool) -> String
+    /// The opening line of a loop that declares its counter.
+    func counting(_ counter: String, _ from: String, _ to: String) -> String
+    /// The opening line of an endless loop.
+    var forever: String { get }
+    /// A vector load.
+    func load(_ pointer: String, wide: Bool) -> String
+    /// A constant pointer local.
+    func pointer(_ name: String, _ value: String) -> String
+    /// Vector locals, as lines.
+    func vectors(_ names: [String], _ values: [String], wide: Bool, role: VectorRole) -> [String]
+    /// `accumulator += a * b`.
+    func multiplyAdd(_ accumulator: String, _ a: String, _ b: String) -> String
+    /// A vector store.
+    func store(_ pointer: String, _ value: String, wide: Bool) -> String
+    /// The directives (or conditions) of the 512-bit path: opening, else, end; and whether they sit at the margin.
+    var wideGuard: (open: String, otherwise: String, close: String, atMargin: Bool) { get }
+    /// The opening line and closing line of a nest of loops and scopes.
+    func nest(_ headers: [Header]) -> (open: String, close: String)
+    /// `p + offset`, with the offset `compound` (a sum) or not.
+    func offset(_ base: String, _ offset: String, compound: Bool) -> String
+    /// A real local that is the sum of `terms`, as lines.
+    func sum(_ name: String, _ terms: [String]) -> [String]
+    /// A routine's doc comment.
+    func documentation(_ text: String) -> String
+    /// A comment line in a body.
+    func comment(_ text: String) -> String
+    /// The steps `from ..< to` in a comment.
+    func steps(_ from: String, _ to: String) -> String
+    /// The steps `first` through `last` in a comment.
+    func through(_ first: Int, _ last: Int) -> String
+    /// The `count` steps from `from` in a comment.
+    func stepsFrom(_ from: String, _ count: Int) -> String
+    /// Prints stack buffers around `body`, with the counters a routine declares after its buffers (C).
+    func scratch(_ buffers: [Buffer], counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void)
+    /// Prints a block that declares `counters` around `body`.
+    func declaring(_ counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void)
+    /// The statement for a parameter not read, if the language wants one.
+    func unused(_ name: String, because: String) -> String?
+    /// The routine's signature and opening lines, the declarations its body
+    /// starts with (C's loop counters) and the line that closes it.
+    func routine(_ routine: Routine, counters: [String]) -> (open: [String], declarations: [String], close: String)
+    /// A constant table.
+    func table(_ name: String, comment: String, _ literals: [String], into printer: inout CodePrinter)
+}
+
+/// Prints kernel programs in one language.
+struct ProgramPrinter<S: Spelling> {
+    let spelling: S
+
+    func expression(_ e: Expr) -> String {
+        let s = spelling
+        func operand(_ e: Expr) -> String { e.isSum ? "(" + expression(e) + ")" : expression(e) }
+        switch e {
+        case .int(let value): return String(value)
+        case .real(let value): return s.namer.literal(value)
+        case .name(let name): return name
+        case .symbol(let base): return s.namer.symbol(base)
+        case .sum(let terms): return terms.map(expression).joined(separator: " \(s.integer("+")) ")
+        case .minus(let a, let b): return expression(a) + " \(s.integer("-")) " + operand(b)
+        case .times(let a, let b): return operand(a) + " \(s.integer("*")) " + operand(b)
+        case .product(let a, let b): return operand(a) + " * " + operand(b)
+        case .plus(let a, let b): return expression(a) + " + " + expression(b)
+        case .element(let base, let index): return expression(base) + "[" + expression(index) + "]"
+        case .offset(let base, let offset): return s.offset(expression(base), expression(offset), compound: offset.isSum)
+        case .load(let pointer, let wide): return s.load(expression(pointer), wide: wide)
+        case .call(let function, let arguments): return expression(function) + "(" + arguments.map(expression).joined(separator: ", ") + ")"
+        case .less(let a, let b): return expression(a) + " < " + expression(b)
+        case .select(let c, let a, let b): return expression(c) + " ? " + expression(a) + " : " + expression(b)
+        case .text(let text): return text
+        }
+    }
+
+    /// Prints `routine` with its doc comment.
+    func print(_ routine: Routine, into printer: inout CodePrinter) {
+        printer.line(spelling.documentation(text(routine.comment)))
+        let counters = Self.counters(routine.body, order: routine.counterOrder)
+        // A routine that starts with its stack buffers declares its counters after them.
+        let scratch: ([Buffer], [Statement])? = if case .scratch(let buffers, let body) = routine.body.first { (buffers, body) } else { nil }
+        let (open, declarations, close) = spelling.routine(routine, counters: scratch == nil ? counters : [])
+        for line in open.dropLast() { printer.line(line) }
+        printer.block(open.last ?? "{", closing: close) { body in
+            body.lines(declarations)
+            if let (buffers, inner) = scratch {
+                spelling.scratch(buffers, counters: counters, into: &body) { print(inner, into: &$0) }
+                print(Array(routine.body.dropFirst()), into: &body)
+            } else {
+                print(routine.body, into: &body)
+            }
+        }
+    }
+
+    /// The `full` kernel: the epilogue's tables, the activation `helpers`,
+    /// the epilogue's routines and the item.
+    func printFullKernel(_ lowering: Lowering, helpers: [[String]], into printer: inout CodePrinter) {
+        print(lowering.epilogueTables, into: &printer)
+        if !lowering.epilogueTables.isEmpty { printer.line() }
+        for helper in helpers {
+            printer.lines(helper)
+            printer.line()
+        }
+        for routine in [lowering.finish, lowering.epiloguePass].compactMap({ $0 }) where !lowering.plan.epilogue.isEmpty {
+            print(routine, into: &printer)
+            printer.line()
+        }
+        print(lowering.fullItem, into: &printer)
+    }
+
+    /// The text of a comment's pieces.
+    func text(_ pieces: [CommentPiece]) -> String {
+        pieces.map { piece in
+            switch piece {
+            case .text(let text): text
+            case .steps(let from, let to): spelling.steps(from, to)
+            case .through(let first, let last): spelling.through(first, last)
+            case .stepsFrom(let from, let count): spelling.stepsFrom(from, count)
+            }
+        }.joined()
+    }
+
+    func print(_ statements: [Statement], into printer: inout CodePrinter) {
+        for statement in statements {
+            switch statement {
+            case .comment(let pieces): printer.line(spelling.comment(text(pieces)))
+            case .constant(let name, let value): printer.line(spelling.constant(name, expression(value)))
+            case .variable(let name, let value, let integer): printer.line(spelling.variable(name, expression(value), integer: integer))
+            case .counting(let counter, let from, let to, let body):
+                printer.block(spelling.counting(counter, expression(from), expression(to))) { print(body, into: &$0) }
+            case .forever(let body): printer.block(spelling.forever) { print(body, into: &$0) }
+            case .pointer(let name, let value): printer.line(spelling.pointer(name, expression(value)))
+            case .vectors(let names, let values, let wide, let role):
+                printer.lines(spelling.vectors(names, values.map(expression), wide: wide, role: role))
+            case .multiplyAdd(let accumulator, let a, let b): printer.line(spelling.multiplyAdd(accumulator, expression(a), expression(b)))
+            case .store(let pointer, let value, let wide): printer.line(spelling.store(expression(pointer), value, wide: wide) + spelling.end)
+            case .guarded(let wide, let narrow):
+                let g = spelling.wideGuard
+                let mark = { (printer: inout CodePrinter, text: String) in g.atMargin ? printer.directive(text) : printer.line(text) }
+                mark(&printer, g.open)
+                print(wide, into: &printer)
+                mark(&printer, g.otherwise)
+                print(narrow, into: &printer)
+                mark(&printer, g.close)
+            case .nest(let headers, let body):
+                let (open, close) = spelling.nest(headers)
+                printer.block(open, closing: close) { print(body, into: &$0) }
+            case .exit: printer.line("break" + spelling.end)
+            case .result(let value): printer.line("return " + expression(value) + spelling.end)
+            case .sum(let name, let terms): printer.lines(spelling.sum(name, terms.map(expression)))
+            case .assign(let target, let op, let value): printer.line(expression(target) + " \(op) " + expression(value) + spelling.end)
+            case .call(let function, let arguments): printer.line(expression(.call(function, arguments)) + spelling.end)
+            case .loop:
+                if let line = oneLine(statement) {
+                    printer.line(line)
+                } else if case .loop(let counter, let from, let to, let body) = statement {
+                    printer.block(spelling.loop(counter, expression(from), expression(to))) { print(body, into: &$0) }
+                }
+            case .branch(let condition, let then, let otherwise):
+                printer.block(spelling.branch(expression(condition))) { print(then, into: &$0) }
+                if !otherwise.isEmpty { printer.block("else {") { print(otherwise, into: &$0) } }
+            case .scope(let comment, let body):
+                printer.block(spelling.scope(comment)) { print(body, into: &$0) }
+            case .scratch(let buffers, let body):
+                spelling.scratch(buffers, counters: [], into: &printer) { print(body, into: &$0) }
+            case .declaring(let body):
+                spelling.declaring(Self.counters(body), into: &printer) { print(body, into: &$0) }
+            case .unused(let name, let reason):
+                if let line = spelling.unused(name, because: reason) { printer.line(line) }
+            case .table(let name, let comment, let values):
+                spelling.table(name, comment: comment, values.map(spelling.namer.literal), into: &printer)
+            }
+        }
+    }
+
+    /// A loop nest whose innermost body is one simple statement, on one line
+    /// (C: `for (...) for (...) s;`, Swift: `for ... { for ... { s } }`).
+    func oneLine(_ statement: Statement) -> String? {
+        var opens: [String] = []
+        var current = statement
+        while case .loop(let counter, let from, let to, let body) = current, body.count == 1 {
+            opens.append(spelling.loop(counter, expression(from), expression(to)))
+            current = body[0]
+        }
+        guard !opens.isEmpty else { return nil }
+        var inner = CodePrinter()
+        switch current {
+        case .assign, .call: print([current], into: &inner)
+        default: return nil
+        }
+        guard inner.lines.count == 1 else { return nil }
+        let line = inner.lines[0]
+        if spelling.end.isEmpty {
+            return opens.joined(separator: " ") + " " + line + String(repeating: " }", count: opens.count)
+        }
+        return opens.map { String($0.dropLast(2)) }.joined(separator: " ") + " " + line
+    }
+
+    /// The loop counters of a body in the order C declares them: `i`, `r`, `f`
+    /// first, then as they appear; a `declaring` block's are its own.
+    static func counters(_ statements: [Statement], order: [String] = ["i", "r", "f"]) -> [String] {
+        var found: [String] = []
+        func walk(_ statements: [Statement]) {
+            for statement in statements {
+                switch statement {
+                case .loop(let counter, _, _, let body):
+                    if !found.contains(counter) { found.append(counter) }
+                    walk(body)
+                case .branch(_, let then, let otherwise): walk(then); walk(otherwise)
+                case .counting(_, _, _, let body), .forever(let body): walk(body)
+                case .guarded(let wide, let narrow): walk(wide); walk(narrow)
+                case .nest(let headers, let body):
+                    for case .loop(let counter, _, _) in headers where !found.contains(counter) { found.append(counter) }
+                    walk(body)
+                case .scope(_, let body), .scratch(_, let body): walk(body)
+                default: break
+                }
+            }
+        }
+        walk(statements)
+        let canonical = order.filter(found.contains)
+        return canonical + found.filter { !canonical.contains($0) }
+    }
+}

@@ -1,0 +1,96 @@
+/// How Swift 6 spells the kernel program: `private static` members of the
+/// layer's enum, wrapping integer arithmetic (`&+`), `///` comments, sums
+/// built one statement per term so that the type checker stays linear.
+struct SwiftSpelling: Spelling {
+    let namer: Namer
+
+    func integer(_ op: String) -> String { "&" + op }
+    var end: String { "" }
+
+    func loop(_ counter: String, _ from: String, _ to: String) -> String {
+        "for \(counter) in \(from)..<\(to.contains(" ") ? "(\(to))" : to) {"
+    }
+
+    func branch(_ condition: String) -> String { "if \(condition) {" }
+    func scope(_ comment: String) -> String { "do { // \(comment)" }
+    func constant(_ name: String, _ value: String) -> String { "let \(name) = \(value)" }
+    func variable(_ name: String, _ value: String, integer: Bool) -> String { "var \(name): \(integer ? "Int" : namer.element) = \(value)" }
+    func counting(_ counter: String, _ from: String, _ to: String) -> String { loop(counter, from, to) }
+    var forever: String { "while true {" }
+    func stepsFrom(_ from: String, _ count: Int) -> String { "\(from) ..< \(from) + \(count)" }
+
+    func load(_ pointer: String, wide: Bool) -> String { (wide ? "loadWide" : "load") + "(\(pointer))" }
+    func pointer(_ name: String, _ value: String) -> String { "let \(name) = \(value)" }
+    func vectors(_ names: [String], _ values: [String], wide: Bool, role: VectorRole) -> [String] {
+        let keyword = role == .accumulator(mutated: true) ? "var" : "let"
+        return zip(names, values).map { "\(keyword) \($0) = \($1)" }
+    }
+    func multiplyAdd(_ accumulator: String, _ a: String, _ b: String) -> String { "\(accumulator) = madd(\(accumulator), \(a), \(b))" }
+    func store(_ pointer: String, _ value: String, wide: Bool) -> String {
+        wide ? "UnsafeMutableRawPointer(\(pointer)).storeBytes(of: \(value), as: SIMD\(2 * lanes)<\(namer.element)>.self)"
+            : "store(\(pointer), \(value), \(lanes))"
+    }
+    var wideGuard: (open: String, otherwise: String, close: String, atMargin: Bool) {
+        ("#if SEPCONV_GEN_AVX512", "#else", "#endif", false)
+    }
+    func nest(_ headers: [Header]) -> (open: String, close: String) {
+        let opens = headers.map { header -> String in
+            switch header {
+            case .loop(let c, let from, let to), .counting(let c, let from, let to): "for \(c) in \(from)..<\(to) {"
+            case .scope: "do {"
+            }
+        }
+        return (opens.joined(separator: " "), Array(repeating: "}", count: opens.count).joined(separator: " "))
+    }
+    func offset(_ base: String, _ offset: String, compound: Bool) -> String { base + " + " + (compound ? "(\(offset))" : offset) }
+
+    /// Elements in one 32-byte vector.
+    private var lanes: Int { KernelSchedule.vectorBytes / (namer.dtype == .float32 ? 4 : 8) }
+    func documentation(_ text: String) -> String { "/// \(text)" }
+    func comment(_ text: String) -> String { "// \(text)" }
+    func steps(_ from: String, _ to: String) -> String { "\(from) ..< \(to)" }
+    func through(_ first: Int, _ last: Int) -> String { "\(first) ... \(last)" }
+    func unused(_ name: String, because reason: String) -> String? { nil }
+
+    func sum(_ name: String, _ terms: [String]) -> [String] {
+        guard terms.count > 1 else { return ["let \(name): \(namer.element) = \(terms.first ?? "0")"] }
+        return ["var \(name): \(namer.element) = \(terms[0])"] + terms.dropFirst().map { "\(name) += \($0)" }
+    }
+
+    func routine(_ routine: Routine, counters: [String]) -> (open: [String], declarations: [String], close: String) {
+        let type = namer.element
+        let parameters = routine.parameters.map { parameter in
+            switch parameter.kind {
+            case .input: "_ \(parameter.name): UnsafePointer<\(type)>"
+            case .output: "_ \(parameter.name): UnsafeMutablePointer<\(type)>"
+            case .integer: "_ \(parameter.name): Int"
+            }
+        }
+        return (["private static func \(namer.symbol(routine.name))(\(parameters.joined(separator: ", "))) {"], [], "}")
+    }
+
+    func scratch(_ buffers: [Buffer], counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
+        let total = buffers.reduce(0) { $0 + $1.count }
+        printer.block("withUnsafeTemporaryAllocation(of: \(namer.element).self, capacity: \(total)) { scratch in") { inner in
+            var offset = 0
+            for buffer in buffers {
+                inner.line(offset == 0 ? "guard let \(buffer.name) = scratch.baseAddress else { return }" : "let \(buffer.name) = \(buffers[0].name) + \(offset)")
+                offset += buffer.count
+            }
+            body(&inner)
+        }
+    }
+
+    func declaring(_ counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
+        body(&printer)
+    }
+
+    func table(_ name: String, comment: String, _ literals: [String], into printer: inout CodePrinter) {
+        printer.line("/// \(comment)")
+        printer.block("private static let \(namer.symbol(name)): [\(namer.element)] = [", closing: "]") { printer in
+            for start in stride(from: 0, to: literals.count, by: 6) {
+                printer.line(literals[start ..< min(start + 6, literals.count)].joined(separator: ", ") + ",")
+            }
+        }
+    }
+}

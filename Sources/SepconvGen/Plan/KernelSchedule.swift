@@ -1,0 +1,269 @@
+/// Everything the `loops` kernels are shaped by, decided once by the Planner
+/// and stored on the plan: emitters only print it, and `explain` shows it.
+///
+/// The kernel computes the output in tiles of `tile` steps. For each tile it
+/// first runs the depthwise stage for those steps into a small stack buffer
+/// `d[tile][C·M]` (vectorised across channels), then the pointwise stage as a
+/// register-blocked microkernel: `tile` steps × `blockVectors` vectors of
+/// `lanes` filters held in named accumulators, one pass over the C·M
+/// depthwise channels, each pass one vector load of a pointwise row per
+/// accumulator column and one broadcast per step. Tiles that lie in the
+/// interior run are a loop whose taps are all constant; border tiles are
+/// emitted one by one, each step with only the taps that read the input (a
+/// border tile whose steps read every tap takes the interior's depthwise
+/// routine of its length).
+public struct KernelSchedule: Hashable, Sendable {
+    /// Bytes of one vector: 32 (8 floats, 4 doubles). One AVX register, two
+    /// SSE/NEON registers; on AVX-512 hardware that double-pumps 512-bit
+    /// operations (AMD Zen 4) as fast as 64-byte vectors, and it keeps the
+    /// 12 accumulators within AVX2's 16 registers.
+    public static let vectorBytes = 32
+    /// Largest depthwise buffer, in bytes: keeps the whole kernel's stack under
+    /// 4 KiB for C·M up to 128 floats at the full tile.
+    public static let depthwiseBufferBudget = 3_072
+    /// Rows of the pointwise weights a prefetch runs ahead.
+    public static let prefetchRows = 8
+    /// Pointwise weights past this many bytes live in L2 and are prefetched.
+    public static let prefetchThresholdBytes = 32 * 1024
+    /// Most taps the vector depthwise stage unrolls; longer kernels loop over taps.
+    public static let maxUnrolledTaps = 8
+
+    /// Bytes of one element.
+    public let elementBytes: Int
+    /// Elements in one vector.
+    public let lanes: Int
+    /// Vectors that hold one output step's filters.
+    public let filterVectors: Int
+    /// Filters rounded up to whole vectors: the row length of the pointwise weights.
+    public let paddedFilters: Int
+    /// Accumulator vectors per step in the microkernel: 2 (1 when one vector holds every filter).
+    public let blockVectors: Int
+    /// Output steps per tile: 6 steps × 2 vectors (12 accumulators) or 8 × 1,
+    /// measured fastest with gcc 12 and clang 21 on Zen 4 among 3–8 × 1–4;
+    /// fewer when the depthwise buffer `tile · C·M` would pass its budget;
+    /// never more than the output has.
+    public let tile: Int
+    /// Whether the pointwise results go through a stack tile `o[tile][paddedFilters]`
+    /// before they are stored (channels_first's transposed store, glu's pairs of
+    /// halves, an epilogue).
+    public let needsOutputTile: Bool
+    /// Bytes of the kernel's stack buffers (the depthwise tile, and the output
+    /// tile when there is one). The frame is this plus spills and saved
+    /// registers (measured with -fstack-usage: under 200 bytes more).
+    public let stackBytes: Int
+    /// The columns of the filter blocks, in order.
+    public let filterBlocks: [FilterBlock]
+    /// How many filter blocks, from the first, are plain (full width, no
+    /// partial vector): they share one loop in the microkernel.
+    public let plainBlockCount: Int
+    /// Whether pairs of plain blocks (32 floats, 16 doubles) are taken at once
+    /// in two 512-bit vectors where the target has them (`__AVX512F__` in C,
+    /// `-D SEPCONV_GEN_AVX512` in Swift): 12 accumulators of 64 bytes, the
+    /// register tile that reaches a core's peak when it executes 512-bit FMAs
+    /// at full width; where 512-bit operations are split in two (Zen 4) it is
+    /// as fast as the 32-byte kernel.
+    public let hasWidePairs: Bool
+    /// Whether the vectorised depthwise stage (channels_last, tiles whose steps
+    /// read every tap) takes whole 512-bit vectors of channels where the target
+    /// has them; the channels past them take a 32-byte vector and scalars.
+    public let hasWideDepthwise: Bool
+    /// Bytes of the packed pointwise weights that every tile reads once.
+    public let pointwiseBytes: Int
+    /// Whether the C microkernels prefetch the weights' rows ahead: past 32 KiB
+    /// they live in L2, and gcc's schedule stalls on them (case X of the
+    /// benchmark: 11% faster with gcc 12, the same with clang 21).
+    public let prefetchesWeights: Bool
+    /// Whether the vector depthwise stage unrolls its taps (K <= `maxUnrolledTaps`).
+    public let unrollsTaps: Bool
+    /// The tiles that cover every output step in order: tiles of `tile` steps
+    /// from step 0 (the last one shorter), consecutive interior tiles grouped.
+    public let tiles: [Tile]
+    /// The lengths of the tiles whose steps all read every tap, longest first:
+    /// each has a depthwise routine with its steps unrolled.
+    public let fullTapLengths: [Int]
+    /// Whether some border step reads only part of the taps (through the
+    /// per-step depthwise routine).
+    public let hasPartialSteps: Bool
+    /// The distinct tile lengths, longest first (the full tile and the last, shorter one).
+    public let tileLengths: [Int]
+    /// Where the C kernel takes its vector-extension path (else portable C99).
+    public let vectorGuard: VectorGuard
+    /// The routines of the kernel, in the order they are emitted.
+    public let routines: [Routine]
+
+    /// One routine of the `loops` kernel.
+    public enum Routine: Hashable, Sendable {
+        /// The depthwise stage of one step over a run-time range of taps (border steps, and the portable path).
+        case depthwiseStep
+        /// The depthwise stage of `rows` steps that read every tap, steps unrolled.
+        case depthwise(rows: Int)
+        /// The pointwise microkernel of `rows` steps over every filter block.
+        case pointwise(rows: Int)
+        /// The activation, epilogue and store of a tile.
+        case finish
+        /// One batch item: every tile in order.
+        case item
+
+        /// The routine's name in `explain`.
+        public var name: String {
+            switch self {
+            case .depthwiseStep: "depthwise_step"
+            case .depthwise(let rows): "depthwise_\(rows)"
+            case .pointwise(let rows): "pointwise_\(rows)"
+            case .finish: "finish"
+            case .item: "item"
+            }
+        }
+    }
+
+    /// One column of filter blocks: `count` vectors from vector `vector`; the
+    /// last vector of the last block stores only `partialLanes` lanes when
+    /// F is not a whole number of vectors and the results go straight to the output.
+    public struct FilterBlock: Hashable, Sendable {
+        public var vector: Int
+        public var count: Int
+        public var partialLanes: Int
+    }
+
+    /// `count` blocks of `lanes` channels from channel `first` (of each multiplier).
+    public struct ChannelGroup: Hashable, Sendable {
+        public var lanes: Int
+        public var first: Int
+        public var count: Int
+    }
+
+    /// One tile of output steps.
+    public enum Tile: Hashable, Sendable {
+        /// `count` tiles of `tile` steps from `start`, every step reading all taps.
+        case interior(start: Int, count: Int)
+        /// Steps `start ..< start + steps.count`, each step reading the taps given for it.
+        case border(start: Int, steps: [StepTaps])
+    }
+
+    /// The taps one step of a border tile reads: `first ..< first + count`.
+    public struct StepTaps: Hashable, Sendable {
+        public var first: Int
+        public var count: Int
+    }
+
+    /// The schedule of a layer: its geometry and step runs, dtype and data
+    /// format, whether its store goes through an output tile and whether a
+    /// tile is finished (activated, stored) after its pointwise stage.
+    public init(geometry plan: LayerGeometry, runs: [StepRun], dtype: DType, dataFormat: DataFormat, needsOutputTile: Bool, finishes: Bool) {
+        let F = plan.filters, CM = plan.depthwiseChannels
+        elementBytes = dtype == .float32 ? 4 : 8
+        lanes = Self.vectorBytes / elementBytes
+        filterVectors = (F + lanes - 1) / lanes
+        paddedFilters = filterVectors * lanes
+        blockVectors = filterVectors >= 2 ? 2 : 1
+        let byBudget = Self.depthwiseBufferBudget / max(CM * elementBytes, 1)
+        tile = max(1, min(blockVectors == 2 ? 6 : 8, byBudget, plan.convolutionSteps))
+        self.needsOutputTile = needsOutputTile
+        stackBytes = (tile * CM + (needsOutputTile ? tile * paddedFilters : 0)) * elementBytes
+        let partial = needsOutputTile ? 0 : F % lanes
+        filterBlocks = stride(from: 0, to: filterVectors, by: blockVectors).map { [filterVectors, blockVectors] first in
+            let count = min(blockVectors, filterVectors - first)
+            let isLast = first + count == filterVectors
+            return FilterBlock(vector: first, count: count, partialLanes: isLast && partial > 0 ? partial : 0)
+        }
+        plainBlockCount = filterBlocks.filter { [blockVectors] in $0.count == blockVectors && $0.partialLanes == 0 }.count
+        hasWidePairs = blockVectors == 2 && plainBlockCount >= 2
+        pointwiseBytes = CM * paddedFilters * elementBytes
+        prefetchesWeights = pointwiseBytes > Self.prefetchThresholdBytes
+        unrollsTaps = plan.kernelSize <= Self.maxUnrolledTaps
+        tiles = Self.coveringTiles(runs, steps: plan.convolutionSteps, tile: tile)
+        let readsAll = { (steps: [StepTaps]) in steps.allSatisfy { $0.first == 0 && $0.count == plan.kernelSize } }
+        fullTapLengths = Set(tiles.compactMap { [tile] in
+            switch $0 {
+            case .interior: tile
+            case .border(_, let steps): readsAll(steps) ? steps.count : nil
+            }
+        }).sorted(by: >)
+        hasPartialSteps = tiles.contains { if case .border(_, let steps) = $0 { !readsAll(steps) } else { false } }
+        let rest = plan.convolutionSteps % tile
+        tileLengths = rest == 0 ? [tile] : [tile, rest]
+        hasWideDepthwise = dataFormat == .channelsLast && plan.inputChannels >= 2 * lanes && !fullTapLengths.isEmpty
+        vectorGuard = .floatSIMD
+        routines = (hasPartialSteps || !fullTapLengths.isEmpty ? [.depthwiseStep] : [])
+            + fullTapLengths.map { .depthwise(rows: $0) } + tileLengths.map { .pointwise(rows: $0) }
+            + (finishes ? [.finish] : []) + [.item]
+        kernelSize = plan.kernelSize
+        inputChannels = plan.inputChannels
+    }
+
+    /// K, for `readsAllTaps`.
+    private let kernelSize: Int
+    /// C, for the channel groups.
+    private let inputChannels: Int
+
+    /// Whether the kernel has a 512-bit path at all.
+    public var usesWideVectors: Bool { hasWidePairs || hasWideDepthwise }
+
+    /// The plain filter blocks (consecutive from the first).
+    public var plainBlocks: ArraySlice<FilterBlock> { filterBlocks.prefix(plainBlockCount) }
+
+    /// Whether every step of a border tile reads every tap: such a tile takes
+    /// the vectorised depthwise routine of its length, like interior tiles.
+    public func readsAllTaps(_ steps: [StepTaps]) -> Bool {
+        steps.allSatisfy { $0.first == 0 && $0.count == kernelSize }
+    }
+
+    /// The vectorised depthwise stage's groups of channel blocks, with 32-byte
+    /// vectors or, `wide`, 512-bit ones first. The channels past them
+    /// (`scalarChannels`) are done one at a time.
+    public func depthwiseGroups(wide: Bool) -> [ChannelGroup] {
+        let C = inputChannels
+        let wideCount = wide ? C / (2 * lanes) : 0
+        let narrowFirst = wideCount * 2 * lanes, narrowCount = (C - narrowFirst) / lanes
+        return [ChannelGroup(lanes: 2 * lanes, first: 0, count: wideCount),
+                ChannelGroup(lanes: lanes, first: narrowFirst, count: narrowCount)].filter { $0.count > 0 }
+    }
+
+    /// The first channel the depthwise stage takes one at a time (C when none).
+    public var scalarChannels: Range<Int> { inputChannels / lanes * lanes ..< inputChannels }
+
+    /// The tiles of `tiles`, worked out from the plan's runs.
+    private static func coveringTiles(_ allRuns: [StepRun], steps: Int, tile T: Int) -> [Tile] {
+        var result: [Tile] = []
+        var start = 0
+        while start < steps {
+            let end = min(start + T, steps)
+            let runs = allRuns.filter { $0.steps.overlaps(start..<end) }
+            if end - start == T, runs.count == 1, runs[0].isInterior {
+                if case .interior(let first, let count) = result.last, first + count * T == start {
+                    result[result.count - 1] = .interior(start: first, count: count + 1)
+                } else {
+                    result.append(.interior(start: start, count: 1))
+                }
+            } else {
+                // The runs are in step order and cover every step once.
+                let taps = runs.flatMap { run in
+                    run.steps.clamped(to: start..<end).map { _ in StepTaps(first: run.firstTap, count: run.tapCount) }
+                }
+                result.append(.border(start: start, steps: taps))
+            }
+            start = end
+        }
+        return result
+    }
+}
+
+/// The condition under which the emitted C takes its vector-extension path;
+/// anywhere else it compiles the portable C99 loops of the same schedule.
+public enum VectorGuard: String, Hashable, Sendable {
+    /// GCC or Clang, not asked for the portable path, on a target with float
+    /// SIMD the vector extensions lower to (SSE2, NEON, RISC-V V, AltiVec/VSX,
+    /// WebAssembly SIMD, MSA): elsewhere (Cortex-M, plain RV32) vector
+    /// extensions become element-by-element code slower than the C99 loops.
+    case floatSIMD
+
+    /// The macros that say a target has float SIMD registers.
+    public static let simdMacros = ["__SSE2__", "__ARM_NEON", "__ARM_NEON__", "__riscv_vector", "__ALTIVEC__", "__VSX__",
+                                    "__wasm_simd128__", "__mips_msa"]
+
+    /// The preprocessor condition.
+    public var condition: String {
+        "defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && ("
+            + Self.simdMacros.map { "defined(\($0))" }.joined(separator: " || ") + ")"
+    }
+}

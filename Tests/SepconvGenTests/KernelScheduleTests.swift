@@ -1,0 +1,114 @@
+import Testing
+@testable import SepconvGen
+
+/// The `loops` kernels' schedule, decided by the Planner: tile cover, the
+/// tiles that read every tap, block shapes, wide paths, prefetch and guards.
+@Suite struct KernelScheduleTests {
+    private func plan(steps: Int = 20, channels: Int = 4, filters: Int = 8, kernel: Int = 3, strides: Int = 1, dilation: Int = 1,
+                      padding: Padding = .same, dataFormat: DataFormat = .channelsLast, dtype: DType = .float32,
+                      activation: Activation = .relu) -> LayerPlan {
+        let spec = RandomLayers.make(name: "t", dtype: dtype, steps: steps, channels: channels, filters: filters, kernel: kernel,
+                                     strides: strides, padding: padding, dataFormat: dataFormat, dilation: dilation,
+                                     depthMultiplier: 1, activation: activation, useBias: true)
+        var rng = SplitMix64(seed: 1)
+        return Planner.plan(spec, weights: RandomLayers.complete(spec, batch: 1, rng: &rng).weights, unroll: .loops)
+    }
+
+    /// The tiles cover every output step once, in order; interior tiles lie
+    /// in interior runs; a border tile's steps read exactly their runs' taps.
+    @Test func tilesCoverTheStepsWithTheRunsTaps() {
+        for L in [1, 5, 13, 40] { for K in 1...6 { for s in 1...3 { for d in 1...3 { for padding in [Padding.same, .valid] {
+            guard padding == .same || (K - 1) * d + 1 <= L else { continue }
+            let p = plan(steps: L, kernel: K, strides: s, dilation: d, padding: padding)
+            let schedule = p.schedule
+            var next = 0
+            for tile in schedule.tiles {
+                switch tile {
+                case .interior(let start, let count):
+                    #expect(start == next)
+                    next = start + count * schedule.tile
+                    #expect(p.runs.contains { $0.isInterior && $0.steps.contains(start) && $0.steps.contains(next - 1) })
+                case .border(let start, let steps):
+                    #expect(start == next && steps.count <= schedule.tile)
+                    for (r, taps) in steps.enumerated() {
+                        let run = p.runs.first { $0.steps.contains(start + r) }
+                        #expect(run.map { ($0.firstTap, $0.tapCount) } ?? (-1, -1) == (taps.first, taps.count))
+                    }
+                    next = start + steps.count
+                }
+            }
+            #expect(next == p.convolutionSteps, "L=\(L) K=\(K) s=\(s) d=\(d) \(padding)")
+        } } } } }
+    }
+
+    /// Interior tiles and border tiles whose steps read every tap take a
+    /// depthwise routine of their length; the others take the per-step routine.
+    @Test func fullTapTilesHaveTheirOwnRoutine() {
+        let p = plan(steps: 20, kernel: 3)   // tile 8: steps 0 ..< 8 border (step 0 reads taps 1, 2), 8 ..< 16 interior, 16 ..< 20 border
+        let s = p.schedule
+        #expect(s.tile == 8 && s.tileLengths == [8, 4])
+        #expect(s.tiles.count == 3)
+        #expect(s.fullTapLengths == [8])
+        #expect(s.hasPartialSteps)
+        #expect(s.routines == [.depthwiseStep, .depthwise(rows: 8), .pointwise(rows: 8), .pointwise(rows: 4), .finish, .item])
+        let valid = plan(steps: 20, kernel: 3, padding: .valid).schedule
+        #expect(!valid.hasPartialSteps && valid.fullTapLengths == [8, 2])
+    }
+
+    /// Filter blocks of two vectors, the last one partial where the results go
+    /// straight to the output; pairs of plain blocks take the 512-bit kernel.
+    @Test func filterBlocksAndWidePaths() {
+        let partial = plan(filters: 13).schedule
+        #expect(partial.lanes == 8 && partial.filterVectors == 2 && partial.paddedFilters == 16)
+        #expect(partial.filterBlocks == [.init(vector: 0, count: 2, partialLanes: 5)])
+        #expect(partial.plainBlockCount == 0 && !partial.hasWidePairs)
+        // Through the output tile (channels_first) no vector is partial.
+        let tiled = plan(filters: 13, dataFormat: .channelsFirst).schedule
+        #expect(tiled.needsOutputTile && tiled.filterBlocks[0].partialLanes == 0 && tiled.plainBlockCount == 1)
+        let wide = plan(channels: 40, filters: 72).schedule
+        #expect(wide.filterBlocks.map(\.count) == [2, 2, 2, 2, 1] && wide.plainBlockCount == 4 && wide.hasWidePairs)
+        #expect(wide.tile == 6 && wide.blockVectors == 2)
+        #expect(wide.hasWideDepthwise && wide.depthwiseGroups(wide: true).map(\.count) == [2, 1])
+        #expect(wide.depthwiseGroups(wide: false) == [.init(lanes: 8, first: 0, count: 5)])
+        #expect(!plan(channels: 40, filters: 72, dataFormat: .channelsFirst).schedule.hasWideDepthwise)
+        let double = plan(filters: 13, dtype: .float64).schedule
+        #expect(double.lanes == 4 && double.filterVectors == 4 && double.filterBlocks.count == 2)
+    }
+
+    /// Prefetch past 32 KiB of pointwise weights; taps unrolled up to K = 8;
+    /// the depthwise buffer keeps the tile within its stack budget.
+    @Test func prefetchTapUnrollingAndStack() {
+        #expect(plan(channels: 128, filters: 128).schedule.prefetchesWeights)
+        #expect(!plan(channels: 32, filters: 32).schedule.prefetchesWeights)
+        #expect(plan(kernel: 8).schedule.unrollsTaps && !plan(kernel: 9).schedule.unrollsTaps)
+        let big = plan(steps: 40, channels: 512, filters: 16).schedule
+        #expect(big.tile == 1 && big.stackBytes == 512 * 4)
+    }
+
+    /// The C vector path is guarded by float SIMD, not by GCC alone.
+    @Test func vectorGuardNamesTheSIMDTargets() {
+        let condition = plan().schedule.vectorGuard.condition
+        #expect(condition.hasPrefix("defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && ("))
+        for macro in ["__SSE2__", "__ARM_NEON", "__riscv_vector", "__ALTIVEC__"] {
+            #expect(condition.contains("defined(\(macro))"))
+        }
+    }
+
+    /// The geometry's closed-form count of taps that read the input equals the runs' count.
+    @Test func geometryCountsTheTapsOfTheRuns() {
+        for L in [1, 4, 9, 23] { for K in 1...7 { for s in 1...4 { for d in 1...3 { for padding in [Padding.same, .valid] {
+            let g = LayerGeometry(inputSteps: L, inputChannels: 2, filters: 3, kernelSize: K, stride: s, dilation: d,
+                                  depthMultiplier: 1, padding: padding, useBias: false)
+            guard g.convolutionSteps > 0 else { continue }
+            #expect(g.tapsReadingInput == g.runs.reduce(0) { $0 + $1.steps.count * $1.tapCount }, "L=\(L) K=\(K) s=\(s) d=\(d)")
+            #expect(g.parameterCount == K * 2 + 2 * 3)
+        } } } } }
+    }
+
+    /// `--unroll full` past the cap is refused by the Planner, not by the CLI.
+    @Test func plannerRefusesFullUnrollPastTheCap() {
+        let p = plan(steps: 2_000, channels: 16, filters: 16)
+        #expect(Planner.refusal(of: .full, for: p)?.contains("straight-line code is limited to") == true)
+        #expect(Planner.refusal(of: .loops, for: p) == nil && Planner.refusal(of: .auto, for: p) == nil)
+    }
+}

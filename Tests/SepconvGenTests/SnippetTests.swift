@@ -1,0 +1,108 @@
+import Testing
+@testable import SepconvGen
+
+/// A few lines of spec in, the few lines of C and Swift they should give out:
+/// each test names the lowering's piece it pins down (beside the golden
+/// files, which pin whole files).
+@Suite struct SnippetTests {
+    /// The emitted files of a spec given as text, unrolled as asked.
+    private func emit(_ yaml: String, unroll: UnrollRequest) throws -> (c: String, swift: String) {
+        let compiled = try SpecCompiler(unroll: unroll).compile(file: "snippet.yaml", contents: Array(yaml.utf8))
+        let files = Generator.files(for: compiled.plan, languages: TargetLanguage.allCases)
+        let text = { (suffix: String) in files.first { $0.name.hasSuffix(suffix) }?.contents ?? "" }
+        return (text(".c"), text(".swift"))
+    }
+
+    private func lines(_ text: String) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// One tap, one channel, one filter: each sum is one term; C writes it
+    /// into the store, Swift binds it to a local first.
+    @Test func fullKernelSums() throws {
+        let out = try emit("""
+            name: s
+            input: {steps: 2, channels: 1}
+            layer: {filters: 1, kernel_size: 1, use_bias: false}
+            weights: {depthwise_kernel: [[[2.0]]], pointwise_kernel: [[[3.0]]]}
+            """, unroll: .full)
+        let c = lines(out.c), swift = lines(out.swift)
+        #expect(c.contains("{ /* output step 1 */"))
+        #expect(c.contains("const float d0 = x[1] * 0x1p+1f;"))
+        #expect(c.contains("y[1] = d0 * 0x1.8p+1f;"))
+        #expect(swift.contains("do { // output step 1"))
+        #expect(swift.contains("let d0: Float = x[1] * 0x1p+1"))
+        #expect(swift.contains("let a0: Float = d0 * 0x1.8p+1"))
+        #expect(swift.contains("y[1] = a0"))
+    }
+
+    /// A padded tap is absent; a bias is the sum's first term; Swift adds term by term.
+    @Test func fullKernelSkipsPaddedTaps() throws {
+        let out = try emit("""
+            name: s
+            input: {steps: 1, channels: 1}
+            layer: {filters: 1, kernel_size: 3, padding: same, activation: relu}
+            weights: {depthwise_kernel: [[[1.0]], [[2.0]], [[4.0]]], pointwise_kernel: [[[0.5]]], bias: [0.25]}
+            """, unroll: .full)
+        let c = lines(out.c), swift = lines(out.swift)
+        #expect(c.contains("const float d0 = x[0] * 0x1p+1f;"))
+        #expect(c.contains("y[0] = s_act(0x1p-2f + d0 * 0x1p-1f);"))
+        #expect(swift.contains("var a0: Float = 0x1p-2"))
+        #expect(swift.contains("a0 += d0 * 0x1p-1"))
+        #expect(swift.contains("y[0] = act(a0)"))
+    }
+
+    /// The `loops` kernel's store of an elementwise activation, in place over a tile.
+    @Test func loopsFinish() throws {
+        let out = try emit("""
+            name: s
+            input: {steps: 12, channels: 3}
+            layer: {filters: 5, kernel_size: 3, padding: same, activation: tanh}
+            """, unroll: .loops)
+        let c = lines(out.c), swift = lines(out.swift)
+        #expect(c.contains("static void s_finish(float *restrict out, const int n)"))
+        #expect(c.contains("for (i = 0; i < n * 5; ++i) out[i] = s_act(out[i]);"))
+        #expect(swift.contains("private static func finish(_ out: UnsafeMutablePointer<Float>, _ n: Int) {"))
+        #expect(swift.contains("for i in 0..<(n &* 5) { out[i] = act(out[i]) }"))
+        #expect(out.c.contains(" * Weights drawn from glorot_uniform (depthwise), glorot_uniform (pointwise), zeros (bias) with seed 0, not trained."))
+        #expect(out.c.contains(" * Link with -lm: the activation calls the C math library."))
+    }
+
+    /// The printers spell one program: a loop nest on one line, a branch, a constant.
+    @Test func printersSpellOneProgram() {
+        let (y, f, r) = (Expr.name("y"), Expr.name("f"), Expr.name("r"))
+        let routine = Routine(name: "demo_step", comment: [.text("Steps "), .steps("t", "t + n"), .text(".")],
+                              parameters: [("y", .output), ("n", .integer)], body: [
+            .loop("r", from: .int(0), to: .name("n"), [.loop("f", from: .int(0), to: .int(4), [
+                .assign(.element(y, .sum([.times(r, .int(4)), f])), "*=", .real(0.5)),
+            ])]),
+            .constant("h", .minus(.name("n"), .int(1))),
+            .branch(.less(.name("h"), .int(2)), [.call(.symbol("act"), [.offset(y, .name("h")), .int(4)])], []),
+        ])
+        var c = CodePrinter(), swift = CodePrinter()
+        ProgramPrinter(spelling: CSpelling(namer: Namer(layer: "k", language: .c, dtype: .float32))).print(routine, into: &c)
+        ProgramPrinter(spelling: SwiftSpelling(namer: Namer(layer: "k", language: .swift, dtype: .float64))).print(routine, into: &swift)
+        #expect(c.lines == [
+            "/* Steps t .. t + n - 1. */",
+            "static void k_demo_step(float *restrict y, const int n)",
+            "{",
+            "    int r, f;",
+            "    for (r = 0; r < n; ++r) for (f = 0; f < 4; ++f) y[r * 4 + f] *= 0x1p-1f;",
+            "    const int h = n - 1;",
+            "    if (h < 2) {",
+            "        k_act(y + h, 4);",
+            "    }",
+            "}",
+        ])
+        #expect(swift.lines == [
+            "/// Steps t ..< t + n.",
+            "private static func demoStep(_ y: UnsafeMutablePointer<Double>, _ n: Int) {",
+            "    for r in 0..<n { for f in 0..<4 { y[r &* 4 &+ f] *= 0x1p-1 } }",
+            "    let h = n &- 1",
+            "    if h < 2 {",
+            "        act(y + h, 4)",
+            "    }",
+            "}",
+        ])
+    }
+}

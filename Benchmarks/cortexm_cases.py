@@ -3,11 +3,14 @@ and Benchmarks/cortexm.sh (no third-party module needed here).
 
 A case is a spec file: every spec in Specs/, and the benchmark cases of
 Benchmarks/bench.py (geometry read from its CASES table) that fit a typical
-Cortex-M4 part, written as specs with seeded initializers (weight values do
-not change code size or instruction count)."""
+Cortex-M4 part, written as specs with seeded weights in .npy files (weight
+values do not change code size, nor instruction counts but through an
+activation's branches), which the looped baseline reads too."""
 import ast
 import json
 import os
+import random
+import struct
 import subprocess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -41,9 +44,39 @@ def bench_cases():
     raise SystemExit("no CASES in Benchmarks/bench.py")
 
 
+def npy_write(path, shape, values):
+    """A float32 .npy file (format 1.0, C order)."""
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % "".join(f"{n}, " for n in shape)
+    header += " " * (63 - (len(header) + 10) % 64) + "\n"
+    with open(path, "wb") as file:
+        file.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + struct.pack(f"<{len(values)}f", *values))
+
+
+def npy_read(path):
+    """The values of a little-endian float .npy file, flat, in C order."""
+    with open(path, "rb") as file:
+        data = file.read()
+    length = struct.unpack("<H", data[8:10])[0]
+    header, body = data[10:10 + length].decode(), data[10 + length:]
+    if "'fortran_order': False" not in header or not ("<f4" in header or "<f8" in header):
+        raise SystemExit(f"{path}: not a C-order little-endian float .npy file")
+    code = "f" if "<f4" in header else "d"
+    return struct.unpack(f"<{len(body) // struct.calcsize(code)}{code}", body)
+
+
 def write_spec(folder, name, steps, channels, filters, kernel, padding="same", depth_multiplier=1, strides=1, dilation=1,
                activation="relu", data_format="channels_last"):
-    """A spec with seeded initializers; returns its path."""
+    """A spec with seeded weights (NAME-depthwise.npy, ... beside it); returns its path."""
+    rng = random.Random(f"{name} {steps} {channels} {filters} {kernel} {depth_multiplier}")
+    files = {}
+    for key, shape, scale in (("depthwise_kernel", (kernel, channels, depth_multiplier), (1.0 / kernel) ** 0.5),
+                              ("pointwise_kernel", (1, channels * depth_multiplier, filters), (1.0 / (channels * depth_multiplier)) ** 0.5),
+                              ("bias", (filters,), 0.1)):
+        files[key] = f"{name}-{key}.npy"
+        count = 1
+        for n in shape:
+            count *= n
+        npy_write(os.path.join(folder, files[key]), shape, [rng.uniform(-scale, scale) for _ in range(count)])
     path = os.path.join(folder, name + ".yaml")
     with open(path, "w") as spec:
         spec.write(f"""name: {name}
@@ -59,10 +92,35 @@ layer:
   depth_multiplier: {depth_multiplier}
   activation: {activation}
   use_bias: true
-  bias_initializer: glorot_uniform
-  seed: 1
+weights:
+  depthwise_kernel: {files["depthwise_kernel"]}
+  pointwise_kernel: {files["pointwise_kernel"]}
+  bias: {files["bias"]}
 """)
     return path
+
+
+def spec_weights(spec, info):
+    """The depthwise kernel, pointwise kernel and bias of a spec whose weights are
+    .npy files under its `weights:` key (every case here), flat; a spec without a
+    bias gets zeros."""
+    found = {}
+    with open(spec) as text:
+        lines = text.read().splitlines()
+    inside = False
+    for line in lines:
+        if not line.startswith((" ", "\t")):
+            inside = line.rstrip() == "weights:"
+        elif inside:
+            key, _, value = line.strip().partition(":")
+            found[key.strip()] = value.split("#")[0].strip()
+    if "depthwise_kernel" not in found or "pointwise_kernel" not in found:
+        raise SystemExit(f"{spec}: the looped baseline needs the weights as .npy files under `weights:`")
+    folder = os.path.dirname(spec)
+    depthwise = npy_read(os.path.join(folder, found["depthwise_kernel"]))
+    pointwise = npy_read(os.path.join(folder, found["pointwise_kernel"]))
+    bias = npy_read(os.path.join(folder, found["bias"])) if "bias" in found else (0.0,) * info["filters"]
+    return depthwise, pointwise, bias
 
 
 def explain(gen, spec):

@@ -32,8 +32,10 @@ public struct SpecCompiler: Sendable {
     /// Compiles `contents`, the text of the spec at `file` (weight paths are relative to its folder).
     public func compile(file: String, contents: [UInt8]) throws(DiagnosticError) -> Compiled {
         let root = try YAMLParser.parse(contents, file: file)
-        let (spec, notes) = try SpecDecoder.decode(root, file: file)
+        let model = try ModelSource.resolve(root, file: file, weightsRoot: weightsRoot)
+        var (spec, notes) = try SpecDecoder.decode(model?.root ?? root, file: file)
         do throws(DiagnosticError) {
+            if let model { spec = try model.apply(to: spec) }
             let loaded = try WeightLoader(weightsRoot: weightsRoot).load(spec)
             let plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll)
             if unroll == .full, plan.multiplyAdds > Limits.maxFullUnrollMultiplyAdds {
@@ -41,7 +43,7 @@ public struct SpecCompiler: Sendable {
                     + "straight-line code is limited to \(Limits.maxFullUnrollMultiplyAdds) (use --unroll auto or loops)"
                 throw DiagnosticError([Diagnostic(.error, message, file: file, at: spec.mark("layer"))])
             }
-            return Compiled(spec: spec, plan: plan, notes: notes, dependencies: [file] + loaded.files)
+            return Compiled(spec: spec, plan: plan, notes: notes, dependencies: [file] + (model.map { [$0.dependency] } ?? []) + loaded.files)
         } catch {
             throw DiagnosticError(notes + error.diagnostics)
         }

@@ -71,38 +71,19 @@ public struct WeightLoader: Sendable {
     /// Reads a `.npy` weight file under the path rule of SPEC.md §1.
     private func readFile(_ path: String, name: String, spec: LayerSpec, at mark: Mark,
                           _ diagnostics: inout DiagnosticCollector) -> (Tensor, String)? {
-        // Relative to the spec as the user named it, so a depfile keeps the user's own style of path.
-        let named = (spec.file as NSString).deletingLastPathComponent
-        let specFolder = named.isEmpty ? "." : named
-        let joined = path.hasPrefix("/") ? path : named.isEmpty ? path : (named as NSString).appendingPathComponent(path)
-        guard let resolved = PathRule.canonical(joined) else {
-            diagnostics.error("\(name): cannot read '\(Identifier.printable(path))': no such file", at: mark)
-            return nil
-        }
-        let allowedRoots = [PathRule.canonical(specFolder)] + [weightsRoot.flatMap(PathRule.canonical)]
-        let insideSpecFolder = !path.hasPrefix("/") && !path.split(separator: "/").contains("..")
-            && allowedRoots[0].map { PathRule.contains($0, resolved) } == true
-        let insideRoot = allowedRoots[1].map { PathRule.contains($0, resolved) } == true
-        guard insideSpecFolder || insideRoot else {
-            let reason = path.hasPrefix("/") ? "is absolute" : path.split(separator: "/").contains("..") ? "uses '..'" : "leads (through a link) out of the spec's folder"
-            diagnostics.error("\(name): the path '\(Identifier.printable(path))' \(reason); weight files must stay in the spec's folder unless --weights-root names a folder that contains them", at: mark)
-            return nil
-        }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            diagnostics.error("\(name): '\(Identifier.printable(path))' is not a file", at: mark)
-            return nil
-        }
-        if let size = (try? FileManager.default.attributesOfItem(atPath: resolved))?[.size] as? Int, size > Limits.maxWeightFileBytes {
-            diagnostics.error("\(name): '\(Identifier.printable(path))' is \(size) bytes; weight files over \(Limits.maxWeightFileBytes) bytes are refused", at: mark)
-            return nil
-        }
-        guard let data = FileManager.default.contents(atPath: resolved) else {
-            diagnostics.error("\(name): cannot read '\(Identifier.printable(path))'", at: mark)
+        let bytes: [UInt8]
+        let joined: String
+        switch PathRule.locate(path, specFile: spec.file, weightsRoot: weightsRoot).flatMap({ file in
+            PathRule.read(file, as: path, limit: Limits.maxWeightFileBytes, kind: "weight").map { ($0, file.joined) }
+        }) {
+        case .success(let (data, name)):
+            (bytes, joined) = (data, name)
+        case .failure(let error):
+            diagnostics.error("\(name): \(error.message)", at: mark)
             return nil
         }
         do {
-            let (tensor, _) = try NPY.read([UInt8](data))
+            let (tensor, _) = try NPY.read(bytes)
             return (tensor, joined)
         } catch {
             diagnostics.error("\(name): '\(Identifier.printable(path))': \(error.message)", at: mark)

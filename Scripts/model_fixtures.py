@@ -2,9 +2,11 @@
 """Generate sepconv-gen's Keras *model file* fixtures with real Keras 3.
 
 Run it through Scripts/make-model-fixtures.sh (which pins keras==3.15.1 and
-jax[cpu]==0.10.2 and sets KERAS_BACKEND=jax). Output is deterministic: every
+jax[cpu]==0.10.2 and sets KERAS_BACKEND=jax). The numbers are deterministic: every
 weight, moving statistic and input comes from NumPy generators seeded with the
-CRC-32 of the case name; every expected output comes from Keras on CPU.
+CRC-32 of the case name; every expected output comes from Keras on CPU. The
+.keras archives are kept exactly as Keras writes them, so their bytes change
+with each run (Keras records the save date in metadata.json and the zip).
 
 It (re)writes Tests/SepconvGenTests/Fixtures/models/:
 
@@ -15,6 +17,7 @@ It (re)writes Tests/SepconvGenTests/Fixtures/models/:
   <case>/<layer>/input.npy   a batch of inputs for the SeparableConv1D <layer>
   <case>/<layer>/output.npy  Keras's output of that layer alone
   <case>/<layer>/fused.npy   Keras's output after the chain that fuse: true folds
+  broken/*.keras, broken/*.h5   damaged copies of seq_basic (see write_broken)
   manifest.json        per case: models, and per SeparableConv1D layer its
                        input shape, dtype, data_format, the fused chain (layer
                        names and classes), the group of its weights in the
@@ -297,6 +300,55 @@ def h5_paths(file):
     return groups
 
 
+def write_broken():
+    """Damaged models made from seq_basic's real files, each a different failure."""
+    import h5py
+    import io
+    import zipfile
+    folder = OUT / "broken"
+    folder.mkdir(parents=True, exist_ok=True)
+    src = zipfile.ZipFile(OUT / "seq_basic.keras")
+    members = {name: src.read(name) for name in src.namelist()}
+
+    def rezip(name, replace):
+        with zipfile.ZipFile(folder / name, "w", zipfile.ZIP_DEFLATED) as out:
+            for member, data in members.items():
+                data = replace(member, data)
+                if data is not None:
+                    out.writestr(zipfile.ZipInfo(member, date_time=(2026, 1, 1, 0, 0, 0)), data)
+
+    def edited_weights(edit):
+        buffer = io.BytesIO(members["model.weights.h5"])
+        with h5py.File(buffer, "r") as f_in:
+            out = io.BytesIO()
+            with h5py.File(out, "w") as f_out:
+                for key in f_in:
+                    f_in.copy(key, f_out)
+                edit(f_out)
+            return out.getvalue()
+
+    def drop_bias(f):
+        del f["layers/separable_conv1d/vars/2"]
+
+    def misshape(f):
+        del f["layers/separable_conv1d/vars/0"]
+        f["layers/separable_conv1d/vars/0"] = np.zeros((2, 4, 1), "float32")
+
+    rezip("no_config.keras", lambda m, d: None if m == "config.json" else d)
+    rezip("no_weights.keras", lambda m, d: None if m == "model.weights.h5" else d)
+    rezip("bad_json.keras", lambda m, d: b'{"class_name": "Sequential", "config": ' if m == "config.json" else d)
+    rezip("weights_not_hdf5.keras", lambda m, d: b"not an hdf5 file" if m == "model.weights.h5" else d)
+    rezip("missing_dataset.keras", lambda m, d: edited_weights(drop_bias) if m == "model.weights.h5" else d)
+    rezip("misshapen_dataset.keras", lambda m, d: edited_weights(misshape) if m == "model.weights.h5" else d)
+    with zipfile.ZipFile(folder / "not_a_model.keras", "w") as out:
+        out.writestr(zipfile.ZipInfo("readme.txt", date_time=(2026, 1, 1, 0, 0, 0)), b"hello")
+    data = (OUT / "seq_basic.keras").read_bytes()
+    (folder / "truncated.keras").write_bytes(data[: len(data) // 2])
+    data = (OUT / "seq_basic.h5").read_bytes()
+    (folder / "truncated.h5").write_bytes(data[: len(data) // 2])
+    (folder / "garbage.keras").write_bytes(bytes(rng_for("garbage").integers(0, 256, 512, dtype=np.uint8)))
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     manifest = {"keras": keras.__version__, "cases": {}}
@@ -347,6 +399,7 @@ def main():
             }
         entry["weight_groups"] = sorted(weight_groups)
         manifest["cases"][case] = entry
+    write_broken()
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     print(f"wrote {len(manifest['cases'])} model cases to {OUT.relative_to(ROOT)}")
 

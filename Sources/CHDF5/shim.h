@@ -8,14 +8,15 @@
 enum { SEPCONV_H5_MISSING = 0, SEPCONV_H5_GROUP = 1, SEPCONV_H5_DATASET = 2, SEPCONV_H5_OTHER = 3 };
 
 /* Opens a read-only HDF5 file image held in memory (the core driver copies it;
- * nothing touches the file system). Returns a file identifier, or < 0. */
-static inline hid_t sepconv_h5_open_image(const void *bytes, size_t count) {
+ * nothing touches the file system). `name` must differ from every image still
+ * open: the library shares open files by name. Returns a file identifier, or < 0. */
+static inline hid_t sepconv_h5_open_image(const void *bytes, size_t count, const char *name) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0) return -1;
     hid_t file = -1;
     if (H5Pset_fapl_core(fapl, (size_t)1 << 16, 0) >= 0 && H5Pset_file_image(fapl, (void *)bytes, count) >= 0)
-        file = H5Fopen("sepconv-gen-file-image", H5F_ACC_RDONLY, fapl);
+        file = H5Fopen(name, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
     return file;
 }

@@ -13,7 +13,8 @@ final class HDF5File {
         case missing, group, dataset, other
     }
 
-    private static let library = Mutex(())
+    /// Held around every library call; counts the images opened, to name each one apart.
+    private static let library = Mutex(0)
 
     private let handle: hid_t
     /// The file's name for messages.
@@ -25,8 +26,10 @@ final class HDF5File {
         guard bytes.starts(with: Self.signature) else {
             throw ModelError("\(name) is not an HDF5 file (no HDF5 signature)")
         }
-        let handle = Self.library.withLock { _ in
-            bytes.withUnsafeBytes { sepconv_h5_open_image($0.baseAddress, $0.count) }
+        let handle = Self.library.withLock { opened in
+            opened += 1
+            let image = "sepconv-gen-image-\(opened)"
+            return bytes.withUnsafeBytes { sepconv_h5_open_image($0.baseAddress, $0.count, image) }
         }
         guard handle >= 0 else { throw ModelError("\(name) is not a readable HDF5 file (truncated or damaged)") }
         self.handle = handle

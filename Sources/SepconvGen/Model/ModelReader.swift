@@ -19,6 +19,12 @@ public struct ModelReader {
         graph.layers.filter { $0.className == "SeparableConv1D" }.map(\.name)
     }
 
+    /// Where Keras 3 keeps the variables of the layer named `name` in this model's weights
+    /// (`layers/separable_conv1d_1`): what `weights: {h5: ..., group: ...}` names in its `.weights.h5`.
+    public func group(of name: String) -> String? {
+        graph.layers.first { $0.name == name }?.keras3Path
+    }
+
     /// The SeparableConv1D named `name` (the only one when nil), with its fused chain when `fuse`.
     /// - Throws: `ModelError` naming the model and the layer.
     public func layer(named name: String?, fuse: Bool) throws(ModelError) -> ImportedLayer {

@@ -6,7 +6,7 @@ struct SepconvGenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sepconv-gen",
         abstract: "Compile a Keras 3 SeparableConv1D spec into specialised C and Swift.",
-        subcommands: [GenerateCommand.self, RunCommand.self, ExplainCommand.self],
+        subcommands: [GenerateCommand.self, RunCommand.self, ExplainCommand.self, ImportCommand.self],
         defaultSubcommand: GenerateCommand.self
     )
 }

@@ -118,22 +118,27 @@ done:
 }
 
 /* The shape of the dataset at `path`: its rank (at most `capacity` dimensions written to
- * `dims`), or -1 when it cannot be read, -2 when its values are not floating point,
- * -3 when its rank exceeds `capacity`. */
+ * `dims`), or -1 when it cannot be read, -2 when its values are not floating point of at
+ * most 16 bytes, -3 when its rank exceeds `capacity`, -4 when it is not stored as h5py
+ * stores Keras weights (contiguous or compact: no chunks, no filters). */
 static inline int sepconv_h5_dataset_shape(hid_t file, const char *path, hsize_t *dims, int capacity) {
     hid_t dataset = H5Dopen2(file, path, H5P_DEFAULT);
     if (dataset < 0) return -1;
     int result = -1;
-    hid_t type = H5Dget_type(dataset), space = H5Dget_space(dataset);
-    if (type >= 0 && space >= 0) {
-        if (H5Tget_class(type) != H5T_FLOAT) {
+    hid_t type = H5Dget_type(dataset), space = H5Dget_space(dataset), create = H5Dget_create_plist(dataset);
+    if (type >= 0 && space >= 0 && create >= 0) {
+        H5D_layout_t layout = H5Pget_layout(create);
+        if (H5Tget_class(type) != H5T_FLOAT || H5Tget_size(type) > 16) {
             result = -2;
+        } else if (layout != H5D_CONTIGUOUS && layout != H5D_COMPACT) {
+            result = -4;
         } else {
             int rank = H5Sget_simple_extent_ndims(space);
             if (rank > capacity) result = -3;
             else if (rank >= 0 && H5Sget_simple_extent_dims(space, dims, NULL) >= 0) result = rank;
         }
     }
+    if (create >= 0) H5Pclose(create);
     if (space >= 0) H5Sclose(space);
     if (type >= 0) H5Tclose(type);
     H5Dclose(dataset);

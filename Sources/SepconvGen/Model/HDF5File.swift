@@ -81,6 +81,7 @@ final class HDF5File {
         switch rank {
         case -2: throw ModelError("\(name): dataset \(path) does not hold floating-point values")
         case -3: throw ModelError("\(name): dataset \(path) has more than \(ModelLimits.maxDatasetRank) dimensions")
+        case -4: throw ModelError("\(name): dataset \(path) is chunked or filtered; Keras weights are stored contiguously")
         case ..<0: throw ModelError("\(name): cannot read dataset \(path)")
         default: break
         }

@@ -4,15 +4,16 @@ import ZIPFoundation
 /// The members of a Keras 3 `.keras` archive (a zip) that a layer needs:
 /// `config.json` and `model.weights.h5`, read from memory with sizes
 /// checked before anything is extracted.
-struct KerasArchive {
+public struct KerasArchive: Sendable {
     /// The model config (`config.json`), as bytes.
-    var config: [UInt8]
+    public var config: [UInt8]
     /// The weights file (`model.weights.h5`), as bytes.
-    var weights: [UInt8]
+    public var weights: [UInt8]
 
     /// Reads the archive `bytes` of the file `name`.
     /// - Throws: `ModelError` for anything but a complete, unsharded Keras 3 archive.
-    init(bytes: [UInt8], name: String) throws(ModelError) {
+    public init(bytes: [UInt8], name: String) throws(ModelError) {
+        try ZipBounds.check(bytes, name: name)
         let archive: Archive
         do {
             archive = try Archive(data: Data(bytes), accessMode: .read)

@@ -18,6 +18,11 @@ It (re)writes Tests/SepconvGenTests/Fixtures/models/:
   <case>/<layer>/output.npy  Keras's output of that layer alone
   <case>/<layer>/fused.npy   Keras's output after the chain that fuse: true folds
   broken/*.keras, broken/*.h5   damaged copies of seq_basic (see write_broken)
+
+and Examples/keras/kws.keras (a copy of seq_bn_relu.keras) with
+Examples/keras/expected.txt: what Keras computes for Examples/keras/main.c's
+fixed input through sep_plain and the layers fused after it, printed as
+main.c prints.
   manifest.json        per case: models, and per SeparableConv1D layer its
                        input shape, dtype, data_format, the fused chain (layer
                        names and classes), the group of its weights in the
@@ -349,6 +354,24 @@ def write_broken():
     (folder / "garbage.keras").write_bytes(bytes(rng_for("garbage").integers(0, 256, 512, dtype=np.uint8)))
 
 
+def write_example(model):
+    """Examples/keras: the model, and Keras's output on main.c's fixed input."""
+    folder = ROOT / "Examples" / "keras"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kws.keras").write_bytes((OUT / "seq_bn_relu.keras").read_bytes())
+    cons, prods = graph(model)
+    layer = next(l for l in all_layers(model) if l.name == "sep_plain")
+    steps, channels = layer._build_shapes_dict["input_shape"][1:]
+    x = np.array([[[((t * 7 + c * 13 + b * 5) % 17 - 8) / 8 for c in range(channels)] for t in range(steps)]
+                  for b in range(2)], dtype="float32")
+    y = layer(x)
+    for nxt in fused_chain(layer, cons, prods):
+        y = nxt(y, training=False) if type(nxt).__name__ == "BatchNormalization" else nxt(y)
+    y = np.asarray(y)
+    lines = [f"item {b} step {t}:" + "".join(f" {v:.6f}" for v in y[b, t]) for b in range(y.shape[0]) for t in range(y.shape[1])]
+    (folder / "expected.txt").write_text("\n".join(lines) + "\n")
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     manifest = {"keras": keras.__version__, "cases": {}}
@@ -362,6 +385,8 @@ def main():
         model.save_weights(OUT / f"{case}.weights.h5")
         entry = {"models": [f"{case}.keras", f"{case}.h5"], "weights": f"{case}.weights.h5",
                  "layers": {}}
+        if case == "seq_bn_relu":
+            write_example(model)
         if case in REJECTED:
             entry["rejected"] = True
             manifest["cases"][case] = entry

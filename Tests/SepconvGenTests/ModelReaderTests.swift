@@ -119,6 +119,47 @@ import Testing
         Self.expectClose(try Interpreter.run(compiled.plan, input: input), expected, dtype: compiled.plan.dtype)
     }
 
+    /// The lowering the plan's epilogue will carry: weights and activation folded, then the
+    /// steps applied after the interpreter's output, against Keras, for every chain; chains whose
+    /// activation layer has arguments no `Activation` has are refused with a message naming it.
+    @Test(arguments: cases.filter { !$0.chain.isEmpty })
+    func loweredChainMatchesKeras(_ test: Case) throws {
+        let imported = try ModelReader(bytes: Self.bytes(test.model), name: test.model).layer(named: test.layer, fuse: true)
+        let compiled = try Self.compile(Self.fromSpec(test, fuse: false, input: Self.inputLine(test)))
+        let lowering: FusedLowering
+        switch imported.chain.lowered(onto: compiled.spec.activation, weights: compiled.plan.weights, dtype: compiled.plan.dtype) {
+        case .success(let result):
+            lowering = result
+        case .failure(let error):
+            let layer = try #require(imported.chain.activation?.layer)
+            #expect(layer.plain == nil && error.message.contains(layer.description))
+            return
+        }
+        var spec = compiled.spec
+        spec.activation = lowering.activation
+        spec.useBias = lowering.weights.bias != nil
+        let plan = Planner.plan(spec, weights: lowering.weights)
+        let input = try Fixtures.npy("models/\(test.folder)/\(test.layer)/input.npy").tensor
+        var output = try Interpreter.run(plan, input: input)
+        let channelsLast = plan.dataFormat == .channelsLast
+        for step in lowering.steps {
+            let (batch, first, second) = (output.shape[0], output.shape[1], output.shape[2])
+            switch step {
+            case .affine(let scale, let shift):
+                for index in output.scalars.indices {
+                    let filter = channelsLast ? index % second : (index / second) % first
+                    let value = output.scalars[index] * scale[filter] + shift[filter]
+                    output.scalars[index] = plan.dtype == .float32 ? Double(Float(value)) : value
+                }
+            case .activation(let activation):
+                output = Tensor(shape: [batch, first, activation.outputLength(forLastAxis: second)],
+                                scalars: activation.apply(output.scalars, rows: batch * first, length: second, dtype: plan.dtype))
+            }
+        }
+        let expected = try Fixtures.npy("models/\(test.folder)/\(test.layer)/fused.npy").tensor
+        Self.expectClose(output, expected, dtype: plan.dtype, loose: test.activation == "tanh")
+    }
+
     /// `weights: {h5: ..., group: ...}` with the arguments in the spec, against the layer alone.
     @Test(arguments: cases.filter { $0.model.hasSuffix(".keras") })
     func weightsFileMatchesKeras(_ test: Case) throws {

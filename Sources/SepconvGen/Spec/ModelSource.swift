@@ -166,27 +166,22 @@ struct ModelSource {
         }
     }
 
-    /// Folds what the current plan can express: a BatchNormalization into the pointwise weights
-    /// and bias, and an activation layer as the layer's activation, both when the layer's own
-    /// activation is linear and the activation layer is one the emitters know with its arguments.
+    /// Folds the chain into the weights and the layer's activation; a chain that needs steps
+    /// after the activation (the plan's fused epilogue, which this build lacks) is refused.
     private func fold(_ chain: FusedChain, into weights: LayerWeights, spec: inout LayerSpec,
                       fail: (String, Mark) -> DiagnosticError) throws(DiagnosticError) -> LayerWeights {
         guard !chain.isEmpty else { return weights }
-        let names = chain.layerNames.map { "'\(Identifier.printable($0))'" }.joined(separator: " and ")
-        guard spec.activation == .linear else {
+        let lowering: FusedLowering
+        switch chain.lowered(onto: spec.activation, weights: weights, dtype: spec.dtype) {
+        case .success(let result): lowering = result
+        case .failure(let error): throw fail("cannot fuse after \(what): \(error.message); use fuse: false", mark)
+        }
+        guard lowering.steps.isEmpty else {
+            let names = chain.layerNames.map { "'\(Identifier.printable($0))'" }.joined(separator: " and ")
             throw fail("fusing \(names) after \(what), whose activation is \(spec.activation.rawValue), needs a fused epilogue, which this build does not have yet; use fuse: false", mark)
         }
-        var weights = weights
-        if let batchNorm = chain.batchNorm {
-            weights = batchNorm.folded(into: weights, dtype: spec.dtype)
-        }
-        if let (name, layer) = chain.activation {
-            guard let activation = layer.plain else {
-                throw fail("fusing '\(Identifier.printable(name))' (\(layer.description)) after \(what) needs an activation with those arguments, which this build does not have yet; use fuse: false", mark)
-            }
-            spec.activation = activation
-        }
-        return weights
+        spec.activation = lowering.activation
+        return lowering.weights
     }
 
     // MARK: - Nodes

@@ -114,6 +114,7 @@ import Testing
             return
         }
         let compiled = try Self.compile(spec)
+        #expect(compiled.notes.contains { $0.severity == .note && test.chain.allSatisfy($0.message.contains) }, "the fused layers are named")
         let input = try Fixtures.npy("models/\(test.folder)/\(test.layer)/input.npy").tensor
         let expected = try Fixtures.npy("models/\(test.folder)/\(test.layer)/fused.npy").tensor
         Self.expectClose(try Interpreter.run(compiled.plan, input: input), expected, dtype: compiled.plan.dtype)

@@ -35,7 +35,10 @@ public struct SpecCompiler: Sendable {
         let model = try ModelSource.resolve(root, file: file, weightsRoot: weightsRoot)
         var (spec, notes) = try SpecDecoder.decode(model?.root ?? root, file: file)
         do throws(DiagnosticError) {
-            if let model { spec = try model.apply(to: spec) }
+            if let model {
+                spec = try model.apply(to: spec)
+                notes += model.fusedNote.map { [$0] } ?? []
+            }
             let loaded = try WeightLoader(weightsRoot: weightsRoot).load(spec)
             let plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll)
             if unroll == .full, plan.multiplyAdds > Limits.maxFullUnrollMultiplyAdds {

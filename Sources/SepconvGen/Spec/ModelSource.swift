@@ -14,6 +14,8 @@ struct ModelSource {
     var dependency: String
     /// Where errors about the model point: the `from` (or `weights`) key.
     var mark: Mark
+    /// The spec file.
+    var file: String
     /// The model file as the spec wrote it, and the layer, for messages.
     var what: String
     /// What is read from the file.
@@ -81,7 +83,7 @@ struct ModelSource {
                     pair("channels", scalar(String(shape.channels), mark, plain: true)),
                 ], mark: mark))))
             }
-            return ModelSource(root: .mapping(top), dependency: located, mark: mark,
+            return ModelSource(root: .mapping(top), dependency: located, mark: mark, file: file,
                                what: "'\(Identifier.printable(imported.name))' in \(model)",
                                content: .layer(imported, inputGiven: given))
         }
@@ -107,7 +109,7 @@ struct ModelSource {
         }
         top.pairs.remove(at: index)
         let trimmed = group.split(separator: "/").joined(separator: "/")
-        return ModelSource(root: .mapping(top), dependency: located, mark: key.mark, what: "group \(trimmed) of \(path)",
+        return ModelSource(root: .mapping(top), dependency: located, mark: key.mark, file: file, what: "group \(trimmed) of \(path)",
                            content: .weightsFile(weightsFile, group: "/" + trimmed))
     }
 
@@ -122,6 +124,13 @@ struct ModelSource {
             diagnostics.error("\(kind) file: \(error.message)", at: mark)
             throw DiagnosticError(diagnostics.diagnostics)
         }
+    }
+
+    /// The note naming the layers `fuse: true` folds into the layer (shown by `explain` and generation).
+    var fusedNote: Diagnostic? {
+        guard case .layer(let imported, _) = content, !imported.chain.isEmpty else { return nil }
+        let names = imported.chain.layerNames.map { "'\(Identifier.printable($0))'" }.joined(separator: ", ")
+        return Diagnostic(.note, "fused into \(what): \(names)", file: file, at: mark)
     }
 
     /// `spec`, decoded from `root`, with the model's weights and fused chain.

@@ -9,12 +9,18 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
             name: "CYAML",
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]
         ),
         .target(
             name: "SepconvTemplates",
@@ -27,7 +33,7 @@ let package = Package(
         ),
         .target(
             name: "SepconvGen",
-            dependencies: ["CYAML", "SepconvTemplates"]
+            dependencies: ["CYAML", "CHDF5", "SepconvTemplates", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .executableTarget(
             name: "sepconv-gen",

@@ -4,6 +4,8 @@
 #   make/     C via Make, with sepconv-gen's depfile
 #   cmake/    C via CMake's add_custom_command
 #   swiftpm/  Swift, generated code committed and checked with --check
+#   keras/    C via Make straight from a trained Keras model (.keras), checked
+#             against Keras's own output
 #
 #   SEPCONV_GEN=/path/to/sepconv-gen Examples/build-all.sh
 #
@@ -60,8 +62,8 @@ compare() {
 }
 
 step "clean"
-rm -rf "$here/make/build" "$here/cmake/build" "$here/swiftpm/.build"
-echo "removed make/build cmake/build swiftpm/.build"
+rm -rf "$here/make/build" "$here/cmake/build" "$here/swiftpm/.build" "$here/keras/build"
+echo "removed make/build cmake/build swiftpm/.build keras/build"
 
 step "make"
 make -C "$here/make" SEPCONV_GEN="$gen"
@@ -75,6 +77,16 @@ echo "$out"
 case $out in *--depfile*) ;; *) fail "make: touching a weight file did not regenerate" ;; esac
 make -q -C "$here/make" SEPCONV_GEN="$gen" || fail "make: not up to date after regenerating"
 echo "make: a touched weight file regenerates; a second make does nothing"
+
+step "keras"
+make -C "$here/keras" SEPCONV_GEN="$gen"
+"$here/keras/build/demo" > "$here/keras/build/output.txt"
+touch "$here/keras/kws.keras"
+make -q -C "$here/keras" SEPCONV_GEN="$gen" && fail "keras: touching the model did not make the build stale (depfile not used?)"
+make -C "$here/keras" SEPCONV_GEN="$gen" > /dev/null || fail "keras: rebuild failed"
+make -q -C "$here/keras" SEPCONV_GEN="$gen" || fail "keras: not up to date after regenerating"
+echo "keras: a touched model regenerates; the output against Keras's:"
+compare "$here/keras/build/output.txt" "$here/keras/expected.txt" || fail "keras: the generated layer disagrees with Keras"
 
 step "cmake"
 cmake -S "$here/cmake" -B "$here/cmake/build" -DSEPCONV_GEN="$gen"
@@ -107,4 +119,4 @@ compare "$here/make/build/output.txt" "$here/swiftpm/.build/output.txt" || statu
 [ $status = 0 ] || fail "the examples disagree"
 
 echo
-echo "build-all: OK, 3 examples agree ($(( $(date +%s) - start ))s)"
+echo "build-all: OK, 3 examples agree and the Keras-model example matches Keras ($(( $(date +%s) - start ))s)"

@@ -6,13 +6,18 @@
 #   spec  YAML text -> SpecCompiler().compile(file:contents:) (no disk),
 #         then Explainer, both emitters and the interpreter for small layers
 #   npy   bytes -> NPY.read, and a NPY.write/NPY.read round trip
+#   model bytes -> ModelReader (a .keras zip; other bytes are taken as a
+#         config.json and packed with real weights; raw HDF5 is skipped, see
+#         Fuzz/Targets/FuzzModel.swift), every SeparableConv1D with its fused chain
 #
 # CI runs `bash Fuzz/run.sh 30`: about 55 s in all on 2 cores (a 20 s -Onone
 # build, then both targets side by side). A long local run is
 # `bash Fuzz/run.sh 600` (a 70-130 s -O build first). Needs libyaml-dev, like
-# the package itself. Environment:
+# the package itself, and libhdf5-dev and zlib for the model target (ZIPFoundation's
+# sources come from SwiftPM's checkout: `swift package resolve` is run when they are
+# missing). Environment:
 #   FUZZ_WORK=DIR       build products, corpora, logs, findings (default .build-fuzz, gitignored)
-#   FUZZ_TARGETS="spec npy"   which targets to run
+#   FUZZ_TARGETS="spec npy model"   which targets to run
 #   FUZZ_PARALLEL=0     run the targets one after the other (default: side by side)
 #   FUZZ_OPT=-O|-Onone  optimisation of the instrumented library (default: -O for runs of 120 s or more, else -Onone)
 #   SWIFTC=path         the compiler (default: swiftc on PATH)
@@ -25,7 +30,7 @@ seconds=${1:-30}
 case $seconds in '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=${FUZZ_WORK:-$root/.build-fuzz}
-targets=${FUZZ_TARGETS:-spec npy}
+targets=${FUZZ_TARGETS:-spec npy model}
 # Short runs (CI) build fast at -Onone (about 20 s); long runs build at -O (70-130 s), whose code runs 5-10x faster.
 if (( seconds >= 120 )); then opt=${FUZZ_OPT:--O}; else opt=${FUZZ_OPT:--Onone}; fi
 swiftc=${SWIFTC:-swiftc}
@@ -46,13 +51,25 @@ findings_dir=$work/findings/$(date +%Y%m%d-%H%M%S)-$$
 library_sources=()
 while IFS= read -r -d '' file; do library_sources+=("$file"); done \
     < <(find "$root/Sources/SepconvGen" -name '*.swift' -print0 | LC_ALL=C sort -z)
+zip_root=$root/.build/checkouts/ZIPFoundation/Sources
+if [[ ! -d $zip_root/ZIPFoundation ]]; then
+    (cd "$root" && swift package resolve > /dev/null)
+fi
+zip_sources=()
+while IFS= read -r -d '' file; do zip_sources+=("$file"); done \
+    < <(find "$zip_root/ZIPFoundation" -name '*.swift' -print0 | LC_ALL=C sort -z)
+hdf5_cflags=()
+for flag in $(pkg-config --cflags hdf5); do hdf5_cflags+=(-Xcc "$flag"); done
+hdf5_libs=()
+read -r -a hdf5_libs <<< "$(pkg-config --libs hdf5)"
 template_files=()
 while IFS= read -r -d '' file; do template_files+=("$file"); done \
     < <(find "$root/Templates" -maxdepth 1 -name '*.template' -print0 | LC_ALL=C sort -z)
 
 stamp=$( (echo "$opt $("$swiftc" --version 2>&1 | head -1)"; cat "${library_sources[@]}" "${template_files[@]}" \
-    "$root"/Templates/*.swift "$root"/Fuzz/Targets/*.swift "$root/Sources/CYAML/module.modulemap" "$0") | cksum)
-if [[ -f $build/stamp && $(cat "$build/stamp") == "$stamp" && -x $build/bin/fuzz-spec && -x $build/bin/fuzz-npy ]]; then
+    "$root"/Templates/*.swift "$root"/Fuzz/Targets/*.swift "$root/Sources/CYAML/module.modulemap" \
+    "$root"/Sources/CHDF5/* "${zip_sources[@]}" "$0") | cksum)
+if [[ -f $build/stamp && $(cat "$build/stamp") == "$stamp" && -x $build/bin/fuzz-spec && -x $build/bin/fuzz-npy && -x $build/bin/fuzz-model ]]; then
     echo "fuzz: targets up to date in $build/bin"
 else
     rm -f "$build/stamp"
@@ -69,7 +86,14 @@ else
         echo "}"
     } > "$build/gen/embedded_resources.swift"
 
-    common=(-swift-version 6 -parse-as-library -wmo -num-threads 0 -I "$build/mods" -I "$root/Sources/CYAML" -warnings-as-errors)
+    common=(-swift-version 6 -parse-as-library -wmo -num-threads 0 -I "$build/mods" -I "$root/Sources/CYAML"
+            -I "$root/Sources/CHDF5" -I "$zip_root/CZLib" "${hdf5_cflags[@]}" -warnings-as-errors)
+    echo "fuzz: building ZIPFoundation ($opt, -sanitize=fuzzer,address)"
+    # As its package builds it: Swift 5 language mode; its warnings are not ours to fix.
+    "$swiftc" -swift-version 5 -parse-as-library -wmo -num-threads 0 -I "$zip_root/CZLib" "$opt" -gline-tables-only \
+        -sanitize=fuzzer,address -module-name ZIPFoundation -Xcc -D_GNU_SOURCE=1 -suppress-warnings \
+        -emit-module -emit-module-path "$build/mods/ZIPFoundation.swiftmodule" \
+        -c -o "$build/obj/ZIPFoundation.o" "${zip_sources[@]}"
     echo "fuzz: building SepconvTemplates"
     "$swiftc" "${common[@]}" -Onone -module-name SepconvTemplates \
         -emit-module -emit-module-path "$build/mods/SepconvTemplates.swiftmodule" \
@@ -78,12 +102,12 @@ else
     "$swiftc" "${common[@]}" "$opt" -gline-tables-only -sanitize=fuzzer,address -module-name SepconvGen \
         -emit-module -emit-module-path "$build/mods/SepconvGen.swiftmodule" \
         -c -o "$build/obj/SepconvGen.o" "${library_sources[@]}"
-    for target in spec npy; do
-        case $target in spec) entry=FuzzSpec.swift ;; npy) entry=FuzzNPY.swift ;; esac
+    for target in spec npy model; do
+        case $target in spec) entry=FuzzSpec.swift ;; npy) entry=FuzzNPY.swift ;; model) entry=FuzzModel.swift ;; esac
         echo "fuzz: linking fuzz-$target"
         "$swiftc" "${common[@]}" -Onone -gline-tables-only -sanitize=fuzzer,address "${linker[@]}" -module-name "Fuzz_$target" \
-            "$root/Fuzz/Targets/$entry" "$build/obj/SepconvGen.o" "$build/obj/SepconvTemplates.o" \
-            -lyaml -o "$build/bin/fuzz-$target"
+            "$root/Fuzz/Targets/$entry" "$build/obj/SepconvGen.o" "$build/obj/SepconvTemplates.o" "$build/obj/ZIPFoundation.o" \
+            -lyaml "${hdf5_libs[@]}" -lz -o "$build/bin/fuzz-$target"
     done
     echo "$stamp" > "$build/stamp"
     echo "fuzz: built in $((SECONDS - build_start)) s"
@@ -93,7 +117,7 @@ fi
 # Fresh each run from the repository; the corpus folders keep what the fuzzer
 # finds between local runs.
 rm -rf "$work/seeds"
-mkdir -p "$work/seeds/spec" "$work/seeds/npy" "$work/corpus/spec" "$work/corpus/npy"
+mkdir -p "$work/seeds/spec" "$work/seeds/npy" "$work/seeds/model" "$work/corpus/spec" "$work/corpus/npy" "$work/corpus/model"
 index=0
 while IFS= read -r -d '' file; do
     index=$((index + 1))
@@ -106,7 +130,16 @@ while IFS= read -r -d '' file; do
     index=$((index + 1))
     cp "$file" "$work/seeds/npy/$index.npy"
 done < <(find "$root/Specs" "$root/Tests/SepconvGenTests/Fixtures" -name '*.npy' -size -16k -print0 2>/dev/null | LC_ALL=C sort -z | head -z -n 300)
-echo "fuzz: seeds: $(ls "$work/seeds/spec" | wc -l) specs, $(ls "$work/seeds/npy" | wc -l) .npy files"
+# Model files as they are, and each archive's config.json alone (the target packs it with real weights).
+index=0
+while IFS= read -r -d '' file; do
+    index=$((index + 1))
+    cp "$file" "$work/seeds/model/$index.${file##*.}"
+    if [[ $file == *.keras ]] && command -v unzip > /dev/null; then
+        unzip -p "$file" config.json > "$work/seeds/model/$index-config.json" 2> /dev/null || rm -f "$work/seeds/model/$index-config.json"
+    fi
+done < <(find "$root/Tests/SepconvGenTests/Fixtures/models" -name '*.keras' -size -64k -print0 2>/dev/null | LC_ALL=C sort -z)
+echo "fuzz: seeds: $(ls "$work/seeds/spec" | wc -l) specs, $(ls "$work/seeds/npy" | wc -l) .npy files, $(ls "$work/seeds/model" | wc -l) model files and configs"
 
 # --- Run ----------------------------------------------------------------------
 run_target() {
@@ -115,9 +148,15 @@ run_target() {
     case $target in
         spec) extra=(-dict="$root/Fuzz/spec.dict" -max_len=16384) ;;
         npy) extra=(-max_len=4096) ;;
+        # ZIPFoundation's in-memory archives (a FILE over Data through fopencookie) are
+        # reported by LeakSanitizer as leaked inside ZIPFoundation and Foundation; crashes,
+        # sanitizer errors and hangs still count.
+        model) extra=(-max_len=65536 -detect_leaks=0) ;;
     esac
     # -timeout: one input taking over 5 s is a finding (a hang); -rss_limit_mb: so is 2 GB of memory.
-    "$build/bin/fuzz-$target" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
+    local asan=${ASAN_OPTIONS:-}
+    [[ $target == model ]] && asan=${asan:+$asan:}detect_leaks=0
+    ASAN_OPTIONS=$asan "$build/bin/fuzz-$target" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$findings_dir/$target-" "${extra[@]}" "${more[@]}" \
         "$work/corpus/$target" "$work/seeds/$target" > "$work/logs/$target.log" 2>&1
 }

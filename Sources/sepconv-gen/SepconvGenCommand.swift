@@ -8,7 +8,7 @@ struct SepconvGenCommand: ParsableCommand {
         commandName: "sepconv-gen",
         abstract: "Compile a Keras 3 SeparableConv1D spec into specialised C and Swift.",
         version: ToolVersion.current,
-        subcommands: [GenerateCommand.self, RunCommand.self, ExplainCommand.self],
+        subcommands: [GenerateCommand.self, RunCommand.self, ExplainCommand.self, ImportCommand.self],
         defaultSubcommand: GenerateCommand.self
     )
 }

@@ -32,8 +32,13 @@ public struct SpecCompiler: Sendable {
     /// Compiles `contents`, the text of the spec at `file` (weight paths are relative to its folder).
     public func compile(file: String, contents: [UInt8]) throws(DiagnosticError) -> Compiled {
         let root = try YAMLParser.parse(contents, file: file)
-        let (spec, notes) = try SpecDecoder.decode(root, file: file)
+        let model = try ModelSource.resolve(root, file: file, weightsRoot: weightsRoot)
+        var (spec, notes) = try SpecDecoder.decode(model?.root ?? root, file: file)
         do throws(DiagnosticError) {
+            if let model {
+                spec = try model.apply(to: spec)
+                notes += model.fusedNote.map { [$0] } ?? []
+            }
             let loaded = try WeightLoader(weightsRoot: weightsRoot).load(spec)
             let plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll)
             if let refusal = Planner.refusal(of: unroll, for: plan) {
@@ -47,7 +52,7 @@ public struct SpecCompiler: Sendable {
                         + "(\(plan.multiplyAdds) multiply-adds in straight-line code); compilers may take minutes on it", file: file, at: spec.mark("layer")))
                 }
             }
-            return Compiled(spec: spec, plan: plan, notes: warnings, dependencies: [file] + loaded.files)
+            return Compiled(spec: spec, plan: plan, notes: warnings, dependencies: [file] + (model.map { [$0.dependency] } ?? []) + loaded.files)
         } catch {
             throw DiagnosticError(notes + error.diagnostics)
         }

@@ -2,7 +2,7 @@
 /// every argument as Keras 3 does and reporting every error found.
 public struct SpecDecoder {
     /// The spec file's top-level keys.
-    static let topKeys = ["name", "dtype", "input", "layer", "weights"]
+    static let topKeys = ["name", "dtype", "input", "layer", "weights", "from"]
     static let inputKeys = ["steps", "channels"]
     static let weightKeys = ["depthwise_kernel", "pointwise_kernel", "bias"]
     /// The `layer` keys that change the emitted code.

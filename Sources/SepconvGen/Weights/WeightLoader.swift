@@ -79,25 +79,17 @@ public struct WeightLoader: Sendable {
     /// Reads a `.npy` weight file under the path rule of SPEC.md §1.
     private func readFile(_ path: String, name: String, shape: [Int], spec: LayerSpec, at mark: Mark,
                           _ diagnostics: inout DiagnosticCollector) -> (Tensor, String)? {
-        // Relative to the spec as the user named it, so a depfile keeps the user's own style of path.
-        let named = (spec.file as NSString).deletingLastPathComponent
-        let specFolder = named.isEmpty ? "." : named
-        let joined = path.hasPrefix("/") ? path : named.isEmpty ? path : (named as NSString).appendingPathComponent(path)
-        guard let resolved = PathRule.canonical(joined) else {
-            diagnostics.error("\(name): cannot read '\(Identifier.printable(path))': no such file", at: mark)
+        let located: PathRule.Located
+        switch PathRule.locate(path, specFile: spec.file, weightsRoot: weightsRoot) {
+        case .success(let file):
+            located = file
+        case .failure(let error):
+            diagnostics.error("\(name): \(error.message)", at: mark)
             return nil
         }
-        let allowedRoots = [PathRule.canonical(specFolder)] + [weightsRoot.flatMap(PathRule.canonical)]
-        let insideSpecFolder = !path.hasPrefix("/") && !path.split(separator: "/").contains("..")
-            && allowedRoots[0].map { PathRule.contains($0, resolved) } == true
-        let insideRoot = allowedRoots[1].map { PathRule.contains($0, resolved) } == true
-        guard insideSpecFolder || insideRoot else {
-            let reason = path.hasPrefix("/") ? "is absolute" : path.split(separator: "/").contains("..") ? "uses '..'" : "leads (through a link) out of the spec's folder"
-            diagnostics.error("\(name): the path '\(Identifier.printable(path))' \(reason); weight files must stay in the spec's folder unless --weights-root names a folder that contains them", at: mark)
-            return nil
-        }
+        let joined = located.joined
         do {
-            let (tensor, _) = try NPY.read(file: resolved, limit: Limits.maxWeightFileBytes, noun: "weight files") { header throws(NPY.FormatError) in
+            let (tensor, _) = try NPY.read(file: located.resolved, limit: Limits.maxWeightFileBytes, noun: "weight files") { header throws(NPY.FormatError) in
                 guard header.shape == shape else {
                     throw NPY.FormatError(message: "has shape \(Tensor.describe(header.shape)) but the layer needs \(Tensor.describe(shape))")
                 }

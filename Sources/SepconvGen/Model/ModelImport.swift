@@ -1,0 +1,103 @@
+import Foundation
+
+/// What `sepconv-gen import MODEL -o DIR` writes: one spec per SeparableConv1D
+/// in the model, each taking its layer `from` the model (SPEC.md section 5).
+/// Computed whole before anything is written.
+public struct ModelImport: Sendable {
+    /// One spec to write.
+    public struct Spec: Sendable {
+        /// The layer's name in the model.
+        public var layer: String
+        /// The spec's `name` (the layer name made a valid one when it is not) and file name stem.
+        public var name: String
+        /// The spec's text.
+        public var text: String
+        /// The input shape the model records, if any (else the spec needs an `input`).
+        public var inputShape: (steps: Int, channels: Int)?
+        public var filters: Int
+        public var kernelSize: Int
+        /// The layers `fuse: true` folds.
+        public var fused: [String]
+    }
+
+    /// The specs, in the model's layer order.
+    public var specs: [Spec]
+    /// Whether the model lies outside the output folder (generation then needs `--weights-root`).
+    public var modelIsOutside: Bool
+
+    /// Plans the import of the model at `model` into the folder `folder`.
+    /// - Throws: `ModelError` when the model cannot be read or holds no SeparableConv1D.
+    public init(model: String, folder: String, fuse: Bool) throws(ModelError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw ModelError("\(model): no such model file")
+        }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: model))?[.size] as? Int, size > ModelLimits.maxFileBytes {
+            throw ModelError("\(model) is \(size) bytes; model files over \(ModelLimits.maxFileBytes) bytes are refused")
+        }
+        guard let data = FileManager.default.contents(atPath: model) else { throw ModelError("\(model): cannot read the file") }
+        let reader = try ModelReader(bytes: [UInt8](data), name: model)
+        guard !reader.separableLayers.isEmpty else { throw ModelError("\(model) holds no SeparableConv1D layer") }
+        let modelPath = URL(fileURLWithPath: PathRule.canonical(model) ?? model)
+        let folderPath = URL(fileURLWithPath: folder).standardizedFileURL
+        let folderCanonical = PathRule.canonical(folder).map { URL(fileURLWithPath: $0) } ?? folderPath
+        modelIsOutside = !PathRule.contains(folderCanonical.path, modelPath.path)
+        let relative = Self.relativePath(of: modelPath, from: folderCanonical)
+        var used = Set<String>()
+        specs = []
+        for layer in reader.separableLayers {
+            let imported = try reader.layer(named: layer, fuse: true)
+            var name = Self.validName(layer)
+            var suffix = 2
+            while used.contains(name) {
+                name = Self.validName(String(Self.validName(layer).prefix(Identifier.maxLength - 4)) + "_\(suffix)")
+                suffix += 1
+            }
+            used.insert(name)
+            var text = "name: \(name)\nfrom:\n  model: \(Self.quoted(relative))\n  layer: \(Self.quoted(layer))\n"
+            if fuse { text += "  fuse: true\n" }
+            specs.append(Spec(layer: layer, name: name, text: text, inputShape: imported.inputShape,
+                              filters: imported.weights.pointwiseKernel.shape.last ?? 0,
+                              kernelSize: imported.weights.depthwiseKernel.shape.first ?? 0,
+                              fused: imported.chain.layerNames))
+        }
+    }
+
+    /// `name` as a valid spec name: characters outside `[A-Za-z0-9_]` become `_`, and a
+    /// prefix or suffix is added when it would start with a digit, be reserved or be empty.
+    public static func validName(_ name: String) -> String {
+        var text = String(name.unicodeScalars.map { scalar -> Character in
+            scalar.isASCII && (scalar == "_" || scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)) ? Character(scalar) : "_"
+        }).prefix(Identifier.maxLength).description
+        if Identifier.problem(with: text) == nil { return text }
+        text = "layer_" + text.drop { $0 == "_" }
+        text = String(text.prefix(Identifier.maxLength))
+        if Identifier.problem(with: text) == nil { return text }
+        return String(text.prefix(Identifier.maxLength - 6)) + "_layer"
+    }
+
+    /// A YAML double-quoted scalar for `text`.
+    static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value):
+                result += String(format: "\\x%02X", scalar.value)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+
+    /// The path of `file` from `folder` (both absolute), with `..` where it leaves it.
+    static func relativePath(of file: URL, from folder: URL) -> String {
+        let target = file.pathComponents
+        let base = folder.pathComponents
+        var common = 0
+        while common < min(target.count, base.count), target[common] == base[common] { common += 1 }
+        let parts = Array(repeating: "..", count: base.count - common) + target[common...]
+        return parts.joined(separator: "/")
+    }
+}

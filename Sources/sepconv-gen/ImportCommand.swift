@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import SepconvGen
+
+/// `sepconv-gen import MODEL -o DIR [--fuse]`: one spec per SeparableConv1D in a Keras model.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Write DIR/<layer>.yaml for each SeparableConv1D in a Keras .keras or .h5 model, each taking the layer from the model."
+    )
+
+    @Argument(help: "The Keras model: a .keras archive or a legacy .h5 model.")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "The folder to write the specs into (created if missing).")
+    var output: String
+
+    @Flag(help: "Fold the BatchNormalization and activation layers that follow each layer (fuse: true).")
+    var fuse = false
+
+    func run() throws {
+        let plan: ModelImport
+        do {
+            plan = try ModelImport(model: model, folder: output, fuse: fuse)
+        } catch {
+            DiagnosticPrinter.error(error.message, file: model)
+            throw ExitCode.failure
+        }
+        let writer = OutputWriter(folder: output)
+        do {
+            try writer.write(plan.specs.map { OutputFile(name: "\($0.name).yaml", contents: $0.text) })
+        } catch {
+            DiagnosticPrinter.error(error.message, file: error.path)
+            throw ExitCode.failure
+        }
+        var summary = ""
+        for spec in plan.specs {
+            let shape = spec.inputShape.map { "input (\($0.steps), \($0.channels))" } ?? "input not recorded (add 'input' to the spec)"
+            summary += "wrote \(writer.path(of: spec.name + ".yaml")): layer '\(spec.layer)', \(shape), \(spec.filters) filters, kernel \(spec.kernelSize)"
+            if spec.name != spec.layer { summary += ", spec named '\(spec.name)'" }
+            if !spec.fused.isEmpty { summary += fuse ? ", fuses \(spec.fused.joined(separator: ", "))" : ", --fuse would fold \(spec.fused.joined(separator: ", "))" }
+            summary += "\n"
+        }
+        if plan.modelIsOutside {
+            summary += "note: \(model) lies outside \(output): generate with --weights-root naming a folder that contains it\n"
+        }
+        print(summary, terminator: "")
+    }
+}

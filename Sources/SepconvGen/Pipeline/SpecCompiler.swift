@@ -35,12 +35,13 @@ public struct SpecCompiler: Sendable {
         let model = try ModelSource.resolve(root, file: file, weightsRoot: weightsRoot)
         var (spec, notes) = try SpecDecoder.decode(model?.root ?? root, file: file)
         do throws(DiagnosticError) {
+            var epilogue: [EpilogueStep] = []
             if let model {
-                spec = try model.apply(to: spec)
+                (spec, epilogue) = try model.apply(to: spec)
                 notes += model.fusedNote.map { [$0] } ?? []
             }
             let loaded = try WeightLoader(weightsRoot: weightsRoot).load(spec)
-            let plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll)
+            let plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll, epilogue: epilogue)
             if unroll == .full, plan.multiplyAdds > Limits.maxFullUnrollMultiplyAdds {
                 let message = "--unroll full: the layer needs \(plan.multiplyAdds) multiply-adds per item; "
                     + "straight-line code is limited to \(Limits.maxFullUnrollMultiplyAdds) (use --unroll auto or loops)"

@@ -35,12 +35,13 @@ public struct SpecCompiler: Sendable {
         let model = try ModelSource.resolve(root, file: file, weightsRoot: weightsRoot)
         var (spec, notes) = try SpecDecoder.decode(model?.root ?? root, file: file)
         do throws(DiagnosticError) {
+            var epilogue: [EpilogueStep] = []
             if let model {
-                spec = try model.apply(to: spec)
+                (spec, epilogue) = try model.apply(to: spec)
                 notes += model.fusedNote.map { [$0] } ?? []
             }
             let loaded = try WeightLoader(weightsRoot: weightsRoot).load(spec)
-            let plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll)
+            let plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll, epilogue: epilogue)
             if let refusal = Planner.refusal(of: unroll, for: plan) {
                 throw DiagnosticError([Diagnostic(.error, refusal, file: file, at: spec.mark("layer"))])
             }

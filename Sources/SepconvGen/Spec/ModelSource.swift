@@ -133,13 +133,15 @@ struct ModelSource {
         return Diagnostic(.note, "fused into \(what): \(names)", file: file, at: mark)
     }
 
-    /// `spec`, decoded from `root`, with the model's weights and fused chain.
+    /// `spec`, decoded from `root`, with the model's weights and fused chain, and the steps
+    /// the plan applies after the layer's activation (its fused epilogue).
     /// - Throws: `DiagnosticError` when the weights do not fit the arguments or the chain cannot be fused.
-    func apply(to spec: LayerSpec) throws(DiagnosticError) -> LayerSpec {
+    func apply(to spec: LayerSpec) throws(DiagnosticError) -> (spec: LayerSpec, epilogue: [EpilogueStep]) {
         var spec = spec
         let file = spec.file
         let fail = { (message: String, mark: Mark) in DiagnosticError([Diagnostic(.error, message, file: file, at: mark)]) }
         var weights: LayerWeights
+        var epilogue: [EpilogueStep] = []
         switch content {
         case .layer(let imported, let given):
             if let given, let recorded = imported.inputShape, (recorded.steps, recorded.channels) != (given.steps, given.channels) {
@@ -147,7 +149,7 @@ struct ModelSource {
             }
             weights = imported.weights
             try check(weights, spec: spec, fail: fail)
-            weights = try fold(imported.chain, into: weights, spec: &spec, fail: fail)
+            (weights, epilogue) = try fold(imported.chain, into: weights, spec: &spec, fail: fail)
         case .weightsFile(let file, let group):
             do {
                 let tensors = try ModelReader.keras3Variables(count: spec.useBias ? 3 : 2, group: group, in: file,
@@ -162,7 +164,7 @@ struct ModelSource {
         spec.weights = WeightSources(depthwiseKernel: .inline(weights.depthwiseKernel, mark: mark),
                                      pointwiseKernel: .inline(weights.pointwiseKernel, mark: mark),
                                      bias: weights.bias.map { .inline($0, mark: mark) })
-        return spec
+        return (spec, epilogue)
     }
 
     private func check(_ weights: LayerWeights, spec: LayerSpec, fail: (String, Mark) -> DiagnosticError) throws(DiagnosticError) {
@@ -175,22 +177,23 @@ struct ModelSource {
         }
     }
 
-    /// Folds the chain into the weights and the layer's activation; a chain that needs steps
-    /// after the activation (the plan's fused epilogue, which this build lacks) is refused.
+    /// Folds the chain into the weights and the layer's activation where it can; the rest
+    /// becomes the plan's epilogue.
     private func fold(_ chain: FusedChain, into weights: LayerWeights, spec: inout LayerSpec,
-                      fail: (String, Mark) -> DiagnosticError) throws(DiagnosticError) -> LayerWeights {
-        guard !chain.isEmpty else { return weights }
+                      fail: (String, Mark) -> DiagnosticError) throws(DiagnosticError) -> (LayerWeights, [EpilogueStep]) {
+        guard !chain.isEmpty else { return (weights, []) }
         let lowering: FusedLowering
         switch chain.lowered(onto: spec.activation, weights: weights, dtype: spec.dtype) {
         case .success(let result): lowering = result
         case .failure(let error): throw fail("cannot fuse after \(what): \(error.message); use fuse: false", mark)
         }
-        guard lowering.steps.isEmpty else {
-            let names = chain.layerNames.map { "'\(Identifier.printable($0))'" }.joined(separator: " and ")
-            throw fail("fusing \(names) after \(what), whose activation is \(spec.activation.rawValue), needs a fused epilogue, which this build does not have yet; use fuse: false", mark)
-        }
         spec.activation = lowering.activation
-        return lowering.weights
+        return (lowering.weights, lowering.steps.map { step in
+            switch step {
+            case .affine(let scale, let shift): .affine(scale: scale, shift: shift)
+            case .activation(let activation): .activation(activation)
+            }
+        })
     }
 
     // MARK: - Nodes

@@ -26,9 +26,9 @@ struct ImportCommand: ParsableCommand {
             DiagnosticPrinter.error(error.message, file: model)
             throw ExitCode.failure
         }
-        let writer = OutputWriter(folder: output)
+        let path = { (name: String) in (output as NSString).appendingPathComponent(name) }
         do {
-            try writer.write(plan.specs.map { OutputFile(name: "\($0.name).yaml", contents: $0.text) })
+            try OutputWriter.write(plan.specs.map { OutputWriter.Output(path: path("\($0.name).yaml"), bytes: Array($0.text.utf8)) })
         } catch {
             DiagnosticPrinter.error(error.message, file: error.path)
             throw ExitCode.failure
@@ -36,7 +36,7 @@ struct ImportCommand: ParsableCommand {
         var summary = ""
         for spec in plan.specs {
             let shape = spec.inputShape.map { "input (\($0.steps), \($0.channels))" } ?? "input not recorded (add 'input' to the spec)"
-            summary += "wrote \(writer.path(of: spec.name + ".yaml")): layer '\(spec.layer)', \(shape), \(spec.filters) filters, kernel \(spec.kernelSize)"
+            summary += "wrote \(path(spec.name + ".yaml")): layer '\(spec.layer)', \(shape), \(spec.filters) filters, kernel \(spec.kernelSize)"
             if spec.name != spec.layer { summary += ", spec named '\(spec.name)'" }
             if !spec.fused.isEmpty { summary += fuse ? ", fuses \(spec.fused.joined(separator: ", "))" : ", --fuse would fold \(spec.fused.joined(separator: ", "))" }
             summary += "\n"

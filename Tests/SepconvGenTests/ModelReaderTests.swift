@@ -107,13 +107,6 @@ import Testing
     @Test(arguments: cases.filter { !$0.chain.isEmpty })
     func foldedChainMatchesKeras(_ test: Case) throws {
         let spec = Self.fromSpec(test, fuse: true, input: try Self.inputLine(test))
-        let imported = try ModelReader(bytes: Self.bytes(test.model), name: test.model).layer(named: test.layer, fuse: true)
-        let expressible = imported.chain.activation.map { $0.layer.plain != nil } ?? true
-        guard expressible else {
-            // An activation layer with arguments no Activation has: refused with a positioned error.
-            #expect(throws: DiagnosticError.self) { try Self.compile(spec) }
-            return
-        }
         let compiled = try Self.compile(spec)
         #expect(compiled.notes.contains { $0.severity == .note && test.chain.allSatisfy($0.message.contains) }, "the fused layers are named")
         let input = try Fixtures.npy("models/\(test.folder)/\(test.layer)/input.npy").tensor
@@ -123,8 +116,7 @@ import Testing
     }
 
     /// The lowering the plan's epilogue will carry: weights and activation folded, then the
-    /// steps applied after the interpreter's output, against Keras, for every chain; chains whose
-    /// activation layer has arguments no `Activation` has are refused with a message naming it.
+    /// steps applied after the interpreter's output, against Keras, for every chain.
     @Test(arguments: cases.filter { !$0.chain.isEmpty })
     func loweredChainMatchesKeras(_ test: Case) throws {
         let imported = try ModelReader(bytes: Self.bytes(test.model), name: test.model).layer(named: test.layer, fuse: true)
@@ -134,8 +126,7 @@ import Testing
         case .success(let result):
             lowering = result
         case .failure(let error):
-            let layer = try #require(imported.chain.activation?.layer)
-            #expect(layer.plain == nil && error.message.contains(layer.description))
+            Issue.record("the chain of \(test.layer) did not lower: \(error.message)")
             return
         }
         var spec = compiled.spec
@@ -154,6 +145,8 @@ import Testing
                     let value = output.scalars[index] * scale[filter] + shift[filter]
                     output.scalars[index] = plan.dtype == .float32 ? Double(Float(value)) : value
                 }
+            case .parametric(let function):
+                output.scalars = output.scalars.map { plan.dtype == .float32 ? Double(Float(function.apply($0))) : function.apply($0) }
             case .activation(let activation):
                 output = Tensor(shape: [batch, first, activation.outputLength(forLastAxis: second)],
                                 scalars: activation.apply(output.scalars, rows: batch * first, length: second, dtype: plan.dtype))

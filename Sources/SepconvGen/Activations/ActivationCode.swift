@@ -56,6 +56,39 @@ extension Activation {
     }
 }
 
+extension ParametricActivation {
+    /// The source in `language` as an elementwise helper named `name`, its constants exact literals.
+    func code(_ language: TargetLanguage, dtype: DType, name: String) -> ActivationCode {
+        let writer = ActivationCodeWriter(language: language, dtype: dtype, name: name)
+        let zero = writer.lit("0.0")
+        let constant = { (value: Double) in
+            "(" + (language == .c ? FloatLiteral.c(value, dtype) : FloatLiteral.swift(value, dtype)) + ")"
+        }
+        switch self {
+        case .relu(let maxValue, let slope, let threshold):
+            var body: [Statement]
+            if slope != 0, maxValue == nil, threshold == 0 {
+                body = [writer.ret("x >= \(zero) ? x : \(constant(slope)) * x")]
+            } else {
+                let positive = threshold != 0 ? "x > \(constant(threshold)) ? x : \(zero)" : "x > \(zero) ? x : \(zero)"
+                body = [.variable("y", .text(positive), integer: false)]
+                if let maxValue {
+                    body.append(.assign(.name("y"), "=", .text("y < \(zero) ? \(zero) : (y > \(constant(maxValue)) ? \(constant(maxValue)) : y)")))
+                }
+                if slope != 0 {
+                    let below = threshold != 0 ? "\(constant(threshold)) - x" : "-x"
+                    body.append(.assign(.name("y"), "-=", .text("\(constant(slope)) * (\(below) > \(zero) ? \(below) : \(zero))")))
+                }
+                body.append(writer.ret("y"))
+            }
+            return writer.element(["Keras's \(description)."], body)
+        case .elu(let alpha):
+            return writer.element(["Keras's \(description): x if x > 0, else alpha * expm1(x)."],
+                                  [writer.ret("x > \(zero) ? x : \(constant(alpha)) * " + writer.math("expm1", "x"))])
+        }
+    }
+}
+
 /// Prints one activation's helper in C or Swift.
 ///
 /// Bodies are kernel-program statements (`Statement`), printed by the same

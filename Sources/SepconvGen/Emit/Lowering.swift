@@ -36,18 +36,16 @@ struct Lowering {
 
     /// The activation helpers the kernel calls: the layer's (`act`) and each
     /// epilogue activation's (`epilogue<i>_act`), linear ones left out.
-    var activations: [(name: String, activation: Activation)] {
-        [("act", plan.activation)].filter { $0.1 != .linear }
-            + plan.epilogue.enumerated().compactMap { index, step in
-                step.activation.flatMap { $0 == .linear ? nil : ("epilogue\(index)_act", $0) }
-            }
+    var activations: [(name: String, activation: ActivationFunction)] {
+        [("act", .named(plan.activation))].filter { $0.1 != .named(.linear) }
+            + plan.epilogue.enumerated().compactMap { index, step in step.function.map { ("epilogue\(index)_act", $0) } }
     }
 
     /// The chain a tile's values go through when the plan has an epilogue:
     /// the layer's activation, then each step, with the helper or tables it uses.
     private var chain: [(step: EpilogueStep, name: String)] {
         [(.activation(plan.activation), "act")] + plan.epilogue.enumerated().map { index, step in
-            (step, step.activation == nil ? "epilogue\(index)" : "epilogue\(index)_act")
+            (step, step.function == nil ? "epilogue\(index)" : "epilogue\(index)_act")
         }
     }
 
@@ -82,7 +80,7 @@ struct Lowering {
             ])]
         case .activation(let activation) where activation.isRowWise:
             return [.call(.symbol(link.name), [row, .int(length)])]
-        case .activation:
+        case .activation, .parametric:
             return [.loop(counter, from: .int(0), to: count, [.assign(value(v), "=", .call(.symbol(link.name), [value(v)]))])]
         case .affine:
             let f = channel(v)

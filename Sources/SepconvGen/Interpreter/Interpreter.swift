@@ -74,6 +74,8 @@ public enum Interpreter {
             case .activation(let activation):
                 y = activation.apply(y, rows: rows, length: length, dtype: plan.dtype)
                 length = activation.outputLength(forLastAxis: length)
+            case .parametric(let function):
+                y = y.map { round(function.apply($0)) }
             case .affine(let scale, let shift):
                 for index in y.indices {
                     let f = channelsLast ? index % length : index / length

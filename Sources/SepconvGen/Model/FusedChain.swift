@@ -78,19 +78,19 @@ public struct FusedChain: Hashable, Sendable {
             }
         }
 
+        /// The function with the layer's arguments (nil for `Activation` and `Softmax`).
+        public var parametric: ParametricActivation? {
+            switch self {
+            case .relu(let maxValue, let slope, let threshold): .relu(maxValue: maxValue, negativeSlope: slope, threshold: threshold)
+            case .leakyRelu(let slope): .relu(maxValue: nil, negativeSlope: slope, threshold: 0)
+            case .elu(let alpha): .elu(alpha: alpha)
+            case .named, .softmax: nil
+            }
+        }
+
         /// The layer on one value, as Keras 3's `ReLU.static_call`, `leaky_relu` and `elu` compute it.
         func elementwise(_ x: Double) -> Double {
-            switch self {
-            case .relu(let maxValue, let slope, let threshold):
-                if slope != 0, maxValue == nil, threshold == 0 { return x >= 0 ? x : slope * x }
-                var y = threshold != 0 ? (x > threshold ? x : 0) : max(x, 0)
-                if let maxValue { y = min(max(y, 0), maxValue) }
-                if slope != 0 { y -= slope * max(threshold - x, 0) }
-                return y
-            case .leakyRelu(let slope): return x >= 0 ? x : slope * x
-            case .elu(let alpha): return x > 0 ? x : alpha * expm1(x)
-            case .named, .softmax: return x
-            }
+            parametric?.apply(x) ?? x
         }
     }
 

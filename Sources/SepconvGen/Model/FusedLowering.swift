@@ -1,19 +1,10 @@
-/// One step the emitted layer applies after its own activation to fuse a
-/// chain it cannot fold into its weights: the shape of the plan's epilogue.
-public enum FusedStep: Hashable, Sendable {
-    /// Per filter: y = y · scale[f] + shift[f].
-    case affine(scale: [Double], shift: [Double])
-    /// An activation along the output's last axis, as the layer's own acts.
-    case activation(Activation)
-}
-
 /// A fused chain lowered onto the layer: its weights and activation after
 /// folding, and the steps left to apply after that activation.
 public struct FusedLowering: Hashable, Sendable {
     public var weights: LayerWeights
     public var activation: Activation
     /// Empty when the whole chain folded into the weights and the activation.
-    public var steps: [FusedStep]
+    public var steps: [EpilogueStep]
 }
 
 extension FusedChain {
@@ -21,8 +12,9 @@ extension FusedChain {
     /// folds into the pointwise weights and bias when `activation` is linear, else becomes an
     /// affine step after it; an activation layer becomes the layer's activation when nothing
     /// else follows a linear one, else a step.
-    /// - Returns: the lowering, or why it cannot be expressed (an activation layer whose
-    ///   arguments no `Activation` has, such as `ReLU(threshold=0.2)` or `ELU(alpha=0.7)`).
+    /// An activation layer whose arguments no named activation has (`ReLU(threshold=0.2)`,
+    /// `ELU(alpha=0.7)`) becomes a parametric step.
+    /// - Returns: the lowering (a `Result` for the chains a later Keras may add).
     public func lowered(onto activation: Activation, weights: LayerWeights, dtype: DType) -> Result<FusedLowering, ModelError> {
         var lowering = FusedLowering(weights: weights, activation: activation, steps: [])
         if let batchNorm {
@@ -34,13 +26,14 @@ extension FusedChain {
             }
         }
         if let (name, layer) = self.activation {
-            guard let plain = layer.plain else {
-                return .failure(ModelError("'\(Identifier.printable(name))' is \(layer.description), which no activation of the emitted code computes yet"))
-            }
-            if lowering.activation == .linear && lowering.steps.isEmpty {
+            if let plain = layer.plain, lowering.activation == .linear, lowering.steps.isEmpty {
                 lowering.activation = plain
-            } else {
+            } else if let plain = layer.plain {
                 lowering.steps.append(.activation(plain))
+            } else if let function = layer.parametric {
+                lowering.steps.append(.parametric(function))
+            } else {
+                return .failure(ModelError("'\(Identifier.printable(name))' is \(layer.description), which the emitted code cannot compute"))
             }
         }
         return .success(lowering)

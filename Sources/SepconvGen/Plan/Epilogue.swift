@@ -7,6 +7,17 @@ public enum EpilogueStep: Hashable, Sendable {
     /// An activation, acting as the layer's own does: elementwise, or along
     /// the output's last axis (over steps for channels_first); glu halves that axis.
     case activation(Activation)
+    /// An activation layer's function with its own arguments (elementwise).
+    case parametric(ParametricActivation)
+
+    /// The helper the emitted code calls for the step, if it calls one (linear calls none).
+    var function: ActivationFunction? {
+        switch self {
+        case .activation(.linear), .affine: nil
+        case .activation(let activation): .named(activation)
+        case .parametric(let function): .parametric(function)
+        }
+    }
 
     /// The activation of the step, if it is one.
     public var activation: Activation? {
@@ -18,6 +29,7 @@ public enum EpilogueStep: Hashable, Sendable {
         switch self {
         case .affine(let scale, _): "affine over \(scale.count) filters"
         case .activation(let activation): "activation \(activation.rawValue)"
+        case .parametric(let function): "activation \(function.description)"
         }
     }
 }

@@ -10,8 +10,11 @@ public enum Planner {
         // The affine constants as the emitted code holds them: in the layer's dtype.
         let round: (Double) -> Double = spec.dtype == .float32 ? { Double(Float($0)) } : { $0 }
         let epilogue = epilogue.map { step -> EpilogueStep in
-            guard case .affine(let scale, let shift) = step else { return step }
-            return .affine(scale: scale.map(round), shift: shift.map(round))
+            switch step {
+            case .affine(let scale, let shift): .affine(scale: scale.map(round), shift: shift.map(round))
+            case .parametric(let function): .parametric(function.rounded(to: spec.dtype))
+            case .activation: step
+            }
         }
         let runs = geometry.runs
         let steps = geometry.convolutionSteps
@@ -78,6 +81,8 @@ public enum Planner {
                 switch step {
                 case .activation(let activation):
                     if plan.dataFormat == .channelsLast { channels = activation.outputLength(forLastAxis: channels) }
+                case .parametric:
+                    continue
                 case .affine(let scale, let shift):
                     guard scale.count == channels, shift.count == channels else {
                         return "a fused affine step has \(scale.count) scales and \(shift.count) shifts for \(channels) channels"

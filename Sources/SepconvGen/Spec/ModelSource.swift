@@ -188,12 +188,7 @@ struct ModelSource {
         case .failure(let error): throw fail("cannot fuse after \(what): \(error.message); use fuse: false", mark)
         }
         spec.activation = lowering.activation
-        return (lowering.weights, lowering.steps.map { step in
-            switch step {
-            case .affine(let scale, let shift): .affine(scale: scale, shift: shift)
-            case .activation(let activation): .activation(activation)
-            }
-        })
+        return (lowering.weights, lowering.steps)
     }
 
     // MARK: - Nodes

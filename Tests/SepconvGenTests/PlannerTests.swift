@@ -81,6 +81,24 @@ import Testing
         #expect(Planner.plan(big, weights: weights, unroll: .full).unroll.swift == .full)
         #expect(Planner.plan(small.spec, weights: small.weights, unroll: .loops).unroll.c == .loops)
     }
+
+    /// `auto` weighs code size: within the 512 multiply-adds, `full` only
+    /// while the unrolled kernel's estimated code fits 2 KiB (128
+    /// multiply-adds in float32, 53 in float64), in both languages.
+    @Test func autoUnrollWeighsCodeSize() {
+        #expect(UnrollBudget.autoMultiplyAdds(for: .c, dtype: .float32) == 128)
+        #expect(UnrollBudget.autoMultiplyAdds(for: .swift, dtype: .float64) == 53)
+        // One channel, one filter, kernel 1 and no bias: 2 multiply-adds a step.
+        let unroll = { (steps: Int, dtype: DType) -> UnrollDecision in
+            var s = self.spec(steps: steps, kernel: 1, strides: 1, dilation: 1, padding: .valid)
+            s.dtype = dtype
+            return self.plan(s).unroll
+        }
+        #expect(unroll(64, .float32) == UnrollDecision(c: .full, swift: .full))     // 128 multiply-adds, 2,048 bytes
+        #expect(unroll(65, .float32) == UnrollDecision(c: .loops, swift: .loops))   // 130: within 512, past 2 KiB
+        #expect(unroll(26, .float64) == UnrollDecision(c: .full, swift: .full))     // 52
+        #expect(unroll(27, .float64) == UnrollDecision(c: .loops, swift: .loops))   // 54
+    }
 }
 
 private extension LayerPlan {

@@ -7,15 +7,16 @@
 /// the schedule's `VectorGuard`: GCC or Clang on a target with float SIMD.
 /// Any other compiler or target (a Cortex-M, where vector extensions become
 /// element-by-element code), or `-DSEPCONV_GEN_PORTABLE`, gets plain C99
-/// loops with the same plan.
+/// loops with the same tiles (`Lowering.portableRoutines`): sums in locals,
+/// weights loaded once per channel or filter group, each result stored once.
 /// Where the target has AVX-512 (`__AVX512F__`), the depthwise stage takes
 /// 512-bit vectors of channels (`KernelLayout.hasWideDepthwise`) and pairs of
 /// plain filter blocks a 512-bit microkernel (`KernelLayout.hasWidePairs`);
 /// clang is told to keep such vectors whole (`min_vector_width`). Weights
 /// past L1 are prefetched a few rows ahead (`KernelLayout.prefetchesWeights`).
 /// gcc in ISO mode (`-std=c99`) does not contract `a * b + c` into fused
-/// multiply-adds; the vector kernels ask it to (`optimize("fp-contract=fast")`),
-/// as clang and gcc's GNU modes do by default.
+/// multiply-adds; the vector kernels and the portable ones ask it to
+/// (`optimize("fp-contract=fast")`), as clang and gcc's GNU modes do by default.
 struct CLoops {
     let plan: LayerPlan
     let layout: KernelLayout
@@ -55,7 +56,12 @@ struct CLoops {
             "#define \(name)_BORDER static __attribute__((noinline))",
             "#else",
             "#define \(name)_ALIGNED",
-            "#define \(name)_BORDER static",
+            "#if defined(__GNUC__) && !defined(__clang__)",
+            "/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */",
+            "#define \(name)_KERNEL static __attribute__((optimize(\"fp-contract=fast\")))",
+            "#else",
+            "#define \(name)_KERNEL static",
+            "#endif",
             "#endif",
             "",
         ])
@@ -84,14 +90,10 @@ struct CLoops {
             printer.line()
         }
         // Every routine is printed only where something calls it (-Wunused-function).
-        let fullLengths = layout.fullTapLengths, partial = layout.hasPartialSteps
-        if partial {
-            depthwiseStep(&printer)
-            printer.line()
-        }
+        let fullLengths = layout.fullTapLengths
         printer.line("#if defined(\(name)_VECTOR)")
         printer.line()
-        if !partial && !fullLengths.isEmpty && plan.dataFormat == .channelsFirst {
+        if layout.hasPartialSteps || (!fullLengths.isEmpty && plan.dataFormat == .channelsFirst) {
             depthwiseStep(&printer)
             printer.line()
         }
@@ -131,16 +133,10 @@ struct CLoops {
         }
         printer.line("#else")
         printer.line()
-        if !partial && !fullLengths.isEmpty {
-            depthwiseStep(&printer)
+        for routine in lowering.portableRoutines {
+            program.print(routine, into: &printer)
             printer.line()
         }
-        for rows in fullLengths {
-            portableDepthwise(&printer, rows: rows)
-            printer.line()
-        }
-        portablePointwise(&printer)
-        printer.line()
         printer.line("#endif")
         printer.line()
         for routine in [lowering.finish, lowering.epiloguePass].compactMap({ $0 }) {
@@ -176,15 +172,6 @@ struct CLoops {
                     body.line("for (m = 0; m < \(M); ++m) for (c = 0; c < \(C); ++c) d[m * \(C) + c] += xk[c\(channelStride)] * w[m * \(C) + c];")
                 }
             }
-        }
-    }
-
-    /// Portable `depthwise_<rows>`: every tap for steps t .. t + rows - 1.
-    private func portableDepthwise(_ printer: inout CodePrinter, rows: Int) {
-        printer.line("/* Depthwise stage of output steps t .. t + \(rows - 1), every tap reading the input. */")
-        printer.function("static void \(name)_depthwise_\(rows)(const \(type) *restrict x, \(type) *restrict d, const int t)") { body in
-            body.line("int r;")
-            body.line("for (r = 0; r < \(rows); ++r) \(name)_depthwise_step(x, d + r * \(CM), t + r, 0, \(plan.kernelSize));")
         }
     }
 
@@ -295,30 +282,6 @@ struct CLoops {
         for r in 0..<rows {
             for i in 0..<2 {
                 body.line("\(name)_WSTORE(out + \(r * outStride) + \(column) + \(i * width), a\(r)_\(i));")
-            }
-        }
-    }
-
-    /// Portable pointwise: loops with the filters innermost.
-    private func portablePointwise(_ printer: inout CodePrinter) {
-        printer.line("/* Pointwise stage of n steps: out[r * \(outStride) + f] = bias[f] + sum over j of d[r * \(CM) + j] * pointwise[j][f]. */")
-        printer.function("static void \(name)_pointwise_n(const \(type) *restrict d, \(type) *restrict out, const int n)") { body in
-            body.line("int r, j, f;")
-            // Whole rows, the output tile's padding included (the bias is padded
-            // with zeros): gcc -O3 takes a partly set row for an uninitialised one.
-            body.line("for (r = 0; r < n; ++r) for (f = 0; f < \(outStride); ++f) out[r * \(outStride) + f] = \(plan.useBias ? "\(name)_bias[f]" : "0");")
-            body.block("for (r = 0; r < n; ++r) for (j = 0; j < \(CM); ++j) {") { body in
-                body.line("const \(type) v = d[r * \(CM) + j];")
-                for block in layout.filterBlocks {
-                    let width = block.count * W, first = block.vector * W, count = min(width, F - first)
-                    body.line("for (f = 0; f < \(count); ++f) out[r * \(outStride) + \(first) + f] += v * \(name)_pointwise[\(CM * first) + j * \(width) + f];")
-                }
-            }
-        }
-        for rows in layout.tileLengths {
-            printer.line()
-            printer.function("static void \(name)_pointwise_\(rows)(const \(type) *restrict d, \(type) *restrict out)") { body in
-                body.line("\(name)_pointwise_n(d, out, \(rows));")
             }
         }
     }

@@ -145,7 +145,7 @@ public enum Explainer {
             parameters = plan.parameterCount; multiplyAdds = plan.multiplyAdds
             depthwiseMultiplyAdds = plan.depthwiseMultiplyAdds; pointwiseMultiplyAdds = plan.pointwiseMultiplyAdds
             unroll = Dictionary(uniqueKeysWithValues: TargetLanguage.allCases.map {
-                ($0.rawValue, Unroll(strategy: plan.unroll[$0].rawValue, budget: UnrollBudget.multiplyAdds(for: $0)))
+                ($0.rawValue, Unroll(strategy: plan.unroll[$0].rawValue, budget: UnrollBudget.autoMultiplyAdds(for: $0, dtype: plan.dtype)))
             })
             schedule = Schedule(plan.schedule)
             estimatedSourceBytes = Dictionary(uniqueKeysWithValues: TargetLanguage.allCases.map { ($0.rawValue, SourceEstimate.bytes(plan, $0)) })
@@ -189,7 +189,7 @@ public enum Explainer {
         }
 
         func unrollReason(_ language: TargetLanguage) -> String {
-            let budget = UnrollBudget.multiplyAdds(for: language)
+            let budget = unroll[language.rawValue]?.budget ?? 0
             let fits = multiplyAdds <= budget ? "within" : "over"
             return "\(unroll[language.rawValue]?.strategy ?? "?") (\(multiplyAdds) multiply-adds, \(fits) the auto budget of \(budget))"
         }

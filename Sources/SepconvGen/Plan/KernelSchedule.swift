@@ -26,7 +26,13 @@ public struct KernelSchedule: Hashable, Sendable {
     /// Pointwise weights past this many bytes live in L2 and are prefetched.
     public static let prefetchThresholdBytes = 32 * 1024
     /// Most taps the vector depthwise stage unrolls; longer kernels loop over taps.
+    /// The portable C99 depthwise stage holds as many weights of a channel in locals.
     public static let maxUnrolledTaps = 8
+    /// Filters the portable C99 pointwise stage sums at a time, each in a
+    /// local started from its bias and stored once: with the step's depthwise
+    /// value and a weight they fit a Cortex-M4F's 32 single-precision
+    /// registers.
+    public static let portableFilterGroup = 8
 
     /// Bytes of one element.
     public let elementBytes: Int
@@ -93,7 +99,9 @@ public struct KernelSchedule: Hashable, Sendable {
 
     /// One routine of the `loops` kernel.
     public enum Routine: Hashable, Sendable {
-        /// The depthwise stage of one step over a run-time range of taps (border steps, and the portable path).
+        /// The depthwise stage of one step over a run-time range of taps (border
+        /// steps that read part of the taps; each step of the vector path's
+        /// channels_first tiles).
         case depthwiseStep
         /// The depthwise stage of `rows` steps that read every tap, steps unrolled.
         case depthwise(rows: Int)
@@ -184,7 +192,7 @@ public struct KernelSchedule: Hashable, Sendable {
         tileLengths = rest == 0 ? [tile] : [tile, rest]
         hasWideDepthwise = dataFormat == .channelsLast && plan.inputChannels >= 2 * lanes && !fullTapLengths.isEmpty
         vectorGuard = .floatSIMD
-        routines = (hasPartialSteps || !fullTapLengths.isEmpty ? [.depthwiseStep] : [])
+        routines = (hasPartialSteps || (dataFormat == .channelsFirst && !fullTapLengths.isEmpty) ? [.depthwiseStep] : [])
             + fullTapLengths.map { .depthwise(rows: $0) } + tileLengths.map { .pointwise(rows: $0) }
             + (finishes ? [.finish] : []) + [.item]
         kernelSize = plan.kernelSize

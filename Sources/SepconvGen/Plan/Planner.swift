@@ -35,7 +35,7 @@ public enum Planner {
             outputSteps: spec.dataFormat == .channelsLast ? steps : lastAxis,
             outputChannels: spec.dataFormat == .channelsLast ? lastAxis : spec.filters,
             weights: weights, runs: runs,
-            unroll: UnrollDecision(c: strategy(request, geometry, .c), swift: strategy(request, geometry, .swift)),
+            unroll: UnrollDecision(c: strategy(request, geometry, spec.dtype, .c), swift: strategy(request, geometry, spec.dtype, .swift)),
             epilogue: epilogue, provenance: spec.weights == nil ? provenance(spec) : nil, geometry: geometry, schedule: schedule)
     }
 
@@ -56,12 +56,18 @@ public enum Planner {
         return shorthand["\(v.scale) \(v.mode.rawValue) \(v.distribution.rawValue)"] ?? "variance_scaling"
     }
 
-    /// `--unroll auto`: `full` while the multiply-adds fit the language's budget.
-    static func strategy(_ request: UnrollRequest, _ geometry: LayerGeometry, _ language: TargetLanguage) -> UnrollStrategy {
+    /// `--unroll auto`: `full` only while the multiply-adds fit the
+    /// language's compile-time budget and the unrolled kernel's estimated
+    /// code fits `UnrollBudget.codeBytes`.
+    static func strategy(_ request: UnrollRequest, _ geometry: LayerGeometry, _ dtype: DType, _ language: TargetLanguage) -> UnrollStrategy {
         switch request {
-        case .full: .full
-        case .loops: .loops
-        case .auto: geometry.totalMultiplyAdds <= UnrollBudget.multiplyAdds(for: language) ? .full : .loops
+        case .full: return .full
+        case .loops: return .loops
+        case .auto:
+            let macs = geometry.totalMultiplyAdds
+            let fits = macs <= UnrollBudget.multiplyAdds(for: language)
+                && UnrollBudget.estimatedFullCodeBytes(multiplyAdds: macs, dtype: dtype) <= UnrollBudget.codeBytes
+            return fits ? .full : .loops
         }
     }
 

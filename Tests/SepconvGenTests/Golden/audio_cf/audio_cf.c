@@ -26,7 +26,12 @@
 #define audio_cf_BORDER static __attribute__((noinline))
 #else
 #define audio_cf_ALIGNED
-#define audio_cf_BORDER static
+#if defined(__GNUC__) && !defined(__clang__)
+/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
+#define audio_cf_KERNEL static __attribute__((optimize("fp-contract=fast")))
+#else
+#define audio_cf_KERNEL static
+#endif
 #endif
 
 /* depthwise_kernel (5, 40, 1) as [tap * 40 + multiplier * 40 + channel] */
@@ -303,6 +308,8 @@ static float audio_cf_act(float x)
     return x * s;
 }
 
+#if defined(audio_cf_VECTOR)
+
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 40 + channel]. */
 audio_cf_BORDER void audio_cf_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
@@ -314,8 +321,6 @@ audio_cf_BORDER void audio_cf_depthwise_step(const float *restrict x, float *res
         for (c = 0; c < 40; ++c) d[c] += xk[c * 101] * w[c];
     }
 }
-
-#if defined(audio_cf_VECTOR)
 
 #include <string.h>
 
@@ -503,30 +508,78 @@ audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restri
 
 #else
 
-/* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
-static void audio_cf_depthwise_6(const float *restrict x, float *restrict d, const int t)
+/* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 40 + channel]. */
+audio_cf_KERNEL void audio_cf_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int r;
-    for (r = 0; r < 6; ++r) audio_cf_depthwise_step(x, d + r * 40, t + r, 0, 5);
-}
-
-/* Pointwise stage of n steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f]. */
-static void audio_cf_pointwise_n(const float *restrict d, float *restrict out, const int n)
-{
-    int r, j, f;
-    for (r = 0; r < n; ++r) for (f = 0; f < 32; ++f) out[r * 32 + f] = audio_cf_bias[f];
-    for (r = 0; r < n; ++r) for (j = 0; j < 40; ++j) {
-        const float v = d[r * 40 + j];
-        for (f = 0; f < 16; ++f) out[r * 32 + 0 + f] += v * audio_cf_pointwise[0 + j * 16 + f];
-        for (f = 0; f < 16; ++f) out[r * 32 + 16 + f] += v * audio_cf_pointwise[640 + j * 16 + f];
+    int c, k;
+    for (c = 0; c < 40; ++c) {
+        float a = 0;
+        for (k = first; k < first + count; ++k) a += x[c * 101 + s * 2 - 2 + k * 1] * audio_cf_depthwise[k * 40 + c];
+        d[c] = a;
     }
 }
 
+/* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
+audio_cf_KERNEL void audio_cf_depthwise_6(const float *restrict x, float *restrict d, const int t)
+{
+    int c, r;
+    for (c = 0; c < 40; ++c) {
+        const float *w = audio_cf_depthwise + c;
+        const float *xc = x + c * 101 + t * 2 - 2;
+        const float w0 = w[0];
+        const float w1 = w[40];
+        const float w2 = w[80];
+        const float w3 = w[120];
+        const float w4 = w[160];
+        for (r = 0; r < 6; ++r) d[r * 40 + c] = xc[r * 2] * w0 + xc[r * 2 + 1] * w1 + xc[r * 2 + 2] * w2 + xc[r * 2 + 3] * w3 + xc[r * 2 + 4] * w4;
+    }
+}
+
+/* Pointwise stage of n steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f], 8 filters at a time. */
+audio_cf_KERNEL void audio_cf_pointwise_n(const float *restrict d, float *restrict out, const int n)
+{
+    int r, b, h, j;
+    for (r = 0; r < n; ++r) {
+        for (b = 0; b < 2; ++b) for (h = 0; h < 2; ++h) {
+            const float *w = audio_cf_pointwise + b * 640 + h * 8;
+            float a0 = audio_cf_bias[b * 16 + h * 8];
+            float a1 = audio_cf_bias[b * 16 + h * 8 + 1];
+            float a2 = audio_cf_bias[b * 16 + h * 8 + 2];
+            float a3 = audio_cf_bias[b * 16 + h * 8 + 3];
+            float a4 = audio_cf_bias[b * 16 + h * 8 + 4];
+            float a5 = audio_cf_bias[b * 16 + h * 8 + 5];
+            float a6 = audio_cf_bias[b * 16 + h * 8 + 6];
+            float a7 = audio_cf_bias[b * 16 + h * 8 + 7];
+            for (j = 0; j < 40; ++j) {
+                const float v = d[r * 40 + j];
+                a0 += v * w[j * 16];
+                a1 += v * w[j * 16 + 1];
+                a2 += v * w[j * 16 + 2];
+                a3 += v * w[j * 16 + 3];
+                a4 += v * w[j * 16 + 4];
+                a5 += v * w[j * 16 + 5];
+                a6 += v * w[j * 16 + 6];
+                a7 += v * w[j * 16 + 7];
+            }
+            out[r * 32 + b * 16 + h * 8] = a0;
+            out[r * 32 + b * 16 + h * 8 + 1] = a1;
+            out[r * 32 + b * 16 + h * 8 + 2] = a2;
+            out[r * 32 + b * 16 + h * 8 + 3] = a3;
+            out[r * 32 + b * 16 + h * 8 + 4] = a4;
+            out[r * 32 + b * 16 + h * 8 + 5] = a5;
+            out[r * 32 + b * 16 + h * 8 + 6] = a6;
+            out[r * 32 + b * 16 + h * 8 + 7] = a7;
+        }
+    }
+}
+
+/* Pointwise stage of 6 steps. */
 static void audio_cf_pointwise_6(const float *restrict d, float *restrict out)
 {
     audio_cf_pointwise_n(d, out, 6);
 }
 
+/* Pointwise stage of 3 steps. */
 static void audio_cf_pointwise_3(const float *restrict d, float *restrict out)
 {
     audio_cf_pointwise_n(d, out, 3);

@@ -25,7 +25,12 @@
 #define ecg_block_BORDER static __attribute__((noinline))
 #else
 #define ecg_block_ALIGNED
-#define ecg_block_BORDER static
+#if defined(__GNUC__) && !defined(__clang__)
+/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
+#define ecg_block_KERNEL static __attribute__((optimize("fp-contract=fast")))
+#else
+#define ecg_block_KERNEL static
+#endif
 #endif
 
 /* depthwise_kernel (7, 1, 4) as [tap * 4 + multiplier * 1 + channel] */
@@ -177,49 +182,85 @@ ecg_block_KERNEL void ecg_block_pointwise_5(const float *restrict d, float *rest
 
 #else
 
-/* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 1 + channel]. */
-ecg_block_BORDER void ecg_block_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
-{
-    int j, k, c;
-    for (j = 0; j < 4; ++j) d[j] = 0;
-    for (k = first; k < first + count; ++k) {
-        const float *w = ecg_block_depthwise + k * 4;
-        const float *xk = x + (s * 1 - 0 + k * 1) * 1;
-        int m;
-        for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) d[m * 1 + c] += xk[c] * w[m * 1 + c];
-    }
-}
-
 /* Depthwise stage of output steps t .. t + 7, every tap reading the input. */
-static void ecg_block_depthwise_8(const float *restrict x, float *restrict d, const int t)
+ecg_block_KERNEL void ecg_block_depthwise_8(const float *restrict x, float *restrict d, const int t)
 {
-    int r;
-    for (r = 0; r < 8; ++r) ecg_block_depthwise_step(x, d + r * 4, t + r, 0, 7);
+    int m, c, r;
+    for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) {
+        const float *w = ecg_block_depthwise + m * 1 + c;
+        const float *xc = x + (t * 1 - 0) * 1 + c;
+        const float w0 = w[0];
+        const float w1 = w[4];
+        const float w2 = w[8];
+        const float w3 = w[12];
+        const float w4 = w[16];
+        const float w5 = w[20];
+        const float w6 = w[24];
+        for (r = 0; r < 8; ++r) d[r * 4 + m * 1 + c] = xc[r * 1] * w0 + xc[r * 1 + 1] * w1 + xc[r * 1 + 2] * w2 + xc[r * 1 + 3] * w3 + xc[r * 1 + 4] * w4 + xc[r * 1 + 5] * w5 + xc[r * 1 + 6] * w6;
+    }
 }
 
 /* Depthwise stage of output steps t .. t + 4, every tap reading the input. */
-static void ecg_block_depthwise_5(const float *restrict x, float *restrict d, const int t)
+ecg_block_KERNEL void ecg_block_depthwise_5(const float *restrict x, float *restrict d, const int t)
 {
-    int r;
-    for (r = 0; r < 5; ++r) ecg_block_depthwise_step(x, d + r * 4, t + r, 0, 7);
-}
-
-/* Pointwise stage of n steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f]. */
-static void ecg_block_pointwise_n(const float *restrict d, float *restrict out, const int n)
-{
-    int r, j, f;
-    for (r = 0; r < n; ++r) for (f = 0; f < 8; ++f) out[r * 8 + f] = ecg_block_bias[f];
-    for (r = 0; r < n; ++r) for (j = 0; j < 4; ++j) {
-        const float v = d[r * 4 + j];
-        for (f = 0; f < 8; ++f) out[r * 8 + 0 + f] += v * ecg_block_pointwise[0 + j * 8 + f];
+    int m, c, r;
+    for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) {
+        const float *w = ecg_block_depthwise + m * 1 + c;
+        const float *xc = x + (t * 1 - 0) * 1 + c;
+        const float w0 = w[0];
+        const float w1 = w[4];
+        const float w2 = w[8];
+        const float w3 = w[12];
+        const float w4 = w[16];
+        const float w5 = w[20];
+        const float w6 = w[24];
+        for (r = 0; r < 5; ++r) d[r * 4 + m * 1 + c] = xc[r * 1] * w0 + xc[r * 1 + 1] * w1 + xc[r * 1 + 2] * w2 + xc[r * 1 + 3] * w3 + xc[r * 1 + 4] * w4 + xc[r * 1 + 5] * w5 + xc[r * 1 + 6] * w6;
     }
 }
 
+/* Pointwise stage of n steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f], 8 filters at a time. */
+ecg_block_KERNEL void ecg_block_pointwise_n(const float *restrict d, float *restrict out, const int n)
+{
+    int r, j;
+    for (r = 0; r < n; ++r) {
+        const float *w = ecg_block_pointwise;
+        float a0 = ecg_block_bias[0];
+        float a1 = ecg_block_bias[1];
+        float a2 = ecg_block_bias[2];
+        float a3 = ecg_block_bias[3];
+        float a4 = ecg_block_bias[4];
+        float a5 = ecg_block_bias[5];
+        float a6 = ecg_block_bias[6];
+        float a7 = ecg_block_bias[7];
+        for (j = 0; j < 4; ++j) {
+            const float v = d[r * 4 + j];
+            a0 += v * w[j * 8];
+            a1 += v * w[j * 8 + 1];
+            a2 += v * w[j * 8 + 2];
+            a3 += v * w[j * 8 + 3];
+            a4 += v * w[j * 8 + 4];
+            a5 += v * w[j * 8 + 5];
+            a6 += v * w[j * 8 + 6];
+            a7 += v * w[j * 8 + 7];
+        }
+        out[r * 8] = a0;
+        out[r * 8 + 1] = a1;
+        out[r * 8 + 2] = a2;
+        out[r * 8 + 3] = a3;
+        out[r * 8 + 4] = a4;
+        out[r * 8 + 5] = a5;
+        out[r * 8 + 6] = a6;
+        out[r * 8 + 7] = a7;
+    }
+}
+
+/* Pointwise stage of 8 steps. */
 static void ecg_block_pointwise_8(const float *restrict d, float *restrict out)
 {
     ecg_block_pointwise_n(d, out, 8);
 }
 
+/* Pointwise stage of 5 steps. */
 static void ecg_block_pointwise_5(const float *restrict d, float *restrict out)
 {
     ecg_block_pointwise_n(d, out, 5);

@@ -26,7 +26,12 @@
 #define keras_config_BORDER static __attribute__((noinline))
 #else
 #define keras_config_ALIGNED
-#define keras_config_BORDER static
+#if defined(__GNUC__) && !defined(__clang__)
+/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
+#define keras_config_KERNEL static __attribute__((optimize("fp-contract=fast")))
+#else
+#define keras_config_KERNEL static
+#endif
 #endif
 
 /* depthwise_kernel (5, 6, 1) as [tap * 6 + multiplier * 6 + channel] */
@@ -62,6 +67,8 @@ static float keras_config_act(float x)
     return x > 0.0f ? x : expm1f(x);
 }
 
+#if defined(keras_config_VECTOR)
+
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 6 + channel]. */
 keras_config_BORDER void keras_config_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
@@ -73,8 +80,6 @@ keras_config_BORDER void keras_config_depthwise_step(const float *restrict x, fl
         for (c = 0; c < 6; ++c) d[c] += xk[c] * w[c];
     }
 }
-
-#if defined(keras_config_VECTOR)
 
 #include <string.h>
 
@@ -145,24 +150,70 @@ keras_config_KERNEL void keras_config_pointwise_8(const float *restrict d, float
 
 #else
 
-/* Depthwise stage of output steps t .. t + 7, every tap reading the input. */
-static void keras_config_depthwise_8(const float *restrict x, float *restrict d, const int t)
+/* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 6 + channel]. */
+keras_config_KERNEL void keras_config_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int r;
-    for (r = 0; r < 8; ++r) keras_config_depthwise_step(x, d + r * 6, t + r, 0, 5);
-}
-
-/* Pointwise stage of n steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f]. */
-static void keras_config_pointwise_n(const float *restrict d, float *restrict out, const int n)
-{
-    int r, j, f;
-    for (r = 0; r < n; ++r) for (f = 0; f < 8; ++f) out[r * 8 + f] = keras_config_bias[f];
-    for (r = 0; r < n; ++r) for (j = 0; j < 6; ++j) {
-        const float v = d[r * 6 + j];
-        for (f = 0; f < 8; ++f) out[r * 8 + 0 + f] += v * keras_config_pointwise[0 + j * 8 + f];
+    int c, k;
+    for (c = 0; c < 6; ++c) {
+        float a = 0;
+        for (k = first; k < first + count; ++k) a += x[(s * 1 - 2 + k * 1) * 6 + c] * keras_config_depthwise[k * 6 + c];
+        d[c] = a;
     }
 }
 
+/* Depthwise stage of output steps t .. t + 7, every tap reading the input. */
+keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float *restrict d, const int t)
+{
+    int c, r;
+    for (c = 0; c < 6; ++c) {
+        const float *w = keras_config_depthwise + c;
+        const float *xc = x + (t * 1 - 2) * 6 + c;
+        const float w0 = w[0];
+        const float w1 = w[6];
+        const float w2 = w[12];
+        const float w3 = w[18];
+        const float w4 = w[24];
+        for (r = 0; r < 8; ++r) d[r * 6 + c] = xc[r * 6] * w0 + xc[r * 6 + 6] * w1 + xc[r * 6 + 12] * w2 + xc[r * 6 + 18] * w3 + xc[r * 6 + 24] * w4;
+    }
+}
+
+/* Pointwise stage of n steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f], 8 filters at a time. */
+keras_config_KERNEL void keras_config_pointwise_n(const float *restrict d, float *restrict out, const int n)
+{
+    int r, j;
+    for (r = 0; r < n; ++r) {
+        const float *w = keras_config_pointwise;
+        float a0 = keras_config_bias[0];
+        float a1 = keras_config_bias[1];
+        float a2 = keras_config_bias[2];
+        float a3 = keras_config_bias[3];
+        float a4 = keras_config_bias[4];
+        float a5 = keras_config_bias[5];
+        float a6 = keras_config_bias[6];
+        float a7 = keras_config_bias[7];
+        for (j = 0; j < 6; ++j) {
+            const float v = d[r * 6 + j];
+            a0 += v * w[j * 8];
+            a1 += v * w[j * 8 + 1];
+            a2 += v * w[j * 8 + 2];
+            a3 += v * w[j * 8 + 3];
+            a4 += v * w[j * 8 + 4];
+            a5 += v * w[j * 8 + 5];
+            a6 += v * w[j * 8 + 6];
+            a7 += v * w[j * 8 + 7];
+        }
+        out[r * 8] = a0;
+        out[r * 8 + 1] = a1;
+        out[r * 8 + 2] = a2;
+        out[r * 8 + 3] = a3;
+        out[r * 8 + 4] = a4;
+        out[r * 8 + 5] = a5;
+        out[r * 8 + 6] = a6;
+        out[r * 8 + 7] = a7;
+    }
+}
+
+/* Pointwise stage of 8 steps. */
 static void keras_config_pointwise_8(const float *restrict d, float *restrict out)
 {
     keras_config_pointwise_n(d, out, 8);

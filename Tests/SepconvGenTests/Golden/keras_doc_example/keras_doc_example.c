@@ -25,7 +25,12 @@
 #define keras_doc_example_BORDER static __attribute__((noinline))
 #else
 #define keras_doc_example_ALIGNED
-#define keras_doc_example_BORDER static
+#if defined(__GNUC__) && !defined(__clang__)
+/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
+#define keras_doc_example_KERNEL static __attribute__((optimize("fp-contract=fast")))
+#else
+#define keras_doc_example_KERNEL static
+#endif
 #endif
 
 /* depthwise_kernel (3, 12, 3) as [tap * 36 + multiplier * 12 + channel] */
@@ -187,37 +192,45 @@ keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restric
 
 #else
 
-/* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 12 + channel]. */
-keras_doc_example_BORDER void keras_doc_example_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
-{
-    int j, k, c;
-    for (j = 0; j < 36; ++j) d[j] = 0;
-    for (k = first; k < first + count; ++k) {
-        const float *w = keras_doc_example_depthwise + k * 36;
-        const float *xk = x + (s * 2 - 0 + k * 1) * 12;
-        int m;
-        for (m = 0; m < 3; ++m) for (c = 0; c < 12; ++c) d[m * 12 + c] += xk[c] * w[m * 12 + c];
-    }
-}
-
 /* Depthwise stage of output steps t .. t + 3, every tap reading the input. */
-static void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
+keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
 {
-    int r;
-    for (r = 0; r < 4; ++r) keras_doc_example_depthwise_step(x, d + r * 36, t + r, 0, 3);
-}
-
-/* Pointwise stage of n steps: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f]. */
-static void keras_doc_example_pointwise_n(const float *restrict d, float *restrict out, const int n)
-{
-    int r, j, f;
-    for (r = 0; r < n; ++r) for (f = 0; f < 4; ++f) out[r * 4 + f] = keras_doc_example_bias[f];
-    for (r = 0; r < n; ++r) for (j = 0; j < 36; ++j) {
-        const float v = d[r * 36 + j];
-        for (f = 0; f < 4; ++f) out[r * 4 + 0 + f] += v * keras_doc_example_pointwise[0 + j * 8 + f];
+    int m, c, r;
+    for (m = 0; m < 3; ++m) for (c = 0; c < 12; ++c) {
+        const float *w = keras_doc_example_depthwise + m * 12 + c;
+        const float *xc = x + (t * 2 - 0) * 12 + c;
+        const float w0 = w[0];
+        const float w1 = w[36];
+        const float w2 = w[72];
+        for (r = 0; r < 4; ++r) d[r * 36 + m * 12 + c] = xc[r * 24] * w0 + xc[r * 24 + 12] * w1 + xc[r * 24 + 24] * w2;
     }
 }
 
+/* Pointwise stage of n steps: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f], 8 filters at a time. */
+keras_doc_example_KERNEL void keras_doc_example_pointwise_n(const float *restrict d, float *restrict out, const int n)
+{
+    int r, j;
+    for (r = 0; r < n; ++r) {
+        const float *w = keras_doc_example_pointwise;
+        float a0 = keras_doc_example_bias[0];
+        float a1 = keras_doc_example_bias[1];
+        float a2 = keras_doc_example_bias[2];
+        float a3 = keras_doc_example_bias[3];
+        for (j = 0; j < 36; ++j) {
+            const float v = d[r * 36 + j];
+            a0 += v * w[j * 8];
+            a1 += v * w[j * 8 + 1];
+            a2 += v * w[j * 8 + 2];
+            a3 += v * w[j * 8 + 3];
+        }
+        out[r * 4] = a0;
+        out[r * 4 + 1] = a1;
+        out[r * 4 + 2] = a2;
+        out[r * 4 + 3] = a3;
+    }
+}
+
+/* Pointwise stage of 4 steps. */
 static void keras_doc_example_pointwise_4(const float *restrict d, float *restrict out)
 {
     keras_doc_example_pointwise_n(d, out, 4);

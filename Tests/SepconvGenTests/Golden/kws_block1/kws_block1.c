@@ -25,7 +25,12 @@
 #define kws_block1_BORDER static __attribute__((noinline))
 #else
 #define kws_block1_ALIGNED
-#define kws_block1_BORDER static
+#if defined(__GNUC__) && !defined(__clang__)
+/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
+#define kws_block1_KERNEL static __attribute__((optimize("fp-contract=fast")))
+#else
+#define kws_block1_KERNEL static
+#endif
 #endif
 
 /* depthwise_kernel (3, 10, 1) as [tap * 10 + multiplier * 10 + channel] */
@@ -81,6 +86,8 @@ static float kws_block1_act(float x)
     return x < 0.0f ? 0.0f : x;
 }
 
+#if defined(kws_block1_VECTOR)
+
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 10 + channel]. */
 kws_block1_BORDER void kws_block1_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
@@ -92,8 +99,6 @@ kws_block1_BORDER void kws_block1_depthwise_step(const float *restrict x, float 
         for (c = 0; c < 10; ++c) d[c] += xk[c] * w[c];
     }
 }
-
-#if defined(kws_block1_VECTOR)
 
 #include <string.h>
 
@@ -217,29 +222,76 @@ kws_block1_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *re
 
 #else
 
-/* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
-static void kws_block1_depthwise_6(const float *restrict x, float *restrict d, const int t)
+/* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 10 + channel]. */
+kws_block1_KERNEL void kws_block1_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int r;
-    for (r = 0; r < 6; ++r) kws_block1_depthwise_step(x, d + r * 10, t + r, 0, 3);
-}
-
-/* Pointwise stage of n steps: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f]. */
-static void kws_block1_pointwise_n(const float *restrict d, float *restrict out, const int n)
-{
-    int r, j, f;
-    for (r = 0; r < n; ++r) for (f = 0; f < 16; ++f) out[r * 16 + f] = kws_block1_bias[f];
-    for (r = 0; r < n; ++r) for (j = 0; j < 10; ++j) {
-        const float v = d[r * 10 + j];
-        for (f = 0; f < 16; ++f) out[r * 16 + 0 + f] += v * kws_block1_pointwise[0 + j * 16 + f];
+    int c, k;
+    for (c = 0; c < 10; ++c) {
+        float a = 0;
+        for (k = first; k < first + count; ++k) a += x[(s * 1 - 1 + k * 1) * 10 + c] * kws_block1_depthwise[k * 10 + c];
+        d[c] = a;
     }
 }
 
+/* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
+kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *restrict d, const int t)
+{
+    int c, r;
+    for (c = 0; c < 10; ++c) {
+        const float *w = kws_block1_depthwise + c;
+        const float *xc = x + (t * 1 - 1) * 10 + c;
+        const float w0 = w[0];
+        const float w1 = w[10];
+        const float w2 = w[20];
+        for (r = 0; r < 6; ++r) d[r * 10 + c] = xc[r * 10] * w0 + xc[r * 10 + 10] * w1 + xc[r * 10 + 20] * w2;
+    }
+}
+
+/* Pointwise stage of n steps: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f], 8 filters at a time. */
+kws_block1_KERNEL void kws_block1_pointwise_n(const float *restrict d, float *restrict out, const int n)
+{
+    int r, h, j;
+    for (r = 0; r < n; ++r) {
+        for (h = 0; h < 2; ++h) {
+            const float *w = kws_block1_pointwise + h * 8;
+            float a0 = kws_block1_bias[h * 8];
+            float a1 = kws_block1_bias[h * 8 + 1];
+            float a2 = kws_block1_bias[h * 8 + 2];
+            float a3 = kws_block1_bias[h * 8 + 3];
+            float a4 = kws_block1_bias[h * 8 + 4];
+            float a5 = kws_block1_bias[h * 8 + 5];
+            float a6 = kws_block1_bias[h * 8 + 6];
+            float a7 = kws_block1_bias[h * 8 + 7];
+            for (j = 0; j < 10; ++j) {
+                const float v = d[r * 10 + j];
+                a0 += v * w[j * 16];
+                a1 += v * w[j * 16 + 1];
+                a2 += v * w[j * 16 + 2];
+                a3 += v * w[j * 16 + 3];
+                a4 += v * w[j * 16 + 4];
+                a5 += v * w[j * 16 + 5];
+                a6 += v * w[j * 16 + 6];
+                a7 += v * w[j * 16 + 7];
+            }
+            out[r * 16 + h * 8] = a0;
+            out[r * 16 + h * 8 + 1] = a1;
+            out[r * 16 + h * 8 + 2] = a2;
+            out[r * 16 + h * 8 + 3] = a3;
+            out[r * 16 + h * 8 + 4] = a4;
+            out[r * 16 + h * 8 + 5] = a5;
+            out[r * 16 + h * 8 + 6] = a6;
+            out[r * 16 + h * 8 + 7] = a7;
+        }
+    }
+}
+
+/* Pointwise stage of 6 steps. */
 static void kws_block1_pointwise_6(const float *restrict d, float *restrict out)
 {
     kws_block1_pointwise_n(d, out, 6);
 }
 
+/* Pointwise stage of 1 step. */
 static void kws_block1_pointwise_1(const float *restrict d, float *restrict out)
 {
     kws_block1_pointwise_n(d, out, 1);

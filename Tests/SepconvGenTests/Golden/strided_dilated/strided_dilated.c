@@ -26,7 +26,12 @@
 #define strided_dilated_BORDER static __attribute__((noinline))
 #else
 #define strided_dilated_ALIGNED
-#define strided_dilated_BORDER static
+#if defined(__GNUC__) && !defined(__clang__)
+/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
+#define strided_dilated_KERNEL static __attribute__((optimize("fp-contract=fast")))
+#else
+#define strided_dilated_KERNEL static
+#endif
 #endif
 
 /* depthwise_kernel (3, 8, 1) as [tap * 8 + multiplier * 8 + channel] */
@@ -76,6 +81,8 @@ static float strided_dilated_act(float x)
     return 0.5f * x * erfcf(-x * 0.70710678118654752440f);
 }
 
+#if defined(strided_dilated_VECTOR)
+
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 8 + channel]. */
 strided_dilated_BORDER void strided_dilated_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
@@ -87,8 +94,6 @@ strided_dilated_BORDER void strided_dilated_depthwise_step(const float *restrict
         for (c = 0; c < 8; ++c) d[c] += xk[c] * w[c];
     }
 }
-
-#if defined(strided_dilated_VECTOR)
 
 #include <string.h>
 
@@ -207,29 +212,94 @@ strided_dilated_KERNEL void strided_dilated_pointwise_2(const float *restrict d,
 
 #else
 
-/* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
-static void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)
+/* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 8 + channel]. */
+strided_dilated_KERNEL void strided_dilated_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int r;
-    for (r = 0; r < 6; ++r) strided_dilated_depthwise_step(x, d + r * 8, t + r, 0, 3);
-}
-
-/* Pointwise stage of n steps: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f]. */
-static void strided_dilated_pointwise_n(const float *restrict d, float *restrict out, const int n)
-{
-    int r, j, f;
-    for (r = 0; r < n; ++r) for (f = 0; f < 12; ++f) out[r * 12 + f] = strided_dilated_bias[f];
-    for (r = 0; r < n; ++r) for (j = 0; j < 8; ++j) {
-        const float v = d[r * 8 + j];
-        for (f = 0; f < 12; ++f) out[r * 12 + 0 + f] += v * strided_dilated_pointwise[0 + j * 16 + f];
+    int c, k;
+    for (c = 0; c < 8; ++c) {
+        float a = 0;
+        for (k = first; k < first + count; ++k) a += x[(s * 2 - 2 + k * 3) * 8 + c] * strided_dilated_depthwise[k * 8 + c];
+        d[c] = a;
     }
 }
 
+/* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
+strided_dilated_KERNEL void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)
+{
+    int c, r;
+    for (c = 0; c < 8; ++c) {
+        const float *w = strided_dilated_depthwise + c;
+        const float *xc = x + (t * 2 - 2) * 8 + c;
+        const float w0 = w[0];
+        const float w1 = w[8];
+        const float w2 = w[16];
+        for (r = 0; r < 6; ++r) d[r * 8 + c] = xc[r * 16] * w0 + xc[r * 16 + 24] * w1 + xc[r * 16 + 48] * w2;
+    }
+}
+
+/* Pointwise stage of n steps: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f], 8 filters at a time. */
+strided_dilated_KERNEL void strided_dilated_pointwise_n(const float *restrict d, float *restrict out, const int n)
+{
+    int r, j;
+    for (r = 0; r < n; ++r) {
+        {
+            const float *w = strided_dilated_pointwise;
+            float a0 = strided_dilated_bias[0];
+            float a1 = strided_dilated_bias[1];
+            float a2 = strided_dilated_bias[2];
+            float a3 = strided_dilated_bias[3];
+            float a4 = strided_dilated_bias[4];
+            float a5 = strided_dilated_bias[5];
+            float a6 = strided_dilated_bias[6];
+            float a7 = strided_dilated_bias[7];
+            for (j = 0; j < 8; ++j) {
+                const float v = d[r * 8 + j];
+                a0 += v * w[j * 16];
+                a1 += v * w[j * 16 + 1];
+                a2 += v * w[j * 16 + 2];
+                a3 += v * w[j * 16 + 3];
+                a4 += v * w[j * 16 + 4];
+                a5 += v * w[j * 16 + 5];
+                a6 += v * w[j * 16 + 6];
+                a7 += v * w[j * 16 + 7];
+            }
+            out[r * 12] = a0;
+            out[r * 12 + 1] = a1;
+            out[r * 12 + 2] = a2;
+            out[r * 12 + 3] = a3;
+            out[r * 12 + 4] = a4;
+            out[r * 12 + 5] = a5;
+            out[r * 12 + 6] = a6;
+            out[r * 12 + 7] = a7;
+        }
+        {
+            const float *w = strided_dilated_pointwise + 8;
+            float a0 = strided_dilated_bias[8];
+            float a1 = strided_dilated_bias[9];
+            float a2 = strided_dilated_bias[10];
+            float a3 = strided_dilated_bias[11];
+            for (j = 0; j < 8; ++j) {
+                const float v = d[r * 8 + j];
+                a0 += v * w[j * 16];
+                a1 += v * w[j * 16 + 1];
+                a2 += v * w[j * 16 + 2];
+                a3 += v * w[j * 16 + 3];
+            }
+            out[r * 12 + 8] = a0;
+            out[r * 12 + 9] = a1;
+            out[r * 12 + 10] = a2;
+            out[r * 12 + 11] = a3;
+        }
+    }
+}
+
+/* Pointwise stage of 6 steps. */
 static void strided_dilated_pointwise_6(const float *restrict d, float *restrict out)
 {
     strided_dilated_pointwise_n(d, out, 6);
 }
 
+/* Pointwise stage of 2 steps. */
 static void strided_dilated_pointwise_2(const float *restrict d, float *restrict out)
 {
     strided_dilated_pointwise_n(d, out, 2);

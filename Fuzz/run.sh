@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz/run.sh [SECONDS]: build sepconv-gen's libFuzzer targets and run each
 # for SECONDS (default 30). Exits non-zero on any finding (crash, trap,
-# sanitizer report, timeout over 5 s per input, more than 2 GB of memory).
+# sanitizer report, timeout over 20 s per input, more than 2 GB of memory).
 #
 #   spec  YAML text -> SpecCompiler().compile(file:contents:) (no disk),
 #         then Explainer, both emitters and the interpreter for small layers
@@ -153,10 +153,11 @@ run_target() {
         # sanitizer errors and hangs still count.
         model) extra=(-max_len=65536 -detect_leaks=0) ;;
     esac
-    # -timeout: one input taking over 5 s is a finding (a hang); -rss_limit_mb: so is 2 GB of memory.
+    # -timeout: one input taking over 20 s is a finding (a hang; the slowest seed takes 1.4 s of CPU,
+    # up to 7 s of wall time with three targets on two loaded cores); -rss_limit_mb: 2 GB of memory is one too.
     local asan=${ASAN_OPTIONS:-}
     [[ $target == model ]] && asan=${asan:+$asan:}detect_leaks=0
-    ASAN_OPTIONS=$asan "$build/bin/fuzz-$target" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
+    ASAN_OPTIONS=$asan "$build/bin/fuzz-$target" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$findings_dir/$target-" "${extra[@]}" "${more[@]}" \
         "$work/corpus/$target" "$work/seeds/$target" > "$work/logs/$target.log" 2>&1
 }

@@ -201,6 +201,22 @@ private struct ActivationCodeWriter {
             let scale = lit("1.0507009873554804934"), alpha = lit("1.6732632423543772848")
             return ("selu: scale * (x if x > 0, else alpha * expm1(x)), jax.nn.selu's constants.",
                     [ret("\(scale) * (x > \(zero) ? x : \(alpha) * " + math("expm1", "x") + ")")])
+        case .gelu where dtype == .float32:
+            // erf as XLA's and Eigen's float32 kernels compute it: z·P(z²)/Q(z²) on z clamped to
+            // [-4, 4] (erf is ±1 in float32 beyond), absolute error under 5e-7; a tenth of newlib's erfcf.
+            let numerator = ["-2.72614225801306e-10", "2.77068142495902e-08", "-2.10102402082508e-06", "-5.69250639462346e-05",
+                             "-7.34990630326855e-04", "-2.95459980854025e-03", "-1.60960333262415e-02"]
+            let denominator = ["-1.45660718464996e-05", "-2.13374055278905e-04", "-1.68282697438203e-03",
+                               "-7.37332916720468e-03", "-1.42647390514189e-02"]
+            let horner = { (coefficients: [String]) in
+                coefficients.dropFirst().reduce("(\(lit(coefficients[0])))") { "(\($0) * z2 + (\(lit($1))))" }
+            }
+            let four = lit("4.0")
+            return ("gelu, exact (Keras's default): 0.5 * x * (1 + erf(x / 1.4142...)), erf a rational approximation.",
+                    [bind("u", "x * " + lit("0.70710678118654752440")),
+                     bind("z", "u < -\(four) ? -\(four) : (u > \(four) ? \(four) : u)"),
+                     bind("z2", "z * z"),
+                     ret("\(half) * x * (\(one) + z * \(horner(numerator)) / \(horner(denominator)))")])
         case .gelu:
             return ("gelu, exact (Keras's default): 0.5 * x * erfc(-x * sqrt(1/2)).",
                     [ret("\(half) * x * " + math("erfc", "-x * " + lit("0.70710678118654752440")))])

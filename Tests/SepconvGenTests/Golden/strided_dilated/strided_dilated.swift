@@ -63,10 +63,13 @@ public enum StridedDilated {
         return output
     }
 
-    /// gelu, exact (Keras's default): 0.5 * x * erfc(-x * sqrt(1/2)).
+    /// gelu, exact (Keras's default): 0.5 * x * (1 + erf(x / 1.4142...)), erf a rational approximation.
     @inline(__always)
     static func act(_ x: Float) -> Float {
-        return 0.5 * x * erfcf(-x * 0.70710678118654752440)
+        let u: Float = x * 0.70710678118654752440
+        let z: Float = u < -4.0 ? -4.0 : (u > 4.0 ? 4.0 : u)
+        let z2: Float = z * z
+        return 0.5 * x * (1.0 + z * (((((((-2.72614225801306e-10) * z2 + (2.77068142495902e-08)) * z2 + (-2.10102402082508e-06)) * z2 + (-5.69250639462346e-05)) * z2 + (-7.34990630326855e-04)) * z2 + (-2.95459980854025e-03)) * z2 + (-1.60960333262415e-02)) / (((((-1.45660718464996e-05) * z2 + (-2.13374055278905e-04)) * z2 + (-1.68282697438203e-03)) * z2 + (-7.37332916720468e-03)) * z2 + (-1.42647390514189e-02)))
     }
 
     /// depthwise_kernel (3, 8, 1): [tap][multiplier * 8 + channel].

@@ -28,6 +28,7 @@ enum CEmitter {
             body = CLoops(plan: plan, layout: layout, activation: activation).text
         }
         values["BODY"] = body
+        StreamEmitter.fillC(&values, plan)
         return (values.render(Templates.cHeader), values.render(Templates.cSource))
     }
 

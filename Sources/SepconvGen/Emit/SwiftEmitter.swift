@@ -33,6 +33,7 @@ enum SwiftEmitter {
             }
         }
         values["BODY"] = printer.lines.dropFirst().dropLast().joined(separator: "\n")
+        StreamEmitter.fillSwift(&values, plan)
         return values.render(Templates.swiftSource)
     }
 

@@ -22,6 +22,7 @@ public enum Explainer {
         for language in TargetLanguage.allCases {
             lines.append("  unroll \(language.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))    \(summary.unrollReason(language))")
         }
+        lines += StreamExplain.lines(plan)
         lines.append("  step runs        \(plan.runs.count)")
         for run in plan.runs {
             let kind = run.isInterior ? "interior, all \(plan.kernelSize) taps" : run.tapCount == 0 ? "no tap reads the input" : "border, taps \(run.firstTap)..<\(run.firstTap + run.tapCount)"
@@ -92,6 +93,7 @@ public enum Explainer {
         var parameters: Int, multiplyAdds: Int, depthwiseMultiplyAdds: Int, pointwiseMultiplyAdds: Int
         var unroll: [String: Unroll]
         var runs: [Run]
+        var streaming: StreamExplain.Summary?
 
         init(_ plan: LayerPlan) {
             let channelsLast = plan.dataFormat == .channelsLast
@@ -110,6 +112,7 @@ public enum Explainer {
             unroll = Dictionary(uniqueKeysWithValues: TargetLanguage.allCases.map {
                 ($0.rawValue, Unroll(strategy: plan.unroll[$0].rawValue, budget: UnrollBudget.multiplyAdds(for: $0)))
             })
+            streaming = StreamExplain.Summary(plan)
             runs = plan.runs.map { Run(firstStep: $0.steps.lowerBound, endStep: $0.steps.upperBound, firstTap: $0.firstTap, tapCount: $0.tapCount, interior: $0.isInterior) }
         }
 

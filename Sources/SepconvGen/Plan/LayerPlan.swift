@@ -43,6 +43,9 @@ public struct LayerPlan: Hashable, Sendable {
     /// How each language's kernel is unrolled.
     public var unroll: UnrollDecision
 
+    /// The streaming API's geometry, when the spec asks for it (`streaming: true`).
+    public var stream: StreamGeometry? = nil
+
     /// Depthwise output channels (C × M).
     public var depthwiseChannels: Int { inputChannels * depthMultiplier }
     /// Input steps one output step can see: (K − 1) · d + 1.

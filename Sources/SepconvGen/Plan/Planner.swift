@@ -37,6 +37,7 @@ public enum Planner {
             }
         }
         plan.unroll = UnrollDecision(c: strategy(.c), swift: strategy(.swift))
+        plan.stream = spec.streaming ? StreamGeometry(plan) : nil
         return plan
     }
 

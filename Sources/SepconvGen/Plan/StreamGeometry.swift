@@ -72,7 +72,7 @@ public struct StreamGeometry: Hashable, Sendable {
 
     /// The plan of the kernel that computes `outputs` consecutive output frames
     /// from a window of `windowSteps(outputs:)` frames: `plan`'s layer, weights and
-    /// unroll strategy on that many steps, 'valid', channels last (a frame's
+    /// unroll strategy (`strategy` below) on that many steps, 'valid', channels last (a frame's
     /// values are contiguous). The same planner and emitters as the batch kernel make it.
     public func windowPlan(of plan: LayerPlan, outputs: Int, name: String) -> LayerPlan {
         let spec = LayerSpec(
@@ -81,9 +81,13 @@ public struct StreamGeometry: Hashable, Sendable {
             dilationRate: plan.dilation, depthMultiplier: plan.depthMultiplier, activation: plan.activation, useBias: plan.useBias,
             depthwiseInitializer: .zeros, pointwiseInitializer: .zeros, biasInitializer: .zeros, seed: 0, weights: nil, marks: [:])
         var window = Planner.plan(spec, weights: plan.weights, unroll: .loops)
-        // The batch kernel's strategy, but straight-line code only within its limit.
-        let fits = window.multiplyAdds <= Limits.maxFullUnrollMultiplyAdds
-        window.unroll = UnrollDecision(c: fits ? plan.unroll.c : .loops, swift: fits ? plan.unroll.swift : .loops)
+        // The batch kernel's strategy, but straight-line code no longer than the batch kernel's
+        // (or the auto budget): a tile of frames that reads every tap may have more multiply-adds.
+        func strategy(_ language: TargetLanguage) -> UnrollStrategy {
+            let limit = max(plan.multiplyAdds, UnrollBudget.multiplyAdds(for: language))
+            return plan.unroll[language] == .full && window.multiplyAdds <= limit ? .full : .loops
+        }
+        window.unroll = UnrollDecision(c: strategy(.c), swift: strategy(.swift))
         return window
     }
 }

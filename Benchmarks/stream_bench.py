@@ -5,7 +5,9 @@ ns per output frame when a long signal is streamed through `N_stream_push`
 (pushes of 1 frame and of large chunks), beside the batch kernel's ns per
 call divided by its output steps, and beside the sliding-window alternative
 (one batch call over the last `input.steps` frames per new output frame).
-C only (gcc or cc), -O3 -march=native. Usage:
+C only (gcc or cc), -O3 -march=native; times are the thread's CPU time
+(the median over timed blocks), so that other processes on a shared machine
+do not count. Usage:
 stream_bench.py SEPCONV_GEN WORK_DIR [CASE...]
 """
 import json
@@ -81,7 +83,7 @@ def main():
         results[name] = run(gen, cc, folder, name, strides, build)
     with open(os.path.join(work, "stream_results.json"), "w") as f:
         json.dump(results, f, indent=1)
-    print(f"== streaming ({cc} {' '.join(bench.C_FLAGS)}): ns per output frame, a signal of max(4096, 20 x steps) frames, "
+    print(f"== streaming ({cc} {' '.join(bench.C_FLAGS)}): CPU ns per output frame, a signal of max(4096, 20 x steps) frames, "
           f"best of {bench.ROUNDS} runs")
     print("   batch/step: the batch kernel's ns per call (batch 1) / its output steps; push N: streamed in pushes of N frames;")
     print("   sliding: one batch call over the last input.steps frames per new output frame; x: ratios to the batch kernel per step")

@@ -10,7 +10,8 @@
  * chunks of each CHUNK frames, then flushed. Prints one JSON object of ns:
  * the batch kernel per call and per output step; per output frame streamed
  * for each chunk size; per new output frame of the sliding window (a batch
- * call over the last INPUT_STEPS frames for every new output frame).
+ * call over the last INPUT_STEPS frames for every new output frame, over
+ * 257 new frames).
  * Compiled once per layer with -DLAYER=name -DLAYER_HEADER="name.h"; the
  * layer must be channels_last.
  */
@@ -25,19 +26,21 @@
 
 #define CAT(a, b) a##b
 #define XCAT(a, b) CAT(a, b)
-#define L XCAT(LAYER, _INPUT_STEPS)
-#define C XCAT(LAYER, _INPUT_CHANNELS)
-#define OUT_STEPS XCAT(LAYER, _OUTPUT_STEPS)
-#define OC XCAT(LAYER, _OUTPUT_CHANNELS)
-#define STREAM XCAT(LAYER, _stream)
-#define RESET XCAT(LAYER, _stream_reset)
-#define PUSH XCAT(LAYER, _stream_push)
-#define FLUSH XCAT(LAYER, _stream_flush)
+#define SB_STEPS XCAT(LAYER, _INPUT_STEPS)
+#define SB_CHANNELS XCAT(LAYER, _INPUT_CHANNELS)
+#define SB_OUT_STEPS XCAT(LAYER, _OUTPUT_STEPS)
+#define SB_OUT_CHANNELS XCAT(LAYER, _OUTPUT_CHANNELS)
+#define SB_STATE XCAT(LAYER, _stream)
+#define SB_RESET XCAT(LAYER, _stream_reset)
+#define SB_PUSH XCAT(LAYER, _stream_push)
+#define SB_FLUSH XCAT(LAYER, _stream_flush)
 
+/* This thread's CPU time: the machine is shared, and time the thread spends
+ * preempted is not the kernel's (wall time would charge it to the longest runs). */
 static double now_ns(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
 
@@ -47,36 +50,37 @@ static int compare_doubles(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static float *signal, *out, *window, item_out[OUT_STEPS * OC];
-static size_t frames, chunk, stride_frames;
+static float *signal, *out, *window, item_out[SB_OUT_STEPS * SB_OUT_CHANNELS];
+static size_t frames, chunk, stride_frames, slide_frames;
 static volatile float sink;
 
 /* The whole signal through a stream in chunks of `chunk` frames: output frames written. */
 static size_t stream_all(void)
 {
-    STREAM state;
+    SB_STATE state;
     size_t done = 0, written = 0;
-    RESET(&state);
+    SB_RESET(&state);
     while (done < frames) {
         const size_t n = frames - done < chunk ? frames - done : chunk;
-        written += PUSH(&state, signal + done * C, n, out + written * OC);
+        written += SB_PUSH(&state, signal + done * SB_CHANNELS, n, out + written * SB_OUT_CHANNELS);
         done += n;
     }
-    written += FLUSH(&state, out + written * OC);
+    written += SB_FLUSH(&state, out + written * SB_OUT_CHANNELS);
     sink = out[0];
     return written;
 }
 
-/* The sliding window over the same signal: for every new output frame, the
- * last L frames moved into place and one batch call. Output frames computed. */
+/* The sliding window over the first `slide_frames` frames of the signal: for
+ * every new output frame, the last input.steps frames moved into place and one batch
+ * call. Output frames computed. */
 static size_t slide_all(void)
 {
     size_t start, count = 0;
-    memcpy(window, signal, (size_t)L * C * sizeof(float));
-    for (start = 0; start + L <= frames; start += stride_frames) {
+    memcpy(window, signal, (size_t)SB_STEPS * SB_CHANNELS * sizeof(float));
+    for (start = 0; start + SB_STEPS <= slide_frames; start += stride_frames) {
         if (start > 0) {
-            memmove(window, window + stride_frames * C, (L - stride_frames) * C * sizeof(float));
-            memcpy(window + (L - stride_frames) * C, signal + (start + L - stride_frames) * C, stride_frames * C * sizeof(float));
+            memmove(window, window + stride_frames * SB_CHANNELS, (SB_STEPS - stride_frames) * SB_CHANNELS * sizeof(float));
+            memcpy(window + (SB_STEPS - stride_frames) * SB_CHANNELS, signal + (start + SB_STEPS - stride_frames) * SB_CHANNELS, stride_frames * SB_CHANNELS * sizeof(float));
         }
         LAYER(window, item_out, 1);
         ++count;
@@ -126,30 +130,31 @@ int main(int argc, char **argv)
     }
     frames = (size_t)atol(argv[2]);
     stride_frames = (size_t)atol(argv[3]);   /* the layer's strides: input frames per new output frame */
-    if (frames < L) frames = L;
-    signal = malloc(frames * C * sizeof(float));
-    out = malloc((frames + 8) * OC * sizeof(float));
-    window = malloc((size_t)L * C * sizeof(float));
+    slide_frames = SB_STEPS + 256 * stride_frames < frames ? SB_STEPS + 256 * stride_frames : frames;   /* 257 new frames */
+    if (frames < SB_STEPS) frames = SB_STEPS;
+    signal = malloc(frames * SB_CHANNELS * sizeof(float));
+    out = malloc((frames + 8) * SB_OUT_CHANNELS * sizeof(float));
+    window = malloc((size_t)SB_STEPS * SB_CHANNELS * sizeof(float));
     file = fopen(argv[1], "rb");
-    if (!signal || !out || !window || !file || fread(signal, sizeof(float), (size_t)L * C, file) != (size_t)L * C) return 2;
+    if (!signal || !out || !window || !file || fread(signal, sizeof(float), (size_t)SB_STEPS * SB_CHANNELS, file) != (size_t)SB_STEPS * SB_CHANNELS) return 2;
     fclose(file);
-    for (i = (size_t)L * C; i < frames * C; ++i) signal[i] = signal[i % ((size_t)L * C)];
+    for (i = (size_t)SB_STEPS * SB_CHANNELS; i < frames * SB_CHANNELS; ++i) signal[i] = signal[i % ((size_t)SB_STEPS * SB_CHANNELS)];
 
-    /* The stream of the first L frames is the batch kernel's output. */
+    /* The stream of the first SB_STEPS frames is the batch kernel's output. */
     {
-        STREAM state;
+        SB_STATE state;
         size_t written;
         LAYER(signal, item_out, 1);
-        RESET(&state);
-        written = PUSH(&state, signal, L, out);
-        written += FLUSH(&state, out + written * OC);
-        if (written != OUT_STEPS) { fprintf(stderr, "stream_bench: %zu output frames, expected %d\n", written, OUT_STEPS); return 1; }
-        for (i = 0; i < (size_t)OUT_STEPS * OC; ++i) if (fabs(item_out[i]) > scale) scale = fabs(item_out[i]);
-        for (i = 0; i < (size_t)OUT_STEPS * OC; ++i) { const double e = fabs((double)out[i] - item_out[i]); if (!(e <= worst)) worst = e; }
+        SB_RESET(&state);
+        written = SB_PUSH(&state, signal, SB_STEPS, out);
+        written += SB_FLUSH(&state, out + written * SB_OUT_CHANNELS);
+        if (written != SB_OUT_STEPS) { fprintf(stderr, "stream_bench: %zu output frames, expected %d\n", written, SB_OUT_STEPS); return 1; }
+        for (i = 0; i < (size_t)SB_OUT_STEPS * SB_OUT_CHANNELS; ++i) if (fabs(item_out[i]) > scale) scale = fabs(item_out[i]);
+        for (i = 0; i < (size_t)SB_OUT_STEPS * SB_OUT_CHANNELS; ++i) { const double e = fabs((double)out[i] - item_out[i]); if (!(e <= worst)) worst = e; }
         if (worst / scale > 1e-4) { fprintf(stderr, "stream_bench: stream differs from the batch kernel by %g\n", worst / scale); return 1; }
     }
     batch_ns = median_ns(batch_one);
-    printf("{\"error\": %.3g, \"batch_call\": %.1f, \"batch_per_step\": %.2f", worst / scale, batch_ns, batch_ns / OUT_STEPS);
+    printf("{\"error\": %.3g, \"batch_call\": %.1f, \"batch_per_step\": %.2f", worst / scale, batch_ns, batch_ns / SB_OUT_STEPS);
     for (a = 4; a < argc; ++a) {
         double t;
         chunk = (size_t)atol(argv[a]);

@@ -4,6 +4,7 @@
 #   make/     C via Make, with sepconv-gen's depfile
 #   cmake/    C via CMake's add_custom_command
 #   swiftpm/  Swift, generated code committed and checked with --check
+# and the streaming example (streaming/: a signal pushed frame by frame).
 #
 #   SEPCONV_GEN=/path/to/sepconv-gen Examples/build-all.sh
 #
@@ -60,8 +61,8 @@ compare() {
 }
 
 step "clean"
-rm -rf "$here/make/build" "$here/cmake/build" "$here/swiftpm/.build"
-echo "removed make/build cmake/build swiftpm/.build"
+rm -rf "$here/make/build" "$here/cmake/build" "$here/swiftpm/.build" "$here/streaming/build"
+echo "removed make/build cmake/build swiftpm/.build streaming/build"
 
 step "make"
 make -C "$here/make" SEPCONV_GEN="$gen"
@@ -95,6 +96,12 @@ swift build --package-path "$here/swiftpm" --scratch-path "$here/swiftpm/.build"
 bin=$(swift build --package-path "$here/swiftpm" --scratch-path "$here/swiftpm/.build" \
     -c release --show-bin-path)
 "$bin/KwsDemo" > "$here/swiftpm/.build/output.txt"
+
+step "streaming"
+make -C "$here/streaming" SEPCONV_GEN="$gen"
+make -s -C "$here/streaming" SEPCONV_GEN="$gen" run > "$here/streaming/build/output.txt"
+tail -n 3 "$here/streaming/build/output.txt"
+grep -q "100 frames in, 100 output frames" "$here/streaming/build/output.txt" || fail "streaming: not one output frame per input frame"
 
 step "outputs"
 echo "make/build/output.txt:"

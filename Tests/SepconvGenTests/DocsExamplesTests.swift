@@ -69,7 +69,6 @@ import Testing
     /// Features whose examples are skipped until they are merged, and why.
     static let pending = [
         "from-model": "the `from` key, weights from .h5 files and `import` are not merged yet",
-        "streaming": "`streaming: true` is not merged yet",
     ]
 
     /// `README.md` and every `docs/*.md`.

@@ -29,6 +29,9 @@ let package = Package(
                 .embedInCode("c_header.h.template"),
                 .embedInCode("c_source.c.template"),
                 .embedInCode("swift_source.swift.template"),
+                .embedInCode("stream_h.h.template"),
+                .embedInCode("stream_c.c.template"),
+                .embedInCode("stream_swift.swift.template"),
             ]
         ),
         .target(

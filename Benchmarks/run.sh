@@ -41,3 +41,4 @@ fi
 gcc -O3 -march=native "$root/Benchmarks/harness/peak.c" -o "$work/build/peak"
 
 "$venv/bin/python" "$root/Benchmarks/bench.py" "$gen" "$work" "$@"
+"$venv/bin/python" "$root/Benchmarks/stream_bench.py" "$gen" "$work" "$@"

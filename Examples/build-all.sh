@@ -6,6 +6,7 @@
 #   swiftpm/  Swift, generated code committed and checked with --check
 #   keras/    C via Make straight from a trained Keras model (.keras), checked
 #             against Keras's own output
+#   streaming/ a signal pushed frame by frame through the streaming API
 #
 #   SEPCONV_GEN=/path/to/sepconv-gen Examples/build-all.sh
 #
@@ -62,8 +63,8 @@ compare() {
 }
 
 step "clean"
-rm -rf "$here/make/build" "$here/cmake/build" "$here/swiftpm/.build" "$here/keras/build"
-echo "removed make/build cmake/build swiftpm/.build keras/build"
+rm -rf "$here/make/build" "$here/cmake/build" "$here/swiftpm/.build" "$here/keras/build" "$here/streaming/build"
+echo "removed make/build cmake/build swiftpm/.build keras/build streaming/build"
 
 step "make"
 make -C "$here/make" SEPCONV_GEN="$gen"
@@ -107,6 +108,12 @@ swift build --package-path "$here/swiftpm" --scratch-path "$here/swiftpm/.build"
 bin=$(swift build --package-path "$here/swiftpm" --scratch-path "$here/swiftpm/.build" \
     -c release --show-bin-path)
 "$bin/KwsDemo" > "$here/swiftpm/.build/output.txt"
+
+step "streaming"
+make -C "$here/streaming" SEPCONV_GEN="$gen"
+make -s -C "$here/streaming" SEPCONV_GEN="$gen" run > "$here/streaming/build/output.txt"
+tail -n 3 "$here/streaming/build/output.txt"
+grep -q "100 frames in, 100 output frames" "$here/streaming/build/output.txt" || fail "streaming: not one output frame per input frame"
 
 step "outputs"
 echo "make/build/output.txt:"

@@ -4,25 +4,33 @@ import SepconvTemplates
 enum CEmitter {
     /// The header and source for `plan`.
     static func emit(_ plan: LayerPlan) -> (header: String, source: String) {
+        let kernel = self.kernel(plan)
+        var values = KernelLayout(plan: plan).templateValues(.c, callsMath: KernelLayout.callsMath(kernel.helpers))
+        values["GUARD"] = "SEPCONV_GEN_" + plan.name.uppercased() + "_H"
+        values["CTYPE"] = cType(plan.dtype)
+        values["INCLUDES"] = kernel.helpers.isEmpty ? "" : "#include <math.h>\n"
+        values["STACK_BYTES"] = String(kernel.stackBytes)
+        values["BODY"] = kernel.body
+        StreamEmitter.fillC(&values, plan)
+        return (values.render(Templates.cHeader), values.render(Templates.cSource))
+    }
+
+    /// The kernel for `plan`: `<name>_item(x, y)` (one batch item) and
+    /// everything it calls, the bytes of its locals, and its activation
+    /// helpers' lines (which tell whether it calls the C math library).
+    static func kernel(_ plan: LayerPlan) -> (body: String, stackBytes: Int, helpers: [[String]]) {
         let layout = KernelLayout(plan: plan)
         let lowering = Lowering(plan: plan, language: .c)
         let namer = Namer(layer: plan.name, language: .c, dtype: plan.dtype)
         let helpers = lowering.activations.map { $0.activation.code(.c, dtype: plan.dtype, name: namer.symbol($0.name)).helpers }
-        var values = layout.templateValues(.c, callsMath: KernelLayout.callsMath(helpers))
-        values["GUARD"] = "SEPCONV_GEN_" + plan.name.uppercased() + "_H"
-        values["CTYPE"] = cType(plan.dtype)
-        values["INCLUDES"] = helpers.isEmpty ? "" : "#include <math.h>\n"
         switch plan.unroll.c {
         case .full:
-            values["STACK_BYTES"] = String(plan.epilogue.isEmpty ? 0 : layout.paddedFilters * layout.elementBytes)
             var printer = CodePrinter()
             ProgramPrinter(spelling: CSpelling(namer: namer)).printFullKernel(lowering, helpers: helpers, into: &printer)
-            values["BODY"] = printer.text
+            return (printer.text, plan.epilogue.isEmpty ? 0 : layout.paddedFilters * layout.elementBytes, helpers)
         case .loops:
-            values["STACK_BYTES"] = String(layout.stackBytes)
-            values["BODY"] = CLoops(plan: plan, layout: layout, lowering: lowering, helpers: helpers).text
+            return (CLoops(plan: plan, layout: layout, lowering: lowering, helpers: helpers).text, layout.stackBytes, helpers)
         }
-        return (values.render(Templates.cHeader), values.render(Templates.cSource))
     }
 
     /// `float` or `double`.

@@ -11,23 +11,29 @@ enum SwiftEmitter {
         values["STYPE"] = swiftType(plan.dtype)
         values["INPUT_SIZE"] = String(plan.inputSize)
         values["OUTPUT_SIZE"] = String(plan.outputSize)
+        var printer = CodePrinter()
+        printer.block("", closing: "") { body in printKernel(plan, into: &body) }
+        values["BODY"] = printer.lines.dropFirst().dropLast().joined(separator: "\n")
+        StreamEmitter.fillSwift(&values, plan)
+        return values.render(Templates.swiftSource)
+    }
+
+    /// Prints the kernel for `plan` as members of the enum being printed:
+    /// `forwardItem(x, y)` (one batch item), everything it calls, and the
+    /// activation helpers, each after a blank line.
+    static func printKernel(_ plan: LayerPlan, into body: inout CodePrinter) {
         let lowering = Lowering(plan: plan, language: .swift)
         let namer = Namer(layer: plan.name, language: .swift, dtype: plan.dtype)
-        var printer = CodePrinter()
-        printer.block("", closing: "") { body in
-            for (name, activation) in lowering.activations {
-                body.line()
-                body.lines(activation.code(.swift, dtype: plan.dtype, name: namer.symbol(name)).helpers)
-            }
+        for (name, activation) in lowering.activations {
             body.line()
-            switch plan.unroll.swift {
-            case .full:
-                ProgramPrinter(spelling: SwiftSpelling(namer: namer)).printFullKernel(lowering, helpers: [], into: &body)
-            case .loops: SwiftLoops(plan: plan, layout: layout, lowering: lowering).print(&body)
-            }
+            body.lines(activation.code(.swift, dtype: plan.dtype, name: namer.symbol(name)).helpers)
         }
-        values["BODY"] = printer.lines.dropFirst().dropLast().joined(separator: "\n")
-        return values.render(Templates.swiftSource)
+        body.line()
+        switch plan.unroll.swift {
+        case .full:
+            ProgramPrinter(spelling: SwiftSpelling(namer: namer)).printFullKernel(lowering, helpers: [], into: &body)
+        case .loops: SwiftLoops(plan: plan, layout: KernelLayout(plan: plan), lowering: lowering).print(&body)
+        }
     }
 
     /// `Float` or `Double`.

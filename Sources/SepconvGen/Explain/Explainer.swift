@@ -24,6 +24,7 @@ public enum Explainer {
         }
         lines.append("  source size      about " + TargetLanguage.allCases.map { "\(SourceEstimate.describe(SourceEstimate.bytes(plan, $0))) of \($0.rawValue)" }.joined(separator: ", ") + " (estimated)")
         if let provenance = plan.provenance { lines.append("  weights          \(provenance)") }
+        lines += StreamExplain.lines(plan)
         lines.append("  step runs        \(plan.runs.count)")
         for run in plan.runs {
             let kind = run.isInterior ? "interior, all \(plan.kernelSize) taps" : run.tapCount == 0 ? "no tap reads the input" : "border, taps \(run.firstTap)..<\(run.firstTap + run.tapCount)"
@@ -129,6 +130,7 @@ public enum Explainer {
         var epilogue: [String]
         var estimatedSourceBytes: [String: Int]
         var weightsProvenance: String?
+        var streaming: StreamExplain.Summary?
 
         init(_ plan: LayerPlan) {
             let channelsLast = plan.dataFormat == .channelsLast
@@ -151,6 +153,7 @@ public enum Explainer {
             estimatedSourceBytes = Dictionary(uniqueKeysWithValues: TargetLanguage.allCases.map { ($0.rawValue, SourceEstimate.bytes(plan, $0)) })
             weightsProvenance = plan.provenance
             epilogue = plan.epilogue.map(\.description)
+            streaming = StreamExplain.Summary(plan)
             runs = plan.runs.map { Run(firstStep: $0.steps.lowerBound, endStep: $0.steps.upperBound, firstTap: $0.firstTap, tapCount: $0.tapCount, interior: $0.isInterior) }
         }
 

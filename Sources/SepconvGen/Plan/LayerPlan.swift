@@ -58,6 +58,9 @@ public struct LayerPlan: Hashable, Sendable {
     /// The `loops` kernels' schedule (tiles, blocks, wide paths, prefetch, routines).
     public var schedule: KernelSchedule
 
+    /// The streaming API's geometry, when the spec asks for it (`streaming: true`).
+    public var stream: StreamGeometry? = nil
+
     /// Depthwise output channels (C × M).
     public var depthwiseChannels: Int { inputChannels * depthMultiplier }
     /// Input steps one output step can see: (K − 1) · d + 1.

@@ -27,7 +27,7 @@ public enum Planner {
         let schedule = KernelSchedule(geometry: geometry, runs: runs, dtype: spec.dtype, dataFormat: spec.dataFormat,
                                       needsOutputTile: needsOutputTile,
                                       finishes: needsOutputTile || spec.activation != .linear)
-        return LayerPlan(
+        var plan = LayerPlan(
             name: spec.name, dtype: spec.dtype, dataFormat: spec.dataFormat, activation: spec.activation,
             inputSteps: spec.inputSteps, inputChannels: spec.inputChannels, depthMultiplier: spec.depthMultiplier,
             filters: spec.filters, kernelSize: spec.kernelSize, stride: spec.strides, dilation: spec.dilationRate,
@@ -37,6 +37,8 @@ public enum Planner {
             weights: weights, runs: runs,
             unroll: UnrollDecision(c: strategy(request, geometry, spec.dtype, .c), swift: strategy(request, geometry, spec.dtype, .swift)),
             epilogue: epilogue, provenance: spec.weights == nil ? provenance(spec) : nil, geometry: geometry, schedule: schedule)
+        plan.stream = spec.streaming ? StreamGeometry(plan) : nil
+        return plan
     }
 
     /// "drawn from glorot_uniform (depthwise), glorot_uniform (pointwise), zeros (bias) with seed 0, not trained".
@@ -76,8 +78,10 @@ public enum Planner {
     /// straight-line code.
     /// Also refuses an epilogue the kernels cannot fuse: glu along the steps
     /// axis (channels_first) anywhere in a chain with an epilogue, or an
-    /// affine step whose scale and shift are not one per channel at that point.
+    /// affine step whose scale and shift are not one per channel at that point,
+    /// and streaming that cannot be (`StreamGeometry.refusal(for:)`).
     public static func refusal(of request: UnrollRequest, for plan: LayerPlan) -> String? {
+        if let refusal = StreamGeometry.refusal(for: plan) { return refusal }
         if !plan.epilogue.isEmpty {
             if plan.dataFormat == .channelsFirst, ([plan.activation] + plan.epilogue.compactMap(\.activation)).contains(.glu) {
                 return "glu along the steps axis (channels_first) cannot be fused with the layers that follow it"

@@ -46,6 +46,8 @@ public struct LayerSpec: Hashable, Sendable {
     public var weights: WeightSources?
     /// The position of every key the spec gave, by dotted path (`layer.kernel_size`).
     public var marks: [String: Mark]
+    /// Whether the emitted code also gets the streaming API (`streaming: true`).
+    public var streaming = false
 
     /// The position of `path`'s node, or of the nearest enclosing one, or the file start.
     public func mark(_ path: String) -> Mark {

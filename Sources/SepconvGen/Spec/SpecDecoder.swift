@@ -2,7 +2,7 @@
 /// every argument as Keras 3 does and reporting every error found.
 public struct SpecDecoder {
     /// The spec file's top-level keys.
-    static let topKeys = ["name", "dtype", "input", "layer", "weights", "from"]
+    static let topKeys = ["name", "dtype", "input", "layer", "weights", "from", "streaming"]
     static let inputKeys = ["steps", "channels"]
     static let weightKeys = ["depthwise_kernel", "pointwise_kernel", "bias"]
     /// The `layer` keys that change the emitted code.
@@ -86,6 +86,7 @@ public struct SpecDecoder {
         }
         guard let name, let input, let shape = layer.shape else { return nil }
         checkGeometry(shape, input: input, padding: layer.padding, activation: layer.activation, dataFormat: layer.dataFormat, useBias: layer.useBias)
+        let streaming = decodeStreaming(top, activation: layer.activation, dataFormat: layer.dataFormat, channels: input.channels, kernel: shape.kernel, dilation: shape.dilation)
         return LayerSpec(
             file: diagnostics.file, name: name, dtype: dtype,
             inputSteps: input.steps, inputChannels: input.channels,
@@ -95,7 +96,7 @@ public struct SpecDecoder {
             depthwiseInitializer: layer.depthwiseInitializer ?? .glorotUniform,
             pointwiseInitializer: layer.pointwiseInitializer ?? .glorotUniform,
             biasInitializer: layer.biasInitializer ?? .zeros,
-            seed: layer.seed, weights: weights, marks: marks)
+            seed: layer.seed, weights: weights, marks: marks, streaming: streaming)
     }
 
     private mutating func decodeName(_ top: Node.Mapping) -> String? {

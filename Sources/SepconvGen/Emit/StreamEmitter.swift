@@ -1,0 +1,135 @@
+import SepconvTemplates
+
+/// Emits the streaming API (`streaming: true`, SPEC section 6) into the C
+/// and Swift files: the glue that keeps the window of frames, and the
+/// kernels that compute output frames from it.
+///
+/// The arithmetic is not written here: the kernels are the batch emitters'
+/// own, printed for two window plans of the same layer
+/// (`StreamGeometry.windowPlan`): one output frame from the receptive field
+/// (`frame`), and one tile of the batch kernel's `KernelLayout.tile` output
+/// frames (`tile`), which a push takes wherever whole tiles of windows lie in
+/// the frames it was given. The glue is one algorithm, fixed by the numbers
+/// and expressions below (shared by both languages) and spelled by the
+/// templates `stream_c.c`/`stream_h.h` and `stream_swift.swift`.
+///
+/// The window kernels carry their own copies of the weights (each emitter
+/// names its arrays after its plan).
+enum StreamEmitter {
+    /// The names of the two window kernels' plans (their functions' prefix in C, their enum in Swift).
+    static func kernelName(_ plan: LayerPlan, tile: Bool) -> String {
+        plan.name + (tile ? "_stream_tile" : "_stream_frame")
+    }
+
+    /// The window plans: the single frame, and the tile when it has more than one frame.
+    static func windowPlans(_ plan: LayerPlan, _ geometry: StreamGeometry) -> (frame: LayerPlan, tile: LayerPlan?) {
+        let tile = KernelLayout(plan: plan).tile
+        return (geometry.windowPlan(of: plan, outputs: 1, name: kernelName(plan, tile: false)),
+                tile > 1 ? geometry.windowPlan(of: plan, outputs: tile, name: kernelName(plan, tile: true)) : nil)
+    }
+
+    /// The geometry, the window plans and the placeholders both languages'
+    /// glue shares, or nil when the plan does not stream.
+    static func prepare(_ plan: LayerPlan) -> (StreamGeometry, (frame: LayerPlan, tile: LayerPlan?), TemplateRenderer)? {
+        guard let g = plan.stream else { return nil }
+        let kernels = windowPlans(plan, g)
+        let tile = kernels.tile?.convolutionSteps
+        var values = TemplateRenderer()
+        values["NAME"] = plan.name
+        values["TYPE"] = Identifier.swiftTypeName(plan.name)
+        values["DELAY"] = String(g.delay)
+        values["MAX_FLUSH"] = String(g.maxFlushed)
+        values["STRIDE"] = String(g.stride)
+        values["CHANNELS"] = String(g.frameChannels)
+        values["OUTPUT_CHANNELS"] = String(g.outputChannels)
+        values["WINDOW_FRAMES"] = String(g.windowFrames)
+        values["WINDOW_VALUES"] = String(g.windowValues)
+        values["PAD_LEFT"] = String(g.padLeft)
+        values["AFTER_DROP"] = String(g.windowFrames - g.stride)
+        // Output frames still owed at flush: ceil((filled − pad_left) / strides), in the expression syntax C and Swift share.
+        let offset = g.stride - 1 - g.padLeft
+        values["PENDING"] = g.padsRight
+            ? "filled > \(g.padLeft) ? (filled \(offset < 0 ? "-" : "+") \(abs(offset))) / \(g.stride) : 0"
+            : "0"
+        values["PENDING_WORDS"] = g.padsRight
+            ? "'same': the output frames whose windows reach past the last frame pushed, with zeros there"
+            : "'valid': no window reaches past the last frame pushed"
+        values["FLUSH_WORDS"] = g.padsRight ? "padding 'same' takes zeros there" : "'valid': there are none"
+        values["TILE_WORDS"] = tile.map { "\($0) at a time by \(plan.name)_stream_tile_item, the rest one at a time" }
+            ?? "one at a time"
+        return (g, kernels, values)
+    }
+
+    /// Fills the C templates' `STREAM_DECLARATIONS` and `STREAM` (empty without streaming).
+    static func fillC(_ values: inout TemplateRenderer, _ plan: LayerPlan) {
+        values["STREAM_DECLARATIONS"] = ""
+        values["STREAM"] = ""
+        guard case (let geometry, let kernels, var stream)? = prepare(plan) else { return }
+        let tile = kernels.tile?.convolutionSteps
+        stream["CTYPE"] = CEmitter.cType(plan.dtype)
+        stream["KERNELS"] = ([kernels.frame] + [kernels.tile].compactMap { $0 }).map(cKernel).joined(separator: "\n")
+        let (C, S, OC) = (geometry.frameChannels, geometry.stride, geometry.outputChannels)
+        stream["C_TILE_LOOP"] = tile.map { T in
+            String(repeating: " ", count: 16) + "for (; k + \(T) <= n; k += \(T)) \(plan.name)_stream_tile_item("
+                + "frames + (used + k * \(S)) * \(C), output + (written + k) * \(OC));\n"
+        } ?? ""
+        let dropped = (geometry.windowFrames - S) * C
+        stream["C_DROP"] = dropped > 0
+            ? "    memmove(window, window + \(S * C), \(dropped) * sizeof(\(CEmitter.cType(plan.dtype))));"
+            : "    (void)window; /* the stride passes the window: nothing is kept */"
+        values["STREAM_DECLARATIONS"] = stream.render(Templates.streamHeader)
+        values["STREAM"] = stream.render(Templates.streamCSource)
+    }
+
+    /// Fills the Swift template's `STREAM` (empty without streaming).
+    static func fillSwift(_ values: inout TemplateRenderer, _ plan: LayerPlan) {
+        values["STREAM"] = ""
+        guard case (let geometry, let kernels, var stream)? = prepare(plan) else { return }
+        let tile = kernels.tile?.convolutionSteps
+        stream["STYPE"] = SwiftEmitter.swiftType(plan.dtype)
+        var printer = CodePrinter()
+        printer.block("", closing: "") { body in
+            swiftKernel(&body, kernels.frame, enumName: "StreamFrame")
+            if let tilePlan = kernels.tile { swiftKernel(&body, tilePlan, enumName: "StreamTile") }
+        }
+        stream["KERNELS"] = printer.lines.dropFirst().dropLast().joined(separator: "\n")
+        let (C, S, OC) = (geometry.frameChannels, geometry.stride, geometry.outputChannels)
+        stream["SWIFT_TILE_LOOP"] = tile.map { T in
+            let loop = [
+                "while k &+ \(T) <= n {",
+                "    StreamTile.run(x + (used &+ k &* \(S)) &* \(C), y + (written &+ k) &* \(OC))",
+                "    k &+= \(T)",
+                "}",
+            ]
+            return loop.map { String(repeating: " ", count: 28) + $0 + "\n" }.joined()
+        } ?? ""
+        let dropped = (geometry.windowFrames - S) * C
+        stream["SWIFT_DROP"] = dropped > 0
+            ? "UnsafeMutableRawPointer(w).copyMemory(from: w + \(S * C), byteCount: \(dropped) &* MemoryLayout<\(SwiftEmitter.swiftType(plan.dtype))>.stride)"
+            : "_ = w // the stride passes the window: nothing is kept"
+        values["STREAM"] = stream.render(Templates.streamSwiftSource)
+    }
+
+    /// A window plan's kernel in C: the batch emitter's own code for it, whose
+    /// `<name>_item(x, y)` computes the plan's output frames.
+    static func cKernel(_ plan: LayerPlan) -> String {
+        CEmitter.kernel(plan).body
+    }
+
+    /// A window plan's kernel in Swift, in its own enum `enumName` (the batch
+    /// emitter's members for that plan), with `run(x, y)` calling its `forwardItem`.
+    static func swiftKernel(_ printer: inout CodePrinter, _ plan: LayerPlan, enumName: String) {
+        let element = SwiftEmitter.swiftType(plan.dtype)
+        printer.line()
+        printer.line("/// The streaming API's kernel for \(plan.convolutionSteps) output frame\(plan.convolutionSteps == 1 ? "" : "s") "
+                     + "from a window of \(plan.inputSteps) frames: the batch kernel's code for that plan.")
+        printer.block("fileprivate enum \(enumName) {") { body in
+            SwiftEmitter.printKernel(plan, into: &body)
+            body.line()
+            body.line("@inline(__always)")
+            body.block("static func run(_ x: UnsafePointer<\(element)>, _ y: UnsafeMutablePointer<\(element)>) {") { body in
+                body.line("forwardItem(x, y)")
+            }
+        }
+    }
+}

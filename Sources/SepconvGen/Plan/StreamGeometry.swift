@@ -1,0 +1,104 @@
+/// The streaming API's geometry: when each output frame is complete, what
+/// the caller-owned state holds, and the window plans whose kernels compute
+/// the frames.
+///
+/// The stream works on the padded signal: after a reset its window holds
+/// `padLeft` zero frames ('same'), then the frames pushed. Output frame `t`
+/// reads the padded frames `t·s ..< t·s + RF`, so it is complete when the
+/// real frame `t·s + RF − 1 − padLeft` arrives: `delay = (K − 1)·d − padLeft`.
+/// The state is the window (`RF` frames of `C` values) and one signed count,
+/// `filled`: the frames the window holds from the next output's first tap
+/// (negative: frames to skip before it, when the stride passes the receptive
+/// field). Nothing else is needed: the frames still to come, the outputs
+/// still owed at `flush` and the place of every tap follow from it.
+public struct StreamGeometry: Hashable, Sendable {
+    /// Output frame `t` is complete once input frame `t · stride + delay` (0-based) is pushed.
+    public var delay: Int
+    public var stride: Int
+    /// Frames in the window: the receptive field (K − 1) · d + 1.
+    public var windowFrames: Int
+    /// Zero frames in the window after a reset ('same': the layer's left pad; 'valid': none).
+    public var padLeft: Int
+    /// Whether `flush` pads zeros on the right and writes the frames that need them ('same').
+    public var padsRight: Bool
+    /// Values in one input frame (C) and one output frame.
+    public var frameChannels: Int
+    public var outputChannels: Int
+    /// Bytes of one value.
+    public var elementBytes: Int
+    /// Multiply-adds of one output frame: every tap, those on padding included.
+    public var multiplyAddsPerFrame: Int
+
+    /// The geometry of `plan`'s layer.
+    public init(_ plan: LayerPlan) {
+        windowFrames = plan.receptiveField
+        padLeft = plan.padding == .same ? plan.padLeft : 0
+        delay = windowFrames - 1 - padLeft
+        stride = plan.stride
+        padsRight = plan.padding == .same
+        frameChannels = plan.inputChannels
+        outputChannels = plan.outputChannels
+        elementBytes = plan.dtype == .float32 ? 4 : 8
+        multiplyAddsPerFrame = plan.depthwiseChannels * (plan.kernelSize + plan.filters)
+    }
+
+    /// Why `plan` cannot stream, if it asks to and cannot: an epilogue
+    /// activation along the steps axis (softmax, log_softmax, sparsemax or
+    /// glu with channels_first) needs every step before any output frame is
+    /// complete, as the layer's own activation does (refused by the decoder).
+    public static func refusal(for plan: LayerPlan) -> String? {
+        guard plan.stream != nil, plan.dataFormat == .channelsFirst,
+              let activation = plan.epilogue.compactMap(\.activation).first(where: \.isRowWise) else { return nil }
+        return "streaming: true cannot be used with a following activation '\(activation.rawValue)' and channels_first: "
+            + "it acts along the steps axis, so no output frame is complete before the whole signal is"
+    }
+
+    /// Values in the window.
+    public var windowValues: Int { windowFrames * frameChannels }
+
+    /// Bytes of the state on an LP64 target: the window, then the signed
+    /// count (a C `long`, a Swift `Int`), aligned to 8 bytes.
+    public var stateBytes: Int { (windowValues * elementBytes + 7) / 8 * 8 + 8 }
+
+    /// Output frames complete once `frames` frames have been pushed after a reset.
+    public func completed(afterFrames frames: Int) -> Int {
+        frames > delay ? (frames - 1 - delay) / stride + 1 : 0
+    }
+
+    /// Output frames `flush` writes after `frames` frames: 'same' gives
+    /// ceil(frames / stride) output frames in all, 'valid' none past those complete.
+    public func flushed(afterFrames frames: Int) -> Int {
+        padsRight ? max(0, (frames + stride - 1) / stride - completed(afterFrames: frames)) : 0
+    }
+
+    /// The most output frames one `flush` can write (over every count of frames pushed).
+    public var maxFlushed: Int {
+        (delay ... delay + stride).map(flushed(afterFrames:)).max() ?? 0
+    }
+
+    /// Input frames the window kernel for `outputs` consecutive output frames reads.
+    public func windowSteps(outputs: Int) -> Int {
+        windowFrames + (outputs - 1) * stride
+    }
+
+    /// The plan of the kernel that computes `outputs` consecutive output frames
+    /// from a window of `windowSteps(outputs:)` frames: `plan`'s layer, weights and
+    /// unroll strategy (`strategy` below) on that many steps, 'valid', channels last (a frame's
+    /// values are contiguous). The same planner and emitters as the batch kernel make it.
+    public func windowPlan(of plan: LayerPlan, outputs: Int, name: String) -> LayerPlan {
+        let spec = LayerSpec(
+            file: "", name: name, dtype: plan.dtype, inputSteps: windowSteps(outputs: outputs), inputChannels: plan.inputChannels,
+            filters: plan.filters, kernelSize: plan.kernelSize, strides: plan.stride, padding: .valid, dataFormat: .channelsLast,
+            dilationRate: plan.dilation, depthMultiplier: plan.depthMultiplier, activation: plan.activation, useBias: plan.useBias,
+            depthwiseInitializer: .zeros, pointwiseInitializer: .zeros, biasInitializer: .zeros, seed: 0, weights: nil, marks: [:])
+        var window = Planner.plan(spec, weights: plan.weights, unroll: .loops, epilogue: plan.epilogue)
+        // The batch kernel's strategy, but straight-line code no longer than the batch kernel's
+        // (or the auto budget): a tile of frames that reads every tap may have more multiply-adds.
+        func strategy(_ language: TargetLanguage) -> UnrollStrategy {
+            let limit = max(plan.multiplyAdds, UnrollBudget.multiplyAdds(for: language))
+            return plan.unroll[language] == .full && window.multiplyAdds <= limit ? .full : .loops
+        }
+        window.unroll = UnrollDecision(c: strategy(.c), swift: strategy(.swift))
+        return window
+    }
+}

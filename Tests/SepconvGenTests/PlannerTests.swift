@@ -23,6 +23,21 @@ import Testing
         return Planner.plan(spec, weights: weights)
     }
 
+    /// The footprint `explain` prints: the weights at the element's size, the C kernel's stack
+    /// buffers as its header states them (none in straight-line code), and the streaming state.
+    @Test func footprintCountsWeightsStackAndState() {
+        var layer = spec(steps: 20, kernel: 3, strides: 1, dilation: 2, padding: .same)
+        var p = plan(layer)
+        #expect(p.footprint.weightBytes == p.parameterCount * 4)
+        #expect(p.unroll.c == .full && p.footprint.stackBytes == 0)
+        #expect(p.footprint.streamStateBytes == nil)
+        layer.streaming = true
+        p = Planner.plan(layer, weights: p.weights, unroll: .loops)
+        #expect(p.footprint.stackBytes == p.schedule.stackBytes && p.footprint.stackBytes > 0)
+        #expect(p.footprint.streamStateBytes == p.stream?.stateBytes && (p.footprint.streamStateBytes ?? 0) > 0)
+        #expect(CEmitter.emit(p).source.contains("Stack: at most \(p.footprint.stackBytes) bytes"))
+    }
+
     @Test func samePaddingMatchesKerasEverywhere() {
         for L in 1...13 { for K in 1...6 { for s in 1...4 { for d in 1...4 {
             let p = plan(spec(steps: L, kernel: K, strides: s, dilation: d, padding: .same))

@@ -27,9 +27,9 @@ enum CEmitter {
         case .full:
             var printer = CodePrinter()
             ProgramPrinter(spelling: CSpelling(namer: namer)).printFullKernel(lowering, helpers: helpers, into: &printer)
-            return (printer.text, plan.epilogue.isEmpty ? 0 : layout.paddedFilters * layout.elementBytes, helpers)
+            return (printer.text, plan.footprint.stackBytes, helpers)
         case .loops:
-            return (CLoops(plan: plan, layout: layout, lowering: lowering, helpers: helpers).text, layout.stackBytes, helpers)
+            return (CLoops(plan: plan, layout: layout, lowering: lowering, helpers: helpers).text, plan.footprint.stackBytes, helpers)
         }
     }
 

@@ -22,6 +22,9 @@ public enum Explainer {
         for language in TargetLanguage.allCases {
             lines.append("  unroll \(language.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))    \(summary.unrollReason(language))")
         }
+        let footprint = plan.footprint
+        lines.append("  footprint        weights \(footprint.weightBytes) bytes, C kernel stack buffers \(footprint.stackBytes) bytes"
+            + (footprint.streamStateBytes.map { ", streaming state \($0) bytes" } ?? "") + ", no heap")
         lines.append("  source size      about " + TargetLanguage.allCases.map { "\(SourceEstimate.describe(SourceEstimate.bytes(plan, $0))) of \($0.rawValue)" }.joined(separator: ", ") + " (estimated)")
         if let provenance = plan.provenance { lines.append("  weights          \(provenance)") }
         lines += StreamExplain.lines(plan)
@@ -129,6 +132,7 @@ public enum Explainer {
         var schedule: Schedule
         var epilogue: [String]
         var estimatedSourceBytes: [String: Int]
+        var footprint: Footprint
         var weightsProvenance: String?
         var streaming: StreamExplain.Summary?
 
@@ -152,6 +156,7 @@ public enum Explainer {
             schedule = Schedule(plan.schedule)
             estimatedSourceBytes = Dictionary(uniqueKeysWithValues: TargetLanguage.allCases.map { ($0.rawValue, SourceEstimate.bytes(plan, $0)) })
             weightsProvenance = plan.provenance
+            footprint = plan.footprint
             epilogue = plan.epilogue.map(\.description)
             streaming = StreamExplain.Summary(plan)
             runs = plan.runs.map { Run(firstStep: $0.steps.lowerBound, endStep: $0.steps.upperBound, firstTap: $0.firstTap, tapCount: $0.tapCount, interior: $0.isInterior) }

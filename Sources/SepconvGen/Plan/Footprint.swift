@@ -1,0 +1,24 @@
+/// What a layer's emitted code needs in memory, for budgeting on small
+/// targets: `explain` prints it and the C header states its stack bound.
+public struct Footprint: Hashable, Sendable, Encodable {
+    /// Bytes of the layer's weights: parameters × the element's bytes (the
+    /// `loops` tables add zero padding to whole vectors on top).
+    public var weightBytes: Int
+    /// Bytes of the C kernel's stack buffers (the depthwise tile, the output
+    /// tile where one is needed); its frame adds spills and saved registers.
+    public var stackBytes: Int
+    /// Bytes of one streaming state (`N_stream`), when the spec streams.
+    public var streamStateBytes: Int?
+}
+
+extension LayerPlan {
+    /// The footprint of the C kernel the plan gives.
+    public var footprint: Footprint {
+        let elementBytes = schedule.elementBytes
+        let stack = switch unroll.c {
+        case .full: epilogue.isEmpty ? 0 : schedule.paddedFilters * elementBytes
+        case .loops: schedule.stackBytes
+        }
+        return Footprint(weightBytes: parameterCount * elementBytes, stackBytes: stack, streamStateBytes: stream?.stateBytes)
+    }
+}

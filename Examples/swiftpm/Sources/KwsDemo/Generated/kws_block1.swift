@@ -11,6 +11,22 @@ import Musl
 import Darwin
 #elseif canImport(ucrt)
 import ucrt
+#elseif hasFeature(Embedded)
+// Embedded Swift has no C library module: the C math functions the layer may call.
+@_silgen_name("expf") private func expf(_ x: Float) -> Float
+@_silgen_name("exp") private func exp(_ x: Double) -> Double
+@_silgen_name("expm1f") private func expm1f(_ x: Float) -> Float
+@_silgen_name("expm1") private func expm1(_ x: Double) -> Double
+@_silgen_name("logf") private func logf(_ x: Float) -> Float
+@_silgen_name("log") private func log(_ x: Double) -> Double
+@_silgen_name("log1pf") private func log1pf(_ x: Float) -> Float
+@_silgen_name("log1p") private func log1p(_ x: Double) -> Double
+@_silgen_name("tanhf") private func tanhf(_ x: Float) -> Float
+@_silgen_name("tanh") private func tanh(_ x: Double) -> Double
+@_silgen_name("erfcf") private func erfcf(_ x: Float) -> Float
+@_silgen_name("erfc") private func erfc(_ x: Double) -> Double
+@_silgen_name("sqrtf") private func sqrtf(_ x: Float) -> Float
+@_silgen_name("sqrt") private func sqrt(_ x: Double) -> Double
 #endif
 
 /// The `kws_block1` layer. Buffers hold `batch` items, contiguous and

@@ -218,7 +218,7 @@ struct Lowering {
     /// of multiply-adds, the 512-bit groups first where the target has them;
     /// channels_first calls the step routine for each step.
     func vectorDepthwise(rows: Int) -> Routine {
-        let (K, C, M, CM, W) = (plan.kernelSize, plan.inputChannels, plan.depthMultiplier, plan.depthwiseChannels, plan.schedule.lanes)
+        let (K, C, M, CM) = (plan.kernelSize, plan.inputChannels, plan.depthMultiplier, plan.depthwiseChannels)
         let (x, d, t, r) = (Expr.name("x"), Expr.name("d"), Expr.name("t"), Expr.name("r"))
         let weights: Expr = options.passesWeights ? .name("dw") : .symbol("depthwise")
         var body: [Statement] = []

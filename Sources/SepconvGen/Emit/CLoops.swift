@@ -34,6 +34,8 @@ struct CLoops {
     /// The row stride of the pointwise stage's destination.
     private var outStride: Int { layout.needsOutputTile ? Fp : F }
 
+    private var program: ProgramPrinter<CSpelling> { ProgramPrinter(spelling: CSpelling(namer: Namer(layer: name, language: .c, dtype: plan.dtype))) }
+
     var text: String {
         var printer = CodePrinter()
         printer.lines([
@@ -58,7 +60,6 @@ struct CLoops {
             "#endif",
             "",
         ])
-        let program = ProgramPrinter(spelling: CSpelling(namer: Namer(layer: name, language: .c, dtype: plan.dtype)))
         for table in layout.weightTables(lowering.options) {
             program.print([table], into: &printer)
             printer.line()
@@ -129,30 +130,9 @@ struct CLoops {
 
     // MARK: Depthwise
 
-    /// The input element of tap `k` for output step `s`, channel `c` (expressions).
-    private func inputOffset(step s: String, tap k: String) -> String {
-        let origin = "\(s) * \(plan.stride) - \(plan.padLeft) + \(k) * \(plan.dilation)"
-        return plan.dataFormat == .channelsLast ? "(\(origin)) * \(C)" : origin
-    }
-
-    /// `depthwise_step`: one output step, taps `first ..< first + count`, scalar loops.
+    /// `depthwise_step`: one output step over a run-time range of taps (see `Lowering.depthwiseStep`).
     private func depthwiseStep(_ printer: inout CodePrinter) {
-        let channelStride = plan.dataFormat == .channelsLast ? "" : " * \(plan.inputSteps)"
-        printer.line("/* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * \(C) + channel]. */")
-        printer.function("\(name)_BORDER void \(name)_depthwise_step(const \(type) *restrict x, \(type) *restrict d, const int s, const int first, const int count)") { body in
-            body.line("int j, k, c;")
-            body.line("for (j = 0; j < \(CM); ++j) d[j] = 0;")
-            body.block("for (k = first; k < first + count; ++k) {") { body in
-                body.line("const \(type) *w = \(name)_depthwise + k * \(CM);")
-                body.line("const \(type) *xk = x + \(inputOffset(step: "s", tap: "k"));")
-                if M == 1 {
-                    body.line("for (c = 0; c < \(C); ++c) d[c] += xk[c\(channelStride)] * w[c];")
-                } else {
-                    body.line("int m;")
-                    body.line("for (m = 0; m < \(M); ++m) for (c = 0; c < \(C); ++c) d[m * \(C) + c] += xk[c\(channelStride)] * w[m * \(C) + c];")
-                }
-            }
-        }
+        program.print(lowering.depthwiseStep, into: &printer)
     }
 
     /// Portable `depthwise_<rows>`: every tap for steps t .. t + rows - 1.

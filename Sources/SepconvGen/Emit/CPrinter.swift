@@ -21,6 +21,7 @@ struct CSpelling: Spelling {
     var forever: String { "for (;;) {" }
     func stepsFrom(_ from: String, _ count: Int) -> String { "\(from) .. \(from) + \(count - 1)" }
 
+    var zero: String { "{0}" }
     func load(_ pointer: String, wide: Bool) -> String { namer.symbol(wide ? "WLOAD" : "LOAD") + "(\(pointer))" }
     func pointer(_ name: String, _ value: String) -> String { "const \(namer.element) *\(name) = \(value);" }
     func vectors(_ names: [String], _ values: [String], wide: Bool, role: VectorRole) -> [String] {
@@ -62,7 +63,7 @@ struct CSpelling: Spelling {
     }
 
     func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String) {
-        (["\(routine.isKernel ? namer.symbol("KERNEL") : "static") void \(namer.symbol(routine.name))(\(parameters))", "{"],
+        (["\(routine.isKernel ? namer.symbol("KERNEL") : routine.isBorder ? namer.symbol("BORDER") : "static") void \(namer.symbol(routine.name))(\(parameters))", "{"],
          counters.isEmpty ? [] : ["int " + counters.joined(separator: ", ") + ";"], "}")
     }
 

@@ -8,6 +8,8 @@ indirect enum Expr: Hashable {
     case int(Int)
     /// A literal of the element type, exact (hexadecimal).
     case real(Double)
+    /// A vector of zeros (C: an initializer only).
+    case zero
     /// A local, parameter or loop counter.
     case name(String)
     /// A routine or array of the layer, spelled by the namer (`N_act` / `act`).
@@ -156,6 +158,8 @@ struct Routine: Hashable {
     var comment: [CommentPiece]
     /// Whether the routine is a vector kernel (C: `<layer>_KERNEL`, with its attributes).
     var isKernel = false
+    /// Whether the routine is a border step (C: `<layer>_BORDER`, kept out of line).
+    var isBorder = false
     /// Whether the routine exists only on the 512-bit path (printed inside the target's guard).
     var isWide = false
     /// The counters C declares first, in this order (then the others as they appear).

@@ -78,7 +78,7 @@ extension Lowering {
             body += (0..<columns).map { .vectors(["b\($0)"], [bias($0)], wide: wide, role: .weight) }
         }
         body += (0..<rows).map { r in
-            .vectors(accumulators(r), (0..<columns).map { options.passesWeights ? .name("b\($0)") : plan.useBias ? bias($0) : .text("{0}") },
+            .vectors(accumulators(r), (0..<columns).map { options.passesWeights ? .name("b\($0)") : plan.useBias ? bias($0) : .zero },
                      wide: wide, role: .accumulator(mutated: true))
         }
         var pass: [Statement]

@@ -20,6 +20,8 @@ protocol Spelling {
     func counting(_ counter: String, _ from: String, _ to: String) -> String
     /// The opening line of an endless loop.
     var forever: String { get }
+    /// A vector of zeros.
+    var zero: String { get }
     /// A vector load.
     func load(_ pointer: String, wide: Bool) -> String
     /// A constant pointer local.
@@ -80,6 +82,7 @@ struct ProgramPrinter<S: Spelling> {
         switch e {
         case .int(let value): return String(value)
         case .real(let value): return s.namer.literal(value)
+        case .zero: return s.zero
         case .name(let name): return name
         case .symbol(let base): return s.namer.symbol(base)
         case .sum(let terms): return terms.map(expression).joined(separator: " \(s.integer("+")) ")

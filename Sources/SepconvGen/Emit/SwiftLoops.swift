@@ -21,9 +21,6 @@ struct SwiftLoops {
 
     private var type: String { SwiftEmitter.swiftType(plan.dtype) }
     private var vector: String { plan.dtype == .float32 ? "SIMD\(W)<Float>" : "SIMD\(W)<Double>" }
-    private var C: Int { plan.inputChannels }
-    private var M: Int { plan.depthMultiplier }
-    private var CM: Int { plan.depthwiseChannels }
     private var W: Int { layout.lanes }
     /// The 512-bit vector of the wide kernel: two blocks' rows at a time.
     private var wideVector: String { plan.dtype == .float32 ? "SIMD\(2 * W)<Float>" : "SIMD\(2 * W)<Double>" }
@@ -84,55 +81,10 @@ struct SwiftLoops {
         }
         let fullLengths = layout.fullTapLengths
         if layout.hasPartialSteps || (!fullLengths.isEmpty && plan.dataFormat == .channelsFirst) {
-            depthwiseStep(&printer)
-            printer.line()
+            program.print([lowering.depthwiseStep], into: &printer)
         }
         program.print(lowering.vectorStages, into: &printer)
         program.print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer)
         program.print(lowering.loopsItem, into: &printer)
-    }
-
-    private func inputOffset(step s: String, tap k: String) -> String {
-        let origin = "\(s) &* \(plan.stride) &- \(plan.padLeft) &+ \(k) &* \(plan.dilation)"
-        return plan.dataFormat == .channelsLast ? "(\(origin)) &* \(C)" : origin
-    }
-
-    /// The depthwise stage of one (border) step over a run-time range of taps. With
-    /// channels last it accumulates `W`-lane blocks of channels in registers: the
-    /// scratch may alias the input as far as Swift knows, so a scalar loop that adds
-    /// into `d` neither vectorises nor keeps its sums in registers.
-    private func depthwiseStep(_ printer: inout CodePrinter) {
-        printer.line("/// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * \(C) + channel].")
-        printer.block("private static func depthwiseStep(_ x: \(pointer), _ d: \(mutablePointer), _ s: Int, _ first: Int, _ count: Int, _ dw: \(pointer)) {") { body in
-            let mOpen = M > 1 ? "for m in 0..<\(M) { " : "", mClose = M > 1 ? " }" : ""
-            let mOffset = M > 1 ? "m &* \(C) &+ " : ""
-            guard plan.dataFormat == .channelsLast else {
-                let xk = "x[c &* \(plan.inputSteps) &+ \(inputOffset(step: "s", tap: "k"))]"
-                body.block("\(mOpen)for c in 0..<\(C) {", closing: "}\(mClose)") { body in
-                    body.line("var a: \(type) = 0")
-                    body.line("for k in first..<(first &+ count) { a += \(xk) * dw[k &* \(CM) &+ \(mOffset)c] }")
-                    body.line("d[\(mOffset)c] = a")
-                }
-                return
-            }
-            let blocks = C / W, rest = C % W
-            let xk = inputOffset(step: "s", tap: "k")
-            if blocks > 0 {
-                body.block("\(mOpen)for b in 0..<\(blocks) {", closing: "}\(mClose)") { body in
-                    body.line("var a = \(vector)()")
-                    body.block("for k in first..<(first &+ count) {") { body in
-                        body.line("a = madd(a, load(x + (\(xk) &+ b &* \(W))), load(dw + (k &* \(CM) &+ \(mOffset)b &* \(W))))")
-                    }
-                    body.line("store(d + (\(mOffset)b &* \(W)), a, \(W))")
-                }
-            }
-            if rest > 0 {
-                body.block("\(mOpen)for c in \(blocks * W)..<\(C) {", closing: "}\(mClose)") { body in
-                    body.line("var a: \(type) = 0")
-                    body.line("for k in first..<(first &+ count) { a += x[\(xk) &+ c] * dw[k &* \(CM) &+ \(mOffset)c] }")
-                    body.line("d[\(mOffset)c] = a")
-                }
-            }
-        }
     }
 }

@@ -386,7 +386,7 @@ public enum AudioCf {
     }
     #endif
 
-    /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 40 + channel].
+    /// Depthwise stage of output step s, reading taps first ..< first + count: d[multiplier * 40 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
         for c in 0..<40 {
             var a: Float = 0

@@ -178,12 +178,11 @@ ecg_block_KERNEL void ecg_block_pointwise_5(const float *restrict d, float *rest
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 1 + channel]. */
 ecg_block_BORDER void ecg_block_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int j, k, c;
+    int j, k, c, m;
     for (j = 0; j < 4; ++j) d[j] = 0;
     for (k = first; k < first + count; ++k) {
         const float *w = ecg_block_depthwise + k * 4;
         const float *xk = x + (s * 1 - 0 + k * 1) * 1;
-        int m;
         for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) d[m * 1 + c] += xk[c] * w[m * 1 + c];
     }
 }

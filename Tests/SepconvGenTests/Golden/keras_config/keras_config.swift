@@ -130,7 +130,7 @@ public enum KerasConfig {
         }
     }
 
-    /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 6 + channel].
+    /// Depthwise stage of output step s, reading taps first ..< first + count: d[multiplier * 6 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
         for c in 0..<6 {
             var a: Float = 0

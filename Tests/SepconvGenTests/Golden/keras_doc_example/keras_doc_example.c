@@ -190,12 +190,11 @@ keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restric
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 12 + channel]. */
 keras_doc_example_BORDER void keras_doc_example_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int j, k, c;
+    int j, k, c, m;
     for (j = 0; j < 36; ++j) d[j] = 0;
     for (k = first; k < first + count; ++k) {
         const float *w = keras_doc_example_depthwise + k * 36;
         const float *xk = x + (s * 2 - 0 + k * 1) * 12;
-        int m;
         for (m = 0; m < 3; ++m) for (c = 0; c < 12; ++c) d[m * 12 + c] += xk[c] * w[m * 12 + c];
     }
 }

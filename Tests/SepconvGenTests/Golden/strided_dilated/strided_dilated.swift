@@ -144,7 +144,7 @@ public enum StridedDilated {
         }
     }
 
-    /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 8 + channel].
+    /// Depthwise stage of output step s, reading taps first ..< first + count: d[multiplier * 8 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
         for b in 0..<1 {
             var a = SIMD8<Float>()

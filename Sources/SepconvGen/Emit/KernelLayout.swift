@@ -15,10 +15,6 @@ struct KernelLayout {
     }
 
     static var vectorBytes: Int { KernelSchedule.vectorBytes }
-    static var prefetchRows: Int { KernelSchedule.prefetchRows }
-
-    func depthwiseGroups(wide: Bool) -> [KernelSchedule.ChannelGroup] { plan.schedule.depthwiseGroups(wide: wide) }
-    func readsAllTaps(_ steps: [KernelSchedule.StepTaps]) -> Bool { plan.schedule.readsAllTaps(steps) }
 
     /// The loops kernel's weight tables: the depthwise kernel by tap, the
     /// pointwise kernel packed per filter block, the bias padded to whole
@@ -38,10 +34,10 @@ struct KernelLayout {
                     + "[multiplier * \(C) + channel][filter - \(first)], filters past \(F) zero", table.0, aligned: true)
             }
         } else {
-            let pad = self.prefetchesWeights ? Self.prefetchRows * self.blockVectors * W : 0
+            let pad = self.prefetchesWeights ? KernelSchedule.prefetchRows * self.blockVectors * W : 0
             tables.append(.table("pointwise", comment: "pointwise_kernel (1, \(CM), \(F)) packed in blocks of \(self.blockVectors * W) filters: "
                 + "[block][multiplier * \(C) + channel][filter in block], filters past \(F) zero"
-                + (pad > 0 ? "; then \(Self.prefetchRows) zero rows for the prefetches that run ahead" : ""),
+                + (pad > 0 ? "; then \(KernelSchedule.prefetchRows) zero rows for the prefetches that run ahead" : ""),
                 pointwiseBlocks.flatMap { $0 } + [Double](repeating: 0, count: pad), aligned: true))
         }
         if p.useBias || options.passesWeights {

@@ -21,6 +21,7 @@ struct CSpelling: Spelling {
     var forever: String { "for (;;) {" }
     func stepsFrom(_ from: String, _ count: Int) -> String { "\(from) .. \(from) + \(count - 1)" }
 
+    var zero: String { "{0}" }
     func load(_ pointer: String, wide: Bool) -> String { namer.symbol(wide ? "WLOAD" : "LOAD") + "(\(pointer))" }
     func pointer(_ name: String, _ value: String) -> String { "const \(namer.element) *\(name) = \(value);" }
     func vectors(_ names: [String], _ values: [String], wide: Bool, role: VectorRole) -> [String] {
@@ -30,6 +31,9 @@ struct CSpelling: Spelling {
     }
     func multiplyAdd(_ accumulator: String, _ a: String, _ b: String) -> String { "\(accumulator) += \(a) * \(b);" }
     func store(_ pointer: String, _ value: String, wide: Bool) -> String { namer.symbol(wide ? "WSTORE" : "STORE") + "(\(pointer), \(value))" }
+    func storePartial(_ pointer: String, _ value: String, lanes: Int) -> String { "memcpy(\(pointer), &\(value), \(lanes) * sizeof(\(namer.element)))" }
+    func value(_ name: String, _ value: String) -> String { "const \(namer.element) \(name) = \(value);" }
+    func prefetch(_ pointer: String) -> String? { "__builtin_prefetch(\(pointer));" }
     var wideGuard: (open: String, otherwise: String, close: String, atMargin: Bool) {
         ("#if defined(\(namer.symbol("WIDE")))", "#else", "#endif", true)
     }
@@ -54,17 +58,13 @@ struct CSpelling: Spelling {
         ["const \(namer.element) \(name) = \(terms.isEmpty ? namer.literal(0) : terms.joined(separator: " + "));"]
     }
 
-    func routine(_ routine: Routine, counters: [String]) -> (open: [String], declarations: [String], close: String) {
-        let type = namer.element
-        let parameters = routine.parameters.map { parameter in
-            switch parameter.kind {
-            case .input: "const \(type) *restrict \(parameter.name)"
-            case .output: "\(type) *restrict \(parameter.name)"
-            case .integer: "const int \(parameter.name)"
-            }
-        }
-        return (["\(routine.isKernel ? namer.symbol("KERNEL") : "static") void \(namer.symbol(routine.name))(\(parameters.joined(separator: ", ")))", "{"],
-                counters.isEmpty ? [] : ["int " + counters.joined(separator: ", ") + ";"], "}")
+    func parameter(_ name: String, _ kind: Routine.Kind) -> String {
+        [.input: "const \(namer.element) *restrict ", .output: "\(namer.element) *restrict "][kind, default: "const int "] + name
+    }
+
+    func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String) {
+        (["\(routine.isKernel ? namer.symbol("KERNEL") : routine.isBorder ? namer.symbol("BORDER") : "static") void \(namer.symbol(routine.name))(\(parameters))", "{"],
+         counters.isEmpty ? [] : ["int " + counters.joined(separator: ", ") + ";"], "}")
     }
 
     func scratch(_ buffers: [Buffer], counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
@@ -80,9 +80,10 @@ struct CSpelling: Spelling {
         }
     }
 
-    func table(_ name: String, comment: String, _ literals: [String], into printer: inout CodePrinter) {
+    func table(_ name: String, comment: String, _ literals: [String], aligned: Bool, into printer: inout CodePrinter) {
         printer.line("/* \(comment) */")
-        printer.block("static const \(namer.element) \(namer.symbol(name))[\(literals.count)] = {", closing: "};") { printer in
+        let attributes = aligned ? " " + namer.symbol("ALIGNED") : ""
+        printer.block("static const \(namer.element) \(namer.symbol(name))[\(literals.count)]\(attributes) = {", closing: "};") { printer in
             CEmitter.wrap(&printer, literals, open: "", close: "")
         }
     }

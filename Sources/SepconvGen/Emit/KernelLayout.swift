@@ -15,14 +15,41 @@ struct KernelLayout {
     }
 
     static var vectorBytes: Int { KernelSchedule.vectorBytes }
-    static var prefetchRows: Int { KernelSchedule.prefetchRows }
 
-    func depthwiseGroups(wide: Bool) -> [KernelSchedule.ChannelGroup] { plan.schedule.depthwiseGroups(wide: wide) }
-    func readsAllTaps(_ steps: [KernelSchedule.StepTaps]) -> Bool { plan.schedule.readsAllTaps(steps) }
+    /// The loops kernel's weight tables: the depthwise kernel by tap, the
+    /// pointwise kernel packed per filter block, the bias padded to whole
+    /// vectors. With `passesWeights` (Swift) each block is an array of its own,
+    /// as a literal of more than a few thousand elements makes swiftc -O
+    /// superlinearly slow (16384 floats: 12 s; 16 × 1024: 3.4 s, on a loaded
+    /// machine), and the bias is there even when it is zeros; otherwise (C) the
+    /// blocks are one array, ending in zero rows where the prefetches run ahead.
+    func weightTables(_ options: Lowering.Options) -> [Statement] {
+        let p = plan, (C, M, CM, F, W) = (p.inputChannels, p.depthMultiplier, p.depthwiseChannels, p.filters, self.lanes)
+        var tables: [Statement] = [.table("depthwise", comment: "depthwise_kernel (\(p.kernelSize), \(C), \(M)) as [tap * \(CM) + multiplier * \(C) + channel]",
+                                          depthwiseRows, aligned: true)]
+        if options.passesWeights {
+            tables += zip(pointwiseBlocks, self.filterBlocks).enumerated().map { index, table in
+                let (first, width) = (table.1.vector * W, table.1.count * W)
+                return .table("pointwise\(index)", comment: "pointwise_kernel (1, \(CM), \(F)), filters \(first) ..< \(first + width): "
+                    + "[multiplier * \(C) + channel][filter - \(first)], filters past \(F) zero", table.0, aligned: true)
+            }
+        } else {
+            let pad = self.prefetchesWeights ? KernelSchedule.prefetchRows * self.blockVectors * W : 0
+            tables.append(.table("pointwise", comment: "pointwise_kernel (1, \(CM), \(F)) packed in blocks of \(self.blockVectors * W) filters: "
+                + "[block][multiplier * \(C) + channel][filter in block], filters past \(F) zero"
+                + (pad > 0 ? "; then \(KernelSchedule.prefetchRows) zero rows for the prefetches that run ahead" : ""),
+                pointwiseBlocks.flatMap { $0 } + [Double](repeating: 0, count: pad), aligned: true))
+        }
+        if p.useBias || options.passesWeights {
+            tables.append(.table("bias", comment: p.useBias ? "bias (\(F),), padded with zeros to \(self.paddedFilters)" : "no bias: zeros, \(self.paddedFilters)",
+                                 paddedBias, aligned: true))
+        }
+        return tables
+    }
 
     /// The depthwise kernel as `[tap][m * C + c]`: channels of one multiplier
     /// contiguous, so the depthwise stage reads each input row with vector loads.
-    var depthwiseRows: [Double] {
+    private var depthwiseRows: [Double] {
         let p = plan, (C, M, K) = (p.inputChannels, p.depthMultiplier, p.kernelSize)
         var values = [Double](repeating: 0, count: K * C * M)
         for k in 0..<K {
@@ -39,7 +66,7 @@ struct KernelLayout {
     /// `[m * C + c][width]`, `width` its vectors' lanes, filters past F zero, so
     /// each step of the microkernel reads one contiguous row of the block
     /// (64 bytes for two float vectors: one cache line).
-    var pointwiseBlocks: [[Double]] {
+    private var pointwiseBlocks: [[Double]] {
         let p = plan, (C, M, F) = (p.inputChannels, p.depthMultiplier, p.filters)
         return plan.schedule.filterBlocks.map { block in
             let width = block.count * self.lanes, first = block.vector * self.lanes
@@ -56,7 +83,7 @@ struct KernelLayout {
     }
 
     /// The bias padded with zeros to whole vectors (zeros when there is no bias).
-    var paddedBias: [Double] {
+    private var paddedBias: [Double] {
         (0..<plan.schedule.paddedFilters).map { $0 < plan.filters ? plan.weights.bias($0) : 0 }
     }
 

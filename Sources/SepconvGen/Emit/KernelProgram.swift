@@ -8,6 +8,8 @@ indirect enum Expr: Hashable {
     case int(Int)
     /// A literal of the element type, exact (hexadecimal).
     case real(Double)
+    /// A vector of zeros (C: an initializer only).
+    case zero
     /// A local, parameter or loop counter.
     case name(String)
     /// A routine or array of the layer, spelled by the namer (`N_act` / `act`).
@@ -61,6 +63,12 @@ indirect enum Statement: Hashable {
     case multiplyAdd(String, Expr, Expr)
     /// Stores the vector `value` at the pointer.
     case store(Expr, String, wide: Bool)
+    /// Stores the first `lanes` lanes of the vector `value` at the pointer.
+    case storePartial(Expr, String, lanes: Int)
+    /// A constant local of the element type.
+    case value(String, Expr)
+    /// Asks for the line at the pointer to be fetched into the cache (C; Swift has no way to).
+    case prefetch(Expr)
     /// The 512-bit path, and the fallback where the target has no 512-bit vectors.
     case guarded([Statement], [Statement])
     /// Loops and scopes opened on one line around one body.
@@ -88,8 +96,8 @@ indirect enum Statement: Hashable {
     case branch(Expr, [Statement], [Statement])
     /// A scope with a comment on its opening line.
     case scope(String, [Statement])
-    /// A table of constants of the element type.
-    case table(String, comment: String, [Double])
+    /// A table of constants of the element type, `aligned` to whole vectors where the language can say so (C).
+    case table(String, comment: String, [Double], aligned: Bool = false)
     /// Stack buffers of the element type (name, elements), for `body`.
     case scratch([Buffer], [Statement])
     /// A block that declares its own loop counters (C's braces; Swift needs none).
@@ -150,6 +158,10 @@ struct Routine: Hashable {
     var comment: [CommentPiece]
     /// Whether the routine is a vector kernel (C: `<layer>_KERNEL`, with its attributes).
     var isKernel = false
+    /// Whether the routine is a border step (C: `<layer>_BORDER`, kept out of line).
+    var isBorder = false
+    /// Whether the routine exists only on the 512-bit path (printed inside the target's guard).
+    var isWide = false
     /// The counters C declares first, in this order (then the others as they appear).
     var counterOrder = ["i", "r", "f"]
     var parameters: [(name: String, kind: Kind)]

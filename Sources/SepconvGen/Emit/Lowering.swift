@@ -17,10 +17,17 @@ struct Lowering {
         var passesWeights: Bool
         /// A run of one interior tile is a loop too (Swift); otherwise a scope (C).
         var loopsEveryRun: Bool
+        /// The border step accumulates channels_last's channels in vectors,
+        /// its taps innermost (Swift: the scratch may alias the input as far
+        /// as Swift knows, so a scalar loop adding into `d` neither vectorises
+        /// nor keeps its sums in registers); otherwise (C, whose portable path
+        /// calls it for every step) it is scalar, its taps outermost.
+        var vectorBorder: Bool
 
         /// The options of `language`.
         static func of(_ language: TargetLanguage) -> Options {
-            Options(bindsSums: language == .swift, passesWeights: language == .swift, loopsEveryRun: language == .swift)
+            let swift = language == .swift
+            return Options(bindsSums: swift, passesWeights: swift, loopsEveryRun: swift, vectorBorder: swift)
         }
     }
 
@@ -209,6 +216,48 @@ struct Lowering {
     private func inputOffset(step s: Expr, tap k: Expr) -> Expr {
         let origin = Expr.sum([.minus(.times(s, .int(plan.stride)), .int(plan.padLeft)), .times(k, .int(plan.dilation))])
         return plan.dataFormat == .channelsLast ? .times(origin, .int(plan.inputChannels)) : origin
+    }
+
+    /// `depthwise_step`: the depthwise stage of one (border) step over a
+    /// run-time range of taps `first ..< first + count` (see `vectorBorder`).
+    var depthwiseStep: Routine {
+        let (C, M, CM, W) = (plan.inputChannels, plan.depthMultiplier, plan.depthwiseChannels, plan.schedule.lanes)
+        let (x, d, k, c, first) = (Expr.name("x"), Expr.name("d"), Expr.name("k"), Expr.name("c"), Expr.name("first"))
+        let weights: Expr = options.passesWeights ? .name("dw") : .symbol("depthwise")
+        let taps = { (body: [Statement]) in Statement.loop("k", from: first, to: .sum([first, .name("count")]), body) }
+        let origin = inputOffset(step: .name("s"), tap: k)
+        let channel = { (c: Expr) in Expr.sum((M > 1 ? [.times(.name("m"), .int(C))] : []) + [c]) }
+        let input = { (c: Expr) in plan.dataFormat == .channelsLast ? Expr.sum([origin, c]) : .sum([.times(c, .int(self.plan.inputSteps)), origin]) }
+        let multipliers: [Header] = M > 1 ? [.loop("m", from: 0, to: M)] : []
+        var body: [Statement] = []
+        if !options.vectorBorder {
+            let column = plan.dataFormat == .channelsLast ? c : .times(c, .int(plan.inputSteps))
+            let add = Statement.loop("c", from: .int(0), to: .int(C), [.assign(.element(d, channel(c)), "+=", .product(.element(.name("xk"), column), .element(.name("w"), channel(c))))])
+            body = [.loop("j", from: .int(0), to: .int(CM), [.assign(.element(d, .name("j")), "=", .int(0))]),
+                    taps([.pointer("w", .offset(weights, .times(k, .int(CM)))), .pointer("xk", .offset(x, origin)),
+                          M > 1 ? .loop("m", from: .int(0), to: .int(M), [add]) : add])]
+        } else {
+            let blocks = plan.dataFormat == .channelsLast ? C / W : 0, b = Expr.times(.name("b"), .int(W))
+            if blocks > 0 {
+                body.append(.nest(multipliers + [.loop("b", from: 0, to: blocks)], [
+                    .vectors(["a"], [.zero], wide: false, role: .accumulator(mutated: true)),
+                    taps([.multiplyAdd("a", .load(.offset(x, .sum([origin, b])), wide: false), .load(.offset(weights, .sum([.times(k, .int(CM)), channel(b)])), wide: false))]),
+                    .store(.offset(d, channel(b)), "a", wide: false),
+                ]))
+            }
+            if blocks * W < C {
+                body.append(.nest(multipliers + [.loop("c", from: blocks * W, to: C)], [
+                    .variable("a", .int(0), integer: false),
+                    taps([.assign(.name("a"), "+=", .product(.element(x, input(c)), .element(weights, .sum([.times(k, .int(CM)), channel(c)]))))]),
+                    .assign(.element(d, channel(c)), "=", .name("a")),
+                ]))
+            }
+        }
+        return Routine(name: "depthwise_step", comment: [.text("Depthwise stage of output step s, reading taps "), .steps("first", "first + count"),
+                                                         .text(": d[multiplier * \(C) + channel].")],
+                       isBorder: true, counterOrder: ["j", "k", "c", "m"],
+                       parameters: [("x", .input), ("d", .output), ("s", .integer), ("first", .integer), ("count", .integer)]
+                        + (options.passesWeights ? [("dw", .input)] : []), body: body)
     }
 
     /// The vector `depthwise_<rows>`: channels_last vectorised across

@@ -20,6 +20,8 @@ protocol Spelling {
     func counting(_ counter: String, _ from: String, _ to: String) -> String
     /// The opening line of an endless loop.
     var forever: String { get }
+    /// A vector of zeros.
+    var zero: String { get }
     /// A vector load.
     func load(_ pointer: String, wide: Bool) -> String
     /// A constant pointer local.
@@ -30,6 +32,12 @@ protocol Spelling {
     func multiplyAdd(_ accumulator: String, _ a: String, _ b: String) -> String
     /// A vector store.
     func store(_ pointer: String, _ value: String, wide: Bool) -> String
+    /// A store of a vector's first `lanes` lanes.
+    func storePartial(_ pointer: String, _ value: String, lanes: Int) -> String
+    /// A constant local of the element type.
+    func value(_ name: String, _ value: String) -> String
+    /// A prefetch of the pointer's line, if the language has one.
+    func prefetch(_ pointer: String) -> String?
     /// The directives (or conditions) of the 512-bit path: opening, else, end; and whether they sit at the margin.
     var wideGuard: (open: String, otherwise: String, close: String, atMargin: Bool) { get }
     /// The opening line and closing line of a nest of loops and scopes.
@@ -54,11 +62,14 @@ protocol Spelling {
     func declaring(_ counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void)
     /// The statement for a parameter not read, if the language wants one.
     func unused(_ name: String, because: String) -> String?
-    /// The routine's signature and opening lines, the declarations its body
-    /// starts with (C's loop counters) and the line that closes it.
-    func routine(_ routine: Routine, counters: [String]) -> (open: [String], declarations: [String], close: String)
+    /// One parameter of a routine's signature.
+    func parameter(_ name: String, _ kind: Routine.Kind) -> String
+    /// The routine's signature (its `parameters` spelled and joined) and
+    /// opening lines, the declarations its body starts with (C's loop
+    /// counters) and the line that closes it.
+    func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String)
     /// A constant table.
-    func table(_ name: String, comment: String, _ literals: [String], into printer: inout CodePrinter)
+    func table(_ name: String, comment: String, _ literals: [String], aligned: Bool, into printer: inout CodePrinter)
 }
 
 /// Prints kernel programs in one language.
@@ -71,6 +82,7 @@ struct ProgramPrinter<S: Spelling> {
         switch e {
         case .int(let value): return String(value)
         case .real(let value): return s.namer.literal(value)
+        case .zero: return s.zero
         case .name(let name): return name
         case .symbol(let base): return s.namer.symbol(base)
         case .sum(let terms): return terms.map(expression).joined(separator: " \(s.integer("+")) ")
@@ -90,11 +102,14 @@ struct ProgramPrinter<S: Spelling> {
 
     /// Prints `routine` with its doc comment.
     func print(_ routine: Routine, into printer: inout CodePrinter) {
+        if routine.isWide { printer.line(spelling.wideGuard.open) }
+        defer { if routine.isWide { printer.line(spelling.wideGuard.close) } }
         printer.line(spelling.documentation(text(routine.comment)))
         let counters = Self.counters(routine.body, order: routine.counterOrder)
         // A routine that starts with its stack buffers declares its counters after them.
         let scratch: ([Buffer], [Statement])? = if case .scratch(let buffers, let body) = routine.body.first { (buffers, body) } else { nil }
-        let (open, declarations, close) = spelling.routine(routine, counters: scratch == nil ? counters : [])
+        let parameters = routine.parameters.map { spelling.parameter($0.name, $0.kind) }.joined(separator: ", ")
+        let (open, declarations, close) = spelling.routine(routine, parameters: parameters, counters: scratch == nil ? counters : [])
         for line in open.dropLast() { printer.line(line) }
         printer.block(open.last ?? "{", closing: close) { body in
             body.lines(declarations)
@@ -107,6 +122,14 @@ struct ProgramPrinter<S: Spelling> {
         }
     }
 
+    /// Prints each of `routines`, an empty line after each.
+    func print(_ routines: [Routine], into printer: inout CodePrinter) {
+        for routine in routines {
+            print(routine, into: &printer)
+            printer.line()
+        }
+    }
+
     /// The `full` kernel: the epilogue's tables, the activation `helpers`,
     /// the epilogue's routines and the item.
     func printFullKernel(_ lowering: Lowering, helpers: [[String]], into printer: inout CodePrinter) {
@@ -116,10 +139,7 @@ struct ProgramPrinter<S: Spelling> {
             printer.lines(helper)
             printer.line()
         }
-        for routine in [lowering.finish, lowering.epiloguePass].compactMap({ $0 }) where !lowering.plan.epilogue.isEmpty {
-            print(routine, into: &printer)
-            printer.line()
-        }
+        if !lowering.plan.epilogue.isEmpty { print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer) }
         print(lowering.fullItem, into: &printer)
     }
 
@@ -149,6 +169,9 @@ struct ProgramPrinter<S: Spelling> {
                 printer.lines(spelling.vectors(names, values.map(expression), wide: wide, role: role))
             case .multiplyAdd(let accumulator, let a, let b): printer.line(spelling.multiplyAdd(accumulator, expression(a), expression(b)))
             case .store(let pointer, let value, let wide): printer.line(spelling.store(expression(pointer), value, wide: wide) + spelling.end)
+            case .storePartial(let pointer, let value, let lanes): printer.line(spelling.storePartial(expression(pointer), value, lanes: lanes) + spelling.end)
+            case .value(let name, let value): printer.line(spelling.value(name, expression(value)))
+            case .prefetch(let pointer): if let line = spelling.prefetch(expression(pointer)) { printer.line(line) }
             case .guarded(let wide, let narrow):
                 let g = spelling.wideGuard
                 let mark = { (printer: inout CodePrinter, text: String) in g.atMargin ? printer.directive(text) : printer.line(text) }
@@ -182,8 +205,8 @@ struct ProgramPrinter<S: Spelling> {
                 spelling.declaring(Self.counters(body), into: &printer) { print(body, into: &$0) }
             case .unused(let name, let reason):
                 if let line = spelling.unused(name, because: reason) { printer.line(line) }
-            case .table(let name, let comment, let values):
-                spelling.table(name, comment: comment, values.map(spelling.namer.literal), into: &printer)
+            case .table(let name, let comment, let values, let aligned):
+                spelling.table(name, comment: comment, values.map(spelling.namer.literal), aligned: aligned, into: &printer)
             }
         }
     }

@@ -40,16 +40,4 @@ enum SwiftEmitter {
     static func swiftType(_ dtype: DType) -> String {
         dtype == .float32 ? "Float" : "Double"
     }
-
-    /// Prints `private static let name: [T] = [...]`.
-    static func array(_ printer: inout CodePrinter, name: String, values: [Double], dtype: DType, comment: String) {
-        printer.line("/// \(comment)")
-        printer.block("private static let \(name): [\(swiftType(dtype))] = [", closing: "]") { printer in
-            let literals = values.map { FloatLiteral.swift($0, dtype) }
-            let chunks = stride(from: 0, to: literals.count, by: 6).map { literals[$0 ..< min($0 + 6, literals.count)] }
-            for chunk in chunks {
-                printer.line(chunk.joined(separator: ", ") + ",")
-            }
-        }
-    }
 }

@@ -19,6 +19,7 @@ struct SwiftSpelling: Spelling {
     var forever: String { "while true {" }
     func stepsFrom(_ from: String, _ count: Int) -> String { "\(from) ..< \(from) + \(count)" }
 
+    var zero: String { "SIMD\(lanes)<\(namer.element)>()" }
     func load(_ pointer: String, wide: Bool) -> String { (wide ? "loadWide" : "load") + "(\(pointer))" }
     func pointer(_ name: String, _ value: String) -> String { "let \(name) = \(value)" }
     func vectors(_ names: [String], _ values: [String], wide: Bool, role: VectorRole) -> [String] {
@@ -30,6 +31,9 @@ struct SwiftSpelling: Spelling {
         wide ? "UnsafeMutableRawPointer(\(pointer)).storeBytes(of: \(value), as: SIMD\(2 * lanes)<\(namer.element)>.self)"
             : "store(\(pointer), \(value), \(lanes))"
     }
+    func storePartial(_ pointer: String, _ value: String, lanes: Int) -> String { "store(\(pointer), \(value), \(lanes))" }
+    func value(_ name: String, _ value: String) -> String { "let \(name) = \(value)" }
+    func prefetch(_ pointer: String) -> String? { nil }
     var wideGuard: (open: String, otherwise: String, close: String, atMargin: Bool) {
         ("#if SEPCONV_GEN_AVX512", "#else", "#endif", false)
     }
@@ -57,16 +61,12 @@ struct SwiftSpelling: Spelling {
         return ["var \(name): \(namer.element) = \(terms[0])"] + terms.dropFirst().map { "\(name) += \($0)" }
     }
 
-    func routine(_ routine: Routine, counters: [String]) -> (open: [String], declarations: [String], close: String) {
-        let type = namer.element
-        let parameters = routine.parameters.map { parameter in
-            switch parameter.kind {
-            case .input: "_ \(parameter.name): UnsafePointer<\(type)>"
-            case .output: "_ \(parameter.name): UnsafeMutablePointer<\(type)>"
-            case .integer: "_ \(parameter.name): Int"
-            }
-        }
-        return (["private static func \(namer.symbol(routine.name))(\(parameters.joined(separator: ", "))) {"], [], "}")
+    func parameter(_ name: String, _ kind: Routine.Kind) -> String {
+        "_ \(name): " + [.input: "UnsafePointer<\(namer.element)>", .output: "UnsafeMutablePointer<\(namer.element)>"][kind, default: "Int"]
+    }
+
+    func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String) {
+        (["private static func \(namer.symbol(routine.name))(\(parameters)) {"], [], "}")
     }
 
     func scratch(_ buffers: [Buffer], counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
@@ -85,7 +85,7 @@ struct SwiftSpelling: Spelling {
         body(&printer)
     }
 
-    func table(_ name: String, comment: String, _ literals: [String], into printer: inout CodePrinter) {
+    func table(_ name: String, comment: String, _ literals: [String], aligned: Bool, into printer: inout CodePrinter) {
         printer.line("/// \(comment)")
         printer.block("private static let \(namer.symbol(name)): [\(namer.element)] = [", closing: "]") { printer in
             for start in stride(from: 0, to: literals.count, by: 6) {

@@ -349,12 +349,12 @@ audio_cf_KERNEL void audio_cf_depthwise_6(const float *restrict x, float *restri
 /* Pointwise stage of 6 steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f]. */
 audio_cf_KERNEL void audio_cf_pointwise_6(const float *restrict d, float *restrict out)
 {
-    int j;
-    int b = 0;
+    int j, b;
 #if defined(audio_cf_WIDE)
-    for (; b + 1 < 2; b += 2) {
-        const int col = b * 16;
-        const float *pw = audio_cf_pointwise + b * 640;
+    for (b = 0; b < 1; ++b) {
+        const int col = b * 32;
+        const float *pwA = audio_cf_pointwise + b * 1280;
+        const float *pwB = pwA + 640;
         audio_cf_wide a0_0 = audio_cf_WLOAD(audio_cf_bias + col + 0), a0_1 = audio_cf_WLOAD(audio_cf_bias + col + 16);
         audio_cf_wide a1_0 = audio_cf_WLOAD(audio_cf_bias + col + 0), a1_1 = audio_cf_WLOAD(audio_cf_bias + col + 16);
         audio_cf_wide a2_0 = audio_cf_WLOAD(audio_cf_bias + col + 0), a2_1 = audio_cf_WLOAD(audio_cf_bias + col + 16);
@@ -362,8 +362,8 @@ audio_cf_KERNEL void audio_cf_pointwise_6(const float *restrict d, float *restri
         audio_cf_wide a4_0 = audio_cf_WLOAD(audio_cf_bias + col + 0), a4_1 = audio_cf_WLOAD(audio_cf_bias + col + 16);
         audio_cf_wide a5_0 = audio_cf_WLOAD(audio_cf_bias + col + 0), a5_1 = audio_cf_WLOAD(audio_cf_bias + col + 16);
         for (j = 0; j < 40; ++j) {
-            const audio_cf_wide w0 = audio_cf_WLOAD(pw + j * 16);
-            const audio_cf_wide w1 = audio_cf_WLOAD(pw + 640 + j * 16);
+            const audio_cf_wide w0 = audio_cf_WLOAD(pwA + j * 16);
+            const audio_cf_wide w1 = audio_cf_WLOAD(pwB + j * 16);
             const float d0 = d[0 + j];
             a0_0 += w0 * d0;
             a0_1 += w1 * d0;
@@ -396,8 +396,8 @@ audio_cf_KERNEL void audio_cf_pointwise_6(const float *restrict d, float *restri
         audio_cf_WSTORE(out + 160 + col + 0, a5_0);
         audio_cf_WSTORE(out + 160 + col + 16, a5_1);
     }
-#endif
-    for (; b < 2; ++b) {
+#else
+    for (b = 0; b < 2; ++b) {
         const int col = b * 16;
         const float *pw = audio_cf_pointwise + b * 640;
         audio_cf_vec a0_0 = audio_cf_LOAD(audio_cf_bias + col + 0), a0_1 = audio_cf_LOAD(audio_cf_bias + col + 8);
@@ -442,23 +442,24 @@ audio_cf_KERNEL void audio_cf_pointwise_6(const float *restrict d, float *restri
         audio_cf_STORE(out + 160 + col + 0, a5_0);
         audio_cf_STORE(out + 160 + col + 8, a5_1);
     }
+#endif
 }
 
 /* Pointwise stage of 3 steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f]. */
 audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restrict out)
 {
-    int j;
-    int b = 0;
+    int j, b;
 #if defined(audio_cf_WIDE)
-    for (; b + 1 < 2; b += 2) {
-        const int col = b * 16;
-        const float *pw = audio_cf_pointwise + b * 640;
+    for (b = 0; b < 1; ++b) {
+        const int col = b * 32;
+        const float *pwA = audio_cf_pointwise + b * 1280;
+        const float *pwB = pwA + 640;
         audio_cf_wide a0_0 = audio_cf_WLOAD(audio_cf_bias + col + 0), a0_1 = audio_cf_WLOAD(audio_cf_bias + col + 16);
         audio_cf_wide a1_0 = audio_cf_WLOAD(audio_cf_bias + col + 0), a1_1 = audio_cf_WLOAD(audio_cf_bias + col + 16);
         audio_cf_wide a2_0 = audio_cf_WLOAD(audio_cf_bias + col + 0), a2_1 = audio_cf_WLOAD(audio_cf_bias + col + 16);
         for (j = 0; j < 40; ++j) {
-            const audio_cf_wide w0 = audio_cf_WLOAD(pw + j * 16);
-            const audio_cf_wide w1 = audio_cf_WLOAD(pw + 640 + j * 16);
+            const audio_cf_wide w0 = audio_cf_WLOAD(pwA + j * 16);
+            const audio_cf_wide w1 = audio_cf_WLOAD(pwB + j * 16);
             const float d0 = d[0 + j];
             a0_0 += w0 * d0;
             a0_1 += w1 * d0;
@@ -476,8 +477,8 @@ audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restri
         audio_cf_WSTORE(out + 64 + col + 0, a2_0);
         audio_cf_WSTORE(out + 64 + col + 16, a2_1);
     }
-#endif
-    for (; b < 2; ++b) {
+#else
+    for (b = 0; b < 2; ++b) {
         const int col = b * 16;
         const float *pw = audio_cf_pointwise + b * 640;
         audio_cf_vec a0_0 = audio_cf_LOAD(audio_cf_bias + col + 0), a0_1 = audio_cf_LOAD(audio_cf_bias + col + 8);
@@ -504,6 +505,7 @@ audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restri
         audio_cf_STORE(out + 64 + col + 0, a2_0);
         audio_cf_STORE(out + 64 + col + 8, a2_1);
     }
+#endif
 }
 
 #else

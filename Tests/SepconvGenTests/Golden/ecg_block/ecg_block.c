@@ -101,8 +101,7 @@ ecg_block_KERNEL void ecg_block_depthwise_5(const float *restrict x, float *rest
 /* Pointwise stage of 8 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f]. */
 ecg_block_KERNEL void ecg_block_pointwise_8(const float *restrict d, float *restrict out)
 {
-    int j;
-    int b;
+    int j, b;
     for (b = 0; b < 1; ++b) {
         const int col = b * 8;
         const float *pw = ecg_block_pointwise + b * 32;
@@ -148,8 +147,7 @@ ecg_block_KERNEL void ecg_block_pointwise_8(const float *restrict d, float *rest
 /* Pointwise stage of 5 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f]. */
 ecg_block_KERNEL void ecg_block_pointwise_5(const float *restrict d, float *restrict out)
 {
-    int j;
-    int b;
+    int j, b;
     for (b = 0; b < 1; ++b) {
         const int col = b * 8;
         const float *pw = ecg_block_pointwise + b * 32;

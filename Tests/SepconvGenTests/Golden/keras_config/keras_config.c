@@ -104,8 +104,7 @@ keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float
 /* Pointwise stage of 8 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f]. */
 keras_config_KERNEL void keras_config_pointwise_8(const float *restrict d, float *restrict out)
 {
-    int j;
-    int b;
+    int j, b;
     for (b = 0; b < 1; ++b) {
         const int col = b * 8;
         const float *pw = keras_config_pointwise + b * 48;

@@ -149,8 +149,7 @@ kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *re
 /* Pointwise stage of 6 steps: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f]. */
 kws_block1_KERNEL void kws_block1_pointwise_6(const float *restrict d, float *restrict out)
 {
-    int j;
-    int b;
+    int j, b;
     for (b = 0; b < 1; ++b) {
         const int col = b * 16;
         const float *pw = kws_block1_pointwise + b * 160;
@@ -201,8 +200,7 @@ kws_block1_KERNEL void kws_block1_pointwise_6(const float *restrict d, float *re
 /* Pointwise stage of 1 steps: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f]. */
 kws_block1_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *restrict out)
 {
-    int j;
-    int b;
+    int j, b;
     for (b = 0; b < 1; ++b) {
         const int col = b * 16;
         const float *pw = kws_block1_pointwise + b * 160;

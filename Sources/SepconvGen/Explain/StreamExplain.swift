@@ -5,7 +5,8 @@ enum StreamExplain {
         guard let g = plan.stream else { return [] }
         return [
             "  streaming        delay \(g.delay) frames (output frame t completes at input frame t * \(g.stride) + \(g.delay)), "
-                + "state \(g.stateBytes) bytes (\(g.windowFrames) frames x \(g.frameChannels) channels x \(g.elementBytes) bytes + a count, LP64), "
+                + "state \(g.stateBytes) bytes (a ring of \(g.ringFrames) frames x \(g.frameChannels) channels x \(g.elementBytes) bytes for a window of \(g.windowFrames), "
+                + "+ its start and a count, LP64), "
                 + "\(g.multiplyAddsPerFrame) multiply-adds per output frame",
         ]
     }

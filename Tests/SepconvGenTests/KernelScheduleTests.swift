@@ -55,6 +55,26 @@ import Testing
         #expect(!valid.hasPartialSteps && valid.fullTapLengths == [8, 2])
     }
 
+    /// A tile too short for `minimumChains` accumulators splits its pass over
+    /// C·M into interleaved partial sums; full tiles, and passes too short to
+    /// split, keep one sum per accumulator.
+    @Test func shortTilesTakePartialSums() {
+        // 16 filters: blocks of 2 vectors; 49 steps: tiles of 6 and a last tile of 1.
+        let s = plan(steps: 49, channels: 10, filters: 16).schedule
+        #expect(s.tileLengths == [6, 1])
+        #expect(s.partialSums == [.init(rows: 1, vectors: 2, parts: 4)])
+        #expect(s.parts(rows: 6, vectors: 2) == 1 && s.parts(rows: 1, vectors: 2) == 4)
+        // 8 filters: one vector a block, tiles of 8 and a last tile of 4: 4 accumulators want 2 parts.
+        let narrow = plan(steps: 20, channels: 4, filters: 8).schedule
+        #expect(narrow.partialSums == [.init(rows: 4, vectors: 1, parts: 2)])
+        // C·M 3: at most 3 / 2 = 1 part, no split.
+        #expect(plan(steps: 49, channels: 3, filters: 16).schedule.partialSums.isEmpty)
+        // The lowering follows it: the 1-step microkernel has partial sums, the 6-step one none.
+        let program = Lowering(plan: plan(steps: 49, channels: 10, filters: 16), language: .c).pointwise(rows: 1)
+        #expect(String(describing: program).contains("a0_0p3"))
+        #expect(!String(describing: Lowering(plan: plan(steps: 49, channels: 10, filters: 16), language: .c).pointwise(rows: 6)).contains("p1"))
+    }
+
     /// Filter blocks of two vectors, the last one partial where the results go
     /// straight to the output; pairs of plain blocks take the 512-bit kernel.
     @Test func filterBlocksAndWidePaths() {

@@ -10,10 +10,10 @@ import Testing
 @Suite struct StreamingTests {
     static let seed: UInt64 = 0x57EA_0000_2026_0011
     /// Random configurations drawn, planned `loops`; those whose activation acts along the steps axis are left out.
-    static let randomCount = 48
+    static let randomCount = 240
     /// More random configurations, planned `full` (straight-line window kernels). Few: the batch
     /// emitters' `full` code is the compile-and-compare suite's to cover; here it is the glue around it.
-    static let fullCount = 12
+    static let fullCount = 24
     /// Random layers the Swift build runs too, half `loops`, half `full`, with `-Onone` (they
     /// check correctness; the Keras fixtures keep `-O`): swiftc spends about a CPU-second per layer.
     static let swiftRandomCount = 24
@@ -94,12 +94,12 @@ import Testing
         let spec = try decode(Self.yaml(activation: "relu", dataFormat: "channels_last", streaming: "true")).get()
         let weights = try WeightLoader().load(spec).weights
         let plan = Planner.plan(spec, weights: weights)
-        // K 3, d 1, 'same' on 8 steps: 1 left; 3 frames × 2 channels × 4 bytes + the count, LP64: 24 + 8.
+        // K 3, d 1, 'same' on 8 steps: 1 left; a ring of 2 · 3 − 1 frames × 2 channels × 4 bytes + the start and the count, LP64: 40 + 16.
         let text = Explainer.text(plan)
         #expect(text.contains("streaming        delay 1 frames"), "\(text)")
-        #expect(text.contains("state 32 bytes (3 frames x 2 channels x 4 bytes + a count, LP64), 14 multiply-adds per output frame"), "\(text)")
+        #expect(text.contains("state 56 bytes (a ring of 5 frames x 2 channels x 4 bytes for a window of 3, + its start and a count, LP64), 14 multiply-adds per output frame"), "\(text)")
         let json = Explainer.json(plan)
-        #expect(json.contains("\"delay\" : 1") && json.contains("\"stateBytes\" : 32") && json.contains("\"multiplyAddsPerFrame\" : 14"), "\(json)")
+        #expect(json.contains("\"delay\" : 1") && json.contains("\"stateBytes\" : 56") && json.contains("\"multiplyAddsPerFrame\" : 14"), "\(json)")
         var plain = spec
         plain.streaming = false
         #expect(!Explainer.text(Planner.plan(plain, weights: weights)).contains("streaming"))
@@ -111,6 +111,37 @@ import Testing
         let plan = Planner.plan(spec, weights: try WeightLoader().load(spec).weights)
         let files = Generator.files(for: plan, languages: [.c, .swift]).map(\.contents).joined()
         #expect(!files.contains("stream") && !files.contains("Stream"))
+    }
+
+    /// The window kernels read the batch kernel's weight tables where both
+    /// are `loops` (the tables are printed once): the tables they would have
+    /// printed are the batch kernel's, for random layers of every shape.
+    @Test func windowKernelsBorrowTheBatchTables() {
+        var borrowed = 0
+        for layer in RandomLayers.make(count: 60, seed: Self.seed ^ 7) where Self.streamable(layer.spec.activation, layer.spec.dataFormat) {
+            var spec = layer.spec
+            spec.streaming = true
+            let plan = Planner.plan(spec, weights: layer.weights, unroll: .loops)
+            guard let geometry = plan.stream else { continue }
+            let windows = StreamEmitter.windowPlans(plan, geometry)
+            for window in [windows.frame] + [windows.tile].compactMap({ $0 }) {
+                for language in TargetLanguage.allCases {
+                    let options = Lowering(plan: plan, language: language).options
+                    if window.unroll[language] == .loops {
+                        #expect(window.borrowedTables[language] == plan.name, "\(spec.name) \(language)")
+                        #expect(KernelLayout(plan: window).weightTables(options) == KernelLayout(plan: plan).weightTables(options), "\(spec.name) \(language)")
+                        borrowed += 1
+                    } else {
+                        #expect(window.borrowedTables[language] == nil)
+                    }
+                }
+            }
+            // C: each table defined once, by the batch kernel.
+            let source = Generator.files(for: plan, languages: [.c]).map(\.contents).joined()
+            #expect(source.components(separatedBy: "static const \(plan.dtype == .float32 ? "float" : "double") \(plan.name)_pointwise[").count == 2, "\(spec.name)")
+            #expect(!source.contains("_stream_frame_pointwise["), "\(spec.name)")
+        }
+        #expect(borrowed > 100)
     }
 
     /// The delay rule against the interpreter: for random linear layers, the

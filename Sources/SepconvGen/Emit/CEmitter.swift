@@ -21,7 +21,7 @@ enum CEmitter {
     static func kernel(_ plan: LayerPlan) -> (body: String, stackBytes: Int, helpers: [[String]]) {
         let layout = KernelLayout(plan: plan)
         let lowering = Lowering(plan: plan, language: .c)
-        let namer = Namer(layer: plan.name, language: .c, dtype: plan.dtype)
+        let namer = Namer(plan, .c)
         let helpers = lowering.activations.map { $0.activation.code(.c, dtype: plan.dtype, name: namer.symbol($0.name)).helpers }
         switch plan.unroll.c {
         case .full:

@@ -35,7 +35,7 @@ struct CLoops {
     /// The row stride of the pointwise stage's destination.
     private var outStride: Int { layout.needsOutputTile ? Fp : F }
 
-    private var program: ProgramPrinter<CSpelling> { ProgramPrinter(spelling: CSpelling(namer: Namer(layer: name, language: .c, dtype: plan.dtype))) }
+    private var program: ProgramPrinter<CSpelling> { ProgramPrinter(spelling: CSpelling(namer: Namer(plan, .c))) }
 
     var text: String {
         var printer = CodePrinter()
@@ -66,7 +66,7 @@ struct CLoops {
             "#endif",
             "",
         ])
-        for table in layout.weightTables(lowering.options) {
+        for table in plan.borrowedTables[.c] == nil ? layout.weightTables(lowering.options) : [] {
             program.print([table], into: &printer)
             printer.line()
         }

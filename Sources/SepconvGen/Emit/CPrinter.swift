@@ -83,7 +83,7 @@ struct CSpelling: Spelling {
     func table(_ name: String, comment: String, _ literals: [String], aligned: Bool, into printer: inout CodePrinter) {
         printer.line("/* \(comment) */")
         let attributes = aligned ? " " + namer.symbol("ALIGNED") : ""
-        printer.block("static const \(namer.element) \(namer.symbol(name))[\(literals.count)]\(attributes) = {", closing: "};") { printer in
+        printer.block("static const \(namer.element) \(namer.table(name))[\(literals.count)]\(attributes) = {", closing: "};") { printer in
             CEmitter.wrap(&printer, literals, open: "", close: "")
         }
     }

@@ -8,6 +8,28 @@ struct Namer {
     let layer: String
     let language: TargetLanguage
     let dtype: DType
+    /// The layer whose weight tables the kernel reads (`LayerPlan.tablesName`).
+    var tables: String
+
+    init(layer: String, language: TargetLanguage, dtype: DType, tables: String? = nil) {
+        self.layer = layer
+        self.language = language
+        self.dtype = dtype
+        self.tables = tables ?? layer
+    }
+
+    /// The namer of `plan`'s kernel in `language`.
+    init(_ plan: LayerPlan, _ language: TargetLanguage) {
+        self.init(layer: plan.name, language: language, dtype: plan.dtype, tables: plan.tablesName(language))
+    }
+
+    /// The weight table `base`: the layer's own, or the batch kernel's that
+    /// a window kernel borrows (C `batch_base`, Swift `Batch.base` from the
+    /// window kernel's enum inside the batch kernel's).
+    func table(_ base: String) -> String {
+        let own = Namer(layer: tables, language: language, dtype: dtype).symbol(base)
+        return language == .swift && tables != layer ? Identifier.swiftTypeName(tables) + "." + own : own
+    }
 
     /// The symbol for `base`.
     func symbol(_ base: String) -> String {

@@ -85,6 +85,7 @@ struct ProgramPrinter<S: Spelling> {
         case .zero: return s.zero
         case .name(let name): return name
         case .symbol(let base): return s.namer.symbol(base)
+        case .weights(let base): return s.namer.table(base)
         case .sum(let terms): return terms.map(expression).joined(separator: " \(s.integer("+")) ")
         case .minus(let a, let b): return expression(a) + " \(s.integer("-")) " + operand(b)
         case .times(let a, let b): return operand(a) + " \(s.integer("*")) " + operand(b)

@@ -13,8 +13,8 @@ import SepconvTemplates
 /// and expressions below (shared by both languages) and spelled by the
 /// templates `stream_c.c`/`stream_h.h` and `stream_swift.swift`.
 ///
-/// The window kernels carry their own copies of the weights (each emitter
-/// names its arrays after its plan).
+/// Where the batch kernel is `loops` too, the window kernels read its weight
+/// tables (`LayerPlan.borrowedTables`): the weights are in the files once.
 enum StreamEmitter {
     /// The names of the two window kernels' plans (their functions' prefix in C, their enum in Swift).
     static func kernelName(_ plan: LayerPlan, tile: Bool) -> String {
@@ -43,9 +43,13 @@ enum StreamEmitter {
         values["CHANNELS"] = String(g.frameChannels)
         values["OUTPUT_CHANNELS"] = String(g.outputChannels)
         values["WINDOW_FRAMES"] = String(g.windowFrames)
-        values["WINDOW_VALUES"] = String(g.windowValues)
+        values["RING_VALUES"] = String(g.ringValues)
+        values["LAST_SLOT"] = String(g.windowFrames - 1)
         values["PAD_LEFT"] = String(g.padLeft)
         values["AFTER_DROP"] = String(g.windowFrames - g.stride)
+        // The next output's first slot: the stride on, around the ring (a stride past the window keeps nothing).
+        let (R, S) = (g.windowFrames, g.stride)
+        values["ADVANCE"] = S < R ? "start < \(R - S) ? start + \(S) : start - \(R - S)" : "0"
         // Output frames still owed at flush: ceil((filled − pad_left) / strides), in the expression syntax C and Swift share.
         let offset = g.stride - 1 - g.padLeft
         values["PENDING"] = g.padsRight
@@ -73,10 +77,6 @@ enum StreamEmitter {
             String(repeating: " ", count: 16) + "for (; k + \(T) <= n; k += \(T)) \(plan.name)_stream_tile_item("
                 + "frames + (used + k * \(S)) * \(C), output + (written + k) * \(OC));\n"
         } ?? ""
-        let dropped = (geometry.windowFrames - S) * C
-        stream["C_DROP"] = dropped > 0
-            ? "    memmove(window, window + \(S * C), \(dropped) * sizeof(\(CEmitter.cType(plan.dtype))));"
-            : "    (void)window; /* the stride passes the window: nothing is kept */"
         values["STREAM_DECLARATIONS"] = stream.render(Templates.streamHeader)
         values["STREAM"] = stream.render(Templates.streamCSource)
     }
@@ -103,10 +103,6 @@ enum StreamEmitter {
             ]
             return loop.map { String(repeating: " ", count: 28) + $0 + "\n" }.joined()
         } ?? ""
-        let dropped = (geometry.windowFrames - S) * C
-        stream["SWIFT_DROP"] = dropped > 0
-            ? "UnsafeMutableRawPointer(w).copyMemory(from: w + \(S * C), byteCount: \(dropped) &* MemoryLayout<\(SwiftEmitter.swiftType(plan.dtype))>.stride)"
-            : "_ = w // the stride passes the window: nothing is kept"
         values["STREAM"] = stream.render(Templates.streamSwiftSource)
     }
 

@@ -23,7 +23,7 @@ enum SwiftEmitter {
     /// activation helpers, each after a blank line.
     static func printKernel(_ plan: LayerPlan, into body: inout CodePrinter) {
         let lowering = Lowering(plan: plan, language: .swift)
-        let namer = Namer(layer: plan.name, language: .swift, dtype: plan.dtype)
+        let namer = Namer(plan, .swift)
         for (name, activation) in lowering.activations {
             body.line()
             body.lines(activation.code(.swift, dtype: plan.dtype, name: namer.symbol(name)).helpers)

@@ -28,10 +28,10 @@ struct SwiftLoops {
     private var mutablePointer: String { "UnsafeMutablePointer<\(type)>" }
 
     func print(_ printer: inout CodePrinter) {
-        let program = ProgramPrinter(spelling: SwiftSpelling(namer: Namer(layer: plan.name, language: .swift, dtype: plan.dtype)))
+        let program = ProgramPrinter(spelling: SwiftSpelling(namer: Namer(plan, .swift)))
         program.print(lowering.epilogueTables, into: &printer)
         if !lowering.epilogueTables.isEmpty { printer.line() }
-        for table in layout.weightTables(lowering.options) {
+        for table in plan.borrowedTables[.swift] == nil ? layout.weightTables(lowering.options) : [] {
             program.print([table], into: &printer)
             printer.line()
         }

@@ -87,7 +87,7 @@ struct SwiftSpelling: Spelling {
 
     func table(_ name: String, comment: String, _ literals: [String], aligned: Bool, into printer: inout CodePrinter) {
         printer.line("/// \(comment)")
-        printer.block("private static let \(namer.symbol(name)): [\(namer.element)] = [", closing: "]") { printer in
+        printer.block("private static let \(namer.table(name)): [\(namer.element)] = [", closing: "]") { printer in
             for start in stride(from: 0, to: literals.count, by: 6) {
                 printer.line(literals[start ..< min(start + 6, literals.count)].joined(separator: ", ") + ",")
             }

@@ -54,6 +54,8 @@ public enum Explainer {
         lines.append("    depthwise      " + (narrow + scalar + [taps]).joined(separator: ", "))
         lines.append("    512-bit paths  " + (wide.isEmpty ? "none" : wide.joined(separator: ", ")))
         lines.append("    prefetch       \(prefetch) (\(s.pointwiseBytes) bytes of pointwise weights)")
+        let sums = s.partialSums.map { "\($0.rows) step\($0.rows == 1 ? "" : "s") x \($0.vectors) vector\($0.vectors == 1 ? "" : "s"): \($0.parts)" }
+        lines.append("    partial sums   " + (sums.isEmpty ? "none" : sums.joined(separator: ", ") + " (short tiles, fewer than \(KernelSchedule.minimumChains) accumulators)"))
         lines.append("    C vector path  #if \(s.vectorGuard.condition)")
         lines.append("    routines       " + s.routines.map(\.name).joined(separator: ", "))
         for tile in s.tiles {
@@ -171,7 +173,7 @@ public enum Explainer {
             var filterBlocks: [Block], plainBlocks: Int, accumulatorVectors: Int
             var depthwiseGroups: [Group], wideDepthwiseGroups: [Group], scalarChannels: [Int], tapsUnrolled: Bool
             var widePointwisePairs: Bool, wideDepthwise: Bool, prefetchRows: Int, pointwiseBytes: Int
-            var cVectorGuard: String, routines: [String], tiles: [Tile]
+            var cVectorGuard: String, routines: [String], tiles: [Tile], partialSums: [KernelSchedule.PartialSums]
 
             init(_ s: KernelSchedule) {
                 vectorBytes = KernelSchedule.vectorBytes; lanes = s.lanes; tile = s.tile; tileLengths = s.tileLengths
@@ -184,7 +186,7 @@ public enum Explainer {
                 scalarChannels = [s.scalarChannels.lowerBound, s.scalarChannels.upperBound]; tapsUnrolled = s.unrollsTaps
                 widePointwisePairs = s.hasWidePairs; wideDepthwise = s.hasWideDepthwise
                 prefetchRows = s.prefetchesWeights ? KernelSchedule.prefetchRows : 0; pointwiseBytes = s.pointwiseBytes
-                cVectorGuard = s.vectorGuard.condition; routines = s.routines.map(\.name)
+                cVectorGuard = s.vectorGuard.condition; routines = s.routines.map(\.name); partialSums = s.partialSums
                 tiles = s.tiles.map { tile in
                     switch tile {
                     case .interior(let start, let count):

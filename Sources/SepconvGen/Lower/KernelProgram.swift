@@ -14,6 +14,9 @@ indirect enum Expr: Hashable {
     case name(String)
     /// A routine or array of the layer, spelled by the namer (`N_act` / `act`).
     case symbol(String)
+    /// A weight table of the layer (`depthwise`, `pointwise`, `pointwise<block>`,
+    /// `bias`), spelled by the namer: the batch kernel's for a window kernel that borrows them.
+    case weights(String)
     /// Integer sum of the terms, in order.
     case sum([Expr])
     /// Integer difference.

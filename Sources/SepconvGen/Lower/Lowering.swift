@@ -223,7 +223,7 @@ struct Lowering {
     var depthwiseStep: Routine {
         let (C, M, CM, W) = (plan.inputChannels, plan.depthMultiplier, plan.depthwiseChannels, plan.schedule.lanes)
         let (x, d, k, c, first) = (Expr.name("x"), Expr.name("d"), Expr.name("k"), Expr.name("c"), Expr.name("first"))
-        let weights: Expr = options.passesWeights ? .name("dw") : .symbol("depthwise")
+        let weights: Expr = options.passesWeights ? .name("dw") : .weights("depthwise")
         let taps = { (body: [Statement]) in Statement.loop("k", from: first, to: .sum([first, .name("count")]), body) }
         let origin = inputOffset(step: .name("s"), tap: k)
         let channel = { (c: Expr) in Expr.sum((M > 1 ? [.times(.name("m"), .int(C))] : []) + [c]) }
@@ -267,7 +267,7 @@ struct Lowering {
     func vectorDepthwise(rows: Int) -> Routine {
         let (K, C, M, CM) = (plan.kernelSize, plan.inputChannels, plan.depthMultiplier, plan.depthwiseChannels)
         let (x, d, t, r) = (Expr.name("x"), Expr.name("d"), Expr.name("t"), Expr.name("r"))
-        let weights: Expr = options.passesWeights ? .name("dw") : .symbol("depthwise")
+        let weights: Expr = options.passesWeights ? .name("dw") : .weights("depthwise")
         var body: [Statement] = []
         if plan.dataFormat == .channelsFirst {
             body = [.loop("r", from: .int(0), to: .int(rows), [.call(.symbol("depthwise_step"),
@@ -338,7 +338,7 @@ struct Lowering {
     var loopsItem: Routine {
         let schedule = plan.schedule, T = schedule.tile, CM = plan.depthwiseChannels
         let (x, y, d, o) = (Expr.name("x"), Expr.name("y"), Expr.name("d"), Expr.name("o"))
-        let weights: [Expr] = options.passesWeights ? [.symbol("depthwise")] : []
+        let weights: [Expr] = options.passesWeights ? [.weights("depthwise")] : []
         let store = { (t: Expr, n: Int) -> [Statement] in
             if schedule.needsOutputTile { return [.call(.symbol("finish"), [o, y, t, .int(n)])] }
             return finish == nil ? [] : [.call(.symbol("finish"), [.offset(y, .times(t, .int(self.F))), .int(n)])]

@@ -42,7 +42,7 @@ extension Lowering {
         let (headers, channel) = channelLoops
         let position = Expr.sum([.minus(.times(s, .int(plan.stride)), .int(plan.padLeft)), .times(k, .int(plan.dilation))])
         let tap = Expr.product(.element(.name("x"), inputIndex(position: position, channel: .name("c"))),
-                               .element(.symbol("depthwise"), .sum([.times(k, .int(CM)), channel])))
+                               .element(.weights("depthwise"), .sum([.times(k, .int(CM)), channel])))
         return Routine(name: "depthwise_step", comment: [.text("Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * \(plan.inputChannels) + channel].")],
                        isKernel: true, counterOrder: ["m", "c", "k"],
                        parameters: [("x", .input), ("d", .output), ("s", .integer), ("first", .integer), ("count", .integer)], body: [
@@ -70,7 +70,7 @@ extension Lowering {
         }
         let target = Expr.element(.name("d"), .sum([.times(r, .int(CM)), channel]))
         var body: [Statement] = [
-            .pointer("w", .offset(.symbol("depthwise"), channel)),
+            .pointer("w", .offset(.weights("depthwise"), channel)),
             .pointer("xc", .offset(.name("x"), inputIndex(position: origin, channel: .name("c")))),
         ]
         if plan.schedule.unrollsTaps {
@@ -139,9 +139,9 @@ extension Lowering {
         let (CM, N) = (plan.depthwiseChannels, pointwiseColumns)
         let (r, j, w) = (Expr.name("r"), Expr.name("j"), Expr.name("w"))
         let at = { (i: Int) -> Expr in Self.folded(column + [.int(i)]) }
-        let initial = { (i: Int) -> Expr in self.plan.useBias ? .element(.symbol("bias"), at(i)) : .int(0) }
+        let initial = { (i: Int) -> Expr in self.plan.useBias ? .element(.weights("bias"), at(i)) : .int(0) }
         let row = Self.folded(weights)
-        return [.pointer("w", row == .int(0) ? .symbol("pointwise") : .offset(.symbol("pointwise"), row))]
+        return [.pointer("w", row == .int(0) ? .weights("pointwise") : .offset(.weights("pointwise"), row))]
             + (0..<count).map { i in .variable("a\(i)", initial(i), integer: false) }
             + [.loop("j", from: .int(0), to: .int(CM), [.sum("v", [.element(.name("d"), .sum([.times(r, .int(CM)), j]))])]
                 + (0..<count).map { i in .assign(.name("a\(i)"), "+=", .product(.name("v"), .element(w, Self.folded([.times(j, .int(width)), .int(i)])))) })]

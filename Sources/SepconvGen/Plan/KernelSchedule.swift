@@ -33,6 +33,11 @@ public struct KernelSchedule: Hashable, Sendable {
     /// value and a weight they fit a Cortex-M4F's 32 single-precision
     /// registers.
     public static let portableFilterGroup = 8
+    /// Independent chains of multiply-adds a pointwise microkernel keeps in
+    /// flight at the least: two FMA units, four cycles of latency each.
+    public static let minimumChains = 8
+    /// Most interleaved partial sums a short tile's microkernel splits its pass into.
+    public static let maxPartialSums = 4
 
     /// Bytes of one element.
     public let elementBytes: Int
@@ -57,6 +62,11 @@ public struct KernelSchedule: Hashable, Sendable {
     /// tile when there is one). The frame is this plus spills and saved
     /// registers (measured with -fstack-usage: under 200 bytes more).
     public let stackBytes: Int
+    /// The microkernels whose tiles are too short for `minimumChains` accumulators
+    /// (`rows` × `vectors` of them: a 1-step tile, the streaming frame kernel)
+    /// and so split their pass over C·M into `parts` interleaved partial sums,
+    /// added at the end. Every other microkernel has one sum per accumulator.
+    public let partialSums: [PartialSums]
     /// The columns of the filter blocks, in order.
     public let filterBlocks: [FilterBlock]
     /// How many filter blocks, from the first, are plain (full width, no
@@ -190,6 +200,13 @@ public struct KernelSchedule: Hashable, Sendable {
         hasPartialSteps = tiles.contains { if case .border(_, let steps) = $0 { !readsAll(steps) } else { false } }
         let rest = plan.convolutionSteps % tile
         tileLengths = rest == 0 ? [tile] : [tile, rest]
+        let shapes = Set(filterBlocks.map(\.count) + (hasWidePairs ? [2] : []))
+        partialSums = tileLengths.flatMap { rows in
+            shapes.sorted().map { vectors in
+                let wanted = (Self.minimumChains + rows * vectors - 1) / (rows * vectors)
+                return PartialSums(rows: rows, vectors: vectors, parts: max(1, min(Self.maxPartialSums, wanted, CM / 2)))
+            }
+        }.filter { $0.parts > 1 }
         hasWideDepthwise = dataFormat == .channelsLast && plan.inputChannels >= 2 * lanes && !fullTapLengths.isEmpty
         vectorGuard = .floatSIMD
         routines = (hasPartialSteps || (dataFormat == .channelsFirst && !fullTapLengths.isEmpty) ? [.depthwiseStep] : [])
@@ -197,6 +214,18 @@ public struct KernelSchedule: Hashable, Sendable {
             + (finishes ? [.finish] : []) + [.item]
         kernelSize = plan.kernelSize
         inputChannels = plan.inputChannels
+    }
+
+    /// Interleaved partial sums of a microkernel for `rows` steps × `vectors` accumulator vectors.
+    public struct PartialSums: Hashable, Sendable, Encodable {
+        public var rows: Int
+        public var vectors: Int
+        public var parts: Int
+    }
+
+    /// The partial sums of the microkernel for `rows` steps × `vectors` accumulator vectors (1: none).
+    public func parts(rows: Int, vectors: Int) -> Int {
+        partialSums.first { $0.rows == rows && $0.vectors == vectors }?.parts ?? 1
     }
 
     /// K, for `readsAllTaps`.

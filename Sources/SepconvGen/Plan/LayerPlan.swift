@@ -60,9 +60,17 @@ public struct LayerPlan: Hashable, Sendable {
 
     /// The streaming API's geometry, when the spec asks for it (`streaming: true`).
     public var stream: StreamGeometry? = nil
+    /// Per language, the layer whose weight tables this plan's `loops` kernel
+    /// reads instead of printing its own: a streaming window kernel borrows
+    /// the batch kernel's where both are `loops` (the same layer, block
+    /// shapes and prefetch padding give the same tables). Empty: its own.
+    public var borrowedTables: [TargetLanguage: String] = [:]
 
     /// Depthwise output channels (C × M).
     public var depthwiseChannels: Int { inputChannels * depthMultiplier }
+
+    /// The layer whose weight tables the kernel in `language` reads.
+    public func tablesName(_ language: TargetLanguage) -> String { borrowedTables[language] ?? name }
     /// Input steps one output step can see: (K − 1) · d + 1.
     public var receptiveField: Int { geometry.receptiveField }
     /// Values in one batch item's input.

@@ -6,11 +6,15 @@
 /// `padLeft` zero frames ('same'), then the frames pushed. Output frame `t`
 /// reads the padded frames `t·s ..< t·s + RF`, so it is complete when the
 /// real frame `t·s + RF − 1 − padLeft` arrives: `delay = (K − 1)·d − padLeft`.
-/// The state is the window (`RF` frames of `C` values) and one signed count,
-/// `filled`: the frames the window holds from the next output's first tap
-/// (negative: frames to skip before it, when the stride passes the receptive
-/// field). Nothing else is needed: the frames still to come, the outputs
-/// still owed at `flush` and the place of every tap follow from it.
+/// The state is the window's `RF` frames of `C` values in a ring of `RF`
+/// slots, each slot but the last mirrored `RF` slots on (`ringFrames` =
+/// 2·RF − 1 frames), so that the window of any output lies contiguously
+/// from its first slot (`start`) and the kernel reads it in place: no frame
+/// is moved when an output is done. With it, one signed count, `filled`:
+/// the frames the window holds from the next output's first tap (negative:
+/// frames to skip before it, when the stride passes the receptive field).
+/// Nothing else is needed: the frames still to come, the outputs still owed
+/// at `flush` and the place of every tap follow from them.
 public struct StreamGeometry: Hashable, Sendable {
     /// Output frame `t` is complete once input frame `t · stride + delay` (0-based) is pushed.
     public var delay: Int
@@ -56,9 +60,15 @@ public struct StreamGeometry: Hashable, Sendable {
     /// Values in the window.
     public var windowValues: Int { windowFrames * frameChannels }
 
-    /// Bytes of the state on an LP64 target: the window, then the signed
-    /// count (a C `long`, a Swift `Int`), aligned to 8 bytes.
-    public var stateBytes: Int { (windowValues * elementBytes + 7) / 8 * 8 + 8 }
+    /// Frames in the state's ring: `windowFrames` slots, every one but the last mirrored.
+    public var ringFrames: Int { 2 * windowFrames - 1 }
+
+    /// Values in the state's ring.
+    public var ringValues: Int { ringFrames * frameChannels }
+
+    /// Bytes of the state on an LP64 target: the ring, then the first slot
+    /// and the signed count (C `long`s, Swift `Int`s), aligned to 8 bytes.
+    public var stateBytes: Int { (ringValues * elementBytes + 7) / 8 * 8 + 16 }
 
     /// Output frames complete once `frames` frames have been pushed after a reset.
     public func completed(afterFrames frames: Int) -> Int {
@@ -99,6 +109,9 @@ public struct StreamGeometry: Hashable, Sendable {
             return plan.unroll[language] == .full && window.multiplyAdds <= limit ? .full : .loops
         }
         window.unroll = UnrollDecision(c: strategy(.c), swift: strategy(.swift))
+        for language in TargetLanguage.allCases where plan.unroll[language] == .loops && window.unroll[language] == .loops {
+            window.borrowedTables[language] = plan.name
+        }
         return window
     }
 }

@@ -116,21 +116,21 @@ ecg_block_KERNEL void ecg_block_pointwise_8(const float *restrict d, float *rest
         for (j = 0; j < 4; ++j) {
             const float *w = pw + j * 8;
             const ecg_block_vec w0 = ecg_block_LOAD(w + 0);
-            const float d0 = d[0 + j];
+            const float d0 = d[0 + j + 0];
             a0_0 += w0 * d0;
-            const float d1 = d[4 + j];
+            const float d1 = d[4 + j + 0];
             a1_0 += w0 * d1;
-            const float d2 = d[8 + j];
+            const float d2 = d[8 + j + 0];
             a2_0 += w0 * d2;
-            const float d3 = d[12 + j];
+            const float d3 = d[12 + j + 0];
             a3_0 += w0 * d3;
-            const float d4 = d[16 + j];
+            const float d4 = d[16 + j + 0];
             a4_0 += w0 * d4;
-            const float d5 = d[20 + j];
+            const float d5 = d[20 + j + 0];
             a5_0 += w0 * d5;
-            const float d6 = d[24 + j];
+            const float d6 = d[24 + j + 0];
             a6_0 += w0 * d6;
-            const float d7 = d[28 + j];
+            const float d7 = d[28 + j + 0];
             a7_0 += w0 * d7;
         }
         ecg_block_STORE(out + 0 + col + 0, a0_0);
@@ -156,20 +156,41 @@ ecg_block_KERNEL void ecg_block_pointwise_5(const float *restrict d, float *rest
         ecg_block_vec a2_0 = ecg_block_LOAD(ecg_block_bias + col + 0);
         ecg_block_vec a3_0 = ecg_block_LOAD(ecg_block_bias + col + 0);
         ecg_block_vec a4_0 = ecg_block_LOAD(ecg_block_bias + col + 0);
-        for (j = 0; j < 4; ++j) {
-            const float *w = pw + j * 8;
+        ecg_block_vec a0_0p1 = {0};
+        ecg_block_vec a1_0p1 = {0};
+        ecg_block_vec a2_0p1 = {0};
+        ecg_block_vec a3_0p1 = {0};
+        ecg_block_vec a4_0p1 = {0};
+        for (j = 0; j < 2; ++j) {
+            const float *w = pw + j * 2 * 8;
             const ecg_block_vec w0 = ecg_block_LOAD(w + 0);
-            const float d0 = d[0 + j];
+            const ecg_block_vec wp1_0 = ecg_block_LOAD(w + 8);
+            const float d0 = d[0 + j * 2 + 0];
             a0_0 += w0 * d0;
-            const float d1 = d[4 + j];
+            const float d0p1 = d[0 + j * 2 + 1];
+            a0_0p1 += wp1_0 * d0p1;
+            const float d1 = d[4 + j * 2 + 0];
             a1_0 += w0 * d1;
-            const float d2 = d[8 + j];
+            const float d1p1 = d[4 + j * 2 + 1];
+            a1_0p1 += wp1_0 * d1p1;
+            const float d2 = d[8 + j * 2 + 0];
             a2_0 += w0 * d2;
-            const float d3 = d[12 + j];
+            const float d2p1 = d[8 + j * 2 + 1];
+            a2_0p1 += wp1_0 * d2p1;
+            const float d3 = d[12 + j * 2 + 0];
             a3_0 += w0 * d3;
-            const float d4 = d[16 + j];
+            const float d3p1 = d[12 + j * 2 + 1];
+            a3_0p1 += wp1_0 * d3p1;
+            const float d4 = d[16 + j * 2 + 0];
             a4_0 += w0 * d4;
+            const float d4p1 = d[16 + j * 2 + 1];
+            a4_0p1 += wp1_0 * d4p1;
         }
+        a0_0 += a0_0p1;
+        a1_0 += a1_0p1;
+        a2_0 += a2_0p1;
+        a3_0 += a3_0p1;
+        a4_0 += a4_0p1;
         ecg_block_STORE(out + 0 + col + 0, a0_0);
         ecg_block_STORE(out + 8 + col + 0, a1_0);
         ecg_block_STORE(out + 16 + col + 0, a2_0);

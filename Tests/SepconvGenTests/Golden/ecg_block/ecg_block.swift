@@ -162,21 +162,21 @@ public enum EcgBlock {
         for j in 0..<4 {
             let w = pw + j &* 8
             let w0 = load(w + 0)
-            let d0 = d[0 &+ j]
+            let d0 = d[0 &+ j &+ 0]
             a0_0 = madd(a0_0, w0, d0)
-            let d1 = d[4 &+ j]
+            let d1 = d[4 &+ j &+ 0]
             a1_0 = madd(a1_0, w0, d1)
-            let d2 = d[8 &+ j]
+            let d2 = d[8 &+ j &+ 0]
             a2_0 = madd(a2_0, w0, d2)
-            let d3 = d[12 &+ j]
+            let d3 = d[12 &+ j &+ 0]
             a3_0 = madd(a3_0, w0, d3)
-            let d4 = d[16 &+ j]
+            let d4 = d[16 &+ j &+ 0]
             a4_0 = madd(a4_0, w0, d4)
-            let d5 = d[20 &+ j]
+            let d5 = d[20 &+ j &+ 0]
             a5_0 = madd(a5_0, w0, d5)
-            let d6 = d[24 &+ j]
+            let d6 = d[24 &+ j &+ 0]
             a6_0 = madd(a6_0, w0, d6)
-            let d7 = d[28 &+ j]
+            let d7 = d[28 &+ j &+ 0]
             a7_0 = madd(a7_0, w0, d7)
         }
         store(out + (0 &+ col &+ 0), a0_0, 8)
@@ -202,20 +202,41 @@ public enum EcgBlock {
         var a2_0 = b0
         var a3_0 = b0
         var a4_0 = b0
-        for j in 0..<4 {
-            let w = pw + j &* 8
+        var a0_0p1 = SIMD8<Float>()
+        var a1_0p1 = SIMD8<Float>()
+        var a2_0p1 = SIMD8<Float>()
+        var a3_0p1 = SIMD8<Float>()
+        var a4_0p1 = SIMD8<Float>()
+        for j in 0..<2 {
+            let w = pw + j &* 2 &* 8
             let w0 = load(w + 0)
-            let d0 = d[0 &+ j]
+            let wp1_0 = load(w + 8)
+            let d0 = d[0 &+ j &* 2 &+ 0]
             a0_0 = madd(a0_0, w0, d0)
-            let d1 = d[4 &+ j]
+            let d0p1 = d[0 &+ j &* 2 &+ 1]
+            a0_0p1 = madd(a0_0p1, wp1_0, d0p1)
+            let d1 = d[4 &+ j &* 2 &+ 0]
             a1_0 = madd(a1_0, w0, d1)
-            let d2 = d[8 &+ j]
+            let d1p1 = d[4 &+ j &* 2 &+ 1]
+            a1_0p1 = madd(a1_0p1, wp1_0, d1p1)
+            let d2 = d[8 &+ j &* 2 &+ 0]
             a2_0 = madd(a2_0, w0, d2)
-            let d3 = d[12 &+ j]
+            let d2p1 = d[8 &+ j &* 2 &+ 1]
+            a2_0p1 = madd(a2_0p1, wp1_0, d2p1)
+            let d3 = d[12 &+ j &* 2 &+ 0]
             a3_0 = madd(a3_0, w0, d3)
-            let d4 = d[16 &+ j]
+            let d3p1 = d[12 &+ j &* 2 &+ 1]
+            a3_0p1 = madd(a3_0p1, wp1_0, d3p1)
+            let d4 = d[16 &+ j &* 2 &+ 0]
             a4_0 = madd(a4_0, w0, d4)
+            let d4p1 = d[16 &+ j &* 2 &+ 1]
+            a4_0p1 = madd(a4_0p1, wp1_0, d4p1)
         }
+        a0_0 += a0_0p1
+        a1_0 += a1_0p1
+        a2_0 += a2_0p1
+        a3_0 += a3_0p1
+        a4_0 += a4_0p1
         store(out + (0 &+ col &+ 0), a0_0, 8)
         store(out + (8 &+ col &+ 0), a1_0, 8)
         store(out + (16 &+ col &+ 0), a2_0, 8)

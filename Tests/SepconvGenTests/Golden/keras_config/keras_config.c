@@ -119,21 +119,21 @@ keras_config_KERNEL void keras_config_pointwise_8(const float *restrict d, float
         for (j = 0; j < 6; ++j) {
             const float *w = pw + j * 8;
             const keras_config_vec w0 = keras_config_LOAD(w + 0);
-            const float d0 = d[0 + j];
+            const float d0 = d[0 + j + 0];
             a0_0 += w0 * d0;
-            const float d1 = d[6 + j];
+            const float d1 = d[6 + j + 0];
             a1_0 += w0 * d1;
-            const float d2 = d[12 + j];
+            const float d2 = d[12 + j + 0];
             a2_0 += w0 * d2;
-            const float d3 = d[18 + j];
+            const float d3 = d[18 + j + 0];
             a3_0 += w0 * d3;
-            const float d4 = d[24 + j];
+            const float d4 = d[24 + j + 0];
             a4_0 += w0 * d4;
-            const float d5 = d[30 + j];
+            const float d5 = d[30 + j + 0];
             a5_0 += w0 * d5;
-            const float d6 = d[36 + j];
+            const float d6 = d[36 + j + 0];
             a6_0 += w0 * d6;
-            const float d7 = d[42 + j];
+            const float d7 = d[42 + j + 0];
             a7_0 += w0 * d7;
         }
         keras_config_STORE(out + 0 + col + 0, a0_0);

@@ -163,21 +163,21 @@ public enum KerasConfig {
         for j in 0..<6 {
             let w = pw + j &* 8
             let w0 = load(w + 0)
-            let d0 = d[0 &+ j]
+            let d0 = d[0 &+ j &+ 0]
             a0_0 = madd(a0_0, w0, d0)
-            let d1 = d[6 &+ j]
+            let d1 = d[6 &+ j &+ 0]
             a1_0 = madd(a1_0, w0, d1)
-            let d2 = d[12 &+ j]
+            let d2 = d[12 &+ j &+ 0]
             a2_0 = madd(a2_0, w0, d2)
-            let d3 = d[18 &+ j]
+            let d3 = d[18 &+ j &+ 0]
             a3_0 = madd(a3_0, w0, d3)
-            let d4 = d[24 &+ j]
+            let d4 = d[24 &+ j &+ 0]
             a4_0 = madd(a4_0, w0, d4)
-            let d5 = d[30 &+ j]
+            let d5 = d[30 &+ j &+ 0]
             a5_0 = madd(a5_0, w0, d5)
-            let d6 = d[36 &+ j]
+            let d6 = d[36 &+ j &+ 0]
             a6_0 = madd(a6_0, w0, d6)
-            let d7 = d[42 &+ j]
+            let d7 = d[42 &+ j &+ 0]
             a7_0 = madd(a7_0, w0, d7)
         }
         store(out + (0 &+ col &+ 0), a0_0, 8)

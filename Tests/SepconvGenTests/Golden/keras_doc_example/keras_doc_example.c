@@ -171,18 +171,35 @@ keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restric
         keras_doc_example_vec a1_0 = keras_doc_example_LOAD(keras_doc_example_bias + 0 + 0);
         keras_doc_example_vec a2_0 = keras_doc_example_LOAD(keras_doc_example_bias + 0 + 0);
         keras_doc_example_vec a3_0 = keras_doc_example_LOAD(keras_doc_example_bias + 0 + 0);
-        for (j = 0; j < 36; ++j) {
-            const float *w = pw + j * 8;
+        keras_doc_example_vec a0_0p1 = {0};
+        keras_doc_example_vec a1_0p1 = {0};
+        keras_doc_example_vec a2_0p1 = {0};
+        keras_doc_example_vec a3_0p1 = {0};
+        for (j = 0; j < 18; ++j) {
+            const float *w = pw + j * 2 * 8;
             const keras_doc_example_vec w0 = keras_doc_example_LOAD(w + 0);
-            const float d0 = d[0 + j];
+            const keras_doc_example_vec wp1_0 = keras_doc_example_LOAD(w + 8);
+            const float d0 = d[0 + j * 2 + 0];
             a0_0 += w0 * d0;
-            const float d1 = d[36 + j];
+            const float d0p1 = d[0 + j * 2 + 1];
+            a0_0p1 += wp1_0 * d0p1;
+            const float d1 = d[36 + j * 2 + 0];
             a1_0 += w0 * d1;
-            const float d2 = d[72 + j];
+            const float d1p1 = d[36 + j * 2 + 1];
+            a1_0p1 += wp1_0 * d1p1;
+            const float d2 = d[72 + j * 2 + 0];
             a2_0 += w0 * d2;
-            const float d3 = d[108 + j];
+            const float d2p1 = d[72 + j * 2 + 1];
+            a2_0p1 += wp1_0 * d2p1;
+            const float d3 = d[108 + j * 2 + 0];
             a3_0 += w0 * d3;
+            const float d3p1 = d[108 + j * 2 + 1];
+            a3_0p1 += wp1_0 * d3p1;
         }
+        a0_0 += a0_0p1;
+        a1_0 += a1_0p1;
+        a2_0 += a2_0p1;
+        a3_0 += a3_0p1;
         memcpy(out + 0 + 0 + 0, &a0_0, 4 * sizeof(float));
         memcpy(out + 4 + 0 + 0, &a1_0, 4 * sizeof(float));
         memcpy(out + 8 + 0 + 0, &a2_0, 4 * sizeof(float));

@@ -223,18 +223,35 @@ public enum KerasDocExample {
         var a1_0 = b0
         var a2_0 = b0
         var a3_0 = b0
-        for j in 0..<36 {
-            let w = pw + j &* 8
+        var a0_0p1 = SIMD8<Float>()
+        var a1_0p1 = SIMD8<Float>()
+        var a2_0p1 = SIMD8<Float>()
+        var a3_0p1 = SIMD8<Float>()
+        for j in 0..<18 {
+            let w = pw + j &* 2 &* 8
             let w0 = load(w + 0)
-            let d0 = d[0 &+ j]
+            let wp1_0 = load(w + 8)
+            let d0 = d[0 &+ j &* 2 &+ 0]
             a0_0 = madd(a0_0, w0, d0)
-            let d1 = d[36 &+ j]
+            let d0p1 = d[0 &+ j &* 2 &+ 1]
+            a0_0p1 = madd(a0_0p1, wp1_0, d0p1)
+            let d1 = d[36 &+ j &* 2 &+ 0]
             a1_0 = madd(a1_0, w0, d1)
-            let d2 = d[72 &+ j]
+            let d1p1 = d[36 &+ j &* 2 &+ 1]
+            a1_0p1 = madd(a1_0p1, wp1_0, d1p1)
+            let d2 = d[72 &+ j &* 2 &+ 0]
             a2_0 = madd(a2_0, w0, d2)
-            let d3 = d[108 &+ j]
+            let d2p1 = d[72 &+ j &* 2 &+ 1]
+            a2_0p1 = madd(a2_0p1, wp1_0, d2p1)
+            let d3 = d[108 &+ j &* 2 &+ 0]
             a3_0 = madd(a3_0, w0, d3)
+            let d3p1 = d[108 &+ j &* 2 &+ 1]
+            a3_0p1 = madd(a3_0p1, wp1_0, d3p1)
         }
+        a0_0 += a0_0p1
+        a1_0 += a1_0p1
+        a2_0 += a2_0p1
+        a3_0 += a3_0p1
         store(out + (0 &+ col &+ 0), a0_0, 4)
         store(out + (4 &+ col &+ 0), a1_0, 4)
         store(out + (8 &+ col &+ 0), a2_0, 4)

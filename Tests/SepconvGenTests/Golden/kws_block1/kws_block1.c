@@ -163,22 +163,22 @@ kws_block1_KERNEL void kws_block1_pointwise_6(const float *restrict d, float *re
             const float *w = pw + j * 16;
             const kws_block1_vec w0 = kws_block1_LOAD(w + 0);
             const kws_block1_vec w1 = kws_block1_LOAD(w + 8);
-            const float d0 = d[0 + j];
+            const float d0 = d[0 + j + 0];
             a0_0 += w0 * d0;
             a0_1 += w1 * d0;
-            const float d1 = d[10 + j];
+            const float d1 = d[10 + j + 0];
             a1_0 += w0 * d1;
             a1_1 += w1 * d1;
-            const float d2 = d[20 + j];
+            const float d2 = d[20 + j + 0];
             a2_0 += w0 * d2;
             a2_1 += w1 * d2;
-            const float d3 = d[30 + j];
+            const float d3 = d[30 + j + 0];
             a3_0 += w0 * d3;
             a3_1 += w1 * d3;
-            const float d4 = d[40 + j];
+            const float d4 = d[40 + j + 0];
             a4_0 += w0 * d4;
             a4_1 += w1 * d4;
-            const float d5 = d[50 + j];
+            const float d5 = d[50 + j + 0];
             a5_0 += w0 * d5;
             a5_1 += w1 * d5;
         }
@@ -205,14 +205,51 @@ kws_block1_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *re
         const int col = b * 16;
         const float *pw = kws_block1_pointwise + b * 160;
         kws_block1_vec a0_0 = kws_block1_LOAD(kws_block1_bias + col + 0), a0_1 = kws_block1_LOAD(kws_block1_bias + col + 8);
-        for (j = 0; j < 10; ++j) {
-            const float *w = pw + j * 16;
+        kws_block1_vec a0_0p1 = {0}, a0_1p1 = {0};
+        kws_block1_vec a0_0p2 = {0}, a0_1p2 = {0};
+        kws_block1_vec a0_0p3 = {0}, a0_1p3 = {0};
+        for (j = 0; j < 2; ++j) {
+            const float *w = pw + j * 4 * 16;
             const kws_block1_vec w0 = kws_block1_LOAD(w + 0);
             const kws_block1_vec w1 = kws_block1_LOAD(w + 8);
-            const float d0 = d[0 + j];
+            const kws_block1_vec wp1_0 = kws_block1_LOAD(w + 16);
+            const kws_block1_vec wp1_1 = kws_block1_LOAD(w + 24);
+            const kws_block1_vec wp2_0 = kws_block1_LOAD(w + 32);
+            const kws_block1_vec wp2_1 = kws_block1_LOAD(w + 40);
+            const kws_block1_vec wp3_0 = kws_block1_LOAD(w + 48);
+            const kws_block1_vec wp3_1 = kws_block1_LOAD(w + 56);
+            const float d0 = d[0 + j * 4 + 0];
             a0_0 += w0 * d0;
             a0_1 += w1 * d0;
+            const float d0p1 = d[0 + j * 4 + 1];
+            a0_0p1 += wp1_0 * d0p1;
+            a0_1p1 += wp1_1 * d0p1;
+            const float d0p2 = d[0 + j * 4 + 2];
+            a0_0p2 += wp2_0 * d0p2;
+            a0_1p2 += wp2_1 * d0p2;
+            const float d0p3 = d[0 + j * 4 + 3];
+            a0_0p3 += wp3_0 * d0p3;
+            a0_1p3 += wp3_1 * d0p3;
         }
+        {
+            const float *wt = pw + 8 * 16;
+            const kws_block1_vec wt0 = kws_block1_LOAD(wt + 0);
+            const kws_block1_vec wt1 = kws_block1_LOAD(wt + 8);
+            const kws_block1_vec wtp1_0 = kws_block1_LOAD(wt + 16);
+            const kws_block1_vec wtp1_1 = kws_block1_LOAD(wt + 24);
+            const float dt0 = d[0 + 8 + 0];
+            a0_0 += wt0 * dt0;
+            a0_1 += wt1 * dt0;
+            const float dt0p1 = d[0 + 8 + 1];
+            a0_0p1 += wtp1_0 * dt0p1;
+            a0_1p1 += wtp1_1 * dt0p1;
+        }
+        a0_0 += a0_0p1;
+        a0_1 += a0_1p1;
+        a0_0 += a0_0p2;
+        a0_1 += a0_1p2;
+        a0_0 += a0_0p3;
+        a0_1 += a0_1p3;
         kws_block1_STORE(out + 0 + col + 0, a0_0);
         kws_block1_STORE(out + 0 + col + 8, a0_1);
     }

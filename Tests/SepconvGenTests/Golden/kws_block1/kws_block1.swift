@@ -227,22 +227,22 @@ public enum KwsBlock1 {
             let w = pw + j &* 16
             let w0 = load(w + 0)
             let w1 = load(w + 8)
-            let d0 = d[0 &+ j]
+            let d0 = d[0 &+ j &+ 0]
             a0_0 = madd(a0_0, w0, d0)
             a0_1 = madd(a0_1, w1, d0)
-            let d1 = d[10 &+ j]
+            let d1 = d[10 &+ j &+ 0]
             a1_0 = madd(a1_0, w0, d1)
             a1_1 = madd(a1_1, w1, d1)
-            let d2 = d[20 &+ j]
+            let d2 = d[20 &+ j &+ 0]
             a2_0 = madd(a2_0, w0, d2)
             a2_1 = madd(a2_1, w1, d2)
-            let d3 = d[30 &+ j]
+            let d3 = d[30 &+ j &+ 0]
             a3_0 = madd(a3_0, w0, d3)
             a3_1 = madd(a3_1, w1, d3)
-            let d4 = d[40 &+ j]
+            let d4 = d[40 &+ j &+ 0]
             a4_0 = madd(a4_0, w0, d4)
             a4_1 = madd(a4_1, w1, d4)
-            let d5 = d[50 &+ j]
+            let d5 = d[50 &+ j &+ 0]
             a5_0 = madd(a5_0, w0, d5)
             a5_1 = madd(a5_1, w1, d5)
         }
@@ -271,14 +271,52 @@ public enum KwsBlock1 {
         let b1 = load(bias + (col &+ 8))
         var a0_0 = b0
         var a0_1 = b1
-        for j in 0..<10 {
-            let w = pw + j &* 16
+        var a0_0p1 = SIMD8<Float>()
+        var a0_1p1 = SIMD8<Float>()
+        var a0_0p2 = SIMD8<Float>()
+        var a0_1p2 = SIMD8<Float>()
+        var a0_0p3 = SIMD8<Float>()
+        var a0_1p3 = SIMD8<Float>()
+        for j in 0..<2 {
+            let w = pw + j &* 4 &* 16
             let w0 = load(w + 0)
             let w1 = load(w + 8)
-            let d0 = d[0 &+ j]
+            let wp1_0 = load(w + 16)
+            let wp1_1 = load(w + 24)
+            let wp2_0 = load(w + 32)
+            let wp2_1 = load(w + 40)
+            let wp3_0 = load(w + 48)
+            let wp3_1 = load(w + 56)
+            let d0 = d[0 &+ j &* 4 &+ 0]
             a0_0 = madd(a0_0, w0, d0)
             a0_1 = madd(a0_1, w1, d0)
+            let d0p1 = d[0 &+ j &* 4 &+ 1]
+            a0_0p1 = madd(a0_0p1, wp1_0, d0p1)
+            a0_1p1 = madd(a0_1p1, wp1_1, d0p1)
+            let d0p2 = d[0 &+ j &* 4 &+ 2]
+            a0_0p2 = madd(a0_0p2, wp2_0, d0p2)
+            a0_1p2 = madd(a0_1p2, wp2_1, d0p2)
+            let d0p3 = d[0 &+ j &* 4 &+ 3]
+            a0_0p3 = madd(a0_0p3, wp3_0, d0p3)
+            a0_1p3 = madd(a0_1p3, wp3_1, d0p3)
         }
+        let wt = pw + 8 &* 16
+        let wt0 = load(wt + 0)
+        let wt1 = load(wt + 8)
+        let wtp1_0 = load(wt + 16)
+        let wtp1_1 = load(wt + 24)
+        let dt0 = d[0 &+ 8 &+ 0]
+        a0_0 = madd(a0_0, wt0, dt0)
+        a0_1 = madd(a0_1, wt1, dt0)
+        let dt0p1 = d[0 &+ 8 &+ 1]
+        a0_0p1 = madd(a0_0p1, wtp1_0, dt0p1)
+        a0_1p1 = madd(a0_1p1, wtp1_1, dt0p1)
+        a0_0 += a0_0p1
+        a0_1 += a0_1p1
+        a0_0 += a0_0p2
+        a0_1 += a0_1p2
+        a0_0 += a0_0p3
+        a0_1 += a0_1p3
         store(out + (0 &+ col &+ 0), a0_0, 8)
         store(out + (0 &+ col &+ 8), a0_1, 8)
     }

@@ -152,22 +152,22 @@ strided_dilated_KERNEL void strided_dilated_pointwise_6(const float *restrict d,
             const float *w = pw + j * 16;
             const strided_dilated_vec w0 = strided_dilated_LOAD(w + 0);
             const strided_dilated_vec w1 = strided_dilated_LOAD(w + 8);
-            const float d0 = d[0 + j];
+            const float d0 = d[0 + j + 0];
             a0_0 += w0 * d0;
             a0_1 += w1 * d0;
-            const float d1 = d[8 + j];
+            const float d1 = d[8 + j + 0];
             a1_0 += w0 * d1;
             a1_1 += w1 * d1;
-            const float d2 = d[16 + j];
+            const float d2 = d[16 + j + 0];
             a2_0 += w0 * d2;
             a2_1 += w1 * d2;
-            const float d3 = d[24 + j];
+            const float d3 = d[24 + j + 0];
             a3_0 += w0 * d3;
             a3_1 += w1 * d3;
-            const float d4 = d[32 + j];
+            const float d4 = d[32 + j + 0];
             a4_0 += w0 * d4;
             a4_1 += w1 * d4;
-            const float d5 = d[40 + j];
+            const float d5 = d[40 + j + 0];
             a5_0 += w0 * d5;
             a5_1 += w1 * d5;
         }
@@ -194,17 +194,31 @@ strided_dilated_KERNEL void strided_dilated_pointwise_2(const float *restrict d,
         const float *pw = strided_dilated_pointwise + 0;
         strided_dilated_vec a0_0 = strided_dilated_LOAD(strided_dilated_bias + 0 + 0), a0_1 = strided_dilated_LOAD(strided_dilated_bias + 0 + 8);
         strided_dilated_vec a1_0 = strided_dilated_LOAD(strided_dilated_bias + 0 + 0), a1_1 = strided_dilated_LOAD(strided_dilated_bias + 0 + 8);
-        for (j = 0; j < 8; ++j) {
-            const float *w = pw + j * 16;
+        strided_dilated_vec a0_0p1 = {0}, a0_1p1 = {0};
+        strided_dilated_vec a1_0p1 = {0}, a1_1p1 = {0};
+        for (j = 0; j < 4; ++j) {
+            const float *w = pw + j * 2 * 16;
             const strided_dilated_vec w0 = strided_dilated_LOAD(w + 0);
             const strided_dilated_vec w1 = strided_dilated_LOAD(w + 8);
-            const float d0 = d[0 + j];
+            const strided_dilated_vec wp1_0 = strided_dilated_LOAD(w + 16);
+            const strided_dilated_vec wp1_1 = strided_dilated_LOAD(w + 24);
+            const float d0 = d[0 + j * 2 + 0];
             a0_0 += w0 * d0;
             a0_1 += w1 * d0;
-            const float d1 = d[8 + j];
+            const float d0p1 = d[0 + j * 2 + 1];
+            a0_0p1 += wp1_0 * d0p1;
+            a0_1p1 += wp1_1 * d0p1;
+            const float d1 = d[8 + j * 2 + 0];
             a1_0 += w0 * d1;
             a1_1 += w1 * d1;
+            const float d1p1 = d[8 + j * 2 + 1];
+            a1_0p1 += wp1_0 * d1p1;
+            a1_1p1 += wp1_1 * d1p1;
         }
+        a0_0 += a0_0p1;
+        a0_1 += a0_1p1;
+        a1_0 += a1_0p1;
+        a1_1 += a1_1p1;
         strided_dilated_STORE(out + 0 + 0 + 0, a0_0);
         memcpy(out + 0 + 0 + 8, &a0_1, 4 * sizeof(float));
         strided_dilated_STORE(out + 12 + 0 + 0, a1_0);

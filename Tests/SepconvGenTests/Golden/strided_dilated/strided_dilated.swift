@@ -213,22 +213,22 @@ public enum StridedDilated {
             let w = pw + j &* 16
             let w0 = load(w + 0)
             let w1 = load(w + 8)
-            let d0 = d[0 &+ j]
+            let d0 = d[0 &+ j &+ 0]
             a0_0 = madd(a0_0, w0, d0)
             a0_1 = madd(a0_1, w1, d0)
-            let d1 = d[8 &+ j]
+            let d1 = d[8 &+ j &+ 0]
             a1_0 = madd(a1_0, w0, d1)
             a1_1 = madd(a1_1, w1, d1)
-            let d2 = d[16 &+ j]
+            let d2 = d[16 &+ j &+ 0]
             a2_0 = madd(a2_0, w0, d2)
             a2_1 = madd(a2_1, w1, d2)
-            let d3 = d[24 &+ j]
+            let d3 = d[24 &+ j &+ 0]
             a3_0 = madd(a3_0, w0, d3)
             a3_1 = madd(a3_1, w1, d3)
-            let d4 = d[32 &+ j]
+            let d4 = d[32 &+ j &+ 0]
             a4_0 = madd(a4_0, w0, d4)
             a4_1 = madd(a4_1, w1, d4)
-            let d5 = d[40 &+ j]
+            let d5 = d[40 &+ j &+ 0]
             a5_0 = madd(a5_0, w0, d5)
             a5_1 = madd(a5_1, w1, d5)
         }
@@ -259,17 +259,33 @@ public enum StridedDilated {
         var a0_1 = b1
         var a1_0 = b0
         var a1_1 = b1
-        for j in 0..<8 {
-            let w = pw + j &* 16
+        var a0_0p1 = SIMD8<Float>()
+        var a0_1p1 = SIMD8<Float>()
+        var a1_0p1 = SIMD8<Float>()
+        var a1_1p1 = SIMD8<Float>()
+        for j in 0..<4 {
+            let w = pw + j &* 2 &* 16
             let w0 = load(w + 0)
             let w1 = load(w + 8)
-            let d0 = d[0 &+ j]
+            let wp1_0 = load(w + 16)
+            let wp1_1 = load(w + 24)
+            let d0 = d[0 &+ j &* 2 &+ 0]
             a0_0 = madd(a0_0, w0, d0)
             a0_1 = madd(a0_1, w1, d0)
-            let d1 = d[8 &+ j]
+            let d0p1 = d[0 &+ j &* 2 &+ 1]
+            a0_0p1 = madd(a0_0p1, wp1_0, d0p1)
+            a0_1p1 = madd(a0_1p1, wp1_1, d0p1)
+            let d1 = d[8 &+ j &* 2 &+ 0]
             a1_0 = madd(a1_0, w0, d1)
             a1_1 = madd(a1_1, w1, d1)
+            let d1p1 = d[8 &+ j &* 2 &+ 1]
+            a1_0p1 = madd(a1_0p1, wp1_0, d1p1)
+            a1_1p1 = madd(a1_1p1, wp1_1, d1p1)
         }
+        a0_0 += a0_0p1
+        a0_1 += a0_1p1
+        a1_0 += a1_0p1
+        a1_1 += a1_1p1
         store(out + (0 &+ col &+ 0), a0_0, 8)
         store(out + (0 &+ col &+ 8), a0_1, 4)
         store(out + (12 &+ col &+ 0), a1_0, 8)

@@ -3,7 +3,8 @@
 For the benchmark cases and Specs/kws_block1, each with `streaming: true`:
 ns per output frame when a long signal is streamed through `N_stream_push`
 (pushes of 1 frame and of large chunks), beside the batch kernel's ns per
-call divided by its output steps, and beside the sliding-window alternative
+call divided by its output steps (one item hot in cache, and item after
+item over the same signal), and beside the sliding-window alternative
 (one batch call over the last `input.steps` frames per new output frame).
 C only (gcc or cc), -O3 -march=native; times are the thread's CPU time
 (the median over timed blocks), so that other processes on a shared machine
@@ -23,7 +24,7 @@ sys.path.insert(0, HERE)
 import bench  # noqa: E402  (the cases, their specs and seeded weights)
 
 ROOT = os.path.dirname(HERE)
-CHUNKS = ["1", "64", "4096"]
+CHUNKS = ["1", "64", "256", "4096"]
 
 
 def sh(args, **kw):
@@ -85,15 +86,20 @@ def main():
         json.dump(results, f, indent=1)
     print(f"== streaming ({cc} {' '.join(bench.C_FLAGS)}): CPU ns per output frame, a signal of max(4096, 20 x steps) frames, "
           f"best of {bench.ROUNDS} runs")
-    print("   batch/step: the batch kernel's ns per call (batch 1) / its output steps; push N: streamed in pushes of N frames;")
-    print("   sliding: one batch call over the last input.steps frames per new output frame; x: ratios to the batch kernel per step")
-    headers = ["layer", "batch call", "batch/step"] + [f"push {c}" for c in CHUNKS] + [f"x push {c}" for c in CHUNKS] + ["sliding", "sliding/push 1"]
+    print("   batch/step: the batch kernel's ns per call (batch 1, one item hot in cache) / its output steps; signal/step: the batch")
+    print("   kernel item after item over the whole signal, per output step; push N: streamed in pushes of N frames;")
+    print("   sliding: one batch call over the last input.steps frames per new output frame")
+    headers = ["layer", "batch call", "batch/step", "signal/step"] + [f"push {c}" for c in CHUNKS] + ["sliding", "sliding/push 1"]
     rows = []
     for name, r in results.items():
-        rows.append([name, bench.fmt_ns(r["batch_call"]), f"{r['batch_per_step']:.1f}"]
+        rows.append([name, bench.fmt_ns(r["batch_call"]), f"{r['batch_per_step']:.1f}", f"{r['batch_signal_per_step']:.1f}"]
                     + [f"{r['stream_' + c]:.1f}" for c in CHUNKS]
-                    + [f"{r['stream_' + c] / r['batch_per_step']:.2f}" for c in CHUNKS]
                     + [bench.fmt_ns(r["sliding_per_frame"]), f"{r['sliding_per_frame'] / r['stream_1']:.1f}"])
+    bench.table(headers, rows)
+    print("   streaming / batch per output frame: against batch/step (hot item) and against signal/step (the same signal)")
+    headers = ["layer"] + [f"push {c} / batch" for c in CHUNKS] + [f"push {c} / signal" for c in CHUNKS]
+    rows = [[name] + [f"{r['stream_' + c] / r['batch_per_step']:.2f}" for c in CHUNKS]
+            + [f"{r['stream_' + c] / r['batch_signal_per_step']:.2f}" for c in CHUNKS] for name, r in results.items()]
     bench.table(headers, rows)
     if os.getloadavg()[0] > 1.5:
         print(f"note: load average {os.getloadavg()[0]:.1f} while the benchmark ran: other processes shared the cores.")

@@ -8,7 +8,8 @@
  * X_BIN holds one input item (INPUT_STEPS frames, channels last, raw float32).
  * The stream times a signal of FRAMES frames (the item repeated) pushed in
  * chunks of each CHUNK frames, then flushed. Prints one JSON object of ns:
- * the batch kernel per call and per output step; per output frame streamed
+ * the batch kernel per call and per output step (one item, hot in cache, and
+ * item after item over the whole signal); per output frame streamed
  * for each chunk size; per new output frame of the sliding window (a batch
  * call over the last INPUT_STEPS frames for every new output frame, over
  * 257 new frames).
@@ -91,6 +92,17 @@ static size_t slide_all(void)
 
 static void batch_one(void) { LAYER(signal, item_out, 1); sink = item_out[0]; }
 
+/* The batch kernel over the whole signal, item after item (each frame read
+ * once, as the stream reads it, from memory rather than a hot cache). */
+static size_t signal_items;
+static void batch_signal(void)
+{
+    size_t item;
+    for (item = 0; item < signal_items; ++item)
+        LAYER(signal + item * SB_STEPS * SB_CHANNELS, out + item * SB_OUT_STEPS * SB_OUT_CHANNELS, 1);
+    sink = out[0];
+}
+
 /* Median ns of `run` over timed repetitions (at least 0.3 s in all), after 0.1 s of warm-up. */
 static double median_ns(void (*run)(void))
 {
@@ -155,6 +167,8 @@ int main(int argc, char **argv)
     }
     batch_ns = median_ns(batch_one);
     printf("{\"error\": %.3g, \"batch_call\": %.1f, \"batch_per_step\": %.2f", worst / scale, batch_ns, batch_ns / SB_OUT_STEPS);
+    signal_items = frames / SB_STEPS;
+    printf(", \"batch_signal_per_step\": %.2f", median_ns(batch_signal) / (double)(signal_items * SB_OUT_STEPS));
     for (a = 4; a < argc; ++a) {
         double t;
         chunk = (size_t)atol(argv[a]);

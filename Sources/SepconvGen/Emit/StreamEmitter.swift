@@ -46,6 +46,9 @@ enum StreamEmitter {
         values["RING_VALUES"] = String(g.ringValues)
         values["LAST_SLOT"] = String(g.windowFrames - 1)
         values["PAD_LEFT"] = String(g.padLeft)
+        values["STAGE_WORDS"] = g.stageFrames > 0
+            ? "A push's stack holds, besides the kernel's buffers, a copy of up to \(g.stageFrames) frames (\(g.stageBytes) bytes)."
+            : "A push's stack holds only the kernel's buffers."
         values["AFTER_DROP"] = String(g.windowFrames - g.stride)
         // The next output's first slot: the stride on, around the ring (a stride past the window keeps nothing).
         let (R, S) = (g.windowFrames, g.stride)
@@ -74,9 +77,22 @@ enum StreamEmitter {
         stream["KERNELS"] = ([kernels.frame] + [kernels.tile].compactMap { $0 }).map(cKernel).joined(separator: "\n")
         let (C, S, OC) = (geometry.frameChannels, geometry.stride, geometry.outputChannels)
         stream["C_TILE_LOOP"] = tile.map { T in
-            String(repeating: " ", count: 16) + "for (; k + \(T) <= n; k += \(T)) \(plan.name)_stream_tile_item("
-                + "frames + (used + k * \(S)) * \(C), output + (written + k) * \(OC));\n"
+            "    for (; k + \(T) <= n; k += \(T)) \(plan.name)_stream_tile_item(frames + k * \(S * C), output + k * \(OC));\n"
         } ?? ""
+        let (R, type) = (geometry.windowFrames, CEmitter.cType(plan.dtype))
+        stream["C_STAGE"] = geometry.stageFrames == 0 ? "" : [
+            "        if (count - used >= (size_t)((filled - 1) / \(S) * \(S) + \(R) - filled)) {",
+            "            /* Every window that starts in the state ends in `frames`: those frames after the state's, in one buffer, for the kernels. */",
+            "            \(type) stage[\(geometry.stageFrames * C)];",
+            "            const long n = (filled - 1) / \(S) + 1, fresh = (n - 1) * \(S) + \(R) - filled;",
+            "            memcpy(stage, ring + start * \(C), (size_t)filled * \(C) * sizeof(\(type)));",
+            "            memcpy(stage + filled * \(C), frames + used * \(C), (size_t)fresh * \(C) * sizeof(\(type)));",
+            "            \(plan.name)_stream_run(stage, (size_t)n, output + written * \(OC));",
+            "            written += (size_t)n;",
+            "            filled -= n * \(S);   /* the next window starts -filled frames on in `frames` */",
+            "            continue;",
+            "        }",
+        ].map { $0 + "\n" }.joined()
         values["STREAM_DECLARATIONS"] = stream.render(Templates.streamHeader)
         values["STREAM"] = stream.render(Templates.streamCSource)
     }
@@ -94,15 +110,27 @@ enum StreamEmitter {
         }
         stream["KERNELS"] = printer.lines.dropFirst().dropLast().joined(separator: "\n")
         let (C, S, OC) = (geometry.frameChannels, geometry.stride, geometry.outputChannels)
+        stream["STRIDE_VALUES"] = String(S * C)
         stream["SWIFT_TILE_LOOP"] = tile.map { T in
-            let loop = [
-                "while k &+ \(T) <= n {",
-                "    StreamTile.run(x + (used &+ k &* \(S)) &* \(C), y + (written &+ k) &* \(OC))",
-                "    k &+= \(T)",
-                "}",
-            ]
-            return loop.map { String(repeating: " ", count: 28) + $0 + "\n" }.joined()
+            ["while k &+ \(T) <= n {", "    StreamTile.run(frames + k &* \(S * C), output + k &* \(OC))", "    k &+= \(T)", "}"]
+                .map { String(repeating: " ", count: 12) + $0 + "\n" }.joined()
         } ?? ""
+        let (R, type) = (geometry.windowFrames, SwiftEmitter.swiftType(plan.dtype))
+        stream["SWIFT_STAGE"] = geometry.stageFrames == 0 ? "" : [
+            "if let y, count &- used >= (filled &- 1) / \(S) &* \(S) &+ \(R) &- filled {",
+            "    // Every window that starts in the state ends in `frames`: those frames after the state's, in one buffer, for the kernels.",
+            "    let n = (filled &- 1) / \(S) &+ 1, fresh = (n &- 1) &* \(S) &+ \(R) &- filled",
+            "    withUnsafeTemporaryAllocation(of: \(type).self, capacity: \(geometry.stageFrames * C)) { buffer in",
+            "        guard let stage = buffer.baseAddress else { return }",
+            "        stage.initialize(from: w + start &* \(C), count: filled &* \(C))",
+            "        (stage + filled &* \(C)).initialize(from: x + used &* \(C), count: fresh &* \(C))",
+            "        Stream.run(stage, n, y + written &* \(OC))",
+            "    }",
+            "    written &+= n",
+            "    filled &-= n &* \(S) // the next window starts -filled frames on in `frames`",
+            "    continue",
+            "}",
+        ].map { String(repeating: " ", count: 20) + $0 + "\n" }.joined()
         values["STREAM"] = stream.render(Templates.streamSwiftSource)
     }
 

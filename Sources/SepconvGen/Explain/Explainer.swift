@@ -24,7 +24,8 @@ public enum Explainer {
         }
         let footprint = plan.footprint
         lines.append("  footprint        weights \(footprint.weightBytes) bytes, C kernel stack buffers \(footprint.stackBytes) bytes"
-            + (footprint.streamStateBytes.map { ", streaming state \($0) bytes" } ?? "") + ", no heap")
+            + (footprint.streamStateBytes.map { ", streaming state \($0) bytes" } ?? "")
+            + (footprint.streamStageBytes.map { ", a push's stack buffer \($0) bytes" } ?? "") + ", no heap")
         lines.append("  source size      about " + TargetLanguage.allCases.map { "\(SourceEstimate.describe(SourceEstimate.bytes(plan, $0))) of \($0.rawValue)" }.joined(separator: ", ") + " (estimated)")
         if let provenance = plan.provenance { lines.append("  weights          \(provenance)") }
         lines += StreamExplain.lines(plan)

@@ -9,6 +9,8 @@ public struct Footprint: Hashable, Sendable, Encodable {
     public var stackBytes: Int
     /// Bytes of one streaming state (`N_stream`), when the spec streams.
     public var streamStateBytes: Int?
+    /// Bytes of the stack buffer a streaming push copies windows into, when the spec streams.
+    public var streamStageBytes: Int?
 }
 
 extension LayerPlan {
@@ -19,6 +21,7 @@ extension LayerPlan {
         case .full: epilogue.isEmpty ? 0 : schedule.paddedFilters * elementBytes
         case .loops: schedule.stackBytes
         }
-        return Footprint(weightBytes: parameterCount * elementBytes, stackBytes: stack, streamStateBytes: stream?.stateBytes)
+        return Footprint(weightBytes: parameterCount * elementBytes, stackBytes: stack, streamStateBytes: stream?.stateBytes,
+                         streamStageBytes: stream?.stageBytes)
     }
 }

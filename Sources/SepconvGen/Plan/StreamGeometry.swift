@@ -66,6 +66,22 @@ public struct StreamGeometry: Hashable, Sendable {
     /// Values in the state's ring.
     public var ringValues: Int { ringFrames * frameChannels }
 
+    /// Most bytes of the stack buffer a push copies the state's frames into,
+    /// with the pushed frames that end their windows, so that every window
+    /// that starts in the state is computed by the tile kernel too.
+    public static let stageBudgetBytes = 16 * 1024
+
+    /// Frames of that stack buffer: the state's frames (fewer than RF) and at
+    /// most RF − 1 pushed ones; 0 (no buffer: such windows are computed one by
+    /// one in the ring) when RF is 1 or the buffer would pass its budget.
+    public var stageFrames: Int {
+        let frames = 2 * windowFrames - 2
+        return frames * frameChannels * elementBytes <= Self.stageBudgetBytes ? frames : 0
+    }
+
+    /// Bytes of that stack buffer in a push.
+    public var stageBytes: Int { stageFrames * frameChannels * elementBytes }
+
     /// Bytes of the state on an LP64 target: the ring, then the first slot
     /// and the signed count (C `long`s, Swift `Int`s), aligned to 8 bytes.
     public var stateBytes: Int { (ringValues * elementBytes + 7) / 8 * 8 + 16 }

@@ -69,7 +69,7 @@ public enum KwsBlock1 {
         return x < 0.0 ? 0.0 : x
     }
 
-    /// depthwise_kernel (3, 10, 1): [tap][multiplier * 10 + channel].
+    /// depthwise_kernel (3, 10, 1) as [tap * 10 + multiplier * 10 + channel]
     private static let depthwise: [Float] = [
         0x1.60d9dep-6, 0x1.86378p+0, 0x1.5e45c6p+0, -0x1.8b33f4p+1, -0x1.5a0616p-2, -0x1.a79612p+0,
         -0x1.38b95p-3, -0x1.923228p-2, 0x1.10047ap-2, -0x1.ca257ap+0, -0x1.fb72fap-5, -0x1.9d8044p+0,
@@ -78,7 +78,7 @@ public enum KwsBlock1 {
         -0x1.fd7a1p-1, -0x1.248a82p-1, -0x1.9c7084p-2, 0x1.6dd7ecp-2, -0x1.88dcdep-1, 0x1.9c58ap-3,
     ]
 
-    /// pointwise_kernel (1, 10, 16), filters 0 ..< 16: [multiplier * 10 + channel][filter - 0], filters past 16 zero.
+    /// pointwise_kernel (1, 10, 16), filters 0 ..< 16: [multiplier * 10 + channel][filter - 0], filters past 16 zero
     private static let pointwise0: [Float] = [
         -0x1.4056b8p-3, 0x1.7176d6p-9, 0x1.5f035cp-3, 0x1.e99d86p-1, -0x1.b49c9ep-2, -0x1.badedep-4,
         0x1.4d1f6ep-2, 0x1.aff308p-2, -0x1.525d7cp-3, -0x1.f20806p-2, -0x1.432c8ap-2, 0x1.3d604p-5,
@@ -109,7 +109,7 @@ public enum KwsBlock1 {
         -0x1.d9f90ep-2, 0x1.53bb22p-3, -0x1.530c52p-3, 0x1.9ce34ep-2,
     ]
 
-    /// bias (16,), padded with zeros to 16.
+    /// bias (16,), padded with zeros to 16
     private static let bias: [Float] = [
         0x1.4bee1ap-4, -0x1.39284cp-5, 0x1.22bad6p-4, 0x1.e17474p-3, -0x1.129d58p-3, 0x1.7407eap-4,
         0x1.1b571cp-4, -0x1.6f6562p-7, 0x1.29aa2ap-2, -0x1.b317b4p-5, -0x1.21070ap-4, 0x1.1438f2p-4,
@@ -150,7 +150,7 @@ public enum KwsBlock1 {
         }
     }
 
-    /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 10 + channel].
+    /// Depthwise stage of output step s, reading taps first ..< first + count: d[multiplier * 10 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
         for b in 0..<1 {
             var a = SIMD8<Float>()
@@ -224,25 +224,25 @@ public enum KwsBlock1 {
         var a5_0 = b0
         var a5_1 = b1
         for j in 0..<10 {
-            let row = pw + j &* 16
-            let w0 = load(row)
-            let w1 = load(row + 8)
-            let d0 = d[0 &+ j]
+            let w = pw + j &* 16
+            let w0 = load(w + 0)
+            let w1 = load(w + 8)
+            let d0 = d[0 &+ j &+ 0]
             a0_0 = madd(a0_0, w0, d0)
             a0_1 = madd(a0_1, w1, d0)
-            let d1 = d[10 &+ j]
+            let d1 = d[10 &+ j &+ 0]
             a1_0 = madd(a1_0, w0, d1)
             a1_1 = madd(a1_1, w1, d1)
-            let d2 = d[20 &+ j]
+            let d2 = d[20 &+ j &+ 0]
             a2_0 = madd(a2_0, w0, d2)
             a2_1 = madd(a2_1, w1, d2)
-            let d3 = d[30 &+ j]
+            let d3 = d[30 &+ j &+ 0]
             a3_0 = madd(a3_0, w0, d3)
             a3_1 = madd(a3_1, w1, d3)
-            let d4 = d[40 &+ j]
+            let d4 = d[40 &+ j &+ 0]
             a4_0 = madd(a4_0, w0, d4)
             a4_1 = madd(a4_1, w1, d4)
-            let d5 = d[50 &+ j]
+            let d5 = d[50 &+ j &+ 0]
             a5_0 = madd(a5_0, w0, d5)
             a5_1 = madd(a5_1, w1, d5)
         }
@@ -271,14 +271,52 @@ public enum KwsBlock1 {
         let b1 = load(bias + (col &+ 8))
         var a0_0 = b0
         var a0_1 = b1
-        for j in 0..<10 {
-            let row = pw + j &* 16
-            let w0 = load(row)
-            let w1 = load(row + 8)
-            let d0 = d[0 &+ j]
+        var a0_0p1 = SIMD8<Float>()
+        var a0_1p1 = SIMD8<Float>()
+        var a0_0p2 = SIMD8<Float>()
+        var a0_1p2 = SIMD8<Float>()
+        var a0_0p3 = SIMD8<Float>()
+        var a0_1p3 = SIMD8<Float>()
+        for j in 0..<2 {
+            let w = pw + j &* 4 &* 16
+            let w0 = load(w + 0)
+            let w1 = load(w + 8)
+            let wp1_0 = load(w + 16)
+            let wp1_1 = load(w + 24)
+            let wp2_0 = load(w + 32)
+            let wp2_1 = load(w + 40)
+            let wp3_0 = load(w + 48)
+            let wp3_1 = load(w + 56)
+            let d0 = d[0 &+ j &* 4 &+ 0]
             a0_0 = madd(a0_0, w0, d0)
             a0_1 = madd(a0_1, w1, d0)
+            let d0p1 = d[0 &+ j &* 4 &+ 1]
+            a0_0p1 = madd(a0_0p1, wp1_0, d0p1)
+            a0_1p1 = madd(a0_1p1, wp1_1, d0p1)
+            let d0p2 = d[0 &+ j &* 4 &+ 2]
+            a0_0p2 = madd(a0_0p2, wp2_0, d0p2)
+            a0_1p2 = madd(a0_1p2, wp2_1, d0p2)
+            let d0p3 = d[0 &+ j &* 4 &+ 3]
+            a0_0p3 = madd(a0_0p3, wp3_0, d0p3)
+            a0_1p3 = madd(a0_1p3, wp3_1, d0p3)
         }
+        let wt = pw + 8 &* 16
+        let wt0 = load(wt + 0)
+        let wt1 = load(wt + 8)
+        let wtp1_0 = load(wt + 16)
+        let wtp1_1 = load(wt + 24)
+        let dt0 = d[0 &+ 8 &+ 0]
+        a0_0 = madd(a0_0, wt0, dt0)
+        a0_1 = madd(a0_1, wt1, dt0)
+        let dt0p1 = d[0 &+ 8 &+ 1]
+        a0_0p1 = madd(a0_0p1, wtp1_0, dt0p1)
+        a0_1p1 = madd(a0_1p1, wtp1_1, dt0p1)
+        a0_0 += a0_0p1
+        a0_1 += a0_1p1
+        a0_0 += a0_0p2
+        a0_1 += a0_1p2
+        a0_0 += a0_0p3
+        a0_1 += a0_1p3
         store(out + (0 &+ col &+ 0), a0_0, 8)
         store(out + (0 &+ col &+ 8), a0_1, 8)
     }

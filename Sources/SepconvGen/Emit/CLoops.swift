@@ -66,7 +66,7 @@ struct CLoops {
             "#endif",
             "",
         ])
-        for table in layout.weightTables(lowering.options) {
+        for table in layout.weightTables(lowering.language) {
             program.print([table], into: &printer)
             printer.line()
         }

@@ -31,7 +31,7 @@ struct SwiftLoops {
         let program = ProgramPrinter(spelling: SwiftSpelling(namer: Namer(layer: plan.name, language: .swift, dtype: plan.dtype)))
         program.print(lowering.epilogueTables, into: &printer)
         if !lowering.epilogueTables.isEmpty { printer.line() }
-        for table in layout.weightTables(lowering.options) {
+        for table in layout.weightTables(lowering.language) {
             program.print([table], into: &printer)
             printer.line()
         }

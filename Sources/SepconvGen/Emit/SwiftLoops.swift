@@ -79,8 +79,7 @@ struct SwiftLoops {
             printer.line("#endif")
             printer.line()
         }
-        let fullLengths = layout.fullTapLengths
-        if layout.hasPartialSteps || (!fullLengths.isEmpty && plan.dataFormat == .channelsFirst) {
+        if layout.routines.contains(.depthwiseStep) {
             program.print([lowering.depthwiseStep], into: &printer)
         }
         program.print(lowering.vectorStages, into: &printer)

@@ -126,10 +126,9 @@ import Testing
             let windows = StreamEmitter.windowPlans(plan, geometry)
             for window in [windows.frame] + [windows.tile].compactMap({ $0 }) {
                 for language in TargetLanguage.allCases {
-                    let options = Lowering(plan: plan, language: language).options
                     if window.unroll[language] == .loops {
                         #expect(window.borrowedTables[language] == plan.name, "\(spec.name) \(language)")
-                        #expect(KernelLayout(plan: window).weightTables(options) == KernelLayout(plan: plan).weightTables(options), "\(spec.name) \(language)")
+                        #expect(KernelLayout(plan: window).weightTables(language) == KernelLayout(plan: plan).weightTables(language), "\(spec.name) \(language)")
                         borrowed += 1
                     } else {
                         #expect(window.borrowedTables[language] == nil)

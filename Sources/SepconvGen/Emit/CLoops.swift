@@ -66,7 +66,7 @@ struct CLoops {
             "#endif",
             "",
         ])
-        for table in plan.borrowedTables[.c] == nil ? layout.weightTables(lowering.options) : [] {
+        for table in plan.borrowedTables[.c] == nil ? layout.weightTables(lowering.language) : [] {
             program.print([table], into: &printer)
             printer.line()
         }
@@ -77,10 +77,9 @@ struct CLoops {
             printer.line()
         }
         // Every routine is printed only where something calls it (-Wunused-function).
-        let fullLengths = layout.fullTapLengths
         printer.line("#if defined(\(name)_VECTOR)")
         printer.line()
-        if layout.hasPartialSteps || (!fullLengths.isEmpty && plan.dataFormat == .channelsFirst) {
+        if layout.routines.contains(.depthwiseStep) {
             depthwiseStep(&printer)
             printer.line()
         }

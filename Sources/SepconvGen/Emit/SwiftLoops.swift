@@ -31,7 +31,7 @@ struct SwiftLoops {
         let program = ProgramPrinter(spelling: SwiftSpelling(namer: Namer(plan, .swift)))
         program.print(lowering.epilogueTables, into: &printer)
         if !lowering.epilogueTables.isEmpty { printer.line() }
-        for table in plan.borrowedTables[.swift] == nil ? layout.weightTables(lowering.options) : [] {
+        for table in plan.borrowedTables[.swift] == nil ? layout.weightTables(lowering.language) : [] {
             program.print([table], into: &printer)
             printer.line()
         }
@@ -79,8 +79,7 @@ struct SwiftLoops {
             printer.line("#endif")
             printer.line()
         }
-        let fullLengths = layout.fullTapLengths
-        if layout.hasPartialSteps || (!fullLengths.isEmpty && plan.dataFormat == .channelsFirst) {
+        if layout.routines.contains(.depthwiseStep) {
             program.print([lowering.depthwiseStep], into: &printer)
         }
         program.print(lowering.vectorStages, into: &printer)

@@ -16,22 +16,25 @@ struct KernelLayout {
 
     static var vectorBytes: Int { KernelSchedule.vectorBytes }
 
-    /// The loops kernel's weight tables: the depthwise kernel by tap, the
-    /// pointwise kernel packed per filter block, the bias padded to whole
-    /// vectors. With `passesWeights` (Swift) each block is an array of its own,
-    /// as a literal of more than a few thousand elements makes swiftc -O
-    /// superlinearly slow (16384 floats: 12 s; 16 × 1024: 3.4 s, on a loaded
+    /// The loops kernel's weight tables in `language`: the depthwise kernel by
+    /// tap, the pointwise kernel packed per filter block, the bias padded to
+    /// whole vectors. With `passesWeights` (Swift) each block is an array of
+    /// its own, as a literal of more than a few thousand elements makes swiftc
+    /// -O superlinearly slow (16384 floats: 12 s; 16 × 1024: 3.4 s, on a loaded
     /// machine), and the bias is there even when it is zeros; otherwise (C) the
     /// blocks are one array, ending in zero rows where the prefetches run ahead.
-    func weightTables(_ options: Lowering.Options) -> [Statement] {
+    /// C's comments are labels; Swift's are doc comments, sentences.
+    func weightTables(_ language: TargetLanguage) -> [Statement] {
         let p = plan, (C, M, CM, F, W) = (p.inputChannels, p.depthMultiplier, p.depthwiseChannels, p.filters, self.lanes)
-        var tables: [Statement] = [.table("depthwise", comment: "depthwise_kernel (\(p.kernelSize), \(C), \(M)) as [tap * \(CM) + multiplier * \(C) + channel]",
-                                          depthwiseRows, aligned: true)]
-        if options.passesWeights {
+        let swift = Lowering.Options.of(language).passesWeights, end = swift ? "." : ""
+        let depthwise = swift ? "depthwise_kernel (\(p.kernelSize), \(C), \(M)): [tap][multiplier * \(C) + channel]."
+            : "depthwise_kernel (\(p.kernelSize), \(C), \(M)) as [tap * \(CM) + multiplier * \(C) + channel]"
+        var tables: [Statement] = [.table("depthwise", comment: depthwise, depthwiseRows, aligned: true)]
+        if swift {
             tables += zip(pointwiseBlocks, self.filterBlocks).enumerated().map { index, table in
                 let (first, width) = (table.1.vector * W, table.1.count * W)
                 return .table("pointwise\(index)", comment: "pointwise_kernel (1, \(CM), \(F)), filters \(first) ..< \(first + width): "
-                    + "[multiplier * \(C) + channel][filter - \(first)], filters past \(F) zero", table.0, aligned: true)
+                    + "[multiplier * \(C) + channel][filter - \(first)], filters past \(F) zero.", table.0, aligned: true)
             }
         } else {
             let pad = self.prefetchesWeights ? KernelSchedule.prefetchRows * self.blockVectors * W : 0
@@ -40,8 +43,8 @@ struct KernelLayout {
                 + (pad > 0 ? "; then \(KernelSchedule.prefetchRows) zero rows for the prefetches that run ahead" : ""),
                 pointwiseBlocks.flatMap { $0 } + [Double](repeating: 0, count: pad), aligned: true))
         }
-        if p.useBias || options.passesWeights {
-            tables.append(.table("bias", comment: p.useBias ? "bias (\(F),), padded with zeros to \(self.paddedFilters)" : "no bias: zeros, \(self.paddedFilters)",
+        if p.useBias || swift {
+            tables.append(.table("bias", comment: (p.useBias ? "bias (\(F),), padded with zeros to \(self.paddedFilters)" : "no bias: zeros, \(self.paddedFilters)") + end,
                                  paddedBias, aligned: true))
         }
         return tables

@@ -71,7 +71,7 @@ public enum AudioCf {
         return x * s
     }
 
-    /// depthwise_kernel (5, 40, 1) as [tap * 40 + multiplier * 40 + channel]
+    /// depthwise_kernel (5, 40, 1): [tap][multiplier * 40 + channel].
     private static let depthwise: [Float] = [
         0x1.5cb7cp+0, -0x1.43b0cap+0, 0x1.3f9a9p-3, -0x1.0eb3fap+0, -0x1.17da32p+0, -0x1.5588c8p+0,
         -0x1.475c64p-1, 0x1.3b29dp+0, 0x1.0bfd12p+0, -0x1.e4f37cp-5, -0x1.79b1dcp-1, -0x1.cdf136p-2,
@@ -109,7 +109,7 @@ public enum AudioCf {
         0x1.42667p-1, -0x1.51bf36p-1,
     ]
 
-    /// pointwise_kernel (1, 40, 32), filters 0 ..< 16: [multiplier * 40 + channel][filter - 0], filters past 32 zero
+    /// pointwise_kernel (1, 40, 32), filters 0 ..< 16: [multiplier * 40 + channel][filter - 0], filters past 32 zero.
     private static let pointwise0: [Float] = [
         -0x1.afe54p-2, 0x1.4ff18p-3, 0x1.abaec6p-3, -0x1.3db8b8p-3, 0x1.93de5p-4, -0x1.a71b06p-9,
         -0x1.44732cp-5, -0x1.71db46p-4, 0x1.7e584ap-2, -0x1.17a3dcp-4, 0x1.df5594p-2, 0x1.c3301cp-3,
@@ -220,7 +220,7 @@ public enum AudioCf {
         0x1.3eb2ccp-2, 0x1.7859f6p-3, 0x1.9c7204p-2, 0x1.29941ep-4,
     ]
 
-    /// pointwise_kernel (1, 40, 32), filters 16 ..< 32: [multiplier * 40 + channel][filter - 16], filters past 32 zero
+    /// pointwise_kernel (1, 40, 32), filters 16 ..< 32: [multiplier * 40 + channel][filter - 16], filters past 32 zero.
     private static let pointwise1: [Float] = [
         0x1.8f4b86p-3, 0x1.471824p-4, 0x1.4e7c66p-2, -0x1.983708p-5, -0x1.ddd6fp-4, -0x1.126258p-2,
         0x1.8ca656p-2, -0x1.6fc03cp-3, -0x1.52c4fep-2, 0x1.9a99ccp-2, -0x1.02b13ap-6, 0x1.a2a4b2p-2,
@@ -331,7 +331,7 @@ public enum AudioCf {
         0x1.cde864p-3, -0x1.0b728cp-7, -0x1.2aaf6cp-2, 0x1.8f6fc4p-4,
     ]
 
-    /// bias (32,), padded with zeros to 32
+    /// bias (32,), padded with zeros to 32.
     private static let bias: [Float] = [
         0x1.8513cap-2, 0x1.f772dap-2, -0x1.fac5acp-5, 0x1.4b327ap-2, 0x1.91f806p-2, -0x1.e80ceep-5,
         0x1.2ef0f8p-2, -0x1.c33f1p-4, -0x1.88f566p-5, -0x1.42ed34p-2, 0x1.552a92p-2, 0x1.249e16p-1,
@@ -386,7 +386,7 @@ public enum AudioCf {
     }
     #endif
 
-    /// Depthwise stage of output step s, reading taps first ..< first + count: d[multiplier * 40 + channel].
+    /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 40 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
         for c in 0..<40 {
             var a: Float = 0

@@ -69,7 +69,7 @@ public enum EcgBlock {
         return x < 0.0 ? 0.0 : (x > 6.0 ? 6.0 : x)
     }
 
-    /// depthwise_kernel (7, 1, 4) as [tap * 4 + multiplier * 1 + channel]
+    /// depthwise_kernel (7, 1, 4): [tap][multiplier * 1 + channel].
     private static let depthwise: [Float] = [
         0x1.9db20cp-1, -0x1.982cd6p-1, 0x1.5e4804p-2, -0x1.c82068p-2, 0x1.48b5ccp-1, 0x1.77f15ap-4,
         -0x1.0fac6ep-7, 0x1.c53522p-2, -0x1.f22a8cp-2, -0x1.9abc42p-2, 0x1.b84336p-1, 0x1.02d156p-2,
@@ -78,7 +78,7 @@ public enum EcgBlock {
         -0x1.5ec0cep-2, -0x1.e60f06p-2, -0x1.6a01bp-1, 0x1.2db6e2p-3,
     ]
 
-    /// pointwise_kernel (1, 4, 8), filters 0 ..< 8: [multiplier * 1 + channel][filter - 0], filters past 8 zero
+    /// pointwise_kernel (1, 4, 8), filters 0 ..< 8: [multiplier * 1 + channel][filter - 0], filters past 8 zero.
     private static let pointwise0: [Float] = [
         -0x1.a63516p-2, 0x1.344144p-9, 0x1.4658cp-3, 0x1.b0809ap-3, -0x1.a92e04p-3, 0x1.2d69cep-1,
         0x1.b0463ep-1, 0x1.0b7f6p-3, 0x1.a67d96p-6, 0x1.14f068p-1, 0x1.d12d46p-1, -0x1.fe3d8ep-1,
@@ -88,7 +88,7 @@ public enum EcgBlock {
         -0x1.5b02fap-5, -0x1.975938p-5,
     ]
 
-    /// bias (8,), padded with zeros to 8
+    /// bias (8,), padded with zeros to 8.
     private static let bias: [Float] = [
         0x1.37a0ecp-2, 0x1.11b8dp-5, -0x1.110a8p-6, -0x1.c71a9ap-2, -0x1.2017eep-4, 0x1.88dfa4p-4,
         0x1.78238p-2, 0x1.ae49p-3,

@@ -69,7 +69,7 @@ public enum KerasConfig {
         return x > 0.0 ? x : expm1f(x)
     }
 
-    /// depthwise_kernel (5, 6, 1) as [tap * 6 + multiplier * 6 + channel]
+    /// depthwise_kernel (5, 6, 1): [tap][multiplier * 6 + channel].
     private static let depthwise: [Float] = [
         -0x1.cfacfap-1, -0x1.e24ec6p-3, 0x1.a4863ap-1, -0x1.001a48p-2, 0x1.0030b4p-1, 0x1.3e79d2p+0,
         -0x1.5bf054p-3, -0x1.ef8d22p-2, 0x1.0aa1bp+0, 0x1.78ed16p-4, 0x1.186064p+0, 0x1.1a616ap-3,
@@ -78,7 +78,7 @@ public enum KerasConfig {
         -0x1.d2199ap-1, 0x1.9e812ap-1, 0x1.1a73e2p+0, 0x1.5f796ep-2, -0x1.e02ceap-3, 0x1.84caacp-4,
     ]
 
-    /// pointwise_kernel (1, 6, 8), filters 0 ..< 8: [multiplier * 6 + channel][filter - 0], filters past 8 zero
+    /// pointwise_kernel (1, 6, 8), filters 0 ..< 8: [multiplier * 6 + channel][filter - 0], filters past 8 zero.
     private static let pointwise0: [Float] = [
         -0x1.254508p-2, -0x1.c13dbcp-2, 0x1.287d56p-2, -0x1.3d5bc6p-3, -0x1.0d77a2p+0, 0x1.2cf036p+0,
         -0x1.60f01ap-1, 0x1.0b4accp-1, -0x1.31b3f4p-2, 0x1.795c8ap-3, 0x1.0e26ccp+0, -0x1.b0ea1ap-3,
@@ -90,7 +90,7 @@ public enum KerasConfig {
         -0x1.d13cccp-4, 0x1.a575aep-6, -0x1.cbe596p-7, 0x1.99f272p-1, 0x1.5f2934p-1, 0x1.275798p-1,
     ]
 
-    /// bias (8,), padded with zeros to 8
+    /// bias (8,), padded with zeros to 8.
     private static let bias: [Float] = [
         -0x1.3ef084p-3, 0x1.ece2eep-3, -0x1.544f62p-3, -0x1.d733dep-5, -0x1.200ef6p-3, -0x1.460f5cp-2,
         0x1.b84726p-4, 0x1.ddc2cep-4,
@@ -130,7 +130,7 @@ public enum KerasConfig {
         }
     }
 
-    /// Depthwise stage of output step s, reading taps first ..< first + count: d[multiplier * 6 + channel].
+    /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 6 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
         for c in 0..<6 {
             var a: Float = 0

@@ -69,7 +69,7 @@ public enum KerasDocExample {
         return x < 0.0 ? 0.0 : x
     }
 
-    /// depthwise_kernel (3, 12, 3) as [tap * 36 + multiplier * 12 + channel]
+    /// depthwise_kernel (3, 12, 3): [tap][multiplier * 12 + channel].
     private static let depthwise: [Float] = [
         0x1.76a1c6p-3, 0x1.b27892p+0, -0x1.cbbe72p-2, 0x1.1d77f4p+0, 0x1.9447d6p-1, 0x1.404a28p-6,
         0x1.0233e4p-2, -0x1.9effbp-4, 0x1.77a73ep-1, 0x1.e1f4d4p+0, -0x1.ec5958p+0, 0x1.58fdb6p-2,
@@ -91,7 +91,7 @@ public enum KerasDocExample {
         0x1.3da05ep-2, 0x1.30aa4ep+0, 0x1.2266cep-2, -0x1.6f218ep-1, -0x1.bdb3cap+0, 0x1.6e4492p-2,
     ]
 
-    /// pointwise_kernel (1, 36, 4), filters 0 ..< 8: [multiplier * 12 + channel][filter - 0], filters past 4 zero
+    /// pointwise_kernel (1, 36, 4), filters 0 ..< 8: [multiplier * 12 + channel][filter - 0], filters past 4 zero.
     private static let pointwise0: [Float] = [
         -0x1.e75b5cp-3, -0x1.34d376p-4, 0x1.048124p-4, -0x1.e8b84ep-3, 0x0p+0, 0x0p+0,
         0x0p+0, 0x0p+0, -0x1.591efap-2, -0x1.4def7p-3, -0x1.0bb73ep-7, -0x1.a5666cp-3,
@@ -143,7 +143,7 @@ public enum KerasDocExample {
         -0x1.acd16cp-2, 0x1.5798eap-3, 0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0,
     ]
 
-    /// bias (4,), padded with zeros to 8
+    /// bias (4,), padded with zeros to 8.
     private static let bias: [Float] = [
         0x1.27d8b2p-2, 0x1.4796c4p-3, 0x1.22d888p-3, -0x1.3333b2p-4, 0x0p+0, 0x0p+0,
         0x0p+0, 0x0p+0,

@@ -69,7 +69,7 @@ public enum KwsBlock1 {
         return x < 0.0 ? 0.0 : x
     }
 
-    /// depthwise_kernel (3, 10, 1) as [tap * 10 + multiplier * 10 + channel]
+    /// depthwise_kernel (3, 10, 1): [tap][multiplier * 10 + channel].
     private static let depthwise: [Float] = [
         0x1.60d9dep-6, 0x1.86378p+0, 0x1.5e45c6p+0, -0x1.8b33f4p+1, -0x1.5a0616p-2, -0x1.a79612p+0,
         -0x1.38b95p-3, -0x1.923228p-2, 0x1.10047ap-2, -0x1.ca257ap+0, -0x1.fb72fap-5, -0x1.9d8044p+0,
@@ -78,7 +78,7 @@ public enum KwsBlock1 {
         -0x1.fd7a1p-1, -0x1.248a82p-1, -0x1.9c7084p-2, 0x1.6dd7ecp-2, -0x1.88dcdep-1, 0x1.9c58ap-3,
     ]
 
-    /// pointwise_kernel (1, 10, 16), filters 0 ..< 16: [multiplier * 10 + channel][filter - 0], filters past 16 zero
+    /// pointwise_kernel (1, 10, 16), filters 0 ..< 16: [multiplier * 10 + channel][filter - 0], filters past 16 zero.
     private static let pointwise0: [Float] = [
         -0x1.4056b8p-3, 0x1.7176d6p-9, 0x1.5f035cp-3, 0x1.e99d86p-1, -0x1.b49c9ep-2, -0x1.badedep-4,
         0x1.4d1f6ep-2, 0x1.aff308p-2, -0x1.525d7cp-3, -0x1.f20806p-2, -0x1.432c8ap-2, 0x1.3d604p-5,
@@ -109,7 +109,7 @@ public enum KwsBlock1 {
         -0x1.d9f90ep-2, 0x1.53bb22p-3, -0x1.530c52p-3, 0x1.9ce34ep-2,
     ]
 
-    /// bias (16,), padded with zeros to 16
+    /// bias (16,), padded with zeros to 16.
     private static let bias: [Float] = [
         0x1.4bee1ap-4, -0x1.39284cp-5, 0x1.22bad6p-4, 0x1.e17474p-3, -0x1.129d58p-3, 0x1.7407eap-4,
         0x1.1b571cp-4, -0x1.6f6562p-7, 0x1.29aa2ap-2, -0x1.b317b4p-5, -0x1.21070ap-4, 0x1.1438f2p-4,
@@ -150,7 +150,7 @@ public enum KwsBlock1 {
         }
     }
 
-    /// Depthwise stage of output step s, reading taps first ..< first + count: d[multiplier * 10 + channel].
+    /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 10 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
         for b in 0..<1 {
             var a = SIMD8<Float>()

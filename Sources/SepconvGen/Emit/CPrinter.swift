@@ -21,7 +21,7 @@ struct CSpelling: Spelling {
     var forever: String { "for (;;) {" }
     func stepsFrom(_ from: String, _ count: Int) -> String { "\(from) .. \(from) + \(count - 1)" }
 
-    var zero: String { "{0}" }
+    func zero(wide: Bool) -> String { "{0}" }
     func load(_ pointer: String, wide: Bool) -> String { namer.symbol(wide ? "WLOAD" : "LOAD") + "(\(pointer))" }
     func pointer(_ name: String, _ value: String) -> String { "const \(namer.element) *\(name) = \(value);" }
     func vectors(_ names: [String], _ values: [String], wide: Bool, role: VectorRole) -> [String] {

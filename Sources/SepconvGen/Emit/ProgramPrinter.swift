@@ -20,8 +20,8 @@ protocol Spelling {
     func counting(_ counter: String, _ from: String, _ to: String) -> String
     /// The opening line of an endless loop.
     var forever: String { get }
-    /// A vector of zeros.
-    var zero: String { get }
+    /// A vector of zeros, 512-bit where `wide`.
+    func zero(wide: Bool) -> String
     /// A vector load.
     func load(_ pointer: String, wide: Bool) -> String
     /// A constant pointer local.
@@ -82,7 +82,7 @@ struct ProgramPrinter<S: Spelling> {
         switch e {
         case .int(let value): return String(value)
         case .real(let value): return s.namer.literal(value)
-        case .zero: return s.zero
+        case .zero: return s.zero(wide: false)
         case .name(let name): return name
         case .symbol(let base): return s.namer.symbol(base)
         case .weights(let base): return s.namer.table(base)
@@ -167,7 +167,7 @@ struct ProgramPrinter<S: Spelling> {
             case .forever(let body): printer.block(spelling.forever) { print(body, into: &$0) }
             case .pointer(let name, let value): printer.line(spelling.pointer(name, expression(value)))
             case .vectors(let names, let values, let wide, let role):
-                printer.lines(spelling.vectors(names, values.map(expression), wide: wide, role: role))
+                printer.lines(spelling.vectors(names, values.map { $0 == .zero ? spelling.zero(wide: wide) : expression($0) }, wide: wide, role: role))
             case .multiplyAdd(let accumulator, let a, let b): printer.line(spelling.multiplyAdd(accumulator, expression(a), expression(b)))
             case .store(let pointer, let value, let wide): printer.line(spelling.store(expression(pointer), value, wide: wide) + spelling.end)
             case .storePartial(let pointer, let value, let lanes): printer.line(spelling.storePartial(expression(pointer), value, lanes: lanes) + spelling.end)

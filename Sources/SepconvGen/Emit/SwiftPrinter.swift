@@ -19,7 +19,7 @@ struct SwiftSpelling: Spelling {
     var forever: String { "while true {" }
     func stepsFrom(_ from: String, _ count: Int) -> String { "\(from) ..< \(from) + \(count)" }
 
-    var zero: String { "SIMD\(lanes)<\(namer.element)>()" }
+    func zero(wide: Bool) -> String { "SIMD\(wide ? 2 * lanes : lanes)<\(namer.element)>()" }
     func load(_ pointer: String, wide: Bool) -> String { (wide ? "loadWide" : "load") + "(\(pointer))" }
     func pointer(_ name: String, _ value: String) -> String { "let \(name) = \(value)" }
     func vectors(_ names: [String], _ values: [String], wide: Bool, role: VectorRole) -> [String] {

@@ -80,17 +80,21 @@ enum StreamEmitter {
             "    for (; k + \(T) <= n; k += \(T)) \(plan.name)_stream_tile_item(frames + k * \(S * C), output + k * \(OC));\n"
         } ?? ""
         let (R, type) = (geometry.windowFrames, CEmitter.cType(plan.dtype))
+        let T = geometry.tileOutputs
         stream["C_STAGE"] = geometry.stageFrames == 0 ? "" : [
-            "        if (count - used >= (size_t)((filled - 1) / \(S) * \(S) + \(R) - filled)) {",
-            "            /* Every window that starts in the state ends in `frames`: those frames after the state's, in one buffer, for the kernels. */",
-            "            \(type) stage[\(geometry.stageFrames * C)];",
-            "            const long n = (filled - 1) / \(S) + 1, fresh = (n - 1) * \(S) + \(R) - filled;",
-            "            memcpy(stage, ring + start * \(C), (size_t)filled * \(C) * sizeof(\(type)));",
-            "            memcpy(stage + filled * \(C), frames + used * \(C), (size_t)fresh * \(C) * sizeof(\(type)));",
-            "            \(plan.name)_stream_run(stage, (size_t)n, output + written * \(OC));",
-            "            written += (size_t)n;",
-            "            filled -= n * \(S);   /* the next window starts -filled frames on in `frames` */",
-            "            continue;",
+            "        {",
+            "            /* The windows that start in the state, and at least a tile: when their frames came with this push, they are",
+            "             * copied after the state's into one buffer for the kernels. */",
+            "            const long least = (filled - 1) / \(S) + 1, n = least > \(T) ? least : \(T), fresh = (n - 1) * \(S) + \(R) - filled;",
+            "            if (count - used >= (size_t)fresh) {",
+            "                \(type) stage[\(geometry.stageFrames * C)];",
+            "                memcpy(stage, ring + start * \(C), (size_t)filled * \(C) * sizeof(\(type)));",
+            "                memcpy(stage + filled * \(C), frames + used * \(C), (size_t)fresh * \(C) * sizeof(\(type)));",
+            "                \(plan.name)_stream_run(stage, (size_t)n, output + written * \(OC));",
+            "                written += (size_t)n;",
+            "                filled -= n * \(S);   /* the next window starts -filled frames on in `frames` */",
+            "                continue;",
+            "            }",
             "        }",
         ].map { $0 + "\n" }.joined()
         values["STREAM_DECLARATIONS"] = stream.render(Templates.streamHeader)
@@ -116,10 +120,12 @@ enum StreamEmitter {
                 .map { String(repeating: " ", count: 12) + $0 + "\n" }.joined()
         } ?? ""
         let (R, type) = (geometry.windowFrames, SwiftEmitter.swiftType(plan.dtype))
+        let T = geometry.tileOutputs
         stream["SWIFT_STAGE"] = geometry.stageFrames == 0 ? "" : [
-            "if let y, count &- used >= (filled &- 1) / \(S) &* \(S) &+ \(R) &- filled {",
-            "    // Every window that starts in the state ends in `frames`: those frames after the state's, in one buffer, for the kernels.",
-            "    let n = (filled &- 1) / \(S) &+ 1, fresh = (n &- 1) &* \(S) &+ \(R) &- filled",
+            "// The windows that start in the state, and at least a tile: when their frames came with this push, they are",
+            "// copied after the state's into one buffer for the kernels.",
+            "let n = max((filled &- 1) / \(S) &+ 1, \(T)), fresh = (n &- 1) &* \(S) &+ \(R) &- filled",
+            "if let y, count &- used >= fresh {",
             "    withUnsafeTemporaryAllocation(of: \(type).self, capacity: \(geometry.stageFrames * C)) { buffer in",
             "        guard let stage = buffer.baseAddress else { return }",
             "        stage.initialize(from: w + start &* \(C), count: filled &* \(C))",

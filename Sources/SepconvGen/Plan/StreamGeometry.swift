@@ -32,6 +32,8 @@ public struct StreamGeometry: Hashable, Sendable {
     public var elementBytes: Int
     /// Multiply-adds of one output frame: every tap, those on padding included.
     public var multiplyAddsPerFrame: Int
+    /// Output frames of the tile kernel (the batch kernel's tile; 1: no tile kernel).
+    public var tileOutputs: Int
 
     /// The geometry of `plan`'s layer.
     public init(_ plan: LayerPlan) {
@@ -44,6 +46,7 @@ public struct StreamGeometry: Hashable, Sendable {
         outputChannels = plan.outputChannels
         elementBytes = plan.dtype == .float32 ? 4 : 8
         multiplyAddsPerFrame = plan.depthwiseChannels * (plan.kernelSize + plan.filters)
+        tileOutputs = plan.schedule.tile
     }
 
     /// Why `plan` cannot stream, if it asks to and cannot: an epilogue
@@ -67,15 +70,24 @@ public struct StreamGeometry: Hashable, Sendable {
     public var ringValues: Int { ringFrames * frameChannels }
 
     /// Most bytes of the stack buffer a push copies the state's frames into,
-    /// with the pushed frames that end their windows, so that every window
-    /// that starts in the state is computed by the tile kernel too.
+    /// with the pushed frames that end their windows, so that the windows
+    /// that start in the state are computed by the tile kernel too.
     public static let stageBudgetBytes = 16 * 1024
 
-    /// Frames of that stack buffer: the state's frames (fewer than RF) and at
-    /// most RF − 1 pushed ones; 0 (no buffer: such windows are computed one by
-    /// one in the ring) when RF is 1 or the buffer would pass its budget.
+    /// Output frames a push computes from that buffer when the state holds
+    /// `filled` frames (1 ..< RF): every window that starts in the state, and
+    /// at least a whole tile.
+    public func stagedOutputs(filled: Int) -> Int {
+        max((filled - 1) / stride + 1, tileOutputs)
+    }
+
+    /// Frames of that stack buffer: the state's frames and the pushed ones
+    /// up to the end of the last staged window, at the most; 0 (no buffer:
+    /// windows that start in the state are computed one by one in the ring)
+    /// when RF is 1 or the buffer would pass its budget.
     public var stageFrames: Int {
-        let frames = 2 * windowFrames - 2
+        guard windowFrames > 1 else { return 0 }
+        let frames = (1 ..< windowFrames).map { (stagedOutputs(filled: $0) - 1) * stride + windowFrames }.max() ?? 0
         return frames * frameChannels * elementBytes <= Self.stageBudgetBytes ? frames : 0
     }
 

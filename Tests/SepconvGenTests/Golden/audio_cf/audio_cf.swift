@@ -583,12 +583,12 @@ public enum AudioCf {
         var a1_1 = b1
         var a2_0 = b0
         var a2_1 = b1
-        var a0_0p1 = SIMD8<Float>()
-        var a0_1p1 = SIMD8<Float>()
-        var a1_0p1 = SIMD8<Float>()
-        var a1_1p1 = SIMD8<Float>()
-        var a2_0p1 = SIMD8<Float>()
-        var a2_1p1 = SIMD8<Float>()
+        var a0_0p1 = SIMD16<Float>()
+        var a0_1p1 = SIMD16<Float>()
+        var a1_0p1 = SIMD16<Float>()
+        var a1_1p1 = SIMD16<Float>()
+        var a2_0p1 = SIMD16<Float>()
+        var a2_1p1 = SIMD16<Float>()
         for j in 0..<20 {
             let w0 = loadWide(pwA + (j &* 2 &* 16 &+ 0))
             let w1 = loadWide(pwB + (j &* 2 &* 16 &+ 0))

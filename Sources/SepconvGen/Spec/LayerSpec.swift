@@ -48,6 +48,9 @@ public struct LayerSpec: Hashable, Sendable {
     public var marks: [String: Mark]
     /// Whether the emitted code also gets the streaming API (`streaming: true`).
     public var streaming = false
+    /// The int8 arithmetic of a layer taken from a TensorFlow Lite model
+    /// (SPEC.md section 7); nil for a float layer.
+    public var quantization: QuantizedLayer? = nil
 
     /// The position of `path`'s node, or of the nearest enclosing one, or the file start.
     public func mark(_ path: String) -> Mark {

@@ -46,6 +46,13 @@ import Testing
             }
             return rest.isEmpty ? nil : String(rest)
         }
+        /// Whether the block calls a C or Swift compiler (then it belongs to the compile suites).
+        var runsACompiler: Bool {
+            body.split(whereSeparator: \.isNewline).contains { line in
+                let command = line.split(separator: " ").first.map(String.init) ?? ""
+                return ["cc", "gcc", "clang", "swiftc", "c++", "make", "cmake", "swift"].contains(command)
+            }
+        }
         /// The text of `error TEXT`.
         var expectedError: String? {
             action.flatMap { $0.hasPrefix("error ") ? String($0.dropFirst(6)) : nil }
@@ -110,6 +117,10 @@ import Testing
     static let shellExamples = examples.filter {
         $0.language == "sh" && $0.skip == nil && ($0.action == "run" || $0.action == "fails")
     }
+    /// The shell examples that run a C or Swift compiler: `DocsExamplesCompileTests` runs them.
+    static let compilingShellExamples = shellExamples.filter(\.runsACompiler)
+    /// The shell examples that run only the tool.
+    static let toolShellExamples = shellExamples.filter { !$0.runsACompiler }
 
     /// The folder an example's spec is compiled in, or its shell block copies.
     static func folder(of example: Example) -> URL {
@@ -169,8 +180,14 @@ import Testing
         }
     }
 
-    @Test(arguments: shellExamples)
+    @Test(arguments: toolShellExamples)
     func shellExampleRunsAsDocumented(_ example: Example) throws {
+        try Self.runShellExample(example)
+    }
+
+    /// Runs a shell block in a scratch folder (a copy of `Specs/`, and of the
+    /// example's folder when it names one) with the built tool on the PATH.
+    static func runShellExample(_ example: Example) throws {
         let binary = try CLIRunner.requireExecutable()
         let scratch = try ScratchFolder(prefix: "docs-example")
         let work = example.folder == nil ? "" : "work/"

@@ -5,6 +5,7 @@
 #
 #   Benchmarks/cortexm.sh [--unroll auto|loops|full] [--build default|portable] [--markdown]
 #   Benchmarks/cortexm.sh --sweep [--markdown]     # tiny layers, full vs loops (Benchmarks/unroll-budget.md)
+#   Benchmarks/cortexm.sh --int8 [--core m4|m3] [--markdown]   # int8 layers of Benchmarks/int8/ (Benchmarks/cortexm_int8.py)
 #
 # Needs gcc-arm-none-eabi, python3 with venv and PyPI: the script creates
 # Benchmarks/.venv-unicorn (ignored by git) with unicorn and pyelftools.
@@ -26,4 +27,9 @@ if ! "$venv/bin/python" -c 'import unicorn, elftools' 2>/dev/null; then
 fi
 work="${SEPCONV_CORTEXM_WORK:-$(mktemp -d -t sepconv-cortexm.XXXXXX)}"
 [ -n "${SEPCONV_CORTEXM_WORK:-}" ] || trap 'rm -rf "$work"' EXIT
-"$venv/bin/python" "$root/Benchmarks/cortexm_count.py" "$SEPCONV_GEN" "$work" "$@"
+if [ "${1:-}" = "--int8" ]; then
+    shift
+    "$venv/bin/python" "$root/Benchmarks/cortexm_int8.py" "$SEPCONV_GEN" "$work" "$@"
+else
+    "$venv/bin/python" "$root/Benchmarks/cortexm_count.py" "$SEPCONV_GEN" "$work" "$@"
+fi

@@ -29,7 +29,8 @@ import sys
 
 from elftools.elf.elffile import ELFFile
 from unicorn import UC_ARCH_ARM, UC_HOOK_BLOCK, UC_MODE_MCLASS, UC_MODE_THUMB, Uc
-from unicorn.arm_const import UC_ARM_REG_LR, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M4
+from unicorn.arm_const import (UC_ARM_REG_LR, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M3,
+                               UC_CPU_ARM_CORTEX_M4)
 
 from cortexm_cases import HERE, M4_FLAGS, STRICT, TARGETS, cases, explain, generate, npy_read, npy_write, sh, spec_weights
 
@@ -49,7 +50,7 @@ int main(void) {{ return 0; }}
 """
 
 
-def build_image(gen, name, spec, unroll, build, folder):
+def build_image(gen, name, spec, unroll, build, folder, flags=M4_FLAGS, ld="mps2-an386.ld"):
     """The ELF with the kernel and the baseline; returns its path."""
     source = generate(gen, spec, unroll, folder)
     with open(os.path.join(folder, "main.c"), "w") as main:
@@ -59,19 +60,19 @@ def build_image(gen, name, spec, unroll, build, folder):
     baseline = os.path.join(HERE, "baseline")
     for c in (source, os.path.join(baseline, "looped.c"), os.path.join(baseline, "activations.c"), os.path.join(folder, "main.c")):
         objects.append(os.path.join(folder, os.path.basename(c)[:-2] + ".o"))
-        sh(["arm-none-eabi-gcc", *M4_FLAGS, *STRICT, "-O2", *defines, "-I", folder, "-I", baseline, "-c", c, "-o", objects[-1]])
+        sh(["arm-none-eabi-gcc", *flags, *STRICT, "-O2", *defines, "-I", folder, "-I", baseline, "-c", c, "-o", objects[-1]])
     image = os.path.join(folder, name + ".elf")
-    sh(["arm-none-eabi-gcc", *M4_FLAGS, "-O2", "--specs=rdimon.specs", "-nostartfiles", "-L", TARGETS, "-T", "mps2-an386.ld",
+    sh(["arm-none-eabi-gcc", *flags, "-O2", "--specs=rdimon.specs", "-nostartfiles", "-L", TARGETS, "-T", ld,
         os.path.join(TARGETS, "startup.c"), *objects, "-lm", "-o", image])
     return image, source
 
 
 class Machine:
-    """One Cortex-M4 in unicorn with the image loaded (unicorn starts with the FPU enabled)."""
+    """One Cortex-M4 (or `cpu` "M3") in unicorn with the image loaded (unicorn starts with the FPU enabled)."""
 
-    def __init__(self, image):
+    def __init__(self, image, cpu="M4"):
         self.uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
-        self.uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M4)
+        self.uc.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M3 if cpu == "M3" else UC_CPU_ARM_CORTEX_M4)
         self.uc.mem_map(FLASH, SIZE)
         self.uc.mem_map(RAM, SIZE)
         with open(image, "rb") as file:
@@ -131,15 +132,15 @@ class Machine:
         self.uc.mem_write(address, struct.pack(f"<{len(values)}f", *values))
 
 
-def count_case(gen, name, spec, unroll, build, work):
+def count_case(gen, name, spec, unroll, build, work, flags=M4_FLAGS, ld="mps2-an386.ld", cpu="M4"):
     """Instruction counts of one call on one item of the emitted kernel and of
     the looped baseline (each with the part spent in the C library), after
     checking both outputs against the interpreter's."""
     info = explain(gen, spec)
     folder = os.path.join(work, f"{name}-{unroll}-{build}")
     os.makedirs(folder, exist_ok=True)
-    image, _ = build_image(gen, name, spec, unroll, build, folder)
-    machine = Machine(image)
+    image, _ = build_image(gen, name, spec, unroll, build, folder, flags, ld)
+    machine = Machine(image, cpu)
     rng = random.Random(1)
     x = [struct.unpack("<f", struct.pack("<f", rng.gauss(0, 1)))[0] for _ in range(info["inputSteps"] * info["inputChannels"])]
     machine.floats(INPUT, x)

@@ -34,9 +34,13 @@ let package = Package(
                 .embedInCode("stream_swift.swift.template"),
             ]
         ),
+        // Keras 3's weight initializers, bit-exact with its JAX backend: used
+        // only when a spec gives no weights, so kept out of the core.
+        .target(name: "KerasInitializers"),
         .target(
             name: "SepconvGen",
-            dependencies: ["CYAML", "CHDF5", "SepconvTemplates", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["CYAML", "CHDF5", "SepconvTemplates", "KerasInitializers",
+                           .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .executableTarget(
             name: "sepconv-gen",
@@ -47,7 +51,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SepconvGenTests",
-            dependencies: ["SepconvGen", "sepconv-gen"],
+            dependencies: ["SepconvGen", "KerasInitializers", "sepconv-gen"],
             exclude: ["Fixtures", "Golden"]
         ),
     ]

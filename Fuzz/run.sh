@@ -51,6 +51,9 @@ findings_dir=$work/findings/$(date +%Y%m%d-%H%M%S)-$$
 library_sources=()
 while IFS= read -r -d '' file; do library_sources+=("$file"); done \
     < <(find "$root/Sources/SepconvGen" -name '*.swift' -print0 | LC_ALL=C sort -z)
+initializer_sources=()
+while IFS= read -r -d '' file; do initializer_sources+=("$file"); done \
+    < <(find "$root/Sources/KerasInitializers" -name '*.swift' -print0 | LC_ALL=C sort -z)
 zip_root=$root/.build/checkouts/ZIPFoundation/Sources
 if [[ ! -d $zip_root/ZIPFoundation ]]; then
     (cd "$root" && swift package resolve > /dev/null)
@@ -66,7 +69,7 @@ template_files=()
 while IFS= read -r -d '' file; do template_files+=("$file"); done \
     < <(find "$root/Templates" -maxdepth 1 -name '*.template' -print0 | LC_ALL=C sort -z)
 
-stamp=$( (echo "$opt $("$swiftc" --version 2>&1 | head -1)"; cat "${library_sources[@]}" "${template_files[@]}" \
+stamp=$( (echo "$opt $("$swiftc" --version 2>&1 | head -1)"; cat "${library_sources[@]}" "${initializer_sources[@]}" "${template_files[@]}" \
     "$root"/Templates/*.swift "$root"/Fuzz/Targets/*.swift "$root/Sources/CYAML/module.modulemap" \
     "$root"/Sources/CHDF5/* "${zip_sources[@]}" "$0") | cksum)
 if [[ -f $build/stamp && $(cat "$build/stamp") == "$stamp" && -x $build/bin/fuzz-spec && -x $build/bin/fuzz-npy && -x $build/bin/fuzz-model ]]; then
@@ -98,6 +101,10 @@ else
     "$swiftc" "${common[@]}" -Onone -module-name SepconvTemplates \
         -emit-module -emit-module-path "$build/mods/SepconvTemplates.swiftmodule" \
         -c -o "$build/obj/SepconvTemplates.o" "$root"/Templates/*.swift "$build/gen/embedded_resources.swift"
+    echo "fuzz: building KerasInitializers ($opt, -sanitize=fuzzer,address)"
+    "$swiftc" "${common[@]}" "$opt" -gline-tables-only -sanitize=fuzzer,address -module-name KerasInitializers \
+        -emit-module -emit-module-path "$build/mods/KerasInitializers.swiftmodule" \
+        -c -o "$build/obj/KerasInitializers.o" "${initializer_sources[@]}"
     echo "fuzz: building SepconvGen ($opt, -sanitize=fuzzer,address)"
     "$swiftc" "${common[@]}" "$opt" -gline-tables-only -sanitize=fuzzer,address -module-name SepconvGen \
         -emit-module -emit-module-path "$build/mods/SepconvGen.swiftmodule" \
@@ -106,7 +113,7 @@ else
         case $target in spec) entry=FuzzSpec.swift ;; npy) entry=FuzzNPY.swift ;; model) entry=FuzzModel.swift ;; esac
         echo "fuzz: linking fuzz-$target"
         "$swiftc" "${common[@]}" -Onone -gline-tables-only -sanitize=fuzzer,address "${linker[@]}" -module-name "Fuzz_$target" \
-            "$root/Fuzz/Targets/$entry" "$build/obj/SepconvGen.o" "$build/obj/SepconvTemplates.o" "$build/obj/ZIPFoundation.o" \
+            "$root/Fuzz/Targets/$entry" "$build/obj/SepconvGen.o" "$build/obj/KerasInitializers.o" "$build/obj/SepconvTemplates.o" "$build/obj/ZIPFoundation.o" \
             -lyaml "${hdf5_libs[@]}" -lz -o "$build/bin/fuzz-$target"
     done
     echo "$stamp" > "$build/stamp"

@@ -1,3 +1,4 @@
+import KerasInitializers
 /// Lowers a validated spec and its weights to a `LayerPlan`.
 public enum Planner {
     /// Fixes the layer's geometry (`LayerGeometry`: Keras's arithmetic),

@@ -1,3 +1,4 @@
+import KerasInitializers
 /// The streaming API's geometry: when each output frame is complete, what
 /// the caller-owned state holds, and the window plans whose kernels compute
 /// the frames.

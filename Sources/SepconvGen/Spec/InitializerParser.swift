@@ -1,3 +1,4 @@
+import KerasInitializers
 /// Reads an initializer as Keras's `initializers.get` does: a registered
 /// name (`glorot_uniform`, `GlorotUniform`, `uniform`, ...) or a Keras
 /// config mapping (`{class_name: ..., config: {...}}`).

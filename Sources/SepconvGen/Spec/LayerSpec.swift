@@ -1,3 +1,4 @@
+import KerasInitializers
 /// The element type of the layer's tensors and of the emitted code.
 public enum DType: String, Hashable, Sendable, CaseIterable {
     case float32, float64

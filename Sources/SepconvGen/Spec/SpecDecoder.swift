@@ -1,3 +1,4 @@
+import KerasInitializers
 /// Turns a spec's YAML node tree into a validated `LayerSpec`, checking
 /// every argument as Keras 3 does and reporting every error found.
 public struct SpecDecoder {

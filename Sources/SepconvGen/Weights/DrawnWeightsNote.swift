@@ -1,3 +1,4 @@
+import KerasInitializers
 extension LayerSpec {
     /// The note for a spec whose weights are drawn from its initializers
     /// (it gives none): which initializer fills each tensor, and with which

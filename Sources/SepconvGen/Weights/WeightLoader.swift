@@ -1,4 +1,5 @@
 import Foundation
+import KerasInitializers
 
 /// Loads a spec's weights: `.npy` files (under the path rule), inline
 /// values, or, when the spec gives none, Keras's initializers.
@@ -106,7 +107,8 @@ public struct WeightLoader: Sendable {
         var diagnostics = DiagnosticCollector(file: spec.file)
         func sample(_ initializer: Initializer, _ key: String, _ shape: [Int]) -> Tensor? {
             do {
-                let values = try initializer.sample(shape: shape, dtype: spec.dtype, defaultSeed: spec.seed)
+                let values = try initializer.sample(shape: shape, singlePrecision: spec.dtype == .float32, defaultSeed: spec.seed,
+                                                       limit: Limits.maxParameters)
                 return Tensor(shape: shape, scalars: values)
             } catch {
                 diagnostics.error("\(key): \(error.message)", at: spec.mark("layer.\(key)"))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SepconvGen
+import KerasInitializers
 
 /// The streaming API's emitted C (strict, and under AddressSanitizer and
 /// UBSan) and Swift for every streamable Keras fixture and a few hundred

@@ -1,5 +1,6 @@
 import Testing
 @testable import SepconvGen
+import KerasInitializers
 
 @Suite struct PlannerTests {
     /// Keras's 'same' arithmetic, written out independently of the planner.

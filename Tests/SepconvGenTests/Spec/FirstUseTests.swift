@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SepconvGen
+import KerasInitializers
 
 /// What a new user meets first: `--version`, the notes on choices made for
 /// them, and the hints on the commonest mistakes (issue 14).

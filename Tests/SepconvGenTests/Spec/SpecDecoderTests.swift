@@ -1,5 +1,6 @@
 import Testing
 @testable import SepconvGen
+import KerasInitializers
 
 /// Snippet tests: YAML in, a spec or positioned diagnostics out.
 @Suite struct SpecDecoderTests {

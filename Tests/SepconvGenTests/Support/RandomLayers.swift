@@ -1,4 +1,5 @@
 @testable import SepconvGen
+import KerasInitializers
 
 /// A small, fast, seedable generator (SplitMix64): the same seed gives the
 /// same layers on every machine and Swift version.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SepconvGen
+@testable import KerasInitializers
 
 /// One case of `Fixtures/initializers/manifest.json`, written by
 /// `Scripts/initializer_fixtures.py` from Keras 3.15.1 on jax 0.10.2.
@@ -161,7 +162,7 @@ struct InitializerTests {
     func matchesKeras(_ fixture: InitializerFixture) throws {
         let expected = try Fixtures.npy("initializers/\(fixture.file ?? fixture.name + ".npy")")
         #expect(expected.tensor.shape == fixture.shape)
-        let values = try fixture.initializer.sample(shape: fixture.shape, dtype: fixture.dataType, defaultSeed: fixture.seed)
+        let values = try fixture.initializer.sample(shape: fixture.shape, singlePrecision: fixture.dataType == .float32, defaultSeed: fixture.seed, limit: Limits.maxParameters)
         try #require(values.count == expected.tensor.scalars.count)
         if fixture.dataType == .float32 {
             #expect(values.allSatisfy { Double(Float($0)) == $0 }, "values are not float32")
@@ -187,7 +188,7 @@ struct InitializerTests {
     @Test(arguments: InitializerManifest.errors)
     func refusesWhereKerasFails(_ fixture: InitializerFixture) {
         #expect(throws: InitializerError.self, "Keras \(fixture.kerasOutcome ?? "fails")") {
-            _ = try fixture.initializer.sample(shape: fixture.shape, dtype: fixture.dataType, defaultSeed: fixture.seed)
+            _ = try fixture.initializer.sample(shape: fixture.shape, singlePrecision: fixture.dataType == .float32, defaultSeed: fixture.seed, limit: Limits.maxParameters)
         }
     }
 
@@ -209,7 +210,7 @@ struct InitializerTests {
         ]
         for (initializer, shape, fragment) in cases {
             do {
-                _ = try initializer.sample(shape: shape, dtype: .float32, defaultSeed: -3)
+                _ = try initializer.sample(shape: shape, singlePrecision: true, defaultSeed: -3, limit: Limits.maxParameters)
                 Issue.record("\(initializer) on \(shape) did not throw")
             } catch {
                 #expect(error.message.contains(fragment), "\(error.message)")
@@ -218,29 +219,29 @@ struct InitializerTests {
     }
 
     @Test func constantsAreRoundedToTheDtype() throws {
-        let single = try Initializer.constant(value: 0.1).sample(shape: [2], dtype: .float32, defaultSeed: 0)
+        let single = try Initializer.constant(value: 0.1).sample(shape: [2], singlePrecision: true, defaultSeed: 0, limit: Limits.maxParameters)
         #expect(single == [Double(Float(0.1)), Double(Float(0.1))])
-        let double = try Initializer.constant(value: 0.1).sample(shape: [1], dtype: .float64, defaultSeed: 0)
+        let double = try Initializer.constant(value: 0.1).sample(shape: [1], singlePrecision: false, defaultSeed: 0, limit: Limits.maxParameters)
         #expect(double == [0.1])
-        #expect(try Initializer.zeros.sample(shape: [2, 0, 3], dtype: .float32, defaultSeed: 0).isEmpty)
-        #expect(try Initializer.orthogonal(gain: 1, seed: nil).sample(shape: [0, 3], dtype: .float32, defaultSeed: 0).isEmpty)
+        #expect(try Initializer.zeros.sample(shape: [2, 0, 3], singlePrecision: true, defaultSeed: 0, limit: Limits.maxParameters).isEmpty)
+        #expect(try Initializer.orthogonal(gain: 1, seed: nil).sample(shape: [0, 3], singlePrecision: true, defaultSeed: 0, limit: Limits.maxParameters).isEmpty)
     }
 
     @Test func ownSeedOverridesTheDefault() throws {
-        let own = try Initializer.randomNormal(mean: 0, stddev: 1, seed: 42).sample(shape: [5], dtype: .float32, defaultSeed: 7)
-        let inherited = try Initializer.randomNormal(mean: 0, stddev: 1, seed: nil).sample(shape: [5], dtype: .float32, defaultSeed: 42)
-        let other = try Initializer.randomNormal(mean: 0, stddev: 1, seed: nil).sample(shape: [5], dtype: .float32, defaultSeed: 7)
+        let own = try Initializer.randomNormal(mean: 0, stddev: 1, seed: 42).sample(shape: [5], singlePrecision: true, defaultSeed: 7, limit: Limits.maxParameters)
+        let inherited = try Initializer.randomNormal(mean: 0, stddev: 1, seed: nil).sample(shape: [5], singlePrecision: true, defaultSeed: 42, limit: Limits.maxParameters)
+        let other = try Initializer.randomNormal(mean: 0, stddev: 1, seed: nil).sample(shape: [5], singlePrecision: true, defaultSeed: 7, limit: Limits.maxParameters)
         #expect(own == inherited)
         #expect(own != other)
     }
 
     @Test func identityFillsMatrices() throws {
-        let values = try Initializer.identity(gain: 2).sample(shape: [2, 3], dtype: .float64, defaultSeed: 0)
+        let values = try Initializer.identity(gain: 2).sample(shape: [2, 3], singlePrecision: false, defaultSeed: 0, limit: Limits.maxParameters)
         #expect(values == [2, 0, 0, 0, 2, 0])
     }
 
     @Test func orthogonalIsOrthonormal() throws {
-        let values = try Initializer.orthogonal(gain: 1, seed: 3).sample(shape: [2, 5, 4], dtype: .float64, defaultSeed: 0)
+        let values = try Initializer.orthogonal(gain: 1, seed: 3).sample(shape: [2, 5, 4], singlePrecision: false, defaultSeed: 0, limit: Limits.maxParameters)
         for i in 0..<4 {
             for j in 0..<4 {
                 let dot = (0..<10).reduce(0.0) { $0 + values[$1 * 4 + i] * values[$1 * 4 + j] }

@@ -53,5 +53,13 @@ public enum Initializer: Hashable, Sendable {
         public var window: String?
         public var scaling: Scaling?
         public var periodic: Bool
+
+        /// Creates the arguments.
+        public init(side: Side, window: String?, scaling: Scaling?, periodic: Bool) {
+            self.side = side
+            self.window = window
+            self.scaling = scaling
+            self.periodic = periodic
+        }
     }
 }

@@ -10,7 +10,8 @@ public struct InitializerError: Error, Hashable, Sendable {
 }
 
 extension Initializer {
-    /// The values Keras 3 (JAX backend) gives a weight of `shape` and `dtype`; random initializers use their own seed, else `defaultSeed`.
+    /// The values Keras 3 (JAX backend) gives a weight of `shape` in float32
+    /// (`singlePrecision`) or float64; random initializers use their own seed, else `defaultSeed`.
     ///
     /// Matches Keras 3.15 on jax 0.10 (CPU, `jax_threefry_partitionable` on,
     /// and for float64 `jax_enable_x64` on): an integer seed S becomes the
@@ -20,24 +21,24 @@ extension Initializer {
     /// differently. Orthogonal factors are computed in double precision, so
     /// they differ from Keras's LAPACK QR by its rounding (float32: ~1e-7).
     ///
-    /// - Returns: the values in C order, each exactly representable in `dtype`
+    /// - Returns: the values in C order, each exactly representable in the precision
     ///   (float32 values are `Float`s widened).
     /// - Throws: `InitializerError` where Keras raises for this shape or
     ///   seed, and where Keras would silently fill the weight with NaN or
     ///   infinity.
-    public func sample(shape: [Int], dtype: DType, defaultSeed: Int) throws(InitializerError) -> [Double] {
-        let count = try InitializerSampler.elementCount(shape)
-        let values = try InitializerSampler(shape: shape, count: count, single: dtype == .float32,
+    public func sample(shape: [Int], singlePrecision: Bool, defaultSeed: Int, limit: Int) throws(InitializerError) -> [Double] {
+        let count = try InitializerSampler.elementCount(shape, limit: limit)
+        let values = try InitializerSampler(shape: shape, count: count, single: singlePrecision,
                                             defaultSeed: defaultSeed).values(for: self)
         if let bad = values.first(where: { !$0.isFinite }) {
-            throw InitializerError(message: "\(kerasName) would fill a \(dtype.rawValue) weight of shape \(Tensor.describe(shape)) "
+            throw InitializerError(message: "\(kerasName) would fill a \(singlePrecision ? "float32" : "float64") weight of shape \(describe(shape)) "
                 + "with \(bad.isNaN ? "NaN" : "infinite") values; choose arguments that keep the values finite")
         }
         return values
     }
 
     /// The Keras name of the initializer, for messages.
-    var kerasName: String {
+    public var kerasName: String {
         switch self {
         case .zeros: return "zeros"
         case .ones: return "ones"
@@ -61,20 +62,20 @@ private struct InitializerSampler {
     var single: Bool
     var defaultSeed: Int
 
-    /// The number of values in `shape`.
-    static func elementCount(_ shape: [Int]) throws(InitializerError) -> Int {
+    /// The number of values in `shape`, at most `limit`.
+    static func elementCount(_ shape: [Int], limit: Int) throws(InitializerError) -> Int {
         var count = 1
         for extent in shape {
             guard extent >= 0 else {
-                throw InitializerError(message: "shape \(Tensor.describe(shape)) has a negative extent")
+                throw InitializerError(message: "shape \(describe(shape)) has a negative extent")
             }
             let (product, overflow) = count.multipliedReportingOverflow(by: extent)
-            guard !overflow else { throw InitializerError(message: "shape \(Tensor.describe(shape)) is too large") }
+            guard !overflow else { throw InitializerError(message: "shape \(describe(shape)) is too large") }
             count = product
         }
-        guard count <= Limits.maxParameters else {
-            throw InitializerError(message: "shape \(Tensor.describe(shape)) holds \(count) values; "
-                + "at most \(Limits.maxParameters) weights are initialized")
+        guard count <= limit else {
+            throw InitializerError(message: "shape \(describe(shape)) holds \(count) values; "
+                + "at most \(limit) weights are initialized")
         }
         return count
     }
@@ -106,7 +107,7 @@ private struct InitializerSampler {
         case .identity(let gain):
             guard shape.count == 2 else {
                 throw InitializerError(message: "identity: Keras's Identity initializer can only be used for 2D matrices; "
-                    + "received shape=\(Tensor.describe(shape)) of rank \(shape.count)")
+                    + "received shape=\(describe(shape)) of rank \(shape.count)")
             }
             // gain * ops.eye(rows, columns)
             let g = round(gain)
@@ -206,7 +207,7 @@ private struct InitializerSampler {
             let fanIn = shape[shape.count - 2].multipliedReportingOverflow(by: receptive)
             let fanOut = shape[shape.count - 1].multipliedReportingOverflow(by: receptive)
             guard !fanIn.overflow, !fanOut.overflow else {
-                throw InitializerError(message: "variance_scaling: the fans of shape \(Tensor.describe(shape)) are too large")
+                throw InitializerError(message: "variance_scaling: the fans of shape \(describe(shape)) are too large")
             }
             return (fanIn.partialValue, fanOut.partialValue)
         }
@@ -219,7 +220,7 @@ private struct InitializerSampler {
             let index = axis < 0 ? shape.count + axis : axis
             guard index >= 0, index < shape.count else {
                 throw InitializerError(message: "variance_scaling: \(name) names axis \(axis), but the weight's shape "
-                    + "\(Tensor.describe(shape)) has rank \(shape.count) (Keras raises 'tuple index out of range')")
+                    + "\(describe(shape)) has rank \(shape.count) (Keras raises 'tuple index out of range')")
             }
             let (next, overflow) = result.multipliedReportingOverflow(by: shape[index])
             guard !overflow else { throw InitializerError(message: "variance_scaling: the \(name) fan is too large") }
@@ -233,7 +234,7 @@ private struct InitializerSampler {
     func orthogonal(gain: Double, seed: Int?) throws(InitializerError) -> [Double] {
         guard shape.count >= 2 else {
             throw InitializerError(message: "orthogonal: the tensor to initialize must be at least two-dimensional; "
-                + "received shape=\(Tensor.describe(shape)) of rank \(shape.count)")
+                + "received shape=\(describe(shape)) of rank \(shape.count)")
         }
         let key = try key(seed)
         if count == 0 { return [] }
@@ -267,11 +268,11 @@ private struct InitializerSampler {
         }
         guard shape.count == 3 else {
             throw InitializerError(message: "stft: Keras's STFT initializer unpacks the shape as (frame_length, input_channels, "
-                + "fft_length) and needs exactly 3 axes; received shape=\(Tensor.describe(shape)) of rank \(shape.count)")
+                + "fft_length) and needs exactly 3 axes; received shape=\(describe(shape)) of rank \(shape.count)")
         }
         guard shape[1] == 1 else {
             throw InitializerError(message: "stft: Keras's STFT initializer always makes a kernel of shape "
-                + "(\(shape[0]), 1, \(shape[2])), which does not fit shape \(Tensor.describe(shape)); its second axis must be 1")
+                + "(\(shape[0]), 1, \(shape[2])), which does not fit shape \(describe(shape)); its second axis must be 1")
         }
         guard shape[0] >= 1 || arguments.window == nil else {
             throw InitializerError(message: "stft: frame_length (the first axis) is 0; scipy.signal.get_window needs a positive length")
@@ -285,4 +286,9 @@ private struct InitializerSampler {
         }
         return values
     }
+}
+
+/// A shape as Python writes a tuple: `(3,)`, `(3, 1, 4)`.
+func describe(_ shape: [Int]) -> String {
+    shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
 }

@@ -10,6 +10,9 @@ import Testing
 /// - Cortex-M4F (`arm-none-eabi-gcc -mcpu=cortex-m4 -mfloat-abi=hard
 ///   -mfpu=fpv4-sp-d16`, on `qemu-system-arm -M mps2-an386`),
 /// - Cortex-M3, soft-float (`-mcpu=cortex-m3 -mfloat-abi=soft`, `-M mps2-an385`),
+/// - RISC-V 64 with the V extension (`clang --target=riscv64-linux-gnu
+///   -march=rv64gcv`, auto-vectorisation off, under `qemu-riscv64` with 128-
+///   and 256-bit vector registers; the vector path lowers to RVV),
 /// each with the strict flags (`-std=c99 -Wall -Wextra -Werror -pedantic -O2`);
 /// and the emitted Swift of every spec in `Specs/` as Embedded Swift for
 /// `armv7em-none-none-eabi`, run on the M4 board.
@@ -39,6 +42,37 @@ import Testing
 
     @Test func cortexM3SoftFloat() async throws {
         try await check(.cortexM3, flagsProbe: nil)
+    }
+
+    /// clang's own vectorisers off: what runs on the vector unit is the generator's vector path.
+    static let noAutoVectorisation = ["-fno-vectorize", "-fno-slp-vectorize"]
+
+    @Test(arguments: [128, 256])
+    func riscv64Vector(vlen: Int) async throws {
+        try await check(.riscv64V(vlen: vlen), flagsProbe: "__riscv_vector", extraFlags: Self.noAutoVectorisation)
+    }
+
+    /// With auto-vectorisation off, the emitted kernels of every `Specs/` layer
+    /// still multiply-add on RVV's vector registers (`vfmacc`/`vfmadd`).
+    @Test func riscv64KernelsUseTheVectorUnit() throws {
+        let target = CrossHarness.Target.riscv64V(vlen: 128)
+        guard Self.available(target.missingTools, "RISC-V V disassembly"), let clang = Tools.find("clang") else { return }
+        // The toolchain's own disassembler knows RVV 1.0; an older system one prints no vector instructions.
+        let objdump = URL(fileURLWithPath: clang).deletingLastPathComponent().appendingPathComponent("llvm-objdump").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-rvv-" + UUID().uuidString)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for item in try Self.specCases(modes: [.loops]) {
+            for file in Generator.files(for: item.plan, languages: [.c]) {
+                try Data(file.contents.utf8).write(to: folder.appendingPathComponent(file.name))
+            }
+            let flags = target.flags.filter { $0 != "-static" } + CrossHarness.strictFlags + Self.noAutoVectorisation
+            let compile = Tools.run(clang, flags + ["-c", item.plan.name + ".c", "-o", "k.o"], in: folder)
+            #expect(compile.status == 0, "\(item.plan.name): \(compile.stderr)")
+            let listing = Tools.run(objdump, ["-d", "k.o"], in: folder).stdout
+            let vectorFMAs = listing.split(separator: "\n").filter { $0.contains("vfmacc.v") || $0.contains("vfmadd.v") }.count
+            #expect(vectorFMAs > 0, "\(item.plan.name): no RVV multiply-add in the kernel built without auto-vectorisation")
+        }
     }
 
     /// The Swift of every spec in `Specs/`, in every unroll mode, compiled as
@@ -112,7 +146,7 @@ import Testing
     // MARK: Helpers
 
     /// Runs the C of every case on `target` and checks every outcome.
-    func check(_ target: CrossHarness.Target, flagsProbe: String?) async throws {
+    func check(_ target: CrossHarness.Target, flagsProbe: String?, extraFlags: [String] = []) async throws {
         guard Self.available(target.missingTools, target.name) else { return }
         if let flagsProbe {
             // The target's predefined macros: what decides the emitted C's path.
@@ -122,7 +156,7 @@ import Testing
         }
         let started = Date()
         let cases = try Self.cases()
-        let report = await EmitterCompileTests.inBackground { CrossHarness.runC(cases, on: target) }
+        let report = await EmitterCompileTests.inBackground { CrossHarness.runC(cases, on: target, extraFlags: extraFlags) }
         Self.expectAllPassed(report, cases, label: target.name)
         let fixtures = cases.filter { $0.origin.hasPrefix("keras") }.count, specs = cases.filter { $0.origin.hasPrefix("Specs") }.count
         print("cross: \(target.name): \(cases.count) layers (\(fixtures) Keras fixture, \(specs) Specs/, \(cases.count - fixtures - specs) random kernels) "

@@ -44,6 +44,14 @@ enum CrossHarness {
         static let aarch64 = Target(name: "aarch64-linux", compiler: "aarch64-linux-gnu-gcc", flags: ["-static"], linkFlags: [],
                                     runner: ["qemu-aarch64"], bytesPerImage: 8 << 20)
 
+        /// RISC-V 64 Linux with the V extension, built by the Swift toolchain's
+        /// clang and lld against Debian's riscv64 C library, statically linked,
+        /// under qemu-riscv64 with `vlen`-bit vector registers (the vector path lowers to RVV).
+        static func riscv64V(vlen: Int) -> Target {
+            Target(name: "riscv64-v\(vlen)", compiler: "clang", flags: ["--target=riscv64-linux-gnu", "-march=rv64gcv", "-static"],
+                   linkFlags: ["-fuse-ld=lld"], runner: ["qemu-riscv64", "-cpu", "rv64,v=true,vlen=\(vlen),vext_spec=v1.0"], bytesPerImage: 8 << 20)
+        }
+
         /// Flags for a Cortex-M4F with its single-precision FPU, hard-float ABI.
         static let cortexM4FFlags = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
 

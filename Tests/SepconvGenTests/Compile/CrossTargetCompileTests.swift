@@ -13,6 +13,9 @@ import Testing
 /// - RISC-V 64 with the V extension (`clang --target=riscv64-linux-gnu
 ///   -march=rv64gcv`, auto-vectorisation off, under `qemu-riscv64` with 128-
 ///   and 256-bit vector registers; the vector path lowers to RVV),
+/// - POWER8 (`powerpc64le-linux-gnu-gcc -mcpu=power8`: AltiVec/VSX) and
+///   MIPS64 with MSA (`mips64el-linux-gnuabi64-gcc -mmsa`), auto-vectorisation
+///   off, on `Specs/` and the random sample, under qemu-user,
 /// each with the strict flags (`-std=c99 -Wall -Wextra -Werror -pedantic -O2`);
 /// and the emitted Swift of every spec in `Specs/` as Embedded Swift for
 /// `armv7em-none-none-eabi`, run on the M4 board.
@@ -44,34 +47,75 @@ import Testing
         try await check(.cortexM3, flagsProbe: nil)
     }
 
-    /// clang's own vectorisers off: what runs on the vector unit is the generator's vector path.
-    static let noAutoVectorisation = ["-fno-vectorize", "-fno-slp-vectorize"]
-
     @Test(arguments: [128, 256])
     func riscv64Vector(vlen: Int) async throws {
-        try await check(.riscv64V(vlen: vlen), flagsProbe: "__riscv_vector", extraFlags: Self.noAutoVectorisation)
+        try await check(.riscv64V(vlen: vlen), flagsProbe: "__riscv_vector", extraFlags: VectorISA.riscv64V.noAutoVectorisation)
     }
 
-    /// With auto-vectorisation off, the emitted kernels of every `Specs/` layer
-    /// still multiply-add on RVV's vector registers (`vfmacc`/`vfmadd`).
-    @Test func riscv64KernelsUseTheVectorUnit() throws {
-        let target = CrossHarness.Target.riscv64V(vlen: 128)
-        guard Self.available(target.missingTools, "RISC-V V disassembly"), let clang = Tools.find("clang") else { return }
-        // The toolchain's own disassembler knows RVV 1.0; an older system one prints no vector instructions.
-        let objdump = URL(fileURLWithPath: clang).deletingLastPathComponent().appendingPathComponent("llvm-objdump").path
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-rvv-" + UUID().uuidString)
+    @Test func ppc64leVSX() async throws {
+        try await check(.ppc64leVSX, flagsProbe: "__VSX__", extraFlags: VectorISA.ppc64leVSX.noAutoVectorisation, cases: Self.sampleCases())
+    }
+
+    @Test func mips64elMSA() async throws {
+        try await check(.mips64elMSA, flagsProbe: "__mips_msa", extraFlags: VectorISA.mips64elMSA.noAutoVectorisation, cases: Self.sampleCases())
+    }
+
+    /// A target whose float SIMD the emitted C's vector path claims, and how to see its vector multiply-adds.
+    enum VectorISA: String, CaseIterable, Sendable {
+        case riscv64V, ppc64leVSX, mips64elMSA
+
+        var target: CrossHarness.Target {
+            switch self {
+            case .riscv64V: .riscv64V(vlen: 128)
+            case .ppc64leVSX: .ppc64leVSX
+            case .mips64elMSA: .mips64elMSA
+            }
+        }
+
+        /// The compiler's own vectorisers off: what runs on the vector unit is the generator's vector path.
+        var noAutoVectorisation: [String] {
+            self == .riscv64V ? ["-fno-vectorize", "-fno-slp-vectorize"] : ["-fno-tree-vectorize", "-fno-tree-slp-vectorize"]
+        }
+
+        /// The disassembler: the toolchain's own for RVV 1.0 (an older system one prints no vector instructions), binutils' otherwise.
+        var objdump: String? {
+            switch self {
+            case .riscv64V: Tools.find("clang").map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("llvm-objdump").path }
+            case .ppc64leVSX: Tools.find("powerpc64le-linux-gnu-objdump")
+            case .mips64elMSA: Tools.find("mips64el-linux-gnuabi64-objdump")
+            }
+        }
+
+        /// Mnemonics of the vector float multiply-adds (and VSX's multiplies the compiler may split them into).
+        var multiplyAdds: [String] {
+            switch self {
+            case .riscv64V: ["vfmacc.v", "vfmadd.v"]
+            case .ppc64leVSX: ["xvmaddasp", "xvmaddmsp", "xvmaddadp", "xvmaddmdp"]
+            case .mips64elMSA: ["fmadd.w", "fmadd.d"]
+            }
+        }
+    }
+
+    /// With auto-vectorisation off, the emitted kernels of every `Specs/`
+    /// layer still multiply-add on the target's vector registers.
+    @Test(arguments: VectorISA.allCases)
+    func kernelsUseTheVectorUnit(_ isa: VectorISA) throws {
+        let target = isa.target
+        guard Self.available(target.missingTools, "\(target.name) disassembly"), let compiler = Tools.find(target.compiler),
+              let objdump = isa.objdump else { return }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-vector-" + UUID().uuidString)
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for item in try Self.specCases(modes: [.loops]) {
             for file in Generator.files(for: item.plan, languages: [.c]) {
                 try Data(file.contents.utf8).write(to: folder.appendingPathComponent(file.name))
             }
-            let flags = target.flags.filter { $0 != "-static" } + CrossHarness.strictFlags + Self.noAutoVectorisation
-            let compile = Tools.run(clang, flags + ["-c", item.plan.name + ".c", "-o", "k.o"], in: folder)
+            let flags = target.flags.filter { $0 != "-static" } + CrossHarness.strictFlags + isa.noAutoVectorisation
+            let compile = Tools.run(compiler, flags + ["-c", item.plan.name + ".c", "-o", "k.o"], in: folder)
             #expect(compile.status == 0, "\(item.plan.name): \(compile.stderr)")
             let listing = Tools.run(objdump, ["-d", "k.o"], in: folder).stdout
-            let vectorFMAs = listing.split(separator: "\n").filter { $0.contains("vfmacc.v") || $0.contains("vfmadd.v") }.count
-            #expect(vectorFMAs > 0, "\(item.plan.name): no RVV multiply-add in the kernel built without auto-vectorisation")
+            let vectorFMAs = listing.split(separator: "\n").filter { line in isa.multiplyAdds.contains { line.contains($0) } }.count
+            #expect(vectorFMAs > 0, "\(item.plan.name): no vector multiply-add on \(target.name) in the kernel built without auto-vectorisation")
         }
     }
 
@@ -146,7 +190,7 @@ import Testing
     // MARK: Helpers
 
     /// Runs the C of every case on `target` and checks every outcome.
-    func check(_ target: CrossHarness.Target, flagsProbe: String?, extraFlags: [String] = []) async throws {
+    func check(_ target: CrossHarness.Target, flagsProbe: String?, extraFlags: [String] = [], cases chosen: [CompileHarness.Case]? = nil) async throws {
         guard Self.available(target.missingTools, target.name) else { return }
         if let flagsProbe {
             // The target's predefined macros: what decides the emitted C's path.
@@ -155,7 +199,7 @@ import Testing
             #expect(probe.stdout.contains("#define \(flagsProbe) "), "\(target.name): \(target.compiler) does not define \(flagsProbe)")
         }
         let started = Date()
-        let cases = try Self.cases()
+        let cases = try chosen ?? Self.cases()
         let report = await EmitterCompileTests.inBackground { CrossHarness.runC(cases, on: target, extraFlags: extraFlags) }
         Self.expectAllPassed(report, cases, label: target.name)
         let fixtures = cases.filter { $0.origin.hasPrefix("keras") }.count, specs = cases.filter { $0.origin.hasPrefix("Specs") }.count
@@ -213,7 +257,12 @@ import Testing
         for fixture in KerasFixtureTests.cases {
             cases += try EmitterCompileTests.fixtureCases(fixture).filter { modes.contains($0.mode) }
         }
-        cases += try specCases(modes: modes)
+        return cases.filter(withinBudget) + (try sampleCases())
+    }
+
+    /// `Specs/` and the random sample, without the Keras fixtures: for targets whose vector path is the same code as another's.
+    static func sampleCases() throws -> [CompileHarness.Case] {
+        var cases = try specCases(modes: modes)
         let layers = RandomLayers.make(count: randomSample, seed: EmitterCompileTests.seed).prefix(randomSample)
         for layer in layers {
             for mode in modes {

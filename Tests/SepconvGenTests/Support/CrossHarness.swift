@@ -52,6 +52,15 @@ enum CrossHarness {
                    linkFlags: ["-fuse-ld=lld"], runner: ["qemu-riscv64", "-cpu", "rv64,v=true,vlen=\(vlen),vext_spec=v1.0"], bytesPerImage: 8 << 20)
         }
 
+        /// POWER8 little-endian Linux (AltiVec and VSX), statically linked, under qemu-ppc64le.
+        static let ppc64leVSX = Target(name: "ppc64le-vsx", compiler: "powerpc64le-linux-gnu-gcc", flags: ["-mcpu=power8", "-static"],
+                                       linkFlags: [], runner: ["qemu-ppc64le", "-cpu", "power8"], bytesPerImage: 8 << 20)
+
+        /// MIPS64 little-endian Linux with MSA, statically linked, under qemu-mips64el
+        /// on a Loongson 3A4000 (a MIPS64r2 core with MSA, the ABI Debian's toolchain targets).
+        static let mips64elMSA = Target(name: "mips64el-msa", compiler: "mips64el-linux-gnuabi64-gcc", flags: ["-mmsa", "-static"],
+                                        linkFlags: [], runner: ["qemu-mips64el", "-cpu", "Loongson-3A4000"], bytesPerImage: 8 << 20)
+
         /// Flags for a Cortex-M4F with its single-precision FPU, hard-float ABI.
         static let cortexM4FFlags = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
 

@@ -183,6 +183,8 @@ import Testing
             == ["unknown key 'steps' in 'layer' (it belongs under 'input:')"])
         let weights = errors(Self.spec + "weights:\n  depthwise_kernel: [[[1], [2]], [[3], [4]], [[5], [6]]]\n  pointwise_kernel: [[[1, 2], [3, 4]]]\n  bais: [0, 1]\n")
         #expect(weights.map(\.message) == ["unknown key 'bais' in 'weights' (did you mean 'bias'?)"])
+        // The same in a `from` mapping, which is read before the spec is decoded.
+        #expect(errors("name: x\nfrom:\n  modle: m.keras\n").map(\.message) == ["unknown key 'modle' in 'from' (did you mean 'model'?)"])
         // A missing key that no hint named is still reported, beside an unrelated typo.
         let unrelated = errors("name: x\ninput:\n  steps: 8\n  chanels: 2\nlayer:\n  kernel_size: 3\n").map(\.message)
         #expect(unrelated == ["unknown key 'chanels' in 'input' (did you mean 'channels'?)",

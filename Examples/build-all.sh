@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the three build-integration examples from a clean state, runs them
-# and checks that they print the same numbers:
+# Builds the five build-integration examples from a clean state, runs them
+# and checks their outputs (make, cmake and swiftpm print the same numbers;
+# keras prints Keras's; streaming one output frame per input frame):
 #   make/     C via Make, with sepconv-gen's depfile
 #   cmake/    C via CMake's add_custom_command
 #   swiftpm/  Swift, generated code committed and checked with --check
@@ -11,7 +12,8 @@
 #   SEPCONV_GEN=/path/to/sepconv-gen Examples/build-all.sh
 #
 # Needs make, a C compiler, cmake >= 3.16 and swift. Build outputs stay in
-# make/build, cmake/build and swiftpm/.build (all gitignored).
+# make/build, cmake/build, swiftpm/.build, keras/build and streaming/build
+# (all gitignored).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -33,15 +33,29 @@ public struct SpecCompiler: Sendable {
     public func compile(file: String, contents: [UInt8]) throws(DiagnosticError) -> Compiled {
         let root = try YAMLParser.parse(contents, file: file)
         let model = try ModelSource.resolve(root, file: file, weightsRoot: weightsRoot)
-        var (spec, notes) = try SpecDecoder.decode(model?.root ?? root, file: file)
+        let decoded = SpecDecoder.decodeReportingAll(model?.root ?? root, file: file)
+        guard var spec = decoded.spec, !decoded.diagnostics.contains(where: { $0.severity == .error }) else {
+            var diagnostics = decoded.diagnostics
+            // The weight files the spec gives are still read, so that a bad one is
+            // reported with the spec's own errors (a missing bias, say): every error at once.
+            if model == nil, let spec = decoded.spec {
+                diagnostics += WeightLoader(weightsRoot: weightsRoot).problems(with: decoded.givenWeights, of: spec)
+            }
+            throw DiagnosticError(diagnostics)
+        }
+        var notes = decoded.diagnostics
         do throws(DiagnosticError) {
             var epilogue: [EpilogueStep] = []
+            var provenance: String?
             if let model {
+                // Described before `apply` folds the chain: what folds depends on the layer's own activation.
+                provenance = model.provenance(activation: spec.activation)
                 (spec, epilogue) = try model.apply(to: spec)
                 notes += model.fusedNote.map { [$0] } ?? []
             }
             let loaded = try WeightLoader(weightsRoot: weightsRoot).load(spec)
-            let plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll, epilogue: epilogue)
+            var plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll, epilogue: epilogue)
+            if let provenance { plan.provenance = provenance }
             if let refusal = Planner.refusal(of: unroll, for: plan) {
                 throw DiagnosticError([Diagnostic(.error, refusal, file: file, at: spec.mark("layer"))])
             }

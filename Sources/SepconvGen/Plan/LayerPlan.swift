@@ -49,7 +49,9 @@ public struct LayerPlan: Hashable, Sendable {
     public var epilogue: [EpilogueStep] = []
 
     /// Where the weights came from when the spec gave none ("drawn from
-    /// glorot_uniform ... with seed 0, not trained"); nil for given weights.
+    /// glorot_uniform ... with seed 0, not trained") or took them from a model
+    /// ("from kws.keras, layer sep, then ..." with the fused layers); nil for
+    /// weights the spec gives itself.
     public var provenance: String? = nil
 
     /// The shape arithmetic, the one place receptive field, pads and cost come from.

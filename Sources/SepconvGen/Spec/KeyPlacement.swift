@@ -9,10 +9,11 @@ enum KeyPlacement {
     }
 
     /// `it belongs under 'layer:'` (or `at the top level`) when `key`, unknown
-    /// in the section at `path`, is a key of another section; nil otherwise.
-    static func hint(for key: String, in path: String) -> String? {
+    /// in the section at `path`, is a key of another section, with the path the
+    /// key belongs at (`input.steps`); nil otherwise.
+    static func hint(for key: String, in path: String) -> (text: String, path: String)? {
         guard sections.contains(where: { $0.path == path }),
               let home = sections.first(where: { $0.path != path && $0.keys.contains(key) }) else { return nil }
-        return home.path == "spec" ? "it belongs at the top level of the spec" : "it belongs under '\(home.path):'"
+        return home.path == "spec" ? ("it belongs at the top level of the spec", key) : ("it belongs under '\(home.path):'", "\(home.path).\(key)")
     }
 }

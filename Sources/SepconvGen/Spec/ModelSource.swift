@@ -18,6 +18,9 @@ struct ModelSource {
     var file: String
     /// The model file as the spec wrote it, and the layer, for messages.
     var what: String
+    /// The model file and the layer (or group), as the emitted files' comments may
+    /// print them (`kws.keras, layer sep`): see `printableInCode`.
+    var origin: String
     /// What is read from the file.
     private var content: Content
 
@@ -51,7 +54,7 @@ struct ModelSource {
             let from = top.pairs[index].value
             guard let mapping = reader.mapping(from, path: "from", known: fromKeys) else { throw DiagnosticError(reader.diagnostics.diagnostics) }
             let model = mapping["model"].flatMap { reader.string($0, path: "from.model") ?? nil }
-            if mapping["model"] == nil { reader.diagnostics.error("missing required key 'from.model' (the .keras or .h5 model file)", at: mapping.mark) }
+            if mapping["model"] == nil, !reader.hintedKeys.contains("from.model") { reader.diagnostics.error("missing required key 'from.model' (the .keras or .h5 model file)", at: mapping.mark) }
             let layerName = mapping["layer"].flatMap { reader.string($0, path: "from.layer", allowNull: true) ?? nil }
             let fuse = mapping["fuse"].map { reader.bool($0, path: "from.fuse") ?? false } ?? false
             diagnostics = reader.diagnostics
@@ -85,6 +88,7 @@ struct ModelSource {
             }
             return ModelSource(root: .mapping(top), dependency: located, mark: mark, file: file,
                                what: "'\(Identifier.printable(imported.name))' in \(model)",
+                               origin: "\(printableInCode(model, or: "a model file")), layer \(printableInCode(imported.name, or: "(unprintable name)"))",
                                content: .layer(imported, inputGiven: given))
         }
         guard let index = top.pairs.firstIndex(where: { $0.key.text == "weights" }),
@@ -94,7 +98,7 @@ struct ModelSource {
         _ = reader.mapping(top.pairs[index].value, path: "weights", known: ["h5", "group"])
         let path = weights["h5"].flatMap { reader.string($0, path: "weights.h5") ?? nil }
         let group = weights["group"].flatMap { reader.string($0, path: "weights.group") ?? nil }
-        if weights["group"] == nil { reader.diagnostics.error("missing required key 'weights.group' (the layer's group in the weights file, e.g. layers/separable_conv1d)", at: weights.mark) }
+        if weights["group"] == nil, !reader.hintedKeys.contains("weights.group") { reader.diagnostics.error("missing required key 'weights.group' (the layer's group in the weights file, e.g. layers/separable_conv1d)", at: weights.mark) }
         diagnostics = reader.diagnostics
         guard let path, let group, !diagnostics.hasErrors else { throw DiagnosticError(diagnostics.diagnostics) }
         guard !path.hasSuffix(".json") else {
@@ -110,6 +114,7 @@ struct ModelSource {
         top.pairs.remove(at: index)
         let trimmed = group.split(separator: "/").joined(separator: "/")
         return ModelSource(root: .mapping(top), dependency: located, mark: key.mark, file: file, what: "group \(trimmed) of \(path)",
+                           origin: "\(printableInCode(path, or: "a weights file")), group \(printableInCode(trimmed, or: "(unprintable name)"))",
                            content: .weightsFile(weightsFile, group: "/" + trimmed))
     }
 
@@ -131,6 +136,51 @@ struct ModelSource {
         guard case .layer(let imported, _) = content, !imported.chain.isEmpty else { return nil }
         let names = imported.chain.layerNames.map { "'\(Identifier.printable($0))'" }.joined(separator: ", ")
         return Diagnostic(.note, "fused into \(what): \(names)", file: file, at: mark)
+    }
+
+    /// Where the weights came from and what `fuse` folded, in order, for the
+    /// emitted files' header comments and `explain` (`LayerPlan.provenance`):
+    /// "from kws.keras, layer sep, then batch_normalization (BatchNormalization,
+    /// folded into the pointwise weights and bias), re_lu (ReLU, computed as the
+    /// activation relu)". `activation` is the layer's own, before folding, which
+    /// decides what folds, as in `FusedChain.lowered`.
+    func provenance(activation: Activation) -> String {
+        guard case .layer(let imported, _) = content, !imported.chain.isEmpty else { return "from " + origin }
+        var fused: [String] = []
+        if let batchNorm = imported.chain.batchNorm {
+            // Only after a linear activation is it a per-filter scale of the pointwise weights.
+            let how = activation == .linear ? "folded into the pointwise weights and bias" : "applied per filter after the activation \(activation.rawValue)"
+            fused.append("\(Self.printableInCode(batchNorm.name, or: "(unprintable name)")) (BatchNormalization, \(how))")
+        }
+        if let (name, layer) = imported.chain.activation {
+            // It replaces a linear activation when it is one the emitters know; otherwise it is
+            // computed after everything before it, with its arguments (numbers only, so printable).
+            let what = if let plain = layer.plain, activation == .linear { "\(Self.className(layer)), computed as the activation \(plain.rawValue)" } else { layer.description }
+            fused.append("\(Self.printableInCode(name, or: "(unprintable name)")) (\(what))")
+        }
+        return "from \(origin), then \(fused.joined(separator: ", "))"
+    }
+
+    /// The Keras class of an activation layer.
+    private static func className(_ layer: FusedChain.ActivationLayer) -> String {
+        switch layer {
+        case .named: "Activation"
+        case .relu: "ReLU"
+        case .leakyRelu: "LeakyReLU"
+        case .elu: "ELU"
+        case .softmax: "Softmax"
+        }
+    }
+
+    /// `text` when it is a plain file or layer name (ASCII letters, digits, `_`, `.`,
+    /// `-`, `/`, at most 100 characters), else `standIn`. Such a name cannot end a C
+    /// comment, start a line or form a trigraph, so it may appear in the emitted
+    /// files' comments; any other text of a spec or model never reaches them (InjectionTests).
+    static func printableInCode(_ text: String, or standIn: String) -> String {
+        let plain = !text.isEmpty && text.count <= 100 && text.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-/".unicodeScalars.contains($0))
+        }
+        return plain ? text : standIn
     }
 
     /// `spec`, decoded from `root`, with the model's weights and fused chain, and the steps

@@ -2,6 +2,10 @@
 /// of the wrong kind, so a decoder can keep going and report everything.
 struct NodeReader {
     var diagnostics: DiagnosticCollector
+    /// The keys an unknown key's hint named (`layer.filters` for `fitlers`, `input.steps`
+    /// for a `steps` under `layer`), as paths: a missing-key error for one of them would
+    /// only repeat the hint, so the decoder leaves it out.
+    var hintedKeys: Set<String> = []
 
     /// How many unknown keys of one mapping get a "did you mean" hint.
     static let maxHints = 200
@@ -17,9 +21,16 @@ struct NodeReader {
             let key = Identifier.printable(pair.key.text)
             unknown += 1
             // Past the errors anyone reads, no hint is worked out (10^5 unknown keys must stay cheap).
-            let hint = unknown <= Self.maxHints
-                ? KeyPlacement.hint(for: pair.key.text, in: path).map { " (\($0))" } ?? SpellingHint.suffix(for: pair.key.text, in: known)
-                : ""
+            var hint = ""
+            if unknown <= Self.maxHints {
+                if let placement = KeyPlacement.hint(for: pair.key.text, in: path) {
+                    hint = " (\(placement.text))"
+                    hintedKeys.insert(placement.path)
+                } else if let meant = SpellingHint.closest(to: pair.key.text, in: known) {
+                    hint = " (did you mean '\(meant)'?)"
+                    hintedKeys.insert(path == "spec" ? meant : "\(path).\(meant)")
+                }
+            }
             diagnostics.error("unknown key '\(key)'\(path == "spec" ? "" : " in '\(path)'")\(hint)", at: pair.key.mark)
         }
         return mapping

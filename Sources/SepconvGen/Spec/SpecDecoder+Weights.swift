@@ -18,9 +18,10 @@ extension SpecDecoder {
             }
             if let source = weightSource(value, path: "weights.\(key)", shape: shapes?[key]) { sources[key] = source }
         }
+        givenWeights = sources
         var complete = true
         for key in Self.weightKeys where mapping[key] == nil && (key != "bias" || useBias) {
-            diagnostics.error("missing 'weights.\(key)': give every weight, or leave 'weights' out to use the initializers", at: mapping.mark)
+            missing("weights.\(key)", "missing 'weights.\(key)': give every weight, or leave 'weights' out to use the initializers", at: mapping.mark)
             complete = false
         }
         guard complete, let depthwise = sources["depthwise_kernel"], let pointwise = sources["pointwise_kernel"] else { return nil }

@@ -25,6 +25,10 @@ public struct SpecDecoder {
 
     var reader: NodeReader
     var marks: [String: Mark] = [:]
+    /// Every weight the spec's `weights` gives that decoded, by key, complete or not.
+    var givenWeights: [String: WeightSource] = [:]
+    /// Missing required keys, each with the number of diagnostics before it (see `missing`).
+    var missingKeys: [(index: Int, path: String, diagnostic: Diagnostic)] = []
 
     private init(file: String) {
         reader = NodeReader(diagnostics: DiagnosticCollector(file: file))
@@ -34,16 +38,40 @@ public struct SpecDecoder {
     /// - Returns: the spec and the notes found (training-only keys, ignored initializers).
     /// - Throws: `DiagnosticError` holding every error (and note) found.
     public static func decode(_ root: Node, file: String) throws(DiagnosticError) -> (spec: LayerSpec, notes: [Diagnostic]) {
+        let decoded = decodeReportingAll(root, file: file)
+        guard let spec = decoded.spec, !decoded.diagnostics.contains(where: { $0.severity == .error }) else {
+            throw DiagnosticError(decoded.diagnostics)
+        }
+        return (spec, decoded.diagnostics)
+    }
+
+    /// What `decode` finds, without throwing: the spec as far as it decoded
+    /// (present whenever the input and the layer's shape did, even with other
+    /// errors), every diagnostic, and the weights the spec gives by key (also
+    /// when some are missing), so that a caller can still check the given
+    /// weight files and report their errors with the spec's.
+    static func decodeReportingAll(_ root: Node, file: String) -> (spec: LayerSpec?, diagnostics: [Diagnostic], givenWeights: [String: WeightSource]) {
         var decoder = SpecDecoder(file: file)
         let spec = decoder.decodeSpec(root)
-        let diagnostics = decoder.reader.diagnostics
-        guard let spec, !diagnostics.hasErrors else { throw DiagnosticError(diagnostics.diagnostics) }
-        return (spec, diagnostics.diagnostics)
+        var diagnostics = decoder.reader.diagnostics.diagnostics
+        // Last first, so that each index still counts the diagnostics before it.
+        for missing in decoder.missingKeys.reversed() where !decoder.reader.hintedKeys.contains(missing.path) {
+            diagnostics.insert(missing.diagnostic, at: missing.index)
+        }
+        return (spec, diagnostics, decoder.givenWeights)
     }
 
     var diagnostics: DiagnosticCollector {
         get { reader.diagnostics }
         set { reader.diagnostics = newValue }
+    }
+
+    /// Reports the required key at `path` as missing, unless an unknown key's hint
+    /// names it (`fitlers`: did you mean 'filters'?), which the error would only repeat.
+    /// The hint may come from a section read later (`steps` under `layer`), so the
+    /// error waits for the end of decoding, keeping its place among the others.
+    mutating func missing(_ path: String, _ message: String, at mark: Mark) {
+        missingKeys.append((diagnostics.diagnostics.count, path, Diagnostic(.error, message, file: diagnostics.file, at: mark)))
     }
 
     mutating func value(_ mapping: Node.Mapping, _ key: String, path: String) -> Node? {
@@ -61,7 +89,7 @@ public struct SpecDecoder {
         let input = decodeInput(top)
 
         guard let layerNode = value(top, "layer", path: "layer") else {
-            diagnostics.error("missing required key 'layer' (the SeparableConv1D arguments)", at: top.mark)
+            missing("layer", "missing required key 'layer' (the SeparableConv1D arguments)", at: top.mark)
             return nil
         }
         guard let layer = decodeLayer(layerNode) else { return nil }
@@ -85,11 +113,13 @@ public struct SpecDecoder {
                 diagnostics.note("'\(key)' has no effect: the spec gives the weights", at: marks[path] ?? .start)
             }
         }
-        guard let name, let input, let shape = layer.shape else { return nil }
+        // A spec without a valid name is still returned (its errors say why), so that
+        // its weight files can be checked too; it never reaches the planner.
+        guard let input, let shape = layer.shape else { return nil }
         checkGeometry(shape, input: input, padding: layer.padding, activation: layer.activation, dataFormat: layer.dataFormat, useBias: layer.useBias)
         let streaming = decodeStreaming(top, activation: layer.activation, dataFormat: layer.dataFormat, channels: input.channels, kernel: shape.kernel, dilation: shape.dilation)
         return LayerSpec(
-            file: diagnostics.file, name: name, dtype: dtype,
+            file: diagnostics.file, name: name ?? "", dtype: dtype,
             inputSteps: input.steps, inputChannels: input.channels,
             filters: shape.filters, kernelSize: shape.kernel, strides: shape.strides, padding: layer.padding,
             dataFormat: layer.dataFormat, dilationRate: shape.dilation, depthMultiplier: shape.depthMultiplier,
@@ -102,7 +132,7 @@ public struct SpecDecoder {
 
     private mutating func decodeName(_ top: Node.Mapping) -> String? {
         guard let node = value(top, "name", path: "name") else {
-            diagnostics.error("missing required key 'name' (the C identifier of the layer)", at: top.mark)
+            missing("name", "missing required key 'name' (the C identifier of the layer)", at: top.mark)
             return nil
         }
         guard let text = reader.string(node, path: "name") ?? nil else { return nil }
@@ -125,14 +155,14 @@ public struct SpecDecoder {
 
     private mutating func decodeInput(_ top: Node.Mapping) -> (steps: Int, channels: Int)? {
         guard let node = value(top, "input", path: "input") else {
-            diagnostics.error("missing required key 'input' (steps and channels of one batch item)", at: top.mark)
+            missing("input", "missing required key 'input' (steps and channels of one batch item)", at: top.mark)
             return nil
         }
         guard let input = reader.mapping(node, path: "input", known: Self.inputKeys) else { return nil }
         var result: [Int?] = []
         for (key, limit) in [("steps", Limits.maxExtent), ("channels", Limits.maxChannels)] {
             guard let item = value(input, key, path: "input.\(key)") else {
-                diagnostics.error("missing required key 'input.\(key)'", at: input.mark)
+                missing("input.\(key)", "missing required key 'input.\(key)'", at: input.mark)
                 result.append(nil)
                 continue
             }
@@ -169,7 +199,7 @@ public struct SpecDecoder {
         var layer = Layer()
         func required(_ key: String, _ what: String) -> Node? {
             guard let node = value(mapping, key, path: "layer.\(key)") else {
-                diagnostics.error("missing required key 'layer.\(key)' (\(what))", at: mapping.mark)
+                missing("layer.\(key)", "missing required key 'layer.\(key)' (\(what))", at: mapping.mark)
                 return nil
             }
             return node

@@ -23,19 +23,27 @@ enum SpellingHint {
         closest(to: word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
-    /// Levenshtein distance, on Unicode scalars; long words are cut to keep it cheap.
+    /// Optimal-string-alignment distance (Levenshtein plus the swap of two
+    /// neighbouring letters as one edit), on Unicode scalars; long words are
+    /// cut to keep it cheap. A swap is the commonest typo (`rleu`), and plain
+    /// Levenshtein counts it as two edits, tying it with unrelated words (`elu`).
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a.unicodeScalars.prefix(64)), b = Array(b.unicodeScalars.prefix(64))
         guard !a.isEmpty else { return b.count }
         guard !b.isEmpty else { return a.count }
+        // Three rows: the one before the previous is needed for a swap.
+        var beforePrevious = Array(repeating: 0, count: b.count + 1)
         var previous = Array(0...b.count)
         var current = previous
         for i in 1...a.count {
             current[0] = i
             for j in 1...b.count {
                 current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1], a[i - 1] != b[j - 1] {
+                    current[j] = min(current[j], beforePrevious[j - 2] + 1)
+                }
             }
-            swap(&previous, &current)
+            (beforePrevious, previous, current) = (previous, current, beforePrevious)
         }
         return previous[b.count]
     }

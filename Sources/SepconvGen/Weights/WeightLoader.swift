@@ -30,26 +30,44 @@ public struct WeightLoader: Sendable {
             return try initialize(spec, shapes: shapes)
         }
         var files: [String] = []
-        func tensor(_ source: WeightSource, _ name: String, _ shape: [Int]) -> Tensor? {
-            let raw: Tensor
-            switch source {
-            case .inline(let values, _):
-                raw = values
-            case .file(let path, let mark):
-                guard let (tensor, file) = readFile(path, name: name, shape: shape, spec: spec, at: mark, &diagnostics) else { return nil }
-                files.append(file)
-                raw = tensor
-            }
-            return check(raw, name: name, shape: shape, dtype: spec.dtype, at: source.mark, &diagnostics)
-        }
-        let depthwise = tensor(sources.depthwiseKernel, "depthwise_kernel", shapes.depthwise)
-        let pointwise = tensor(sources.pointwiseKernel, "pointwise_kernel", shapes.pointwise)
-        let bias = sources.bias.flatMap { tensor($0, "bias", shapes.bias) }
+        let depthwise = tensor(sources.depthwiseKernel, "depthwise_kernel", shapes.depthwise, spec, &files, &diagnostics)
+        let pointwise = tensor(sources.pointwiseKernel, "pointwise_kernel", shapes.pointwise, spec, &files, &diagnostics)
+        let bias = sources.bias.flatMap { tensor($0, "bias", shapes.bias, spec, &files, &diagnostics) }
         guard !diagnostics.hasErrors, let depthwise, let pointwise, !spec.useBias || bias != nil else {
             throw DiagnosticError(diagnostics.diagnostics)
         }
         return Loaded(weights: LayerWeights(depthwiseKernel: depthwise, pointwiseKernel: pointwise, bias: bias), files: files,
                       notes: diagnostics.diagnostics)
+    }
+
+    /// What is wrong with the weights `given` (by key: `depthwise_kernel`,
+    /// `pointwise_kernel`, `bias`) of a spec that has errors of its own (a
+    /// weight missing, say), so that a bad weight file is reported with them:
+    /// every error at once. Only the layer's shape of `spec` is used.
+    func problems(with given: [String: WeightSource], of spec: LayerSpec) -> [Diagnostic] {
+        var diagnostics = DiagnosticCollector(file: spec.file)
+        var files: [String] = []
+        let shapes = LayerWeights.shapes(of: spec)
+        for (key, shape) in [("depthwise_kernel", shapes.depthwise), ("pointwise_kernel", shapes.pointwise), ("bias", shapes.bias)] {
+            guard let source = given[key] else { continue }
+            _ = tensor(source, key, shape, spec, &files, &diagnostics)
+        }
+        return diagnostics.diagnostics
+    }
+
+    /// One weight, read (a file) and checked; nil after recording why not.
+    private func tensor(_ source: WeightSource, _ name: String, _ shape: [Int], _ spec: LayerSpec,
+                        _ files: inout [String], _ diagnostics: inout DiagnosticCollector) -> Tensor? {
+        let raw: Tensor
+        switch source {
+        case .inline(let values, _):
+            raw = values
+        case .file(let path, let mark):
+            guard let (tensor, file) = readFile(path, name: name, shape: shape, spec: spec, at: mark, &diagnostics) else { return nil }
+            files.append(file)
+            raw = tensor
+        }
+        return check(raw, name: name, shape: shape, dtype: spec.dtype, at: source.mark, &diagnostics)
     }
 
     /// Checks shape and values, rounding to the layer's dtype.

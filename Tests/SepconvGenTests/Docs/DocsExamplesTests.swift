@@ -248,6 +248,48 @@ import Testing
         }
     }
 
+    /// README.md's commands work in the order written, on a fresh clone (issue 23:
+    /// the quick start called `sepconv-gen` before the PATH held it): `swift build`,
+    /// then the line that puts the built tool on the PATH, and only then the tool.
+    @Test func readmeRunsTheToolOnlyOnceItIsOnThePath() throws {
+        let lines = Self.examples.filter { $0.file == "README.md" && $0.language == "sh" }
+            .flatMap { $0.body.split(separator: "\n").map(String.init) }
+        let onPath = try #require(lines.firstIndex { $0.hasPrefix("export PATH=\"$PWD/.build/debug:$PATH\"") },
+                                  "README.md puts the built tool on the PATH")
+        #expect(lines[..<onPath].contains { $0.hasPrefix("swift build ") || $0 == "swift build" }, "README.md builds the tool first")
+        let firstUse = lines.firstIndex { $0.firstMatch(of: #/(^|[;&|(]\s*)sepconv-gen(\s|$)/#) != nil }
+        #expect(firstUse.map { $0 > onPath } ?? false, "README.md runs sepconv-gen before it is on the PATH: \(firstUse.map { lines[$0] } ?? "")")
+        // `swift build` put the tool where that line looks, when the tests were built in the default folder.
+        let build = Fixtures.repository.appendingPathComponent(".build").resolvingSymlinksInPath().path + "/"
+        if let tool = CLIRunner.executable?.resolvingSymlinksInPath(), tool.path.hasPrefix(build), tool.deletingLastPathComponent().lastPathComponent == "debug" {
+            let named = Fixtures.repository.appendingPathComponent(".build/debug/sepconv-gen").resolvingSymlinksInPath()
+            #expect(named.path == tool.path, "README.md's PATH names \(named.path), the tests run \(tool.path)")
+        }
+    }
+
+    /// Examples/README.md counts its examples as they are: one folder each
+    /// (`shared/` holds their spec), each named in a heading (issue 23: it said
+    /// "All three" of five).
+    @Test func examplesPageCountsEveryExample() throws {
+        let examples = Fixtures.repository.appendingPathComponent("Examples")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { name in
+            var isFolder: ObjCBool = false
+            return name != "shared" && !name.hasPrefix(".")
+                && FileManager.default.fileExists(atPath: examples.appendingPathComponent(name).path, isDirectory: &isFolder) && isFolder.boolValue
+        }
+        let page = Self.text("Examples/README.md")
+        let words = ["two", "three", "four", "five", "six", "seven", "eight"]
+        try #require((2...8).contains(folders.count), "\(folders)")
+        let word = words[folders.count - 2]
+        #expect(page.contains("The \(word) examples") && page.contains("## All \(word)\n"), "Examples/README.md should count \(folders.count) examples")
+        for other in words where other != word {
+            #expect(!page.lowercased().contains("all \(other)"), "Examples/README.md says 'all \(other)' of \(folders.count) examples")
+        }
+        for folder in folders {
+            #expect(page.contains("(`\(folder)/`"), "Examples/README.md has no section on \(folder)/")
+        }
+    }
+
     @Test func relativeLinksLeadToFilesInTheRepository() {
         for document in Self.documents {
             let folder = Fixtures.repository.appendingPathComponent(document).deletingLastPathComponent()

@@ -155,4 +155,117 @@ import KerasInitializers
         #expect(elided.contains { $0.hasSuffix("...") })
         #expect(elided.count == Explainer.maxPictureRows + 2)
     }
+
+    // MARK: - Hints that say only what helps (issue 23)
+
+    @Test func swappedLettersSuggestTheNameTheyCameFrom() {
+        // Levenshtein puts 'rleu' at 2 from both 'relu' and 'elu'; the swap is one edit.
+        #expect(SpellingHint.editDistance("rleu", "relu") == 1)
+        #expect(SpellingHint.editDistance("rleu", "elu") == 2)
+        #expect(SpellingHint.editDistance("ab", "ba") == 1 && SpellingHint.editDistance("abc", "ca") == 3)
+        #expect(SpellingHint.editDistance("kitten", "sitting") == 3)
+        #expect(SpellingHint.closest(to: "rleu", in: Activation.acceptedNames) == "relu")
+        #expect(SpellingHint.closest(to: "sigmiod", in: Activation.acceptedNames) == "sigmoid")
+        let message = errors(Self.spec + "  activation: rleu\n").first?.message ?? ""
+        #expect(message.hasPrefix("unknown activation 'rleu' (did you mean 'relu'?)"), "\(message)")
+        let key = errors(Self.spec + "  paddnig: same\n").map(\.message)
+        #expect(key == ["unknown key 'paddnig' in 'layer' (did you mean 'padding'?)"], "\(key)")
+    }
+
+    @Test func aKeyTypoIsNotFollowedByAMissingKeyErrorForTheKeyItMeant() {
+        let text = "nmae: x\ninput:\n  stesp: 8\n  channels: 2\nlayer:\n  fitlers: 2\n  kernel_size: 3\n"
+        #expect(errors(text).map(\.message) == [
+            "unknown key 'nmae' (did you mean 'name'?)",
+            "unknown key 'stesp' in 'input' (did you mean 'steps'?)",
+            "unknown key 'fitlers' in 'layer' (did you mean 'filters'?)",
+        ])
+        // A key in the wrong section: the hint says where it belongs, which is all the missing key would say.
+        #expect(errors("name: x\ninput:\n  channels: 2\nlayer:\n  steps: 8\n  filters: 2\n  kernel_size: 3\n").map(\.message)
+            == ["unknown key 'steps' in 'layer' (it belongs under 'input:')"])
+        let weights = errors(Self.spec + "weights:\n  depthwise_kernel: [[[1], [2]], [[3], [4]], [[5], [6]]]\n  pointwise_kernel: [[[1, 2], [3, 4]]]\n  bais: [0, 1]\n")
+        #expect(weights.map(\.message) == ["unknown key 'bais' in 'weights' (did you mean 'bias'?)"])
+        // The same in a `from` mapping, which is read before the spec is decoded.
+        #expect(errors("name: x\nfrom:\n  modle: m.keras\n").map(\.message) == ["unknown key 'modle' in 'from' (did you mean 'model'?)"])
+        // A missing key that no hint named is still reported, beside an unrelated typo.
+        let unrelated = errors("name: x\ninput:\n  steps: 8\n  chanels: 2\nlayer:\n  kernel_size: 3\n").map(\.message)
+        #expect(unrelated == ["unknown key 'chanels' in 'input' (did you mean 'channels'?)",
+                              "missing required key 'layer.filters' (the number of output channels)"], "\(unrelated)")
+    }
+
+    @Test func aBadWeightFileIsReportedWithAMissingWeight() throws {
+        let scratch = try ScratchFolder(prefix: "first-use")
+        try scratch.write("dw.npy", NPY.write(Tensor(shape: [3, 2, 1], scalars: [1, 2, 3, 4, 5, 6]), as: .float32))
+        // The same bytes as a C-order file but for the flag (its header keeps its length).
+        var fortran = NPY.write(Tensor(shape: [1, 2, 2], scalars: [1, 2, 3, 4]), as: .float32)
+        let flag = try #require(fortran.firstRange(of: Array("'fortran_order': False".utf8)))
+        fortran.replaceSubrange(flag, with: Array("'fortran_order': True ".utf8))
+        try scratch.write("pw.npy", fortran)
+        let spec = try scratch.write("spec.yaml", Self.spec + "weights:\n  depthwise_kernel: dw.npy\n  pointwise_kernel: pw.npy\n")
+        let found: [Diagnostic]
+        do {
+            _ = try SpecCompiler().compile(file: spec)
+            found = []
+        } catch {
+            found = error.diagnostics.filter { $0.severity == .error }
+        }
+        #expect(found.count == 2, "\(found)")
+        #expect(found.first?.message.hasPrefix("missing 'weights.bias'") == true, "\(found)")
+        #expect(found.last?.message.contains("pointwise_kernel: 'pw.npy': the .npy array is in Fortran order") == true, "\(found)")
+        #expect(found.last?.mark == Mark(line: 10, column: 21), "\(found)")
+        // With other errors in the spec (no name, a bad padding) the file is still read.
+        let other = try scratch.write("other.yaml", Self.spec.replacingOccurrences(of: "name: first\n", with: "")
+            + "  padding: sane\nweights:\n  depthwise_kernel: dw.npy\n  pointwise_kernel: pw.npy\n  bias: [0, 1]\n")
+        do {
+            _ = try SpecCompiler().compile(file: other)
+            Issue.record("compiled")
+        } catch {
+            let messages = error.diagnostics.filter { $0.severity == .error }.map(\.message)
+            #expect(messages.count == 3 && messages.last?.contains("Fortran order") == true, "\(messages)")
+        }
+    }
+
+    // MARK: - Where a model's weights came from (issue 23)
+
+    /// `from` specs of the fixture model whose `sep_bn` is followed by a BatchNormalization
+    /// and a ReLU with arguments, and whose `sep_plain` by a BatchNormalization and `Activation('tanh')`.
+    private func compiledFromModel(layer: String, fuse: Bool = true, modelName: String = "seq_bn_relu.keras") throws -> SpecCompiler.Compiled {
+        let scratch = try ScratchFolder(prefix: "first-use-model")
+        try scratch.copy(Fixtures.url("models/seq_bn_relu.keras"), to: modelName)
+        let quoted = modelName.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        let spec = try scratch.write("spec.yaml", "name: block\nfrom:\n  model: \"\(quoted)\"\n  layer: \(layer)\n  fuse: \(fuse)\n")
+        return try SpecCompiler().compile(file: spec)
+    }
+
+    @Test func headerAndExplainNameTheModelAndTheFusedLayers() throws {
+        let compiled = try compiledFromModel(layer: "sep_bn")
+        let expected = "from seq_bn_relu.keras, layer sep_bn, then batch_normalization (BatchNormalization, folded into the pointwise weights and bias), "
+            + "re_lu (ReLU(max_value=1.5, negative_slope=0.1, threshold=0.2))"
+        #expect(compiled.plan.provenance == expected)
+        let files = Generator.files(for: compiled.plan, languages: [.c, .swift])
+        for name in ["block.h", "block.c"] {
+            #expect(files.first { $0.name == name }?.contents.contains(" * Weights " + expected + ".\n") == true, "\(name)")
+        }
+        #expect(files.first { $0.name == "block.swift" }?.contents.contains("// Weights " + expected + ".\n") == true)
+        #expect(Explainer.text(compiled.plan).contains("\n  weights          " + expected + "\n"))
+
+        let plain = try compiledFromModel(layer: "sep_plain")
+        #expect(plain.plan.activation == .tanh)
+        #expect(plain.plan.provenance == "from seq_bn_relu.keras, layer sep_plain, then batch_normalization_1 (BatchNormalization, "
+            + "folded into the pointwise weights and bias), activation (Activation, computed as the activation tanh)")
+        let unfused = try compiledFromModel(layer: "sep_plain", fuse: false)
+        #expect(unfused.plan.provenance == "from seq_bn_relu.keras, layer sep_plain")
+    }
+
+    @Test func aModelNameThatCouldBreakTheCommentIsNotPrinted() throws {
+        let hostile = "QZXJ50 */ ??/ x.keras"
+        let compiled = try compiledFromModel(layer: "sep_bn", modelName: hostile)
+        #expect(compiled.plan.provenance?.hasPrefix("from a model file, layer sep_bn, then ") == true, "\(compiled.plan.provenance ?? "")")
+        for file in Generator.files(for: compiled.plan, languages: [.c, .swift]) {
+            #expect(!file.contents.contains("QZXJ50"), "\(file.name)")
+        }
+        #expect(ModelSource.printableInCode("models/kws-2.keras", or: "-") == "models/kws-2.keras")
+        for text in ["a*/b", "a\nb", "a??/", "", "é.keras", String(repeating: "a", count: 101)] {
+            #expect(ModelSource.printableInCode(text, or: "-") == "-", "\(text)")
+        }
+    }
 }

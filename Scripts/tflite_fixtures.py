@@ -34,7 +34,9 @@ Each chain is also cut out of the model (a model of only its operators, its
 input and output tensors as the model's) and run with the same chain input
 through BUILTIN_REF (must equal the whole-model run), TFLite's default
 interpreter (XNNPACK delegate) and TFLite Micro's Python interpreter
-(tflite-micro, three fresh interpreters): the manifest records per chain how
+(tflite-micro, three fresh interpreters with tensor arenas of 1 MiB, 64 KiB
+and its default size: where TFLM reads memory it should not, the result
+depends on the arena): the manifest records per chain how
 many values each differs from BUILTIN_REF (tflm_agrees / xnnpack_agrees are
 true only when none does).
 
@@ -126,6 +128,20 @@ POSITIVE = [
     dict(case="k3_dyn_dense_sep_dense", flavour="keras3", batch=None, steps=12, channels=3,
          rep=("uniform", -1.0, 1.0), dense_before=6, dense_after=5,
          layers=[L("sep_mid", 8, 3, padding="same", act="relu")]),
+    dict(case="k3_seq_sep_b", flavour="keras3", batch=1, steps=16, channels=4, sequential=True,
+         rep=("uniform", -2.0, 0.0), layers=[L("sep_b", 6, 3, padding="same", act="relu")]),
+    dict(case="k3_c1_f1", flavour="keras3", batch=1, steps=9, channels=1,
+         rep=("uniform", -0.3, 0.9), layers=[L("sep_one", 1, 3, padding="same")]),
+    dict(case="k3_b3_static_k3_same", flavour="keras3", batch=3, steps=14, channels=5,
+         rep=("normal", 2.0, 0.5), layers=[L("sep_b3", 7, 3, padding="same", dm=2, act="relu6")]),
+    dict(case="k3_causal", flavour="keras3", batch=1, steps=12, channels=3,
+         rep=("uniform", -1.0, 1.0), layers=[L("sep_causal", 4, 3, padding="causal")]),
+    dict(case="k3_dyn_d2_s2_same", flavour="keras3", batch=None, steps=16, channels=3,
+         rep=("uniform", -1.0, 1.0), layers=[L("sep_ds", 4, 3, strides=2, dilation=2, padding="same")]),
+    dict(case="k3_d3_s3_valid", flavour="keras3", batch=1, steps=25, channels=2,
+         rep=("uniform", 0.0, 1.0), layers=[L("sep_d3s3", 5, 4, strides=3, dilation=3, dm=2, act="relu")]),
+    dict(case="k3_sat_spike_k5_same", flavour="keras3", batch=1, steps=16, channels=4,
+         rep=("spike", 0.05, 2.0), layers=[L("sep_sat", 6, 5, padding="same")]),
     dict(case="k3_dup_names", flavour="keras3", batch=1, steps=12, channels=3,
          rep=("uniform", -1.0, 1.0), blocks=["block_a", "block_b"],
          layers=[L("sep", 4, 3, padding="same", act="relu"),
@@ -147,6 +163,20 @@ POSITIVE = [
          rep=("uniform", -1.0, 3.0), layers=[L("sep_b", 6, 3, dilation=2, padding="same", act="relu")]),
     dict(case="tf2_dyn_k3_d2_causal", flavour="tf_keras2", batch=None, steps=16, channels=3,
          rep=("normal", 1.0, 1.0), layers=[L("sep_cd", 4, 3, dilation=2, padding="causal", dm=2)]),
+    dict(case="tf2_seq_sep_b", flavour="tf_keras2", batch=1, steps=16, channels=4, sequential=True,
+         rep=("uniform", -2.0, 0.0), layers=[L("sep_b", 6, 3, padding="same", act="relu")]),
+    dict(case="tf2_d2_s2_same", flavour="tf_keras2", batch=1, steps=16, channels=3,
+         rep=("uniform", -1.0, 1.0), layers=[L("sep_ds", 4, 3, strides=2, dilation=2, padding="same")]),
+    dict(case="tf2_dyn_dense_sep_dense", flavour="tf_keras2", batch=None, steps=12, channels=3,
+         rep=("uniform", -1.0, 1.0), dense_before=6, dense_after=5,
+         layers=[L("sep_mid", 8, 3, padding="same", act="relu")]),
+    dict(case="tf2_dyn_multi3", flavour="tf_keras2", batch=None, steps=20, channels=2,
+         rep=("normal", 0.0, 2.0),
+         layers=[L("sep_a", 5, 3, padding="same", act="relu"),
+                 L("sep_b", 6, 3, dilation=2, padding="causal", dm=2, act="relu6"),
+                 L("sep_c", 3, 2, strides=2)]),
+    dict(case="tf2_sat_spike_causal_relu6", flavour="tf_keras2", batch=1, steps=16, channels=3,
+         rep=("spike", 0.05, 3.0), layers=[L("sep_sat", 5, 4, padding="causal", dm=2, act="relu6")]),
     dict(case="tf2_multi2_dense", flavour="tf_keras2", batch=1, steps=16, channels=3,
          rep=("uniform", -1.0, 2.0), dense_after=4,
          layers=[L("sep_a", 6, 3, padding="causal", act="relu"),
@@ -200,23 +230,26 @@ def child(flavour, outdir):
             x = keras.Input(shape, batch_size=batch, name="x")
         else:
             x = keras.Input(shape, name="x")
-        y = x
+        stack = []
         if c.get("dense_before"):
-            y = keras.layers.Dense(c["dense_before"], name="dense_in")(y)
+            stack.append(keras.layers.Dense(c["dense_before"], name="dense_in"))
         blocks = c.get("blocks")
         for i, ld in enumerate(c["layers"]):
             lay = keras.layers.SeparableConv1D(
                 ld["filters"], ld["kernel"], strides=ld["strides"], padding=ld["padding"],
                 dilation_rate=ld["dilation"], depth_multiplier=ld["dm"], use_bias=ld["bias"],
                 activation=act_of(ld["act"]), name=ld["name"])
-            if blocks:
-                inner = keras.Sequential([lay], name=blocks[i])
-                y = inner(y)
-            else:
-                y = lay(y)
+            stack.append(keras.Sequential([lay], name=blocks[i]) if blocks else lay)
         if c.get("dense_after"):
-            y = keras.layers.Dense(c["dense_after"], name="dense_out")(y)
-        model = keras.Model(x, y, name=c["case"])
+            stack.append(keras.layers.Dense(c["dense_after"], name="dense_out"))
+        if c.get("sequential"):
+            # the default name of a first Sequential: tensor names sequential/<layer>/...
+            model = keras.Sequential([x] + stack, name="sequential")
+        else:
+            y = x
+            for lay in stack:
+                y = lay(y)
+            model = keras.Model(x, y, name=c["case"])
         rng = np.random.default_rng(seed_of(c["case"]))
         for lay in _all_layers(model):
             ws = lay.get_weights()
@@ -252,10 +285,16 @@ def child(flavour, outdir):
 
         def gen():
             for _ in range(32):
+                full = (c.get("batch") or 1,) + shape
                 if kind == "uniform":
-                    v = rng.uniform(a, b, (1,) + shape)
-                else:
-                    v = rng.normal(a, b, (1,) + shape)
+                    v = rng.uniform(a, b, full)
+                elif kind == "normal":
+                    v = rng.normal(a, b, full)
+                else:  # "spike": small noise and one spike of +-b: a wide input
+                    # range but a narrow intermediate and output range, so that
+                    # random full-range int8 inputs saturate both at -128 and 127
+                    v = rng.normal(0.0, a, full)
+                    v.flat[rng.integers(v.size)] = b * rng.choice([-1.0, 1.0])
                 yield [v.astype(np.float32)]
         return gen
 
@@ -413,6 +452,7 @@ def analyse(path):
                     arr = np.frombuffer(bytes(bytearray(b)), dtype=np.int32).reshape(list(sg.tensors[t].shape)).tolist()
                 consts.append(arr)
             extra[f"{names[j]}@{j}"] = consts
+        b2s = [j for j in chain if names[j] == "BATCH_TO_SPACE_ND"]
         ti = sg.tensors[tin]
         out.append(dict(
             operators=chain, opcodes=[names[j] for j in chain],
@@ -434,6 +474,7 @@ def analyse(path):
             constants=extra,
             input_quant=quant(tin), output_quant=quant(tout),
             intermediate_quant=quant(ops[dw].outputs[0]),
+            intermediate_tensor=ops[b2s[0] if b2s else dw].outputs[0],
             depthwise_filter_scales=nscales(ops[dw].inputs[1]),
             pointwise_filter_scales=nscales(ops[cv].inputs[1]),
         ))
@@ -481,12 +522,179 @@ def run_litert(blob, x, ref, preserve=False, read=()):
     return it.get_tensor(it.get_output_details()[0]["index"]).copy()
 
 
-def run_tflm(blob, x):
+TFLM_ARENAS = (1 << 20, 1 << 16, None)  # None: tflite-micro's default, 10 x the model size
+
+
+def run_tflm(blob, x, arena):
     from tflite_micro.python.tflite_micro import runtime
-    it = runtime.Interpreter.from_bytes(blob, arena_size=1 << 20)
+    it = runtime.Interpreter.from_bytes(blob, arena_size=arena)
     it.set_input(x, 0)
     it.invoke()
     return it.get_output(0).copy()
+
+
+# --------------------------------------------------------------------------
+# An independent check: SPEC.md section 7's arithmetic in NumPy (int64), op by
+# op over the chain, from the weights and quantization in the .tflite alone.
+# --------------------------------------------------------------------------
+
+
+def _quantize_multiplier(m):
+    import math
+    if m == 0.0:
+        return 0, 0
+    q, shift = math.frexp(m)
+    qf = int(round_half_away(q * (1 << 31)))
+    if qf == (1 << 31):
+        qf //= 2
+        shift += 1
+    if shift < -31:
+        shift, qf = 0, 0
+    return qf, shift
+
+
+def round_half_away(v):
+    import math
+    return math.floor(v + 0.5) if v >= 0 else -math.floor(-v + 0.5)
+
+
+def _mbqm(x, qm, shift):
+    """MultiplyByQuantizedMultiplier, double rounding (TFLite's default build)."""
+    import numpy as np
+    x = x.astype(np.int64)
+    left = max(shift, 0)
+    right = max(-shift, 0)
+    a = x * (1 << left)
+    ab = a * int(qm)
+    nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    t = ab + nudge
+    hi = np.where(t >= 0, t >> 31, -((-t) >> 31))  # C division: towards zero
+    hi = np.where((a == -(1 << 31)) & (qm == -(1 << 31)), (1 << 31) - 1, hi)
+    if right == 0:
+        return hi
+    mask = (1 << right) - 1
+    rem = hi & mask
+    thr = (mask >> 1) + (hi < 0)
+    return (hi >> right) + (rem > thr)
+
+
+def _act_range(act, scale, zp):
+    import numpy as np
+    q = lambda f: zp + int(round_half_away(float(np.float32(f) / np.float32(scale))))
+    lo, hi = -128, 127
+    if act == "RELU":
+        lo = max(lo, q(0.0))
+    elif act == "RELU6":
+        lo, hi = max(lo, q(0.0)), min(hi, q(6.0))
+    elif act == "RELU_N1_TO_1":
+        lo, hi = max(lo, q(-1.0)), min(hi, q(1.0))
+    return lo, hi
+
+
+def simulate_chain(path, chain, x):
+    """x: (batch, steps, channels) int8 -> the chain's output, (batch, out_steps, filters)."""
+    import numpy as np
+    from tensorflow.lite.tools import flatbuffer_utils as fu
+    m = fu.read_model(str(path))
+    sg = m.subgraphs[0]
+
+    def const(t):
+        ten = sg.tensors[t]
+        dt = {"INT8": np.int8, "INT32": np.int32, "INT64": np.int64}[fu.type_to_name(ten.type)]
+        return np.frombuffer(bytes(bytearray(m.buffers[ten.buffer].data)), dtype=dt).reshape(list(ten.shape))
+
+    def qp(t):
+        q = sg.tensors[t].quantization
+        return np.asarray(q.scale, np.float32), np.asarray(q.zeroPoint, np.int64)
+
+    b = x.shape[0]
+    v = x.astype(np.int64).reshape([b] + list(sg.tensors[chain["input_tensor"]["index"]].shape)[1:])
+    for j in chain["operators"]:
+        op = sg.operators[j]
+        name = fu.opcode_to_name(m, op.opcodeIndex)
+        opt = op.builtinOptions
+        out_t = op.outputs[0]
+        if name == "PAD":
+            pads = const(op.inputs[1]).astype(int)
+            if pads.shape[0] != v.ndim:
+                raise ValueError("PAD rank")
+            v = np.pad(v, pads, constant_values=int(qp(out_t)[1][0]))
+        elif name in ("RESHAPE", "EXPAND_DIMS"):
+            shp = list(sg.tensors[out_t].shape)
+            v = v.reshape([b] + shp[1:])
+        elif name == "SPACE_TO_BATCH_ND":
+            blk = const(op.inputs[1]).astype(int)
+            pads = const(op.inputs[2]).astype(int)
+            assert blk[0] == 1 and pads[0].tolist() == [0, 0]
+            B = int(blk[1])
+            zp = int(qp(out_t)[1][0])
+            v = np.pad(v, [(0, 0), (0, 0), tuple(pads[1]), (0, 0)], constant_values=zp)
+            n, h, w, c = v.shape
+            v = v.reshape(n, h, w // B, B, c).transpose(3, 0, 1, 2, 4).reshape(B * n, h, w // B, c)
+        elif name == "BATCH_TO_SPACE_ND":
+            blk = const(op.inputs[1]).astype(int)
+            crops = const(op.inputs[2]).astype(int)
+            B = int(blk[1])
+            nb, h, w, c = v.shape
+            n = nb // B
+            v = v.reshape(B, n, h, w, c).transpose(1, 2, 3, 0, 4).reshape(n, h, w * B, c)
+            v = v[:, :, crops[1][0]: v.shape[2] - crops[1][1], :]
+        elif name == "STRIDED_SLICE":
+            beg, end, st = (const(t).astype(int) for t in op.inputs[1:4])
+            sl = []
+            for ax in range(v.ndim):
+                bb = None if (opt.beginMask >> ax) & 1 else int(beg[ax])
+                ee = None if (opt.endMask >> ax) & 1 else int(end[ax])
+                if ax == 0:
+                    bb, ee = None, None  # the batch
+                sl.append(slice(bb, ee, int(st[ax])))
+            v = v[tuple(sl)]
+        elif name in ("DEPTHWISE_CONV_2D", "CONV_2D"):
+            s_in, z_in = qp(op.inputs[0])
+            s_out, z_out = qp(out_t)
+            w = const(op.inputs[1]).astype(np.int64)  # DW: (1, 1, k, C*dm); CONV: (F, 1, 1, C)
+            s_w = np.asarray(sg.tensors[op.inputs[1]].quantization.scale, np.float32)
+            bias = const(op.inputs[2]).astype(np.int64) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
+            xin = v - int(z_in[0])
+            n, h, W, C = v.shape
+            if name == "DEPTHWISE_CONV_2D":
+                k = w.shape[2]
+                dm = opt.depthMultiplier
+                sw, dil = opt.strideW, opt.dilationWFactor
+                eff = (k - 1) * dil + 1
+                if opt.padding == 0:  # SAME
+                    out_w = -(-W // sw)
+                    total = max((out_w - 1) * sw + eff - W, 0)
+                    pb = total // 2
+                else:
+                    out_w = (W - eff) // sw + 1
+                    pb = 0
+                xr = np.repeat(xin, dm, axis=3)  # channel c*dm + q reads input c
+                acc = np.zeros((n, h, out_w, C * dm), np.int64)
+                for o in range(out_w):
+                    for t in range(k):
+                        i = o * sw - pb + t * dil
+                        if 0 <= i < W:
+                            acc[:, :, o, :] += xr[:, :, i, :] * w[0, 0, t, :]
+                F = C * dm
+            else:
+                acc = np.einsum("nhwc,fc->nhwf", xin, w[:, 0, 0, :])
+                F = w.shape[0]
+            if bias is not None:
+                acc = acc + bias
+            res = np.empty_like(acc)
+            for f in range(F):
+                ws = s_w[f] if s_w.size > 1 else s_w[0]
+                eff_scale = float(s_in[0]) * float(ws) / float(s_out[0])
+                qm, sh = _quantize_multiplier(eff_scale)
+                res[..., f] = _mbqm(acc[..., f], qm, sh)
+            res += int(z_out[0])
+            lo, hi = _act_range({0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6"}[opt.fusedActivationFunction],
+                                float(s_out[0]), int(z_out[0]))
+            v = np.clip(res, lo, hi)
+        else:
+            raise ValueError(name)
+    return v.reshape(b, -1, v.shape[-1]).astype(np.int8)
 
 
 def _plain(o):
@@ -500,9 +708,16 @@ def parent():
     OUT.mkdir(parents=True, exist_ok=True)
     for p in list(OUT.glob("*.tflite")) + list(OUT.glob("*.npy")) + list(OUT.glob("manifest.json")):
         p.unlink()
-    work = Path(tempfile.mkdtemp(prefix="fx_tflite_"))
+    # TFLITE_FX_REUSE=DIR (development only): take the models a previous run
+    # converted into DIR instead of converting again
+    reuse = os.environ.get("TFLITE_FX_REUSE")
+    work = Path(reuse) if reuse else Path(tempfile.mkdtemp(prefix="fx_tflite_"))
+    print(f"work directory {work}", flush=True)
     reports = {}
     for flavour in ("keras3", "tf_keras2"):
+        if reuse:
+            reports.update(json.loads((work / f"report_{flavour}.json").read_text()))
+            continue
         print(f"converting {flavour} models ...", flush=True)
         env = dict(os.environ, PYTHONHASHSEED="0", CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3")
         env.pop("TF_USE_LEGACY_KERAS", None)
@@ -514,6 +729,13 @@ def parent():
     manifest = dict(
         generator="Scripts/tflite_fixtures.py",
         truth="ai_edge_litert Interpreter, OpResolverType.BUILTIN_REF",
+        layout=("<case>.c<N>.input.npy / .expected.npy: |i1, (rows, steps, channels) / (rows, out_steps, filters); "
+                "rows are the batches listed in the case, one run after the other (a dynamic-batch model: "
+                "row 0 from a batch-1 run, rows 1-3 from a batch-3 run). Every row is independent of the others."),
+        flags=("xnnpack_agrees / tflm_agrees: the chain cut out of the model gives the expected values on the "
+               "same input under TFLite's default interpreter (XNNPACK) / tflite-micro (arenas 1 MiB, 64 KiB, default); "
+               "*_diff_count: values that differ, per batch; spec_numpy_diff_count: the same for SPEC.md 7's "
+               "arithmetic written in NumPy in the script (from the .tflite alone)"),
         versions={}, cases=[], refusals=[], not_made=[])
     try:
         from importlib.metadata import version
@@ -537,13 +759,15 @@ def parent():
             sys.exit(f"{c['case']}: {len(chains)} chains, {len(rep['layers'])} SeparableConv1D layers")
         rng = np.random.default_rng(seed_of(c["case"]) + 2)
         shape = (c["steps"], c["channels"])
-        batches = [1, 3] if dynamic else [1]
+        static_batch = io["inputs"][0]["shape_signature"][0]
+        batches = [1, 3] if dynamic else [static_batch]
         xs = []
         for b in batches:
             x = rng.integers(-128, 128, (b,) + shape, dtype=np.int8)
             x.flat[0], x.flat[1] = -128, 127
             xs.append(x)
-        reads = [t for ch in chains for t in (ch["input_tensor"]["index"], ch["output_tensor"]["index"])]
+        reads = [t for ch in chains for t in (ch["input_tensor"]["index"], ch["output_tensor"]["index"],
+                                              ch["intermediate_tensor"])]
         runs = []
         for x in xs:
             runs.append(run_litert(blob, x, ref=True, preserve=True, read=reads))
@@ -552,9 +776,11 @@ def parent():
                      operators=names, chains=[])
         for n, (ch, lay) in enumerate(zip(chains, rep["layers"])):
             ins, outs = [], []
+            mids = []
             for got in runs:
-                ins.append(got[2 * n])
-                outs.append(got[2 * n + 1])
+                ins.append(got[3 * n])
+                outs.append(got[3 * n + 1])
+                mids.append(got[3 * n + 2])
             # shape (batch, steps, channels) whatever the rank TFLite gave (4 with
             # the reshapes dropped, 2 after a FULLY_CONNECTED)
             chin = ch["input_tensor"]["shape"][-1]
@@ -575,13 +801,15 @@ def parent():
                 agree["xnnpack_diff"].append(int(np.count_nonzero(d)))
                 agree["xnnpack_maxabs"].append(int(np.abs(d).max()))
                 tl = []
-                for _ in range(3):
+                for arena in TFLM_ARENAS:
                     try:
-                        t = run_tflm(cut, a_in)
+                        t = run_tflm(cut, a_in, arena)
                         tl.append(int(np.count_nonzero(t.reshape(a_out.shape).astype(np.int32) - a_out)) if t.size == a_out.size else f"shape {list(t.shape)}")
                     except Exception as e:
                         tl.append(f"error: {str(e).splitlines()[0][:120]}")
                 agree["tflm_diff"].append(tl)
+            sim = np.concatenate([simulate_chain(src, ch, a.reshape(bb, -1, chin)) for a, bb in zip(ins, batches)], axis=0)
+            numpy_diff = int(np.count_nonzero(sim.astype(np.int32) - cout))
             if not all(agree["builtin_ref_cut"]):
                 sys.exit(f"{c['case']} chain {n}: the cut-out chain differs from the whole model under BUILTIN_REF")
             values = [int(np.prod(o.shape)) for o in outs]
@@ -599,16 +827,19 @@ def parent():
                 filter_scales=dict(depthwise=ch["depthwise_filter_scales"], pointwise=ch["pointwise_filter_scales"]),
                 input_file=f"{c['case']}.c{n}.input.npy", expected_file=f"{c['case']}.c{n}.expected.npy",
                 values_per_batch=values,
+                expected_at_min_max=[int((cout == -128).sum()), int((cout == 127).sum())],
+                intermediate_at_min_max=[int(sum((a == -128).sum() for a in mids)), int(sum((a == 127).sum() for a in mids))],
                 xnnpack_agrees=all(v == 0 for v in agree["xnnpack_diff"]),
                 xnnpack_diff_count=agree["xnnpack_diff"], xnnpack_max_abs_diff=agree["xnnpack_maxabs"],
                 tflm_agrees=all(v == 0 for runs_ in agree["tflm_diff"] for v in runs_),
-                tflm_diff_count=agree["tflm_diff"]))
+                tflm_diff_count=agree["tflm_diff"],
+                spec_numpy_diff_count=numpy_diff))
             entry["chains"].append(ce)
             rows.append((c["case"], n, " ".join(o.replace("DEPTHWISE_CONV_2D", "DW").replace("CONV_2D", "CONV")
                                                .replace("SPACE_TO_BATCH_ND", "S2B").replace("BATCH_TO_SPACE_ND", "B2S")
                                                .replace("EXPAND_DIMS", "EXP").replace("RESHAPE", "RSH") for o in ch["opcodes"]),
                          (ch["input_quant"]["zero_point"], ch["intermediate_quant"]["zero_point"], ch["output_quant"]["zero_point"]),
-                         "/".join(ch["fused_activation"]), agree["xnnpack_diff"], values, agree["tflm_diff"]))
+                         "/".join(ch["fused_activation"]), agree["xnnpack_diff"], values, agree["tflm_diff"], numpy_diff))
         manifest["cases"].append(entry)
 
     for c in NEGATIVE:
@@ -640,9 +871,9 @@ def parent():
 
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1, default=_plain) + "\n")
     print()
-    print(f"{'case':34} ch  {'opcodes':44} zp(in,mid,out)   fused      xnnpack diffs / values   tflm diffs (3 runs per batch)")
-    for case, n, opc, zp, fa, xd, vals, td in rows:
-        print(f"{case:34} {n:2}  {opc:44} {str(zp):16} {fa:10} {str(xd)+' / '+str(vals):24} {td}")
+    print(f"{'case':34} ch  {'opcodes':44} zp(in,mid,out)   fused      xnnpack diffs / values   tflm diffs (arena 1M/64K/default per batch)")
+    for case, n, opc, zp, fa, xd, vals, td, nd in rows:
+        print(f"{case:34} {n:2}  {opc:44} {str(zp):16} {fa:10} {str(xd)+' / '+str(vals):24} {str(td):32} numpy:{nd}")
     nchains = len(rows)
     xn_ok = sum(1 for r in rows if all(v == 0 for v in r[5]))
     tl_ok = sum(1 for r in rows if all(v == 0 for rr in r[7] for v in rr))
@@ -651,6 +882,7 @@ def parent():
     print(f"\n{len(manifest['cases'])} cases, {nchains} chains; XNNPACK agrees on {xn_ok}, "
           f"{xv} values differ of {tv}; TFLM agrees on {tl_ok}; refusals {len(manifest['refusals'])}; "
           f"not made {[x['case'] for x in manifest['not_made']]}")
+    print(f"SPEC section 7 arithmetic in NumPy equals BUILTIN_REF on {sum(1 for r in rows if r[8] == 0)} of {nchains} chains")
     total = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"{OUT}: {len(list(OUT.iterdir()))} files, {total} bytes")
 

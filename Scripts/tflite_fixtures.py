@@ -148,6 +148,11 @@ POSITIVE = [
          rep=("uniform", 0.0, 1.0), layers=[L("sep_d3s3", 5, 4, strides=3, dilation=3, dm=2, act="relu")]),
     dict(case="k3_sat_spike_k9_same", flavour="keras3", batch=1, steps=16, channels=8,
          rep=("spike", 0.02, 2.0), layers=[L("sep_sat", 6, 9, padding="same")]),
+    # default layer names: separable_conv1d, separable_conv1d_1 (Keras 3 then
+    # writes separable_conv1d_1 and separable_conv1d_1_1 in the tensor names)
+    dict(case="k3_default_names", flavour="keras3", batch=1, steps=12, channels=3,
+         rep=("uniform", -1.0, 1.0),
+         layers=[L(None, 4, 3, padding="same", act="relu"), L(None, 5, 3, padding="same")]),
     dict(case="k3_dup_names", flavour="keras3", batch=1, steps=12, channels=3,
          rep=("uniform", -1.0, 1.0), blocks=["block_a", "block_b"],
          layers=[L("sep", 4, 3, padding="same", act="relu"),
@@ -183,6 +188,9 @@ POSITIVE = [
                  L("sep_c", 3, 2, strides=2)]),
     dict(case="tf2_sat_spike_causal_relu6", flavour="tf_keras2", batch=1, steps=16, channels=3,
          rep=("spike", 0.05, 3.0), layers=[L("sep_sat", 5, 4, padding="causal", dm=2, act="relu6")]),
+    dict(case="tf2_default_names", flavour="tf_keras2", batch=1, steps=12, channels=3,
+         rep=("uniform", -1.0, 1.0),
+         layers=[L(None, 4, 3, padding="same", act="relu"), L(None, 5, 3, padding="same")]),
     dict(case="tf2_multi2_dense", flavour="tf_keras2", batch=1, steps=16, channels=3,
          rep=("uniform", -1.0, 2.0), dense_after=4,
          layers=[L("sep_a", 6, 3, padding="causal", act="relu"),
@@ -232,6 +240,7 @@ def child(flavour, outdir):
         return a
 
     def build(c):
+        keras.backend.clear_session()  # default layer names count from 0 in every model
         keras.utils.set_random_seed(seed_of(c["case"]))
         shape = (c["steps"], c["channels"])
         batch = c.get("batch")
@@ -247,7 +256,7 @@ def child(flavour, outdir):
             lay = keras.layers.SeparableConv1D(
                 ld["filters"], ld["kernel"], strides=ld["strides"], padding=ld["padding"],
                 dilation_rate=ld["dilation"], depth_multiplier=ld["dm"], use_bias=ld["bias"],
-                activation=act_of(ld["act"]), name=ld["name"])
+                activation=act_of(ld["act"]), **({"name": ld["name"]} if ld["name"] else {}))
             stack.append(keras.Sequential([lay], name=blocks[i]) if blocks else lay)
         if c.get("dense_after"):
             stack.append(keras.layers.Dense(c["dense_after"], name="dense_out"))
@@ -708,6 +717,21 @@ def simulate_chain(path, chain, x):
     return v.reshape(b, -1, v.shape[-1]).astype(np.int8)
 
 
+def spec_name_matches(name, chains):
+    """SPEC.md 7: a chain matches `name` when a path component of one of its
+    tensor names equals it, else when one equals it plus `_` and digits. The
+    tensor names here are the outputs of the chain's operators; a fused name
+    `a/b;c/d` has the components of each part."""
+    import re
+    suffixed = re.compile(re.escape(name) + r"_[0-9]+")
+    hits = []
+    for ch in chains:
+        comps = {comp for tn in ch["tensor_names"] for part in tn.split(";") for comp in part.split("/")}
+        if name in comps or any(suffixed.fullmatch(comp) for comp in comps):
+            hits.append(ch["index"])
+    return hits
+
+
 def _plain(o):
     if hasattr(o, "tolist"):
         return o.tolist()
@@ -851,6 +875,8 @@ def parent():
                                                .replace("EXPAND_DIMS", "EXP").replace("RESHAPE", "RSH") for o in ch["opcodes"]),
                          (ch["input_quant"]["zero_point"], ch["intermediate_quant"]["zero_point"], ch["output_quant"]["zero_point"]),
                          "/".join(ch["fused_activation"]), agree["xnnpack_diff"], values, agree["tflm_diff"], numpy_diff))
+        for ce in entry["chains"]:
+            ce["spec_name_matches"] = spec_name_matches(ce["layer"], entry["chains"])
         manifest["cases"].append(entry)
 
     for c in NEGATIVE:
@@ -872,20 +898,27 @@ def parent():
     (OUT / "neg_truncated.tflite").write_bytes((OUT / first["file"]).read_bytes()[:64])
     manifest["refusals"].append(dict(case="neg_truncated", file="neg_truncated.tflite", flavour=None,
                                      description=f"not a valid TFLite flatbuffer: the first 64 bytes of {first['file']}"))
-    # two chains that match one name
+    # names that match two chains by SPEC.md 7's rule
     for e in manifest["cases"]:
-        names_ = [ch["layer"] for ch in e["chains"]]
-        for nm in sorted(set(names_)):
-            if names_.count(nm) > 1:
+        for nm in sorted({ch["layer"] for ch in e["chains"]}):
+            hits = spec_name_matches(nm, e["chains"])
+            if len(hits) > 1:
                 manifest["refusals"].append(dict(
                     case=e["case"], file=e["file"], flavour=e["flavour"], layer=nm,
-                    description=f"layer: {nm} matches chains {[i for i, x in enumerate(names_) if x == nm]} (ambiguous); the chains by index are positive cases"))
+                    description=f"layer: {nm} matches chains {hits} by SPEC.md 7's name rule (ambiguous); "
+                                f"the Keras layer of that name is chain {[ch['index'] for ch in e['chains'] if ch['layer'] == nm]}; "
+                                f"the chains by index are positive cases"))
 
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1, default=_plain) + "\n")
     print()
     print(f"{'case':34} ch  {'opcodes':44} zp(in,mid,out)   fused      xnnpack diffs / values   tflm diffs (arena 1M/64K/default per batch)")
     for case, n, opc, zp, fa, xd, vals, td, nd in rows:
         print(f"{case:34} {n:2}  {opc:44} {str(zp):16} {fa:10} {str(xd)+' / '+str(vals):24} {str(td):32} numpy:{nd}")
+    for e in manifest["cases"]:
+        for ce in e["chains"]:
+            if ce["spec_name_matches"] != [ce["index"]]:
+                print(f"name rule: {e['case']} chain {ce['index']} (Keras layer {ce['layer']}): "
+                      f"`layer: {ce['layer']}` matches chains {ce['spec_name_matches']}")
     nchains = len(rows)
     xn_ok = sum(1 for r in rows if all(v == 0 for v in r[5]))
     tl_ok = sum(1 for r in rows if all(v == 0 for rr in r[7] for v in rr))

@@ -15,6 +15,9 @@ It (re)writes Tests/SepconvGenTests/Fixtures/tflite/:
                               TFLITE_BUILTINS_INT8, int8 model input/output)
   <case>.c<N>.input.npy       |i1 (batch, steps, channels): chain N's input
   <case>.c<N>.expected.npy    |i1 (batch, out_steps, filters): chain N's output
+  <case>.c<N>.layer_output.npy  only where the Keras layer ends in one more
+                              operator after the chain (an ADD of the bias when
+                              filters == 1; TANH): that operator's output
   manifest.json               every case, every chain, and the refusals
 
 A chain is the operators the converter writes for one SeparableConv1D
@@ -49,7 +52,10 @@ the case name. Conversion was byte-stable across reruns when this was
 written (TF 2.21.0: every .tflite and .npy came out identical in two full
 runs). Only manifest.json's tflm_diff_count changes from run to run: where
 TFLite Micro is wrong (SPACE_TO_BATCH_ND chains) it reads memory it should
-not, so how many values differ depends on the arena (tflm_agrees does not).
+not, so how many values differ depends on the arena (tflm_agrees does not). (Seen with tflite-micro
+0.dev20261023182759: in SPACE_TO_BATCH_ND chains only the output steps of the
+first block phase are right, and even those not where SPACE_TO_BATCH_ND pads:
+TFLM pads with 0, not the zero point.)
 
 The script also checks SPEC.md section 7's arithmetic, written here in NumPy
 from the .tflite alone (simulate_chain), against every expected file.
@@ -191,6 +197,8 @@ POSITIVE = [
     dict(case="tf2_default_names", flavour="tf_keras2", batch=1, steps=12, channels=3,
          rep=("uniform", -1.0, 1.0),
          layers=[L(None, 4, 3, padding="same", act="relu"), L(None, 5, 3, padding="same")]),
+    dict(case="tf2_f1_c4_causal", flavour="tf_keras2", batch=1, steps=12, channels=4,
+         rep=("uniform", -1.0, 1.5), layers=[L("sep_f1", 1, 3, padding="causal", act="relu")]),
     dict(case="tf2_multi2_dense", flavour="tf_keras2", batch=1, steps=16, channels=3,
          rep=("uniform", -1.0, 2.0), dense_after=4,
          layers=[L("sep_a", 6, 3, padding="causal", act="relu"),
@@ -495,6 +503,9 @@ def analyse(path):
             intermediate_tensor=ops[b2s[0] if b2s else dw].outputs[0],
             filter_types=[fu.type_to_name(sg.tensors[ops[j].inputs[1]].type) for j in (dw, cv)],
             output_type=fu.type_to_name(sg.tensors[tout].type),
+            # what reads the chain's output (a Keras activation that TFLite
+            # cannot fuse, e.g. tanh, is a separate operator after the chain)
+            followed_by=[dict(operator=j, opcode=names[j]) for j in consumers.get(tout, [])],
             depthwise_filter_scales=nscales(ops[dw].inputs[1]),
             pointwise_filter_scales=nscales(ops[cv].inputs[1]),
         ))
@@ -732,6 +743,11 @@ def spec_name_matches(name, chains):
     return hits
 
 
+def _tensor_quant(m, t):
+    q = m.subgraphs[0].tensors[t].quantization
+    return float(q.scale[0]), int(q.zeroPoint[0])
+
+
 def _plain(o):
     if hasattr(o, "tolist"):
         return o.tolist()
@@ -847,6 +863,21 @@ def parent():
             numpy_diff = int(np.count_nonzero(sim.astype(np.int32) - cout))
             if not all(agree["builtin_ref_cut"]):
                 sys.exit(f"{c['case']} chain {n}: the cut-out chain differs from the whole model under BUILTIN_REF")
+            tail = None
+            fb = ch["followed_by"]
+            if len(fb) == 1 and fb[0]["opcode"] in ("ADD", "TANH", "LOGISTIC"):
+                # the layer ends after the chain (filters == 1: the bias is an
+                # ADD of a constant; tanh is an operator of its own): record
+                # the output of that operator too, as layer_output
+                j = fb[0]["operator"]
+                tail_t = m.subgraphs[0].operators[j].outputs[0]
+                tail_out = []
+                for x in xs:
+                    tail_out.append(run_litert(blob, x, ref=True, preserve=True, read=[tail_t])[0])
+                lo = np.concatenate([a.reshape(b, -1, fin) for a, b in zip(tail_out, batches)], axis=0).astype(np.int8)
+                tail = dict(operators=[j], opcodes=[fb[0]["opcode"]], file=f"{c['case']}.c{n}.layer_output.npy",
+                            quant=dict(zip(("scale", "zero_point"), _tensor_quant(m, tail_t))))
+                np.save(OUT / tail["file"], lo)
             values = [int(np.prod(o.shape)) for o in outs]
             ce = dict(index=n, layer=lay["name"], **{k: lay[k] for k in (
                 "steps", "channels", "out_steps", "filters", "kernel_size", "strides", "dilation_rate", "padding",
@@ -856,7 +887,9 @@ def parent():
             ce.update(dict(
                 operators=ch["operators"], opcodes=ch["opcodes"], tensor_names=ch["tensor_names"],
                 input_tensor=ch["input_tensor"], output_tensor=ch["output_tensor"],
-                fused_activation=ch["fused_activation"], depthwise=ch["depthwise"], pointwise=ch["pointwise"],
+                fused_activation=ch["fused_activation"], followed_by=ch["followed_by"],
+                layer_output_after_chain=tail,
+                depthwise=ch["depthwise"], pointwise=ch["pointwise"],
                 constants=ch["constants"],
                 input_quant=ch["input_quant"], intermediate_quant=ch["intermediate_quant"], output_quant=ch["output_quant"],
                 filter_scales=dict(depthwise=ch["depthwise_filter_scales"], pointwise=ch["pointwise_filter_scales"]),

@@ -144,6 +144,10 @@ POSITIVE = [
          rep=("uniform", -2.0, 0.0), layers=[L("sep_b", 6, 3, padding="same", act="relu")]),
     dict(case="k3_c1_f1", flavour="keras3", batch=1, steps=9, channels=1,
          rep=("uniform", -0.3, 0.9), layers=[L("sep_one", 1, 3, padding="same")]),
+    dict(case="k3_f1_c4_relu", flavour="keras3", batch=1, steps=12, channels=4,
+         rep=("uniform", -1.0, 1.5), layers=[L("sep_f1", 1, 3, padding="same", act="relu")]),
+    dict(case="k3_dyn_f1_c2", flavour="keras3", batch=None, steps=10, channels=2,
+         rep=("uniform", -1.0, 1.5), layers=[L("sep_f1", 1, 2)]),
     dict(case="k3_b3_static_k3_same", flavour="keras3", batch=3, steps=14, channels=5,
          rep=("normal", 2.0, 0.5), layers=[L("sep_b3", 7, 3, padding="same", dm=2, act="relu6")]),
     dict(case="k3_causal", flavour="keras3", batch=1, steps=12, channels=3,
@@ -199,6 +203,8 @@ POSITIVE = [
          layers=[L(None, 4, 3, padding="same", act="relu"), L(None, 5, 3, padding="same")]),
     dict(case="tf2_f1_c4_causal", flavour="tf_keras2", batch=1, steps=12, channels=4,
          rep=("uniform", -1.0, 1.5), layers=[L("sep_f1", 1, 3, padding="causal", act="relu")]),
+    dict(case="tf2_f1_c3_valid", flavour="tf_keras2", batch=1, steps=12, channels=3,
+         rep=("uniform", -1.0, 1.5), layers=[L("sep_f1", 1, 3)]),
     dict(case="tf2_multi2_dense", flavour="tf_keras2", batch=1, steps=16, channels=3,
          rep=("uniform", -1.0, 2.0), dense_after=4,
          layers=[L("sep_a", 6, 3, padding="causal", act="relu"),
@@ -875,7 +881,9 @@ def parent():
                 for x in xs:
                     tail_out.append(run_litert(blob, x, ref=True, preserve=True, read=[tail_t])[0])
                 lo = np.concatenate([a.reshape(b, -1, fin) for a, b in zip(tail_out, batches)], axis=0).astype(np.int8)
+                topt = m.subgraphs[0].operators[j].builtinOptions
                 tail = dict(operators=[j], opcodes=[fb[0]["opcode"]], file=f"{c['case']}.c{n}.layer_output.npy",
+                            fused_activation=ACT.get(getattr(topt, "fusedActivationFunction", 0)),
                             quant=dict(zip(("scale", "zero_point"), _tensor_quant(m, tail_t))))
                 np.save(OUT / tail["file"], lo)
             values = [int(np.prod(o.shape)) for o in outs]

@@ -2,7 +2,7 @@
 """int8 TFLite fixtures for sepconv-gen (SPEC.md section 7), made with real
 TensorFlow and TFLite.
 
-Run (about two minutes on one core; the venv is ~2.2 GB, keep it outside the repo):
+Run (3-5 minutes on a shared 2-core machine; the venv is ~2.2 GB, keep it outside the repo):
 
   python3 -m venv /work/venv-tf
   /work/venv-tf/bin/pip install -r Scripts/requirements-tflite.txt
@@ -64,6 +64,7 @@ from the .tflite alone (simulate_chain), against every expected file.
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -334,7 +335,7 @@ def child(flavour, outdir):
         shape = (c["steps"], c["channels"])
         if flavour == "tf_keras2":
             return tf.lite.TFLiteConverter.from_keras_model(model)
-        d = tempfile.mkdtemp(prefix="fx_sm_")
+        d = tempfile.mkdtemp(prefix="fx_sm_", dir=outdir)
         model.export(d, format="tf_saved_model", verbose=False,
                      input_signature=[tf.TensorSpec((c.get("batch"),) + shape, tf.float32, name="x")])
         return tf.lite.TFLiteConverter.from_saved_model(d)
@@ -951,6 +952,8 @@ def parent():
                                 f"the chains by index are positive cases"))
 
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1, default=_plain) + "\n")
+    if not reuse:
+        shutil.rmtree(work, ignore_errors=True)
     print()
     print(f"{'case':34} ch  {'opcodes':44} zp(in,mid,out)   fused      xnnpack diffs / values   tflm diffs (arena 1M/64K/default per batch)")
     for case, n, opc, zp, fa, xd, vals, td, nd in rows:

@@ -16,6 +16,8 @@ import Testing
 /// - POWER8 (`powerpc64le-linux-gnu-gcc -mcpu=power8`: AltiVec/VSX) and
 ///   MIPS64 with MSA (`mips64el-linux-gnuabi64-gcc -mmsa`), auto-vectorisation
 ///   off, on `Specs/` and the random sample, under qemu-user,
+/// - WebAssembly SIMD128 (`clang --target=wasm32-wasi -msimd128`, auto-vectorisation
+///   off, `Specs/` and the random sample) under Node's WASI,
 /// each with the strict flags (`-std=c99 -Wall -Wextra -Werror -pedantic -O2`);
 /// and the emitted Swift of every spec in `Specs/` as Embedded Swift for
 /// `armv7em-none-none-eabi`, run on the M4 board.
@@ -60,38 +62,46 @@ import Testing
         try await check(.mips64elMSA, flagsProbe: "__mips_msa", extraFlags: VectorISA.mips64elMSA.noAutoVectorisation, cases: Self.sampleCases())
     }
 
+    @Test func wasmSIMD() async throws {
+        try await check(.wasmSIMD, flagsProbe: "__wasm_simd128__", extraFlags: VectorISA.wasmSIMD.noAutoVectorisation, cases: Self.sampleCases())
+    }
+
     /// A target whose float SIMD the emitted C's vector path claims, and how to see its vector multiply-adds.
     enum VectorISA: String, CaseIterable, Sendable {
-        case riscv64V, ppc64leVSX, mips64elMSA
+        case riscv64V, ppc64leVSX, mips64elMSA, wasmSIMD
 
         var target: CrossHarness.Target {
             switch self {
             case .riscv64V: .riscv64V(vlen: 128)
             case .ppc64leVSX: .ppc64leVSX
             case .mips64elMSA: .mips64elMSA
+            case .wasmSIMD: .wasmSIMD
             }
         }
 
         /// The compiler's own vectorisers off: what runs on the vector unit is the generator's vector path.
         var noAutoVectorisation: [String] {
-            self == .riscv64V ? ["-fno-vectorize", "-fno-slp-vectorize"] : ["-fno-tree-vectorize", "-fno-tree-slp-vectorize"]
+            target.compiler == "clang" ? ["-fno-vectorize", "-fno-slp-vectorize"] : ["-fno-tree-vectorize", "-fno-tree-slp-vectorize"]
         }
 
         /// The disassembler: the toolchain's own for RVV 1.0 (an older system one prints no vector instructions), binutils' otherwise.
         var objdump: String? {
             switch self {
-            case .riscv64V: Tools.find("clang").map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("llvm-objdump").path }
+            case .riscv64V, .wasmSIMD:
+                Tools.find("clang").map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("llvm-objdump").path }
             case .ppc64leVSX: Tools.find("powerpc64le-linux-gnu-objdump")
             case .mips64elMSA: Tools.find("mips64el-linux-gnuabi64-objdump")
             }
         }
 
-        /// Mnemonics of the vector float multiply-adds (and VSX's multiplies the compiler may split them into).
+        /// Mnemonics of the vector float multiply-adds (or, without one, multiplies).
         var multiplyAdds: [String] {
             switch self {
             case .riscv64V: ["vfmacc.v", "vfmadd.v"]
             case .ppc64leVSX: ["xvmaddasp", "xvmaddmsp", "xvmaddadp", "xvmaddmdp"]
             case .mips64elMSA: ["fmadd.w", "fmadd.d"]
+            // SIMD128 has no fused multiply-add: a multiply and an add on four lanes (two for double).
+            case .wasmSIMD: ["f32x4.mul", "f64x2.mul"]
             }
         }
     }

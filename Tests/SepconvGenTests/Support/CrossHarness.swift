@@ -61,6 +61,26 @@ enum CrossHarness {
         static let mips64elMSA = Target(name: "mips64el-msa", compiler: "mips64el-linux-gnuabi64-gcc", flags: ["-mmsa", "-static"],
                                         linkFlags: [], runner: ["qemu-mips64el", "-cpu", "Loongson-3A4000"], bytesPerImage: 8 << 20)
 
+        /// WebAssembly with SIMD128 (`wasm32-wasi`), built by the Swift toolchain's clang against
+        /// Debian's wasi-libc and LLVM's wasm32 builtins, run by Node's WASI (`Targets/wasm/run.mjs`).
+        static let wasmSIMD = Target(name: "wasm32-simd", compiler: "clang", flags: ["--target=wasm32-wasi", "--sysroot=/usr", "-msimd128"],
+                                     linkFlags: ["-nodefaultlibs", "-lc", wasmBuiltins], runner: ["node", "--no-warnings",
+                                     Fixtures.repository.appendingPathComponent("Targets/wasm/run.mjs").path], bytesPerImage: 8 << 20)
+
+        /// LLVM's compiler builtins for wasm32 (Debian's libclang-rt-*-dev-wasm32): the Swift toolchain ships none.
+        static var wasmBuiltins: String {
+            let llvm = URL(fileURLWithPath: "/usr/lib")
+            let versions = ((try? FileManager.default.contentsOfDirectory(atPath: llvm.path)) ?? []).filter { $0.hasPrefix("llvm-") }.sorted()
+            for version in versions.reversed() {
+                let clang = llvm.appendingPathComponent("\(version)/lib/clang")
+                for release in ((try? FileManager.default.contentsOfDirectory(atPath: clang.path)) ?? []).sorted().reversed() {
+                    let archive = clang.appendingPathComponent("\(release)/lib/wasi/libclang_rt.builtins-wasm32.a").path
+                    if FileManager.default.fileExists(atPath: archive) { return archive }
+                }
+            }
+            return "libclang_rt.builtins-wasm32.a"
+        }
+
         /// Flags for a Cortex-M4F with its single-precision FPU, hard-float ABI.
         static let cortexM4FFlags = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
 

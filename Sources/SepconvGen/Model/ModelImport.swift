@@ -86,13 +86,14 @@ public struct ModelImport: Sendable {
     }
 
     /// Every chain of a `.tflite` model (each read, so that a chain that cannot be generated is
-    /// refused now), selected by its name when one selects it alone, else by its index; and the operators left out.
+    /// refused now), selected by its layer name when that selects it alone, else by its index; and the operators left out.
     private static func tfliteLayers(_ bytes: [UInt8], model: String) throws(ModelError) -> ([Layer], [String]) {
         let reader = try TFLiteReader(bytes: bytes, name: model)
         guard reader.chainCount > 0 else { throw ModelError("\(model) holds no SeparableConv1D chain (DEPTHWISE_CONV_2D then a 1x1 CONV_2D)") }
         let layers = try reader.chainNames.enumerated().map { (index, label) throws(ModelError) in
             let layer = try reader.layer(.index(index))
-            return Layer(name: label ?? "chain_\(index)", selector: label.map(quoted) ?? String(index),
+            let selector = label.flatMap { reader.selects($0, chain: index) ? quoted($0) : nil } ?? String(index)
+            return Layer(name: label ?? "chain_\(index)", selector: selector,
                          inputShape: (layer.inputSteps, layer.inputChannels), filters: layer.filters,
                          kernelSize: layer.kernelSize, fused: [])
         }

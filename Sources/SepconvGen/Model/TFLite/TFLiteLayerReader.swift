@@ -258,7 +258,8 @@ struct TFLiteLayerReader {
         return (data.map { Int8(bitPattern: $0) }, scales)
     }
 
-    /// An int32 bias of `count` values, or nil when the operator has none.
+    /// An int32 bias of `count` values, or nil when the operator has none or only zeros (the converter
+    /// gives a layer with `use_bias=False` a zero bias; no bias and a zero one compute the same).
     private func bias(_ op: TFLiteModel.Operator, _ role: String, count: Int) throws(ModelError) -> [Int32]? {
         guard op.inputs.count >= 3, op.inputs[2] >= 0 else { return nil }
         let tensor = model.tensors[op.inputs[2]], data = model.data(of: op.inputs[2])
@@ -268,9 +269,10 @@ struct TFLiteLayerReader {
         guard tensor.shape == [count], data.count == 4 * count else {
             throw fail("its \(role) bias \(tensor.shape) with \(data.count) bytes is not \(count) constant int32 values")
         }
-        return stride(from: data.startIndex, to: data.endIndex, by: 4).map { start in
+        let values = stride(from: data.startIndex, to: data.endIndex, by: 4).map { start in
             Int32(bitPattern: UInt32(data[start]) | UInt32(data[start + 1]) << 8 | UInt32(data[start + 2]) << 16 | UInt32(data[start + 3]) << 24)
         }
+        return values.contains { $0 != 0 } ? values : nil
     }
 
     private func fused(_ code: Int, _ role: String) throws(ModelError) -> QuantizedLayer.FusedActivation {

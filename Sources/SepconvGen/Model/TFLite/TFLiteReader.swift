@@ -29,7 +29,7 @@ public struct TFLiteReader: Sendable {
         public var depthMultiplier: Int
         /// 'valid' for a causal chain (the pad is `quantization.leadingPad`).
         public var padding: Padding
-        /// Whether the pointwise operator has a bias.
+        /// Whether the pointwise operator has a nonzero bias (the converter gives `use_bias=False` a zero one).
         public var useBias: Bool
         public var quantization: QuantizedLayer
     }
@@ -52,8 +52,9 @@ public struct TFLiteReader: Sendable {
     /// How many chains the model holds.
     public var chainCount: Int { chains.count }
 
-    /// The chains, each with the name that selects it alone (nil when none does), as `import` and messages list them.
-    public var chainNames: [String?] { chains.map(label) }
+    /// Each chain's Keras layer name, as its tensor names carry it (nil when they carry none); `selects`
+    /// tells whether it picks the chain alone.
+    public var chainNames: [String?] { chains.map(layerName) }
 
     /// Every operator outside the chains, as `import` names them: `operator 5 FULLY_CONNECTED`.
     public var unemittedOperators: [String] {
@@ -89,7 +90,7 @@ public struct TFLiteReader: Sendable {
             }
             chain = first
         }
-        return try TFLiteLayerReader(model: model, chain: chain, file: file).read(name: label(chain))
+        return try TFLiteLayerReader(model: model, chain: chain, file: file).read(name: layerName(chain))
     }
 
     // MARK: - Names
@@ -127,31 +128,35 @@ public struct TFLiteReader: Sendable {
         }
     }
 
-    /// The name that selects `chain` alone: the layer component its tensor names share most
-    /// (the one after the model's, in `model/layer/op`), without Keras 3's `_N` suffix when that still selects it.
-    private func label(_ chain: TFLiteChain) -> String? {
-        var counts: [Substring: Int] = [:]
-        var order: [Substring] = []
-        for op in [chain.depthwise, chain.conv] {
-            for tensor in model.operators[op].outputs + model.operators[op].inputs.dropFirst() where tensor >= 0 {
-                for piece in model.tensors[tensor].name.split(separator: ";") {
-                    let parts = piece.split(separator: "/")
-                    guard parts.count >= 2 else { continue }
-                    let layer = parts[parts.count >= 3 ? 1 : 0]
-                    if counts[layer] == nil { order.append(layer) }
-                    counts[layer, default: 0] += 1
-                }
+    /// The Keras layer name the chain's tensor names carry: the name scope of the depthwise operator's
+    /// tensors (`model/layer/depthwise`, or `model/layer/separable_conv2d/depthwise`), the most common one,
+    /// without Keras 3's `_N` suffix when every scope around it carries one too (Keras 3 suffixes each scope,
+    /// tf.keras 2 none).
+    private func layerName(_ chain: TFLiteChain) -> String? {
+        var counts: [String: Int] = [:]
+        var order: [String] = []
+        let depthwise = model.operators[chain.depthwise]
+        for tensor in depthwise.outputs + depthwise.inputs.dropFirst() where tensor >= 0 {
+            for piece in model.tensors[tensor].name.split(separator: ";") {
+                var scopes = piece.split(separator: "/").dropLast()
+                if scopes.last == "separable_conv2d" { scopes = scopes.dropLast() }
+                guard let layer = scopes.popLast() else { continue }
+                let suffixed = { (part: Substring) in part.lastIndex(of: "_").map { Self.isSuffixed(part, String(part[..<$0])) } ?? false }
+                let name = suffixed(layer) && !scopes.isEmpty && scopes.allSatisfy(suffixed)
+                    ? String(layer[..<(layer.lastIndex(of: "_") ?? layer.endIndex)]) : String(layer)
+                if counts[name] == nil { order.append(name) }
+                counts[name, default: 0] += 1
             }
         }
-        guard let best = order.max(by: { counts[$0, default: 0] < counts[$1, default: 0] }) else { return nil }
-        var candidates = [String(best)]
-        if let underscore = best.lastIndex(of: "_"), Self.isSuffixed(best, String(best[..<underscore])) {
-            candidates.insert(String(best[..<underscore]), at: 0)
-        }
-        return candidates.first { select($0).map(\.index) == [chain.index] }
+        return order.max { counts[$0, default: 0] < counts[$1, default: 0] }
+    }
+
+    /// Whether `name` selects chain `index` and no other.
+    public func selects(_ name: String, chain index: Int) -> Bool {
+        select(name).map(\.index) == [index]
     }
 
     private func describe(_ chain: TFLiteChain) -> String {
-        "\(chain.index) \(label(chain).map(Identifier.printable) ?? "(unnamed)")"
+        "\(chain.index) \(layerName(chain).map(Identifier.printable) ?? "(unnamed)")"
     }
 }

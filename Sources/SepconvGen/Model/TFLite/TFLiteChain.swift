@@ -115,7 +115,8 @@ struct TFLiteChain: Sendable {
         return (first / 2, pairs[first], pairs[first + 1])
     }
 
-    /// The values of a constant int32 or int64 tensor (at most 64), else nil.
+    /// The values of a constant int32 or int64 tensor (at most 64, each within int32, so that sums of a
+    /// few cannot overflow), else nil.
     static func constantInts(_ tensor: Int, in model: TFLiteModel) -> [Int]? {
         let data = model.data(of: tensor)
         let width: Int
@@ -125,10 +126,11 @@ struct TFLiteChain: Sendable {
         default: return nil
         }
         guard let count = TFLiteModel.elementCount(model.tensors[tensor].shape, limit: 64), data.count == count * width else { return nil }
-        return (0..<count).map { index in
+        let values = (0..<count).map { index in
             var value: UInt64 = 0
             for byte in (0..<width).reversed() { value = value << 8 | UInt64(data[data.startIndex + index * width + byte]) }
             return width == 4 ? Int(Int32(truncatingIfNeeded: value)) : Int(Int64(bitPattern: value))
         }
+        return values.allSatisfy { Int(Int32.min)...Int(Int32.max) ~= $0 } ? values : nil
     }
 }

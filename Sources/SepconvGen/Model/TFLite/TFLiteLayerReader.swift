@@ -16,7 +16,7 @@ struct TFLiteLayerReader {
 
     func read(name: String?) throws(ModelError) -> TFLiteReader.Layer {
         let depthwise = model.operators[chain.depthwise], conv = model.operators[chain.conv]
-        guard depthwise.inputs.count >= 2, conv.inputs.count >= 2,
+        guard depthwise.inputs.count >= 2, depthwise.inputs[1] >= 0, conv.inputs.count >= 2,
               case .convolution(let depthwiseOptions) = depthwise.options,
               case .convolution(let convOptions) = conv.options else {
             throw fail("its DEPTHWISE_CONV_2D or CONV_2D operator lacks its filter or options")

@@ -61,7 +61,7 @@ struct TFLiteModel {
         var code: Int?
         /// What messages call the operator (`CONV_2D`, `CUSTOM 'name'`).
         var kind: String
-        /// Tensor indices; -1 is an omitted optional input.
+        /// Tensor indices; -1 is an omitted optional input (outputs are all valid indices).
         var inputs: [Int]
         var outputs: [Int]
         var options: Options
@@ -132,7 +132,8 @@ struct TFLiteModel {
             }
             let inputs = try table.vector(1, elementSize: 4, limit: limit)?.int32s() ?? []
             let outputs = try table.vector(2, elementSize: 4, limit: limit)?.int32s() ?? []
-            for tensor in inputs + outputs where tensor < -1 || tensor >= tensorCount {
+            // -1 marks an omitted optional input; an output is never omitted.
+            for tensor in inputs + outputs where tensor < (outputs.contains(tensor) ? 0 : -1) || tensor >= tensorCount {
                 throw FlatBufferError("operator \(index) names tensor \(tensor) but the subgraph has \(tensorCount)")
             }
             return Operator(code: codes[opcode].0, kind: codes[opcode].1, inputs: inputs, outputs: outputs,

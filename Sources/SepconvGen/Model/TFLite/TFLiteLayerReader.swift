@@ -64,6 +64,18 @@ struct TFLiteLayerReader {
         }
         let geometry = try classify(try sampling(depthwiseOptions, axis: axis, length: inputShape[axis], kernel: kernel),
                                     kernel: kernel, outputSteps: convOutput[axis])
+        // A dynamic steps axis (shape_signature -1) has a placeholder length in `shape`.
+        if let signature = model.tensors[chain.input].shapeSignature, signature.dropFirst().contains(-1) {
+            throw fail("its input has a dynamic dimension (shape_signature \(signature)); convert the model with a fixed number of steps")
+        }
+        // The remaining limits a written spec meets (SpecDecoder's checkGeometry).
+        let layer = LayerGeometry(inputSteps: geometry.steps + geometry.leadingPad, inputChannels: channels, filters: filters, kernelSize: kernel,
+                                  stride: geometry.stride, dilation: geometry.dilation, depthMultiplier: depthwiseChannels / channels,
+                                  padding: geometry.padding, useBias: true)
+        guard layer.parameterCount <= Limits.maxParameters, layer.totalMultiplyAdds <= Limits.maxMultiplyAdds,
+              layer.inputSteps * channels <= Limits.maxActivationValues, layer.convolutionSteps * filters <= Limits.maxActivationValues else {
+            throw fail("it has \(layer.parameterCount) weights, \(layer.totalMultiplyAdds) multiply-adds per batch item, or an input or output over \(Limits.maxActivationValues) values, past this tool's limits (docs/limits.md)")
+        }
         let quantization = try quantized(depthwise: depthwise, conv: conv, channels: depthwiseChannels, filters: filters,
                                          activations: (depthwiseOptions.activation, convOptions.activation), leadingPad: geometry.leadingPad)
         return TFLiteReader.Layer(index: chain.index, name: name, inputSteps: geometry.steps, inputChannels: channels, filters: filters,

@@ -9,6 +9,8 @@
 #   model bytes -> ModelReader (a .keras zip; other bytes are taken as a
 #         config.json and packed with real weights; raw HDF5 is skipped, see
 #         Fuzz/Targets/FuzzModel.swift), every SeparableConv1D with its fused chain
+#   tflite bytes -> TFLiteReader (the .tflite FlatBuffers reader and chain finder),
+#         every chain read by index and by name (Fuzz/Targets/FuzzTFLite.swift)
 #
 # CI runs `bash Fuzz/run.sh 30`: about 55 s in all on 2 cores (a 20 s -Onone
 # build, then both targets side by side). A long local run is
@@ -17,7 +19,7 @@
 # sources come from SwiftPM's checkout: `swift package resolve` is run when they are
 # missing). Environment:
 #   FUZZ_WORK=DIR       build products, corpora, logs, findings (default .build-fuzz, gitignored)
-#   FUZZ_TARGETS="spec npy model"   which targets to run
+#   FUZZ_TARGETS="spec npy model tflite"   which targets to run
 #   FUZZ_PARALLEL=0     run the targets one after the other (default: side by side)
 #   FUZZ_OPT=-O|-Onone  optimisation of the instrumented library (default: -O for runs of 120 s or more, else -Onone)
 #   SWIFTC=path         the compiler (default: swiftc on PATH)
@@ -30,7 +32,7 @@ seconds=${1:-30}
 case $seconds in '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=${FUZZ_WORK:-$root/.build-fuzz}
-targets=${FUZZ_TARGETS:-spec npy model}
+targets=${FUZZ_TARGETS:-spec npy model tflite}
 # Short runs (CI) build fast at -Onone (about 20 s); long runs build at -O (70-130 s), whose code runs 5-10x faster.
 if (( seconds >= 120 )); then opt=${FUZZ_OPT:--O}; else opt=${FUZZ_OPT:--Onone}; fi
 swiftc=${SWIFTC:-swiftc}
@@ -72,7 +74,7 @@ while IFS= read -r -d '' file; do template_files+=("$file"); done \
 stamp=$( (echo "$opt $("$swiftc" --version 2>&1 | head -1)"; cat "${library_sources[@]}" "${initializer_sources[@]}" "${template_files[@]}" \
     "$root"/Templates/*.swift "$root"/Fuzz/Targets/*.swift "$root/Sources/CYAML/module.modulemap" \
     "$root"/Sources/CHDF5/* "${zip_sources[@]}" "$0") | cksum)
-if [[ -f $build/stamp && $(cat "$build/stamp") == "$stamp" && -x $build/bin/fuzz-spec && -x $build/bin/fuzz-npy && -x $build/bin/fuzz-model ]]; then
+if [[ -f $build/stamp && $(cat "$build/stamp") == "$stamp" && -x $build/bin/fuzz-spec && -x $build/bin/fuzz-npy && -x $build/bin/fuzz-model && -x $build/bin/fuzz-tflite ]]; then
     echo "fuzz: targets up to date in $build/bin"
 else
     rm -f "$build/stamp"
@@ -109,8 +111,8 @@ else
     "$swiftc" "${common[@]}" "$opt" -gline-tables-only -sanitize=fuzzer,address -module-name SepconvGen \
         -emit-module -emit-module-path "$build/mods/SepconvGen.swiftmodule" \
         -c -o "$build/obj/SepconvGen.o" "${library_sources[@]}"
-    for target in spec npy model; do
-        case $target in spec) entry=FuzzSpec.swift ;; npy) entry=FuzzNPY.swift ;; model) entry=FuzzModel.swift ;; esac
+    for target in spec npy model tflite; do
+        case $target in spec) entry=FuzzSpec.swift ;; npy) entry=FuzzNPY.swift ;; model) entry=FuzzModel.swift ;; tflite) entry=FuzzTFLite.swift ;; esac
         echo "fuzz: linking fuzz-$target"
         "$swiftc" "${common[@]}" -Onone -gline-tables-only -sanitize=fuzzer,address "${linker[@]}" -module-name "Fuzz_$target" \
             "$root/Fuzz/Targets/$entry" "$build/obj/SepconvGen.o" "$build/obj/KerasInitializers.o" "$build/obj/SepconvTemplates.o" "$build/obj/ZIPFoundation.o" \
@@ -124,7 +126,8 @@ fi
 # Fresh each run from the repository; the corpus folders keep what the fuzzer
 # finds between local runs.
 rm -rf "$work/seeds"
-mkdir -p "$work/seeds/spec" "$work/seeds/npy" "$work/seeds/model" "$work/corpus/spec" "$work/corpus/npy" "$work/corpus/model"
+mkdir -p "$work/seeds/spec" "$work/seeds/npy" "$work/seeds/model" "$work/seeds/tflite" \
+    "$work/corpus/spec" "$work/corpus/npy" "$work/corpus/model" "$work/corpus/tflite"
 index=0
 while IFS= read -r -d '' file; do
     index=$((index + 1))
@@ -146,7 +149,13 @@ while IFS= read -r -d '' file; do
         unzip -p "$file" config.json > "$work/seeds/model/$index-config.json" 2> /dev/null || rm -f "$work/seeds/model/$index-config.json"
     fi
 done < <(find "$root/Tests/SepconvGenTests/Fixtures/models" -name '*.keras' -size -64k -print0 2>/dev/null | LC_ALL=C sort -z)
-echo "fuzz: seeds: $(ls "$work/seeds/spec" | wc -l) specs, $(ls "$work/seeds/npy" | wc -l) .npy files, $(ls "$work/seeds/model" | wc -l) model files and configs"
+# The .tflite fixture models, valid and refused alike.
+index=0
+while IFS= read -r -d '' file; do
+    index=$((index + 1))
+    cp "$file" "$work/seeds/tflite/$index.tflite"
+done < <(find "$root/Tests/SepconvGenTests/Fixtures/tflite" -name '*.tflite' -size -64k -print0 2>/dev/null | LC_ALL=C sort -z)
+echo "fuzz: seeds: $(ls "$work/seeds/spec" | wc -l) specs, $(ls "$work/seeds/npy" | wc -l) .npy files, $(ls "$work/seeds/model" | wc -l) model files and configs, $(ls "$work/seeds/tflite" | wc -l) .tflite models"
 
 # --- Run ----------------------------------------------------------------------
 run_target() {
@@ -159,6 +168,7 @@ run_target() {
         # reported by LeakSanitizer as leaked inside ZIPFoundation and Foundation; crashes,
         # sanitizer errors and hangs still count.
         model) extra=(-max_len=65536 -detect_leaks=0) ;;
+        tflite) extra=(-max_len=65536) ;;
     esac
     # -timeout: one input taking over 20 s is a finding (a hang; the slowest seed takes 1.4 s of CPU,
     # up to 7 s of wall time with three targets on two loaded cores); -rss_limit_mb: 2 GB of memory is one too.

@@ -6,10 +6,10 @@ import SepconvGen
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Write DIR/<layer>.yaml for each SeparableConv1D in a Keras .keras or .h5 model, each taking the layer from the model."
+        abstract: "Write DIR/<layer>.yaml for each SeparableConv1D in a Keras .keras or .h5 model or a .tflite model, each taking the layer from the model."
     )
 
-    @Argument(help: "The Keras model: a .keras archive or a legacy .h5 model.")
+    @Argument(help: "The model: a Keras .keras archive, a legacy .h5 model, or an int8 .tflite model.")
     var model: String
 
     @Option(name: .shortAndLong, help: "The folder to write the specs into (created if missing).")
@@ -40,6 +40,9 @@ struct ImportCommand: ParsableCommand {
             if spec.name != spec.layer { summary += ", spec named '\(spec.name)'" }
             if !spec.fused.isEmpty { summary += fuse ? ", fuses \(spec.fused.joined(separator: ", "))" : ", --fuse would fold \(spec.fused.joined(separator: ", "))" }
             summary += "\n"
+        }
+        if !plan.notEmitted.isEmpty {
+            summary += "not emitted: \(plan.notEmitted.joined(separator: ", "))\n"
         }
         if plan.modelIsOutside {
             summary += "note: \(model) lies outside \(output): generate with --weights-root naming a folder that contains it\n"

@@ -24,8 +24,10 @@ public struct ModelImport: Sendable {
     public var specs: [Spec]
     /// Whether the model lies outside the output folder (generation then needs `--weights-root`).
     public var modelIsOutside: Bool
+    /// The operators of a `.tflite` model that no spec covers (`operator 5 FULLY_CONNECTED`); empty for Keras models.
+    public var notEmitted: [String]
 
-    /// Plans the import of the model at `model` into the folder `folder`.
+    /// Plans the import of the model at `model` (a `.keras`, `.h5` or `.tflite` file) into the folder `folder`.
     /// - Throws: `ModelError` when the model cannot be read or holds no SeparableConv1D.
     public init(model: String, folder: String, fuse: Bool) throws(ModelError) {
         var isDirectory: ObjCBool = false
@@ -36,8 +38,21 @@ public struct ModelImport: Sendable {
             throw ModelError("\(model) is \(size) bytes; model files over \(ModelLimits.maxFileBytes) bytes are refused")
         }
         guard let data = FileManager.default.contents(atPath: model) else { throw ModelError("\(model): cannot read the file") }
-        let reader = try ModelReader(bytes: [UInt8](data), name: model)
-        guard !reader.separableLayers.isEmpty else { throw ModelError("\(model) holds no SeparableConv1D layer") }
+        let layers: [Layer]
+        if model.lowercased().hasSuffix(".tflite") {
+            guard !fuse else { throw ModelError("--fuse cannot be used with a .tflite model: the converter has already fused what it could") }
+            (layers, notEmitted) = try Self.tfliteLayers([UInt8](data), model: model)
+        } else {
+            let reader = try ModelReader(bytes: [UInt8](data), name: model)
+            guard !reader.separableLayers.isEmpty else { throw ModelError("\(model) holds no SeparableConv1D layer") }
+            layers = try reader.separableLayers.map { (layer) throws(ModelError) in
+                let imported = try reader.layer(named: layer, fuse: true)
+                return Layer(name: layer, selector: Self.quoted(layer), inputShape: imported.inputShape,
+                             filters: imported.weights.pointwiseKernel.shape.last ?? 0,
+                             kernelSize: imported.weights.depthwiseKernel.shape.first ?? 0, fused: imported.chain.layerNames)
+            }
+            notEmitted = []
+        }
         let modelPath = URL(fileURLWithPath: PathRule.canonical(model) ?? model)
         let folderPath = URL(fileURLWithPath: folder).standardizedFileURL
         let folderCanonical = PathRule.canonical(folder).map { URL(fileURLWithPath: $0) } ?? folderPath
@@ -45,22 +60,44 @@ public struct ModelImport: Sendable {
         let relative = Self.relativePath(of: modelPath, from: folderCanonical)
         var used = Set<String>()
         specs = []
-        for layer in reader.separableLayers {
-            let imported = try reader.layer(named: layer, fuse: true)
-            var name = Self.validName(layer)
+        for layer in layers {
+            var name = Self.validName(layer.name)
             var suffix = 2
             while used.contains(name) {
-                name = Self.validName(String(Self.validName(layer).prefix(Identifier.maxLength - 4)) + "_\(suffix)")
+                name = Self.validName(String(Self.validName(layer.name).prefix(Identifier.maxLength - 4)) + "_\(suffix)")
                 suffix += 1
             }
             used.insert(name)
-            var text = "name: \(name)\nfrom:\n  model: \(Self.quoted(relative))\n  layer: \(Self.quoted(layer))\n"
+            var text = "name: \(name)\nfrom:\n  model: \(Self.quoted(relative))\n  layer: \(layer.selector)\n"
             if fuse { text += "  fuse: true\n" }
-            specs.append(Spec(layer: layer, name: name, text: text, inputShape: imported.inputShape,
-                              filters: imported.weights.pointwiseKernel.shape.last ?? 0,
-                              kernelSize: imported.weights.depthwiseKernel.shape.first ?? 0,
-                              fused: imported.chain.layerNames))
+            specs.append(Spec(layer: layer.name, name: name, text: text, inputShape: layer.inputShape,
+                              filters: layer.filters, kernelSize: layer.kernelSize, fused: layer.fused))
         }
+    }
+
+    /// One layer to write a spec for: its name, how `from.layer` selects it, and what the summary prints.
+    private struct Layer {
+        var name: String
+        var selector: String
+        var inputShape: (steps: Int, channels: Int)?
+        var filters: Int
+        var kernelSize: Int
+        var fused: [String]
+    }
+
+    /// Every chain of a `.tflite` model (each read, so that a chain that cannot be generated is
+    /// refused now), selected by its layer name when that selects it alone, else by its index; and the operators left out.
+    private static func tfliteLayers(_ bytes: [UInt8], model: String) throws(ModelError) -> ([Layer], [String]) {
+        let reader = try TFLiteReader(bytes: bytes, name: model)
+        guard reader.chainCount > 0 else { throw ModelError("\(model) holds no SeparableConv1D chain (DEPTHWISE_CONV_2D then a 1x1 CONV_2D)") }
+        let layers = try reader.chainNames.enumerated().map { (index, label) throws(ModelError) in
+            let layer = try reader.layer(.index(index))
+            let selector = label.flatMap { reader.selects($0, chain: index) ? quoted($0) : nil } ?? String(index)
+            return Layer(name: label ?? "chain_\(index)", selector: selector,
+                         inputShape: (layer.inputSteps, layer.inputChannels), filters: layer.filters,
+                         kernelSize: layer.kernelSize, fused: [])
+        }
+        return (layers, reader.unemittedOperators)
     }
 
     /// `name` as a valid spec name: characters outside `[A-Za-z0-9_]` become `_`, and a

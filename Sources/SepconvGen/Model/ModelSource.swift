@@ -118,7 +118,8 @@ struct ModelSource {
                            content: .weightsFile(weightsFile, group: "/" + trimmed))
     }
 
-    private static func read(_ path: String, specFile: String, weightsRoot: String?, kind: String, at mark: Mark,
+    /// The bytes of the model or weights file `path` under the path rule, and its path for `--depfile`.
+    static func read(_ path: String, specFile: String, weightsRoot: String?, kind: String, at mark: Mark,
                              _ diagnostics: inout DiagnosticCollector) throws(DiagnosticError) -> ([UInt8], String) {
         switch PathRule.locate(path, specFile: specFile, weightsRoot: weightsRoot).flatMap({ file in
             PathRule.read(file, as: path, limit: ModelLimits.maxFileBytes, kind: kind).map { ($0, file.joined) }

@@ -32,6 +32,9 @@ public struct SpecCompiler: Sendable {
     /// Compiles `contents`, the text of the spec at `file` (weight paths are relative to its folder).
     public func compile(file: String, contents: [UInt8]) throws(DiagnosticError) -> Compiled {
         let root = try YAMLParser.parse(contents, file: file)
+        if TFLiteSource.applies(to: root) {
+            return try compile(TFLiteSource.decode(root, file: file, weightsRoot: weightsRoot))
+        }
         let model = try ModelSource.resolve(root, file: file, weightsRoot: weightsRoot)
         let decoded = SpecDecoder.decodeReportingAll(model?.root ?? root, file: file)
         guard var spec = decoded.spec, !decoded.diagnostics.contains(where: { $0.severity == .error }) else {
@@ -71,6 +74,17 @@ public struct SpecCompiler: Sendable {
         } catch {
             throw DiagnosticError(notes + error.diagnostics)
         }
+    }
+
+    /// An int8 layer from a `.tflite` model: the plan gets the spec (its `quantization` set) and
+    /// the real-valued weights that the int8 ones stand for.
+    private func compile(_ source: TFLiteSource) throws(DiagnosticError) -> Compiled {
+        let spec = source.spec
+        let plan = Planner.plan(spec, weights: source.weights, unroll: unroll, epilogue: [])
+        if let refusal = Planner.refusal(of: unroll, for: plan) {
+            throw DiagnosticError(source.notes + [Diagnostic(.error, refusal, file: spec.file, at: spec.mark("layer"))])
+        }
+        return Compiled(spec: spec, plan: plan, notes: source.notes, dependencies: [spec.file, source.dependency])
     }
 
     /// The bytes of a spec file, or a positioned error: only a regular file is

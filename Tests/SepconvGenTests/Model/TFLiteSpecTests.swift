@@ -28,7 +28,7 @@ import Testing
         let shape: [Int] = [result.inputSteps, result.inputChannels, result.filters, result.kernelSize, result.strides, result.dilationRate, result.depthMultiplier]
         #expect(shape == [fixture.chain.steps, fixture.chain.channels, fixture.chain.filters, fixture.chain.kernel_size, fixture.chain.strides,
                     fixture.chain.dilation_rate, fixture.chain.depth_multiplier])
-        #expect(result.padding == layer.padding && result.useBias == fixture.chain.use_bias)
+        #expect(result.padding == layer.padding && result.useBias == fixture.chain.chainAddsBias)
         #expect(result.activation == .linear && result.dataFormat == .channelsLast && result.streaming)
         #expect(result.mark("layer") == result.mark("from") && result.mark("from").line == 2)
         #expect(compiled.dependencies == [spec, scratch.path("models/\(fixture.model.file)")])

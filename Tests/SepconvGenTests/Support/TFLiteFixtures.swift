@@ -45,6 +45,18 @@ enum TFLiteFixtures {
         var filter_scales: [String: Int]
         var input_file: String
         var expected_file: String
+        /// The operators reading the chain's output.
+        var followed_by: [Follower]
+        /// The chains SPEC section 7's name rule matches for `layer` (one: selected; more: ambiguous).
+        var spec_name_matches: [Int]
+
+        struct Follower: Decodable, Sendable {
+            var opcode: String
+        }
+
+        /// Whether the chain's own pointwise operator adds a bias: the converter moves a
+        /// one-filter Keras 3 layer's bias into an ADD after the chain, which the tool does not emit.
+        var chainAddsBias: Bool { use_bias && !followed_by.contains { $0.opcode == "ADD" } }
     }
 
     struct Refusal: Decodable, Sendable {

@@ -52,9 +52,9 @@ struct RunCommand: ParsableCommand {
             DiagnosticPrinter.error(error.message, file: input)
             throw ExitCode.failure
         }
-        let type: NPY.ElementType = plan.dtype == .float32 ? .float32 : .float64
+        let type = plan.format.npy
         let bytes = NPY.write(result, as: type)
-        Self.warnAboutOverflow(result, type: type, input: input)
+        Self.warnAboutOverflow(result, format: plan.format, input: input)
         do {
             try OutputWriter.write([OutputWriter.Output(path: output, bytes: bytes)])
         } catch {
@@ -65,13 +65,13 @@ struct RunCommand: ParsableCommand {
 
     /// Finite inputs can still overflow the layer's dtype: the output is
     /// written as computed (as the emitted code would compute it), with a warning.
-    private static func warnAboutOverflow(_ result: Tensor, type: NPY.ElementType, input: String) {
-        let stored = type == .float32 ? result.scalars.map { Double(Float($0)) } : result.scalars
+    private static func warnAboutOverflow(_ result: Tensor, format: NumericFormat, input: String) {
+        let stored = result.scalars.map(format.round)
         let nan = stored.count { $0.isNaN }
         let infinite = stored.count { $0.isInfinite }
         guard let first = stored.firstIndex(where: { !$0.isFinite }) else { return }
         let message = "the output holds \(nan) NaN and \(infinite) infinite values (the first at flat index \(first)): "
-            + "the arithmetic overflowed \(type == .float32 ? "float32" : "float64") on these finite inputs"
+            + "the arithmetic overflowed \(format.name) on these finite inputs"
         DiagnosticPrinter.print([Diagnostic(.warning, message, file: input, at: .start)], showingSource: false)
     }
 }

@@ -7,7 +7,7 @@ enum CEmitter {
         let kernel = self.kernel(plan)
         var values = KernelLayout(plan: plan).templateValues(.c, callsMath: KernelLayout.callsMath(kernel.helpers))
         values["GUARD"] = "SEPCONV_GEN_" + plan.name.uppercased() + "_H"
-        values["CTYPE"] = cType(plan.dtype)
+        values["CTYPE"] = plan.format.spelling(.c)
         values["INCLUDES"] = kernel.helpers.isEmpty ? "" : "#include <math.h>\n"
         values["STACK_BYTES"] = String(kernel.stackBytes)
         values["BODY"] = kernel.body
@@ -31,11 +31,6 @@ enum CEmitter {
         case .loops:
             return (CLoops(plan: plan, layout: layout, lowering: lowering, helpers: helpers).text, plan.footprint.stackBytes, helpers)
         }
-    }
-
-    /// `float` or `double`.
-    static func cType(_ dtype: DType) -> String {
-        dtype == .float32 ? "float" : "double"
     }
 
     /// Prints `literals` comma-separated, several to a line.

@@ -8,7 +8,7 @@ enum SwiftEmitter {
         let layout = KernelLayout(plan: plan)
         var values = layout.templateValues(.swift, callsMath: false)
         values["TYPE"] = Identifier.swiftTypeName(plan.name)
-        values["STYPE"] = swiftType(plan.dtype)
+        values["STYPE"] = plan.format.spelling(.swift)
         values["INPUT_SIZE"] = String(plan.inputSize)
         values["OUTPUT_SIZE"] = String(plan.outputSize)
         var printer = CodePrinter()
@@ -34,10 +34,5 @@ enum SwiftEmitter {
             ProgramPrinter(spelling: SwiftSpelling(namer: namer)).printFullKernel(lowering, helpers: [], into: &body)
         case .loops: SwiftLoops(plan: plan, layout: KernelLayout(plan: plan), lowering: lowering).print(&body)
         }
-    }
-
-    /// `Float` or `Double`.
-    static func swiftType(_ dtype: DType) -> String {
-        dtype == .float32 ? "Float" : "Double"
     }
 }

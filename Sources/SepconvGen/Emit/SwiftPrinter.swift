@@ -49,7 +49,7 @@ struct SwiftSpelling: Spelling {
     func offset(_ base: String, _ offset: String, compound: Bool) -> String { base + " + " + (compound ? "(\(offset))" : offset) }
 
     /// Elements in one 32-byte vector.
-    private var lanes: Int { KernelSchedule.vectorBytes / (namer.dtype == .float32 ? 4 : 8) }
+    private var lanes: Int { KernelSchedule.vectorBytes / namer.format.bytes }
     func documentation(_ text: String) -> String { "/// \(text)" }
     func comment(_ text: String) -> String { "// \(text)" }
     func steps(_ from: String, _ to: String) -> String { "\(from) ..< \(to)" }

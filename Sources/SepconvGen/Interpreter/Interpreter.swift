@@ -36,7 +36,7 @@ public enum Interpreter {
         let (L, C, M, F, K) = (plan.inputSteps, plan.inputChannels, plan.depthMultiplier, plan.filters, plan.kernelSize)
         let channelsLast = plan.dataFormat == .channelsLast
         let weights = plan.weights
-        let round: (Double) -> Double = plan.dtype == .float32 ? { Double(Float($0)) } : { $0 }
+        let round = plan.dtype.format.round
         func input(_ step: Int, _ channel: Int) -> Double {
             round(channelsLast ? x[step * C + channel] : x[channel * L + step])
         }

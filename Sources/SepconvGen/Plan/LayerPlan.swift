@@ -6,6 +6,8 @@ public struct LayerPlan: Hashable, Sendable {
     /// The layer's C identifier.
     public var name: String
     public var dtype: DType
+    /// The element type of the tensors and the emitted code: `dtype`'s, or int8 for a quantized layer.
+    public var format: NumericFormat { dtype.format }
     public var dataFormat: DataFormat
     public var activation: Activation
 

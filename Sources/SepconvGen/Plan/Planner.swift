@@ -8,7 +8,7 @@ public enum Planner {
                             epilogue: [EpilogueStep] = []) -> LayerPlan {
         let geometry = LayerGeometry(spec)
         // The affine constants as the emitted code holds them: in the layer's dtype.
-        let round: (Double) -> Double = spec.dtype == .float32 ? { Double(Float($0)) } : { $0 }
+        let round = spec.dtype.format.round
         let epilogue = epilogue.map { step -> EpilogueStep in
             switch step {
             case .affine(let scale, let shift): .affine(scale: scale.map(round), shift: shift.map(round))

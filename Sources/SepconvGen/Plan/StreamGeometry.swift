@@ -44,7 +44,7 @@ public struct StreamGeometry: Hashable, Sendable {
         padsRight = plan.padding == .same
         frameChannels = plan.inputChannels
         outputChannels = plan.outputChannels
-        elementBytes = plan.dtype == .float32 ? 4 : 8
+        elementBytes = plan.format.bytes
         multiplyAddsPerFrame = plan.depthwiseChannels * (plan.kernelSize + plan.filters)
         tileOutputs = plan.schedule.tile
     }

@@ -61,7 +61,7 @@ public struct WeightLoader: Sendable {
         var rounded = tensor
         var flushed: Int?
         for (index, value) in tensor.scalars.enumerated() {
-            let stored = dtype == .float32 ? Double(Float(value)) : value
+            let stored = dtype.format.round(value)
             if stored == 0, value != 0, flushed == nil { flushed = index }
             guard stored.isFinite else {
                 let what = value.isNaN ? "NaN" : value.isFinite ? "\(value), which overflows float32" : "an infinity"

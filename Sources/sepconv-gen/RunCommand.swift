@@ -12,10 +12,10 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "The spec file.")
     var spec: String
 
-    @Option(help: "The input, (batch, steps, channels) or (batch, channels, steps) as the layer's data_format says; <f4 or <f8.")
+    @Option(help: "The input, (batch, steps, channels) or (batch, channels, steps) as the layer's data_format says; <f4 or <f8 (|i1 for an int8 layer).")
     var input: String
 
-    @Option(name: .shortAndLong, help: "Where to write the output (.npy, <f4 for float32 specs, <f8 for float64).")
+    @Option(name: .shortAndLong, help: "Where to write the output (.npy, <f4 for float32 specs, <f8 for float64, |i1 for int8).")
     var output: String
 
     @Option(help: "A folder that weight paths may reach besides the spec's own folder.")
@@ -38,6 +38,11 @@ struct RunCommand: ParsableCommand {
                 guard header.shape.count == 3, Array(header.shape.dropFirst()) == perItem else {
                     let layout = plan.dataFormat == .channelsLast ? "(batch, steps, channels)" : "(batch, channels, steps)"
                     throw NPY.FormatError(message: "the input has shape \(Tensor.describe(header.shape)) but the layer takes \(layout) = (batch, \(perItem[0]), \(perItem[1]))")
+                }
+                // An int8 layer reads int8 and nothing else; a float layer reads either float type.
+                guard (header.type == .int8) == plan.format.isInteger else {
+                    throw NPY.FormatError(message: plan.format.isInteger ? "the int8 layer reads an int8 '|i1' .npy; this one is '\(header.type.rawValue)'"
+                                                                        : "the float layer reads '<f4' or '<f8'; this one is int8 '|i1'")
                 }
             }
             if let bad = tensor.scalars.firstIndex(where: { !$0.isFinite }) {

@@ -23,7 +23,7 @@ enum StreamEmitter {
 
     /// The window plans: the single frame, and the tile when it has more than one frame.
     static func windowPlans(_ plan: LayerPlan, _ geometry: StreamGeometry) -> (frame: LayerPlan, tile: LayerPlan?) {
-        let tile = KernelLayout(plan: plan).tile
+        let tile = geometry.tileOutputs
         return (geometry.windowPlan(of: plan, outputs: 1, name: kernelName(plan, tile: false)),
                 tile > 1 ? geometry.windowPlan(of: plan, outputs: tile, name: kernelName(plan, tile: true)) : nil)
     }
@@ -46,6 +46,11 @@ enum StreamEmitter {
         values["RING_VALUES"] = String(g.ringValues)
         values["LAST_SLOT"] = String(g.windowFrames - 1)
         values["PAD_LEFT"] = String(g.padLeft)
+        // The padding's value: 0, or an int8 layer's input zero point (a tap on it adds nothing, as TFLite's padding).
+        let zero = plan.quantized?.layer.input.zeroPoint ?? 0
+        values["ZERO"] = String(zero)
+        values["ZERO_FRAME"] = zero == 0 ? "{0}" : "{" + Array(repeating: String(zero), count: g.frameChannels).joined(separator: ", ") + "}"
+        values["ZERO_WORDS"] = plan.quantized == nil ? "zeros" : "the input zero point"
         values["STAGE_WORDS"] = g.stageFrames > 0
             ? "A push's stack holds, besides the kernel's buffers, a copy of up to \(g.stageFrames) frames (\(g.stageBytes) bytes)."
             : "A push's stack holds only the kernel's buffers."

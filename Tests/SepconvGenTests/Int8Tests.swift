@@ -164,4 +164,25 @@ struct Int8Tests {
             try Interpreter.run(plan, input: Tensor(shape: [1, 4, 1], scalars: [0, 1, 2, 200]))
         }
     }
+
+    @Test func npyReadsAndWritesInt8() throws {
+        let tensor = Tensor(shape: [1, 2, 2], scalars: [-128, 127, 0, -1])
+        let bytes = NPY.write(tensor, as: .int8)
+        let (read, type) = try NPY.read(bytes)
+        #expect(type == .int8 && read == tensor)
+        #expect(String(decoding: bytes, as: UTF8.self).contains("'|i1'"))
+    }
+
+    @Test func explainShowsTheInt8Plan() throws {
+        let plan = Int8Layers.plan(Self.tinyLayer(), .loops)
+        let text = Explainer.text(plan)
+        #expect(text.contains("SeparableConv1D, int8"))
+        #expect(text.contains("int8 input       scale 0.02, zero point -3"))
+        #expect(text.contains("depthwise int8   relu, clamp 4 ... 127"))
+        let json = Explainer.json(plan)
+        #expect(json.contains("\"dtype\" : \"int8\""))
+        #expect(json.contains("\"quantization\""))
+        #expect(json.contains("\"int8WeightBytes\" : 4"))
+        #expect(plan.footprint.stackBytes == 1)
+    }
 }

@@ -93,6 +93,10 @@ public struct WeightLoader: Sendable {
                 guard header.shape == shape else {
                     throw NPY.FormatError(message: "has shape \(Tensor.describe(header.shape)) but the layer needs \(Tensor.describe(shape))")
                 }
+                // int8 is for the inputs and outputs of int8 layers (whose weights come from the model); a float layer's weights are floats.
+                guard header.type != .int8 else {
+                    throw NPY.FormatError(message: "the .npy dtype is int8 '|i1'; weights are little-endian float32 '<f4' or float64 '<f8'")
+                }
             }
             return (tensor, joined)
         } catch {

@@ -35,7 +35,8 @@ public enum Explainer {
             let kind = run.isInterior ? "interior, all \(plan.kernelSize) taps" : run.tapCount == 0 ? "no tap reads the input" : "border, taps \(run.firstTap)..<\(run.firstTap + run.tapCount)"
             lines.append("    steps \(run.steps.lowerBound)..<\(run.steps.upperBound): \(kind)")
         }
-        lines += schedule(plan.schedule)
+        // The int8 kernel has no vector schedule: one step at a time, a loop per run.
+        if plan.quantized == nil { lines += schedule(plan.schedule) }
         lines.append("")
         lines += picture(plan)
         return lines.joined(separator: "\n") + "\n"
@@ -133,7 +134,8 @@ public enum Explainer {
         var parameters: Int, multiplyAdds: Int, depthwiseMultiplyAdds: Int, pointwiseMultiplyAdds: Int
         var unroll: [String: Unroll]
         var runs: [Run]
-        var schedule: Schedule
+        /// The float `loops` kernels' schedule; nil for an int8 layer, whose kernel has none.
+        var schedule: Schedule?
         var epilogue: [String]
         var estimatedSourceBytes: [String: Int]
         var footprint: Footprint
@@ -203,7 +205,7 @@ public enum Explainer {
             unroll = Dictionary(uniqueKeysWithValues: TargetLanguage.allCases.map {
                 ($0.rawValue, Unroll(strategy: plan.unroll[$0].rawValue, budget: UnrollBudget.autoMultiplyAdds(for: $0, dtype: plan.dtype)))
             })
-            schedule = Schedule(plan.schedule)
+            schedule = plan.quantized == nil ? Schedule(plan.schedule) : nil
             estimatedSourceBytes = Dictionary(uniqueKeysWithValues: TargetLanguage.allCases.map { ($0.rawValue, SourceEstimate.bytes(plan, $0)) })
             weightsProvenance = plan.provenance
             footprint = plan.footprint

@@ -63,7 +63,8 @@ indirect enum Expr: Hashable {
     var isPrimary: Bool {
         switch self {
         case .int(let value): value >= 0
-        case .name, .symbol, .weights, .element, .call, .group, .shiftRight, .shiftLeft, .bitAnd, .quotient: true
+        // A conversion is a C cast, which binds tighter than every binary operator, or a Swift call.
+        case .name, .symbol, .weights, .element, .call, .group, .convert, .shiftRight, .shiftLeft, .bitAnd, .quotient: true
         default: false
         }
     }

@@ -1,5 +1,6 @@
 /// The reference implementation: a plain, generic SeparableConv1D over a
-/// `LayerPlan`, computed in `Double` and rounded to the layer's dtype.
+/// `LayerPlan`, computed in `Double` and rounded to the layer's dtype, or,
+/// for an int8 layer, in exact integers as TFLite's reference kernels compute it.
 ///
 /// It deliberately ignores the plan's step runs, schedule and unroll
 /// decisions and tests every tap against the input's bounds (the geometry's

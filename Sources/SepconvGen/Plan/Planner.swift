@@ -3,7 +3,8 @@ public enum Planner {
     /// Fixes the layer's geometry (`LayerGeometry`: Keras's arithmetic),
     /// groups output steps into tap runs, carries the output shape through
     /// the activation and each `epilogue` step, decides unrolling and the
-    /// `loops` kernels' schedule.
+    /// `loops` kernels' schedule; plans an int8 layer's arithmetic
+    /// (`QuantizedPlan`) or records why it cannot (`quantizationRefusal`).
     public static func plan(_ spec: LayerSpec, weights: LayerWeights, unroll request: UnrollRequest = .auto,
                             epilogue: [EpilogueStep] = []) -> LayerPlan {
         let geometry = LayerGeometry(spec)

@@ -12,10 +12,10 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "The spec file.")
     var spec: String
 
-    @Option(help: "The input, (batch, steps, channels) or (batch, channels, steps) as the layer's data_format says; <f4 or <f8.")
+    @Option(help: "The input, (batch, steps, channels) or (batch, channels, steps) as the layer's data_format says; <f4 or <f8 (|i1 for an int8 layer).")
     var input: String
 
-    @Option(name: .shortAndLong, help: "Where to write the output (.npy, <f4 for float32 specs, <f8 for float64).")
+    @Option(name: .shortAndLong, help: "Where to write the output (.npy, <f4 for float32 specs, <f8 for float64, |i1 for int8).")
     var output: String
 
     @Option(help: "A folder that weight paths may reach besides the spec's own folder.")
@@ -39,6 +39,11 @@ struct RunCommand: ParsableCommand {
                     let layout = plan.dataFormat == .channelsLast ? "(batch, steps, channels)" : "(batch, channels, steps)"
                     throw NPY.FormatError(message: "the input has shape \(Tensor.describe(header.shape)) but the layer takes \(layout) = (batch, \(perItem[0]), \(perItem[1]))")
                 }
+                // An int8 layer reads int8 and nothing else; a float layer reads either float type.
+                guard (header.type == .int8) == plan.format.isInteger else {
+                    throw NPY.FormatError(message: plan.format.isInteger ? "the int8 layer reads an int8 '|i1' .npy; this one is '\(header.type.rawValue)'"
+                                                                        : "the float layer reads '<f4' or '<f8'; this one is int8 '|i1'")
+                }
             }
             if let bad = tensor.scalars.firstIndex(where: { !$0.isFinite }) {
                 DiagnosticPrinter.error("the input holds a NaN or infinity at flat index \(bad)", file: input)
@@ -52,9 +57,9 @@ struct RunCommand: ParsableCommand {
             DiagnosticPrinter.error(error.message, file: input)
             throw ExitCode.failure
         }
-        let type: NPY.ElementType = plan.dtype == .float32 ? .float32 : .float64
+        let type = plan.format.npy
         let bytes = NPY.write(result, as: type)
-        Self.warnAboutOverflow(result, type: type, input: input)
+        Self.warnAboutOverflow(result, format: plan.format, input: input)
         do {
             try OutputWriter.write([OutputWriter.Output(path: output, bytes: bytes)])
         } catch {
@@ -65,13 +70,13 @@ struct RunCommand: ParsableCommand {
 
     /// Finite inputs can still overflow the layer's dtype: the output is
     /// written as computed (as the emitted code would compute it), with a warning.
-    private static func warnAboutOverflow(_ result: Tensor, type: NPY.ElementType, input: String) {
-        let stored = type == .float32 ? result.scalars.map { Double(Float($0)) } : result.scalars
+    private static func warnAboutOverflow(_ result: Tensor, format: NumericFormat, input: String) {
+        let stored = result.scalars.map(format.round)
         let nan = stored.count { $0.isNaN }
         let infinite = stored.count { $0.isInfinite }
         guard let first = stored.firstIndex(where: { !$0.isFinite }) else { return }
         let message = "the output holds \(nan) NaN and \(infinite) infinite values (the first at flat index \(first)): "
-            + "the arithmetic overflowed \(type == .float32 ? "float32" : "float64") on these finite inputs"
+            + "the arithmetic overflowed \(format.name) on these finite inputs"
         DiagnosticPrinter.print([Diagnostic(.warning, message, file: input, at: .start)], showingSource: false)
     }
 }

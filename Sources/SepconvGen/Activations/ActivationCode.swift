@@ -62,7 +62,7 @@ extension ParametricActivation {
         let writer = ActivationCodeWriter(language: language, dtype: dtype, name: name)
         let zero = writer.lit("0.0")
         let constant = { (value: Double) in
-            "(" + (language == .c ? FloatLiteral.c(value, dtype) : FloatLiteral.swift(value, dtype)) + ")"
+            "(" + dtype.format.literal(value, language) + ")"
         }
         switch self {
         case .relu(let maxValue, let slope, let threshold):
@@ -113,13 +113,13 @@ private struct ActivationCodeWriter {
 
     /// A floating-point literal, `value` written with a decimal point.
     func lit(_ value: String) -> String {
-        language == .c && dtype == .float32 ? value + "f" : value
+        language == .c ? value + dtype.format.cSuffix : value
     }
 
     /// A call of the C library's math function `function` (`exp`, `tanh`, ...)
     /// in the element type's precision.
     func math(_ function: String, _ argument: String) -> String {
-        (dtype == .float32 ? function + "f" : function) + "(" + argument + ")"
+        function + dtype.format.cSuffix + "(" + argument + ")"
     }
 
     /// |e|.
@@ -139,7 +139,7 @@ private struct ActivationCodeWriter {
 
     /// The statements as lines, one level in.
     func render(_ statements: [Statement]) -> [String] {
-        let namer = Namer(layer: "", language: language, dtype: dtype)
+        let namer = Namer(layer: "", language: language, format: dtype.format)
         var printer = CodePrinter(depth: 1)
         switch language {
         case .c: ProgramPrinter(spelling: CSpelling(namer: namer)).print(statements, into: &printer)

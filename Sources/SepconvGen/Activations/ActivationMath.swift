@@ -45,7 +45,10 @@ extension Activation {
             case .glu:
                 result = (0..<outputLength).map { row[$0] * KerasMath.sigmoid(row[outputLength + $0]) }
             case .squareplus:
-                result = row.map { dtype == .float32 ? Double(KerasMath.squareplus(Float($0))) : KerasMath.squareplus($0) }
+                switch dtype {
+                case .float32: result = row.map { Double(KerasMath.squareplus(Float($0))) }
+                case .float64: result = row.map { KerasMath.squareplus($0) }
+                }
             default:
                 result = row.map(elementwise)
             }

@@ -13,7 +13,7 @@ public enum ParametricActivation: Hashable, Sendable {
 
     /// The function with its constants rounded to `dtype`, as Keras casts them to the input's dtype.
     func rounded(to dtype: DType) -> ParametricActivation {
-        let round: (Double) -> Double = dtype == .float32 ? { Double(Float($0)) } : { $0 }
+        let round = dtype.format.round
         switch self {
         case .relu(let maxValue, let slope, let threshold):
             return .relu(maxValue: maxValue.map(round), negativeSlope: round(slope), threshold: round(threshold))

@@ -7,8 +7,10 @@ enum CEmitter {
         let kernel = self.kernel(plan)
         var values = KernelLayout(plan: plan).templateValues(.c, callsMath: KernelLayout.callsMath(kernel.helpers))
         values["GUARD"] = "SEPCONV_GEN_" + plan.name.uppercased() + "_H"
-        values["CTYPE"] = cType(plan.dtype)
+        values["CTYPE"] = plan.format.spelling(.c)
         values["INCLUDES"] = kernel.helpers.isEmpty ? "" : "#include <math.h>\n"
+        values["STDINT"] = plan.quantized == nil ? "" : "#include <stdint.h>\n"
+        values["QUANTIZATION"] = quantizationMacros(plan)
         values["STACK_BYTES"] = String(kernel.stackBytes)
         values["BODY"] = kernel.body
         StreamEmitter.fillC(&values, plan)
@@ -19,6 +21,11 @@ enum CEmitter {
     /// everything it calls, the bytes of its locals, and its activation
     /// helpers' lines (which tell whether it calls the C math library).
     static func kernel(_ plan: LayerPlan) -> (body: String, stackBytes: Int, helpers: [[String]]) {
+        if let quantized = QuantizedLowering(plan: plan) {
+            var printer = CodePrinter()
+            ProgramPrinter(spelling: CSpelling(namer: Namer(plan, .c))).printQuantizedKernel(quantized, plan.unroll.c, into: &printer)
+            return (printer.text, plan.footprint.stackBytes, [])
+        }
         let layout = KernelLayout(plan: plan)
         let lowering = Lowering(plan: plan, language: .c)
         let namer = Namer(plan, .c)
@@ -33,9 +40,16 @@ enum CEmitter {
         }
     }
 
-    /// `float` or `double`.
-    static func cType(_ dtype: DType) -> String {
-        dtype == .float32 ? "float" : "double"
+    /// An int8 layer's scale and zero point macros (SPEC.md section 7), a line each; empty for a float layer.
+    static func quantizationMacros(_ plan: LayerPlan) -> String {
+        guard let layer = plan.quantized?.layer else { return "" }
+        let name = plan.name
+        return [
+            "#define \(name)_INPUT_SCALE        \(layer.input.scale)f  /* float: a real value is SCALE * (q - ZERO_POINT) */",
+            "#define \(name)_INPUT_ZERO_POINT   \(layer.input.zeroPoint)",
+            "#define \(name)_OUTPUT_SCALE       \(layer.output.scale)f",
+            "#define \(name)_OUTPUT_ZERO_POINT  \(layer.output.zeroPoint)",
+        ].map { $0 + "\n" }.joined()
     }
 
     /// Prints `literals` comma-separated, several to a line.

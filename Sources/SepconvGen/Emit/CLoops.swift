@@ -25,7 +25,7 @@ struct CLoops {
     let helpers: [[String]]
 
     private var name: String { plan.name }
-    private var type: String { CEmitter.cType(plan.dtype) }
+    private var type: String { plan.format.spelling(.c) }
     private var C: Int { plan.inputChannels }
     private var M: Int { plan.depthMultiplier }
     private var F: Int { plan.filters }

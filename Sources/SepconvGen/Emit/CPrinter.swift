@@ -59,11 +59,13 @@ struct CSpelling: Spelling {
     }
 
     func parameter(_ name: String, _ kind: Routine.Kind) -> String {
-        [.input: "const \(namer.element) *restrict ", .output: "\(namer.element) *restrict "][kind, default: "const int "] + name
+        if case .value(let type) = kind { return "const \(type.spelling(.c)) " + name }
+        return [.input: "const \(namer.element) *restrict ", .output: "\(namer.element) *restrict "][kind, default: "const int "] + name
     }
 
     func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String) {
-        (["\(routine.isKernel ? namer.symbol("KERNEL") : routine.isBorder ? namer.symbol("BORDER") : "static") void \(namer.symbol(routine.name))(\(parameters))", "{"],
+        let returns = routine.returns?.spelling(.c) ?? "void"
+        return (["\(routine.isKernel ? namer.symbol("KERNEL") : routine.isBorder ? namer.symbol("BORDER") : "static") \(returns) \(namer.symbol(routine.name))(\(parameters))", "{"],
          counters.isEmpty ? [] : ["int " + counters.joined(separator: ", ") + ";"], "}")
     }
 
@@ -86,5 +88,20 @@ struct CSpelling: Spelling {
         printer.block("static const \(namer.element) \(namer.table(name))[\(literals.count)]\(attributes) = {", closing: "};") { printer in
             CEmitter.wrap(&printer, literals, open: "", close: "")
         }
+    }
+
+    func integerTable(_ name: String, comment: String, _ literals: [String], _ type: IntegerType, into printer: inout CodePrinter) {
+        printer.line("/* \(comment) */")
+        printer.block("static const \(type.spelling(.c)) \(namer.table(name))[\(literals.count)] = {", closing: "};") { printer in
+            CEmitter.wrap(&printer, literals, open: "", close: "", perLine: 12)
+        }
+    }
+
+    func integer(_ name: String, _ value: String, _ type: IntegerType, mutable: Bool) -> String {
+        (mutable ? "" : "const ") + "\(type.spelling(.c)) \(name) = \(value);"
+    }
+
+    func convert(_ value: String, atomic: Bool, _ type: IntegerType, narrowing: Bool) -> String {
+        "(\(type.spelling(.c)))" + (atomic ? value : "(" + value + ")")
     }
 }

@@ -1,16 +1,6 @@
 /// Exact, locale-free literals for weights: hexadecimal floating-point
 /// (`0x1.99999ap-4`), which C99 and Swift both read without rounding.
 enum FloatLiteral {
-    /// The value in `dtype` as a C99 hex float (with the `f` suffix for float32).
-    static func c(_ value: Double, _ dtype: DType) -> String {
-        dtype == .float32 ? hex(Float(value)) + "f" : hex(value)
-    }
-
-    /// The value as a Swift hex float literal (the context gives its type).
-    static func swift(_ value: Double, _ dtype: DType) -> String {
-        dtype == .float32 ? hex(Float(value)) : hex(value)
-    }
-
     /// `[-]0x1.<fraction>p<exponent>`, or `0x0p+0` for zero; fraction digits trimmed.
     static func hex<T: BinaryFloatingPoint>(_ value: T) -> String {
         let sign = value.sign == .minus ? "-" : ""

@@ -7,27 +7,27 @@
 struct Namer {
     let layer: String
     let language: TargetLanguage
-    let dtype: DType
+    let format: NumericFormat
     /// The layer whose weight tables the kernel reads (`LayerPlan.tablesName`).
     var tables: String
 
-    init(layer: String, language: TargetLanguage, dtype: DType, tables: String? = nil) {
+    init(layer: String, language: TargetLanguage, format: NumericFormat, tables: String? = nil) {
         self.layer = layer
         self.language = language
-        self.dtype = dtype
+        self.format = format
         self.tables = tables ?? layer
     }
 
     /// The namer of `plan`'s kernel in `language`.
     init(_ plan: LayerPlan, _ language: TargetLanguage) {
-        self.init(layer: plan.name, language: language, dtype: plan.dtype, tables: plan.tablesName(language))
+        self.init(layer: plan.name, language: language, format: plan.format, tables: plan.tablesName(language))
     }
 
     /// The weight table `base`: the layer's own, or the batch kernel's that
     /// a window kernel borrows (C `batch_base`, Swift `Batch.base` from the
     /// window kernel's enum inside the batch kernel's).
     func table(_ base: String) -> String {
-        let own = Namer(layer: tables, language: language, dtype: dtype).symbol(base)
+        let own = Namer(layer: tables, language: language, format: format).symbol(base)
         return language == .swift && tables != layer ? Identifier.swiftTypeName(tables) + "." + own : own
     }
 
@@ -43,19 +43,14 @@ struct Namer {
         }
     }
 
-    /// The element type: `float`/`double`, `Float`/`Double`.
-    var element: String {
-        switch language {
-        case .c: dtype == .float32 ? "float" : "double"
-        case .swift: dtype == .float32 ? "Float" : "Double"
-        }
-    }
+    /// The element type: `float`/`double`/`int8_t`, `Float`/`Double`/`Int8`.
+    var element: String { format.spelling(language) }
 
     /// The Swift type of the layer (`kws_block1` → `KwsBlock1`).
     var typeName: String { Identifier.swiftTypeName(layer) }
 
     /// An exact literal of the element type.
     func literal(_ value: Double) -> String {
-        language == .c ? FloatLiteral.c(value, dtype) : FloatLiteral.swift(value, dtype)
+        format.literal(value, language)
     }
 }

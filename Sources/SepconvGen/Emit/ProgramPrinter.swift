@@ -70,6 +70,12 @@ protocol Spelling {
     func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String)
     /// A constant table.
     func table(_ name: String, comment: String, _ literals: [String], aligned: Bool, into printer: inout CodePrinter)
+    /// A constant table of `type` integers.
+    func integerTable(_ name: String, comment: String, _ literals: [String], _ type: IntegerType, into printer: inout CodePrinter)
+    /// A local of the integer `type`.
+    func integer(_ name: String, _ value: String, _ type: IntegerType, mutable: Bool) -> String
+    /// The integer `value` converted to `type`; `atomic` when it needs no parentheses as an operand.
+    func convert(_ value: String, atomic: Bool, _ type: IntegerType, narrowing: Bool) -> String
 }
 
 /// Prints kernel programs in one language.
@@ -98,7 +104,20 @@ struct ProgramPrinter<S: Spelling> {
         case .less(let a, let b): return expression(a) + " < " + expression(b)
         case .select(let c, let a, let b): return expression(c) + " ? " + expression(a) + " : " + expression(b)
         case .text(let text): return text
+        case .convert(let value, let type, let narrowing):
+            return s.convert(expression(value), atomic: value.isPrimary, type, narrowing: narrowing)
+        // C and Swift rank these operators differently: each is parenthesized, and so is any operand but a primary.
+        case .shiftRight(let a, let b): return "(" + primary(a) + " >> " + primary(b) + ")"
+        case .shiftLeft(let a, let b): return "(" + primary(a) + " << " + primary(b) + ")"
+        case .bitAnd(let a, let b): return "(" + primary(a) + " & " + primary(b) + ")"
+        case .quotient(let a, let b): return "(" + primary(a) + " / " + primary(b) + ")"
+        case .group(let e): return "(" + expression(e) + ")"
         }
+    }
+
+    /// `e`, parenthesized unless it is a primary expression.
+    private func primary(_ e: Expr) -> String {
+        e.isPrimary ? expression(e) : "(" + expression(e) + ")"
     }
 
     /// Prints `routine` with its doc comment.
@@ -142,6 +161,17 @@ struct ProgramPrinter<S: Spelling> {
         }
         if !lowering.plan.epilogue.isEmpty { print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer) }
         print(lowering.fullItem, into: &printer)
+    }
+
+    /// The int8 kernel of `lowering` as `strategy` shapes it: its tables,
+    /// each after an empty line, then its routines.
+    func printQuantizedKernel(_ lowering: QuantizedLowering, _ strategy: UnrollStrategy, into printer: inout CodePrinter) {
+        let (tables, routines) = lowering.program(strategy)
+        for table in tables {
+            print([table], into: &printer)
+            printer.line()
+        }
+        print(routines, into: &printer)
     }
 
     /// The text of a comment's pieces.
@@ -208,6 +238,10 @@ struct ProgramPrinter<S: Spelling> {
                 if let line = spelling.unused(name, because: reason) { printer.line(line) }
             case .table(let name, let comment, let values, let aligned):
                 spelling.table(name, comment: comment, values.map(spelling.namer.literal), aligned: aligned, into: &printer)
+            case .integerTable(let name, let comment, let values, let type):
+                spelling.integerTable(name, comment: comment, values.map(String.init), type, into: &printer)
+            case .integer(let name, let value, let type, let mutable):
+                printer.line(spelling.integer(name, expression(value), type, mutable: mutable))
             }
         }
     }

@@ -23,7 +23,7 @@ enum StreamEmitter {
 
     /// The window plans: the single frame, and the tile when it has more than one frame.
     static func windowPlans(_ plan: LayerPlan, _ geometry: StreamGeometry) -> (frame: LayerPlan, tile: LayerPlan?) {
-        let tile = KernelLayout(plan: plan).tile
+        let tile = geometry.tileOutputs
         return (geometry.windowPlan(of: plan, outputs: 1, name: kernelName(plan, tile: false)),
                 tile > 1 ? geometry.windowPlan(of: plan, outputs: tile, name: kernelName(plan, tile: true)) : nil)
     }
@@ -46,6 +46,11 @@ enum StreamEmitter {
         values["RING_VALUES"] = String(g.ringValues)
         values["LAST_SLOT"] = String(g.windowFrames - 1)
         values["PAD_LEFT"] = String(g.padLeft)
+        // The padding's value: 0, or an int8 layer's input zero point (a tap on it adds nothing, as TFLite's padding).
+        let zero = plan.quantized?.layer.input.zeroPoint ?? 0
+        values["ZERO"] = String(zero)
+        values["ZERO_FRAME"] = zero == 0 ? "{0}" : "{" + Array(repeating: String(zero), count: g.frameChannels).joined(separator: ", ") + "}"
+        values["ZERO_WORDS"] = plan.quantized == nil ? "zeros" : "the input zero point"
         values["STAGE_WORDS"] = g.stageFrames > 0
             ? "A push's stack holds, besides the kernel's buffers, a copy of up to \(g.stageFrames) frames (\(g.stageBytes) bytes)."
             : "A push's stack holds only the kernel's buffers."
@@ -73,13 +78,13 @@ enum StreamEmitter {
         values["STREAM"] = ""
         guard case (let geometry, let kernels, var stream)? = prepare(plan) else { return }
         let tile = kernels.tile?.convolutionSteps
-        stream["CTYPE"] = CEmitter.cType(plan.dtype)
+        stream["CTYPE"] = plan.format.spelling(.c)
         stream["KERNELS"] = ([kernels.frame] + [kernels.tile].compactMap { $0 }).map(cKernel).joined(separator: "\n")
         let (C, S, OC) = (geometry.frameChannels, geometry.stride, geometry.outputChannels)
         stream["C_TILE_LOOP"] = tile.map { T in
             "    for (; k + \(T) <= n; k += \(T)) \(plan.name)_stream_tile_item(frames + k * \(S * C), output + k * \(OC));\n"
         } ?? ""
-        let (R, type) = (geometry.windowFrames, CEmitter.cType(plan.dtype))
+        let (R, type) = (geometry.windowFrames, plan.format.spelling(.c))
         let T = geometry.tileOutputs
         stream["C_STAGE"] = geometry.stageFrames == 0 ? "" : [
             "        {",
@@ -106,7 +111,7 @@ enum StreamEmitter {
         values["STREAM"] = ""
         guard case (let geometry, let kernels, var stream)? = prepare(plan) else { return }
         let tile = kernels.tile?.convolutionSteps
-        stream["STYPE"] = SwiftEmitter.swiftType(plan.dtype)
+        stream["STYPE"] = plan.format.spelling(.swift)
         var printer = CodePrinter()
         printer.block("", closing: "") { body in
             swiftKernel(&body, kernels.frame, enumName: "StreamFrame")
@@ -119,7 +124,7 @@ enum StreamEmitter {
             ["while k &+ \(T) <= n {", "    StreamTile.run(frames + k &* \(S * C), output + k &* \(OC))", "    k &+= \(T)", "}"]
                 .map { String(repeating: " ", count: 12) + $0 + "\n" }.joined()
         } ?? ""
-        let (R, type) = (geometry.windowFrames, SwiftEmitter.swiftType(plan.dtype))
+        let (R, type) = (geometry.windowFrames, plan.format.spelling(.swift))
         let T = geometry.tileOutputs
         stream["SWIFT_STAGE"] = geometry.stageFrames == 0 ? "" : [
             "// The windows that start in the state, and at least a tile: when their frames came with this push, they are",
@@ -149,7 +154,7 @@ enum StreamEmitter {
     /// A window plan's kernel in Swift, in its own enum `enumName` (the batch
     /// emitter's members for that plan), with `run(x, y)` calling its `forwardItem`.
     static func swiftKernel(_ printer: inout CodePrinter, _ plan: LayerPlan, enumName: String) {
-        let element = SwiftEmitter.swiftType(plan.dtype)
+        let element = plan.format.spelling(.swift)
         printer.line()
         printer.line("/// The streaming API's kernel for \(plan.convolutionSteps) output frame\(plan.convolutionSteps == 1 ? "" : "s") "
                      + "from a window of \(plan.inputSteps) frames: the batch kernel's code for that plan.")

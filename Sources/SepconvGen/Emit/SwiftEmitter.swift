@@ -8,7 +8,18 @@ enum SwiftEmitter {
         let layout = KernelLayout(plan: plan)
         var values = layout.templateValues(.swift, callsMath: false)
         values["TYPE"] = Identifier.swiftTypeName(plan.name)
-        values["STYPE"] = swiftType(plan.dtype)
+        values["STYPE"] = plan.format.spelling(.swift)
+        values["QUANTIZATION"] = plan.quantized.map { q in
+            let layer = q.layer
+            return [
+                "    /// The input's quantization: a real value is `inputScale * (q - inputZeroPoint)`.",
+                "    public static let inputScale: Float = \(layer.input.scale)",
+                "    public static let inputZeroPoint = \(layer.input.zeroPoint)",
+                "    /// The output's quantization: a real value is `outputScale * (q - outputZeroPoint)`.",
+                "    public static let outputScale: Float = \(layer.output.scale)",
+                "    public static let outputZeroPoint = \(layer.output.zeroPoint)",
+            ].map { $0 + "\n" }.joined()
+        } ?? ""
         values["INPUT_SIZE"] = String(plan.inputSize)
         values["OUTPUT_SIZE"] = String(plan.outputSize)
         var printer = CodePrinter()
@@ -22,8 +33,13 @@ enum SwiftEmitter {
     /// `forwardItem(x, y)` (one batch item), everything it calls, and the
     /// activation helpers, each after a blank line.
     static func printKernel(_ plan: LayerPlan, into body: inout CodePrinter) {
-        let lowering = Lowering(plan: plan, language: .swift)
         let namer = Namer(plan, .swift)
+        if let quantized = QuantizedLowering(plan: plan) {
+            body.line()
+            ProgramPrinter(spelling: SwiftSpelling(namer: namer)).printQuantizedKernel(quantized, plan.unroll.swift, into: &body)
+            return
+        }
+        let lowering = Lowering(plan: plan, language: .swift)
         for (name, activation) in lowering.activations {
             body.line()
             body.lines(activation.code(.swift, dtype: plan.dtype, name: namer.symbol(name)).helpers)
@@ -34,10 +50,5 @@ enum SwiftEmitter {
             ProgramPrinter(spelling: SwiftSpelling(namer: namer)).printFullKernel(lowering, helpers: [], into: &body)
         case .loops: SwiftLoops(plan: plan, layout: KernelLayout(plan: plan), lowering: lowering).print(&body)
         }
-    }
-
-    /// `Float` or `Double`.
-    static func swiftType(_ dtype: DType) -> String {
-        dtype == .float32 ? "Float" : "Double"
     }
 }

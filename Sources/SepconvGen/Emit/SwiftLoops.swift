@@ -19,11 +19,11 @@ struct SwiftLoops {
     let layout: KernelLayout
     let lowering: Lowering
 
-    private var type: String { SwiftEmitter.swiftType(plan.dtype) }
-    private var vector: String { plan.dtype == .float32 ? "SIMD\(W)<Float>" : "SIMD\(W)<Double>" }
+    private var type: String { plan.format.spelling(.swift) }
+    private var vector: String { "SIMD\(W)<\(plan.format.spelling(.swift))>" }
     private var W: Int { layout.lanes }
     /// The 512-bit vector of the wide kernel: two blocks' rows at a time.
-    private var wideVector: String { plan.dtype == .float32 ? "SIMD\(2 * W)<Float>" : "SIMD\(2 * W)<Double>" }
+    private var wideVector: String { "SIMD\(2 * W)<\(plan.format.spelling(.swift))>" }
     private var pointer: String { "UnsafePointer<\(type)>" }
     private var mutablePointer: String { "UnsafeMutablePointer<\(type)>" }
 

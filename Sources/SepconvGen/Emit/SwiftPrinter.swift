@@ -49,7 +49,7 @@ struct SwiftSpelling: Spelling {
     func offset(_ base: String, _ offset: String, compound: Bool) -> String { base + " + " + (compound ? "(\(offset))" : offset) }
 
     /// Elements in one 32-byte vector.
-    private var lanes: Int { KernelSchedule.vectorBytes / (namer.dtype == .float32 ? 4 : 8) }
+    private var lanes: Int { KernelSchedule.vectorBytes / namer.format.bytes }
     func documentation(_ text: String) -> String { "/// \(text)" }
     func comment(_ text: String) -> String { "// \(text)" }
     func steps(_ from: String, _ to: String) -> String { "\(from) ..< \(to)" }
@@ -62,11 +62,13 @@ struct SwiftSpelling: Spelling {
     }
 
     func parameter(_ name: String, _ kind: Routine.Kind) -> String {
-        "_ \(name): " + [.input: "UnsafePointer<\(namer.element)>", .output: "UnsafeMutablePointer<\(namer.element)>"][kind, default: "Int"]
+        if case .value(let type) = kind { return "_ \(name): " + type.spelling(.swift) }
+        return "_ \(name): " + [.input: "UnsafePointer<\(namer.element)>", .output: "UnsafeMutablePointer<\(namer.element)>"][kind, default: "Int"]
     }
 
     func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String) {
-        (["private static func \(namer.symbol(routine.name))(\(parameters)) {"], [], "}")
+        let returns = routine.returns.map { " -> " + $0.spelling(.swift) } ?? ""
+        return (["private static func \(namer.symbol(routine.name))(\(parameters))\(returns) {"], [], "}")
     }
 
     func scratch(_ buffers: [Buffer], counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
@@ -86,11 +88,28 @@ struct SwiftSpelling: Spelling {
     }
 
     func table(_ name: String, comment: String, _ literals: [String], aligned: Bool, into printer: inout CodePrinter) {
+        array(name, comment: comment, literals, type: namer.element, perLine: 6, into: &printer)
+    }
+
+    func integerTable(_ name: String, comment: String, _ literals: [String], _ type: IntegerType, into printer: inout CodePrinter) {
+        array(name, comment: comment, literals, type: type.spelling(.swift), perLine: 12, into: &printer)
+    }
+
+    /// A `private static let` array of `type`, `perLine` literals to a line.
+    private func array(_ name: String, comment: String, _ literals: [String], type: String, perLine: Int, into printer: inout CodePrinter) {
         printer.line("/// \(comment)")
-        printer.block("private static let \(namer.table(name)): [\(namer.element)] = [", closing: "]") { printer in
-            for start in stride(from: 0, to: literals.count, by: 6) {
-                printer.line(literals[start ..< min(start + 6, literals.count)].joined(separator: ", ") + ",")
+        printer.block("private static let \(namer.table(name)): [\(type)] = [", closing: "]") { printer in
+            for start in stride(from: 0, to: literals.count, by: perLine) {
+                printer.line(literals[start ..< min(start + perLine, literals.count)].joined(separator: ", ") + ",")
             }
         }
+    }
+
+    func integer(_ name: String, _ value: String, _ type: IntegerType, mutable: Bool) -> String {
+        "\(mutable ? "var" : "let") \(name): \(type.spelling(.swift)) = \(value)"
+    }
+
+    func convert(_ value: String, atomic: Bool, _ type: IntegerType, narrowing: Bool) -> String {
+        type.spelling(.swift) + (narrowing ? "(truncatingIfNeeded: " : "(") + value + ")"
     }
 }

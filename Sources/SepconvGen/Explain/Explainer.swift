@@ -10,7 +10,7 @@ public enum Explainer {
     public static func text(_ plan: LayerPlan) -> String {
         let summary = Summary(plan)
         var lines: [String] = []
-        lines.append("\(plan.name): SeparableConv1D, \(plan.dtype.rawValue), \(plan.dataFormat.rawValue)")
+        lines.append("\(plan.name): SeparableConv1D, \(plan.format.name), \(plan.dataFormat.rawValue)")
         lines.append("  input            \(Tensor.describe(summary.inputShape)) \(plan.dataFormat == .channelsLast ? "(steps, channels)" : "(channels, steps)")")
         lines.append("  depthwise        kernel \(plan.kernelSize), stride \(plan.stride), dilation \(plan.dilation), depth_multiplier \(plan.depthMultiplier): \(plan.inputChannels) -> \(plan.depthwiseChannels) channels")
         lines.append("  padding          \(plan.padding.rawValue): \(plan.padLeft) left, \(plan.padRight) right")
@@ -28,13 +28,15 @@ public enum Explainer {
             + (footprint.streamStageBytes.map { ", a push's stack buffer \($0) bytes" } ?? "") + ", no heap")
         lines.append("  source size      about " + TargetLanguage.allCases.map { "\(SourceEstimate.describe(SourceEstimate.bytes(plan, $0))) of \($0.rawValue)" }.joined(separator: ", ") + " (estimated)")
         if let provenance = plan.provenance { lines.append("  weights          \(provenance)") }
+        if let quantized = summary.quantization { lines += quantized.lines }
         lines += StreamExplain.lines(plan)
         lines.append("  step runs        \(plan.runs.count)")
         for run in plan.runs {
             let kind = run.isInterior ? "interior, all \(plan.kernelSize) taps" : run.tapCount == 0 ? "no tap reads the input" : "border, taps \(run.firstTap)..<\(run.firstTap + run.tapCount)"
             lines.append("    steps \(run.steps.lowerBound)..<\(run.steps.upperBound): \(kind)")
         }
-        lines += schedule(plan.schedule)
+        // The int8 kernel has no vector schedule: one step at a time, a loop per run.
+        if plan.quantized == nil { lines += schedule(plan.schedule) }
         lines.append("")
         lines += picture(plan)
         return lines.joined(separator: "\n") + "\n"
@@ -132,16 +134,63 @@ public enum Explainer {
         var parameters: Int, multiplyAdds: Int, depthwiseMultiplyAdds: Int, pointwiseMultiplyAdds: Int
         var unroll: [String: Unroll]
         var runs: [Run]
-        var schedule: Schedule
+        /// The float `loops` kernels' schedule; nil for an int8 layer, whose kernel has none.
+        var schedule: Schedule?
         var epilogue: [String]
         var estimatedSourceBytes: [String: Int]
         var footprint: Footprint
         var weightsProvenance: String?
         var streaming: StreamExplain.Summary?
+        var quantization: Quantization?
+
+        /// An int8 layer's arithmetic (`QuantizedPlan`), for `explain`.
+        struct Quantization: Encodable {
+            struct Tensor: Encodable { var scale: Float, zeroPoint: Int }
+            struct Stage: Encodable {
+                var activation: String, clampMin: Int, clampMax: Int
+                var multiplierMin: Int32, multiplierMax: Int32, shiftMin: Int, shiftMax: Int
+                var multipliers: [Int32], shifts: [Int]
+            }
+            var input: Tensor, intermediate: Tensor, output: Tensor
+            var depthwise: Stage, pointwise: Stage
+            var leadingPad: Int, int8WeightBytes: Int, int32TableBytes: Int, accumulatorBound: Int
+
+            init(_ q: QuantizedPlan) {
+                let layer = q.layer
+                input = Tensor(scale: layer.input.scale, zeroPoint: layer.input.zeroPoint)
+                intermediate = Tensor(scale: layer.intermediate.scale, zeroPoint: layer.intermediate.zeroPoint)
+                output = Tensor(scale: layer.output.scale, zeroPoint: layer.output.zeroPoint)
+                func stage(_ r: QuantizedPlan.Requantization, _ activation: QuantizedLayer.FusedActivation) -> Stage {
+                    Stage(activation: activation.rawValue, clampMin: r.clamp.lowerBound, clampMax: r.clamp.upperBound,
+                          multiplierMin: r.multiplierRange.lowerBound, multiplierMax: r.multiplierRange.upperBound,
+                          shiftMin: r.shiftRange.lowerBound, shiftMax: r.shiftRange.upperBound, multipliers: r.multipliers, shifts: r.shifts)
+                }
+                depthwise = stage(q.depthwise, layer.depthwiseActivation)
+                pointwise = stage(q.pointwise, layer.pointwiseActivation)
+                leadingPad = layer.leadingPad
+                int8WeightBytes = q.depthwiseWeights.count + q.pointwiseWeights.count
+                int32TableBytes = q.weightBytes - int8WeightBytes + q.requantizationBytes
+                accumulatorBound = q.accumulatorBound
+            }
+
+            /// The text report's lines.
+            var lines: [String] {
+                func tensor(_ t: Tensor) -> String { "scale \(t.scale), zero point \(t.zeroPoint)" }
+                func stage(_ name: String, _ s: Stage) -> String {
+                    "  \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(s.activation), clamp \(s.clampMin) ... \(s.clampMax), "
+                        + "multipliers \(s.multiplierMin) ... \(s.multiplierMax) (Q31), shifts \(s.shiftMin) ... \(s.shiftMax) (\(s.multipliers.count) channels)"
+                }
+                return ["  int8 input       " + tensor(input) + (leadingPad > 0 ? "; \(leadingPad) leading steps of the zero point (PAD)" : ""),
+                        "  int8 middle      " + tensor(intermediate), "  int8 output      " + tensor(output),
+                        stage("depthwise int8", depthwise), stage("pointwise int8", pointwise),
+                        "  int8 tables      \(int8WeightBytes) bytes of int8 weights, \(int32TableBytes) bytes of biases, multipliers and shifts; "
+                            + "int32 sums stay within ±\(accumulatorBound)"]
+            }
+        }
 
         init(_ plan: LayerPlan) {
             let channelsLast = plan.dataFormat == .channelsLast
-            name = plan.name; dtype = plan.dtype.rawValue; dataFormat = plan.dataFormat.rawValue; activation = plan.activation.rawValue
+            name = plan.name; dtype = plan.format.name; dataFormat = plan.dataFormat.rawValue; activation = plan.activation.rawValue
             inputSteps = plan.inputSteps; inputChannels = plan.inputChannels; filters = plan.filters
             kernelSize = plan.kernelSize; strides = plan.stride; dilationRate = plan.dilation
             depthMultiplier = plan.depthMultiplier; depthwiseChannels = plan.depthwiseChannels
@@ -156,12 +205,13 @@ public enum Explainer {
             unroll = Dictionary(uniqueKeysWithValues: TargetLanguage.allCases.map {
                 ($0.rawValue, Unroll(strategy: plan.unroll[$0].rawValue, budget: UnrollBudget.autoMultiplyAdds(for: $0, dtype: plan.dtype)))
             })
-            schedule = Schedule(plan.schedule)
+            schedule = plan.quantized == nil ? Schedule(plan.schedule) : nil
             estimatedSourceBytes = Dictionary(uniqueKeysWithValues: TargetLanguage.allCases.map { ($0.rawValue, SourceEstimate.bytes(plan, $0)) })
             weightsProvenance = plan.provenance
             footprint = plan.footprint
             epilogue = plan.epilogue.map(\.description)
             streaming = StreamExplain.Summary(plan)
+            quantization = plan.quantized.map(Quantization.init)
             runs = plan.runs.map { Run(firstStep: $0.steps.lowerBound, endStep: $0.steps.upperBound, firstTap: $0.firstTap, tapCount: $0.tapCount, interior: $0.isInterior) }
         }
 

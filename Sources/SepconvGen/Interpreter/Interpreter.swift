@@ -1,5 +1,6 @@
 /// The reference implementation: a plain, generic SeparableConv1D over a
-/// `LayerPlan`, computed in `Double` and rounded to the layer's dtype.
+/// `LayerPlan`, computed in `Double` and rounded to the layer's dtype, or,
+/// for an int8 layer, in exact integers as TFLite's reference kernels compute it.
 ///
 /// It deliberately ignores the plan's step runs, schedule and unroll
 /// decisions and tests every tap against the input's bounds (the geometry's
@@ -20,12 +21,19 @@ public enum Interpreter {
             let layout = plan.dataFormat == .channelsLast ? "(batch, steps, channels)" : "(batch, channels, steps)"
             throw ShapeError(message: "the input has shape \(input.shapeDescription) but the layer takes \(layout) = (batch, \(perItem[0]), \(perItem[1]))")
         }
+        if plan.quantized != nil, let bad = input.scalars.firstIndex(where: { !(-128...127).contains($0) || $0.rounded() != $0 }) {
+            throw ShapeError(message: "the int8 layer's input holds \(input.scalars[bad]) at flat index \(bad), not an int8 value")
+        }
         let batch = input.shape[0]
         var output: [Double] = []
         output.reserveCapacity(batch * plan.outputSize)
         for item in 0..<batch {
             let x = Array(input.scalars[item * plan.inputSize ..< (item + 1) * plan.inputSize])
-            output += forward(plan, item: x)
+            if let quantized = plan.quantized {
+                output += forward(plan, quantized.layer, item: x.map { Int($0) }).map(Double.init)
+            } else {
+                output += forward(plan, item: x)
+            }
         }
         let perOutput = plan.dataFormat == .channelsLast ? [plan.outputSteps, plan.outputChannels] : [plan.outputChannels, plan.outputSteps]
         return Tensor(shape: [batch] + perOutput, scalars: output)
@@ -36,7 +44,7 @@ public enum Interpreter {
         let (L, C, M, F, K) = (plan.inputSteps, plan.inputChannels, plan.depthMultiplier, plan.filters, plan.kernelSize)
         let channelsLast = plan.dataFormat == .channelsLast
         let weights = plan.weights
-        let round: (Double) -> Double = plan.dtype == .float32 ? { Double(Float($0)) } : { $0 }
+        let round = plan.dtype.format.round
         func input(_ step: Int, _ channel: Int) -> Double {
             round(channelsLast ? x[step * C + channel] : x[channel * L + step])
         }
@@ -81,6 +89,49 @@ public enum Interpreter {
                     let f = channelsLast ? index % length : index / length
                     y[index] = round(y[index] * scale[f] + shift[f])
                 }
+            }
+        }
+        return y
+    }
+
+    /// One batch item of an int8 layer (channels_last), straight from
+    /// TFLite's reference kernels: each sum over the taps inside the input
+    /// of w · (x − zero point), plus the bias, requantized per channel,
+    /// offset by the output zero point and clamped. It reads the model's
+    /// numbers (`QuantizedLayer`), not the plan's folded tables, so the
+    /// emitted code's folding is checked against it.
+    static func forward(_ plan: LayerPlan, _ layer: QuantizedLayer, item x: [Int]) -> [Int] {
+        let (L, C, M, F, K) = (plan.inputSteps, plan.inputChannels, plan.depthMultiplier, plan.filters, plan.kernelSize)
+        let CM = C * M
+        func requantize(_ acc: Int, _ scale: Float, _ from: QuantizedLayer.Quantization, _ to: QuantizedLayer.Quantization,
+                        _ activation: QuantizedLayer.FusedActivation) -> Int {
+            let (multiplier, shift) = FixedPoint.quantizeMultiplier(FixedPoint.effectiveScale(input: from.scale, filter: scale, output: to.scale))
+            let scaled = Int(FixedPoint.multiplyByQuantizedMultiplier(Int32(acc), multiplier, shift)) + to.zeroPoint
+            let range = FixedPoint.activationRange(activation, scale: to.scale, zeroPoint: to.zeroPoint) ?? -128...127
+            return min(max(scaled, range.lowerBound), range.upperBound)
+        }
+        var y: [Int] = []
+        y.reserveCapacity(plan.convolutionSteps * F)
+        var middle = [Int](repeating: 0, count: CM)
+        for t in 0..<plan.convolutionSteps {
+            for c in 0..<C {
+                for m in 0..<M {
+                    let ch = c * M + m
+                    var acc = Int(layer.depthwiseBias[ch])
+                    for k in 0..<K {
+                        let p = plan.inputStep(forOutput: t, tap: k)
+                        guard p >= 0 && p < L else { continue }
+                        acc += Int(layer.depthwiseKernel[k * CM + ch]) * (x[p * C + c] - layer.input.zeroPoint)
+                    }
+                    middle[ch] = requantize(acc, layer.depthwiseScales[ch], layer.input, layer.intermediate, layer.depthwiseActivation)
+                }
+            }
+            for f in 0..<F {
+                var acc = Int(layer.pointwiseBias?[f] ?? 0)
+                for ch in 0..<CM {
+                    acc += Int(layer.pointwiseKernel[ch * F + f]) * (middle[ch] - layer.intermediate.zeroPoint)
+                }
+                y.append(requantize(acc, layer.pointwiseScales[f], layer.intermediate, layer.output, layer.pointwiseActivation))
             }
         }
         return y

@@ -95,7 +95,7 @@ struct KernelLayout {
         let p = plan
         let input = p.dataFormat == .channelsLast ? "(\(p.inputSteps), \(p.inputChannels))" : "(\(p.inputChannels), \(p.inputSteps))"
         let output = p.dataFormat == .channelsLast ? "(\(p.outputSteps), \(p.outputChannels))" : "(\(p.outputChannels), \(p.outputSteps))"
-        return "\(p.dtype.rawValue) \(p.dataFormat.rawValue): input \(input) -> output \(output); kernel_size \(p.kernelSize), "
+        return "\(p.format.name) \(p.dataFormat.rawValue): input \(input) -> output \(output); kernel_size \(p.kernelSize), "
             + "strides \(p.stride), dilation_rate \(p.dilation), padding \(p.padding.rawValue) (\(p.padLeft) left, \(p.padRight) right), "
             + "depth_multiplier \(p.depthMultiplier), filters \(p.filters), \(p.useBias ? "bias" : "no bias"), activation \(p.activation.rawValue)."
     }
@@ -103,6 +103,10 @@ struct KernelLayout {
     /// The plan line of the header comments.
     func planDescription(_ language: TargetLanguage) -> String {
         let wide = language == .c ? "where the target has AVX-512" : "with -D SEPCONV_GEN_AVX512"
+        if plan.quantized != nil {
+            let shape = plan.unroll[language] == .full ? "fully unrolled, weights as literals" : "a loop per step run (borders peeled)"
+            return "int8, TFLite's reference arithmetic (int32 sums, per-channel requantization), \(shape), \(plan.multiplyAdds) multiply-adds per item."
+        }
         switch plan.unroll[language] {
         case .full:
             return "fully unrolled, \(plan.multiplyAdds) multiply-adds per item, weights as literals."

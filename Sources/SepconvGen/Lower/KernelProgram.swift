@@ -42,6 +42,32 @@ indirect enum Expr: Hashable {
     /// An expression written in the syntax C and Swift share (arithmetic,
     /// comparisons, `?:`, calls): the activations' formulas.
     case text(String)
+    /// The integer `value` converted to `type`: widening (exact), or
+    /// `narrowing` to fewer bits (keeps the low bits; the int8 kernels
+    /// narrow only values already in range).
+    case convert(Expr, IntegerType, narrowing: Bool = false)
+    /// `a >> b` on integers (arithmetic: rounds toward −∞).
+    case shiftRight(Expr, Expr)
+    /// `a << b` on a non-negative integer that stays in range.
+    case shiftLeft(Expr, Expr)
+    /// `a & b` on integers.
+    case bitAnd(Expr, Expr)
+    /// `a / b` on integers, truncating toward zero (b ≠ 0).
+    case quotient(Expr, Expr)
+    /// `(e)`: an operand whose operators bind differently in C and Swift, or a `?:` inside a sum.
+    case group(Expr)
+
+    /// Whether the expression needs no parentheses as an operand of any
+    /// operator (a name, a non-negative number, an element, a call, a group,
+    /// or an operator that prints its own parentheses).
+    var isPrimary: Bool {
+        switch self {
+        case .int(let value): value >= 0
+        // A conversion is a C cast, which binds tighter than every binary operator, or a Swift call.
+        case .name, .symbol, .weights, .element, .call, .group, .convert, .shiftRight, .shiftLeft, .bitAnd, .quotient: true
+        default: false
+        }
+    }
 
     /// Whether the expression is a sum or difference (needs parentheses under a product).
     var isSum: Bool {
@@ -107,6 +133,35 @@ indirect enum Statement: Hashable {
     case declaring([Statement])
     /// A parameter the routine does not read (C says so, to keep -Wextra quiet).
     case unused(String, because: String)
+    /// A table of integer constants of `type` (the int8 kernels' weights,
+    /// biases, multipliers and shifts).
+    case integerTable(String, comment: String, [Int], IntegerType)
+    /// A local of the fixed-width integer `type`, constant unless `mutable`.
+    case integer(String, Expr, IntegerType, mutable: Bool)
+}
+
+/// A fixed-width integer type of the int8 kernels: C `<stdint.h>`, Swift's own.
+enum IntegerType: Hashable {
+    case int8, int16, int32, int64
+
+    /// `int8_t` ... in C, `Int8` ... in Swift.
+    func spelling(_ language: TargetLanguage) -> String {
+        let bits = switch self {
+        case .int8: 8
+        case .int16: 16
+        case .int32: 32
+        case .int64: 64
+        }
+        return language == .c ? "int\(bits)_t" : "Int\(bits)"
+    }
+
+    /// The narrowest type that holds every one of `values`.
+    static func holding(_ values: [Int]) -> IntegerType {
+        let low = values.min() ?? 0, high = values.max() ?? 0
+        if low >= -128 && high <= 127 { return .int8 }
+        if low >= -32_768 && high <= 32_767 { return .int16 }
+        return .int32
+    }
 }
 
 /// What a vector local holds.
@@ -152,6 +207,8 @@ struct Routine: Hashable {
         case output
         /// A count or index: C `const int`, Swift `Int`.
         case integer
+        /// A fixed-width integer value: C `const int32_t`, Swift `Int32`.
+        case value(IntegerType)
     }
 
     /// The namer's base name.
@@ -165,6 +222,8 @@ struct Routine: Hashable {
     var isBorder = false
     /// Whether the routine exists only on the 512-bit path (printed inside the target's guard).
     var isWide = false
+    /// The type of the value the routine returns; nil: none.
+    var returns: IntegerType? = nil
     /// The counters C declares first, in this order (then the others as they appear).
     var counterOrder = ["i", "r", "f"]
     var parameters: [(name: String, kind: Kind)]

@@ -4,7 +4,7 @@ extension FusedChain.BatchNorm {
     /// `pointwise[., f] * scale[f]` and `bias[f] * scale[f] + shift[f]`
     /// (a layer without a bias gains one). Values rounded to `dtype`.
     public func folded(into weights: LayerWeights, dtype: DType) -> LayerWeights {
-        let round: (Double) -> Double = dtype == .float32 ? { Double(Float($0)) } : { $0 }
+        let round = dtype.format.round
         let (scale, shift) = affine(dtype)
         let filters = scale.count
         var pointwise = weights.pointwiseKernel

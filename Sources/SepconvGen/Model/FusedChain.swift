@@ -26,7 +26,7 @@ public struct FusedChain: Hashable, Sendable {
         /// as Keras's JAX backend does (`inv = rsqrt(variance + epsilon) * gamma`,
         /// `shift = beta - mean * inv`), rounded to `dtype` when it is float32.
         public func affine(_ dtype: DType) -> (scale: [Double], shift: [Double]) {
-            let round: (Double) -> Double = dtype == .float32 ? { Double(Float($0)) } : { $0 }
+            let round = dtype.format.round
             var scale: [Double] = []
             var shift: [Double] = []
             for channel in movingMean.indices {
@@ -127,7 +127,7 @@ public struct FusedChain: Hashable, Sendable {
     /// `(x - mean) / sqrt(variance + epsilon) * gamma + beta` per filter, then the activation
     /// layer along the last axis; each step rounded to `dtype`. The reference fused code is tested against.
     public func reference(_ output: Tensor, dataFormat: DataFormat, dtype: DType) -> Tensor {
-        let round: (Double) -> Double = dtype == .float32 ? { Double(Float($0)) } : { $0 }
+        let round = dtype.format.round
         guard output.shape.count == 3 else { return output }
         let (batch, first, second) = (output.shape[0], output.shape[1], output.shape[2])
         var values = output.scalars

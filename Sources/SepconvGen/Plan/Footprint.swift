@@ -16,6 +16,11 @@ public struct Footprint: Hashable, Sendable, Encodable {
 extension LayerPlan {
     /// The footprint of the C kernel the plan gives.
     public var footprint: Footprint {
+        if let quantized {
+            // int8 weight tables, int32 biases, multipliers and shifts; the stack holds the int8 intermediate of one step.
+            return Footprint(weightBytes: quantized.weightBytes + quantized.requantizationBytes, stackBytes: depthwiseChannels,
+                             streamStateBytes: stream?.stateBytes, streamStageBytes: stream?.stageBytes)
+        }
         let elementBytes = schedule.elementBytes
         let stack = switch unroll.c {
         case .full: epilogue.isEmpty ? 0 : schedule.paddedFilters * elementBytes

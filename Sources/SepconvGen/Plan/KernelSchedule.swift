@@ -169,7 +169,7 @@ public struct KernelSchedule: Hashable, Sendable {
     /// tile is finished (activated, stored) after its pointwise stage.
     public init(geometry plan: LayerGeometry, runs: [StepRun], dtype: DType, dataFormat: DataFormat, needsOutputTile: Bool, finishes: Bool) {
         let F = plan.filters, CM = plan.depthwiseChannels
-        elementBytes = dtype == .float32 ? 4 : 8
+        elementBytes = dtype.format.bytes
         lanes = Self.vectorBytes / elementBytes
         filterVectors = (F + lanes - 1) / lanes
         paddedFilters = filterVectors * lanes

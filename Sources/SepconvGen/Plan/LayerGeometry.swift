@@ -30,8 +30,11 @@ public struct LayerGeometry: Hashable, Sendable {
     /// Works out Keras's arithmetic: 'valid' gives (L − field) / s + 1 steps
     /// and no pad; 'same' gives ceil(L / s) steps and a total pad of
     /// max((out − 1)·s + field − L, 0), the odd one on the right.
+    /// A `leadingPad` (an int8 layer's `PAD` operator, tf.keras 2's 'causal')
+    /// adds that many steps before the signal of a 'valid' layer: they are
+    /// its left pad, and a tap there reads nothing.
     public init(inputSteps: Int, inputChannels: Int, filters: Int, kernelSize: Int, stride: Int, dilation: Int,
-                depthMultiplier: Int, padding: Padding, useBias: Bool) {
+                depthMultiplier: Int, padding: Padding, useBias: Bool, leadingPad: Int = 0) {
         self.inputSteps = inputSteps
         self.inputChannels = inputChannels
         self.filters = filters
@@ -44,8 +47,9 @@ public struct LayerGeometry: Hashable, Sendable {
         receptiveField = (kernelSize - 1) * dilation + 1
         switch padding {
         case .valid:
-            convolutionSteps = inputSteps >= receptiveField ? (inputSteps - receptiveField) / stride + 1 : 0
-            (padLeft, padRight) = (0, 0)
+            let padded = inputSteps + leadingPad
+            convolutionSteps = padded >= receptiveField ? (padded - receptiveField) / stride + 1 : 0
+            (padLeft, padRight) = (leadingPad, 0)
         case .same:
             convolutionSteps = (inputSteps + stride - 1) / stride
             let total = max((convolutionSteps - 1) * stride + receptiveField - inputSteps, 0)
@@ -57,7 +61,8 @@ public struct LayerGeometry: Hashable, Sendable {
     public init(_ spec: LayerSpec) {
         self.init(inputSteps: spec.inputSteps, inputChannels: spec.inputChannels, filters: spec.filters,
                   kernelSize: spec.kernelSize, stride: spec.strides, dilation: spec.dilationRate,
-                  depthMultiplier: spec.depthMultiplier, padding: spec.padding, useBias: spec.useBias)
+                  depthMultiplier: spec.depthMultiplier, padding: spec.padding, useBias: spec.useBias,
+                  leadingPad: spec.quantization?.leadingPad ?? 0)
     }
 
     /// Depthwise output channels (C × M).

@@ -6,6 +6,8 @@ public struct LayerPlan: Hashable, Sendable {
     /// The layer's C identifier.
     public var name: String
     public var dtype: DType
+    /// The element type of the tensors and the emitted code: `dtype`'s, or int8 for a quantized layer.
+    public var format: NumericFormat { quantized == nil ? dtype.format : .int8 }
     public var dataFormat: DataFormat
     public var activation: Activation
 
@@ -59,6 +61,11 @@ public struct LayerPlan: Hashable, Sendable {
 
     /// The `loops` kernels' schedule (tiles, blocks, wide paths, prefetch, routines).
     public var schedule: KernelSchedule
+
+    /// The int8 arithmetic, planned (SPEC.md section 7); nil for a float layer.
+    public var quantized: QuantizedPlan? = nil
+    /// Why the spec's int8 layer cannot be planned (`QuantizedPlan.refusal`), if it cannot.
+    public var quantizationRefusal: String? = nil
 
     /// The streaming API's geometry, when the spec asks for it (`streaming: true`).
     public var stream: StreamGeometry? = nil

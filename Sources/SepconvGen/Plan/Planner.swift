@@ -4,12 +4,13 @@ public enum Planner {
     /// Fixes the layer's geometry (`LayerGeometry`: Keras's arithmetic),
     /// groups output steps into tap runs, carries the output shape through
     /// the activation and each `epilogue` step, decides unrolling and the
-    /// `loops` kernels' schedule.
+    /// `loops` kernels' schedule; plans an int8 layer's arithmetic
+    /// (`QuantizedPlan`) or records why it cannot (`quantizationRefusal`).
     public static func plan(_ spec: LayerSpec, weights: LayerWeights, unroll request: UnrollRequest = .auto,
                             epilogue: [EpilogueStep] = []) -> LayerPlan {
         let geometry = LayerGeometry(spec)
         // The affine constants as the emitted code holds them: in the layer's dtype.
-        let round: (Double) -> Double = spec.dtype == .float32 ? { Double(Float($0)) } : { $0 }
+        let round = spec.dtype.format.round
         let epilogue = epilogue.map { step -> EpilogueStep in
             switch step {
             case .affine(let scale, let shift): .affine(scale: scale.map(round), shift: shift.map(round))
@@ -38,8 +39,27 @@ public enum Planner {
             weights: weights, runs: runs,
             unroll: UnrollDecision(c: strategy(request, geometry, spec.dtype, .c), swift: strategy(request, geometry, spec.dtype, .swift)),
             epilogue: epilogue, provenance: spec.weights == nil ? provenance(spec) : nil, geometry: geometry, schedule: schedule)
+        if let layer = spec.quantization {
+            plan.quantizationRefusal = spec.dataFormat != .channelsLast || spec.activation != .linear || !epilogue.isEmpty
+                ? "an int8 layer is channels_last with a linear activation (its activations are fused into the operators)"
+                : QuantizedPlan.refusal(layer, geometry)
+            if plan.quantizationRefusal == nil {
+                plan.quantized = QuantizedPlan(layer, geometry: geometry, runs: runs)
+                plan.weights = quantizedWeights(layer, spec)
+                plan.provenance = layer.provenance
+            }
+        }
         plan.stream = spec.streaming ? StreamGeometry(plan) : nil
         return plan
+    }
+
+    /// The int8 weights as values in Keras's shapes (the pointwise bias as
+    /// the bias), for what reads a plan's weights generically (shapes, counts).
+    static func quantizedWeights(_ layer: QuantizedLayer, _ spec: LayerSpec) -> LayerWeights {
+        let shapes = LayerWeights.shapes(of: spec)
+        return LayerWeights(depthwiseKernel: Tensor(shape: shapes.depthwise, scalars: layer.depthwiseKernel.map(Double.init)),
+                            pointwiseKernel: Tensor(shape: shapes.pointwise, scalars: layer.pointwiseKernel.map(Double.init)),
+                            bias: layer.pointwiseBias.map { Tensor(shape: shapes.bias, scalars: $0.map(Double.init)) })
     }
 
     /// "drawn from glorot_uniform (depthwise), glorot_uniform (pointwise), zeros (bias) with seed 0, not trained".
@@ -82,6 +102,7 @@ public enum Planner {
     /// affine step whose scale and shift are not one per channel at that point,
     /// and streaming that cannot be (`StreamGeometry.refusal(for:)`).
     public static func refusal(of request: UnrollRequest, for plan: LayerPlan) -> String? {
+        if let refusal = plan.quantizationRefusal { return refusal }
         if let refusal = StreamGeometry.refusal(for: plan) { return refusal }
         if !plan.epilogue.isEmpty {
             if plan.dataFormat == .channelsFirst, ([plan.activation] + plan.epilogue.compactMap(\.activation)).contains(.glu) {

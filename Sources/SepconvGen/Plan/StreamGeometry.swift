@@ -39,15 +39,16 @@ public struct StreamGeometry: Hashable, Sendable {
     /// The geometry of `plan`'s layer.
     public init(_ plan: LayerPlan) {
         windowFrames = plan.receptiveField
-        padLeft = plan.padding == .same ? plan.padLeft : 0
+        padLeft = plan.padLeft
         delay = windowFrames - 1 - padLeft
         stride = plan.stride
         padsRight = plan.padding == .same
         frameChannels = plan.inputChannels
         outputChannels = plan.outputChannels
-        elementBytes = plan.dtype == .float32 ? 4 : 8
+        elementBytes = plan.format.bytes
         multiplyAddsPerFrame = plan.depthwiseChannels * (plan.kernelSize + plan.filters)
-        tileOutputs = plan.schedule.tile
+        // The int8 kernel computes one step at a time: no tile kernel.
+        tileOutputs = plan.quantized == nil ? plan.schedule.tile : 1
     }
 
     /// Why `plan` cannot stream, if it asks to and cannot: an epilogue
@@ -129,7 +130,13 @@ public struct StreamGeometry: Hashable, Sendable {
             file: "", name: name, dtype: plan.dtype, inputSteps: windowSteps(outputs: outputs), inputChannels: plan.inputChannels,
             filters: plan.filters, kernelSize: plan.kernelSize, strides: plan.stride, padding: .valid, dataFormat: .channelsLast,
             dilationRate: plan.dilation, depthMultiplier: plan.depthMultiplier, activation: plan.activation, useBias: plan.useBias,
-            depthwiseInitializer: .zeros, pointwiseInitializer: .zeros, biasInitializer: .zeros, seed: 0, weights: nil, marks: [:])
+            depthwiseInitializer: .zeros, pointwiseInitializer: .zeros, biasInitializer: .zeros, seed: 0, weights: nil, marks: [:],
+            // The stream holds the padding as frames of the input zero point, which add nothing: no pad of its own.
+            quantization: plan.quantized.map { quantized in
+                var layer = quantized.layer
+                layer.leadingPad = 0
+                return layer
+            })
         var window = Planner.plan(spec, weights: plan.weights, unroll: .loops, epilogue: plan.epilogue)
         // The batch kernel's strategy, but straight-line code no longer than the batch kernel's
         // (or the auto budget): a tile of frames that reads every tap may have more multiply-adds.
@@ -138,7 +145,8 @@ public struct StreamGeometry: Hashable, Sendable {
             return plan.unroll[language] == .full && window.multiplyAdds <= limit ? .full : .loops
         }
         window.unroll = UnrollDecision(c: strategy(.c), swift: strategy(.swift))
-        for language in TargetLanguage.allCases where plan.unroll[language] == .loops && window.unroll[language] == .loops {
+        // An int8 window kernel's depthwise bias tables are its own runs' (all taps), so it keeps its own tables.
+        for language in TargetLanguage.allCases where plan.unroll[language] == .loops && window.unroll[language] == .loops && plan.quantized == nil {
             window.borrowedTables[language] = plan.name
         }
         return window

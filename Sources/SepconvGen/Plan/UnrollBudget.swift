@@ -78,7 +78,7 @@ public enum UnrollBudget {
     /// (Cortex-M4, -O2, measured above: 15.7 to 18.9 in float32, 37.4 to
     /// 37.7 in float64; the figure of the small layers, where the budget falls).
     public static func bytesPerMultiplyAdd(_ dtype: DType) -> Int {
-        dtype == .float32 ? 16 : 38
+        dtype.format.bytesPerMultiplyAdd
     }
 
     /// Estimated code bytes of the fully unrolled kernel of a layer of `multiplyAdds`.

@@ -1,13 +1,21 @@
 /// Reads and writes NumPy `.npy` files: format versions 1.0, 2.0 and 3.0,
-/// little-endian `<f4` or `<f8`, C order.
+/// little-endian `<f4` or `<f8`, or `|i1` (int8), C order.
 public enum NPY {
     /// The element types sepconv-gen reads and writes.
     public enum ElementType: String, Sendable, Hashable {
         case float32 = "<f4"
         case float64 = "<f8"
+        /// int8, the quantized layers' tensors (SPEC.md section 7).
+        case int8 = "|i1"
 
         /// Bytes per value.
-        public var size: Int { self == .float32 ? 4 : 8 }
+        public var size: Int {
+            switch self {
+            case .float32: 4
+            case .float64: 8
+            case .int8: 1
+            }
+        }
     }
 
     /// Why a file is not an `.npy` sepconv-gen can read.
@@ -104,7 +112,7 @@ public enum NPY {
         guard let descr = fields.descr else { throw FormatError(message: "the .npy header has no 'descr'") }
         guard let type = ElementType(rawValue: descr) else {
             let hint = descr.hasPrefix(">") ? " (big-endian; save it little-endian, e.g. arr.astype('<f4'))" : ""
-            throw FormatError(message: "the .npy dtype is '\(Identifier.printable(descr))'; only little-endian float32 '<f4' and float64 '<f8' are read\(hint)")
+            throw FormatError(message: "the .npy dtype is '\(Identifier.printable(descr))'; only little-endian float32 '<f4', float64 '<f8' and int8 '|i1' are read\(hint)")
         }
         guard let fortran = fields.fortranOrder else { throw FormatError(message: "the .npy header has no 'fortran_order'") }
         guard !fortran else {
@@ -140,6 +148,8 @@ public enum NPY {
                     scalars.append(Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))))
                 case .float64:
                     scalars.append(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
+                case .int8:
+                    scalars.append(Double(raw.load(fromByteOffset: offset, as: Int8.self)))
                 }
             }
         }
@@ -147,7 +157,7 @@ public enum NPY {
     }
 
     /// Serialises `tensor` as a version 1.0 `.npy` file of `type`
-    /// (values are rounded to `Float` for `.float32`).
+    /// (values are rounded to `Float` for `.float32`, to the nearest int8 for `.int8`).
     public static func write(_ tensor: Tensor, as type: ElementType) -> [UInt8] {
         let shape = tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '\(type.rawValue)', 'fortran_order': False, 'shape': \(shape), }"
@@ -160,6 +170,8 @@ public enum NPY {
             switch type {
             case .float32: withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { bytes += $0 }
             case .float64: withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }
+            // The interpreter's int8 results are whole numbers in range; anything else saturates (NaN as 0).
+            case .int8: bytes.append(UInt8(bitPattern: value.isNaN ? 0 : Int8(max(-128, min(127, value.rounded())))))
             }
         }
         return bytes

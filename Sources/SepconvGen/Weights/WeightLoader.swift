@@ -80,7 +80,7 @@ public struct WeightLoader: Sendable {
         var rounded = tensor
         var flushed: Int?
         for (index, value) in tensor.scalars.enumerated() {
-            let stored = dtype == .float32 ? Double(Float(value)) : value
+            let stored = dtype.format.round(value)
             if stored == 0, value != 0, flushed == nil { flushed = index }
             guard stored.isFinite else {
                 let what = value.isNaN ? "NaN" : value.isFinite ? "\(value), which overflows float32" : "an infinity"
@@ -111,6 +111,10 @@ public struct WeightLoader: Sendable {
             let (tensor, _) = try NPY.read(file: located.resolved, limit: Limits.maxWeightFileBytes, noun: "weight files") { header throws(NPY.FormatError) in
                 guard header.shape == shape else {
                     throw NPY.FormatError(message: "has shape \(Tensor.describe(header.shape)) but the layer needs \(Tensor.describe(shape))")
+                }
+                // int8 is for the inputs and outputs of int8 layers (whose weights come from the model); a float layer's weights are floats.
+                guard header.type != .int8 else {
+                    throw NPY.FormatError(message: "the .npy dtype is int8 '|i1'; weights are little-endian float32 '<f4' or float64 '<f8'")
                 }
             }
             return (tensor, joined)

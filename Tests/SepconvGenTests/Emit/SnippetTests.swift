@@ -80,8 +80,8 @@ import Testing
             .branch(.less(.name("h"), .int(2)), [.call(.symbol("act"), [.offset(y, .name("h")), .int(4)])], []),
         ])
         var c = CodePrinter(), swift = CodePrinter()
-        ProgramPrinter(spelling: CSpelling(namer: Namer(layer: "k", language: .c, dtype: .float32))).print(routine, into: &c)
-        ProgramPrinter(spelling: SwiftSpelling(namer: Namer(layer: "k", language: .swift, dtype: .float64))).print(routine, into: &swift)
+        ProgramPrinter(spelling: CSpelling(namer: Namer(layer: "k", language: .c, format: .float32))).print(routine, into: &c)
+        ProgramPrinter(spelling: SwiftSpelling(namer: Namer(layer: "k", language: .swift, format: .float64))).print(routine, into: &swift)
         #expect(c.lines == [
             "/* Steps t .. t + n - 1. */",
             "static void k_demo_step(float *restrict y, const int n)",

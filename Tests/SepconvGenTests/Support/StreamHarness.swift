@@ -192,7 +192,7 @@ enum StreamHarness {
         var lines = ["#include <stdio.h>", "#include <stdlib.h>", "#include <string.h>", "#include <math.h>"]
         lines += cases.map { "#include \"\($0.name).h\"" }
         for item in cases {
-            let n = item.name, t = CEmitter.cType(item.plan.dtype)
+            let n = item.name, t = item.plan.format.spelling(.c)
             lines += [
                 "static void \(n)_w_reset(void *s) { \(n)_stream_reset((\(n)_stream *)s); }",
                 "static size_t \(n)_w_push(void *s, const void *f, size_t c, void *o) { return \(n)_stream_push((\(n)_stream *)s, (const \(t) *)f, c, (\(t) *)o); }",

@@ -1,0 +1,126 @@
+/// The int8 arithmetic of a layer, planned once (SPEC.md section 7): each
+/// operator's per-channel multipliers and shifts, its clamp, and the weight
+/// and bias tables in the layout the emitted kernels read, with every input
+/// and intermediate zero point folded into the biases.
+///
+/// Folding: Σ w·(x − zp) = Σ w·x − zp·Σ w. The depthwise stage sums only
+/// the taps a step reads (a tap in the padding adds nothing), so each of
+/// the plan's step runs gets its own bias table, `bias − zp·Σ_{taps of the
+/// run} w`; the pointwise stage reads every channel, so one table.
+public struct QuantizedPlan: Hashable, Sendable {
+    /// How one operator's int32 sums become int8: per output channel
+    /// `MultiplyByQuantizedMultiplier(acc, multiplier, shift)`, then
+    /// `+ zeroPoint`, clamped to `clamp` (the fused activation within [−128, 127]).
+    public struct Requantization: Hashable, Sendable {
+        public var multipliers: [Int32]
+        public var shifts: [Int]
+        public var zeroPoint: Int
+        public var clamp: ClosedRange<Int>
+
+        /// The shifts' range, for `explain`.
+        public var shiftRange: ClosedRange<Int> { (shifts.min() ?? 0)...(shifts.max() ?? 0) }
+        /// The multipliers' range, for `explain`.
+        public var multiplierRange: ClosedRange<Int32> { (multipliers.min() ?? 0)...(multipliers.max() ?? 0) }
+    }
+
+    /// The numbers from the model, as given.
+    public var layer: QuantizedLayer
+    public var depthwise: Requantization
+    public var pointwise: Requantization
+    /// Depthwise weights channel-major, `[ch][k]` (ch = c·M + m): a channel's taps are contiguous.
+    public var depthwiseWeights: [Int8]
+    /// One folded bias table per step run of the plan (`LayerPlan.runs`), C·M values each.
+    public var depthwiseBiases: [[Int32]]
+    /// Pointwise weights filter-major, `[f][ch]`: a filter's row is contiguous.
+    public var pointwiseWeights: [Int8]
+    /// The pointwise bias with the intermediate zero point folded in, F values.
+    public var pointwiseBias: [Int32]
+    /// The largest magnitude any int32 partial sum of either stage can take
+    /// for any int8 input: what `refusal` checks against 2^31 − 1.
+    public var accumulatorBound: Int
+
+    /// Bytes of the int8 weight tables and the bias tables, at most (a bias
+    /// table is int32, or int16 or int8 where its values fit).
+    public var weightBytes: Int {
+        depthwiseWeights.count + pointwiseWeights.count + 4 * (depthwiseBiases.reduce(0) { $0 + $1.count } + pointwiseBias.count)
+    }
+
+    /// Bytes of the multiplier (int32) and shift (int8) tables.
+    public var requantizationBytes: Int { 5 * (depthwise.multipliers.count + pointwise.multipliers.count) }
+
+    /// Why `layer` cannot be planned on `geometry`, if it cannot: tables of
+    /// the wrong size, a scale that is not positive and finite, a zero point
+    /// outside int8, a clamp TFLite could not compute, or sums that could
+    /// overflow int32 (before or after the requantization's left shift).
+    public static func refusal(_ layer: QuantizedLayer, _ geometry: LayerGeometry) -> String? {
+        let (K, CM, F) = (geometry.kernelSize, geometry.depthwiseChannels, geometry.filters)
+        let counts = [("depthwise kernel", layer.depthwiseKernel.count, K * CM), ("depthwise scales", layer.depthwiseScales.count, CM),
+                      ("depthwise bias", layer.depthwiseBias.count, CM), ("pointwise kernel", layer.pointwiseKernel.count, CM * F),
+                      ("pointwise scales", layer.pointwiseScales.count, F), ("pointwise bias", layer.pointwiseBias?.count ?? F, F)]
+        for (what, count, expected) in counts where count != expected {
+            return "the int8 \(what) has \(count) values; the layer's shape needs \(expected)"
+        }
+        let tensors = [("input", layer.input), ("intermediate", layer.intermediate), ("output", layer.output)]
+        for (what, q) in tensors {
+            guard q.scale > 0, q.scale.isFinite else { return "the int8 \(what) scale \(q.scale) is not a positive finite number" }
+            guard (-128...127).contains(q.zeroPoint) else { return "the int8 \(what) zero point \(q.zeroPoint) is outside [-128, 127]" }
+        }
+        for (what, scales) in [("depthwise", layer.depthwiseScales), ("pointwise", layer.pointwiseScales)] {
+            if let bad = scales.first(where: { !($0 > 0 && $0.isFinite) }) { return "a \(what) weight scale, \(bad), is not a positive finite number" }
+        }
+        guard layer.leadingPad == 0 || geometry.padding == .valid else { return "a leading pad goes with 'valid' padding only" }
+        guard layer.leadingPad >= 0, layer.leadingPad <= Limits.maxExtent else {
+            return "the leading pad of \(layer.leadingPad) steps is outside 0 ... \(Limits.maxExtent)"
+        }
+        for (what, activation, q) in [("depthwise", layer.depthwiseActivation, layer.intermediate), ("pointwise", layer.pointwiseActivation, layer.output)]
+            where FixedPoint.activationRange(activation, scale: q.scale, zeroPoint: q.zeroPoint) == nil {
+            return "the \(what) operator's \(activation.rawValue) bounds do not fit int32 at scale \(q.scale)"
+        }
+        // Every partial sum of a stage of n terms: |bias| + zp·Σw folded in (≤ n·128·128) plus Σ w·x (≤ n·128·128).
+        let stages = [(layer.depthwiseBias.map(Int.init), K, layer.depthwiseScales, layer.input, layer.intermediate),
+                      ((layer.pointwiseBias ?? []).map(Int.init), CM, layer.pointwiseScales, layer.intermediate, layer.output)]
+        for (biases, terms, scales, input, output) in stages {
+            let bias = biases.map(\.magnitude).max() ?? 0
+            guard terms * 128 * 256 + Int(bias) <= Int(Int32.max) else {
+                return "int32 sums of \(terms) int8 products could overflow; sepconv-gen refuses such a layer"
+            }
+            for scale in scales {
+                // TFLite shifts the exact sum (≤ |bias| + n·128·255) left in int32 before multiplying.
+                let shift = FixedPoint.quantizeMultiplier(FixedPoint.effectiveScale(input: input.scale, filter: scale, output: output.scale)).shift
+                guard shift <= 0 || (shift < 31 && terms * 128 * 255 + Int(bias) <= Int(Int32.max) >> shift) else {
+                    return "a requantization shifts its int32 sum left by \(shift) bits, which could overflow; sepconv-gen refuses such a layer"
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Plans `layer` on `geometry` and its step `runs`; `refusal` must have returned nil.
+    public init(_ layer: QuantizedLayer, geometry: LayerGeometry, runs: [StepRun]) {
+        let (K, CM, F) = (geometry.kernelSize, geometry.depthwiseChannels, geometry.filters)
+        func requantization(_ scales: [Float], _ input: QuantizedLayer.Quantization, _ output: QuantizedLayer.Quantization,
+                            _ activation: QuantizedLayer.FusedActivation) -> Requantization {
+            let pairs = scales.map { FixedPoint.quantizeMultiplier(FixedPoint.effectiveScale(input: input.scale, filter: $0, output: output.scale)) }
+            return Requantization(multipliers: pairs.map(\.multiplier), shifts: pairs.map(\.shift), zeroPoint: output.zeroPoint,
+                                  clamp: FixedPoint.activationRange(activation, scale: output.scale, zeroPoint: output.zeroPoint) ?? -128...127)
+        }
+        self.layer = layer
+        depthwise = requantization(layer.depthwiseScales, layer.input, layer.intermediate, layer.depthwiseActivation)
+        pointwise = requantization(layer.pointwiseScales, layer.intermediate, layer.output, layer.pointwiseActivation)
+        depthwiseWeights = (0..<CM).flatMap { ch in (0..<K).map { k in layer.depthwiseKernel[k * CM + ch] } }
+        pointwiseWeights = (0..<F).flatMap { f in (0..<CM).map { ch in layer.pointwiseKernel[ch * F + f] } }
+        let inputZero = layer.input.zeroPoint, middleZero = layer.intermediate.zeroPoint
+        depthwiseBiases = runs.map { run in
+            (0..<CM).map { ch in
+                let taps = (run.firstTap ..< run.firstTap + run.tapCount).reduce(0) { $0 + Int(layer.depthwiseKernel[$1 * CM + ch]) }
+                return Int32(Int(layer.depthwiseBias[ch]) - inputZero * taps)
+            }
+        }
+        pointwiseBias = (0..<F).map { f in
+            let row = (0..<CM).reduce(0) { $0 + Int(layer.pointwiseKernel[$1 * F + f]) }
+            return Int32(Int(layer.pointwiseBias?[f] ?? 0) - middleZero * row)
+        }
+        let biasBound = (layer.depthwiseBias.map { Int($0).magnitude } + (layer.pointwiseBias ?? []).map { Int($0).magnitude }).max() ?? 0
+        accumulatorBound = max(K, CM) * 128 * 256 + Int(biasBound)
+    }
+}

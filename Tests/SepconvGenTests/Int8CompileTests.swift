@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+@testable import SepconvGen
+
+/// The emitted int8 C and Swift, compiled (`cc -std=c99 -Wall -Wextra
+/// -Werror -pedantic`, `swiftc -O -swift-version 6 -warnings-as-errors`)
+/// and run on random int8 layers: every output value must EQUAL the
+/// interpreter's (TFLite's reference arithmetic), batch and streaming.
+@Suite(.serialized)
+struct Int8CompileTests {
+    /// One layer to compile: its plan, input and the interpreter's output;
+    /// for a streaming case, the push sizes of item 0's frames.
+    struct Case {
+        var plan: LayerPlan
+        var batch: Int
+        var input: [Int]
+        var expected: [Int]
+        var pushes: [Int]?
+    }
+
+    /// 40 random layers in both modes where `full` stays small (else
+    /// `loops` twice, not compiled twice), and 12 streaming layers with random push splits.
+    static func cases() throws -> [Case] {
+        var cases: [Case] = []
+        for layer in Int8Layers.make(count: 40, seed: 8) {
+            let loops = layer.plan(.loops, name: layer.spec.name + "_loops")
+            let expected = try Int8Layers.reference(loops, layer.input, batch: layer.batch)
+            cases.append(Case(plan: loops, batch: layer.batch, input: layer.input, expected: expected))
+            let full = layer.plan(.full, name: layer.spec.name + "_full")
+            if full.multiplyAdds <= 600 {
+                cases.append(Case(plan: full, batch: layer.batch, input: layer.input, expected: expected))
+            }
+        }
+        var rng = SplitMix64(seed: 88)
+        for (index, layer) in Int8Layers.make(count: 12, seed: 9, streaming: true).enumerated() {
+            let plan = layer.plan(index % 2 == 0 ? .loops : .full, name: layer.spec.name + "_stream")
+            let expected = try Int8Layers.reference(plan, layer.input, batch: layer.batch)
+            var pushes: [Int] = [], left = plan.inputSteps
+            while left > 0 {
+                let count = min(left, Int.random(in: 0...4, using: &rng))
+                pushes.append(count)
+                left -= count
+            }
+            cases.append(Case(plan: plan, batch: layer.batch, input: layer.input, expected: expected, pushes: pushes))
+        }
+        return cases
+    }
+
+    @Test(arguments: TargetLanguage.allCases)
+    func emittedCodeEqualsTheInterpreter(language: TargetLanguage) throws {
+        let cases = try Self.cases()
+        #expect(cases.count >= 52)
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-int8-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        for file in cases.flatMap({ Generator.files(for: $0.plan, languages: [language]) }) {
+            try file.contents.write(to: work.appendingPathComponent(file.name), atomically: true, encoding: .utf8)
+        }
+        let build: Tools.Result
+        switch language {
+        case .c:
+            try Self.cDriver(cases).write(to: work.appendingPathComponent("main_c.c"), atomically: true, encoding: .utf8)
+            let cc = try #require(Tools.find("cc"))
+            build = Tools.run(cc, ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-o", "int8"]
+                              + cases.map { $0.plan.name + ".c" } + ["main_c.c"], in: work)
+        case .swift:
+            try FileManager.default.createDirectory(at: work.appendingPathComponent("swift"), withIntermediateDirectories: true)
+            try Self.swiftDriver(cases).write(to: work.appendingPathComponent("swift/main.swift"), atomically: true, encoding: .utf8)
+            let swiftc = try #require(Tools.find("swiftc"))
+            build = Tools.run(swiftc, ["-O", "-wmo", "-num-threads", "1", "-swift-version", "6", "-warnings-as-errors", "-o", "int8"]
+                              + cases.map { $0.plan.name + ".swift" } + ["swift/main.swift"], in: work)
+        }
+        #expect(build.status == 0, "\(language.rawValue): \(Tools.tail(build.stderr, lines: 40))")
+        guard build.status == 0 else { return }
+
+        let run = Tools.run(work.appendingPathComponent("int8").path, [], in: work)
+        #expect(run.status == 0, "exited \(run.status): \(Tools.tail(run.stderr))")
+        var printed: [String: [Int]] = [:]
+        for line in run.stdout.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard let name = fields.first else { continue }
+            printed[String(name)] = fields.dropFirst().compactMap { Int($0) }
+        }
+        for c in cases {
+            let want = c.pushes == nil ? c.expected : Array(c.expected.prefix(c.plan.outputSize))
+            #expect(printed[c.plan.name] == want,
+                    "\(language.rawValue) \(c.plan.name) (\(c.plan.unroll[language].rawValue)\(c.pushes.map { ", pushes \($0)" } ?? "")) differs from the interpreter")
+        }
+    }
+
+    /// The C array literal of `values`.
+    static func literal(_ values: [Int]) -> String { "{" + (values.isEmpty ? "0" : values.map(String.init).joined(separator: ", ")) + "}" }
+
+    /// A C program that runs every case and prints `name v v v ...` per case.
+    static func cDriver(_ cases: [Case]) -> String {
+        var lines = ["#include <stdio.h>", "#include <stdint.h>"] + cases.map { "#include \"\($0.plan.name).h\"" }
+        lines.append("static void print(const char *name, const int8_t *v, size_t n)")
+        lines.append("{ size_t i; printf(\"%s\", name); for (i = 0; i < n; ++i) printf(\" %d\", v[i]); printf(\"\\n\"); }")
+        lines.append("int main(void)")
+        lines.append("{")
+        for (index, c) in cases.enumerated() {
+            let n = c.plan.name
+            lines.append("    {")
+            lines.append("        static const int8_t x[] = \(literal(c.input));")
+            if let pushes = c.pushes {
+                let C = c.plan.inputChannels
+                lines.append("        static \(n)_stream state;")
+                lines.append("        int8_t y[\(c.plan.outputSize + 64 * c.plan.outputChannels)];")
+                lines.append("        size_t written = 0, used = 0;")
+                lines.append("        \(n)_stream_reset(&state);")
+                for count in pushes {
+                    lines.append("        written += \(n)_stream_push(&state, x + used * \(C), \(count), y + written * \(c.plan.outputChannels)); used += \(count);")
+                }
+                lines.append("        written += \(n)_stream_flush(&state, y + written * \(c.plan.outputChannels));")
+                lines.append("        print(\"\(n)\", y, written * \(c.plan.outputChannels));")
+            } else {
+                lines.append("        int8_t y[\(max(1, c.batch * c.plan.outputSize))];")
+                lines.append("        \(n)(x, y, \(c.batch));")
+                lines.append("        print(\"\(n)\", y, \(c.batch * c.plan.outputSize));")
+            }
+            lines.append("    } /* case \(index) */")
+        }
+        lines.append("    return 0;")
+        lines.append("}")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The Swift program that does what `cDriver`'s does.
+    static func swiftDriver(_ cases: [Case]) -> String {
+        var lines = ["func show(_ name: String, _ v: [Int8]) { print(([name] + v.map { String($0) }).joined(separator: \" \")) }"]
+        for c in cases {
+            let type = Identifier.swiftTypeName(c.plan.name)
+            let array = "[" + c.input.map(String.init).joined(separator: ", ") + "] as [Int8]"
+            if let pushes = c.pushes {
+                let C = c.plan.inputChannels
+                lines.append("do {")
+                lines.append("    let x: [Int8] = \(array)")
+                lines.append("    var stream = \(type).Stream()")
+                lines.append("    var y: [Int8] = []")
+                var used = 0
+                for count in pushes {
+                    lines.append("    y += stream.push(Array(x[\(used * C) ..< \((used + count) * C)]))")
+                    used += count
+                }
+                lines.append("    y += stream.flush()")
+                lines.append("    show(\"\(c.plan.name)\", y)")
+                lines.append("}")
+            } else {
+                lines.append("show(\"\(c.plan.name)\", \(type).forward(\(array), batch: \(c.batch)))")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -50,6 +50,13 @@ struct Int8CompileTests {
     func emittedCodeEqualsTheInterpreter(language: TargetLanguage) throws {
         let cases = try Self.cases()
         #expect(cases.count >= 52)
+        try Self.check(cases, in: language, against: "the interpreter")
+    }
+
+    /// Compiles every case's emitted code in `language` into one program, runs it, and
+    /// expects each case's output to equal its `expected` values (`source` names them).
+    static func check(_ cases: [Case], in language: TargetLanguage, against source: String,
+                      sourceLocation: SourceLocation = #_sourceLocation) throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-int8-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
@@ -70,11 +77,11 @@ struct Int8CompileTests {
             build = Tools.run(swiftc, ["-O", "-wmo", "-num-threads", "1", "-swift-version", "6", "-warnings-as-errors", "-o", "int8"]
                               + cases.map { $0.plan.name + ".swift" } + ["swift/main.swift"], in: work)
         }
-        #expect(build.status == 0, "\(language.rawValue): \(Tools.tail(build.stderr, lines: 40))")
+        #expect(build.status == 0, "\(language.rawValue): \(Tools.tail(build.stderr, lines: 40))", sourceLocation: sourceLocation)
         guard build.status == 0 else { return }
 
         let run = Tools.run(work.appendingPathComponent("int8").path, [], in: work)
-        #expect(run.status == 0, "exited \(run.status): \(Tools.tail(run.stderr))")
+        #expect(run.status == 0, "exited \(run.status): \(Tools.tail(run.stderr))", sourceLocation: sourceLocation)
         var printed: [String: [Int]] = [:]
         for line in run.stdout.split(separator: "\n") {
             let fields = line.split(separator: " ")
@@ -84,7 +91,8 @@ struct Int8CompileTests {
         for c in cases {
             let want = c.pushes == nil ? c.expected : Array(c.expected.prefix(c.plan.outputSize))
             #expect(printed[c.plan.name] == want,
-                    "\(language.rawValue) \(c.plan.name) (\(c.plan.unroll[language].rawValue)\(c.pushes.map { ", pushes \($0)" } ?? "")) differs from the interpreter")
+                    "\(language.rawValue) \(c.plan.name) (\(c.plan.unroll[language].rawValue)\(c.pushes.map { ", pushes \($0)" } ?? "")) differs from \(source)",
+                    sourceLocation: sourceLocation)
         }
     }
 

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+@testable import SepconvGen
+
+/// The emitted int8 C and Swift of every SeparableConv1D chain in the
+/// `.tflite` fixtures (Keras 3 and tf.keras 2 models converted by TensorFlow
+/// 2.21), `loops` and, where small, `full`, batch and streaming (item 0
+/// pushed in random splits): every output value EQUALS TensorFlow Lite's
+/// reference kernels' (`BUILTIN_REF`).
+@Suite(.serialized) struct TFLiteFixtureCompileTests {
+    static func cases() throws -> [Int8CompileTests.Case] {
+        var cases: [Int8CompileTests.Case] = []
+        var rng = SplitMix64(seed: 20)
+        for (number, fixture) in TFLiteFixtures.chains.enumerated() {
+            let (batch, input, expected) = try TFLiteNumbersTests.data(fixture)
+            var loops = try TFLiteNumbersTests.plan(fixture, .loops)
+            loops.name = "q\(number)_loops"
+            cases.append(Int8CompileTests.Case(plan: loops, batch: batch, input: input, expected: expected))
+            var full = try TFLiteNumbersTests.plan(fixture, .full)
+            if full.multiplyAdds <= 2_000 {
+                full.name = "q\(number)_full"
+                cases.append(Int8CompileTests.Case(plan: full, batch: batch, input: input, expected: expected))
+            }
+            var stream = loops
+            stream.name = "q\(number)_stream"
+            var pushes: [Int] = [], left = stream.inputSteps
+            while left > 0 {
+                let count = min(left, Int.random(in: 0...5, using: &rng))
+                pushes.append(count)
+                left -= count
+            }
+            cases.append(Int8CompileTests.Case(plan: stream, batch: batch, input: input, expected: expected, pushes: pushes))
+        }
+        return cases
+    }
+
+    @Test(arguments: TargetLanguage.allCases)
+    func emittedCodeEqualsTFLite(language: TargetLanguage) throws {
+        let cases = try Self.cases()
+        #expect(cases.count >= 2 * TFLiteFixtures.chains.count)
+        try Int8CompileTests.check(cases, in: language, against: "TFLite's BUILTIN_REF output")
+    }
+}

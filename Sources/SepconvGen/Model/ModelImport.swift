@@ -6,7 +6,7 @@ import Foundation
 public struct ModelImport: Sendable {
     /// One spec to write.
     public struct Spec: Sendable {
-        /// The layer's name in the model.
+        /// The layer as `from.layer` names it: its name, or its path when nested models hold two of that name.
         public var layer: String
         /// The spec's `name` (the layer name made a valid one when it is not) and file name stem.
         public var name: String
@@ -22,44 +22,66 @@ public struct ModelImport: Sendable {
 
     /// The specs, in the model's layer order.
     public var specs: [Spec]
+    /// The layers no spec is written for, each with why (`from.layer` spelling, message).
+    public var problems: [(layer: String, message: String)]
     /// Whether the model lies outside the output folder (generation then needs `--weights-root`).
     public var modelIsOutside: Bool
 
-    /// Plans the import of the model at `model` into the folder `folder`.
+    /// Plans the import of the model at `model` into the folder `folder`: a spec for each
+    /// SeparableConv1D that can be generated, a problem for each other one.
     /// - Throws: `ModelError` when the model cannot be read or holds no SeparableConv1D.
     public init(model: String, folder: String, fuse: Bool) throws(ModelError) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw ModelError("\(model): no such model file")
+        let bytes: [UInt8]
+        do {
+            bytes = try BoundedFile.contents(of: model, limit: ModelLimits.maxFileBytes, noun: "model files")
+        } catch {
+            throw ModelError("\(model): \(error.message)")
         }
-        if let size = (try? FileManager.default.attributesOfItem(atPath: model))?[.size] as? Int, size > ModelLimits.maxFileBytes {
-            throw ModelError("\(model) is \(size) bytes; model files over \(ModelLimits.maxFileBytes) bytes are refused")
-        }
-        guard let data = FileManager.default.contents(atPath: model) else { throw ModelError("\(model): cannot read the file") }
-        let reader = try ModelReader(bytes: [UInt8](data), name: model)
-        guard !reader.separableLayers.isEmpty else { throw ModelError("\(model) holds no SeparableConv1D layer") }
+        let reader = try ModelReader(bytes: bytes, name: model)
+        let layers = reader.separableLayerPaths
+        guard !layers.isEmpty else { throw ModelError("\(model) holds no SeparableConv1D layer") }
         let modelPath = URL(fileURLWithPath: PathRule.canonical(model) ?? model)
         let folderPath = URL(fileURLWithPath: folder).standardizedFileURL
         let folderCanonical = PathRule.canonical(folder).map { URL(fileURLWithPath: $0) } ?? folderPath
         modelIsOutside = !PathRule.contains(folderCanonical.path, modelPath.path)
         let relative = Self.relativePath(of: modelPath, from: folderCanonical)
-        var used = Set<String>()
         specs = []
-        for layer in reader.separableLayers {
-            let imported = try reader.layer(named: layer, fuse: true)
-            var name = Self.validName(layer)
-            var suffix = 2
-            while used.contains(name) {
-                name = Self.validName(String(Self.validName(layer).prefix(Identifier.maxLength - 4)) + "_\(suffix)")
-                suffix += 1
+        problems = []
+        var readable: [(path: String, layer: ImportedLayer)] = []
+        for path in layers {
+            do {
+                readable.append((path, try reader.layer(named: path, fuse: true)))
+            } catch {
+                problems.append((path, error.message))
             }
-            used.insert(name)
-            var text = "name: \(name)\nfrom:\n  model: \(Self.quoted(relative))\n  layer: \(Self.quoted(layer))\n"
+        }
+        for ((path, imported), name) in zip(readable, Self.uniqueNames(readable.map(\.path))) {
+            var text = "name: \(name)\nfrom:\n  model: \(Self.quoted(relative))\n  layer: \(Self.quoted(path))\n"
             if fuse { text += "  fuse: true\n" }
-            specs.append(Spec(layer: layer, name: name, text: text, inputShape: imported.inputShape,
+            specs.append(Spec(layer: path, name: name, text: text, inputShape: imported.inputShape,
                               filters: imported.weights.pointwiseKernel.shape.last ?? 0,
                               kernelSize: imported.weights.depthwiseKernel.shape.first ?? 0,
                               fused: imported.chain.layerNames))
+        }
+    }
+
+    /// A valid spec name for each of `layers`, no two alike: `validName`, then `_2`, `_3`, ...
+    /// in place of its end when taken. Each name's next suffix is remembered, so a thousand
+    /// layers of one long name take linear time.
+    public static func uniqueNames(_ layers: [String]) -> [String] {
+        var used = Set<String>()
+        var nextSuffix: [String: Int] = [:]
+        return layers.map { layer in
+            let base = validName(layer)
+            var name = base
+            while used.contains(name) {
+                let suffix = nextSuffix[base, default: 2]
+                nextSuffix[base] = suffix + 1
+                let tail = "_\(suffix)"
+                name = validName(String(base.prefix(Identifier.maxLength - tail.count)) + tail)
+            }
+            used.insert(name)
+            return name
         }
     }
 

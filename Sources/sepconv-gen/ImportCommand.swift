@@ -28,7 +28,8 @@ struct ImportCommand: ParsableCommand {
         }
         let path = { (name: String) in (output as NSString).appendingPathComponent(name) }
         do {
-            try OutputWriter.write(plan.specs.map { OutputWriter.Output(path: path("\($0.name).yaml"), bytes: Array($0.text.utf8)) })
+            try OutputWriter.write(plan.specs.map { OutputWriter.Output(path: path("\($0.name).yaml"), bytes: Array($0.text.utf8)) },
+                                  inputs: [model])
         } catch {
             DiagnosticPrinter.error(error.message, file: error.path)
             throw ExitCode.failure

@@ -56,7 +56,7 @@ struct RunCommand: ParsableCommand {
         let bytes = NPY.write(result, as: type)
         Self.warnAboutOverflow(result, type: type, input: input)
         do {
-            try OutputWriter.write([OutputWriter.Output(path: output, bytes: bytes)])
+            try OutputWriter.write([OutputWriter.Output(path: output, bytes: bytes)], inputs: [spec, input] + compiled.dependencies)
         } catch {
             DiagnosticPrinter.error(error.message, file: error.path)
             throw ExitCode.failure

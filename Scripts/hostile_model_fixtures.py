@@ -124,6 +124,38 @@ def patch_vlen_bomb(file_name):
         f.write(data)
 
 
+ESCAPE = "sep\x1b[31mred\nline"
+
+
+def escape_name():
+    """seq_basic.keras with its SeparableConv1D renamed to hold an ANSI escape and a newline,
+    in config.json and in the weights' recorded name alike."""
+    import json
+    with zipfile.ZipFile(os.path.join(MODELS, "seq_basic.keras")) as source:
+        members = {item.filename: source.read(item.filename) for item in source.infolist()}
+    config = json.loads(members["config.json"])
+    first = next(layer for layer in config["config"]["layers"] if layer["class_name"] == "SeparableConv1D")
+    first["config"]["name"] = ESCAPE
+    members["config.json"] = json.dumps(config).encode()
+    weights = io.BytesIO(members["model.weights.h5"])
+    with h5py.File(weights, "r+") as f:
+        f[VARS].attrs["name"] = ESCAPE
+    members["model.weights.h5"] = weights.getvalue()
+    with zipfile.ZipFile(path("escape_name.keras"), "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+
+
+def utf8_model_config():
+    """seq_basic.h5 with its model_config attribute rewritten as a UTF-8 string (Keras writes ASCII)."""
+    shutil.copy(os.path.join(MODELS, "seq_basic.h5"), path("utf8_config.h5"))
+    with h5py.File(path("utf8_config.h5"), "r+") as f:
+        text = f.attrs["model_config"]
+        text = text.decode() if isinstance(text, bytes) else text
+        del f.attrs["model_config"]
+        f.attrs.create("model_config", text, dtype=h5py.string_dtype("utf-8"))
+
+
 def keras_models():
     """Two Keras models `import` must take layer by layer: the same layer name in two nested
     Sequentials, and a mixed_float16 layer beside a float64 one."""
@@ -170,6 +202,8 @@ def main():
     data[5071] = 0xFF
     with open(path("heap_size_crash.h5"), "wb") as f:
         f.write(data)
+    escape_name()
+    utf8_model_config()
     if "--no-keras" not in sys.argv:
         keras_models()
 

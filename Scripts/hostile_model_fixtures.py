@@ -156,6 +156,16 @@ def utf8_model_config():
         f.attrs.create("model_config", text, dtype=h5py.string_dtype("utf-8"))
 
 
+def deep_config():
+    """seq_basic.keras whose config.json nests lists 600 deep."""
+    with zipfile.ZipFile(os.path.join(MODELS, "seq_basic.keras")) as source:
+        members = {item.filename: source.read(item.filename) for item in source.infolist()}
+    members["config.json"] = b'{"class_name": "Sequential", "config": ' + b"[" * 600 + b"]" * 600 + b"}"
+    with zipfile.ZipFile(path("deep_config.keras"), "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in members.items():
+            target.writestr(name, data)
+
+
 def keras_models():
     """Two Keras models `import` must take layer by layer: the same layer name in two nested
     Sequentials, and a mixed_float16 layer beside a float64 one."""
@@ -204,6 +214,7 @@ def main():
         f.write(data)
     escape_name()
     utf8_model_config()
+    deep_config()
     if "--no-keras" not in sys.argv:
         keras_models()
 

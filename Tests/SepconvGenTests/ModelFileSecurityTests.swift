@@ -244,6 +244,27 @@ import Testing
         #expect(result.stdout.contains("layer 'sep?[31mred?line'"), "\(result)")
     }
 
+    /// A config nested 600 deep is reported as too deep, not as "not a Keras model config".
+    @Test func deepConfigIsNamedTooDeep() throws {
+        let (scratch, spec) = try Self.fromSpec("deep_config.keras")
+        ModelCLITests.expectRefused(try CLIRunner.run([spec, "-o", scratch.path("out")]), scratch: scratch, containing: "levels deep; at most 200 are read")
+    }
+
+    /// A BatchNormalization whose fold overflows float32 is named as the cause.
+    @Test func batchNormFoldOverflowNamesTheFold() {
+        var chain = FusedChain()
+        chain.batchNorm = FusedChain.BatchNorm(name: "bn", gamma: [1e38], beta: nil, movingMean: [0], movingVariance: [0], epsilon: 1e-3)
+        let weights = LayerWeights(depthwiseKernel: Tensor(shape: [1, 1, 1], scalars: [1]),
+                                   pointwiseKernel: Tensor(shape: [1, 1, 1], scalars: [1e10]), bias: nil)
+        for activation in [Activation.linear, .relu] {
+            guard case .failure(let error) = chain.lowered(onto: activation, weights: weights, dtype: .float32) else {
+                Issue.record("the fold overflowed silently")
+                continue
+            }
+            #expect(error.message.contains("BatchNormalization 'bn' overflows float32"), "\(error.message)")
+        }
+    }
+
     /// A model_config attribute stored as UTF-8 (not ASCII) is read.
     @Test func utf8ModelConfigIsRead() throws {
         let scratch = try ScratchFolder()

@@ -223,13 +223,12 @@ def main():
         with ThreadPoolExecutor(arguments.jobs) as pool:
             pending = [pool.submit(run_one, kind_name, kind, s, d, l, arguments.binary, arguments.strace, arguments.keep)
                        for s, d, l in jobs]
-            for future in pending:
+            for index, future in enumerate(pending):
                 if arguments.deadline_seconds and time.monotonic() - started > arguments.deadline_seconds:
-                    for rest in pending:
+                    for rest in pending[index:]:
                         rest.cancel()
-                result = None if future.cancelled() else future.result()
-                if result is None:
-                    continue
+                    break
+                result = future.result()
                 stats["runs"] += 1
                 stats["exits"][result["status"]] += 1
                 stats["max_seconds"] = max(stats["max_seconds"], result["seconds"])

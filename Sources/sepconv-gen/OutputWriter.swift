@@ -75,6 +75,13 @@ struct OutputWriter {
             for folder in made.reversed() { rmdir(folder) }
             throw error
         }
+        // Interrupts wait until every rename is done, so a run stopped by SIGINT or SIGTERM leaves
+        // the old set of outputs or the new one, never a mix (a pending signal then ends the run).
+        var interrupts = sigset_t(), previous = sigset_t()
+        sigemptyset(&interrupts)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&interrupts, signal) }
+        pthread_sigmask(SIG_BLOCK, &interrupts, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         for (temporary, target) in temporaries {
             try temporary.rename(to: target)
         }

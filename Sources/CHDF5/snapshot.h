@@ -351,7 +351,8 @@ static inline void sepconv_snap_child(int fd, const void *bytes, size_t count, s
     }
     struct rlimit memory = { (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + memory_limit,
                              (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + memory_limit };
-    setrlimit(RLIMIT_AS, &memory);
+    /* Without /proc (macOS, which does not enforce RLIMIT_AS anyway) the starting size is unknown. */
+    if (pages > 0) setrlimit(RLIMIT_AS, &memory);
 #ifdef __linux__
     sepconv_snap_seccomp();
 #endif
@@ -386,7 +387,15 @@ static inline int sepconv_h5_snapshot(const void *bytes, size_t count, const cha
     *out_count = 0;
     *detail = 0;
     int pipes[2];
+    /* Close-on-exec at once: a process another thread starts meanwhile must not hold the write
+     * end, or the parent would wait for that process's end rather than the child's. */
+#ifdef __linux__
+    if (pipe2(pipes, O_CLOEXEC) != 0) return SEPCONV_SNAP_SPAWN;
+#else
     if (pipe(pipes) != 0) return SEPCONV_SNAP_SPAWN;
+    fcntl(pipes[0], F_SETFD, FD_CLOEXEC);
+    fcntl(pipes[1], F_SETFD, FD_CLOEXEC);
+#endif
     pid_t child = fork();
     if (child < 0) {
         close(pipes[0]);

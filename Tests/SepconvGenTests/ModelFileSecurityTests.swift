@@ -265,6 +265,15 @@ import Testing
         }
     }
 
+    /// A 10 MB plain scalar of digits is refused as a string at once (it took 11 s per 5 MB).
+    @Test func hugeScalarIsQuick() throws {
+        let scratch = try ScratchFolder()
+        let spec = try scratch.write("spec.yaml", "name: t\ninput: {steps: 4, channels: 2}\nlayer: {filters: 2, kernel_size: 2}\nseed: 1." + String(repeating: "1", count: 10_000_000) + "\n")
+        let result = try CLIRunner.run([spec, "-o", scratch.path("out")])
+        #expect(result.status == 1 && result.errors.first?.line == 4, "\(result)")
+        #expect(result.busySeconds < 4, "\(result)")
+    }
+
     /// A model_config attribute stored as UTF-8 (not ASCII) is read.
     @Test func utf8ModelConfigIsRead() throws {
         let scratch = try ScratchFolder()

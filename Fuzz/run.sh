@@ -6,9 +6,11 @@
 #   spec  YAML text -> SpecCompiler().compile(file:contents:) (no disk),
 #         then Explainer, both emitters and the interpreter for small layers
 #   npy   bytes -> NPY.read, and a NPY.write/NPY.read round trip
-#   model bytes -> ModelReader (a .keras zip; other bytes are taken as a
-#         config.json and packed with real weights; raw HDF5 is skipped, see
-#         Fuzz/Targets/FuzzModel.swift), every SeparableConv1D with its fused chain
+#   model bytes -> ModelReader (a .keras zip, an HDF5 .h5 or .weights.h5 read by the
+#         sandboxed libhdf5 child; other bytes are taken as a config.json and packed with
+#         real weights; see Fuzz/Targets/FuzzModel.swift), every SeparableConv1D with its
+#         fused chain. Seeds: every model fixture and the crasher corpus. For whole-binary
+#         runs over mutations of each fixture kind see Fuzz/mutate_models.py
 #   tflite bytes -> TFLiteReader (the .tflite FlatBuffers reader and chain finder),
 #         every chain read by index and by name (Fuzz/Targets/FuzzTFLite.swift)
 #
@@ -148,7 +150,8 @@ while IFS= read -r -d '' file; do
     if [[ $file == *.keras ]] && command -v unzip > /dev/null; then
         unzip -p "$file" config.json > "$work/seeds/model/$index-config.json" 2> /dev/null || rm -f "$work/seeds/model/$index-config.json"
     fi
-done < <(find "$root/Tests/SepconvGenTests/Fixtures/models" -name '*.keras' -size -64k -print0 2>/dev/null | LC_ALL=C sort -z)
+done < <(find "$root/Tests/SepconvGenTests/Fixtures/models" "$root/Tests/SepconvGenTests/Fixtures/hostile" \
+    \( -name '*.keras' -o -name '*.h5' \) -size -64k -print0 2>/dev/null | LC_ALL=C sort -z)
 # The .tflite fixture models, valid and refused alike.
 index=0
 while IFS= read -r -d '' file; do

@@ -1,18 +1,19 @@
-// libFuzzer target: the Keras model path, this tool's own code. Bytes that
-// start like a zip are read as a .keras archive (directory bounds, members,
-// sizes); its config.json, or any other bytes taken as a config, is then packed,
-// in memory, into a .keras archive with the real weights of
-// Fixtures/models/seq_basic.keras and read as a model: the JSON config, the
-// layer walk of nested models, the weight lookup. Every SeparableConv1D found
-// is read with its fused chain, whose reference is then run on a small input.
+// libFuzzer target: the Keras model path. Bytes that start like a zip are read as a
+// .keras archive (directory bounds, members, sizes); bytes that start like HDF5 are read
+// as a legacy .h5 model or a .weights.h5 file, whole, by the child process that runs
+// libhdf5 (Sources/CHDF5/snapshot.h); any other bytes are taken as a config.json and packed,
+// in memory, into a .keras archive with the real weights of Fixtures/models/seq_basic.keras.
+// Every SeparableConv1D found is read with its fused chain, whose reference is then run on
+// a small input.
 //
-// The HDF5 weights reach libhdf5 only as Keras wrote them. Damaged HDF5 is
-// libhdf5's own to survive, and 1.10.8 does not: this target found a hang
-// (H5HG_read looping on a corrupt global heap) and a heap-buffer-overflow
-// (H5O__msg_iterate_real on a corrupt attribute message) in it.
+// The seeds are every model fixture (.keras, Keras 3 and tf.keras 2 .h5, .weights.h5) and
+// the crasher corpus (Fixtures/hostile/crashers), so libFuzzer's mutations are mutations of
+// them. libhdf5 1.10.8 crashes and hangs on damaged files (this target found a hang in
+// H5HG_read and a heap-buffer-overflow in H5O__msg_iterate_real when it ran in-process):
+// in the child that is a thrown `ModelError`, not a finding.
 //
 // Nothing is written to disk. Thrown `ModelError`s are expected; crashes,
-// traps, sanitizer reports and hangs are findings.
+// traps, sanitizer reports and hangs of this process are findings.
 import Foundation
 import SepconvGen
 import ZIPFoundation
@@ -43,17 +44,30 @@ private func archive(config: Data) -> [UInt8]? {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func sepconvFuzzModel(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-    guard !input.starts(with: [0x89, 0x48, 0x44, 0x46]) else { return 0 }
-    var config = Data(input)
-    if input.starts(with: [0x50, 0x4B]) {
-        guard let members = try? KerasArchive(bytes: input, name: "fuzz.keras") else { return 0 }
-        config = Data(members.config)
+    let bytes: [UInt8]
+    if input.starts(with: [0x89, 0x48, 0x44, 0x46]) {
+        bytes = input
+    } else {
+        var config = Data(input)
+        if input.starts(with: [0x50, 0x4B]) {
+            // The archive as it is (its own weights), then its config with the seed's weights.
+            if let reader = try? ModelReader(bytes: input, name: "fuzz.keras") { exercise(reader) }
+            guard let members = try? KerasArchive(bytes: input, name: "fuzz.keras") else { return 0 }
+            config = Data(members.config)
+        }
+        guard let packed = archive(config: config) else { return 0 }
+        bytes = packed
     }
-    guard let bytes = archive(config: config) else { return 0 }
     guard let reader = try? ModelReader(bytes: bytes, name: "fuzz.keras") else { return 0 }
+    exercise(reader)
+    return 0
+}
+
+/// Reads every SeparableConv1D of `reader` (at most 16), each by every name `from.layer` takes.
+private func exercise(_ reader: ModelReader) {
     _ = try? reader.layer(named: nil, fuse: false)
     _ = try? reader.layer(named: "no such layer", fuse: false)
-    for name in reader.separableLayers.prefix(16) {
+    for name in (reader.separableLayers + reader.separableLayerPaths).prefix(16) {
         _ = reader.group(of: name)
         guard let layer = try? reader.layer(named: name, fuse: true) else { continue }
         let filters = layer.weights.pointwiseKernel.shape.last ?? 0
@@ -64,5 +78,4 @@ public func sepconvFuzzModel(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
             _ = batchNorm.folded(into: layer.weights, dtype: layer.dtype)
         }
     }
-    return 0
 }

@@ -75,16 +75,6 @@ struct GenerateCommand: ParsableCommand {
             throw ExitCode.failure
         }
         let outputs = files.map { OutputWriter.Output(path: (output as NSString).appendingPathComponent($0.name), bytes: Array($0.contents.utf8)) }
-        if check {
-            let stale = OutputWriter.stale(outputs)
-            for file in stale {
-                DiagnosticPrinter.error(FileManager.default.fileExists(atPath: file.path)
-                    ? "out of date: regenerate it (run without --check)" : "missing: generate it (run without --check)",
-                    file: file.path)
-            }
-            guard stale.isEmpty else { throw ExitCode.failure }
-            return
-        }
         var all = outputs
         if let depfile {
             if let bad = outputs.first(where: { DepfileRule.problem(with: $0.path) != nil }) {
@@ -94,8 +84,19 @@ struct GenerateCommand: ParsableCommand {
             let rule = DepfileRule(targets: outputs.map(\.path), dependencies: dependencies)
             all.append(OutputWriter.Output(path: depfile, bytes: Array(rule.text.utf8)))
         }
+        if check {
+            // The depfile is an output like the others: a stale one fails the check too.
+            let stale = OutputWriter.stale(all)
+            for file in stale {
+                DiagnosticPrinter.error(FileManager.default.fileExists(atPath: file.path)
+                    ? "out of date: regenerate it (run without --check)" : "missing: generate it (run without --check)",
+                    file: file.path)
+            }
+            guard stale.isEmpty else { throw ExitCode.failure }
+            return
+        }
         do {
-            try OutputWriter.write(all)
+            try OutputWriter.write(all, inputs: specs + dependencies)
         } catch {
             DiagnosticPrinter.error(error.message, file: error.path)
             throw ExitCode.failure

@@ -28,25 +28,35 @@ struct ImportCommand: ParsableCommand {
         }
         let path = { (name: String) in (output as NSString).appendingPathComponent(name) }
         do {
-            try OutputWriter.write(plan.specs.map { OutputWriter.Output(path: path("\($0.name).yaml"), bytes: Array($0.text.utf8)) })
+            try OutputWriter.write(plan.specs.map { OutputWriter.Output(path: path("\($0.name).yaml"), bytes: Array($0.text.utf8)) },
+                                  inputs: [model])
         } catch {
             DiagnosticPrinter.error(error.message, file: error.path)
             throw ExitCode.failure
         }
+        // Names from the model are shown with control characters and escapes as '?': a model
+        // must not write to the terminal.
+        let shown = Identifier.printable
         var summary = ""
         for spec in plan.specs {
             let shape = spec.inputShape.map { "input (\($0.steps), \($0.channels))" } ?? "input not recorded (add 'input' to the spec)"
-            summary += "wrote \(path(spec.name + ".yaml")): layer '\(spec.layer)', \(shape), \(spec.filters) filters, kernel \(spec.kernelSize)"
+            summary += "wrote \(shown(path(spec.name + ".yaml"))): layer '\(shown(spec.layer))', \(shape), \(spec.filters) filters, kernel \(spec.kernelSize)"
             if spec.name != spec.layer { summary += ", spec named '\(spec.name)'" }
-            if !spec.fused.isEmpty { summary += fuse ? ", fuses \(spec.fused.joined(separator: ", "))" : ", --fuse would fold \(spec.fused.joined(separator: ", "))" }
+            let fused = spec.fused.map(shown).joined(separator: ", ")
+            if !spec.fused.isEmpty { summary += fuse ? ", fuses \(fused)" : ", --fuse would fold \(fused)" }
             summary += "\n"
         }
         if !plan.notEmitted.isEmpty {
             summary += "not emitted: \(plan.notEmitted.joined(separator: ", "))\n"
         }
         if plan.modelIsOutside {
-            summary += "note: \(model) lies outside \(output): generate with --weights-root naming a folder that contains it\n"
+            summary += "note: \(shown(model)) lies outside \(shown(output)): generate with --weights-root naming a folder that contains it\n"
         }
         print(summary, terminator: "")
+        // Each layer that cannot be generated is an error of its own; the others' specs are written.
+        for problem in plan.problems {
+            DiagnosticPrinter.error("layer '\(shown(problem.layer))' not imported: \(problem.message)", file: model)
+        }
+        if !plan.problems.isEmpty { throw ExitCode.failure }
     }
 }

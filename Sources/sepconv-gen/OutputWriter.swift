@@ -18,19 +18,33 @@ struct OutputWriter {
         var bytes: [UInt8]
     }
 
-    /// Writes `outputs` (each path at most once).
-    static func write(_ outputs: [Output]) throws(WriteError) {
+    /// Writes `outputs` (each path at most once), none of which may be one of `inputs`
+    /// (the run's spec, weight, model and input files).
+    static func write(_ outputs: [Output], inputs: [String]) throws(WriteError) {
         var checked: [(output: Output, destination: Destination)] = []
         var folders: [String] = []
         var targets: Set<Destination> = []
+        let read = Set(inputs.compactMap(FileIdentity.init))
         for output in outputs {
             let (destination, missing) = try Destination.check(output.path)
             guard targets.insert(destination).inserted else {
                 throw WriteError(path: output.path, message: "two outputs of this run would write the same file")
             }
+            if let identity = FileIdentity(output.path), read.contains(identity) {
+                throw WriteError(path: output.path, message: "this is one of the run's own inputs (a spec, weight, model or input file); it is not overwritten")
+            }
             checked.append((output, destination))
             folders += missing.filter { !folders.contains($0) }
         }
+        // A folder this run must make cannot also be one of its files (`--depfile out` with
+        // `-o out`, or `--depfile out/N.h/d.d`): found now, before anything is written.
+        let newFolders = Set(folders.map(Self.absolute))
+        for (output, destination) in checked {
+            if case .replace(let target) = destination, newFolders.contains(Self.absolute(target)) {
+                throw WriteError(path: output.path, message: "this output is also a folder other outputs of this run go into")
+            }
+        }
+        try Self.reserveDescriptors(for: checked.count)
         var made: [String] = []
         var temporaries: [(TemporaryFile, target: String)] = []
         do throws(WriteError) {
@@ -61,8 +75,48 @@ struct OutputWriter {
             for folder in made.reversed() { rmdir(folder) }
             throw error
         }
+        // Interrupts wait until every rename is done, so a run stopped by SIGINT or SIGTERM leaves
+        // the old set of outputs or the new one, never a mix (a pending signal then ends the run).
+        var interrupts = sigset_t(), previous = sigset_t()
+        sigemptyset(&interrupts)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&interrupts, signal) }
+        pthread_sigmask(SIG_BLOCK, &interrupts, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         for (temporary, target) in temporaries {
             try temporary.rename(to: target)
+        }
+    }
+
+    /// `path` made absolute and without `.`, `..` or repeated slashes (links are not followed:
+    /// the folders compared do not exist yet).
+    private static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// Every temporary stays open (and locked) until all are renamed, so a run needs a
+    /// descriptor per output: the soft limit is raised to the hard one, and a run that
+    /// still needs more is refused before anything is written.
+    private static func reserveDescriptors(for count: Int) throws(WriteError) {
+        #if os(Linux)
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        #else
+        let resource = RLIMIT_NOFILE
+        #endif
+        var limit = rlimit()
+        guard getrlimit(resource, &limit) == 0 else { return }
+        // The descriptors the tool itself holds (standard streams, libraries) and those it opens to compare outputs.
+        let needed = rlim_t(count + 64)
+        if limit.rlim_cur < needed, limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            #if canImport(Darwin)
+            raised.rlim_cur = min(limit.rlim_max, rlim_t(OPEN_MAX))
+            #else
+            raised.rlim_cur = limit.rlim_max
+            #endif
+            if setrlimit(resource, &raised) == 0 { limit = raised }
+        }
+        guard limit.rlim_cur >= needed else {
+            throw WriteError(path: "sepconv-gen", message: "this run writes \(count) files, each held open until all are complete; the open-file limit (ulimit -n) is \(limit.rlim_cur): raise it or split the run")
         }
     }
 
@@ -102,5 +156,20 @@ struct OutputWriter {
         defer { close(descriptor) }
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
         try TemporaryFile.writeAll(bytes, to: descriptor, for: path)
+    }
+}
+
+/// A file's device and inode: two paths name the same file when these agree
+/// (through links, `..` or hard links alike).
+private struct FileIdentity: Hashable {
+    var device: UInt64
+    var inode: UInt64
+
+    /// The identity of the existing file `path` (links followed), or nil when there is none.
+    init?(_ path: String) {
+        var status = stat()
+        guard !path.isEmpty, stat(path, &status) == 0 else { return nil }
+        device = UInt64(status.st_dev)
+        inode = UInt64(status.st_ino)
     }
 }

@@ -61,7 +61,7 @@ struct RunCommand: ParsableCommand {
         let bytes = NPY.write(result, as: type)
         Self.warnAboutOverflow(result, format: plan.format, input: input)
         do {
-            try OutputWriter.write([OutputWriter.Output(path: output, bytes: bytes)])
+            try OutputWriter.write([OutputWriter.Output(path: output, bytes: bytes)], inputs: [spec, input] + compiled.dependencies)
         } catch {
             DiagnosticPrinter.error(error.message, file: error.path)
             throw ExitCode.failure

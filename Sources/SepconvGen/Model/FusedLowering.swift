@@ -18,11 +18,19 @@ extension FusedChain {
     public func lowered(onto activation: Activation, weights: LayerWeights, dtype: DType) -> Result<FusedLowering, ModelError> {
         var lowering = FusedLowering(weights: weights, activation: activation, steps: [])
         if let batchNorm {
+            let folded: [Double]
             if activation == .linear {
                 lowering.weights = batchNorm.folded(into: weights, dtype: dtype)
+                folded = lowering.weights.pointwiseKernel.scalars + (lowering.weights.bias?.scalars ?? [])
             } else {
                 let (scale, shift) = batchNorm.affine(dtype)
                 lowering.steps.append(.affine(scale: scale, shift: shift))
+                folded = scale + shift
+            }
+            // Finite weights and statistics can still overflow once multiplied: say so, naming the fold,
+            // rather than let the weight check blame the layer's own pointwise_kernel.
+            guard folded.allSatisfy(\.isFinite) else {
+                return .failure(ModelError("folding BatchNormalization '\(Identifier.printable(batchNorm.name))' overflows \(dtype.rawValue) (gamma / sqrt(moving_variance + epsilon) times the weights)"))
             }
         }
         if let (name, layer) = self.activation {

@@ -15,6 +15,26 @@ public enum JSONValue: Hashable, Sendable, Decodable {
         try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
     }
 
+    /// The deepest nesting of arrays and objects in the JSON text `bytes` (strings skipped),
+    /// to tell a config too deep to parse from one that is not JSON.
+    static func nestingDepth(_ bytes: [UInt8]) -> Int {
+        var depth = 0, deepest = 0
+        var inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1; deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
+    }
+
     /// The member `key` of an object.
     subscript(key: String) -> JSONValue? {
         if case .object(let values) = self { return values[key] }

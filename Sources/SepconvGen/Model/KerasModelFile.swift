@@ -51,6 +51,10 @@ struct KerasModelFile {
         guard bytes.count <= ModelLimits.maxConfigBytes else {
             throw ModelError("\(name): \(what) is larger than \(ModelLimits.maxConfigBytes) bytes")
         }
+        let depth = JSONValue.nestingDepth(bytes)
+        guard depth <= ModelLimits.maxConfigDepth else {
+            throw ModelError("\(name): \(what) is nested \(depth) levels deep; at most \(ModelLimits.maxConfigDepth) are read")
+        }
         guard let value = JSONValue.parse(bytes), value["class_name"]?.string != nil, value["config"] != nil else {
             throw ModelError("\(name): \(what) is not a Keras model config (JSON with class_name and config)")
         }

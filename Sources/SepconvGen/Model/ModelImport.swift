@@ -6,7 +6,7 @@ import Foundation
 public struct ModelImport: Sendable {
     /// One spec to write.
     public struct Spec: Sendable {
-        /// The layer's name in the model.
+        /// The layer as `from.layer` names it: its name, or its path when nested models hold two of that name.
         public var layer: String
         /// The spec's `name` (the layer name made a valid one when it is not) and file name stem.
         public var name: String
@@ -22,34 +22,41 @@ public struct ModelImport: Sendable {
 
     /// The specs, in the model's layer order.
     public var specs: [Spec]
+    /// The layers no spec is written for, each with why (`from.layer` spelling, message).
+    public var problems: [(layer: String, message: String)]
     /// Whether the model lies outside the output folder (generation then needs `--weights-root`).
     public var modelIsOutside: Bool
     /// The operators of a `.tflite` model that no spec covers (`operator 5 FULLY_CONNECTED`); empty for Keras models.
     public var notEmitted: [String]
 
-    /// Plans the import of the model at `model` (a `.keras`, `.h5` or `.tflite` file) into the folder `folder`.
+    /// Plans the import of the model at `model` (a `.keras`, `.h5` or `.tflite` file) into the folder
+    /// `folder`: a spec for each SeparableConv1D that can be generated, a problem for each other one.
     /// - Throws: `ModelError` when the model cannot be read or holds no SeparableConv1D.
     public init(model: String, folder: String, fuse: Bool) throws(ModelError) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw ModelError("\(model): no such model file")
+        let bytes: [UInt8]
+        do {
+            bytes = try BoundedFile.contents(of: model, limit: ModelLimits.maxFileBytes, noun: "model files")
+        } catch {
+            throw ModelError("\(model): \(error.message)")
         }
-        if let size = (try? FileManager.default.attributesOfItem(atPath: model))?[.size] as? Int, size > ModelLimits.maxFileBytes {
-            throw ModelError("\(model) is \(size) bytes; model files over \(ModelLimits.maxFileBytes) bytes are refused")
-        }
-        guard let data = FileManager.default.contents(atPath: model) else { throw ModelError("\(model): cannot read the file") }
-        let layers: [Layer]
+        var layers: [Layer] = []
+        problems = []
         if model.lowercased().hasSuffix(".tflite") {
             guard !fuse else { throw ModelError("--fuse cannot be used with a .tflite model: the converter has already fused what it could") }
-            (layers, notEmitted) = try Self.tfliteLayers([UInt8](data), model: model)
+            (layers, notEmitted) = try Self.tfliteLayers(bytes, model: model)
         } else {
-            let reader = try ModelReader(bytes: [UInt8](data), name: model)
-            guard !reader.separableLayers.isEmpty else { throw ModelError("\(model) holds no SeparableConv1D layer") }
-            layers = try reader.separableLayers.map { (layer) throws(ModelError) in
-                let imported = try reader.layer(named: layer, fuse: true)
-                return Layer(name: layer, selector: Self.quoted(layer), inputShape: imported.inputShape,
-                             filters: imported.weights.pointwiseKernel.shape.last ?? 0,
-                             kernelSize: imported.weights.depthwiseKernel.shape.first ?? 0, fused: imported.chain.layerNames)
+            let reader = try ModelReader(bytes: bytes, name: model)
+            let paths = reader.separableLayerPaths
+            guard !paths.isEmpty else { throw ModelError("\(model) holds no SeparableConv1D layer") }
+            for path in paths {
+                do {
+                    let imported = try reader.layer(named: path, fuse: true)
+                    layers.append(Layer(name: path, selector: Self.quoted(path), inputShape: imported.inputShape,
+                                        filters: imported.weights.pointwiseKernel.shape.last ?? 0,
+                                        kernelSize: imported.weights.depthwiseKernel.shape.first ?? 0, fused: imported.chain.layerNames))
+                } catch {
+                    problems.append((path, error.message))
+                }
             }
             notEmitted = []
         }
@@ -58,16 +65,8 @@ public struct ModelImport: Sendable {
         let folderCanonical = PathRule.canonical(folder).map { URL(fileURLWithPath: $0) } ?? folderPath
         modelIsOutside = !PathRule.contains(folderCanonical.path, modelPath.path)
         let relative = Self.relativePath(of: modelPath, from: folderCanonical)
-        var used = Set<String>()
         specs = []
-        for layer in layers {
-            var name = Self.validName(layer.name)
-            var suffix = 2
-            while used.contains(name) {
-                name = Self.validName(String(Self.validName(layer.name).prefix(Identifier.maxLength - 4)) + "_\(suffix)")
-                suffix += 1
-            }
-            used.insert(name)
+        for (layer, name) in zip(layers, Self.uniqueNames(layers.map(\.name))) {
             var text = "name: \(name)\nfrom:\n  model: \(Self.quoted(relative))\n  layer: \(layer.selector)\n"
             if fuse { text += "  fuse: true\n" }
             specs.append(Spec(layer: layer.name, name: name, text: text, inputShape: layer.inputShape,
@@ -98,6 +97,26 @@ public struct ModelImport: Sendable {
                          kernelSize: layer.kernelSize, fused: [])
         }
         return (layers, reader.unemittedOperators)
+    }
+
+    /// A valid spec name for each of `layers`, no two alike: `validName`, then `_2`, `_3`, ...
+    /// in place of its end when taken. Each name's next suffix is remembered, so a thousand
+    /// layers of one long name take linear time.
+    public static func uniqueNames(_ layers: [String]) -> [String] {
+        var used = Set<String>()
+        var nextSuffix: [String: Int] = [:]
+        return layers.map { layer in
+            let base = validName(layer)
+            var name = base
+            while used.contains(name) {
+                let suffix = nextSuffix[base, default: 2]
+                nextSuffix[base] = suffix + 1
+                let tail = "_\(suffix)"
+                name = validName(String(base.prefix(Identifier.maxLength - tail.count)) + tail)
+            }
+            used.insert(name)
+            return name
+        }
     }
 
     /// `name` as a valid spec name: characters outside `[A-Za-z0-9_]` become `_`, and a

@@ -19,6 +19,14 @@ public struct ModelReader {
         graph.layers.filter { $0.className == "SeparableConv1D" }.map(\.name)
     }
 
+    /// How `from.layer` names each SeparableConv1D, in the model's order: its name, or, when
+    /// nested models hold two of that name, its path through them (`outer/sep`).
+    public var separableLayerPaths: [String] {
+        let layers = graph.layers.filter { $0.className == "SeparableConv1D" }
+        let counts = Dictionary(layers.map { ($0.name, 1) }, uniquingKeysWith: +)
+        return layers.map { counts[$0.name] == 1 ? $0.name : $0.location }
+    }
+
     /// Where Keras 3 keeps the variables of the layer named `name` in this model's weights
     /// (`layers/separable_conv1d_1`): what `weights: {h5: ..., group: ...}` names in its `.weights.h5`.
     public func group(of name: String) -> String? {
@@ -26,19 +34,22 @@ public struct ModelReader {
     }
 
     /// The SeparableConv1D named `name` (the only one when nil), with its fused chain when `fuse`.
+    /// `name` is a layer's name or its path through the nested models holding it (`outer/sep`),
+    /// which tells apart layers of one name in different nested models.
     /// - Throws: `ModelError` naming the model and the layer.
     public func layer(named name: String?, fuse: Bool) throws(ModelError) -> ImportedLayer {
         let candidates = graph.layers.indices.filter { graph.layers[$0].className == "SeparableConv1D" }
-        let listing = "(it has: \(candidates.isEmpty ? "none" : separableLayers.map(Identifier.printable).joined(separator: ", ")))"
+        let listing = "(it has: \(candidates.isEmpty ? "none" : separableLayerPaths.map(Identifier.printable).joined(separator: ", ")))"
         let index: Int
         if let name {
-            let matches = candidates.filter { graph.layers[$0].name == name }
+            var matches = candidates.filter { graph.layers[$0].name == name }
+            if matches.isEmpty { matches = candidates.filter { graph.layers[$0].location == name } }
             guard let first = matches.first else {
                 throw ModelError("no SeparableConv1D named '\(Identifier.printable(name))' in \(file.name) \(listing)")
             }
             guard matches.count == 1 else {
-                let places = matches.map { graph.layers[$0].location }.joined(separator: ", ")
-                throw ModelError("\(file.name) has \(matches.count) SeparableConv1D layers named '\(Identifier.printable(name))' (at \(places)); the name is ambiguous")
+                let places = matches.map { Identifier.printable(graph.layers[$0].location) }.joined(separator: ", ")
+                throw ModelError("\(file.name) has \(matches.count) SeparableConv1D layers named '\(Identifier.printable(name))'; name one by its path: \(places)")
             }
             index = first
         } else {

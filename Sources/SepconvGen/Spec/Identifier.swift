@@ -20,6 +20,9 @@ public enum Identifier {
         if reservedWords.contains(name) {
             return "'\(name)' is a reserved word or a standard library name in C, C++ or Swift"
         }
+        if let header = CLibraryNames.header(declaring: name) {
+            return "'\(name)' is declared by \(header); code that includes it beside the generated header would not compile: choose another name, e.g. '\(name)_layer'"
+        }
         if name.hasPrefix("__") || (scalars.count > 1 && scalars[0] == "_" && ("A"..."Z").contains(scalars[1])) {
             return "'\(name)' is reserved in C (it starts with '__' or '_' and a capital letter)"
         }
@@ -79,5 +82,7 @@ public enum Identifier {
         "UnsafeBufferPointer", "UnsafeMutableBufferPointer", "UnsafePointer", "UnsafeMutablePointer",
         "SIMD", "SIMD2", "SIMD4", "SIMD8", "SIMD16", "Foundation", "Glibc", "Darwin", "Musl", "Android", "WinSDK",
         "Any", "Self", "Type", "Protocol", "Sendable",
+        // The types `streaming: true` declares inside the layer's enum.
+        "Stream", "StreamFrame", "StreamTile",
     ]
 }

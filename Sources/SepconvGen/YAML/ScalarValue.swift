@@ -19,7 +19,9 @@ extension Node.Scalar {
             default: break
             }
         }
-        guard isPlain else { return .string(text) }
+        // No null, boolean or number is spelled in more bytes than this; a longer plain scalar (a
+        // hostile spec's 50 MB of digits) is a string at once, not scanned character by character.
+        guard isPlain, text.utf8.count <= Self.maxNumberBytes else { return .string(text) }
         switch text {
         case "", "~", "null", "Null", "NULL":
             return .null
@@ -42,13 +44,17 @@ extension Node.Scalar {
         return .string(text)
     }
 
+    /// The longest plain scalar read as anything but a string (a float's 17 significant digits,
+    /// exponent and `_` separators fit many times over).
+    static let maxNumberBytes = 1024
+
     /// Why the plain scalar reads as a number in one YAML version and as
     /// another number (or a string) in the other, or nil when it does not.
     /// Such scalars resolve to strings, so that no number is silently read
     /// one way when the writer meant the other; a reader that wants a number
     /// says why it got none with this text.
     public var numberAmbiguity: String? {
-        isPlain && tag == nil ? Self.ambiguity(of: text) : nil
+        isPlain && tag == nil && text.utf8.count <= Self.maxNumberBytes ? Self.ambiguity(of: text) : nil
     }
 
     private static func ambiguity(of text: String) -> String? {

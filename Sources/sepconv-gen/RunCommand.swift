@@ -22,6 +22,18 @@ struct RunCommand: ParsableCommand {
     var weightsRoot: String?
 
     func run() throws {
+        let network: NetworkCompiler.Compiled?
+        do {
+            network = try NetworkCompiler(weightsRoot: weightsRoot).compileIfNetwork(file: spec)
+        } catch {
+            DiagnosticPrinter.print(error.diagnostics)
+            throw ExitCode.failure
+        }
+        if let network {
+            DiagnosticPrinter.print(network.notes)
+            try runNetwork(network.plan)
+            return
+        }
         let compiled: SpecCompiler.Compiled
         do {
             compiled = try SpecCompiler(weightsRoot: weightsRoot).compile(file: spec)
@@ -32,19 +44,36 @@ struct RunCommand: ParsableCommand {
         DiagnosticPrinter.print(compiled.notes)
         let plan = compiled.plan
         let perItem = plan.dataFormat == .channelsLast ? [plan.inputSteps, plan.inputChannels] : [plan.inputChannels, plan.inputSteps]
-        let result: Tensor
+        let layout = plan.dataFormat == .channelsLast ? "(batch, steps, channels)" : "(batch, channels, steps)"
+        let result = try compute(perItem: perItem, taken: "the layer takes \(layout) = (batch, \(perItem[0]), \(perItem[1]))") { tensor throws(Interpreter.ShapeError) in
+            try Interpreter.run(plan, input: tensor)
+        }
+        try write(result, dtype: plan.dtype)
+    }
+
+    /// `run` on a network spec: the input is (batch, ...the network's input shape).
+    private func runNetwork(_ plan: NetworkPlan) throws {
+        let taken = "the network takes (batch, \(plan.inputShape.map(String.init).joined(separator: ", ")))"
+        let result = try compute(perItem: plan.inputShape, taken: taken) { tensor throws(Interpreter.ShapeError) in
+            try NetworkInterpreter.run(plan, input: tensor)
+        }
+        try write(result, dtype: plan.dtype)
+    }
+
+    /// Reads the input (each item of shape `perItem`, else an error ending in `taken`), checks it is finite, and runs `interpret` on it.
+    private func compute(perItem: [Int], taken: String,
+                         _ interpret: (Tensor) throws(Interpreter.ShapeError) -> Tensor) throws -> Tensor {
         do {
             let (tensor, _) = try NPY.read(file: input, limit: Limits.maxInputBytes, noun: "inputs") { header throws(NPY.FormatError) in
-                guard header.shape.count == 3, Array(header.shape.dropFirst()) == perItem else {
-                    let layout = plan.dataFormat == .channelsLast ? "(batch, steps, channels)" : "(batch, channels, steps)"
-                    throw NPY.FormatError(message: "the input has shape \(Tensor.describe(header.shape)) but the layer takes \(layout) = (batch, \(perItem[0]), \(perItem[1]))")
+                guard header.shape.count == perItem.count + 1, Array(header.shape.dropFirst()) == perItem else {
+                    throw NPY.FormatError(message: "the input has shape \(Tensor.describe(header.shape)) but \(taken)")
                 }
             }
             if let bad = tensor.scalars.firstIndex(where: { !$0.isFinite }) {
                 DiagnosticPrinter.error("the input holds a NaN or infinity at flat index \(bad)", file: input)
                 throw ExitCode.failure
             }
-            result = try Interpreter.run(plan, input: tensor)
+            return try interpret(tensor)
         } catch let error as NPY.FormatError {
             DiagnosticPrinter.error(error.message == "no such file" ? "no such file: the input is missing" : error.message, file: input)
             throw ExitCode.failure
@@ -52,7 +81,10 @@ struct RunCommand: ParsableCommand {
             DiagnosticPrinter.error(error.message, file: input)
             throw ExitCode.failure
         }
-        let type: NPY.ElementType = plan.dtype == .float32 ? .float32 : .float64
+    }
+
+    private func write(_ result: Tensor, dtype: DType) throws {
+        let type: NPY.ElementType = dtype == .float32 ? .float32 : .float64
         let bytes = NPY.write(result, as: type)
         Self.warnAboutOverflow(result, type: type, input: input)
         do {

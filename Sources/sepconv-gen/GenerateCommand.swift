@@ -45,6 +45,12 @@ struct GenerateCommand: ParsableCommand {
         var owners: [String: (spec: String, kind: String)] = [:]
         for spec in specs {
             do {
+                if let network = try NetworkCompiler(weightsRoot: weightsRoot).compileIfNetwork(file: spec) {
+                    diagnostics += network.notes
+                    files += try NetworkGenerator.files(for: network, languages: lang.languages)
+                    dependencies += network.dependencies
+                    continue
+                }
                 let compiled = try compiler.compile(file: spec)
                 diagnostics += compiled.notes
                 let emitted = Generator.files(for: compiled.plan, languages: lang.languages)

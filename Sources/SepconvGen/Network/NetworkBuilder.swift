@@ -199,29 +199,15 @@ struct NetworkBuilder {
 
     private func compileSeparable(_ layer: String, index: Int, fuse: Bool, input: [Int]) throws(DiagnosticError) -> SpecCompiler.Compiled {
         let text = """
-        name: \(Self.quoted("\(name)_l\(modelPosition(index))"))
+        name: \(ModelImport.quoted("\(name)_l\(modelPosition(index))"))
         from:
-          model: \(Self.quoted(model))
-          layer: \(Self.quoted(layer))
+          model: \(ModelImport.quoted(model))
+          layer: \(ModelImport.quoted(layer))
           fuse: \(fuse)
         input: {steps: \(input[0]), channels: \(input[1])}
 
         """
         return try SpecCompiler(weightsRoot: weightsRoot).compile(file: specFile, contents: Array(text.utf8))
-    }
-
-    /// `text` as a YAML double-quoted scalar.
-    private static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: result += "\\x" + String(scalar.value, radix: 16).leftPadded(2)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 
     // MARK: - The other layers
@@ -346,11 +332,5 @@ struct NetworkBuilder {
         }
         guard product == size else { throw ModelError("\(what) cannot reshape \(size) values to \(Tensor.describe(target))") }
         return target
-    }
-}
-
-private extension String {
-    func leftPadded(_ width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
     }
 }

@@ -14,6 +14,8 @@ It (re)writes Tests/SepconvGenTests/Fixtures/networks/:
                               (inference mode: Dropout and noise do nothing)
   reject_conv1d.keras         a chain with a Conv1D (not yet supported) at position 2
   reject_fork.keras           a Functional model whose layer feeds two layers (a fork)
+  damaged_huge.keras          kws.keras with conv1's recorded input steps set to 2**31
+  damaged_cycle.keras         imu.keras with sep_a reading probs: the layers form a cycle
   manifest.json               per case: files, dtype, and per range: first, last
                               (null: the model's own ends), input and output shapes
 """
@@ -23,6 +25,7 @@ import os
 import shutil
 import sys
 import tempfile
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -156,6 +159,31 @@ def record(model, first, last, rng, dtype):
     return x, np.asarray(keras.ops.convert_to_numpy(y)).astype(dtype)
 
 
+def rewrite_config(source, target, change):
+    """A copy of the .keras archive `source` whose config.json `change` has edited."""
+    with zipfile.ZipFile(source) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    config = json.loads(entries["config.json"])
+    change(config)
+    entries["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+
+
+def layer_config(config, name):
+    return next(layer for layer in config["config"]["layers"] if layer.get("name", layer["config"].get("name")) == name)
+
+
+def huge(config):
+    layer_config(config, "conv1")["build_config"]["input_shape"][1] = 2 ** 31
+
+
+def cycle(config):
+    history = layer_config(config, "sep_a")["inbound_nodes"][0]["args"][0]["config"]["keras_history"]
+    history[0] = "probs"
+
+
 def main():
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -185,6 +213,8 @@ def main():
         model = builder()
         randomize(model, rng_for(case))
         model.save(OUT / f"{case}.keras")
+    rewrite_config(OUT / "kws.keras", OUT / "damaged_huge.keras", huge)
+    rewrite_config(OUT / "imu.keras", OUT / "damaged_cycle.keras", cycle)
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     print(f"wrote {OUT}", file=sys.stderr)
 

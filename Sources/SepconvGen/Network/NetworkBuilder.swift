@@ -45,6 +45,7 @@ struct NetworkBuilder {
         } else {
             throw ModelError("\(fileName) records no input shape for \(describe(chain[0]))")
         }
+        try Self.checkShape(shape, what: "the input of \(describe(chain[0]))")
         var steps: [NetworkStep] = []
         var removed: [String] = []
         var position = 0
@@ -67,6 +68,7 @@ struct NetworkBuilder {
             } else {
                 step = try simple(index, input: shape, dtype: dtype)
             }
+            try Self.checkShape(step.outputShape, what: "the output of \(describe(index))")
             steps.append(step)
             shape = step.outputShape
             position += consumed
@@ -138,6 +140,10 @@ struct NetworkBuilder {
             }
             guard graph.layers[next].producers == [current] else {
                 throw ModelError("\(describe(next)) reads \(graph.layers[next].producers.count) tensors (a merge); a network must be a chain")
+            }
+            // A damaged config can link layers in a cycle: a chain never holds a layer twice.
+            guard !chain.contains(next) else {
+                throw ModelError("\(describe(next)) is reached twice: the model's layers form a cycle")
             }
             chain.append(next)
             current = next
@@ -270,7 +276,9 @@ struct NetworkBuilder {
             let (steps, channels) = try sequence()
             guard let poolSize = Self.integer(config["pool_size"]), poolSize > 0 else { throw ModelError("\(what) has no valid pool_size") }
             let stride = Self.integer(config["strides"]) ?? poolSize
-            guard stride > 0 else { throw ModelError("\(what) has strides \(stride)") }
+            guard (1...Limits.maxExtent).contains(stride), poolSize <= Limits.maxExtent else {
+                throw ModelError("\(what) has pool_size \(poolSize) and strides \(stride); each must be between 1 and \(Limits.maxExtent)")
+            }
             let same = config["padding"]?.string?.lowercased() == "same"
             let outputSteps = same ? (steps + stride - 1) / stride : (steps - poolSize) / stride + 1
             guard outputSteps > 0, same || steps >= poolSize else {
@@ -291,7 +299,7 @@ struct NetworkBuilder {
             let (steps, channels) = try sequence()
             let padding = config["padding"]
             let pair = padding?.array?.compactMap(\.int) ?? padding?.int.map { [$0, $0] } ?? [1, 1]
-            guard pair.count == 2, pair.allSatisfy({ $0 >= 0 }) else { throw ModelError("\(what) has an invalid padding") }
+            guard pair.count == 2, pair.allSatisfy({ (0...Limits.maxExtent).contains($0) }) else { throw ModelError("\(what) has an invalid padding") }
             step.operation = .zeroPad(left: pair[0], right: pair[1])
             step.outputShape = [steps + pair[0] + pair[1], channels]
         case "Flatten":
@@ -311,6 +319,21 @@ struct NetworkBuilder {
         return step
     }
 
+    /// Refuses a shape with an extent outside 1...`Limits.maxExtent` or more than
+    /// `Limits.maxActivationValues` values (so no size arithmetic can overflow).
+    static func checkShape(_ shape: [Int], what: String) throws(ModelError) {
+        var size = 1
+        for extent in shape {
+            guard (1...Limits.maxExtent).contains(extent) else {
+                throw ModelError("\(what) has shape \(Tensor.describe(shape)); each extent must be between 1 and \(Limits.maxExtent)")
+            }
+            size *= extent
+            guard size <= Limits.maxActivationValues else {
+                throw ModelError("\(what) has shape \(Tensor.describe(shape)), more than \(Limits.maxActivationValues) values per item")
+            }
+        }
+    }
+
     /// An integer or a one-element list of one (Keras tuples).
     private static func integer(_ value: JSONValue?) -> Int? {
         value?.int ?? (value?.array?.count == 1 ? value?.array?.first?.int : nil)
@@ -323,9 +346,10 @@ struct NetworkBuilder {
     /// `target` (one dimension may be -1) for `size` values.
     private static func reshaped(_ target: [Int], size: Int, what: String) throws(ModelError) -> [Int] {
         let known = target.filter { $0 != -1 }
-        let product = known.reduce(1, *)
         let free = target.count - known.count
-        guard known.allSatisfy({ $0 > 0 }), free <= 1, product > 0 else { throw ModelError("\(what) has an invalid target_shape") }
+        guard known.allSatisfy({ (1...Limits.maxExtent).contains($0) }), free <= 1 else { throw ModelError("\(what) has an invalid target_shape") }
+        try checkShape(known, what: "the target_shape of \(what)")
+        let product = known.reduce(1, *)
         if free == 1 {
             guard size % product == 0 else { throw ModelError("\(what) cannot reshape \(size) values to \(Tensor.describe(target))") }
             return target.map { $0 == -1 ? size / product : $0 }

@@ -152,4 +152,9 @@ import Testing
         #expect(try refusal(Self.spec("kws.keras", first: "dense", last: "conv2")).message.contains("does not follow"))
         #expect(try refusal(Self.spec("missing.keras")).message.hasPrefix("model file:"))
     }
+
+    @Test func damagedModelsAreRefusedWithoutATrap() throws {
+        #expect(try refusal(Self.spec("damaged_huge.keras")).message.contains("(2147483648, 10); each extent must be between 1 and"))
+        #expect(try refusal(Self.spec("damaged_cycle.keras", first: "sep_a")).message.contains("'probs' (Activation, position 19) feeds 2 readers"))
+    }
 }

@@ -173,6 +173,9 @@ struct NetworkBuilder {
     /// fused when they lie inside the range; returns the step and how many chain layers it took.
     private func separable(_ index: Int, rest: [Int], input: [Int]) throws(ModelError) -> (NetworkStep, Int) {
         let layer = graph.layers[index]
+        guard layer.config["data_format"]?.string != "channels_first" else {
+            throw ModelError("\(describe(index)) is channels_first; networks are channels_last for now")
+        }
         var fused: [String] = []
         if let imported = try? reader.layer(named: layer.name, fuse: true) {
             fused = imported.chain.layerNames
@@ -191,9 +194,6 @@ struct NetworkBuilder {
             throw ModelError("\(describe(index)): \(reason)")
         }
         let plan = compiled.plan
-        guard plan.dataFormat == .channelsLast else {
-            throw ModelError("\(describe(index)) is channels_first; networks are channels_last for now")
-        }
         guard input == [plan.inputSteps, plan.inputChannels] else {
             throw ModelError("\(describe(index)) takes \(Tensor.describe([plan.inputSteps, plan.inputChannels])) but the layer before it gives \(Tensor.describe(input))")
         }

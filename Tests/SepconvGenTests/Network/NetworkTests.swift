@@ -157,4 +157,15 @@ import Testing
         #expect(try refusal(Self.spec("damaged_huge.keras")).message.contains("(2147483648, 10); each extent must be between 1 and"))
         #expect(try refusal(Self.spec("damaged_cycle.keras", first: "sep_a")).message.contains("'probs' (Activation, position 19) feeds 2 readers"))
     }
+
+    @Test func channelsFirstIsRefusedForNow() throws {
+        do {
+            _ = try NetworkCompiler().compile(file: Fixtures.url("models/spec.yaml").path,
+                                             contents: Array("name: t\nnetwork:\n  model: channels_first.keras\n".utf8))
+            Issue.record("compiled")
+        } catch {
+            #expect(error.diagnostics.first?.message.contains("'cf_sep' (SeparableConv1D, position 1) is channels_first") == true,
+                    "\(error.diagnostics)")
+        }
+    }
 }

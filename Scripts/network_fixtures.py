@@ -81,6 +81,7 @@ def imu():
     y = layers.LeakyReLU(negative_slope=0.1, name="leaky")(y)
     y = layers.AveragePooling1D(3, strides=2, padding="same", name="avg_pool")(y)
     y = layers.SpatialDropout1D(0.2, name="sdrop")(y)
+    y = layers.ReLU(threshold=0.05, name="relu_t")(y)
     y = layers.ZeroPadding1D((1, 2), name="zpad")(y)
     y = layers.SeparableConv1D(8, 3, dilation_rate=2, name="sep_c")(y)
     y = layers.BatchNormalization(name="bn_c")(y)

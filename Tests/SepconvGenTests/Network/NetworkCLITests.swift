@@ -48,6 +48,15 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: scratch.path("out")))
     }
 
+    @Test func aNetworkAndALayerNamedAlikeAreRefused() throws {
+        let (scratch, spec) = try Self.setUp("kws.keras")
+        let layer = try scratch.write("layer.yaml", "name: t\nlayer: {filters: 2, kernel_size: 1}\ninput: {steps: 3, channels: 1}\n")
+        let result = try CLIRunner.run(["generate", spec, layer, "-o", scratch.path("out")])
+        #expect(!result.crashed && result.status == 1, "\(result)")
+        #expect(result.errors.first?.message.contains("of this spec is also the output file 't.h'") == true, "\(result)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("out")))
+    }
+
     @Test func importWritesANetworkSpecThatGenerates() throws {
         let scratch = try ScratchFolder()
         _ = try scratch.write("kws.keras", [UInt8](Data(contentsOf: Fixtures.url("networks/kws.keras"))))

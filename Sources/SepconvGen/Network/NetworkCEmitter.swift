@@ -65,27 +65,23 @@ enum NetworkCEmitter {
         var parts: [String] = []
         var calls: [String] = []
         var usesMath = false
-        for (index, step) in plan.steps.enumerated() {
-            let layers = comment(step.layers.map(Identifier.printable).joined(separator: " + "))
-            parts.append("/* step \(index + 1): \(layers) (\(step.className)), output \(Tensor.describe(step.outputShape)) */")
-            let x = pointer(plan.workspace.input(of: index), plan: plan)
-            let y = pointer(plan.workspace.outputs[index], plan: plan)
-            if case .separable(let layer) = step.operation {
+        for emitted in plan.emittedSteps {
+            let (x, y) = (pointer(emitted.input, plan: plan), pointer(emitted.output, plan: plan))
+            switch emitted.action {
+            case .kernel(let layer):
                 let (code, math) = separable(layer)
-                parts.append(code)
+                parts += ["/* \(comment(emitted.title)) */", code]
                 usesMath = usesMath || math
                 calls.append("\(layer.name)_item(\(x), \(y));")
-                continue
+            case .reshapeInPlace:
+                calls.append("/* \(comment(emitted.title)): a reshape in place */")
+            case .routine:
+                let routine = "\(name)_s\(emitted.number)"
+                let (code, math) = try simple(emitted.step, routine: routine, type: type, dtype: plan.dtype)
+                parts += ["/* \(comment(emitted.title)) */", code]
+                usesMath = usesMath || math
+                calls.append("\(routine)(\(x), \(y));")
             }
-            if case .reshape = step.operation, plan.workspace.isInPlace(index) {
-                calls.append("/* step \(index + 1): \(layers) reshapes in place */")
-                continue
-            }
-            let routine = "\(name)_s\(index + 1)"
-            let (code, math) = try simple(step, routine: routine, type: type, dtype: plan.dtype)
-            parts.append(code)
-            usesMath = usesMath || math
-            calls.append("\(routine)(\(x), \(y));")
         }
         let body = calls.map { "        " + $0 }.joined(separator: "\n")
         return """

@@ -119,3 +119,41 @@ public struct WorkspacePlan: Hashable, Sendable {
         return false
     }
 }
+
+/// One step as both emitters print it: what it calls and where it reads and writes.
+struct EmittedStep {
+    enum Action {
+        /// The SeparableConv1D's item kernel.
+        case kernel(LayerPlan)
+        /// Nothing: a reshape of a tensor already in the workspace.
+        case reshapeInPlace
+        /// A routine of the network's own.
+        case routine
+    }
+
+    var number: Int
+    var step: NetworkStep
+    var action: Action
+    var input: WorkspacePlan.Place
+    var output: WorkspacePlan.Place
+
+    /// `step 3: conv1 + bn1 (SeparableConv1D), output (49, 16)`, for comments.
+    var title: String {
+        "step \(number): \(step.layers.map(Identifier.printable).joined(separator: " + ")) (\(step.className)), output \(Tensor.describe(step.outputShape))"
+    }
+}
+
+extension NetworkPlan {
+    /// The steps as the emitters print them, in order.
+    var emittedSteps: [EmittedStep] {
+        steps.enumerated().map { index, step in
+            let action: EmittedStep.Action
+            switch step.operation {
+            case .separable(let layer): action = .kernel(layer)
+            case .reshape where workspace.isInPlace(index): action = .reshapeInPlace
+            default: action = .routine
+            }
+            return EmittedStep(number: index + 1, step: step, action: action, input: workspace.input(of: index), output: workspace.outputs[index])
+        }
+    }
+}

@@ -13,29 +13,25 @@ enum NetworkSwiftEmitter {
         let typeName = Identifier.swiftTypeName(plan.name)
         var members: [String] = []
         var calls: [String] = []
-        for (index, step) in plan.steps.enumerated() {
-            let layers = step.layers.map(Identifier.printable).joined(separator: " + ")
-            let x = pointer(plan.workspace.input(of: index), input: true)
-            let y = pointer(plan.workspace.outputs[index], input: false)
-            if case .separable(let layer) = step.operation {
+        for emitted in plan.emittedSteps {
+            let (x, y) = (pointer(emitted.input, input: true), pointer(emitted.output, input: false))
+            switch emitted.action {
+            case .kernel(let layer):
                 var body = CodePrinter()
                 SwiftEmitter.printKernel(layer, into: &body)
                 // The network calls the layer's item kernel from outside the layer's enum.
                 let kernel = body.lines.map { $0.replacingOccurrences(of: "private static func forwardItem(", with: "static func forwardItem(") }
-                members.append("    // step \(index + 1): \(layers) (\(step.className)), output \(Tensor.describe(step.outputShape))\n"
-                    + "    private enum \(Identifier.swiftTypeName(layer.name)) {\n"
+                members.append("    // \(emitted.title)\n    private enum \(Identifier.swiftTypeName(layer.name)) {\n"
                     + kernel.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n") + "\n    }")
                 calls.append("\(Identifier.swiftTypeName(layer.name)).forwardItem(\(x), \(y))")
-                continue
+            case .reshapeInPlace:
+                calls.append("// \(emitted.title): a reshape in place")
+            case .routine:
+                let routine = "step\(emitted.number)"
+                let lines = try simple(emitted.step, routine: routine, type: type, dtype: plan.dtype)
+                members.append("    // \(emitted.title)\n" + lines.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n"))
+                calls.append("\(routine)(\(x), \(y))")
             }
-            if case .reshape = step.operation, plan.workspace.isInPlace(index) {
-                calls.append("// step \(index + 1): \(layers) reshapes in place")
-                continue
-            }
-            let routine = "step\(index + 1)"
-            members.append("    // step \(index + 1): \(layers) (\(step.className)), output \(Tensor.describe(step.outputShape))\n"
-                + (try simple(step, routine: routine, type: type, dtype: plan.dtype)).map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n"))
-            calls.append("\(routine)(\(x), \(y))")
         }
         let input = plan.inputShape
         let summary = NetworkExplainer.text(plan).split(separator: "\n").map { "// " + $0 }.joined(separator: "\n")

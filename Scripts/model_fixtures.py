@@ -57,6 +57,9 @@ import numpy as np  # noqa: E402
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fixture_weights import randomize  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "Tests" / "SepconvGenTests" / "Fixtures" / "models"
 BATCH = 2
@@ -65,29 +68,6 @@ ACTIVATION_CLASSES = ("Activation", "ReLU", "LeakyReLU", "ELU", "Softmax")
 
 def rng_for(name):
     return np.random.default_rng(zlib.crc32(name.encode()))
-
-
-def randomize(model, rng):
-    """Random weights everywhere; BatchNormalization statistics non-trivial."""
-    for layer in model._flatten_layers(include_self=False, recursive=True):
-        if isinstance(layer, keras.Model) or not layer.weights:
-            continue
-        if isinstance(layer, layers.BatchNormalization):
-            values = []
-            for w in layer.weights:
-                shape = tuple(w.shape)
-                key = w.path.rsplit("/", 1)[-1]
-                if key == "gamma":
-                    values.append(rng.uniform(0.5, 1.5, shape))
-                elif key == "beta":
-                    values.append(rng.normal(0.0, 0.5, shape))
-                elif key == "moving_mean":
-                    values.append(rng.normal(0.4, 0.8, shape))
-                else:  # moving_variance
-                    values.append(rng.uniform(0.3, 2.5, shape))
-            layer.set_weights([v.astype(w.dtype) for v, w in zip(values, layer.weights)])
-        else:
-            layer.set_weights([rng.normal(0.0, 0.6, tuple(w.shape)).astype(w.dtype) for w in layer.weights])
 
 
 # ---------------------------------------------------------------- the models

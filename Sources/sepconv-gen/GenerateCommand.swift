@@ -45,21 +45,41 @@ struct GenerateCommand: ParsableCommand {
         var owners: [String: (spec: String, kind: String)] = [:]
         for spec in specs {
             do {
-                let compiled = try compiler.compile(file: spec)
-                diagnostics += compiled.notes
-                let emitted = Generator.files(for: compiled.plan, languages: lang.languages)
-                let declared = NameCollisions.declared(by: emitted, name: compiled.plan.name)
+                let emitted: [OutputFile]
+                let name: String
+                let nameMark: Mark
+                let found: [String]
+                var depfileErrors: [Diagnostic] = []
+                if let network = try NetworkCompiler(weightsRoot: weightsRoot).compileIfNetwork(file: spec) {
+                    diagnostics += network.notes
+                    emitted = try NetworkGenerator.files(for: network, languages: lang.languages)
+                    (name, nameMark, found) = (network.plan.name, network.mark, network.dependencies)
+                    if depfile != nil {
+                        depfileErrors = found.compactMap { dependency in
+                            DepfileRule.problem(with: dependency).map {
+                                Diagnostic(.error, "'\(Identifier.printable(dependency))' cannot be named in the depfile: \($0)", file: spec, at: network.mark)
+                            }
+                        }
+                    }
+                } else {
+                    let compiled = try compiler.compile(file: spec)
+                    diagnostics += compiled.notes
+                    emitted = Generator.files(for: compiled.plan, languages: lang.languages)
+                    (name, nameMark, found) = (compiled.plan.name, compiled.spec.mark("name"), compiled.dependencies)
+                    if depfile != nil { depfileErrors = Self.depfileProblems(compiled) }
+                }
+                let declared = NameCollisions.declared(by: emitted, name: name)
                 let clashes = declared.compactMap { one in owners[one.name].map { (one.name, one.kind, $0) } }
-                if let (name, kind, other) = clashes.first {
-                    let message = "the \(kind) '\(name)' of this spec is also the \(other.kind) '\(name)' of \(other.spec); "
+                if let (clash, kind, other) = clashes.first {
+                    let message = "the \(kind) '\(clash)' of this spec is also the \(other.kind) '\(clash)' of \(other.spec); "
                         + "their outputs cannot go into one folder (rename one of them)"
-                    diagnostics.append(Diagnostic(.error, message, file: spec, at: compiled.spec.mark("name")))
+                    diagnostics.append(Diagnostic(.error, message, file: spec, at: nameMark))
                     continue
                 }
                 for one in declared { owners[one.name] = (spec, one.kind) }
                 files += emitted
-                if depfile != nil { diagnostics += Self.depfileProblems(compiled) }
-                dependencies += compiled.dependencies
+                diagnostics += depfileErrors
+                dependencies += found
             } catch {
                 diagnostics += error.diagnostics
             }

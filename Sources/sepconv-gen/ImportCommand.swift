@@ -18,7 +18,14 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Fold the BatchNormalization and activation layers that follow each layer (fuse: true).")
     var fuse = false
 
+    @Flag(help: "Write one spec for the whole model as a network (SPEC section 8): DIR/<model>.yaml.")
+    var network = false
+
     func run() throws {
+        if network {
+            try importNetwork()
+            return
+        }
         let plan: ModelImport
         do {
             plan = try ModelImport(model: model, folder: output, fuse: fuse)
@@ -58,5 +65,32 @@ struct ImportCommand: ParsableCommand {
             DiagnosticPrinter.error("layer '\(shown(problem.layer))' not imported: \(problem.message)", file: model)
         }
         if !plan.problems.isEmpty { throw ExitCode.failure }
+    }
+
+    private func importNetwork() throws {
+        let imported: NetworkImport
+        do {
+            imported = try NetworkImport(model: model, folder: output)
+        } catch {
+            for diagnostic in error.diagnostics where diagnostic.severity == .error {
+                DiagnosticPrinter.error(diagnostic.message, file: model)
+            }
+            throw ExitCode.failure
+        }
+        let path = (output as NSString).appendingPathComponent("\(imported.name).yaml")
+        do {
+            try OutputWriter.write([OutputWriter.Output(path: path, bytes: Array(imported.text.utf8))], inputs: [model])
+        } catch {
+            DiagnosticPrinter.error(error.message, file: error.path)
+            throw ExitCode.failure
+        }
+        let plan = imported.plan
+        var summary = "wrote \(path): network '\(imported.name)', \(plan.steps.count) steps, input \(Tensor.describe(plan.inputShape)), "
+            + "output \(Tensor.describe(plan.outputShape)), workspace \(plan.workspace.size) values\n"
+        if !plan.removed.isEmpty { summary += "removed (nothing at inference): \(plan.removed.joined(separator: ", "))\n" }
+        if imported.modelIsOutside {
+            summary += "note: \(model) lies outside \(output): generate with --weights-root naming a folder that contains it\n"
+        }
+        print(summary, terminator: "")
     }
 }

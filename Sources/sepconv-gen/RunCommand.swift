@@ -22,6 +22,18 @@ struct RunCommand: ParsableCommand {
     var weightsRoot: String?
 
     func run() throws {
+        let network: NetworkCompiler.Compiled?
+        do {
+            network = try NetworkCompiler(weightsRoot: weightsRoot).compileIfNetwork(file: spec)
+        } catch {
+            DiagnosticPrinter.print(error.diagnostics)
+            throw ExitCode.failure
+        }
+        if let network {
+            DiagnosticPrinter.print(network.notes)
+            try runNetwork(network.plan, dependencies: network.dependencies)
+            return
+        }
         let compiled: SpecCompiler.Compiled
         do {
             compiled = try SpecCompiler(weightsRoot: weightsRoot).compile(file: spec)
@@ -32,16 +44,35 @@ struct RunCommand: ParsableCommand {
         DiagnosticPrinter.print(compiled.notes)
         let plan = compiled.plan
         let perItem = plan.dataFormat == .channelsLast ? [plan.inputSteps, plan.inputChannels] : [plan.inputChannels, plan.inputSteps]
-        let result: Tensor
+        let layout = plan.dataFormat == .channelsLast ? "(batch, steps, channels)" : "(batch, channels, steps)"
+        let result = try compute(perItem: perItem, taken: "the layer takes \(layout) = (batch, \(perItem[0]), \(perItem[1]))",
+                                 format: plan.format) { tensor throws(Interpreter.ShapeError) in
+            try Interpreter.run(plan, input: tensor)
+        }
+        try write(result, format: plan.format, inputs: compiled.dependencies)
+    }
+
+    /// `run` on a network spec: the input is (batch, ...the network's input shape).
+    private func runNetwork(_ plan: NetworkPlan, dependencies: [String]) throws {
+        let taken = "the network takes (batch, \(plan.inputShape.map(String.init).joined(separator: ", ")))"
+        let result = try compute(perItem: plan.inputShape, taken: taken, format: plan.dtype.format) { tensor throws(Interpreter.ShapeError) in
+            try NetworkInterpreter.run(plan, input: tensor)
+        }
+        try write(result, format: plan.dtype.format, inputs: dependencies)
+    }
+
+    /// Reads the input (each item of shape `perItem`, else an error ending in `taken`; int8 exactly
+    /// when `format` is), checks it is finite, and runs `interpret` on it.
+    private func compute(perItem: [Int], taken: String, format: NumericFormat,
+                         _ interpret: (Tensor) throws(Interpreter.ShapeError) -> Tensor) throws -> Tensor {
         do {
             let (tensor, _) = try NPY.read(file: input, limit: Limits.maxInputBytes, noun: "inputs") { header throws(NPY.FormatError) in
-                guard header.shape.count == 3, Array(header.shape.dropFirst()) == perItem else {
-                    let layout = plan.dataFormat == .channelsLast ? "(batch, steps, channels)" : "(batch, channels, steps)"
-                    throw NPY.FormatError(message: "the input has shape \(Tensor.describe(header.shape)) but the layer takes \(layout) = (batch, \(perItem[0]), \(perItem[1]))")
+                guard header.shape.count == perItem.count + 1, Array(header.shape.dropFirst()) == perItem else {
+                    throw NPY.FormatError(message: "the input has shape \(Tensor.describe(header.shape)) but \(taken)")
                 }
                 // An int8 layer reads int8 and nothing else; a float layer reads either float type.
-                guard (header.type == .int8) == plan.format.isInteger else {
-                    throw NPY.FormatError(message: plan.format.isInteger ? "the int8 layer reads an int8 '|i1' .npy; this one is '\(header.type.rawValue)'"
+                guard (header.type == .int8) == format.isInteger else {
+                    throw NPY.FormatError(message: format.isInteger ? "the int8 layer reads an int8 '|i1' .npy; this one is '\(header.type.rawValue)'"
                                                                         : "the float layer reads '<f4' or '<f8'; this one is int8 '|i1'")
                 }
             }
@@ -49,7 +80,7 @@ struct RunCommand: ParsableCommand {
                 DiagnosticPrinter.error("the input holds a NaN or infinity at flat index \(bad)", file: input)
                 throw ExitCode.failure
             }
-            result = try Interpreter.run(plan, input: tensor)
+            return try interpret(tensor)
         } catch let error as NPY.FormatError {
             DiagnosticPrinter.error(error.message == "no such file" ? "no such file: the input is missing" : error.message, file: input)
             throw ExitCode.failure
@@ -57,11 +88,14 @@ struct RunCommand: ParsableCommand {
             DiagnosticPrinter.error(error.message, file: input)
             throw ExitCode.failure
         }
-        let type = plan.format.npy
-        let bytes = NPY.write(result, as: type)
-        Self.warnAboutOverflow(result, format: plan.format, input: input)
+    }
+
+    /// Writes the output in `format`'s `.npy` type, never over one of the run's `inputs` (the spec and the input besides).
+    private func write(_ result: Tensor, format: NumericFormat, inputs: [String]) throws {
+        let bytes = NPY.write(result, as: format.npy)
+        Self.warnAboutOverflow(result, format: format, input: input)
         do {
-            try OutputWriter.write([OutputWriter.Output(path: output, bytes: bytes)], inputs: [spec, input] + compiled.dependencies)
+            try OutputWriter.write([OutputWriter.Output(path: output, bytes: bytes)], inputs: [spec, input] + inputs)
         } catch {
             DiagnosticPrinter.error(error.message, file: error.path)
             throw ExitCode.failure

@@ -67,10 +67,13 @@ extension ParametricActivation {
         switch self {
         case .relu(let maxValue, let slope, let threshold):
             var body: [Statement]
+            let positive = threshold != 0 ? "x > \(constant(threshold)) ? x : \(zero)" : "x > \(zero) ? x : \(zero)"
             if slope != 0, maxValue == nil, threshold == 0 {
                 body = [writer.ret("x >= \(zero) ? x : \(constant(slope)) * x")]
+            } else if slope == 0, maxValue == nil {
+                // Nothing follows the threshold: no variable (Swift warns about a `var` never mutated).
+                body = [writer.ret(positive)]
             } else {
-                let positive = threshold != 0 ? "x > \(constant(threshold)) ? x : \(zero)" : "x > \(zero) ? x : \(zero)"
                 body = [.variable("y", .text(positive), integer: false)]
                 if let maxValue {
                     body.append(.assign(.name("y"), "=", .text("y < \(zero) ? \(zero) : (y > \(constant(maxValue)) ? \(constant(maxValue)) : y)")))

@@ -1,8 +1,8 @@
 /// Finds SeparableConv1D layers in a Keras model file and reads each one's
 /// arguments, input shape, weights and, when asked, the chain `fuse: true` folds.
 public struct ModelReader {
-    private let file: KerasModelFile
-    private let graph: ModelGraph
+    let file: KerasModelFile
+    let graph: ModelGraph
 
     /// Reads the model `bytes` of the file named `name` (as the user wrote it, for messages).
     /// - Throws: `ModelError` when it is not a readable Keras model.
@@ -77,7 +77,7 @@ public struct ModelReader {
     }
 
     /// The layer's dtype policy, which must compute in float32 or float64.
-    private static func dtype(of layer: ModelGraph.Layer, what: String) throws(ModelError) -> DType {
+    static func dtype(of layer: ModelGraph.Layer, what: String) throws(ModelError) -> DType {
         let policy = layer.config["dtype"]
         let name = policy?.string ?? policy?["config"]?["name"]?.string ?? "float32"
         guard let dtype = DType(rawValue: name) else {
@@ -101,7 +101,7 @@ public struct ModelReader {
     // MARK: - Weights
 
     /// The layer's variables `names`, in that order, wherever the file's layout keeps them.
-    private func read(_ names: [String], of layer: ModelGraph.Layer, what: String) throws(ModelError) -> [Tensor] {
+    func read(_ names: [String], of layer: ModelGraph.Layer, what: String) throws(ModelError) -> [Tensor] {
         switch file.layout {
         case .keras3:
             return try Self.keras3Variables(count: names.count, group: "/" + layer.keras3Path, in: file.weights,
@@ -176,7 +176,7 @@ public struct ModelReader {
     }
 
     /// The BatchNormalization's parameters, or nil when it does not normalise over the channel axis.
-    private func batchNorm(_ layer: ModelGraph.Layer, dataFormat: DataFormat, filters: Int) throws(ModelError) -> FusedChain.BatchNorm? {
+    func batchNorm(_ layer: ModelGraph.Layer, dataFormat: DataFormat, filters: Int) throws(ModelError) -> FusedChain.BatchNorm? {
         let config = layer.config
         let axisValue = config["axis"]
         guard let axis = axisValue?.int ?? (axisValue?.array?.count == 1 ? axisValue?.array?[0].int : nil) else { return nil }

@@ -4,11 +4,13 @@ import Testing
 
 /// The emitted int8 C and Swift of every SeparableConv1D chain in the
 /// `.tflite` fixtures (Keras 3 and tf.keras 2 models converted by TensorFlow
-/// 2.21), `loops` and, where small, `full`, batch and streaming (item 0
-/// pushed in random splits): every output value EQUALS TensorFlow Lite's
-/// reference kernels' (`BUILTIN_REF`).
+/// 2.21), `loops` and streaming (item 0 pushed in random splits) in C and
+/// Swift, and, where small, `full` in C (straight-line Swift costs the
+/// optimizer minutes; `Int8CompileTests` compiles `full` Swift on random
+/// layers): every output value EQUALS TensorFlow Lite's reference kernels'
+/// (`BUILTIN_REF`).
 @Suite(.serialized) struct TFLiteFixtureCompileTests {
-    static func cases() throws -> [Int8CompileTests.Case] {
+    static func cases(_ language: TargetLanguage) throws -> [Int8CompileTests.Case] {
         var cases: [Int8CompileTests.Case] = []
         var rng = SplitMix64(seed: 20)
         for (number, fixture) in TFLiteFixtures.chains.enumerated() {
@@ -17,7 +19,7 @@ import Testing
             loops.name = "q\(number)_loops"
             cases.append(Int8CompileTests.Case(plan: loops, batch: batch, input: input, expected: expected))
             var full = try TFLiteNumbersTests.plan(fixture, .full)
-            if full.multiplyAdds <= 2_000 {
+            if language == .c && full.multiplyAdds <= 600 {
                 full.name = "q\(number)_full"
                 cases.append(Int8CompileTests.Case(plan: full, batch: batch, input: input, expected: expected))
             }
@@ -36,7 +38,7 @@ import Testing
 
     @Test(arguments: TargetLanguage.allCases)
     func emittedCodeEqualsTFLite(language: TargetLanguage) throws {
-        let cases = try Self.cases()
+        let cases = try Self.cases(language)
         #expect(cases.count >= 2 * TFLiteFixtures.chains.count)
         try Int8CompileTests.check(cases, in: language, against: "TFLite's BUILTIN_REF output")
     }

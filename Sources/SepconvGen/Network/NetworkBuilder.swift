@@ -1,0 +1,360 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Turns the layers `first`...`last` of a Keras model into a `NetworkPlan`:
+/// finds the chain in the model's graph (refusing forks, merges and shared
+/// layers), plans each layer, and places the tensors in the workspace.
+struct NetworkBuilder {
+    /// The classes a network may hold, as the refusal lists them.
+    static let supportedClasses = [
+        "InputLayer", "SeparableConv1D", "BatchNormalization", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax",
+        "Dense", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Flatten",
+        "Reshape", "ZeroPadding1D",
+    ] + removedClasses
+    /// The classes that compute nothing at inference.
+    static let removedClasses = ["Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "ActivityRegularization"]
+
+    let reader: ModelReader
+    /// The model file as the spec wrote it.
+    let model: String
+    /// The spec file and the weights root, for planning each SeparableConv1D as a `from:` spec would.
+    let specFile: String
+    let weightsRoot: String?
+    /// The network's C identifier.
+    let name: String
+
+    private var graph: ModelGraph { reader.graph }
+    private var fileName: String { reader.file.name }
+
+    /// The plan of the layers `first`...`last` (the model's own ends when nil).
+    /// - Throws: `ModelError` naming the layer at fault, its class and its position.
+    func plan(first: String?, last: String?) throws(ModelError) -> NetworkPlan {
+        let chain = try self.chain(first: first, last: last)
+        let dtype = try ModelReader.dtype(of: graph.layers[chain[0]], what: describe(chain[0]))
+        var shape: [Int]
+        if let recorded = recordedInputShape(chain[0]) {
+            shape = recorded
+        } else if let producer = graph.layers[chain[0]].producers.first, first != nil {
+            // Legacy .h5 files record only the model's input shape: plan the layers before `first` for it.
+            shape = try plan(first: nil, last: graph.layers[producer].name).outputShape
+        } else {
+            throw ModelError("\(fileName) records no input shape for \(describe(chain[0]))")
+        }
+        try Self.checkShape(shape, what: "the input of \(describe(chain[0]))")
+        var steps: [NetworkStep] = []
+        var removed: [String] = []
+        var position = 0
+        while position < chain.count {
+            let index = chain[position]
+            let layer = graph.layers[index]
+            if Self.removedClasses.contains(layer.className) {
+                removed.append(layer.name)
+                position += 1
+                continue
+            }
+            let layerType = try ModelReader.dtype(of: layer, what: describe(index))
+            guard layerType == dtype else {
+                throw ModelError("\(describe(index)) computes in \(layerType.rawValue) but the network's first layer in \(dtype.rawValue); a network has one dtype")
+            }
+            let step: NetworkStep
+            var consumed = 1
+            if layer.className == "SeparableConv1D" {
+                (step, consumed) = try separable(index, rest: Array(chain[position...]), input: shape)
+            } else {
+                step = try simple(index, input: shape, dtype: dtype)
+            }
+            try Self.checkShape(step.outputShape, what: "the output of \(describe(index))")
+            steps.append(step)
+            shape = step.outputShape
+            position += consumed
+        }
+        if steps.isEmpty, let index = chain.first {
+            // Only dropout layers: the network copies its input.
+            steps.append(NetworkStep(layers: [graph.layers[index].name], className: graph.layers[index].className,
+                                     position: modelPosition(index), operation: .reshape, inputShape: shape,
+                                     outputShape: shape, multiplyAdds: 0, weightBytes: 0))
+        }
+        return NetworkPlan(name: name, dtype: dtype, model: model, steps: steps,
+                           workspace: WorkspacePlanner.plan(steps), removed: removed)
+    }
+
+    // MARK: - The chain
+
+    /// The model's layers (InputLayer excluded) in the config's order.
+    private var ordered: [Int] { graph.layers.indices.filter { graph.layers[$0].className != "InputLayer" } }
+
+    /// 1-based, InputLayer excluded: the position messages name.
+    private func modelPosition(_ index: Int) -> Int { (ordered.firstIndex(of: index) ?? 0) + 1 }
+
+    private func describe(_ index: Int) -> String {
+        let layer = graph.layers[index]
+        return "layer '\(Identifier.printable(layer.name))' (\(Identifier.printable(layer.className)), position \(modelPosition(index)))"
+    }
+
+    private func find(_ name: String, role: String) throws(ModelError) -> Int {
+        let matches = ordered.filter { graph.layers[$0].name == name }
+        guard let match = matches.first else {
+            let names = ordered.map { Identifier.printable(graph.layers[$0].name) }.joined(separator: ", ")
+            throw ModelError("'\(role)' names '\(Identifier.printable(name))', which is not a layer of \(fileName) (it has: \(names))")
+        }
+        guard matches.count == 1 else {
+            throw ModelError("\(fileName) has \(matches.count) layers named '\(Identifier.printable(name))'; '\(role)' is ambiguous")
+        }
+        return match
+    }
+
+    /// The layer indices first...last, each the only reader of the one before.
+    private func chain(first: String?, last: String?) throws(ModelError) -> [Int] {
+        let start: Int
+        if let first {
+            start = try find(first, role: "first")
+        } else {
+            let roots = ordered.filter { graph.layers[$0].producers.isEmpty }
+            guard roots.count == 1, let root = roots.first else {
+                throw ModelError("\(fileName) has \(roots.count) layers reading the model's inputs; a network is a chain with one input")
+            }
+            start = root
+        }
+        let end = try last.map { name throws(ModelError) in try find(name, role: "last") }
+        var chain = [start]
+        var current = start
+        while current != end {
+            let layer = graph.layers[current]
+            guard layer.calls <= 1 else {
+                throw ModelError("\(describe(current)) is called \(layer.calls) times (a shared layer); a network is a chain of layers called once")
+            }
+            if layer.consumers.isEmpty {
+                guard end == nil else {
+                    throw ModelError("'last' names \(describe(end ?? current)), which does not follow \(describe(start)) in the chain")
+                }
+                break
+            }
+            guard layer.consumers.count == 1, !layer.isModelOutput, let next = layer.consumers.first else {
+                let readers = layer.consumers.map { describe($0) }.joined(separator: ", ")
+                throw ModelError("\(describe(current)) feeds \(layer.consumers.count + (layer.isModelOutput ? 1 : 0)) readers (\(readers)\(layer.isModelOutput ? ", the model's output" : "")): a fork; a network must be a chain")
+            }
+            guard graph.layers[next].producers == [current] else {
+                throw ModelError("\(describe(next)) reads \(graph.layers[next].producers.count) tensors (a merge); a network must be a chain")
+            }
+            // A damaged config can link layers in a cycle: a chain never holds a layer twice.
+            guard !chain.contains(next) else {
+                throw ModelError("\(describe(next)) is reached twice: the model's layers form a cycle")
+            }
+            chain.append(next)
+            current = next
+        }
+        for index in chain where !Self.supportedClasses.contains(graph.layers[index].className) || ModelGraph.isModel(graph.layers[index].className) {
+            throw ModelError("\(describe(index)) cannot be part of a network; supported classes: \(Self.supportedClasses.joined(separator: ", "))")
+        }
+        return chain
+    }
+
+    /// The shape (batch axis dropped) of the tensor the layer reads, as the model records it.
+    private func recordedInputShape(_ index: Int) -> [Int]? {
+        let layer = graph.layers[index]
+        var shape = (layer.buildInputShape ?? layer.inboundShape)?.array
+        if shape == nil, let input = layer.inputLayer.map({ graph.layers[$0].config }) {
+            shape = (input["batch_shape"] ?? input["batch_input_shape"])?.array
+        }
+        guard let shape, shape.count >= 2 else { return nil }
+        let dimensions = shape.dropFirst().compactMap(\.int)
+        guard dimensions.count == shape.count - 1, dimensions.allSatisfy({ $0 > 0 }) else { return nil }
+        return dimensions
+    }
+
+    // MARK: - SeparableConv1D
+
+    /// A SeparableConv1D planned as a `from: {model, layer, fuse}` spec plans it, its followers
+    /// fused when they lie inside the range; returns the step and how many chain layers it took.
+    private func separable(_ index: Int, rest: [Int], input: [Int]) throws(ModelError) -> (NetworkStep, Int) {
+        let layer = graph.layers[index]
+        guard layer.config["data_format"]?.string != "channels_first" else {
+            throw ModelError("\(describe(index)) is channels_first; networks are channels_last for now")
+        }
+        var fused: [String] = []
+        if let imported = try? reader.layer(named: layer.name, fuse: true) {
+            fused = imported.chain.layerNames
+        }
+        let names = rest.map { graph.layers[$0].name }
+        // Fuse only when the folded layers are exactly the next ones in the range.
+        let fuse = !fused.isEmpty && names.count > fused.count && Array(names[1...fused.count]) == fused
+        let compiled: SpecCompiler.Compiled
+        do throws(DiagnosticError) {
+            guard input.count == 2 else {
+                throw DiagnosticError([Diagnostic(.error, "it reads a tensor of shape \(Tensor.describe(input)); it needs (steps, channels)", file: specFile, at: .start)])
+            }
+            compiled = try compileSeparable(layer.name, index: index, fuse: fuse, input: input)
+        } catch {
+            let reason = error.diagnostics.first { $0.severity == .error }?.message ?? "it cannot be planned"
+            throw ModelError("\(describe(index)): \(reason)")
+        }
+        let plan = compiled.plan
+        guard input == [plan.inputSteps, plan.inputChannels] else {
+            throw ModelError("\(describe(index)) takes \(Tensor.describe([plan.inputSteps, plan.inputChannels])) but the layer before it gives \(Tensor.describe(input))")
+        }
+        let step = NetworkStep(layers: [layer.name] + (fuse ? fused : []), className: layer.className, position: modelPosition(index),
+                               operation: .separable(plan), inputShape: input, outputShape: [plan.outputSteps, plan.outputChannels],
+                               multiplyAdds: plan.multiplyAdds, weightBytes: plan.footprint.weightBytes)
+        return (step, 1 + (fuse ? fused.count : 0))
+    }
+
+    private func compileSeparable(_ layer: String, index: Int, fuse: Bool, input: [Int]) throws(DiagnosticError) -> SpecCompiler.Compiled {
+        let text = """
+        name: \(ModelImport.quoted("\(name)_l\(modelPosition(index))"))
+        from:
+          model: \(ModelImport.quoted(model))
+          layer: \(ModelImport.quoted(layer))
+          fuse: \(fuse)
+        input: {steps: \(input[0]), channels: \(input[1])}
+
+        """
+        return try SpecCompiler(weightsRoot: weightsRoot).compile(file: specFile, contents: Array(text.utf8))
+    }
+
+    // MARK: - The other layers
+
+    private func simple(_ index: Int, input: [Int], dtype: DType) throws(ModelError) -> NetworkStep {
+        let layer = graph.layers[index]
+        let config = layer.config
+        let what = describe(index)
+        let bytes = dtype == .float32 ? 4 : 8
+        let size = input.reduce(1, *)
+        var step = NetworkStep(layers: [layer.name], className: layer.className, position: modelPosition(index),
+                               operation: .reshape, inputShape: input, outputShape: input, multiplyAdds: 0, weightBytes: 0)
+        func sequence() throws(ModelError) -> (steps: Int, channels: Int) {
+            if let format = config["data_format"]?.string, format != "channels_last" {
+                throw ModelError("\(what) is \(Identifier.printable(format)); networks are channels_last for now")
+            }
+            guard input.count == 2 else {
+                throw ModelError("\(what) reads a tensor of shape \(Tensor.describe(input)); it needs (steps, channels)")
+            }
+            return (input[0], input[1])
+        }
+        switch layer.className {
+        case "Dense":
+            guard let units = config["units"]?.int, units > 0, let inputs = input.last else { throw ModelError("\(what) has no valid 'units'") }
+            let activationName = config["activation"]?.string ?? config["activation"]?["config"]?.string ?? "linear"
+            guard let activation = Activation.named(activationName) else {
+                throw ModelError("\(what) has activation '\(Identifier.printable(activationName))', which sepconv-gen does not know")
+            }
+            let useBias = config["use_bias"]?.bool ?? true
+            let tensors = try reader.read(["kernel"] + (useBias ? ["bias"] : []), of: layer, what: what)
+            guard tensors[0].shape == [inputs, units], !useBias || tensors[1].shape == [units] else {
+                throw ModelError("\(what): its weights do not fit an input of shape \(Tensor.describe(input)) and \(units) units")
+            }
+            try Self.checkFinite(tensors, what: what)
+            let rows = size / inputs
+            step.operation = .dense(kernel: tensors[0].scalars, inputs: inputs, units: units,
+                                    bias: useBias ? tensors[1].scalars : nil, activation: activation)
+            let last = activation.outputLength(forLastAxis: units)
+            step.outputShape = Array(input.dropLast()) + [last]
+            step.multiplyAdds = rows * inputs * units
+            step.weightBytes = (inputs * units + (useBias ? units : 0)) * bytes
+        case "BatchNormalization":
+            guard let channels = input.last else { throw ModelError("\(what) reads an empty shape") }
+            guard let batchNorm = try reader.batchNorm(layer, dataFormat: .channelsLast, filters: channels), input.count >= 1 else {
+                throw ModelError("\(what) does not normalise over the last axis; networks normalise channels_last tensors over channels")
+            }
+            let (scale, shift) = batchNorm.affine(dtype)
+            step.operation = .batchNorm(scale: scale, shift: shift)
+            step.multiplyAdds = size
+            step.weightBytes = 2 * channels * bytes
+        case "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax":
+            guard let activation = ModelReader.activationLayer(layer) else {
+                throw ModelError("\(what): its arguments are not supported (an unknown activation, or Softmax on an axis other than the last)")
+            }
+            step.operation = .activation(activation)
+            if case .named(let function) = activation, let last = input.last {
+                step.outputShape = Array(input.dropLast()) + [function.outputLength(forLastAxis: last)]
+            }
+        case "MaxPooling1D", "AveragePooling1D":
+            let (steps, channels) = try sequence()
+            guard let poolSize = Self.integer(config["pool_size"]), poolSize > 0 else { throw ModelError("\(what) has no valid pool_size") }
+            let stride = Self.integer(config["strides"]) ?? poolSize
+            guard (1...Limits.maxExtent).contains(stride), poolSize <= Limits.maxExtent else {
+                throw ModelError("\(what) has pool_size \(poolSize) and strides \(stride); each must be between 1 and \(Limits.maxExtent)")
+            }
+            let same = config["padding"]?.string?.lowercased() == "same"
+            let outputSteps = same ? (steps + stride - 1) / stride : (steps - poolSize) / stride + 1
+            guard outputSteps > 0, same || steps >= poolSize else {
+                throw ModelError("\(what): pool_size \(poolSize) is longer than its \(steps) input steps")
+            }
+            let padLeft = same ? max((outputSteps - 1) * stride + poolSize - steps, 0) / 2 : 0
+            let kind: PoolKind = layer.className == "MaxPooling1D" ? .max : .average
+            step.operation = .pool(kind, size: poolSize, stride: stride, padLeft: padLeft)
+            step.outputShape = [outputSteps, channels]
+            step.multiplyAdds = kind == .average ? outputSteps * channels * poolSize : 0
+        case "GlobalAveragePooling1D", "GlobalMaxPooling1D":
+            let (steps, channels) = try sequence()
+            let kind: PoolKind = layer.className == "GlobalMaxPooling1D" ? .max : .average
+            step.operation = .globalPool(kind)
+            step.outputShape = config["keepdims"]?.bool == true ? [1, channels] : [channels]
+            step.multiplyAdds = kind == .average ? steps * channels : 0
+        case "ZeroPadding1D":
+            let (steps, channels) = try sequence()
+            let padding = config["padding"]
+            let pair = padding?.array?.compactMap(\.int) ?? padding?.int.map { [$0, $0] } ?? [1, 1]
+            guard pair.count == 2, pair.allSatisfy({ (0...Limits.maxExtent).contains($0) }) else { throw ModelError("\(what) has an invalid padding") }
+            step.operation = .zeroPad(left: pair[0], right: pair[1])
+            step.outputShape = [steps + pair[0] + pair[1], channels]
+        case "Flatten":
+            if let format = config["data_format"]?.string, format == "channels_first", input.count > 1 {
+                throw ModelError("\(what) is channels_first; networks are channels_last for now")
+            }
+            step.outputShape = [size]
+        case "Reshape":
+            guard let target = config["target_shape"]?.array?.compactMap(\.int), !target.isEmpty,
+                  target.count == config["target_shape"]?.array?.count else {
+                throw ModelError("\(what) has no valid target_shape")
+            }
+            step.outputShape = try Self.reshaped(target, size: size, what: what)
+        default:
+            throw ModelError("\(what) cannot be part of a network; supported classes: \(Self.supportedClasses.joined(separator: ", "))")
+        }
+        return step
+    }
+
+    /// Refuses a shape with an extent outside 1...`Limits.maxExtent` or more than
+    /// `Limits.maxActivationValues` values (so no size arithmetic can overflow).
+    static func checkShape(_ shape: [Int], what: String) throws(ModelError) {
+        var size = 1
+        for extent in shape {
+            guard (1...Limits.maxExtent).contains(extent) else {
+                throw ModelError("\(what) has shape \(Tensor.describe(shape)); each extent must be between 1 and \(Limits.maxExtent)")
+            }
+            size *= extent
+            guard size <= Limits.maxActivationValues else {
+                throw ModelError("\(what) has shape \(Tensor.describe(shape)), more than \(Limits.maxActivationValues) values per item")
+            }
+        }
+    }
+
+    /// An integer or a one-element list of one (Keras tuples).
+    private static func integer(_ value: JSONValue?) -> Int? {
+        value?.int ?? (value?.array?.count == 1 ? value?.array?.first?.int : nil)
+    }
+
+    private static func checkFinite(_ tensors: [Tensor], what: String) throws(ModelError) {
+        guard tensors.allSatisfy({ $0.scalars.allSatisfy(\.isFinite) }) else { throw ModelError("\(what): a weight holds a NaN or an infinity") }
+    }
+
+    /// `target` (one dimension may be -1) for `size` values.
+    private static func reshaped(_ target: [Int], size: Int, what: String) throws(ModelError) -> [Int] {
+        let known = target.filter { $0 != -1 }
+        let free = target.count - known.count
+        guard known.allSatisfy({ (1...Limits.maxExtent).contains($0) }), free <= 1 else { throw ModelError("\(what) has an invalid target_shape") }
+        try checkShape(known, what: "the target_shape of \(what)")
+        let product = known.reduce(1, *)
+        if free == 1 {
+            guard size % product == 0 else { throw ModelError("\(what) cannot reshape \(size) values to \(Tensor.describe(target))") }
+            return target.map { $0 == -1 ? size / product : $0 }
+        }
+        guard product == size else { throw ModelError("\(what) cannot reshape \(size) values to \(Tensor.describe(target))") }
+        return target
+    }
+}

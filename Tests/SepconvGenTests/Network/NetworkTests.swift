@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+@testable import SepconvGen
+
+/// Network specs (SPEC.md section 8) against models and outputs made by real Keras 3,
+/// committed by `Scripts/network_fixtures.py`.
+@Suite struct NetworkTests {
+    /// One recorded range of one model file.
+    struct Case: CustomStringConvertible, Sendable {
+        var folder: String, model: String, range: String, first: String?, last: String?, dtype: String
+        var description: String { "\(model) \(range)" }
+    }
+
+    static let cases: [Case] = {
+        guard let data = try? Data(contentsOf: Fixtures.url("networks/manifest.json")),
+              let manifest = try? JSONSerialization.jsonObject(with: data) as? [String: [String: Any]] else { return [] }
+        var result: [Case] = []
+        for (folder, entry) in manifest.sorted(by: { $0.key < $1.key }) {
+            let models = entry["models"] as? [String] ?? []
+            let ranges = entry["ranges"] as? [[String: Any]] ?? []
+            for model in models {
+                for range in ranges {
+                    result.append(Case(folder: folder, model: model, range: range["range"] as? String ?? "",
+                                       first: range["first"] as? String, last: range["last"] as? String,
+                                       dtype: entry["dtype"] as? String ?? ""))
+                }
+            }
+        }
+        return result
+    }()
+
+    /// A network spec beside the fixtures (the spec file itself need not exist: model paths are relative to its folder).
+    static func compile(_ text: String) throws(DiagnosticError) -> NetworkCompiler.Compiled {
+        try NetworkCompiler().compile(file: Fixtures.url("networks/spec.yaml").path, contents: Array(text.utf8))
+    }
+
+    static func spec(_ model: String, first: String? = nil, last: String? = nil) -> String {
+        "name: net\nnetwork:\n  model: \(model)\n" + (first.map { "  first: \($0)\n" } ?? "") + (last.map { "  last: \($0)\n" } ?? "")
+    }
+
+    static func plan(_ item: Case) throws -> NetworkPlan {
+        try compile(spec(item.model, first: item.first, last: item.last)).plan
+    }
+
+    @Test func everyFixtureModelIsHere() {
+        #expect(Self.cases.count >= 16)
+        #expect(Set(Self.cases.map(\.dtype)) == ["float32", "float64"])
+    }
+
+    @Test(arguments: cases)
+    func interpreterMatchesKeras(_ item: Case) throws {
+        let plan = try Self.plan(item)
+        let input = try Fixtures.npy("networks/\(item.folder)/\(item.range)/input.npy").tensor
+        let expected = try Fixtures.npy("networks/\(item.folder)/\(item.range)/output.npy").tensor
+        let output = try NetworkInterpreter.run(plan, input: input)
+        #expect(output.shape == expected.shape)
+        let error = zip(output.scalars, expected.scalars).map { ($0 - $1).magnitude }.max() ?? .infinity
+        let tolerance = Self.tolerance(plan) * max(1, expected.scalars.map(\.magnitude).max() ?? 0)
+        #expect(error <= tolerance, "max |interpreter - keras| = \(error), allowed \(tolerance)")
+    }
+
+    /// 1e-5 for float32 (relative to max(1, max|keras|)); 1e-8 for float64, where TensorFlow's
+    /// gelu (erf) differs from the C library's by up to 1.2e-9 on these inputs.
+    static func tolerance(_ plan: NetworkPlan) -> Double {
+        plan.dtype == .float32 ? 1e-5 : 1e-8
+    }
+
+    @Test(arguments: cases)
+    func workspaceIsSmallerThanTheOutputsAndNeverOverlapsALiveTensor(_ item: Case) throws {
+        let plan = try Self.plan(item)
+        let workspace = plan.workspace
+        if plan.steps.count > 1 {
+            #expect(workspace.size < plan.sumOfOutputs)
+        }
+        #expect(workspace.size >= 1)
+        #expect(workspace.outputs.last == .output)
+        for (index, step) in plan.steps.enumerated() {
+            guard case .workspace(let out) = workspace.outputs[index] else { continue }
+            #expect(out + step.outputSize <= workspace.size)
+            guard case .workspace(let into) = workspace.input(of: index), !workspace.isInPlace(index) else { continue }
+            // A step that does not work in place must not write over the tensor it reads.
+            #expect(out + step.outputSize <= into || into + step.inputSize <= out, "step \(index + 1) overlaps its input")
+        }
+    }
+
+    @Test(arguments: cases)
+    func explainTotalsAreTheSumOverTheSteps(_ item: Case) throws {
+        let plan = try Self.plan(item)
+        let json = try #require(JSONSerialization.jsonObject(with: Data(NetworkExplainer.json(plan).utf8)) as? [String: Any])
+        let steps = try #require(json["steps"] as? [[String: Any]])
+        let totals = try #require(json["totals"] as? [String: Any])
+        #expect(steps.count == plan.steps.count)
+        for key in ["multiplyAdds", "weightBytes"] {
+            #expect(totals[key] as? Int == steps.compactMap { $0[key] as? Int }.reduce(0, +), "\(key)")
+        }
+        #expect(totals["workspaceValues"] as? Int == plan.workspace.size)
+        #expect(NetworkExplainer.text(plan).contains("workspace \(plan.workspace.size) values"))
+    }
+
+    @Test func kwsFusesEachBlockAndListsTheModelAsADependency() throws {
+        let compiled = try Self.compile(Self.spec("kws.keras"))
+        #expect(compiled.plan.steps.map(\.layers) == [["conv1", "bn1", "relu1"], ["conv2", "bn2", "relu2"], ["conv3", "bn3", "relu3"],
+                                                     ["gap"], ["dense"], ["softmax"]])
+        #expect(compiled.dependencies.last?.hasSuffix("kws.keras") == true)
+    }
+
+    @Test func aRangeEndingBetweenAConvolutionAndItsFollowersKeepsThemStandalone() throws {
+        let plan = try Self.compile(Self.spec("imu.keras", first: "max_pool", last: "bn_b")).plan
+        #expect(plan.steps.map(\.className) == ["MaxPooling1D", "SeparableConv1D", "BatchNormalization"])
+        #expect(plan.removed == ["drop"])
+    }
+
+    @Test func dropoutLayersAreRemovedWithANote() throws {
+        let compiled = try Self.compile(Self.spec("imu.h5"))
+        #expect(compiled.plan.removed == ["drop", "sdrop", "noise", "drop2"])
+        #expect(compiled.notes.contains { $0.severity == .note && $0.message.contains("'drop2'") })
+    }
+
+    // MARK: - Refusals
+
+    func refusal(_ text: String) throws -> Diagnostic {
+        do {
+            _ = try Self.compile(text)
+        } catch {
+            return try #require(error.diagnostics.first { $0.severity == .error })
+        }
+        Issue.record("compiled")
+        throw DiagnosticError([])
+    }
+
+    @Test func anUnsupportedLayerIsNamedWithItsClassAndPosition() throws {
+        let error = try refusal(Self.spec("reject_conv1d.keras"))
+        #expect(error.message.contains("'plain_conv' (Conv1D, position 2)"))
+        #expect(error.message.contains("SeparableConv1D, BatchNormalization"))
+        #expect((error.mark.line, error.mark.column) == (2, 1))
+    }
+
+    @Test func aForkIsRefused() throws {
+        let error = try refusal(Self.spec("reject_fork.keras"))
+        #expect(error.message.contains("'sep' (SeparableConv1D, position 1) feeds 2 readers"))
+        #expect(error.message.contains("fork"))
+    }
+
+    @Test func streamingIsRefusedForNow() throws {
+        let error = try refusal(Self.spec("kws.keras") + "streaming: true\n")
+        #expect(error.message.contains("not supported for networks yet"))
+        #expect(error.mark.line == 4)
+    }
+
+    @Test func rangeErrorsNameTheLayers() throws {
+        #expect(try refusal(Self.spec("kws.keras", first: "nope")).message.contains("'nope', which is not a layer of kws.keras"))
+        #expect(try refusal(Self.spec("kws.keras", first: "dense", last: "conv2")).message.contains("does not follow"))
+        #expect(try refusal(Self.spec("missing.keras")).message.hasPrefix("model file:"))
+    }
+
+    @Test func damagedModelsAreRefusedWithoutATrap() throws {
+        #expect(try refusal(Self.spec("damaged_huge.keras")).message.contains("(2147483648, 10); each extent must be between 1 and"))
+        #expect(try refusal(Self.spec("damaged_cycle.keras", first: "sep_a")).message.contains("'probs' (Activation, position 20) feeds 2 readers"))
+    }
+
+    @Test func channelsFirstIsRefusedForNow() throws {
+        do {
+            _ = try NetworkCompiler().compile(file: Fixtures.url("models/spec.yaml").path,
+                                             contents: Array("name: t\nnetwork:\n  model: channels_first.keras\n".utf8))
+            Issue.record("compiled")
+        } catch {
+            #expect(error.diagnostics.first?.message.contains("'cf_sep' (SeparableConv1D, position 1) is channels_first") == true,
+                    "\(error.diagnostics)")
+        }
+    }
+}

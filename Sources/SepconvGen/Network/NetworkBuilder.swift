@@ -222,7 +222,7 @@ struct NetworkBuilder {
         let layer = graph.layers[index]
         let config = layer.config
         let what = describe(index)
-        let bytes = dtype == .float32 ? 4 : 8
+        let bytes = dtype.format.bytes
         let size = input.reduce(1, *)
         var step = NetworkStep(layers: [layer.name], className: layer.className, position: modelPosition(index),
                                operation: .reshape, inputShape: input, outputShape: input, multiplyAdds: 0, weightBytes: 0)

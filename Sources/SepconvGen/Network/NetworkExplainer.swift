@@ -76,7 +76,7 @@ public enum NetworkExplainer {
         }
     }
 
-    private static func bytes(_ dtype: DType) -> Int { dtype == .float32 ? 4 : 8 }
+    private static func bytes(_ dtype: DType) -> Int { dtype.format.bytes }
 
     private static func place(_ plan: NetworkPlan, _ index: Int) -> String {
         let size = plan.steps[index].outputSize

@@ -24,7 +24,7 @@ public enum NetworkInterpreter {
 
     /// One step on one item.
     static func forward(_ step: NetworkStep, _ x: [Double], dtype: DType) -> [Double] {
-        let round: (Double) -> Double = dtype == .float32 ? { Double(Float($0)) } : { $0 }
+        let round = dtype.format.round
         let channels = step.inputShape.last ?? 1
         let rows = step.inputSize / max(channels, 1)
         switch step.operation {

@@ -99,7 +99,8 @@ KINDS = {
                mutate_bytes, import_command),
     "tf2-h5": Kind(lambda: sorted(glob.glob(os.path.join(MODELS, "tf2_*.h5"))), mutate_bytes, import_command),
     "weights-h5": Kind(lambda: sorted(glob.glob(os.path.join(MODELS, "*.weights.h5"))), mutate_bytes, weights_command),
-    # A `.tflite` reader is one more entry: "tflite": Kind(<its fixtures>, mutate_bytes, import_command).
+    "tflite": Kind(lambda: sorted(glob.glob(os.path.join(ROOT, "Tests", "SepconvGenTests", "Fixtures", "tflite", "*.tflite"))),
+                   mutate_bytes, import_command),
 }
 
 # What any run may open besides its input and outputs: the dynamic loader's and the system's own files.

@@ -35,15 +35,21 @@ struct Int8CompileTests {
         for (index, layer) in Int8Layers.make(count: 12, seed: 9, streaming: true).enumerated() {
             let plan = layer.plan(index % 2 == 0 ? .loops : .full, name: layer.spec.name + "_stream")
             let expected = try Int8Layers.reference(plan, layer.input, batch: layer.batch)
-            var pushes: [Int] = [], left = plan.inputSteps
-            while left > 0 {
-                let count = min(left, Int.random(in: 0...4, using: &rng))
-                pushes.append(count)
-                left -= count
-            }
-            cases.append(Case(plan: plan, batch: layer.batch, input: layer.input, expected: expected, pushes: pushes))
+            cases.append(Case(plan: plan, batch: layer.batch, input: layer.input, expected: expected,
+                              pushes: Self.pushes(plan.inputSteps, atMost: 4, rng: &rng)))
         }
         return cases
+    }
+
+    /// `frames` split into pushes of 0 to `atMost` frames each, at random.
+    static func pushes(_ frames: Int, atMost: Int, rng: inout SplitMix64) -> [Int] {
+        var pushes: [Int] = [], left = frames
+        while left > 0 {
+            let count = min(left, Int.random(in: 0...atMost, using: &rng))
+            pushes.append(count)
+            left -= count
+        }
+        return pushes
     }
 
     @Test(arguments: TargetLanguage.allCases)

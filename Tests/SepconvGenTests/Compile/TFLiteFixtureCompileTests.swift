@@ -25,13 +25,8 @@ import Testing
             }
             var stream = loops
             stream.name = "q\(number)_stream"
-            var pushes: [Int] = [], left = stream.inputSteps
-            while left > 0 {
-                let count = min(left, Int.random(in: 0...5, using: &rng))
-                pushes.append(count)
-                left -= count
-            }
-            cases.append(Int8CompileTests.Case(plan: stream, batch: batch, input: input, expected: expected, pushes: pushes))
+            cases.append(Int8CompileTests.Case(plan: stream, batch: batch, input: input, expected: expected,
+                                               pushes: Int8CompileTests.pushes(stream.inputSteps, atMost: 5, rng: &rng)))
         }
         return cases
     }

@@ -148,7 +148,14 @@ enum StreamEmitter {
     /// A window plan's kernel in C: the batch emitter's own code for it, whose
     /// `<name>_item(x, y)` computes the plan's output frames.
     static func cKernel(_ plan: LayerPlan) -> String {
-        CEmitter.kernel(plan).body
+        CEmitter.parts(plan).kernel
+    }
+
+    /// The names the C stream declarations (`stream_h.h.template`) give code
+    /// that includes the header; none without streaming.
+    static func cNames(_ plan: LayerPlan) -> [String] {
+        guard plan.stream != nil else { return [] }
+        return ["_STREAM_DELAY", "_STREAM_MAX_FLUSH", "_stream", "_stream_reset", "_stream_push", "_stream_flush"].map { plan.name + $0 }
     }
 
     /// A window plan's kernel in Swift, in its own enum `enumName` (the batch

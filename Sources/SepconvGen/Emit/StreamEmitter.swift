@@ -6,7 +6,7 @@ import SepconvTemplates
 ///
 /// The arithmetic is not written here: the kernels are the batch emitters'
 /// own, printed for two window plans of the same layer
-/// (`StreamGeometry.windowPlan`): one output frame from the receptive field
+/// (planned with the layer's `StreamGeometry`): one output frame from the receptive field
 /// (`frame`), and one tile of the batch kernel's `KernelLayout.tile` output
 /// frames (`tile`), which a push takes wherever whole tiles of windows lie in
 /// the frames it was given. The glue is one algorithm, fixed by the numbers
@@ -16,23 +16,11 @@ import SepconvTemplates
 /// Where the batch kernel is `loops` too, the window kernels read its weight
 /// tables (`LayerPlan.borrowedTables`): the weights are in the files once.
 enum StreamEmitter {
-    /// The names of the two window kernels' plans (their functions' prefix in C, their enum in Swift).
-    static func kernelName(_ plan: LayerPlan, tile: Bool) -> String {
-        plan.name + (tile ? "_stream_tile" : "_stream_frame")
-    }
-
-    /// The window plans: the single frame, and the tile when it has more than one frame.
-    static func windowPlans(_ plan: LayerPlan, _ geometry: StreamGeometry) -> (frame: LayerPlan, tile: LayerPlan?) {
-        let tile = geometry.tileOutputs
-        return (geometry.windowPlan(of: plan, outputs: 1, name: kernelName(plan, tile: false)),
-                tile > 1 ? geometry.windowPlan(of: plan, outputs: tile, name: kernelName(plan, tile: true)) : nil)
-    }
-
     /// The geometry, the window plans and the placeholders both languages'
     /// glue shares, or nil when the plan does not stream.
     static func prepare(_ plan: LayerPlan) -> (StreamGeometry, (frame: LayerPlan, tile: LayerPlan?), TemplateRenderer)? {
         guard let g = plan.stream else { return nil }
-        let kernels = windowPlans(plan, g)
+        let kernels = (frame: g.frameKernel, tile: g.tileKernel)
         let tile = kernels.tile?.convolutionSteps
         var values = TemplateRenderer()
         values["NAME"] = plan.name

@@ -56,30 +56,31 @@ enum CEmitter {
 
     /// The layer's C, in parts.
     static func parts(_ plan: LayerPlan) -> Parts {
-        let (kernel, helpers) = self.kernel(plan)
-        return Parts(macros: macros(plan), kernel: kernel, stackBytes: plan.footprint.stackBytes,
-                     callsMath: KernelLayout.callsMath(helpers))
+        let (kernel, callsMath) = self.kernel(plan)
+        return Parts(macros: macros(plan), kernel: kernel, stackBytes: plan.footprint.stackBytes, callsMath: callsMath)
     }
 
     /// The kernel for `plan`: `<name>_item(x, y)` (one batch item) and
-    /// everything it calls, and its activation helpers' lines.
-    private static func kernel(_ plan: LayerPlan) -> (body: String, helpers: [[String]]) {
+    /// everything it calls, and whether its activation helpers call the C math library.
+    private static func kernel(_ plan: LayerPlan) -> (body: String, callsMath: Bool) {
         if let quantized = QuantizedLowering(plan: plan) {
             var printer = CodePrinter()
             ProgramPrinter(spelling: CSpelling(namer: Namer(plan, .c))).printQuantizedKernel(quantized, plan.unroll.c, into: &printer)
-            return (printer.text, [])
+            return (printer.text, false)
         }
         let layout = KernelLayout(plan: plan)
         let lowering = Lowering(plan: plan, language: .c)
         let namer = Namer(plan, .c)
-        let helpers = lowering.activations.map { $0.activation.code(.c, dtype: plan.dtype, name: namer.symbol($0.name)).helpers }
+        let codes = lowering.activations.map { $0.activation.code(.c, dtype: plan.dtype, name: namer.symbol($0.name)) }
+        let helpers = codes.map(\.helpers)
+        let callsMath = codes.contains(where: \.callsMath)
         switch plan.unroll.c {
         case .full:
             var printer = CodePrinter()
             ProgramPrinter(spelling: CSpelling(namer: namer)).printFullKernel(lowering, helpers: helpers, into: &printer)
-            return (printer.text, helpers)
+            return (printer.text, callsMath)
         case .loops:
-            return (CLoops(plan: plan, layout: layout, lowering: lowering, helpers: helpers).text, helpers)
+            return (CLoops(plan: plan, layout: layout, lowering: lowering, helpers: helpers).text, callsMath)
         }
     }
 

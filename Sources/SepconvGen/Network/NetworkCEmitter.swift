@@ -169,7 +169,7 @@ enum NetworkCEmitter {
                       "        }"]
             lines += applyActivation(code, row: "y + r * \(units)", length: units, indent: "        ")
             lines += ["    }", "}"]
-            return (lines.joined(separator: "\n"), !code.helpers.isEmpty)
+            return (lines.joined(separator: "\n"), code.callsMath)
         case .batchNorm(let scale, let shift):
             return ([table("\(routine)_scale", scale, type: type, dtype: dtype), table("\(routine)_shift", shift, type: type, dtype: dtype),
                      signature, "{", "    int r, c;", "    for (r = 0; r < \(rows); ++r) {",
@@ -187,7 +187,7 @@ enum NetworkCEmitter {
                                         "        for (c = 0; c < \(channels); ++c) y[r * \(channels) + c] = x[r * \(channels) + c];"]
             lines += applyActivation(code, row: "y + r * \(channels)", length: channels, indent: "        ")
             lines += ["    }", "}"]
-            return (lines.joined(separator: "\n"), !code.helpers.isEmpty)
+            return (lines.joined(separator: "\n"), code.callsMath)
         case .pool(let kind, let size, let stride, let padLeft):
             let steps = step.inputShape[0]
             let combine = kind == .max ? "v = x[p * \(channels) + c] > v ? x[p * \(channels) + c] : v;" : "v += x[p * \(channels) + c];"

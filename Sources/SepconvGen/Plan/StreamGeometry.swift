@@ -152,8 +152,9 @@ public struct StreamGeometry: Hashable, Sendable {
                 var layer = quantized.layer
                 layer.leadingPad = 0
                 return layer
-            })
-        var window = Planner.plan(spec, weights: plan.weights, unroll: .loops, epilogue: plan.epilogue)
+            },
+            epilogue: plan.epilogue)
+        var window = Planner.plan(spec, weights: plan.weights, unroll: .loops)
         // The batch kernel's strategy, but straight-line code no longer than the batch kernel's
         // (or the auto budget): a tile of frames that reads every tap may have more multiply-adds.
         func strategy(_ language: TargetLanguage) -> UnrollStrategy {

@@ -72,12 +72,12 @@ import Testing
     func epilogueActivationAlongStepsCannotStream(_ activation: Activation) throws {
         let spec = try decode(Self.yaml(activation: "relu", dataFormat: "channels_first", streaming: "true")).get()
         let weights = try WeightLoader().load(spec).weights
-        let refusal = Planner.refusal(of: .loops, for: Planner.plan(spec, weights: weights, epilogue: [.activation(activation)]))
+        let refusal = Planner.refusal(of: .loops, for: Planner.plan(spec.with(epilogue: [.activation(activation)]), weights: weights))
         #expect(refusal?.hasPrefix("streaming: true cannot be used with a following activation '\(activation.rawValue)'") == true, "\(refusal ?? "accepted")")
         // Elementwise, or along the filters (channels_last), it streams.
-        #expect(Planner.refusal(of: .loops, for: Planner.plan(spec, weights: weights, epilogue: [.activation(.relu)])) == nil)
+        #expect(Planner.refusal(of: .loops, for: Planner.plan(spec.with(epilogue: [.activation(.relu)]), weights: weights)) == nil)
         let last = try decode(Self.yaml(activation: "relu", dataFormat: "channels_last", streaming: "true")).get()
-        #expect(Planner.refusal(of: .loops, for: Planner.plan(last, weights: weights, epilogue: [.activation(activation)])) == nil)
+        #expect(Planner.refusal(of: .loops, for: Planner.plan(last.with(epilogue: [.activation(activation)]), weights: weights)) == nil)
     }
 
     @Test func explainShowsDelayStateAndCost() throws {

@@ -17,7 +17,8 @@ It (re)writes Tests/SepconvGenTests/Fixtures/networks/:
   damaged_huge.keras          kws.keras with conv1's recorded input steps set to 2**31
   damaged_cycle.keras         imu.keras with sep_a reading probs: the layers form a cycle
   manifest.json               per case: files, dtype, and per range: first, last
-                              (null: the model's own ends), input and output shapes
+                              (null: the model's own ends), input and output shapes,
+                              whether the range streams (`streaming: true`)
 """
 
 import json
@@ -135,10 +136,14 @@ def reject_fork():
 
 # Per case: the builder and the ranges (first, last) whose outputs are recorded.
 CASES = {
-    "kws": (kws, [(None, None), ("conv2", "gap"), ("bn2", "dense")]),
-    "imu": (imu, [(None, None), ("max_pool", "bn_b"), ("sep_c", "flat")]),
-    "f64": (f64, [(None, None), ("per_step", "out")]),
+    "kws": (kws, [(None, None), ("conv2", "gap"), ("bn2", "dense"), (None, "relu3")]),
+    "imu": (imu, [(None, None), ("max_pool", "bn_b"), ("sep_c", "flat"), (None, "max_pool_same")]),
+    "f64": (f64, [(None, None), ("per_step", "out"), (None, "act")]),
 }
+# The ranges that stream (SPEC section 8: every layer a convolution, pooling,
+# padding, BatchNormalization, an activation along channels or the dropout
+# family); their Keras outputs are what a stream of the range's input gives.
+STREAMED = {("kws", None, "relu3"), ("imu", "max_pool", "bn_b"), ("imu", None, "max_pool_same"), ("f64", None, "act")}
 REJECTS = {"reject_conv1d": reject_conv1d, "reject_fork": reject_fork}
 
 
@@ -206,7 +211,7 @@ def main():
             folder.mkdir(parents=True)
             np.save(folder / "input.npy", x)
             np.save(folder / "output.npy", y)
-            entries.append({"range": label, "first": first, "last": last,
+            entries.append({"range": label, "first": first, "last": last, "streams": (case, first, last) in STREAMED,
                             "input_shape": list(x.shape[1:]), "output_shape": list(y.shape[1:])})
         manifest[case] = {"models": [f"{case}.keras", f"{case}.h5"], "dtype": dtype, "ranges": entries}
     for case, builder in REJECTS.items():

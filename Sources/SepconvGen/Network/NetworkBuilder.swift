@@ -27,6 +27,8 @@ struct NetworkBuilder {
     let weightsRoot: String?
     /// The network's C identifier.
     let name: String
+    /// Whether the network streams: each SeparableConv1D is planned with its streaming API.
+    var streaming = false
 
     private var graph: ModelGraph { reader.graph }
     private var fileName: String { reader.file.name }
@@ -80,7 +82,7 @@ struct NetworkBuilder {
                                      outputShape: shape, multiplyAdds: 0, weightBytes: 0))
         }
         return NetworkPlan(name: name, dtype: dtype, model: model, steps: steps,
-                           workspace: WorkspacePlanner.plan(steps), removed: removed)
+                           workspace: WorkspacePlanner.plan(steps), removed: removed, streaming: streaming)
     }
 
     // MARK: - The chain
@@ -211,6 +213,7 @@ struct NetworkBuilder {
           layer: \(ModelImport.quoted(layer))
           fuse: \(fuse)
         input: {steps: \(input[0]), channels: \(input[1])}
+        streaming: \(streaming)
 
         """
         return try SpecCompiler(weightsRoot: weightsRoot).compile(file: specFile, contents: Array(text.utf8))
@@ -286,7 +289,7 @@ struct NetworkBuilder {
             }
             let padLeft = same ? max((outputSteps - 1) * stride + poolSize - steps, 0) / 2 : 0
             let kind: PoolKind = layer.className == "MaxPooling1D" ? .max : .average
-            step.operation = .pool(kind, size: poolSize, stride: stride, padLeft: padLeft)
+            step.operation = .pool(kind, size: poolSize, stride: stride, padLeft: padLeft, same: same)
             step.outputShape = [outputSteps, channels]
             step.multiplyAdds = kind == .average ? outputSteps * channels * poolSize : 0
         case "GlobalAveragePooling1D", "GlobalMaxPooling1D":

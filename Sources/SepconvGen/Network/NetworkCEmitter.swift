@@ -20,6 +20,7 @@ enum NetworkCEmitter {
 
     private static func header(_ plan: NetworkPlan) -> String {
         let name = plan.name
+        let streams = plan.streaming ? plan.stepStreams : nil
         let type = plan.dtype.format.spelling(.c)
         let input = plan.inputShape
         let channels = input.last ?? 1
@@ -42,8 +43,7 @@ enum NetworkCEmitter {
         #define \(name)_INPUT_CHANNELS  \(channels)
         #define \(name)_INPUT_SIZE  (\(name)_INPUT_STEPS * \(name)_INPUT_CHANNELS)
         #define \(name)_OUTPUT_SIZE \(plan.outputSize)   /* output shape \(Tensor.describe(plan.outputShape)) */
-        #define \(name)_WORKSPACE_SIZE \(plan.workspace.size)   /* \(type) values of scratch one call needs */
-
+        #define \(name)_WORKSPACE_SIZE \(plan.workspace.size)   /* \(type) values of scratch one call needs */\(streams.map { NetworkStreamCEmitter.header(plan, streams: $0) } ?? "")
         #ifdef __cplusplus
         extern "C" {
         #endif
@@ -65,6 +65,7 @@ enum NetworkCEmitter {
         var parts: [String] = []
         var calls: [String] = []
         var usesMath = false
+        var streamCode = ""
         for emitted in plan.emittedSteps {
             let (x, y) = (pointer(emitted.input, plan: plan), pointer(emitted.output, plan: plan))
             switch emitted.action {
@@ -82,6 +83,11 @@ enum NetworkCEmitter {
                 usesMath = usesMath || math
                 calls.append("\(routine)(\(x), \(y));")
             }
+        }
+        if plan.streaming, let streams = plan.stepStreams {
+            let (code, math) = try NetworkStreamCEmitter.source(plan, streams: streams)
+            streamCode = "\n\n" + code
+            usesMath = usesMath || math
         }
         let body = calls.map { "        " + $0 }.joined(separator: "\n")
         return """
@@ -103,13 +109,13 @@ enum NetworkCEmitter {
                 \(type) *y = output + item * \(name)_OUTPUT_SIZE;
         \(body)
             }
-        }
+        }\(streamCode)
 
         """
     }
 
     /// `text` safe inside a C comment: layer names and paths come from the model and may hold `*/`.
-    private static func comment(_ text: String) -> String {
+    static func comment(_ text: String) -> String {
         text.replacingOccurrences(of: "*/", with: "* /")
     }
 
@@ -147,7 +153,7 @@ enum NetworkCEmitter {
     }
 
     /// A `static void routine(const T *x, T *y)` for a step other than a SeparableConv1D; whether it calls `<math.h>`.
-    private static func simple(_ step: NetworkStep, routine: String, type: String, dtype: DType) throws(Refusal) -> (String, Bool) {
+    static func simple(_ step: NetworkStep, routine: String, type: String, dtype: DType) throws(Refusal) -> (String, Bool) {
         let channels = step.inputShape.last ?? 1
         let rows = step.inputSize / max(channels, 1)
         let signature = "static void \(routine)(const \(type) *x, \(type) *y)"
@@ -186,7 +192,7 @@ enum NetworkCEmitter {
             lines += applyActivation(code, row: "y + r * \(channels)", length: channels, indent: "        ")
             lines += ["    }", "}"]
             return (lines.joined(separator: "\n"), !code.helpers.isEmpty)
-        case .pool(let kind, let size, let stride, let padLeft):
+        case .pool(let kind, let size, let stride, let padLeft, _):
             let steps = step.inputShape[0]
             let combine = kind == .max ? "v = x[p * \(channels) + c] > v ? x[p * \(channels) + c] : v;" : "v += x[p * \(channels) + c];"
             let store = kind == .max ? "y[t * \(channels) + c] = v;" : "y[t * \(channels) + c] = v / (\(type))(end - start);"

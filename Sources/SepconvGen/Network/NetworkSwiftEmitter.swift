@@ -112,7 +112,7 @@ enum NetworkSwiftEmitter {
     }
 
     /// `private static func routine(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>)` for a step other than a SeparableConv1D.
-    private static func simple(_ step: NetworkStep, routine: String, type: String, dtype: DType) throws(NetworkCEmitter.Refusal) -> [String] {
+    static func simple(_ step: NetworkStep, routine: String, type: String, dtype: DType) throws(NetworkCEmitter.Refusal) -> [String] {
         let channels = step.inputShape.last ?? 1
         let rows = step.inputSize / max(channels, 1)
         let signature = "private static func \(routine)(_ x: UnsafePointer<\(type)>, _ y: UnsafeMutablePointer<\(type)>) {"
@@ -147,7 +147,7 @@ enum NetworkSwiftEmitter {
             return code.helpers + [signature, "    for r in 0..<\(rows) {",
                                    "        for c in 0..<\(channels) { y[r * \(channels) + c] = x[r * \(channels) + c] }"]
                 + applyActivation(code, row: "y + r * \(channels)", length: channels, indent: "        ") + ["    }", "}"]
-        case .pool(let kind, let size, let stride, let padLeft):
+        case .pool(let kind, let size, let stride, let padLeft, _):
             let steps = step.inputShape[0]
             return [signature, "    for t in 0..<\(step.outputShape[0]) {",
                     // Keras's `same` padding: a window stops at the input's ends; an average divides by the steps it covers.

@@ -20,7 +20,8 @@ enum NetworkSwiftEmitter {
                 var body = CodePrinter()
                 SwiftEmitter.printKernel(layer, into: &body)
                 // The network calls the layer's item kernel from outside the layer's enum.
-                let kernel = body.lines.map { $0.replacingOccurrences(of: "private static func forwardItem(", with: "static func forwardItem(") }
+                var kernel = body.lines.map { $0.replacingOccurrences(of: "private static func forwardItem(", with: "static func forwardItem(") }
+                if plan.streaming { kernel += NetworkStreamSwiftEmitter.layerStream(layer) }
                 members.append("    // \(emitted.title)\n    private enum \(Identifier.swiftTypeName(layer.name)) {\n"
                     + kernel.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n") + "\n    }")
                 calls.append("\(Identifier.swiftTypeName(layer.name)).forwardItem(\(x), \(y))")
@@ -32,6 +33,9 @@ enum NetworkSwiftEmitter {
                 members.append("    // \(emitted.title)\n" + lines.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n"))
                 calls.append("\(routine)(\(x), \(y))")
             }
+        }
+        if plan.streaming, let streams = plan.stepStreams {
+            members += try NetworkStreamSwiftEmitter.members(plan, streams: streams)
         }
         let input = plan.inputShape
         let summary = NetworkExplainer.text(plan).split(separator: "\n").map { "// " + $0 }.joined(separator: "\n")

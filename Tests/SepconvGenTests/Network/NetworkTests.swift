@@ -141,10 +141,25 @@ import Testing
         #expect(error.message.contains("fork"))
     }
 
-    @Test func streamingIsRefusedForNow() throws {
+    @Test func streamingNamesTheFirstLayerThatDoesNotStream() throws {
         let error = try refusal(Self.spec("kws.keras") + "streaming: true\n")
-        #expect(error.message.contains("not supported for networks yet"))
-        #expect(error.mark.line == 4)
+        #expect(error.message.contains("layer 'gap' (GlobalAveragePooling1D, position 10) does not stream"))
+        #expect((error.mark.line, error.mark.column) == (4, 12))
+        let flatten = try refusal(Self.spec("imu.keras", first: "sep_c") + "streaming: true\n")
+        #expect(flatten.message.contains("layer 'flat' (Flatten, position 16) does not stream"))
+    }
+
+    /// The composed delay and stride are those of the layers one after the other, and the
+    /// counts of frames they give (checked against the emitted code in NetworkCompileTests).
+    @Test func streamDelayAndStrideAreComposed() throws {
+        let plan = try Self.compile(Self.spec("kws.keras", last: "relu3") + "streaming: true\n").plan
+        // conv1, conv2: 'same', kernel 3 (delay 1 each); conv3: 'same', kernel 3, strides 2 (delay 1).
+        #expect((plan.streamDelay, plan.streamStride) == (3, 2))
+        #expect(plan.streamTotal(frames: 49) == 25)
+        for frames in 0...49 {
+            let completed = plan.streamCompleted(afterFrames: frames)
+            #expect(completed == (frames > 3 ? (frames - 4) / 2 + 1 : 0))
+        }
     }
 
     @Test func rangeErrorsNameTheLayers() throws {

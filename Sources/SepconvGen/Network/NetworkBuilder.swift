@@ -15,7 +15,7 @@ struct NetworkBuilder {
         "InputLayer", "SeparableConv1D", "BatchNormalization", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax",
         "Dense", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Flatten",
         "Reshape", "ZeroPadding1D",
-    ] + removedClasses
+    ] + convolutionClasses + removedClasses
     /// The classes that compute nothing at inference.
     static let removedClasses = ["Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "ActivityRegularization"]
 
@@ -63,16 +63,22 @@ struct NetworkBuilder {
             guard layerType == dtype else {
                 throw ModelError("\(describe(index)) computes in \(layerType.rawValue) but the network's first layer in \(dtype.rawValue); a network has one dtype")
             }
-            let step: NetworkStep
+            let planned: [NetworkStep]
             var consumed = 1
             if layer.className == "SeparableConv1D" {
+                let step: NetworkStep
                 (step, consumed) = try separable(index, rest: Array(chain[position...]), input: shape)
+                planned = [step]
+            } else if Self.convolutionClasses.contains(layer.className) {
+                planned = try convolution(index, layer: layer, input: shape, dtype: dtype, what: describe(index), position: modelPosition(index))
             } else {
-                step = try simple(index, input: shape, dtype: dtype)
+                planned = [try simple(index, input: shape, dtype: dtype)]
             }
-            try Self.checkShape(step.outputShape, what: "the output of \(describe(index))")
-            steps.append(step)
-            shape = step.outputShape
+            for step in planned {
+                try Self.checkShape(step.outputShape, what: "the output of \(describe(index))")
+                steps.append(step)
+                shape = step.outputShape
+            }
             position += consumed
         }
         if steps.isEmpty, let index = chain.first {
@@ -338,7 +344,7 @@ struct NetworkBuilder {
     }
 
     /// An integer or a one-element list of one (Keras tuples).
-    private static func integer(_ value: JSONValue?) -> Int? {
+    static func integer(_ value: JSONValue?) -> Int? {
         value?.int ?? (value?.array?.count == 1 ? value?.array?.first?.int : nil)
     }
 

@@ -40,6 +40,7 @@ enum NetworkCEmitter {
 
     private static func header(_ plan: NetworkPlan) -> String {
         let name = plan.name
+        let streams = plan.streaming ? plan.stepStreams : nil
         let type = plan.dtype.format.spelling(.c)
         let input = plan.inputShape
         return """
@@ -56,8 +57,7 @@ enum NetworkCEmitter {
 
         #include <stddef.h>
 
-        \(macros(plan).map(\.line).joined(separator: "\n"))
-
+        \(macros(plan).map(\.line).joined(separator: "\n"))\(streams.map { NetworkStreamCEmitter.header(plan, streams: $0) } ?? "")
         #ifdef __cplusplus
         extern "C" {
         #endif
@@ -79,6 +79,7 @@ enum NetworkCEmitter {
         var parts: [String] = []
         var calls: [String] = []
         var usesMath = false
+        var streamCode = ""
         for emitted in plan.emittedSteps {
             let (x, y) = (pointer(emitted.input, plan: plan), pointer(emitted.output, plan: plan))
             switch emitted.action {
@@ -96,6 +97,11 @@ enum NetworkCEmitter {
                 usesMath = usesMath || math
                 calls.append("\(routine)(\(x), \(y));")
             }
+        }
+        if plan.streaming, let streams = plan.stepStreams {
+            let (code, math) = try NetworkStreamCEmitter.source(plan, streams: streams)
+            streamCode = "\n\n" + code
+            usesMath = usesMath || math
         }
         let body = calls.map { "        " + $0 }.joined(separator: "\n")
         return """
@@ -117,13 +123,13 @@ enum NetworkCEmitter {
                 \(type) *y = output + item * \(name)_OUTPUT_SIZE;
         \(body)
             }
-        }
+        }\(streamCode)
 
         """
     }
 
     /// `text` safe inside a C comment: layer names and paths come from the model and may hold `*/`.
-    private static func comment(_ text: String) -> String {
+    static func comment(_ text: String) -> String {
         text.replacingOccurrences(of: "*/", with: "* /")
     }
 
@@ -149,7 +155,7 @@ enum NetworkCEmitter {
     }
 
     /// A `static void routine(const T *x, T *y)` for a step other than a SeparableConv1D; whether it calls `<math.h>`.
-    private static func simple(_ step: NetworkStep, routine: String, type: String, dtype: DType) throws(Refusal) -> (String, Bool) {
+    static func simple(_ step: NetworkStep, routine: String, type: String, dtype: DType) throws(Refusal) -> (String, Bool) {
         let channels = step.inputShape.last ?? 1
         let rows = step.inputSize / max(channels, 1)
         let signature = "static void \(routine)(const \(type) *x, \(type) *y)"
@@ -188,7 +194,7 @@ enum NetworkCEmitter {
             lines += applyActivation(code, row: "y + r * \(channels)", length: channels, indent: "        ")
             lines += ["    }", "}"]
             return (lines.joined(separator: "\n"), code.callsMath)
-        case .pool(let kind, let size, let stride, let padLeft):
+        case .pool(let kind, let size, let stride, let padLeft, _):
             let steps = step.inputShape[0]
             let combine = kind == .max ? "v = x[p * \(channels) + c] > v ? x[p * \(channels) + c] : v;" : "v += x[p * \(channels) + c];"
             let store = kind == .max ? "y[t * \(channels) + c] = v;" : "y[t * \(channels) + c] = v / (\(type))(end - start);"

@@ -60,11 +60,14 @@ enum StreamEmitter {
         return (g, kernels, values)
     }
 
-    /// Fills the C templates' `STREAM_DECLARATIONS` and `STREAM` (empty without streaming).
-    static func fillC(_ values: inout TemplateRenderer, _ plan: LayerPlan) {
+    /// Fills the C templates' `STREAM_DECLARATIONS` and `STREAM` (empty without streaming),
+    /// the API's functions declared `linkage` (`static ` where a network's stream calls them).
+    static func fillC(_ values: inout TemplateRenderer, _ plan: LayerPlan, linkage: String = "") {
         values["STREAM_DECLARATIONS"] = ""
         values["STREAM"] = ""
         guard case (let geometry, let kernels, var stream)? = prepare(plan) else { return }
+        stream["LINKAGE"] = linkage
+        stream["STATE"] = cState(plan)
         let tile = kernels.tile?.convolutionSteps
         stream["CTYPE"] = plan.format.spelling(.c)
         stream["KERNELS"] = ([kernels.frame] + [kernels.tile].compactMap { $0 }).map(cKernel).joined(separator: "\n")
@@ -92,6 +95,14 @@ enum StreamEmitter {
         ].map { $0 + "\n" }.joined()
         values["STREAM_DECLARATIONS"] = stream.render(Templates.streamHeader)
         values["STREAM"] = stream.render(Templates.streamCSource)
+    }
+
+    /// The C `typedef` of `plan`'s stream state (empty without streaming).
+    static func cState(_ plan: LayerPlan) -> String {
+        guard case (_, _, var values)? = prepare(plan) else { return "" }
+        values["CTYPE"] = plan.format.spelling(.c)
+        // The template file ends its last line; the header places the typedef as a line of its own.
+        return String(values.render(Templates.streamState).dropLast())
     }
 
     /// Fills the Swift template's `STREAM` (empty without streaming).

@@ -22,6 +22,7 @@ enum NetworkCEmitter {
     static func declaredNames(_ plan: NetworkPlan) -> [DeclaredName] {
         [DeclaredName(CEmitter.guardName(plan.name), .includeGuard), DeclaredName(plan.name, .cName)]
             + macros(plan).map { DeclaredName($0.name, .cName) }
+            + (plan.streaming ? NetworkStreamCEmitter.declaredNames(plan) : [])
     }
 
     /// The header's macros: the input's shape, the output's and the workspace's sizes.

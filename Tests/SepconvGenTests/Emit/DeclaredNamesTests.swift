@@ -55,8 +55,10 @@ import Testing
         }
     }
 
-    @Test func networkFilesDeclareWhatTheyPrint() throws {
-        let compiled = try NetworkTests.compile(NetworkTests.spec("kws.keras"))
+    @Test(arguments: [NetworkTests.spec("kws.keras"), NetworkTests.spec("kws.keras", last: "relu3") + "streaming: true\n",
+                      NetworkTests.spec("ecg.keras", last: "stem") + "streaming: true\n"])
+    func networkFilesDeclareWhatTheyPrint(_ spec: String) throws {
+        let compiled = try NetworkTests.compile(spec)
         Self.check(try NetworkGenerator.files(for: compiled, languages: TargetLanguage.allCases), name: compiled.plan.name)
     }
 }

@@ -36,22 +36,35 @@ extension Lowering {
     }
 
     /// `depthwise_step`: one output step, taps `first ..< first + count`, each
-    /// channel's sum in a local over the taps and stored once.
+    /// channel's sum written once. Each count the border steps have (a few:
+    /// they differ only where a window reaches past the input) has its taps
+    /// unrolled, so a border step costs about what an interior one does.
     private var portableStep: Routine {
-        let (CM, s, k) = (plan.depthwiseChannels, Expr.name("s"), Expr.name("k"))
+        let (CM, sx) = (plan.depthwiseChannels, stepStride)
         let (headers, channel) = channelLoops
-        let position = Expr.sum([.minus(.times(s, .int(plan.stride)), .int(plan.padLeft)), .times(k, .int(plan.dilation))])
-        let tap = Expr.product(.element(.name("x"), inputIndex(position: position, channel: .name("c"))),
-                               .element(.weights("depthwise"), .sum([.times(k, .int(CM)), channel])))
+        let origin = Expr.sum([.minus(.times(.name("s"), .int(plan.stride)), .int(plan.padLeft)), .times(.name("first"), .int(plan.dilation))])
+        let counts = Set(plan.schedule.tiles.flatMap { tile -> [Int] in
+            guard case .border(_, let steps) = tile, !plan.schedule.readsAllTaps(steps) else { return [] }
+            return steps.map(\.count)
+        }).sorted()
+        let taps = { (count: Int) -> [Statement] in
+            let terms = (0..<count).map { k in
+                Expr.product(.element(.name("xc"), .int(k * plan.dilation * sx)), .element(.name("w"), .int(k * CM)))
+            }
+            return [.nest(headers, [
+                .pointer("xc", .offset(.name("x"), self.inputIndex(position: origin, channel: .name("c")))),
+                .pointer("w", .offset(.weights("depthwise"), .sum([.times(.name("first"), .int(CM)), channel]))),
+                .assign(.element(.name("d"), channel), "=", terms.dropFirst().reduce(terms[0]) { .plus($0, $1) }),
+            ])]
+        }
+        // The counts in order: `count < n + 1` picks the smallest, the largest takes what is left.
+        let last = counts.last ?? plan.kernelSize
+        let body = counts.dropLast().reversed().reduce(taps(last)) { rest, count in
+            [.branch(.less(.name("count"), .int(count + 1)), taps(count), rest)]
+        } + (counts.count > 1 ? [] : [.unused("count", because: "every border step of this layer reads \(last) taps")])
         return Routine(name: "depthwise_step", comment: [.text("Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * \(plan.inputChannels) + channel].")],
-                       isKernel: true, counterOrder: ["m", "c", "k"],
-                       parameters: [("x", .input), ("d", .output), ("s", .integer), ("first", .integer), ("count", .integer)], body: [
-            .nest(headers, [
-                .variable("a", .int(0), integer: false),
-                .loop("k", from: .name("first"), to: .sum([.name("first"), .name("count")]), [.assign(.name("a"), "+=", tap)]),
-                .assign(.element(.name("d"), channel), "=", .name("a")),
-            ]),
-        ])
+                       isKernel: true, counterOrder: ["m", "c"],
+                       parameters: [("x", .input), ("d", .output), ("s", .integer), ("first", .integer), ("count", .integer)], body: body)
     }
 
     /// `depthwise_<rows>`: steps `t ..< t + rows`, which read every tap; per

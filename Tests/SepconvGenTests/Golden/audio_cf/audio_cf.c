@@ -553,11 +553,20 @@ audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restri
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 40 + channel]. */
 audio_cf_KERNEL void audio_cf_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int c, k;
-    for (c = 0; c < 40; ++c) {
-        float a = 0;
-        for (k = first; k < first + count; ++k) a += x[c * 101 + s * 2 - 2 + k * 1] * audio_cf_depthwise[k * 40 + c];
-        d[c] = a;
+    int c;
+    if (count < 4) {
+        for (c = 0; c < 40; ++c) {
+            const float *xc = x + c * 101 + s * 2 - 2 + first * 1;
+            const float *w = audio_cf_depthwise + first * 40 + c;
+            d[c] = xc[0] * w[0] + xc[1] * w[40] + xc[2] * w[80];
+        }
+    }
+    else {
+        for (c = 0; c < 40; ++c) {
+            const float *xc = x + c * 101 + s * 2 - 2 + first * 1;
+            const float *w = audio_cf_depthwise + first * 40 + c;
+            d[c] = xc[0] * w[0] + xc[1] * w[40] + xc[2] * w[80] + xc[3] * w[120] + xc[4] * w[160];
+        }
     }
 }
 

@@ -152,11 +152,29 @@ keras_config_KERNEL void keras_config_pointwise_8(const float *restrict d, float
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 6 + channel]. */
 keras_config_KERNEL void keras_config_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int c, k;
-    for (c = 0; c < 6; ++c) {
-        float a = 0;
-        for (k = first; k < first + count; ++k) a += x[(s * 1 - 2 + k * 1) * 6 + c] * keras_config_depthwise[k * 6 + c];
-        d[c] = a;
+    int c;
+    if (count < 4) {
+        for (c = 0; c < 6; ++c) {
+            const float *xc = x + (s * 1 - 2 + first * 1) * 6 + c;
+            const float *w = keras_config_depthwise + first * 6 + c;
+            d[c] = xc[0] * w[0] + xc[6] * w[6] + xc[12] * w[12];
+        }
+    }
+    else {
+        if (count < 5) {
+            for (c = 0; c < 6; ++c) {
+                const float *xc = x + (s * 1 - 2 + first * 1) * 6 + c;
+                const float *w = keras_config_depthwise + first * 6 + c;
+                d[c] = xc[0] * w[0] + xc[6] * w[6] + xc[12] * w[12] + xc[18] * w[18];
+            }
+        }
+        else {
+            for (c = 0; c < 6; ++c) {
+                const float *xc = x + (s * 1 - 2 + first * 1) * 6 + c;
+                const float *w = keras_config_depthwise + first * 6 + c;
+                d[c] = xc[0] * w[0] + xc[6] * w[6] + xc[12] * w[12] + xc[18] * w[18] + xc[24] * w[24];
+            }
+        }
     }
 }
 

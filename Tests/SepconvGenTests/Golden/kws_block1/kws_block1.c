@@ -260,11 +260,20 @@ kws_block1_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *re
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 10 + channel]. */
 kws_block1_KERNEL void kws_block1_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int c, k;
-    for (c = 0; c < 10; ++c) {
-        float a = 0;
-        for (k = first; k < first + count; ++k) a += x[(s * 1 - 1 + k * 1) * 10 + c] * kws_block1_depthwise[k * 10 + c];
-        d[c] = a;
+    int c;
+    if (count < 3) {
+        for (c = 0; c < 10; ++c) {
+            const float *xc = x + (s * 1 - 1 + first * 1) * 10 + c;
+            const float *w = kws_block1_depthwise + first * 10 + c;
+            d[c] = xc[0] * w[0] + xc[10] * w[10];
+        }
+    }
+    else {
+        for (c = 0; c < 10; ++c) {
+            const float *xc = x + (s * 1 - 1 + first * 1) * 10 + c;
+            const float *w = kws_block1_depthwise + first * 10 + c;
+            d[c] = xc[0] * w[0] + xc[10] * w[10] + xc[20] * w[20];
+        }
     }
 }
 

@@ -231,11 +231,20 @@ strided_dilated_KERNEL void strided_dilated_pointwise_2(const float *restrict d,
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 8 + channel]. */
 strided_dilated_KERNEL void strided_dilated_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int c, k;
-    for (c = 0; c < 8; ++c) {
-        float a = 0;
-        for (k = first; k < first + count; ++k) a += x[(s * 2 - 2 + k * 3) * 8 + c] * strided_dilated_depthwise[k * 8 + c];
-        d[c] = a;
+    int c;
+    if (count < 3) {
+        for (c = 0; c < 8; ++c) {
+            const float *xc = x + (s * 2 - 2 + first * 3) * 8 + c;
+            const float *w = strided_dilated_depthwise + first * 8 + c;
+            d[c] = xc[0] * w[0] + xc[24] * w[8];
+        }
+    }
+    else {
+        for (c = 0; c < 8; ++c) {
+            const float *xc = x + (s * 2 - 2 + first * 3) * 8 + c;
+            const float *w = strided_dilated_depthwise + first * 8 + c;
+            d[c] = xc[0] * w[0] + xc[24] * w[8] + xc[48] * w[16];
+        }
     }
 }
 

@@ -51,10 +51,12 @@ extension Lowering {
             let terms = (0..<count).map { k in
                 Expr.product(.element(.name("xc"), .int(k * plan.dilation * sx)), .element(.name("w"), .int(k * CM)))
             }
+            // A step whose window lies wholly in the padding reads no tap: its sums are 0.
+            guard let head = terms.first else { return [.nest(headers, [.assign(.element(.name("d"), channel), "=", .int(0))])] }
             return [.nest(headers, [
                 .pointer("xc", .offset(.name("x"), self.inputIndex(position: origin, channel: .name("c")))),
                 .pointer("w", .offset(.weights("depthwise"), .sum([.times(.name("first"), .int(CM)), channel]))),
-                .assign(.element(.name("d"), channel), "=", terms.dropFirst().reduce(terms[0]) { .plus($0, $1) }),
+                .assign(.element(.name("d"), channel), "=", terms.dropFirst().reduce(head) { .plus($0, $1) }),
             ])]
         }
         // The counts in order: `count < n + 1` picks the smallest, the largest takes what is left.
@@ -62,6 +64,7 @@ extension Lowering {
         let body = counts.dropLast().reversed().reduce(taps(last)) { rest, count in
             [.branch(.less(.name("count"), .int(count + 1)), taps(count), rest)]
         } + (counts.count > 1 ? [] : [.unused("count", because: "every border step of this layer reads \(last) taps")])
+            + (last > 0 ? [] : ["x", "s", "first"].map { .unused($0, because: "no border step of this layer reads the input") })
         return Routine(name: "depthwise_step", comment: [.text("Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * \(plan.inputChannels) + channel].")],
                        isKernel: true, counterOrder: ["m", "c"],
                        parameters: [("x", .input), ("d", .output), ("s", .integer), ("first", .integer), ("count", .integer)], body: body)
@@ -184,7 +187,11 @@ extension Lowering {
             + steps.flatMap { r in (0..<count).map { i in Statement.variable(sum(r, i), initial(i), integer: false) } }
             + [.loop("j", from: .int(0), to: .int(CM), pass)]
             + steps.flatMap { r in
-                (0..<count).map { i in Statement.assign(.element(.name("out"), Self.folded([.int(r * N)] + column + [.int(i)])), "=", .name(sum(r, i))) }
+                (0..<count).map { i in
+                    let value = Expr.name(sum(r, i))
+                    return Statement.assign(.element(.name("out"), Self.folded([.int(r * N)] + column + [.int(i)])), "=",
+                                            portableFusesActivation ? .call(.symbol("act"), [value]) : value)
+                }
             }
     }
 

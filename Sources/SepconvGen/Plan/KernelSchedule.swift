@@ -216,7 +216,8 @@ public struct KernelSchedule: Hashable, Sendable {
         }.filter { $0.parts > 1 }
         hasWideDepthwise = dataFormat == .channelsLast && plan.inputChannels >= 2 * lanes && !fullTapLengths.isEmpty
         vectorGuard = .floatSIMD
-        scalarPointwise = tileLengths.map(ScalarPointwise.init(rows:))
+        let full = tileLengths[0]
+        scalarPointwise = tileLengths.map { ScalarPointwise(rows: $0, isFullTile: $0 == full) }
         routines = (hasPartialSteps || (dataFormat == .channelsFirst && !fullTapLengths.isEmpty) ? [.depthwiseStep] : [])
             + fullTapLengths.map { .depthwise(rows: $0) } + tileLengths.map { .pointwise(rows: $0) }
             + (finishes ? [.finish] : []) + [.item]
@@ -243,11 +244,16 @@ public struct KernelSchedule: Hashable, Sendable {
         public var registerTiles: [RegisterTile]
 
         /// The register tiles of a tile of `rows` steps: as few as
-        /// `scalarRows` allows, their lengths as even as can be.
-        public init(rows: Int) {
+        /// `scalarRows` allows, their lengths as even as can be. The last,
+        /// shorter tile of a layer (`isFullTile` false: a step or two of many)
+        /// keeps to the filters of a full register tile, whose code is half
+        /// the size of as many filters as its registers would hold.
+        public init(rows: Int, isFullTile: Bool) {
             self.rows = rows
+            let fullTileFilters = KernelSchedule.scalarRegisters / (KernelSchedule.scalarRows + 1)
             registerTiles = KernelSchedule.balanced(rows, most: KernelSchedule.scalarRows).map { steps in
-                RegisterTile(steps: steps, filters: max(1, KernelSchedule.scalarRegisters / (steps + 1)))
+                let filters = max(1, KernelSchedule.scalarRegisters / (steps + 1))
+                return RegisterTile(steps: steps, filters: isFullTile ? filters : min(filters, fullTileFilters))
             }
         }
     }

@@ -699,7 +699,7 @@ audio_cf_KERNEL void audio_cf_pointwise_6(const float *restrict d, float *restri
     }
 }
 
-/* Pointwise stage of 3 steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 3 x 7. */
+/* Pointwise stage of 3 steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 3 x 4. */
 audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restrict out)
 {
     int b, h, j;

@@ -401,7 +401,7 @@ ecg_block_KERNEL void ecg_block_pointwise_8(const float *restrict d, float *rest
     }
 }
 
-/* Pointwise stage of 5 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 5 x 5. */
+/* Pointwise stage of 5 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 5 x 4. */
 ecg_block_KERNEL void ecg_block_pointwise_5(const float *restrict d, float *restrict out)
 {
     int h, j;

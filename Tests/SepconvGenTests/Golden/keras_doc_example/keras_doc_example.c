@@ -207,6 +207,26 @@ keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restric
     }
 }
 
+/* The activation of n steps' outputs, in place. */
+static void keras_doc_example_finish(float *restrict out, const int n)
+{
+    int i;
+    for (i = 0; i < n * 4; ++i) out[i] = keras_doc_example_act(out[i]);
+}
+
+/* One batch item: tiles of 4 output steps; border tiles read only their steps' own taps. */
+static void keras_doc_example_item(const float *restrict x, float *restrict y)
+{
+    float d[144];
+    /* steps 0 .. 3: interior */
+    {
+        const int t = 0;
+        keras_doc_example_depthwise_4(x, d, t);
+        keras_doc_example_pointwise_4(d, y + t * 4);
+        keras_doc_example_finish(y + t * 4, 4);
+    }
+}
+
 #else
 
 /* Depthwise stage of output steps t .. t + 3, every tap reading the input. */
@@ -282,31 +302,22 @@ keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restric
         a3_2 += v3 * w2;
         a3_3 += v3 * w3;
     }
-    out[0] = a0_0;
-    out[1] = a0_1;
-    out[2] = a0_2;
-    out[3] = a0_3;
-    out[4] = a1_0;
-    out[5] = a1_1;
-    out[6] = a1_2;
-    out[7] = a1_3;
-    out[8] = a2_0;
-    out[9] = a2_1;
-    out[10] = a2_2;
-    out[11] = a2_3;
-    out[12] = a3_0;
-    out[13] = a3_1;
-    out[14] = a3_2;
-    out[15] = a3_3;
-}
-
-#endif
-
-/* The activation of n steps' outputs, in place. */
-static void keras_doc_example_finish(float *restrict out, const int n)
-{
-    int i;
-    for (i = 0; i < n * 4; ++i) out[i] = keras_doc_example_act(out[i]);
+    out[0] = keras_doc_example_act(a0_0);
+    out[1] = keras_doc_example_act(a0_1);
+    out[2] = keras_doc_example_act(a0_2);
+    out[3] = keras_doc_example_act(a0_3);
+    out[4] = keras_doc_example_act(a1_0);
+    out[5] = keras_doc_example_act(a1_1);
+    out[6] = keras_doc_example_act(a1_2);
+    out[7] = keras_doc_example_act(a1_3);
+    out[8] = keras_doc_example_act(a2_0);
+    out[9] = keras_doc_example_act(a2_1);
+    out[10] = keras_doc_example_act(a2_2);
+    out[11] = keras_doc_example_act(a2_3);
+    out[12] = keras_doc_example_act(a3_0);
+    out[13] = keras_doc_example_act(a3_1);
+    out[14] = keras_doc_example_act(a3_2);
+    out[15] = keras_doc_example_act(a3_3);
 }
 
 /* One batch item: tiles of 4 output steps; border tiles read only their steps' own taps. */
@@ -318,9 +329,11 @@ static void keras_doc_example_item(const float *restrict x, float *restrict y)
         const int t = 0;
         keras_doc_example_depthwise_4(x, d, t);
         keras_doc_example_pointwise_4(d, y + t * 4);
-        keras_doc_example_finish(y + t * 4, 4);
     }
 }
+
+#endif
+
 
 void keras_doc_example(const float *input, float *output, size_t batch)
 {

@@ -255,6 +255,40 @@ kws_block1_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *re
     }
 }
 
+/* The activation of n steps' outputs, in place. */
+static void kws_block1_finish(float *restrict out, const int n)
+{
+    int i;
+    for (i = 0; i < n * 16; ++i) out[i] = kws_block1_act(out[i]);
+}
+
+/* One batch item: tiles of 6 output steps; border tiles read only their steps' own taps. */
+static void kws_block1_item(const float *restrict x, float *restrict y)
+{
+    float d[60];
+    int i;
+    /* steps 0 .. 5 */
+    kws_block1_depthwise_step(x, d + 0, 0, 1, 2);
+    kws_block1_depthwise_step(x, d + 10, 1, 0, 3);
+    kws_block1_depthwise_step(x, d + 20, 2, 0, 3);
+    kws_block1_depthwise_step(x, d + 30, 3, 0, 3);
+    kws_block1_depthwise_step(x, d + 40, 4, 0, 3);
+    kws_block1_depthwise_step(x, d + 50, 5, 0, 3);
+    kws_block1_pointwise_6(d, y + 0);
+    kws_block1_finish(y + 0 * 16, 6);
+    /* steps 6 .. 47: interior */
+    for (i = 0; i < 7; ++i) {
+        const int t = 6 + i * 6;
+        kws_block1_depthwise_6(x, d, t);
+        kws_block1_pointwise_6(d, y + t * 16);
+        kws_block1_finish(y + t * 16, 6);
+    }
+    /* steps 48 .. 48 */
+    kws_block1_depthwise_step(x, d + 0, 48, 0, 2);
+    kws_block1_pointwise_1(d, y + 768);
+    kws_block1_finish(y + 48 * 16, 1);
+}
+
 #else
 
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 10 + channel]. */
@@ -370,84 +404,59 @@ kws_block1_KERNEL void kws_block1_pointwise_6(const float *restrict d, float *re
             a5_2 += v5 * w2;
             a5_3 += v5 * w3;
         }
-        out[h * 4] = a0_0;
-        out[h * 4 + 1] = a0_1;
-        out[h * 4 + 2] = a0_2;
-        out[h * 4 + 3] = a0_3;
-        out[h * 4 + 16] = a1_0;
-        out[h * 4 + 17] = a1_1;
-        out[h * 4 + 18] = a1_2;
-        out[h * 4 + 19] = a1_3;
-        out[h * 4 + 32] = a2_0;
-        out[h * 4 + 33] = a2_1;
-        out[h * 4 + 34] = a2_2;
-        out[h * 4 + 35] = a2_3;
-        out[h * 4 + 48] = a3_0;
-        out[h * 4 + 49] = a3_1;
-        out[h * 4 + 50] = a3_2;
-        out[h * 4 + 51] = a3_3;
-        out[h * 4 + 64] = a4_0;
-        out[h * 4 + 65] = a4_1;
-        out[h * 4 + 66] = a4_2;
-        out[h * 4 + 67] = a4_3;
-        out[h * 4 + 80] = a5_0;
-        out[h * 4 + 81] = a5_1;
-        out[h * 4 + 82] = a5_2;
-        out[h * 4 + 83] = a5_3;
+        out[h * 4] = kws_block1_act(a0_0);
+        out[h * 4 + 1] = kws_block1_act(a0_1);
+        out[h * 4 + 2] = kws_block1_act(a0_2);
+        out[h * 4 + 3] = kws_block1_act(a0_3);
+        out[h * 4 + 16] = kws_block1_act(a1_0);
+        out[h * 4 + 17] = kws_block1_act(a1_1);
+        out[h * 4 + 18] = kws_block1_act(a1_2);
+        out[h * 4 + 19] = kws_block1_act(a1_3);
+        out[h * 4 + 32] = kws_block1_act(a2_0);
+        out[h * 4 + 33] = kws_block1_act(a2_1);
+        out[h * 4 + 34] = kws_block1_act(a2_2);
+        out[h * 4 + 35] = kws_block1_act(a2_3);
+        out[h * 4 + 48] = kws_block1_act(a3_0);
+        out[h * 4 + 49] = kws_block1_act(a3_1);
+        out[h * 4 + 50] = kws_block1_act(a3_2);
+        out[h * 4 + 51] = kws_block1_act(a3_3);
+        out[h * 4 + 64] = kws_block1_act(a4_0);
+        out[h * 4 + 65] = kws_block1_act(a4_1);
+        out[h * 4 + 66] = kws_block1_act(a4_2);
+        out[h * 4 + 67] = kws_block1_act(a4_3);
+        out[h * 4 + 80] = kws_block1_act(a5_0);
+        out[h * 4 + 81] = kws_block1_act(a5_1);
+        out[h * 4 + 82] = kws_block1_act(a5_2);
+        out[h * 4 + 83] = kws_block1_act(a5_3);
     }
 }
 
-/* Pointwise stage of 1 step: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 1 x 15. */
+/* Pointwise stage of 1 step: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 1 x 4. */
 kws_block1_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *restrict out)
 {
     int h, j;
-    for (h = 0; h < 2; ++h) {
-        const float *w = kws_block1_pointwise + h * 8;
-        float a0_0 = kws_block1_bias[h * 8];
-        float a0_1 = kws_block1_bias[h * 8 + 1];
-        float a0_2 = kws_block1_bias[h * 8 + 2];
-        float a0_3 = kws_block1_bias[h * 8 + 3];
-        float a0_4 = kws_block1_bias[h * 8 + 4];
-        float a0_5 = kws_block1_bias[h * 8 + 5];
-        float a0_6 = kws_block1_bias[h * 8 + 6];
-        float a0_7 = kws_block1_bias[h * 8 + 7];
+    for (h = 0; h < 4; ++h) {
+        const float *w = kws_block1_pointwise + h * 4;
+        float a0_0 = kws_block1_bias[h * 4];
+        float a0_1 = kws_block1_bias[h * 4 + 1];
+        float a0_2 = kws_block1_bias[h * 4 + 2];
+        float a0_3 = kws_block1_bias[h * 4 + 3];
         for (j = 0; j < 10; ++j) {
             const float w0 = w[j * 16];
             const float w1 = w[j * 16 + 1];
             const float w2 = w[j * 16 + 2];
             const float w3 = w[j * 16 + 3];
-            const float w4 = w[j * 16 + 4];
-            const float w5 = w[j * 16 + 5];
-            const float w6 = w[j * 16 + 6];
-            const float w7 = w[j * 16 + 7];
             const float v0 = d[j];
             a0_0 += v0 * w0;
             a0_1 += v0 * w1;
             a0_2 += v0 * w2;
             a0_3 += v0 * w3;
-            a0_4 += v0 * w4;
-            a0_5 += v0 * w5;
-            a0_6 += v0 * w6;
-            a0_7 += v0 * w7;
         }
-        out[h * 8] = a0_0;
-        out[h * 8 + 1] = a0_1;
-        out[h * 8 + 2] = a0_2;
-        out[h * 8 + 3] = a0_3;
-        out[h * 8 + 4] = a0_4;
-        out[h * 8 + 5] = a0_5;
-        out[h * 8 + 6] = a0_6;
-        out[h * 8 + 7] = a0_7;
+        out[h * 4] = kws_block1_act(a0_0);
+        out[h * 4 + 1] = kws_block1_act(a0_1);
+        out[h * 4 + 2] = kws_block1_act(a0_2);
+        out[h * 4 + 3] = kws_block1_act(a0_3);
     }
-}
-
-#endif
-
-/* The activation of n steps' outputs, in place. */
-static void kws_block1_finish(float *restrict out, const int n)
-{
-    int i;
-    for (i = 0; i < n * 16; ++i) out[i] = kws_block1_act(out[i]);
 }
 
 /* One batch item: tiles of 6 output steps; border tiles read only their steps' own taps. */
@@ -463,19 +472,19 @@ static void kws_block1_item(const float *restrict x, float *restrict y)
     kws_block1_depthwise_step(x, d + 40, 4, 0, 3);
     kws_block1_depthwise_step(x, d + 50, 5, 0, 3);
     kws_block1_pointwise_6(d, y + 0);
-    kws_block1_finish(y + 0 * 16, 6);
     /* steps 6 .. 47: interior */
     for (i = 0; i < 7; ++i) {
         const int t = 6 + i * 6;
         kws_block1_depthwise_6(x, d, t);
         kws_block1_pointwise_6(d, y + t * 16);
-        kws_block1_finish(y + t * 16, 6);
     }
     /* steps 48 .. 48 */
     kws_block1_depthwise_step(x, d + 0, 48, 0, 2);
     kws_block1_pointwise_1(d, y + 768);
-    kws_block1_finish(y + 48 * 16, 1);
 }
+
+#endif
+
 
 void kws_block1(const float *input, float *output, size_t batch)
 {

@@ -375,58 +375,44 @@ strided_dilated_KERNEL void strided_dilated_pointwise_6(const float *restrict d,
     }
 }
 
-/* Pointwise stage of 2 steps: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 2 x 10. */
+/* Pointwise stage of 2 steps: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 2 x 4. */
 strided_dilated_KERNEL void strided_dilated_pointwise_2(const float *restrict d, float *restrict out)
 {
     int h, j;
-    for (h = 0; h < 2; ++h) {
-        const float *w = strided_dilated_pointwise + h * 6;
-        float a0_0 = strided_dilated_bias[h * 6];
-        float a0_1 = strided_dilated_bias[h * 6 + 1];
-        float a0_2 = strided_dilated_bias[h * 6 + 2];
-        float a0_3 = strided_dilated_bias[h * 6 + 3];
-        float a0_4 = strided_dilated_bias[h * 6 + 4];
-        float a0_5 = strided_dilated_bias[h * 6 + 5];
-        float a1_0 = strided_dilated_bias[h * 6];
-        float a1_1 = strided_dilated_bias[h * 6 + 1];
-        float a1_2 = strided_dilated_bias[h * 6 + 2];
-        float a1_3 = strided_dilated_bias[h * 6 + 3];
-        float a1_4 = strided_dilated_bias[h * 6 + 4];
-        float a1_5 = strided_dilated_bias[h * 6 + 5];
+    for (h = 0; h < 3; ++h) {
+        const float *w = strided_dilated_pointwise + h * 4;
+        float a0_0 = strided_dilated_bias[h * 4];
+        float a0_1 = strided_dilated_bias[h * 4 + 1];
+        float a0_2 = strided_dilated_bias[h * 4 + 2];
+        float a0_3 = strided_dilated_bias[h * 4 + 3];
+        float a1_0 = strided_dilated_bias[h * 4];
+        float a1_1 = strided_dilated_bias[h * 4 + 1];
+        float a1_2 = strided_dilated_bias[h * 4 + 2];
+        float a1_3 = strided_dilated_bias[h * 4 + 3];
         for (j = 0; j < 8; ++j) {
             const float w0 = w[j * 16];
             const float w1 = w[j * 16 + 1];
             const float w2 = w[j * 16 + 2];
             const float w3 = w[j * 16 + 3];
-            const float w4 = w[j * 16 + 4];
-            const float w5 = w[j * 16 + 5];
             const float v0 = d[j];
             a0_0 += v0 * w0;
             a0_1 += v0 * w1;
             a0_2 += v0 * w2;
             a0_3 += v0 * w3;
-            a0_4 += v0 * w4;
-            a0_5 += v0 * w5;
             const float v1 = d[j + 8];
             a1_0 += v1 * w0;
             a1_1 += v1 * w1;
             a1_2 += v1 * w2;
             a1_3 += v1 * w3;
-            a1_4 += v1 * w4;
-            a1_5 += v1 * w5;
         }
-        out[h * 6] = a0_0;
-        out[h * 6 + 1] = a0_1;
-        out[h * 6 + 2] = a0_2;
-        out[h * 6 + 3] = a0_3;
-        out[h * 6 + 4] = a0_4;
-        out[h * 6 + 5] = a0_5;
-        out[h * 6 + 12] = a1_0;
-        out[h * 6 + 13] = a1_1;
-        out[h * 6 + 14] = a1_2;
-        out[h * 6 + 15] = a1_3;
-        out[h * 6 + 16] = a1_4;
-        out[h * 6 + 17] = a1_5;
+        out[h * 4] = a0_0;
+        out[h * 4 + 1] = a0_1;
+        out[h * 4 + 2] = a0_2;
+        out[h * 4 + 3] = a0_3;
+        out[h * 4 + 12] = a1_0;
+        out[h * 4 + 13] = a1_1;
+        out[h * 4 + 14] = a1_2;
+        out[h * 4 + 15] = a1_3;
     }
 }
 

@@ -51,8 +51,19 @@ extension Lowering {
             let terms = (0..<count).map { k in
                 Expr.product(.element(.name("xc"), .int(k * plan.dilation * sx)), .element(.name("w"), .int(k * CM)))
             }
-            // A step whose window lies wholly in the padding reads no tap: its sums are 0.
-            guard let head = terms.first else { return [.nest(headers, [.assign(.element(.name("d"), channel), "=", .int(0))])] }
+            // A step whose window lies wholly in the padding reads no tap: the
+            // loop over `count` taps (none) writes its 0s, and reads every
+            // parameter and table even where no border step reads the input.
+            guard let head = terms.first else {
+                let k = Expr.name("k"), position = Expr.sum([.minus(.times(.name("s"), .int(plan.stride)), .int(plan.padLeft)), .times(k, .int(plan.dilation))])
+                let tap = Expr.product(.element(.name("x"), self.inputIndex(position: position, channel: .name("c"))),
+                                       .element(.weights("depthwise"), .sum([.times(k, .int(CM)), channel])))
+                return [.nest(headers, [
+                    .variable("a", .int(0), integer: false),
+                    .loop("k", from: .name("first"), to: .sum([.name("first"), .name("count")]), [.assign(.name("a"), "+=", tap)]),
+                    .assign(.element(.name("d"), channel), "=", .name("a")),
+                ])]
+            }
             return [.nest(headers, [
                 .pointer("xc", .offset(.name("x"), self.inputIndex(position: origin, channel: .name("c")))),
                 .pointer("w", .offset(.weights("depthwise"), .sum([.times(.name("first"), .int(CM)), channel]))),
@@ -63,10 +74,9 @@ extension Lowering {
         let last = counts.last ?? plan.kernelSize
         let body = counts.dropLast().reversed().reduce(taps(last)) { rest, count in
             [.branch(.less(.name("count"), .int(count + 1)), taps(count), rest)]
-        } + (counts.count > 1 ? [] : [.unused("count", because: "every border step of this layer reads \(last) taps")])
-            + (last > 0 ? [] : ["x", "s", "first"].map { .unused($0, because: "no border step of this layer reads the input") })
+        } + (counts.count > 1 || last == 0 ? [] : [.unused("count", because: "every border step of this layer reads \(last) taps")])
         return Routine(name: "depthwise_step", comment: [.text("Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * \(plan.inputChannels) + channel].")],
-                       isKernel: true, counterOrder: ["m", "c"],
+                       isKernel: true, counterOrder: ["m", "c", "k"],
                        parameters: [("x", .input), ("d", .output), ("s", .integer), ("first", .integer), ("count", .integer)], body: body)
     }
 

@@ -110,16 +110,25 @@ struct CLoops {
             ])
         }
         program.print(lowering.vectorStages, into: &printer)
+        // Where the portable path activates as it stores, each path has an item of its own.
+        let fused = lowering.portableFusesActivation
+        if fused {
+            program.print([lowering.finish].compactMap { $0 }, into: &printer)
+            program.print(lowering.loopsItem, into: &printer)
+            printer.line()
+        }
         printer.line("#else")
         printer.line()
-        for routine in lowering.portableRoutines {
+        for routine in lowering.portableRoutines + (fused ? [lowering.portableItem] : []) {
             program.print(routine, into: &printer)
             printer.line()
         }
         printer.line("#endif")
         printer.line()
-        program.print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer)
-        program.print(lowering.loopsItem, into: &printer)
+        if !fused {
+            program.print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer)
+            program.print(lowering.loopsItem, into: &printer)
+        }
         return printer.text
     }
 

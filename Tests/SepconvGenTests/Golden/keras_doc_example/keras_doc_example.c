@@ -206,54 +206,6 @@ keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restric
     }
 }
 
-#else
-
-/* Depthwise stage of output steps t .. t + 3, every tap reading the input. */
-keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
-{
-    int m, c, r;
-    for (m = 0; m < 3; ++m) for (c = 0; c < 12; ++c) {
-        const float *w = keras_doc_example_depthwise + m * 12 + c;
-        const float *xc = x + (t * 2 - 0) * 12 + c;
-        const float w0 = w[0];
-        const float w1 = w[36];
-        const float w2 = w[72];
-        for (r = 0; r < 4; ++r) d[r * 36 + m * 12 + c] = xc[r * 24] * w0 + xc[r * 24 + 12] * w1 + xc[r * 24 + 24] * w2;
-    }
-}
-
-/* Pointwise stage of n steps: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f], 8 filters at a time. */
-keras_doc_example_KERNEL void keras_doc_example_pointwise_n(const float *restrict d, float *restrict out, const int n)
-{
-    int r, j;
-    for (r = 0; r < n; ++r) {
-        const float *w = keras_doc_example_pointwise;
-        float a0 = keras_doc_example_bias[0];
-        float a1 = keras_doc_example_bias[1];
-        float a2 = keras_doc_example_bias[2];
-        float a3 = keras_doc_example_bias[3];
-        for (j = 0; j < 36; ++j) {
-            const float v = d[r * 36 + j];
-            a0 += v * w[j * 8];
-            a1 += v * w[j * 8 + 1];
-            a2 += v * w[j * 8 + 2];
-            a3 += v * w[j * 8 + 3];
-        }
-        out[r * 4] = a0;
-        out[r * 4 + 1] = a1;
-        out[r * 4 + 2] = a2;
-        out[r * 4 + 3] = a3;
-    }
-}
-
-/* Pointwise stage of 4 steps. */
-static void keras_doc_example_pointwise_4(const float *restrict d, float *restrict out)
-{
-    keras_doc_example_pointwise_n(d, out, 4);
-}
-
-#endif
-
 /* The activation of n steps' outputs, in place. */
 static void keras_doc_example_finish(float *restrict out, const int n)
 {
@@ -273,6 +225,114 @@ static void keras_doc_example_item(const float *restrict x, float *restrict y)
         keras_doc_example_finish(y + t * 4, 4);
     }
 }
+
+#else
+
+/* Depthwise stage of output steps t .. t + 3, every tap reading the input. */
+keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
+{
+    int m, c;
+    for (m = 0; m < 3; ++m) for (c = 0; c < 12; ++c) {
+        const float *w = keras_doc_example_depthwise + m * 12 + c;
+        const float *xc = x + (t * 2 - 0) * 12 + c;
+        const float w0 = w[0];
+        const float w1 = w[36];
+        const float w2 = w[72];
+        const float x0 = xc[0];
+        const float x1 = xc[12];
+        const float x2 = xc[24];
+        d[m * 12 + c] = x0 * w0 + x1 * w1 + x2 * w2;
+        const float x3 = xc[36];
+        const float x4 = xc[48];
+        d[m * 12 + c + 36] = x2 * w0 + x3 * w1 + x4 * w2;
+        const float x5 = xc[60];
+        const float x6 = xc[72];
+        d[m * 12 + c + 72] = x4 * w0 + x5 * w1 + x6 * w2;
+        const float x7 = xc[84];
+        const float x8 = xc[96];
+        d[m * 12 + c + 108] = x6 * w0 + x7 * w1 + x8 * w2;
+    }
+}
+
+/* Pointwise stage of 4 steps: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 4 x 6. */
+keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restrict d, float *restrict out)
+{
+    int j;
+    const float *w = keras_doc_example_pointwise;
+    float a0_0 = keras_doc_example_bias[0];
+    float a0_1 = keras_doc_example_bias[1];
+    float a0_2 = keras_doc_example_bias[2];
+    float a0_3 = keras_doc_example_bias[3];
+    float a1_0 = keras_doc_example_bias[0];
+    float a1_1 = keras_doc_example_bias[1];
+    float a1_2 = keras_doc_example_bias[2];
+    float a1_3 = keras_doc_example_bias[3];
+    float a2_0 = keras_doc_example_bias[0];
+    float a2_1 = keras_doc_example_bias[1];
+    float a2_2 = keras_doc_example_bias[2];
+    float a2_3 = keras_doc_example_bias[3];
+    float a3_0 = keras_doc_example_bias[0];
+    float a3_1 = keras_doc_example_bias[1];
+    float a3_2 = keras_doc_example_bias[2];
+    float a3_3 = keras_doc_example_bias[3];
+    for (j = 0; j < 36; ++j) {
+        const float w0 = w[j * 8];
+        const float w1 = w[j * 8 + 1];
+        const float w2 = w[j * 8 + 2];
+        const float w3 = w[j * 8 + 3];
+        const float v0 = d[j];
+        a0_0 += v0 * w0;
+        a0_1 += v0 * w1;
+        a0_2 += v0 * w2;
+        a0_3 += v0 * w3;
+        const float v1 = d[j + 36];
+        a1_0 += v1 * w0;
+        a1_1 += v1 * w1;
+        a1_2 += v1 * w2;
+        a1_3 += v1 * w3;
+        const float v2 = d[j + 72];
+        a2_0 += v2 * w0;
+        a2_1 += v2 * w1;
+        a2_2 += v2 * w2;
+        a2_3 += v2 * w3;
+        const float v3 = d[j + 108];
+        a3_0 += v3 * w0;
+        a3_1 += v3 * w1;
+        a3_2 += v3 * w2;
+        a3_3 += v3 * w3;
+    }
+    out[0] = keras_doc_example_act(a0_0);
+    out[1] = keras_doc_example_act(a0_1);
+    out[2] = keras_doc_example_act(a0_2);
+    out[3] = keras_doc_example_act(a0_3);
+    out[4] = keras_doc_example_act(a1_0);
+    out[5] = keras_doc_example_act(a1_1);
+    out[6] = keras_doc_example_act(a1_2);
+    out[7] = keras_doc_example_act(a1_3);
+    out[8] = keras_doc_example_act(a2_0);
+    out[9] = keras_doc_example_act(a2_1);
+    out[10] = keras_doc_example_act(a2_2);
+    out[11] = keras_doc_example_act(a2_3);
+    out[12] = keras_doc_example_act(a3_0);
+    out[13] = keras_doc_example_act(a3_1);
+    out[14] = keras_doc_example_act(a3_2);
+    out[15] = keras_doc_example_act(a3_3);
+}
+
+/* One batch item: tiles of 4 output steps; border tiles read only their steps' own taps. */
+static void keras_doc_example_item(const float *restrict x, float *restrict y)
+{
+    float d[144];
+    /* steps 0 .. 3: interior */
+    {
+        const int t = 0;
+        keras_doc_example_depthwise_4(x, d, t);
+        keras_doc_example_pointwise_4(d, y + t * 4);
+    }
+}
+
+#endif
+
 
 void keras_doc_example(const float *input, float *output, size_t batch)
 {

@@ -381,7 +381,7 @@ struct Lowering {
             body.append(.declaring([.loop("f", from: .int(0), to: .int(F), [.call(.symbol("act"), [.offset(y, .times(f, .int(steps))), .int(steps)])])]))
         }
         if epiloguePass != nil { body.append(.call(.symbol("epilogue"), [y])) }
-        return Routine(name: "item", comment: [.text("One batch item: tiles of \(T) output steps; border tiles read only their steps' own taps.")],
+        return Routine(name: Routine.itemName, comment: [.text("One batch item: tiles of \(T) output steps; border tiles read only their steps' own taps.")],
                        parameters: [("x", .input), ("y", .output)], body: body)
     }
 
@@ -411,7 +411,7 @@ struct Lowering {
         }
         if epiloguePass != nil { body.append(.call(.symbol("epilogue"), [y])) }
         if !p.epilogue.isEmpty { body = [.scratch([Buffer(name: "o", count: p.schedule.paddedFilters)], body)] }
-        return Routine(name: "item", comment: [.text("One batch item.")], parameters: [("x", .input), ("y", .output)], body: body)
+        return Routine(name: Routine.itemName, comment: [.text("One batch item.")], parameters: [("x", .input), ("y", .output)], body: body)
     }
 
     /// The terms of filter `f`'s pre-activation output: bias, then the pointwise sum.

@@ -12,6 +12,17 @@
 /// steps after it.
 enum NetworkStreamCEmitter {
     /// The header's part: the macros, the state and the three functions.
+    /// The names the streaming declarations give code that includes the header:
+    /// the network's stream API and each SeparableConv1D's state type.
+    static func declaredNames(_ plan: NetworkPlan) -> [DeclaredName] {
+        let api = ["_OUTPUT_CHANNELS", "_STREAM_DELAY", "_STREAM_STRIDE", "_STREAM_MAX_FLUSH",
+                   "_stream", "_stream_reset", "_stream_push", "_stream_flush"].map { plan.name + $0 }
+        let states = plan.emittedSteps.compactMap { emitted -> String? in
+            if case .separable(let layer) = emitted.step.operation { layer.name + "_stream" } else { nil }
+        }
+        return (api + states).map { DeclaredName($0, .cName) }
+    }
+
     static func header(_ plan: NetworkPlan, streams: [StepStream]) -> String {
         let name = plan.name
         let type = plan.dtype.format.spelling(.c)
@@ -174,25 +185,15 @@ enum NetworkStreamCEmitter {
 
     /// A SeparableConv1D's section 6 state: its typedef.
     private static func layerDeclarations(_ layer: LayerPlan) -> String {
-        var values = TemplateRenderer()
-        StreamEmitter.fillC(&values, layer)
-        let declarations = values["STREAM_DECLARATIONS"] ?? ""
-        let lines = declarations.split(separator: "\n", omittingEmptySubsequences: false)
-        let start = lines.firstIndex { $0.hasPrefix("typedef struct \(layer.name)_stream {") } ?? lines.endIndex
-        let end = lines[start...].firstIndex { $0.hasPrefix("} \(layer.name)_stream;") } ?? lines.endIndex
-        return lines[start ..< min(end + 1, lines.endIndex)].joined(separator: "\n")
+        StreamEmitter.cState(layer)
     }
 
-    /// A SeparableConv1D's section 6 stream code, its functions `static` (the network's own are the API).
+    /// A SeparableConv1D's section 6 stream code, its functions `static` (the network's own are the API);
+    /// its macros came with the batch kernel's.
     private static func layerSource(_ layer: LayerPlan) -> String {
         var values = TemplateRenderer()
-        StreamEmitter.fillC(&values, layer)
-        var code = values["STREAM"] ?? ""
-        for function in ["void \(layer.name)_stream_reset(", "size_t \(layer.name)_stream_push(", "size_t \(layer.name)_stream_flush("] {
-            code = code.replacingOccurrences(of: "\n" + function, with: "\nstatic " + function)
-        }
-        // Its macros came with the batch kernel's.
-        return code.trimmingCharacters(in: .newlines)
+        StreamEmitter.fillC(&values, layer, linkage: "static ")
+        return (values["STREAM"] ?? "").trimmingCharacters(in: .newlines)
     }
 
     /// A pooling step's push of one frame (`ring` keeps the last `size`

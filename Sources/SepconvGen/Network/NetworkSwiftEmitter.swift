@@ -19,11 +19,9 @@ enum NetworkSwiftEmitter {
             case .kernel(let layer):
                 var body = CodePrinter()
                 SwiftEmitter.printKernel(layer, into: &body)
-                // The network calls the layer's item kernel from outside the layer's enum.
-                var kernel = body.lines.map { $0.replacingOccurrences(of: "private static func forwardItem(", with: "static func forwardItem(") }
-                if plan.streaming { kernel += NetworkStreamSwiftEmitter.layerStream(layer) }
+                if plan.streaming { body.lines(NetworkStreamSwiftEmitter.layerStream(layer)) }
                 members.append("    // \(emitted.title)\n    private enum \(Identifier.swiftTypeName(layer.name)) {\n"
-                    + kernel.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n") + "\n    }")
+                    + body.lines.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n") + "\n    }")
                 calls.append("\(Identifier.swiftTypeName(layer.name)).forwardItem(\(x), \(y))")
             case .reshapeInPlace:
                 calls.append("// \(emitted.title): a reshape in place")

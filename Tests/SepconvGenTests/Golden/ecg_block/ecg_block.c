@@ -6,7 +6,6 @@
  * Stack: at most 128 bytes of locals in the kernel; no heap.
  */
 #include "ecg_block.h"
-#include <math.h>
 
 #if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && (defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__) || defined(__riscv_vector) || defined(__ALTIVEC__) || defined(__VSX__) || defined(__wasm_simd128__) || defined(__mips_msa))
 #define ecg_block_VECTOR 1

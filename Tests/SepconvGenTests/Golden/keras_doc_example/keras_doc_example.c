@@ -6,7 +6,6 @@
  * Stack: at most 576 bytes of locals in the kernel; no heap.
  */
 #include "keras_doc_example.h"
-#include <math.h>
 
 #if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && (defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__) || defined(__riscv_vector) || defined(__ALTIVEC__) || defined(__VSX__) || defined(__wasm_simd128__) || defined(__mips_msa))
 #define keras_doc_example_VECTOR 1

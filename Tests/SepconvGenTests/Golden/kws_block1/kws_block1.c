@@ -6,7 +6,6 @@
  * Stack: at most 240 bytes of locals in the kernel; no heap.
  */
 #include "kws_block1.h"
-#include <math.h>
 
 #if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && (defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__) || defined(__riscv_vector) || defined(__ALTIVEC__) || defined(__VSX__) || defined(__wasm_simd128__) || defined(__mips_msa))
 #define kws_block1_VECTOR 1

@@ -6,7 +6,6 @@
  * Stack: at most 192 bytes of locals in the kernel; no heap.
  */
 #include "strided_dilated.h"
-#include <math.h>
 
 #if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && (defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__) || defined(__riscv_vector) || defined(__ALTIVEC__) || defined(__VSX__) || defined(__wasm_simd128__) || defined(__mips_msa))
 #define strided_dilated_VECTOR 1

@@ -50,6 +50,7 @@ enum NetworkCEmitter {
          *
          * Input per item \(Tensor.describe(input)), output per item \(Tensor.describe(plan.outputShape)), \(plan.dtype.rawValue), channels_last.
          * \(plan.steps.count) steps, \(plan.multiplyAdds) multiply-adds per item, \(plan.weightBytes) bytes of weights.
+         * Stack: at most \(plan.stackBytes) bytes of buffers (the largest step's kernel), besides scalar locals; no heap.
          * workspace: at least \(name)_WORKSPACE_SIZE values, owned by the caller and used for every item;
          * input, output and workspace must not overlap.
          */

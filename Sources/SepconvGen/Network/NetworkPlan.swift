@@ -31,6 +31,11 @@ public struct NetworkPlan: Hashable, Sendable {
     public var multiplyAdds: Int { steps.reduce(0) { $0 + $1.multiplyAdds } }
     /// Bytes of weights: the sum over the steps.
     public var weightBytes: Int { steps.reduce(0) { $0 + $1.weightBytes } }
+    /// Bytes of stack buffers one call needs at the most: the steps run one after the other, so the
+    /// largest of a step's kernel buffers (the other routines and the function itself keep only scalars).
+    public var stackBytes: Int {
+        steps.map { step in if case .separable(let plan) = step.operation { plan.footprint.stackBytes } else { 0 } }.max() ?? 0
+    }
     /// What the workspace would hold if every step's output had a buffer of its own (the last included).
     public var sumOfOutputs: Int { steps.reduce(0) { $0 + $1.outputSize } }
 }

@@ -87,4 +87,20 @@ import Testing
             #expect(first?.mark == Mark(line: 2, column: 1), "\(error.diagnostics)")
         }
     }
+
+    /// `import` names every layer it does not emit, in every mode (SPEC section 8).
+    @Test func importNamesEveryLayerItDoesNotEmit() throws {
+        let scratch = try ScratchFolder()
+        let model = try scratch.write("kws.keras", [UInt8](Data(contentsOf: Fixtures.url("networks/kws.keras"))))
+        let plain = try CLIRunner.run(["import", model, "-o", scratch.path("plain")])
+        #expect(plain.status == 0, "\(plain)")
+        #expect(plain.stdout.contains("not emitted: bn1 (BatchNormalization), relu1 (ReLU), bn2 (BatchNormalization), relu2 (ReLU), "
+                                      + "bn3 (BatchNormalization), relu3 (ReLU), gap (GlobalAveragePooling1D), dense (Dense), softmax (Softmax) "
+                                      + "(--network writes one spec for the whole model)"), "\(plain.stdout)")
+        let fused = try CLIRunner.run(["import", model, "-o", scratch.path("fused"), "--fuse"])
+        #expect(fused.stdout.contains("not emitted: gap (GlobalAveragePooling1D), dense (Dense), softmax (Softmax) ("), "\(fused.stdout)")
+        let imu = try scratch.write("imu.keras", [UInt8](Data(contentsOf: Fixtures.url("networks/imu.keras"))))
+        let network = try CLIRunner.run(["import", imu, "-o", scratch.path("net"), "--network"])
+        #expect(network.status == 0 && network.stdout.contains("removed (nothing at inference): drop, sdrop, noise, drop2"), "\(network)")
+    }
 }

@@ -21,7 +21,7 @@ enum CEmitter {
     /// everything it calls, the bytes of its locals, and its activation
     /// helpers' lines (which tell whether it calls the C math library).
     static func kernel(_ plan: LayerPlan) -> (body: String, stackBytes: Int, helpers: [[String]]) {
-        if let quantized = QuantizedLowering(plan: plan) {
+        if let quantized = QuantizedLowering(plan: plan, language: .c) {
             var printer = CodePrinter()
             ProgramPrinter(spelling: CSpelling(namer: Namer(plan, .c))).printQuantizedKernel(quantized, plan.unroll.c, into: &printer)
             return (printer.text, plan.footprint.stackBytes, [])

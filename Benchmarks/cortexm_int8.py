@@ -148,8 +148,10 @@ def build(gen, name, spec, core, folder):
         objects.append(os.path.join(out, f"{name}_{unroll}.o"))
         sh(["arm-none-eabi-gcc", *flags, *STRICT, "-O2", "-c", os.path.join(out, f"{name}_{unroll}.c"), "-o", objects[-1]])
         size = sections(objects[-1])
-        # The int8 weights alone: the int32 tables (folded biases, multipliers, shifts) count as code here.
-        weights = json.loads(sh([gen, "explain", renamed, "--json", "--weights-root", INT8]).stdout)["quantization"]["int8WeightBytes"]
+        # The weight and folded bias tables this core's path compiles (the DSP path's pointwise weights are int16 pairs);
+        # the requantization tables (multipliers, shifts, offsets) count as code.
+        key = "dspWeightTableBytes" if core == "m4" else "weightTableBytes"
+        weights = json.loads(sh([gen, "explain", renamed, "--json", "--weights-root", INT8]).stdout)["quantization"][key]
         code[unroll] = size["text"] + size["rodata"] - weights
         includes.append(f'#include "{unroll}/{name}_{unroll}.h"')
     with open(os.path.join(folder, "main.c"), "w") as main:
@@ -220,7 +222,8 @@ def main():
            "baseline / emitted", "float32 emitted", "float32 / int8"], rows, markdown, ["l"] + ["r"] * 9)
     print()
     print("The looped baseline is TFLite's reference arithmetic as a plain C loop nest (Benchmarks/baseline/looped_int8.c); "
-          "code bytes are text + rodata - int8 weight bytes of the `loops` object (its int32 tables count as code).")
+          "code bytes are text + rodata - the weight and folded bias tables of the `loops` object (explain's "
+          "dspWeightTableBytes on M4, weightTableBytes on M3; the requantization tables count as code).")
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ enum CEmitter {
     /// The kernel for `plan`: `<name>_item(x, y)` (one batch item) and
     /// everything it calls, and whether its activation helpers call the C math library.
     private static func kernel(_ plan: LayerPlan) -> (body: String, callsMath: Bool) {
-        if let quantized = QuantizedLowering(plan: plan) {
+        if let quantized = QuantizedLowering(plan: plan, language: .c) {
             var printer = CodePrinter()
             ProgramPrinter(spelling: CSpelling(namer: Namer(plan, .c))).printQuantizedKernel(quantized, plan.unroll.c, into: &printer)
             return (printer.text, false)

@@ -166,9 +166,24 @@ struct ProgramPrinter<S: Spelling> {
     /// The int8 kernel of `lowering` as `strategy` shapes it: its tables,
     /// each after an empty line, then its routines.
     func printQuantizedKernel(_ lowering: QuantizedLowering, _ strategy: UnrollStrategy, into printer: inout CodePrinter) {
-        let (tables, routines) = lowering.program(strategy)
-        for table in tables {
-            print([table], into: &printer)
+        let (tables, guarded, routines) = lowering.program(strategy)
+        func printTables(_ tables: [Statement]) {
+            for table in tables {
+                self.print([table], into: &printer)
+                printer.line()
+            }
+        }
+        printTables(tables)
+        if let guarded {
+            printer.directive("#if \(guarded.condition)")
+            for header in guarded.includes { printer.directive("#include \(header)") }
+            printer.line()
+            printTables(guarded.tables)
+            print(guarded.routines, into: &printer)
+            printer.directive("#else")
+            printTables(guarded.otherTables)
+            print(guarded.otherRoutines, into: &printer)
+            printer.directive("#endif")
             printer.line()
         }
         print(routines, into: &printer)

@@ -34,7 +34,7 @@ enum SwiftEmitter {
     /// activation helpers, each after a blank line.
     static func printKernel(_ plan: LayerPlan, into body: inout CodePrinter) {
         let namer = Namer(plan, .swift)
-        if let quantized = QuantizedLowering(plan: plan) {
+        if let quantized = QuantizedLowering(plan: plan, language: .swift) {
             body.line()
             ProgramPrinter(spelling: SwiftSpelling(namer: namer)).printQuantizedKernel(quantized, plan.unroll.swift, into: &body)
             return

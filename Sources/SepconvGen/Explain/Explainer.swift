@@ -159,6 +159,10 @@ public enum Explainer {
             var input: Tensor, intermediate: Tensor, output: Tensor
             var depthwise: Stage, pointwise: Stage
             var leadingPad: Int, int8WeightBytes: Int, int32TableBytes: Int, accumulatorBound: Int
+            /// The `loops` kernel's weight and bias tables (`QuantizedPlan.weightTableBytes`): plain C and Swift, C on DSP cores.
+            var weightTableBytes: Int, dspWeightTableBytes: Int
+            /// The `loops` schedule: filters per pointwise block, requantization form, the DSP path's channel group and saturation.
+            var pointwiseTile: Int, requantization: String, dualGroup: Int, saturation: String
 
             init(_ q: QuantizedPlan) {
                 let layer = q.layer
@@ -176,6 +180,12 @@ public enum Explainer {
                 int8WeightBytes = q.depthwiseWeights.count + q.pointwiseWeights.count
                 int32TableBytes = q.weightBytes - int8WeightBytes + q.requantizationBytes
                 accumulatorBound = q.accumulatorBound
+                weightTableBytes = q.weightTableBytes(dsp: false)
+                dspWeightTableBytes = q.weightTableBytes(dsp: true)
+                pointwiseTile = QuantizedPlan.pointwiseTile
+                requantization = q.roundsInOneStep ? "one step" : "step by step"
+                dualGroup = QuantizedPlan.dualGroup
+                saturation = q.saturation.rawValue
             }
 
             /// The text report's lines.
@@ -189,7 +199,11 @@ public enum Explainer {
                         "  int8 middle      " + tensor(intermediate), "  int8 output      " + tensor(output),
                         stage("depthwise int8", depthwise), stage("pointwise int8", pointwise),
                         "  int8 tables      \(int8WeightBytes) bytes of int8 weights, \(int32TableBytes) bytes of biases, multipliers and shifts; "
-                            + "int32 sums stay within ±\(accumulatorBound)"]
+                            + "int32 sums stay within ±\(accumulatorBound)",
+                        "  int8 loops       pointwise \(pointwiseTile) filters at a time; requantization in \(requantization) (TFLite's double rounding); "
+                            + "\(weightTableBytes) bytes of weight and bias tables",
+                        "  int8 DSP path    C where __ARM_FEATURE_DSP: __smlad on \(dualGroup) intermediate channels a load (__sxtb16), pointwise weights as int16 pairs "
+                            + "(\(dspWeightTableBytes) bytes of weight and bias tables), __ssat: \(saturation)"]
             }
         }
 

@@ -11,43 +11,91 @@
 struct QuantizedLowering {
     let plan: LayerPlan
     let quantized: QuantizedPlan
+    let language: TargetLanguage
 
-    /// The lowering of `plan`, which must be an int8 plan.
-    init?(plan: LayerPlan) {
+    /// The lowering of `plan`, which must be an int8 plan, for `language`.
+    init?(plan: LayerPlan, language: TargetLanguage) {
         guard let quantized = plan.quantized else { return nil }
         self.plan = plan
         self.quantized = quantized
+        self.language = language
     }
 
-    /// Everything the kernel prints, in order: the tables (`loops`), then the routines.
-    func program(_ strategy: UnrollStrategy) -> (tables: [Statement], routines: [Routine]) {
+    /// Tables and routines that C compiles only where `condition` holds
+    /// (after `includes`), with the ones it compiles elsewhere.
+    struct Guarded {
+        var condition: String
+        var includes: [String]
+        var tables: [Statement], routines: [Routine]
+        var otherTables: [Statement], otherRoutines: [Routine]
+    }
+
+    /// Everything the kernel prints, in order: the tables (`loops`), the
+    /// routines that differ by target (C's DSP path beside the plain one),
+    /// then the other routines.
+    func program(_ strategy: UnrollStrategy) -> (tables: [Statement], guarded: Guarded?, routines: [Routine]) {
         // A layer with no output step reads nothing: its item alone.
-        guard plan.convolutionSteps > 0 else { return ([], [fullItem]) }
+        guard plan.convolutionSteps > 0 else { return ([], nil, [fullItem]) }
         switch strategy {
-        case .full: return ([], [requantize, fullItem])
-        case .loops: return (tables, [requantize, depthwise, pointwise, loopsItem])
+        case .full: return ([], nil, [requantize(saturating: false), fullItem])
+        case .loops:
+            let plain = (tables: [depthwiseTable, pointwiseTable], routines: [requantize(saturating: false), depthwise, pointwise])
+            guard language == .c else { return (tables + plain.tables, nil, plain.routines + [loopsItem]) }
+            let dsp = Guarded(condition: "defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)", includes: ["<arm_acle.h>", "<string.h>"],
+                              tables: [depthwisePairsTable, pointwisePairsTable], routines: [requantize(saturating: true), dualDepthwise, dualPointwise],
+                              otherTables: plain.tables, otherRoutines: plain.routines)
+            return (tables, dsp, [loopsItem])
         }
     }
 
     /// The `loops` kernels' tables: weights in the order the loops read them,
-    /// one folded depthwise bias table per step run, multipliers and shifts.
+    /// one folded depthwise bias table per step run, and per channel the
+    /// requantization's multiplier, shift and (one-step form) offset.
     var tables: [Statement] {
         let q = quantized
-        let (dw, pw) = (q.depthwise, q.pointwise)
         let biases = q.depthwiseBiases.joined().map(Int.init)
         return [
-            .integerTable("dw_weights", comment: "Depthwise weights, int8, [channel][tap] (channel = c * \(plan.depthMultiplier) + m).",
-                          q.depthwiseWeights.map(Int.init), .int8),
             .integerTable("dw_bias", comment: "Depthwise bias per step run and channel, the input zero point folded in over the run's taps.",
                           biases, IntegerType.holding(biases)),
-            .integerTable("dw_multiplier", comment: "Depthwise requantization multipliers (Q31), per channel.", dw.multipliers.map(Int.init), .int32),
-            .integerTable("dw_shift", comment: "Depthwise requantization shifts, per channel.", dw.shifts, .int8),
-            .integerTable("pw_weights", comment: "Pointwise weights, int8, [filter][channel].", q.pointwiseWeights.map(Int.init), .int8),
+        ] + requantizationTables("dw", q.depthwise, per: "channel") + [
             .integerTable("pw_bias", comment: "Pointwise bias per filter, the intermediate zero point folded in.",
                           q.pointwiseBias.map(Int.init), IntegerType.holding(q.pointwiseBias.map(Int.init))),
-            .integerTable("pw_multiplier", comment: "Pointwise requantization multipliers (Q31), per filter.", pw.multipliers.map(Int.init), .int32),
-            .integerTable("pw_shift", comment: "Pointwise requantization shifts, per filter.", pw.shifts, .int8),
-        ]
+        ] + requantizationTables("pw", q.pointwise, per: "filter")
+    }
+
+    /// The plain depthwise stage's weights.
+    var depthwiseTable: Statement {
+        .integerTable("dw_weights", comment: "Depthwise weights, int8, [channel][tap] (channel = c * \(plan.depthMultiplier) + m).",
+                      quantized.depthwiseWeights.map(Int.init), .int8)
+    }
+
+    /// The DSP depthwise stage's weights (`QuantizedPlan.depthwisePairs`).
+    var depthwisePairsTable: Statement {
+        .integerTable("dw_pairs", comment: "Depthwise weights as int16 pairs in 32-bit words, in the order the dual multiply-accumulates read them.",
+                      quantized.depthwisePairs().map(Int.init), .int32)
+    }
+
+    /// The plain pointwise stage's weights (`QuantizedPlan.pointwiseTiles`).
+    var pointwiseTable: Statement {
+        .integerTable("pw_weights", comment: "Pointwise weights, int8, [block of \(QuantizedPlan.pointwiseTile) filters][channel][filter of the block].",
+                      quantized.pointwiseTiles().map(Int.init), .int8)
+    }
+
+    /// The DSP pointwise stage's weights (`QuantizedPlan.pointwisePairs`).
+    var pointwisePairsTable: Statement {
+        .integerTable("pw_pairs", comment: "Pointwise weights as int16 pairs in 32-bit words, in the order the dual multiply-accumulates read them.",
+                      quantized.pointwisePairs().map(Int.init), .int32)
+    }
+
+    /// A stage's multipliers and shifts, and its offsets in the one-step form.
+    private func requantizationTables(_ stage: String, _ r: QuantizedPlan.Requantization, per what: String) -> [Statement] {
+        let multipliers = Statement.integerTable("\(stage)_multiplier", comment: "Requantization multipliers (Q31), per \(what).", r.multipliers.map(Int.init), .int32)
+        guard let offsets = r.offsets else {
+            return [multipliers, .integerTable("\(stage)_shift", comment: "Requantization shifts, per \(what).", r.shifts, .int8)]
+        }
+        return [multipliers,
+                .integerTable("\(stage)_offset", comment: "Requantization offsets 2^(r-1) + zero point * 2^r, per \(what).", offsets.map(Int.init), .int32),
+                .integerTable("\(stage)_shift", comment: "Requantization right shifts r, per \(what).", r.shifts.map { -$0 }, .int8)]
     }
 
     /// TFLite's `MultiplyByQuantizedMultiplier`, then the zero point and
@@ -57,7 +105,49 @@ struct QuantizedLowering {
     /// doubling high multiply, the rounding right shift (an arithmetic
     /// `>>`: C99 leaves a negative operand's shift to the implementation,
     /// every C compiler sepconv-gen targets shifts arithmetically).
-    var requantize: Routine {
+    /// The requantization routine; `saturating`: C's DSP path, which clamps with `__ssat` as `QuantizedPlan.saturation` says.
+    func requantize(saturating: Bool) -> Routine {
+        quantized.roundsInOneStep ? requantizeInOneStep(saturating: saturating ? quantized.saturation : .clamp) : requantizeStepByStep
+    }
+
+    /// `FixedPoint.requantizeInOneStep`: one int64 multiply-add, the high
+    /// word, the sign, one shift and the clamp (the zero point is in `offset`).
+    func requantizeInOneStep(saturating saturation: QuantizedPlan.Saturation) -> Routine {
+        let (doubled, high) = (Expr.name("doubled"), Expr.name("high"))
+        let product = Expr.times(.convert(doubled, .int64), .convert(.name("multiplier"), .int64))
+        let sum = Expr.sum([product, .times(.convert(.name("offset"), .int64), .convert(.int(1 << 32), .int64)), .convert(.int(1 << 31), .int64)])
+        return Routine(
+            name: "requantize",
+            comment: [.text("acc * multiplier * 2^(-31 - shift) rounded twice as TFLite rounds it, plus the zero point in `offset`, clamped to least ... most.")],
+            returns: .int8,
+            parameters: [("acc", .value(.int32)), ("multiplier", .value(.int32)), ("offset", .value(.int32)), ("shift", .value(.int32)),
+                         ("least", .value(.int32)), ("most", .value(.int32))],
+            body: [
+                .integer("doubled", .sum([.name("acc"), .name("acc")]), .int32, mutable: false),
+                .comment([.text("The high word of 2^32 * offset + 2 * acc * multiplier + 2^31, less one below zero: both roundings at once (FixedPoint).")]),
+                .integer("high", .sum([.convert(.shiftRight(.group(sum), .int(32)), .int32, narrowing: true), .shiftRight(doubled, .int(31))]), .int32, mutable: false),
+            ] + clamp(.shiftRight(high, .name("shift")), saturation))
+    }
+
+    /// `value` clamped to least ... most, returned as int8: with `__ssat` as `saturation` says.
+    private func clamp(_ value: Expr, _ saturation: QuantizedPlan.Saturation) -> [Statement] {
+        let (scaled, least, most) = (Expr.name("scaled"), Expr.name("least"), Expr.name("most"))
+        let saturated = Expr.call(.text("__ssat"), [value, .int(8)])
+        switch saturation {
+        case .int8:
+            return [.unused("least", because: "__ssat clamps to int8"), .unused("most", because: "__ssat clamps to int8"),
+                    .result(.convert(saturated, .int8, narrowing: true))]
+        case .int8ThenLeast:
+            return [.unused("most", because: "__ssat clamps to 127"), .integer("scaled", saturated, .int32, mutable: false),
+                    .result(.convert(.select(.less(scaled, least), least, scaled), .int8, narrowing: true))]
+        case .clamp:
+            return [.integer("scaled", value, .int32, mutable: false),
+                    .result(.convert(.select(.less(scaled, least), least, .group(.select(.less(most, scaled), most, scaled))), .int8, narrowing: true))]
+        }
+    }
+
+    /// TFLite's steps one by one, for a layer whose channels do not all fit the one-step form.
+    var requantizeStepByStep: Routine {
         let (acc, multiplier, shift) = (Expr.name("acc"), Expr.name("multiplier"), Expr.name("shift"))
         let (left, right, product, rounded) = (Expr.name("left"), Expr.name("right"), Expr.name("product"), Expr.name("rounded"))
         let (mask, threshold, scaled, least, most) = (Expr.name("mask"), Expr.name("threshold"), Expr.name("scaled"), Expr.name("least"), Expr.name("most"))
@@ -85,9 +175,22 @@ struct QuantizedLowering {
             ])
     }
 
-    /// The arguments of a requantization after `acc`: multiplier, shift, zero point, clamp.
-    private func requantizeCall(_ acc: Expr, _ stage: QuantizedPlan.Requantization, multiplier: Expr, shift: Expr) -> Expr {
-        .call(.symbol("requantize"), [acc, multiplier, shift, .int(stage.zeroPoint), .int(stage.clamp.lowerBound), .int(stage.clamp.upperBound)])
+    /// The requantization of `acc` for channel `channel` of `stage` (`"dw"`, `"pw"`): its
+    /// constants read from the stage's tables at `channel`, or (`full`, a number) literals.
+    private func requantizeCall(_ acc: Expr, _ name: String, _ channel: Expr) -> Expr {
+        let stage = name == "dw" ? quantized.depthwise : quantized.pointwise
+        let clamp = [Expr.int(stage.clamp.lowerBound), .int(stage.clamp.upperBound)]
+        let literal: Int? = if case .int(let index) = channel { index } else { nil }
+        func constant(_ table: String, _ values: [Int]) -> Expr {
+            literal.map { .int(values[$0]) } ?? .element(.weights("\(name)_\(table)"), channel)
+        }
+        let multiplier = constant("multiplier", stage.multipliers.map(Int.init))
+        guard let offsets = stage.offsets, quantized.roundsInOneStep else {
+            let shift = literal.map { Expr.int(stage.shifts[$0]) } ?? .convert(.element(.weights("\(name)_shift"), channel), .int32)
+            return .call(.symbol("requantize"), [acc, multiplier, shift, .int(stage.zeroPoint)] + clamp)
+        }
+        let shift = literal.map { Expr.int(-stage.shifts[$0]) } ?? .convert(.element(.weights("\(name)_shift"), channel), .int32)
+        return .call(.symbol("requantize"), [acc, multiplier, constant("offset", offsets.map(Int.init)), shift] + clamp)
     }
 
     /// `loops`: the depthwise stage of one step, from the input at the step's
@@ -109,33 +212,139 @@ struct QuantizedLowering {
                         .integer("acc", .convert(.element(.weights("dw_bias"), .sum([.times(.name("run"), .int(C * M)), ch])), .int32), .int32, mutable: true),
                         .loop("j", from: .int(0), to: .name("count"), [.assign(acc, "+=", .times(.convert(weight, .int32), .convert(input, .int32)))]),
                         .assign(.element(.name("mid"), ch), "=",
-                                requantizeCall(acc, quantized.depthwise, multiplier: .element(.weights("dw_multiplier"), ch),
-                                               shift: .convert(.element(.weights("dw_shift"), ch), .int32))),
+                                requantizeCall(acc, "dw", ch)),
                     ]),
                 ]),
             ])
     }
 
-    /// `loops`: the pointwise stage of one step, from the int8 intermediate.
+    /// `loops`, C on a core with the DSP extension: the depthwise stage of
+    /// one step, `dualGroup` input channels a load, widened by `__sxtb16`
+    /// to the pairs (c, c + 2) and (c + 1, c + 3), each lane multiplied
+    /// into its channel's sum (`__smlabb`, `__smlatt`); the channels past
+    /// the last group one by one (`QuantizedPlan.depthwisePairs`).
+    var dualDepthwise: Routine {
+        let (C, M, K, group) = (plan.inputChannels, plan.depthMultiplier, plan.kernelSize, QuantizedPlan.dualGroup)
+        let groups = C / group
+        let (g, m, j, word) = (Expr.name("g"), Expr.name("m"), Expr.name("j"), Expr.name("word"))
+        let row = Expr.times(j, .int(plan.dilation * C))
+        func channel(_ c: Expr) -> Expr { .sum([.times(c, .int(M)), m]) }
+        func bias(_ c: Expr) -> Expr { .convert(.element(.weights("dw_bias"), .sum([.times(.name("run"), .int(C * M)), channel(c)])), .int32) }
+        let lanes = (0..<group).map { Expr.sum([.times(g, .int(group)), .int($0)]) }
+        // Lane i of the group: its pair word (even lanes in the first) and half (__smlabb low, __smlatt high).
+        let pairs = (0..<group).map { i in (word: i % 2 == 0 ? "even" : "odd", weight: i % 2 == 0 ? "low" : "high", top: i >= 2) }
+        let pairIndex = Expr.sum([.times(.group(.sum([.times(g, .int(M)), m])), .int(2 * K)), .times(.group(.sum([.name("first"), j])), .int(2))])
+        var body: [Statement] = []
+        if groups > 0 {
+            body.append(.loop("g", from: .int(0), to: .int(groups), [
+                .loop("m", from: .int(0), to: .int(M),
+                      lanes.indices.map { .integer("acc\($0)", bias(lanes[$0]), .int32, mutable: true) }
+                      + [.loop("j", from: .int(0), to: .name("count"), [
+                          .integer("word", .int(0), .int32, mutable: true),
+                          .call(.text("memcpy"), [.text("&word"), .offset(.name("x"), .sum([row, .times(g, .int(group))])), .int(4)]),
+                          .integer("even", .call(.text("__sxtb16"), [word]), .int32, mutable: false),
+                          .integer("odd", .call(.text("__sxtb16"), [.shiftRight(word, .int(8))]), .int32, mutable: false),
+                          .integer("low", .element(.weights("dw_pairs"), pairIndex), .int32, mutable: false),
+                          .integer("high", .element(.weights("dw_pairs"), .sum([pairIndex, .int(1)])), .int32, mutable: false),
+                      ] + pairs.indices.map { i in
+                          .assign(.name("acc\(i)"), "=", .call(.text(pairs[i].top ? "__smlatt" : "__smlabb"), [.name(pairs[i].word), .name(pairs[i].weight), .name("acc\(i)")]))
+                      })]
+                      + lanes.indices.map { .assign(.element(.name("mid"), channel(lanes[$0])), "=", requantizeCall(.name("acc\($0)"), "dw", channel(lanes[$0]))) }),
+            ]))
+        }
+        if C % group != 0 {
+            let c = Expr.name("c")
+            let tail = Expr.sum([.int(2 * groups * M * K), .times(.group(.sum([.times(.group(.minus(c, .int(groups * group))), .int(M)), m])), .int(K)), .name("first"), j])
+            body.append(.loop("c", from: .int(groups * group), to: .int(C), [
+                .loop("m", from: .int(0), to: .int(M), [
+                    .integer("acc", bias(c), .int32, mutable: true),
+                    .loop("j", from: .int(0), to: .name("count"), [
+                        .assign(.name("acc"), "+=", .times(.element(.weights("dw_pairs"), tail), .convert(.element(.name("x"), .sum([row, c])), .int32))),
+                    ]),
+                    .assign(.element(.name("mid"), channel(c)), "=", requantizeCall(.name("acc"), "dw", channel(c))),
+                ]),
+            ]))
+        }
+        return Routine(
+            name: "depthwise",
+            comment: [.text("The depthwise stage of one step: `count` taps from `first`, x at the first of them, the bias of step run `run`; two channels per __sxtb16.")],
+            counterOrder: ["g", "c", "m", "j"],
+            parameters: [("x", .input), ("first", .integer), ("count", .integer), ("run", .integer), ("mid", .output)],
+            body: body)
+    }
+
+    /// `loops`: the pointwise stage of one step, from the int8 intermediate:
+    /// blocks of `QuantizedPlan.pointwiseTile` filters, each intermediate
+    /// value loaded once per block (`pointwiseTiles`).
     var pointwise: Routine {
         let CM = plan.depthwiseChannels
-        let (f, ch, acc) = (Expr.name("f"), Expr.name("ch"), Expr.name("acc"))
-        let weight = Expr.element(.weights("pw_weights"), .sum([.times(f, .int(CM)), ch]))
+        let (ch, value) = (Expr.name("ch"), Expr.name("value"))
+        return pointwiseRoutine(dual: false, words: CM) { width, base in
+            [.loop("ch", from: .int(0), to: .int(CM),
+                   [.integer("value", .convert(.element(.name("mid"), ch), .int32), .int32, mutable: false)]
+                   + (0..<width).map { i in
+                       .assign(.name("acc\(i)"), "+=", .times(.convert(.element(.weights("pw_weights"), .sum([base, .times(ch, .int(width)), .int(i)])), .int32), value))
+                   })]
+        }
+    }
+
+    /// `loops`, C on a core with the DSP extension: the pointwise stage with
+    /// two multiply-adds per `__smlad`, the intermediate read four channels
+    /// at a time and widened by `__sxtb16` (`QuantizedPlan.pointwisePairs`).
+    var dualPointwise: Routine {
+        let (CM, group) = (plan.depthwiseChannels, QuantizedPlan.dualGroup)
+        let groups = CM / group
+        let (g, word) = (Expr.name("g"), Expr.name("word"))
+        return pointwiseRoutine(dual: true, words: 2 * groups + CM % group) { width, base in
+            let pairs = groups == 0 ? [] : [Statement.loop("g", from: .int(0), to: .int(groups), [
+                .integer("word", .int(0), .int32, mutable: true),
+                .call(.text("memcpy"), [.text("&word"), .offset(.name("mid"), .times(g, .int(group))), .int(4)]),
+                .integer("even", .call(.text("__sxtb16"), [word]), .int32, mutable: false),
+                .integer("odd", .call(.text("__sxtb16"), [.shiftRight(word, .int(8))]), .int32, mutable: false),
+            ] + (0..<width).flatMap { i in
+                ["even", "odd"].enumerated().map { half, name in
+                    Statement.assign(.name("acc\(i)"), "=", .call(.text("__smlad"), [
+                        .name(name), .element(.weights("pw_pairs"), .sum([base, .times(g, .int(2 * width)), .int(2 * i + half)])), .name("acc\(i)")]))
+                }
+            })]
+            var rest: [Statement] = []
+            for ch in groups * group ..< CM {
+                let value = Expr.convert(.element(.name("mid"), .int(ch)), .int32)
+                for i in 0..<width {
+                    let index = 2 * groups * width + (ch - groups * group) * width + i
+                    rest.append(.assign(.name("acc\(i)"), "+=", .times(.element(.weights("pw_pairs"), .sum([base, .int(index)])), value)))
+                }
+            }
+            return pairs + rest
+        }
+    }
+
+    /// The pointwise routine around `sums(width, base)`, the statements that
+    /// add a block of `width` filters into `acc0 ...` from its weights at
+    /// `base` (`words` weights per filter): the whole blocks in a loop, then the rest.
+    private func pointwiseRoutine(dual: Bool, words: Int, _ sums: (Int, Expr) -> [Statement]) -> Routine {
+        let (F, tile) = (plan.filters, QuantizedPlan.pointwiseTile)
+        func block(_ width: Int, first: Expr, base: Expr) -> [Statement] {
+            let filter = { (i: Int) in Expr.sum([first, .int(i)]) }
+            return (0..<width).map { .integer("acc\($0)", .convert(.element(.weights("pw_bias"), filter($0)), .int32), .int32, mutable: true) }
+                + sums(width, base)
+                + (0..<width).map { .assign(.element(.name("y"), filter($0)), "=", requantizeCall(.name("acc\($0)"), "pw", filter($0))) }
+        }
+        let b = Expr.name("b")
+        var body: [Statement] = []
+        if F >= tile {
+            body.append(.loop("b", from: .int(0), to: .int(F / tile), block(tile, first: .times(b, .int(tile)), base: .times(b, .int(tile * words)))))
+        }
+        if F % tile != 0 {
+            body.append(.declaring(block(F % tile, first: .int(F / tile * tile), base: .int(F / tile * tile * words))))
+        }
         return Routine(
             name: "pointwise",
-            comment: [.text("The pointwise stage of one step, from the depthwise stage's int8 values.")],
+            comment: [.text(dual ? "The pointwise stage of one step, from the depthwise stage's int8 values, two multiply-adds per __smlad."
+                                 : "The pointwise stage of one step, from the depthwise stage's int8 values.")],
+            counterOrder: ["b", "g", "ch"],
             parameters: [("mid", .input), ("y", .output)],
-            body: [
-                .loop("f", from: .int(0), to: .int(plan.filters), [
-                    .integer("acc", .convert(.element(.weights("pw_bias"), f), .int32), .int32, mutable: true),
-                    .loop("ch", from: .int(0), to: .int(CM), [
-                        .assign(acc, "+=", .times(.convert(weight, .int32), .convert(.element(.name("mid"), ch), .int32))),
-                    ]),
-                    .assign(.element(.name("y"), f), "=",
-                            requantizeCall(acc, quantized.pointwise, multiplier: .element(.weights("pw_multiplier"), f),
-                                           shift: .convert(.element(.weights("pw_shift"), f), .int32))),
-                ]),
-            ])
+            body: body)
     }
 
     /// Where step `t`'s first reading tap falls in the input, as an offset
@@ -185,7 +394,7 @@ struct QuantizedLowering {
                                                                   .convert(.element(.name("x"), .int(step * C + c)), .int32))))
                         }
                         body.append(.assign(.element(.name("mid"), .int(ch)), "=",
-                                            requantizeCall(acc, q.depthwise, multiplier: .int(Int(q.depthwise.multipliers[ch])), shift: .int(q.depthwise.shifts[ch]))))
+                                            requantizeCall(acc, "dw", .int(ch))))
                     }
                 }
                 for f in 0..<F {
@@ -194,7 +403,7 @@ struct QuantizedLowering {
                         body.append(.assign(acc, "+=", .times(.int(Int(q.pointwiseWeights[f * CM + ch])), .convert(.element(.name("mid"), .int(ch)), .int32))))
                     }
                     body.append(.assign(.element(.name("y"), .int(t * F + f)), "=",
-                                        requantizeCall(acc, q.pointwise, multiplier: .int(Int(q.pointwise.multipliers[f])), shift: .int(q.pointwise.shifts[f]))))
+                                        requantizeCall(acc, "pw", .int(f))))
                 }
             }
         }

@@ -89,4 +89,35 @@ public enum FixedPoint {
         // An empty range clamps every value to `low` then `high` (TFLite's order); keep it as the two bounds say.
         return low <= high ? low...high : high...high
     }
+
+    /// The constants of the one-step form of a stage's requantization (see
+    /// `requantizeInOneStep`), or nil when a channel does not shift right
+    /// or a sum of magnitude up to `accumulatorBound` could leave its range.
+    static func oneStepOffsets(_ stage: QuantizedPlan.Requantization, accumulatorBound: Int) -> [Int32]? {
+        var offsets: [Int32] = []
+        for (multiplier, shift) in zip(stage.multipliers, stage.shifts) {
+            let right = -shift
+            guard multiplier > 0, right >= 1, right <= 30 else { return nil }
+            let offset = (1 << (right - 1)) + stage.zeroPoint * (1 << right)
+            // 2·acc, the high word plus the offset and the sign, and offset·2^32 in the int64 sum stay in range.
+            guard 2 * accumulatorBound < 1 << 30, offset.magnitude + UInt(accumulatorBound) + 2 < 1 << 30 else { return nil }
+            offsets.append(Int32(offset))
+        }
+        return offsets
+    }
+
+    /// `MultiplyByQuantizedMultiplier(acc, multiplier, −right)` plus `zeroPoint`
+    /// as one rounding: the doubling high multiply rounds
+    /// ⌊(a·m + 2^30) / 2^31⌋ (TFLite's nudge and truncation give the same
+    /// number for m > 0), and the rounding right shift of y by r is
+    /// ⌊(y + 2^(r−1) − [y < 0]) / 2^r⌋; floors nest, so with a2 = 2·acc the
+    /// result is (⌊(a2·m + 2^31 + offset·2^32) / 2^32⌋ − [a2 < 0]) >> r,
+    /// offset = 2^(r−1) + zeroPoint·2^r. [y < 0] is [acc < 0] but for
+    /// acc = −1, m = 2^30, where y = 0 and both round to zeroPoint (r ≥ 1).
+    /// The emitted kernels spell this; the tests hold it to `multiplyByQuantizedMultiplier`.
+    public static func requantizeInOneStep(_ acc: Int32, _ multiplier: Int32, offset: Int32, right: Int) -> Int32 {
+        let doubled = Int64(acc) * 2
+        let high = (doubled * Int64(multiplier) + (1 << 31) + Int64(offset) * (1 << 32)) >> 32
+        return Int32(high + (doubled < 0 ? -1 : 0)) >> Int32(right)
+    }
 }

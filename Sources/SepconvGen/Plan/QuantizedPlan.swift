@@ -16,6 +16,12 @@ public struct QuantizedPlan: Hashable, Sendable {
         public var shifts: [Int]
         public var zeroPoint: Int
         public var clamp: ClosedRange<Int>
+        /// Per channel, `2^(r−1) + zeroPoint·2^r` for the channel's right
+        /// shift r = −shift: the constant of the one-step form the kernels
+        /// spell (`FixedPoint.requantizeInOneStep`); nil when some channel
+        /// does not shift right (r = 0) or its sums could leave that form's
+        /// range, and the kernels spell TFLite's steps one by one.
+        public var offsets: [Int32]?
 
         /// The shifts' range, for `explain`.
         public var shiftRange: ClosedRange<Int> { (shifts.min() ?? 0)...(shifts.max() ?? 0) }
@@ -25,6 +31,8 @@ public struct QuantizedPlan: Hashable, Sendable {
 
     /// The numbers from the model, as given.
     public var layer: QuantizedLayer
+    /// The layer's input channels, depth multiplier and kernel size.
+    public var channels: Int, depthMultiplier: Int, kernelSize: Int
     public var depthwise: Requantization
     public var pointwise: Requantization
     /// Depthwise weights channel-major, `[ch][k]` (ch = c·M + m): a channel's taps are contiguous.
@@ -45,8 +53,24 @@ public struct QuantizedPlan: Hashable, Sendable {
         depthwiseWeights.count + pointwiseWeights.count + 4 * (depthwiseBiases.reduce(0) { $0 + $1.count } + pointwiseBias.count)
     }
 
-    /// Bytes of the multiplier (int32) and shift (int8) tables.
-    public var requantizationBytes: Int { 5 * (depthwise.multipliers.count + pointwise.multipliers.count) }
+    /// Bytes of the `loops` kernel's weight and bias tables as emitted: the
+    /// int8 depthwise weights, the folded biases in the narrowest type that
+    /// holds them, and the pointwise weights as int8 or (`dsp`, C's path for
+    /// DSP cores) as int16 pairs in 32-bit words.
+    public func weightTableBytes(dsp: Bool) -> Int {
+        func bytes(_ values: [Int32]) -> Int {
+            let low = values.min() ?? 0, high = values.max() ?? 0
+            let size = low >= -128 && high <= 127 ? 1 : low >= -32_768 && high <= 32_767 ? 2 : 4
+            return size * values.count
+        }
+        // The DSP path widens every weight to 16 bits in a word of two (a channel past the last group: a word).
+        let (dw, pw) = dsp ? (4 * depthwisePairs().count, 4 * pointwisePairs().count)
+            : (depthwiseWeights.count, pointwiseWeights.count)
+        return dw + bytes(Array(depthwiseBiases.joined())) + pw + bytes(pointwiseBias)
+    }
+
+    /// Bytes of the multiplier (int32), shift (int8) and, in the one-step form, offset (int32) tables.
+    public var requantizationBytes: Int { (roundsInOneStep ? 9 : 5) * (depthwise.multipliers.count + pointwise.multipliers.count) }
 
     /// Why `layer` cannot be planned on `geometry`, if it cannot: tables of
     /// the wrong size, a scale that is not positive and finite, a zero point
@@ -102,9 +126,11 @@ public struct QuantizedPlan: Hashable, Sendable {
                             _ activation: QuantizedLayer.FusedActivation) -> Requantization {
             let pairs = scales.map { FixedPoint.quantizeMultiplier(FixedPoint.effectiveScale(input: input.scale, filter: $0, output: output.scale)) }
             return Requantization(multipliers: pairs.map(\.multiplier), shifts: pairs.map(\.shift), zeroPoint: output.zeroPoint,
-                                  clamp: FixedPoint.activationRange(activation, scale: output.scale, zeroPoint: output.zeroPoint) ?? -128...127)
+                                  clamp: FixedPoint.activationRange(activation, scale: output.scale, zeroPoint: output.zeroPoint) ?? -128...127,
+                                  offsets: nil)
         }
         self.layer = layer
+        (channels, depthMultiplier, kernelSize) = (geometry.inputChannels, geometry.depthMultiplier, K)
         depthwise = requantization(layer.depthwiseScales, layer.input, layer.intermediate, layer.depthwiseActivation)
         pointwise = requantization(layer.pointwiseScales, layer.intermediate, layer.output, layer.pointwiseActivation)
         depthwiseWeights = (0..<CM).flatMap { ch in (0..<K).map { k in layer.depthwiseKernel[k * CM + ch] } }
@@ -122,5 +148,94 @@ public struct QuantizedPlan: Hashable, Sendable {
         }
         let biasBound = (layer.depthwiseBias.map { Int($0).magnitude } + (layer.pointwiseBias ?? []).map { Int($0).magnitude }).max() ?? 0
         accumulatorBound = max(K, CM) * 128 * 256 + Int(biasBound)
+        // One routine serves both stages: the one-step form where both fit it.
+        if let first = FixedPoint.oneStepOffsets(depthwise, accumulatorBound: accumulatorBound),
+           let second = FixedPoint.oneStepOffsets(pointwise, accumulatorBound: accumulatorBound) {
+            depthwise.offsets = first
+            pointwise.offsets = second
+        }
+    }
+
+    /// Whether both stages requantize in the one-step form (`Requantization.offsets`).
+    public var roundsInOneStep: Bool { depthwise.offsets != nil }
+
+    /// The pointwise weights as the plain `loops` kernel reads them: for
+    /// each block of filters (`pointwiseBlocks`), channel by channel, the block's weights.
+    public func pointwiseTiles() -> [Int8] {
+        let F = pointwiseBias.count, CM = F == 0 ? 0 : pointwiseWeights.count / F
+        return pointwiseBlocks.flatMap { block in (0..<CM).flatMap { ch in block.map { pointwiseWeights[$0 * CM + ch] } } }
+    }
+
+    /// How many filters the `loops` pointwise stage sums at once: each
+    /// intermediate value it loads feeds that many accumulators.
+    public static let pointwiseTile = 4
+
+    /// The intermediate channels the C path for cores with the DSP
+    /// extension widens at once: one 32-bit load of int8 values, two
+    /// `__sxtb16` to the int16 pairs (c, c + 2) and (c + 1, c + 3), each fed
+    /// to `__smlad` with a pair of weights widened at generation time.
+    public static let dualGroup = 4
+
+    /// How the C path for DSP cores clamps a requantized value: `__ssat` to
+    /// int8 does it alone where every stage's clamp is −128 ... 127 (no
+    /// activation, or RELU at zero point −128), and is followed by the lower
+    /// bound where only the upper bounds are 127; else the plain comparisons.
+    public enum Saturation: String, Hashable, Sendable {
+        case int8, int8ThenLeast = "int8 then least", clamp
+    }
+
+    /// `Saturation` for this layer's two clamps.
+    public var saturation: Saturation {
+        let clamps = [depthwise.clamp, pointwise.clamp]
+        if clamps.allSatisfy({ $0 == -128...127 }) { return .int8 }
+        return clamps.allSatisfy { $0.upperBound == 127 } ? .int8ThenLeast : .clamp
+    }
+
+    /// The `loops` pointwise weights of the DSP path, as 32-bit words in the
+    /// order it reads them: for each block of filters (`pointwiseTile`, the
+    /// last one the rest), for each group of `dualGroup` channels, for each
+    /// filter of the block, the int16 pairs (w[c], w[c + 2]) and
+    /// (w[c + 1], w[c + 3]) (the first in the low half); then for each
+    /// channel past the last group, the block's weights as words.
+    public func pointwisePairs() -> [Int32] {
+        let F = pointwiseBias.count, CM = F == 0 ? 0 : pointwiseWeights.count / F
+        let groups = CM / Self.dualGroup
+        func weight(_ f: Int, _ ch: Int) -> Int32 { Int32(pointwiseWeights[f * CM + ch]) }
+        func pair(_ low: Int32, _ high: Int32) -> Int32 { Int32(truncatingIfNeeded: (Int(high) << 16) | (Int(low) & 0xFFFF)) }
+        return pointwiseBlocks.flatMap { block in
+            (0..<groups).flatMap { g in
+                block.flatMap { f in
+                    let c = g * Self.dualGroup
+                    return [pair(weight(f, c), weight(f, c + 2)), pair(weight(f, c + 1), weight(f, c + 3))]
+                }
+            } + (groups * Self.dualGroup ..< CM).flatMap { ch in block.map { weight($0, ch) } }
+        }
+    }
+
+    /// The depthwise weights of the DSP path, as 32-bit words in the order
+    /// it reads them: for each group of `dualGroup` input channels c, each
+    /// multiplier m and tap k, the int16 pairs (w[c], w[c + 2]) and
+    /// (w[c + 1], w[c + 3]) of channels c·M + m (the first in the low half);
+    /// then for each input channel past the last group, each m and k, the weight as a word.
+    public func depthwisePairs() -> [Int32] {
+        let (C, M, K) = (channels, depthMultiplier, kernelSize)
+        let groups = C / Self.dualGroup
+        func weight(_ c: Int, _ m: Int, _ k: Int) -> Int32 { Int32(depthwiseWeights[(c * M + m) * K + k]) }
+        func pair(_ low: Int32, _ high: Int32) -> Int32 { Int32(truncatingIfNeeded: (Int(high) << 16) | (Int(low) & 0xFFFF)) }
+        let paired = (0..<groups).flatMap { g in
+            (0..<M).flatMap { m in
+                (0..<K).flatMap { k in
+                    let c = g * Self.dualGroup
+                    return [pair(weight(c, m, k), weight(c + 2, m, k)), pair(weight(c + 1, m, k), weight(c + 3, m, k))]
+                }
+            }
+        }
+        return paired + (groups * Self.dualGroup ..< C).flatMap { c in (0..<M).flatMap { m in (0..<K).map { weight(c, m, $0) } } }
+    }
+
+    /// The pointwise stage's blocks of filters: `pointwiseTile` each, the last one the rest.
+    public var pointwiseBlocks: [Range<Int>] {
+        let F = pointwiseBias.count
+        return stride(from: 0, to: F, by: Self.pointwiseTile).map { $0 ..< min($0 + Self.pointwiseTile, F) }
     }
 }

@@ -59,10 +59,25 @@ struct Int8CompileTests {
         try Self.check(cases, in: language, against: "the interpreter")
     }
 
+    /// The C path for cores with the DSP extension (`__smlad`, `__sxtb16`,
+    /// `__ssat`) on a Cortex-M4 (`qemu-system-arm -M mps2-an386`), and the
+    /// plain path on a Cortex-M3 (`mps2-an385`): every value equal to the interpreter's.
+    @Test(arguments: [("cortex-m4", true), ("cortex-m3", false)])
+    func cortexMPathsEqualTheInterpreter(core: String, dsp: Bool) throws {
+        let target = core == "cortex-m4" ? CrossHarness.Target.cortexM4F : CrossHarness.Target.cortexM3
+        guard CrossTargetCompileTests.available(target.missingTools, "int8 on \(target.name)") else { return }
+        let cases = try Self.cases()
+        let loops = try #require(cases.first { $0.plan.unroll.c == .loops && $0.plan.depthwiseChannels >= QuantizedPlan.dualGroup })
+        #expect(Generator.files(for: loops.plan, languages: [.c]).contains { $0.contents.contains("__smlad(") })
+        try Self.check(cases, in: .c, against: "the interpreter", on: (target, dsp))
+    }
+
     /// Compiles every case's emitted code in `language` into one program, runs it, and
     /// expects each case's output to equal its `expected` values (`source` names them).
+    /// With `target` (C), the program is built for that Cortex-M target and
+    /// run in its emulator; `dsp` says whether the core must take the DSP path.
     static func check(_ cases: [Case], in language: TargetLanguage, against source: String,
-                      sourceLocation: SourceLocation = #_sourceLocation) throws {
+                      on target: (CrossHarness.Target, dsp: Bool)? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-int8-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
@@ -72,10 +87,20 @@ struct Int8CompileTests {
         let build: Tools.Result
         switch language {
         case .c:
-            try Self.cDriver(cases).write(to: work.appendingPathComponent("main_c.c"), atomically: true, encoding: .utf8)
-            let cc = try #require(Tools.find("cc"))
-            build = Tools.run(cc, ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-o", "int8"]
-                              + cases.map { $0.plan.name + ".c" } + ["main_c.c"], in: work)
+            // Which path the core takes, checked where it is compiled.
+            let probe = target.map { ["#if \($0.dsp ? "!" : "")(defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32))", "#error \"not the expected int8 path\"", "#endif"] } ?? []
+            try (probe.joined(separator: "\n") + "\n" + Self.cDriver(cases)).write(to: work.appendingPathComponent("main_c.c"), atomically: true, encoding: .utf8)
+            let cc = try #require(Tools.find(target?.0.compiler ?? "cc"))
+            let sources = cases.map { $0.plan.name + ".c" } + ["main_c.c"]
+            if let (target, _) = target {
+                // The emitted files strictly; the board's startup file (not pedantic C) as the cross harness links it.
+                let compile = Tools.run(cc, CrossHarness.strictFlags + target.flags + ["-c"] + sources, in: work)
+                build = compile.status != 0 ? compile
+                    : Tools.run(cc, ["-std=c99", "-O1"] + target.flags + target.linkFlags + sources.map { String($0.dropLast(2)) + ".o" }
+                                + ["-lm", "-o", "int8"], in: work)
+            } else {
+                build = Tools.run(cc, ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-o", "int8"] + sources, in: work)
+            }
         case .swift:
             try FileManager.default.createDirectory(at: work.appendingPathComponent("swift"), withIntermediateDirectories: true)
             try Self.swiftDriver(cases).write(to: work.appendingPathComponent("swift/main.swift"), atomically: true, encoding: .utf8)
@@ -86,7 +111,9 @@ struct Int8CompileTests {
         #expect(build.status == 0, "\(language.rawValue): \(Tools.tail(build.stderr, lines: 40))", sourceLocation: sourceLocation)
         guard build.status == 0 else { return }
 
-        let run = Tools.run(work.appendingPathComponent("int8").path, [], in: work)
+        let program = work.appendingPathComponent("int8").path
+        let runner = target.map { ["timeout", "600"] + $0.0.runner + [program] } ?? [program]
+        let run = Tools.run(Tools.find(runner[0]) ?? runner[0], Array(runner.dropFirst()), in: work)
         #expect(run.status == 0, "exited \(run.status): \(Tools.tail(run.stderr))", sourceLocation: sourceLocation)
         var printed: [String: [Int]] = [:]
         for line in run.stdout.split(separator: "\n") {

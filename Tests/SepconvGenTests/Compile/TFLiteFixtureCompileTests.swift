@@ -37,4 +37,11 @@ import Testing
         #expect(cases.count >= 2 * TFLiteFixtures.chains.count)
         try Int8CompileTests.check(cases, in: language, against: "TFLite's BUILTIN_REF output")
     }
+
+    /// The C path for cores with the DSP extension on a Cortex-M4 (`qemu-system-arm -M mps2-an386`).
+    @Test func dspPathOnCortexM4EqualsTFLite() throws {
+        let target = CrossHarness.Target.cortexM4F
+        guard CrossTargetCompileTests.available(target.missingTools, "int8 fixtures on \(target.name)") else { return }
+        try Int8CompileTests.check(try Self.cases(.c), in: .c, against: "TFLite's BUILTIN_REF output", on: (target, true))
+    }
 }

@@ -50,6 +50,32 @@ struct Int8Tests {
         #expect(FixedPoint.multiplyByQuantizedMultiplier(-7, 1 << 30, 2) == -14)
     }
 
+    /// The kernels' one-step form equals TFLite's steps plus the zero point:
+    /// ties of either rounding, acc = −1 with m = 2^30 (where the sign of acc
+    /// and of the high multiply differ), the largest sums, then a seeded sweep.
+    @Test func oneStepRequantizationEqualsTFLiteSteps() {
+        func check(_ acc: Int32, _ multiplier: Int32, _ right: Int, _ zero: Int) {
+            let offset = Int32((1 << (right - 1)) + zero * (1 << right))
+            let expected = FixedPoint.multiplyByQuantizedMultiplier(acc, multiplier, -right) + Int32(zero)
+            #expect(FixedPoint.requantizeInOneStep(acc, multiplier, offset: offset, right: right) == expected,
+                    "acc \(acc), multiplier \(multiplier), right shift \(right), zero point \(zero)")
+        }
+        let bound: Int32 = (1 << 28) - 1
+        for acc: Int32 in [0, 1, -1, 2, -2, 3, -3, 5, -5, 6, -6, 7, -7, bound, -bound] {
+            for multiplier: Int32 in [1 << 30, (1 << 30) + 1, .max, 1_610_612_736] {
+                for right in [1, 2, 3, 10] {
+                    for zero in [-128, -1, 0, 127] { check(acc, multiplier, right, zero) }
+                }
+            }
+        }
+        var rng = SplitMix64(seed: 20)
+        for _ in 0..<200_000 {
+            let right = Int(rng.next() % 16) + 1
+            let acc = Int32(truncatingIfNeeded: Int64(rng.next() % UInt64(2 * bound)) - Int64(bound)) >> Int32(rng.next() % 20)
+            check(acc, Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30)), right, Int(rng.next() % 256) - 128)
+        }
+    }
+
     @Test func activationRanges() {
         #expect(FixedPoint.activationRange(.none, scale: 0.1, zeroPoint: 3) == -128...127)
         #expect(FixedPoint.activationRange(.relu, scale: 0.1, zeroPoint: -5) == -5...127)

@@ -57,6 +57,11 @@ struct CLoops {
             "#define \(name)_BORDER static __attribute__((noinline))",
             "#else",
             "#define \(name)_ALIGNED",
+        ])
+        if CHelium.applies(to: plan) {
+            printer.lines(CHelium.guardLines(name))
+        }
+        printer.lines([
             "#if defined(__GNUC__) && !defined(__clang__)",
             "/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */",
             "#define \(name)_KERNEL static __attribute__((optimize(\"fp-contract=fast\")))",
@@ -72,10 +77,14 @@ struct CLoops {
         }
         program.print(lowering.epilogueTables, into: &printer)
         if !lowering.epilogueTables.isEmpty { printer.line() }
+        // Helium's finish computes the activation itself.
+        let helperGuard = helium?.hasFinish == true && !helpers.isEmpty
+        if helperGuard { printer.line("#if !defined(\(name)_HELIUM)") }
         for helper in helpers {
             printer.lines(helper)
             printer.line()
         }
+        if helperGuard { printer.lines(["#endif", ""]) }
         // Every routine is printed only where something calls it (-Wunused-function).
         printer.line("#if defined(\(name)_VECTOR)")
         printer.line()
@@ -113,14 +122,35 @@ struct CLoops {
         printer.line("#else")
         printer.line()
         for routine in lowering.portableRoutines {
-            program.print(routine, into: &printer)
+            printAlternative(helium?.routine(routine.name), to: routine, into: &printer)
             printer.line()
         }
         printer.line("#endif")
         printer.line()
-        program.print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer)
+        if let finish = lowering.finish, let helium, helium.hasFinish {
+            printAlternative(helium.finish, to: finish, into: &printer)
+            printer.line()
+            program.print([lowering.epiloguePass].compactMap { $0 }, into: &printer)
+        } else {
+            program.print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer)
+        }
         program.print(lowering.loopsItem, into: &printer)
         return printer.text
+    }
+
+    /// The Helium forms of the portable routines, for a float32 kernel.
+    private var helium: CHelium? {
+        CHelium.applies(to: plan) ? CHelium(plan: plan, namer: Namer(plan, .c)) : nil
+    }
+
+    /// `routine`, or where the kernel takes Helium, `alternative` in its place.
+    private func printAlternative(_ alternative: [String]?, to routine: Routine, into printer: inout CodePrinter) {
+        guard let alternative else { return program.print(routine, into: &printer) }
+        printer.line("#if defined(\(name)_HELIUM)")
+        printer.lines(alternative)
+        printer.line("#else")
+        program.print(routine, into: &printer)
+        printer.line("#endif")
     }
 
     // MARK: Depthwise

@@ -25,6 +25,11 @@
 #define ecg_block_BORDER static __attribute__((noinline))
 #else
 #define ecg_block_ALIGNED
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)
+/* Helium (MVE): the routines under ecg_block_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
+#define ecg_block_HELIUM 1
+#include <arm_mve.h>
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
 #define ecg_block_KERNEL static __attribute__((optimize("fp-contract=fast")))
@@ -58,11 +63,14 @@ static const float ecg_block_bias[8] ecg_block_ALIGNED = {
     0x1.78238p-2f, 0x1.ae49p-3f
 };
 
+#if !defined(ecg_block_HELIUM)
 /* relu6: min(max(x, 0), 6). */
 static float ecg_block_act(float x)
 {
     return x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x);
 }
+
+#endif
 
 #if defined(ecg_block_VECTOR)
 
@@ -237,6 +245,44 @@ ecg_block_KERNEL void ecg_block_depthwise_5(const float *restrict x, float *rest
     }
 }
 
+#if defined(ecg_block_HELIUM)
+/* Pointwise stage of n steps on Helium: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
+ecg_block_KERNEL void ecg_block_pointwise_n(const float *restrict d, float *restrict out, const int n)
+{
+    int r, j, f;
+    for (r = 0; r < n; r += 3) {
+        const float *d0 = d + r * 4;
+        const float *d1 = d + (r + 1 < n ? r + 1 : n - 1) * 4;
+        const float *d2 = d + (r + 2 < n ? r + 2 : n - 1) * 4;
+        float *o0 = out + r * 8;
+        float *o1 = out + (r + 1 < n ? r + 1 : n - 1) * 8;
+        float *o2 = out + (r + 2 < n ? r + 2 : n - 1) * 8;
+        for (f = 0; f < 8; f += 8) {
+            const float *w = ecg_block_pointwise + (f / 8) * 32 + f % 8;
+            float32x4_t a00 = vldrwq_f32(ecg_block_bias + f + 0), a01 = vldrwq_f32(ecg_block_bias + f + 4);
+            float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 4; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w0 = vldrwq_f32(w), w1 = vldrwq_f32(w + 4);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+            vstrwq_f32(o2 + f, a20);
+            vstrwq_f32(o2 + f + 4, a21);
+        }
+    }
+}
+#else
 /* Pointwise stage of n steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f], 8 filters at a time. */
 ecg_block_KERNEL void ecg_block_pointwise_n(const float *restrict d, float *restrict out, const int n)
 {
@@ -272,6 +318,7 @@ ecg_block_KERNEL void ecg_block_pointwise_n(const float *restrict d, float *rest
         out[r * 8 + 7] = a7;
     }
 }
+#endif
 
 /* Pointwise stage of 8 steps. */
 static void ecg_block_pointwise_8(const float *restrict d, float *restrict out)
@@ -287,12 +334,29 @@ static void ecg_block_pointwise_5(const float *restrict d, float *restrict out)
 
 #endif
 
+#if defined(ecg_block_HELIUM)
+/* The activation of n steps' outputs, in place, on Helium: 4 values at a time. */
+static void ecg_block_finish(float *restrict out, const int n)
+{
+    int i;
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    const float32x4_t six = vdupq_n_f32(6.0f);
+    for (i = 0; i < n * 8; i += 4) {
+        const mve_pred16_t p = vctp32q(n * 8 - i);
+        float32x4_t v = vldrwq_z_f32(out + i, p);
+        v = vpselq_f32(zero, v, vcmpltq_n_f32(v, 0.0f));
+        v = vpselq_f32(six, v, vcmpgtq_n_f32(v, 6.0f));
+        vstrwq_p_f32(out + i, v, p);
+    }
+}
+#else
 /* The activation of n steps' outputs, in place. */
 static void ecg_block_finish(float *restrict out, const int n)
 {
     int i;
     for (i = 0; i < n * 8; ++i) out[i] = ecg_block_act(out[i]);
 }
+#endif
 
 /* One batch item: tiles of 8 output steps; border tiles read only their steps' own taps. */
 static void ecg_block_item(const float *restrict x, float *restrict y)

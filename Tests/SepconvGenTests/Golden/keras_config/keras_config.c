@@ -26,6 +26,11 @@
 #define keras_config_BORDER static __attribute__((noinline))
 #else
 #define keras_config_ALIGNED
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)
+/* Helium (MVE): the routines under keras_config_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
+#define keras_config_HELIUM 1
+#include <arm_mve.h>
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
 #define keras_config_KERNEL static __attribute__((optimize("fp-contract=fast")))
@@ -160,6 +165,48 @@ keras_config_KERNEL void keras_config_depthwise_step(const float *restrict x, fl
     }
 }
 
+#if defined(keras_config_HELIUM)
+/* Depthwise stage of output steps t .. t + 7 on Helium, every tap reading the input: 4 channels at a time, up to 6 steps' sums in registers. */
+keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float *restrict d, const int t)
+{
+    int c, k;
+    for (c = 0; c < 6; c += 4) {
+        const mve_pred16_t p = vctp32q(6 - c);
+        const float *w = keras_config_depthwise + c;
+        const float *xc = x + (t * 1 - 2) * 6 + c;
+        {
+            float32x4_t a0 = vdupq_n_f32(0.0f), a1 = vdupq_n_f32(0.0f), a2 = vdupq_n_f32(0.0f), a3 = vdupq_n_f32(0.0f), a4 = vdupq_n_f32(0.0f), a5 = vdupq_n_f32(0.0f);
+            for (k = 0; k < 5; ++k) {
+                const float32x4_t wk = vldrwq_z_f32(w + k * 6, p);
+                const float *xk = xc + k * 6;
+                a0 = vfmaq_f32(a0, vldrwq_z_f32(xk + 0, p), wk);
+                a1 = vfmaq_f32(a1, vldrwq_z_f32(xk + 6, p), wk);
+                a2 = vfmaq_f32(a2, vldrwq_z_f32(xk + 12, p), wk);
+                a3 = vfmaq_f32(a3, vldrwq_z_f32(xk + 18, p), wk);
+                a4 = vfmaq_f32(a4, vldrwq_z_f32(xk + 24, p), wk);
+                a5 = vfmaq_f32(a5, vldrwq_z_f32(xk + 30, p), wk);
+            }
+            vstrwq_p_f32(d + 0 + c, a0, p);
+            vstrwq_p_f32(d + 6 + c, a1, p);
+            vstrwq_p_f32(d + 12 + c, a2, p);
+            vstrwq_p_f32(d + 18 + c, a3, p);
+            vstrwq_p_f32(d + 24 + c, a4, p);
+            vstrwq_p_f32(d + 30 + c, a5, p);
+        }
+        {
+            float32x4_t a0 = vdupq_n_f32(0.0f), a1 = vdupq_n_f32(0.0f);
+            for (k = 0; k < 5; ++k) {
+                const float32x4_t wk = vldrwq_z_f32(w + k * 6, p);
+                const float *xk = xc + k * 6;
+                a0 = vfmaq_f32(a0, vldrwq_z_f32(xk + 36, p), wk);
+                a1 = vfmaq_f32(a1, vldrwq_z_f32(xk + 42, p), wk);
+            }
+            vstrwq_p_f32(d + 36 + c, a0, p);
+            vstrwq_p_f32(d + 42 + c, a1, p);
+        }
+    }
+}
+#else
 /* Depthwise stage of output steps t .. t + 7, every tap reading the input. */
 keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float *restrict d, const int t)
 {
@@ -175,7 +222,46 @@ keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float
         for (r = 0; r < 8; ++r) d[r * 6 + c] = xc[r * 6] * w0 + xc[r * 6 + 6] * w1 + xc[r * 6 + 12] * w2 + xc[r * 6 + 18] * w3 + xc[r * 6 + 24] * w4;
     }
 }
+#endif
 
+#if defined(keras_config_HELIUM)
+/* Pointwise stage of n steps on Helium: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
+keras_config_KERNEL void keras_config_pointwise_n(const float *restrict d, float *restrict out, const int n)
+{
+    int r, j, f;
+    for (r = 0; r < n; r += 3) {
+        const float *d0 = d + r * 6;
+        const float *d1 = d + (r + 1 < n ? r + 1 : n - 1) * 6;
+        const float *d2 = d + (r + 2 < n ? r + 2 : n - 1) * 6;
+        float *o0 = out + r * 8;
+        float *o1 = out + (r + 1 < n ? r + 1 : n - 1) * 8;
+        float *o2 = out + (r + 2 < n ? r + 2 : n - 1) * 8;
+        for (f = 0; f < 8; f += 8) {
+            const float *w = keras_config_pointwise + (f / 8) * 48 + f % 8;
+            float32x4_t a00 = vldrwq_f32(keras_config_bias + f + 0), a01 = vldrwq_f32(keras_config_bias + f + 4);
+            float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 6; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w0 = vldrwq_f32(w), w1 = vldrwq_f32(w + 4);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+            vstrwq_f32(o2 + f, a20);
+            vstrwq_f32(o2 + f + 4, a21);
+        }
+    }
+}
+#else
 /* Pointwise stage of n steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f], 8 filters at a time. */
 keras_config_KERNEL void keras_config_pointwise_n(const float *restrict d, float *restrict out, const int n)
 {
@@ -211,6 +297,7 @@ keras_config_KERNEL void keras_config_pointwise_n(const float *restrict d, float
         out[r * 8 + 7] = a7;
     }
 }
+#endif
 
 /* Pointwise stage of 8 steps. */
 static void keras_config_pointwise_8(const float *restrict d, float *restrict out)

@@ -25,6 +25,11 @@
 #define keras_doc_example_BORDER static __attribute__((noinline))
 #else
 #define keras_doc_example_ALIGNED
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)
+/* Helium (MVE): the routines under keras_doc_example_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
+#define keras_doc_example_HELIUM 1
+#include <arm_mve.h>
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
 #define keras_doc_example_KERNEL static __attribute__((optimize("fp-contract=fast")))
@@ -113,11 +118,14 @@ static const float keras_doc_example_bias[8] keras_doc_example_ALIGNED = {
     0x0p+0f, 0x0p+0f
 };
 
+#if !defined(keras_doc_example_HELIUM)
 /* relu: max(x, 0). */
 static float keras_doc_example_act(float x)
 {
     return x < 0.0f ? 0.0f : x;
 }
+
+#endif
 
 #if defined(keras_doc_example_VECTOR)
 
@@ -209,6 +217,32 @@ keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restric
 
 #else
 
+#if defined(keras_doc_example_HELIUM)
+/* Depthwise stage of output steps t .. t + 3 on Helium, every tap reading the input: 4 channels at a time, up to 6 steps' sums in registers. */
+keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
+{
+    int m, c, k;
+    for (m = 0; m < 3; ++m) for (c = 0; c < 12; c += 4) {
+        const float *w = keras_doc_example_depthwise + m * 12 + c;
+        const float *xc = x + (t * 2 - 0) * 12 + c;
+        {
+            float32x4_t a0 = vdupq_n_f32(0.0f), a1 = vdupq_n_f32(0.0f), a2 = vdupq_n_f32(0.0f), a3 = vdupq_n_f32(0.0f);
+            for (k = 0; k < 3; ++k) {
+                const float32x4_t wk = vldrwq_f32(w + k * 36);
+                const float *xk = xc + k * 12;
+                a0 = vfmaq_f32(a0, vldrwq_f32(xk + 0), wk);
+                a1 = vfmaq_f32(a1, vldrwq_f32(xk + 24), wk);
+                a2 = vfmaq_f32(a2, vldrwq_f32(xk + 48), wk);
+                a3 = vfmaq_f32(a3, vldrwq_f32(xk + 72), wk);
+            }
+            vstrwq_f32(d + 0 + m * 12 + c, a0);
+            vstrwq_f32(d + 36 + m * 12 + c, a1);
+            vstrwq_f32(d + 72 + m * 12 + c, a2);
+            vstrwq_f32(d + 108 + m * 12 + c, a3);
+        }
+    }
+}
+#else
 /* Depthwise stage of output steps t .. t + 3, every tap reading the input. */
 keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
 {
@@ -222,7 +256,43 @@ keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restric
         for (r = 0; r < 4; ++r) d[r * 36 + m * 12 + c] = xc[r * 24] * w0 + xc[r * 24 + 12] * w1 + xc[r * 24 + 24] * w2;
     }
 }
+#endif
 
+#if defined(keras_doc_example_HELIUM)
+/* Pointwise stage of n steps on Helium: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
+keras_doc_example_KERNEL void keras_doc_example_pointwise_n(const float *restrict d, float *restrict out, const int n)
+{
+    int r, j;
+    for (r = 0; r < n; r += 3) {
+        const float *d0 = d + r * 36;
+        const float *d1 = d + (r + 1 < n ? r + 1 : n - 1) * 36;
+        const float *d2 = d + (r + 2 < n ? r + 2 : n - 1) * 36;
+        float *o0 = out + r * 4;
+        float *o1 = out + (r + 1 < n ? r + 1 : n - 1) * 4;
+        float *o2 = out + (r + 2 < n ? r + 2 : n - 1) * 4;
+        {
+            const float *w = keras_doc_example_pointwise + 0;
+            float32x4_t a00 = vldrwq_f32(keras_doc_example_bias + 0 + 0), a01 = vldrwq_f32(keras_doc_example_bias + 0 + 4);
+            float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 36; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w0 = vldrwq_f32(w), w1 = vldrwq_f32(w + 4);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + 0, a00);
+            vstrwq_f32(o1 + 0, a10);
+            vstrwq_f32(o2 + 0, a20);
+        }
+    }
+}
+#else
 /* Pointwise stage of n steps: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f], 8 filters at a time. */
 keras_doc_example_KERNEL void keras_doc_example_pointwise_n(const float *restrict d, float *restrict out, const int n)
 {
@@ -246,6 +316,7 @@ keras_doc_example_KERNEL void keras_doc_example_pointwise_n(const float *restric
         out[r * 4 + 3] = a3;
     }
 }
+#endif
 
 /* Pointwise stage of 4 steps. */
 static void keras_doc_example_pointwise_4(const float *restrict d, float *restrict out)
@@ -255,12 +326,27 @@ static void keras_doc_example_pointwise_4(const float *restrict d, float *restri
 
 #endif
 
+#if defined(keras_doc_example_HELIUM)
+/* The activation of n steps' outputs, in place, on Helium: 4 values at a time. */
+static void keras_doc_example_finish(float *restrict out, const int n)
+{
+    int i;
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    for (i = 0; i < n * 4; i += 4) {
+        const mve_pred16_t p = vctp32q(n * 4 - i);
+        float32x4_t v = vldrwq_z_f32(out + i, p);
+        v = vpselq_f32(zero, v, vcmpltq_n_f32(v, 0.0f));
+        vstrwq_p_f32(out + i, v, p);
+    }
+}
+#else
 /* The activation of n steps' outputs, in place. */
 static void keras_doc_example_finish(float *restrict out, const int n)
 {
     int i;
     for (i = 0; i < n * 4; ++i) out[i] = keras_doc_example_act(out[i]);
 }
+#endif
 
 /* One batch item: tiles of 4 output steps; border tiles read only their steps' own taps. */
 static void keras_doc_example_item(const float *restrict x, float *restrict y)

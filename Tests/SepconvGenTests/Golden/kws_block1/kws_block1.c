@@ -25,6 +25,11 @@
 #define kws_block1_BORDER static __attribute__((noinline))
 #else
 #define kws_block1_ALIGNED
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)
+/* Helium (MVE): the routines under kws_block1_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
+#define kws_block1_HELIUM 1
+#include <arm_mve.h>
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
 #define kws_block1_KERNEL static __attribute__((optimize("fp-contract=fast")))
@@ -80,11 +85,14 @@ static const float kws_block1_bias[16] kws_block1_ALIGNED = {
     0x1.08ef38p-2f, -0x1.d1c4ccp-4f, 0x1.11da86p-3f, -0x1.ea95ep-5f
 };
 
+#if !defined(kws_block1_HELIUM)
 /* relu: max(x, 0). */
 static float kws_block1_act(float x)
 {
     return x < 0.0f ? 0.0f : x;
 }
+
+#endif
 
 #if defined(kws_block1_VECTOR)
 
@@ -268,6 +276,37 @@ kws_block1_KERNEL void kws_block1_depthwise_step(const float *restrict x, float 
     }
 }
 
+#if defined(kws_block1_HELIUM)
+/* Depthwise stage of output steps t .. t + 5 on Helium, every tap reading the input: 4 channels at a time, up to 6 steps' sums in registers. */
+kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *restrict d, const int t)
+{
+    int c, k;
+    for (c = 0; c < 10; c += 4) {
+        const mve_pred16_t p = vctp32q(10 - c);
+        const float *w = kws_block1_depthwise + c;
+        const float *xc = x + (t * 1 - 1) * 10 + c;
+        {
+            float32x4_t a0 = vdupq_n_f32(0.0f), a1 = vdupq_n_f32(0.0f), a2 = vdupq_n_f32(0.0f), a3 = vdupq_n_f32(0.0f), a4 = vdupq_n_f32(0.0f), a5 = vdupq_n_f32(0.0f);
+            for (k = 0; k < 3; ++k) {
+                const float32x4_t wk = vldrwq_z_f32(w + k * 10, p);
+                const float *xk = xc + k * 10;
+                a0 = vfmaq_f32(a0, vldrwq_z_f32(xk + 0, p), wk);
+                a1 = vfmaq_f32(a1, vldrwq_z_f32(xk + 10, p), wk);
+                a2 = vfmaq_f32(a2, vldrwq_z_f32(xk + 20, p), wk);
+                a3 = vfmaq_f32(a3, vldrwq_z_f32(xk + 30, p), wk);
+                a4 = vfmaq_f32(a4, vldrwq_z_f32(xk + 40, p), wk);
+                a5 = vfmaq_f32(a5, vldrwq_z_f32(xk + 50, p), wk);
+            }
+            vstrwq_p_f32(d + 0 + c, a0, p);
+            vstrwq_p_f32(d + 10 + c, a1, p);
+            vstrwq_p_f32(d + 20 + c, a2, p);
+            vstrwq_p_f32(d + 30 + c, a3, p);
+            vstrwq_p_f32(d + 40 + c, a4, p);
+            vstrwq_p_f32(d + 50 + c, a5, p);
+        }
+    }
+}
+#else
 /* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
 kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
@@ -281,7 +320,46 @@ kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *re
         for (r = 0; r < 6; ++r) d[r * 10 + c] = xc[r * 10] * w0 + xc[r * 10 + 10] * w1 + xc[r * 10 + 20] * w2;
     }
 }
+#endif
 
+#if defined(kws_block1_HELIUM)
+/* Pointwise stage of n steps on Helium: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
+kws_block1_KERNEL void kws_block1_pointwise_n(const float *restrict d, float *restrict out, const int n)
+{
+    int r, j, f;
+    for (r = 0; r < n; r += 3) {
+        const float *d0 = d + r * 10;
+        const float *d1 = d + (r + 1 < n ? r + 1 : n - 1) * 10;
+        const float *d2 = d + (r + 2 < n ? r + 2 : n - 1) * 10;
+        float *o0 = out + r * 16;
+        float *o1 = out + (r + 1 < n ? r + 1 : n - 1) * 16;
+        float *o2 = out + (r + 2 < n ? r + 2 : n - 1) * 16;
+        for (f = 0; f < 16; f += 8) {
+            const float *w = kws_block1_pointwise + (f / 16) * 160 + f % 16;
+            float32x4_t a00 = vldrwq_f32(kws_block1_bias + f + 0), a01 = vldrwq_f32(kws_block1_bias + f + 4);
+            float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 10; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w0 = vldrwq_f32(w), w1 = vldrwq_f32(w + 4);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+            vstrwq_f32(o2 + f, a20);
+            vstrwq_f32(o2 + f + 4, a21);
+        }
+    }
+}
+#else
 /* Pointwise stage of n steps: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f], 8 filters at a time. */
 kws_block1_KERNEL void kws_block1_pointwise_n(const float *restrict d, float *restrict out, const int n)
 {
@@ -319,6 +397,7 @@ kws_block1_KERNEL void kws_block1_pointwise_n(const float *restrict d, float *re
         }
     }
 }
+#endif
 
 /* Pointwise stage of 6 steps. */
 static void kws_block1_pointwise_6(const float *restrict d, float *restrict out)
@@ -334,12 +413,27 @@ static void kws_block1_pointwise_1(const float *restrict d, float *restrict out)
 
 #endif
 
+#if defined(kws_block1_HELIUM)
+/* The activation of n steps' outputs, in place, on Helium: 4 values at a time. */
+static void kws_block1_finish(float *restrict out, const int n)
+{
+    int i;
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    for (i = 0; i < n * 16; i += 4) {
+        const mve_pred16_t p = vctp32q(n * 16 - i);
+        float32x4_t v = vldrwq_z_f32(out + i, p);
+        v = vpselq_f32(zero, v, vcmpltq_n_f32(v, 0.0f));
+        vstrwq_p_f32(out + i, v, p);
+    }
+}
+#else
 /* The activation of n steps' outputs, in place. */
 static void kws_block1_finish(float *restrict out, const int n)
 {
     int i;
     for (i = 0; i < n * 16; ++i) out[i] = kws_block1_act(out[i]);
 }
+#endif
 
 /* One batch item: tiles of 6 output steps; border tiles read only their steps' own taps. */
 static void kws_block1_item(const float *restrict x, float *restrict y)

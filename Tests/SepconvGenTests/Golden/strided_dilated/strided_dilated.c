@@ -25,6 +25,11 @@
 #define strided_dilated_BORDER static __attribute__((noinline))
 #else
 #define strided_dilated_ALIGNED
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)
+/* Helium (MVE): the routines under strided_dilated_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
+#define strided_dilated_HELIUM 1
+#include <arm_mve.h>
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
 #define strided_dilated_KERNEL static __attribute__((optimize("fp-contract=fast")))
@@ -239,6 +244,36 @@ strided_dilated_KERNEL void strided_dilated_depthwise_step(const float *restrict
     }
 }
 
+#if defined(strided_dilated_HELIUM)
+/* Depthwise stage of output steps t .. t + 5 on Helium, every tap reading the input: 4 channels at a time, up to 6 steps' sums in registers. */
+strided_dilated_KERNEL void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)
+{
+    int c, k;
+    for (c = 0; c < 8; c += 4) {
+        const float *w = strided_dilated_depthwise + c;
+        const float *xc = x + (t * 2 - 2) * 8 + c;
+        {
+            float32x4_t a0 = vdupq_n_f32(0.0f), a1 = vdupq_n_f32(0.0f), a2 = vdupq_n_f32(0.0f), a3 = vdupq_n_f32(0.0f), a4 = vdupq_n_f32(0.0f), a5 = vdupq_n_f32(0.0f);
+            for (k = 0; k < 3; ++k) {
+                const float32x4_t wk = vldrwq_f32(w + k * 8);
+                const float *xk = xc + k * 24;
+                a0 = vfmaq_f32(a0, vldrwq_f32(xk + 0), wk);
+                a1 = vfmaq_f32(a1, vldrwq_f32(xk + 16), wk);
+                a2 = vfmaq_f32(a2, vldrwq_f32(xk + 32), wk);
+                a3 = vfmaq_f32(a3, vldrwq_f32(xk + 48), wk);
+                a4 = vfmaq_f32(a4, vldrwq_f32(xk + 64), wk);
+                a5 = vfmaq_f32(a5, vldrwq_f32(xk + 80), wk);
+            }
+            vstrwq_f32(d + 0 + c, a0);
+            vstrwq_f32(d + 8 + c, a1);
+            vstrwq_f32(d + 16 + c, a2);
+            vstrwq_f32(d + 24 + c, a3);
+            vstrwq_f32(d + 32 + c, a4);
+            vstrwq_f32(d + 40 + c, a5);
+        }
+    }
+}
+#else
 /* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
 strided_dilated_KERNEL void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
@@ -252,7 +287,65 @@ strided_dilated_KERNEL void strided_dilated_depthwise_6(const float *restrict x,
         for (r = 0; r < 6; ++r) d[r * 8 + c] = xc[r * 16] * w0 + xc[r * 16 + 24] * w1 + xc[r * 16 + 48] * w2;
     }
 }
+#endif
 
+#if defined(strided_dilated_HELIUM)
+/* Pointwise stage of n steps on Helium: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
+strided_dilated_KERNEL void strided_dilated_pointwise_n(const float *restrict d, float *restrict out, const int n)
+{
+    int r, j;
+    for (r = 0; r < n; r += 3) {
+        const float *d0 = d + r * 8;
+        const float *d1 = d + (r + 1 < n ? r + 1 : n - 1) * 8;
+        const float *d2 = d + (r + 2 < n ? r + 2 : n - 1) * 8;
+        float *o0 = out + r * 12;
+        float *o1 = out + (r + 1 < n ? r + 1 : n - 1) * 12;
+        float *o2 = out + (r + 2 < n ? r + 2 : n - 1) * 12;
+        {
+            const float *w = strided_dilated_pointwise + 0;
+            float32x4_t a00 = vldrwq_f32(strided_dilated_bias + 0 + 0), a01 = vldrwq_f32(strided_dilated_bias + 0 + 4);
+            float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 8; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w0 = vldrwq_f32(w), w1 = vldrwq_f32(w + 4);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + 0, a00);
+            vstrwq_f32(o0 + 0 + 4, a01);
+            vstrwq_f32(o1 + 0, a10);
+            vstrwq_f32(o1 + 0 + 4, a11);
+            vstrwq_f32(o2 + 0, a20);
+            vstrwq_f32(o2 + 0 + 4, a21);
+        }
+        {
+            const float *w = strided_dilated_pointwise + 8;
+            float32x4_t a00 = vldrwq_f32(strided_dilated_bias + 8 + 0), a01 = vldrwq_f32(strided_dilated_bias + 8 + 4);
+            float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 8; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w0 = vldrwq_f32(w), w1 = vldrwq_f32(w + 4);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + 8, a00);
+            vstrwq_f32(o1 + 8, a10);
+            vstrwq_f32(o2 + 8, a20);
+        }
+    }
+}
+#else
 /* Pointwise stage of n steps: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f], 8 filters at a time. */
 strided_dilated_KERNEL void strided_dilated_pointwise_n(const float *restrict d, float *restrict out, const int n)
 {
@@ -308,6 +401,7 @@ strided_dilated_KERNEL void strided_dilated_pointwise_n(const float *restrict d,
         }
     }
 }
+#endif
 
 /* Pointwise stage of 6 steps. */
 static void strided_dilated_pointwise_6(const float *restrict d, float *restrict out)

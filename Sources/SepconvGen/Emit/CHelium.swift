@@ -1,0 +1,212 @@
+/// The stages of a float32 `loops` kernel on Helium (Armv8.1-M MVE with
+/// float lanes, such as the Cortex-M55), in `<arm_mve.h>` intrinsics: the
+/// pointwise stage, the depthwise stage of channels_last full-tap tiles and
+/// relu's or relu6's finish take the place of the portable path's routines
+/// there, with the same packed weights and the same buffers; the rest of
+/// the portable path (border steps, other activations) stays as it is.
+///
+/// Helium has eight 128-bit registers. The generic 32-byte vectors of the
+/// vector path do not fit it: gcc 12 splits each in two, spills the tile's
+/// accumulators through the stack and multiplies and adds apart, so that
+/// path executes 2.3 times the scalar path's instructions on a Cortex-M55
+/// (`Benchmarks/cortexm.sh --m55`), and its first scheduling pass also
+/// miscompiles the split halves (outputs left 0 at -O2 on a 64-filter
+/// layer). Here three steps × eight filters of sums stay in six registers,
+/// the two weight vectors of a channel in the other two, and each step's
+/// depthwise value is the scalar operand of a vector-by-scalar `vfma`.
+struct CHelium {
+    let plan: LayerPlan
+    let namer: Namer
+
+    /// Steps whose sums a pass keeps in registers.
+    static let rows = 3
+    /// Filters a pass covers: two 4-lane vectors.
+    static let filters = 8
+
+    /// Whether `plan`'s C kernel has a Helium pointwise stage: float32 only, since MVE has no float64 lanes.
+    static func applies(to plan: LayerPlan) -> Bool {
+        plan.format.kind == .float32
+    }
+
+    /// The macro that says the kernel takes this stage: Helium with float lanes, not asked for the portable path.
+    static func guardLines(_ name: String) -> [String] {
+        [
+            "#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)",
+            "/* Helium (MVE): the routines under \(name)_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */",
+            "#define \(name)_HELIUM 1",
+            "#include <arm_mve.h>",
+            "#endif",
+        ]
+    }
+
+    /// The Helium form of the portable routine `name`, where it has one.
+    func routine(_ name: String) -> [String]? {
+        if name == "pointwise_n" { return pointwise }
+        guard hasDepthwise, name.hasPrefix("depthwise_"), let rows = Int(name.dropFirst("depthwise_".count)) else { return nil }
+        return depthwise(rows: rows)
+    }
+
+    /// `pointwise_n` on Helium.
+    var pointwise: [String] {
+        let schedule = plan.schedule, CM = plan.depthwiseChannels, W = schedule.lanes
+        let N = schedule.needsOutputTile ? schedule.paddedFilters : plan.filters
+        let name = plan.name, pw = namer.table("pointwise")
+        var lines = [
+            "/* Pointwise stage of n steps on Helium: out[r * \(N) + f] = bias[f] + sum over j of d[r * \(CM) + j] * pointwise[j][f],",
+            "   \(Self.rows) steps x \(Self.filters) filters at a time in six 4-lane sums; a pass past the last step repeats it. */",
+            "\(name)_KERNEL void \(name)_pointwise_n(const float *restrict d, float *restrict out, const int n)",
+            "{",
+            schedule.plainBlockCount > 0 ? "    int r, j, f;" : "    int r, j;",
+            "    for (r = 0; r < n; r += \(Self.rows)) {",
+            "        const float *d0 = d + r * \(CM);",
+            "        const float *d1 = d + (r + 1 < n ? r + 1 : n - 1) * \(CM);",
+            "        const float *d2 = d + (r + 2 < n ? r + 2 : n - 1) * \(CM);",
+            "        float *o0 = out + r * \(N);",
+            "        float *o1 = out + (r + 1 < n ? r + 1 : n - 1) * \(N);",
+            "        float *o2 = out + (r + 2 < n ? r + 2 : n - 1) * \(N);",
+        ]
+        let width = schedule.blockVectors * W
+        if schedule.plainBlockCount > 0 {
+            // Plain blocks: whole rows of `width` filters, every lane stored.
+            lines.append("        for (f = 0; f < \(schedule.plainBlockCount * width); f += \(Self.filters)) {")
+            lines += group(weights: "\(pw) + (f / \(width)) * \(CM * width) + f % \(width)", width: width, column: "f", stored: nil)
+            lines.append("        }")
+        }
+        for block in schedule.filterBlocks.dropFirst(schedule.plainBlockCount) {
+            let blockWidth = block.count * W, first = block.vector * W, columns = min(blockWidth, N - first)
+            for start in stride(from: 0, to: columns, by: Self.filters) {
+                lines.append("        {")
+                lines += group(weights: "\(pw) + \(CM * first + start)", width: blockWidth, column: "\(first + start)",
+                               stored: min(Self.filters, columns - start))
+                lines.append("        }")
+            }
+        }
+        lines += ["    }", "}"]
+        return lines
+    }
+
+    /// One pass: the 8 filters from `column` of the three rows, weights' rows
+    /// `width` apart from `weights`; `stored` lanes stored (nil: all 8).
+    private func group(weights: String, width: Int, column: String, stored: Int?) -> [String] {
+        let CM = plan.depthwiseChannels, pad = "            "
+        let bias = plan.useBias ? namer.table("bias") : nil
+        let initial = { (half: Int) in bias.map { "vldrwq_f32(\($0) + \(column) + \(half * 4))" } ?? "vdupq_n_f32(0.0f)" }
+        var lines = [
+            pad + "const float *w = \(weights);",
+            pad + "float32x4_t a00 = \(initial(0)), a01 = \(initial(1));",
+            pad + "float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;",
+            pad + "for (j = 0; j < \(CM); ++j) {",
+            pad + "    const float x0 = d0[j], x1 = d1[j], x2 = d2[j];",
+            pad + "    const float32x4_t w0 = vldrwq_f32(w), w1 = vldrwq_f32(w + 4);",
+            pad + "    w += \(width);",
+            pad + "    a00 = vfmaq_n_f32(a00, w0, x0);",
+            pad + "    a01 = vfmaq_n_f32(a01, w1, x0);",
+            pad + "    a10 = vfmaq_n_f32(a10, w0, x1);",
+            pad + "    a11 = vfmaq_n_f32(a11, w1, x1);",
+            pad + "    a20 = vfmaq_n_f32(a20, w0, x2);",
+            pad + "    a21 = vfmaq_n_f32(a21, w1, x2);",
+            pad + "}",
+        ]
+        for (row, target) in ["o0", "o1", "o2"].enumerated() {
+            for half in 0..<2 {
+                let lanes = min(4, max(0, (stored ?? Self.filters) - half * 4))
+                let at = "\(target) + \(column)" + (half == 0 ? "" : " + 4")
+                switch lanes {
+                case 0: break
+                case 4: lines.append(pad + "vstrwq_f32(\(at), a\(row)\(half));")
+                default: lines.append(pad + "vstrwq_p_f32(\(at), a\(row)\(half), vctp32q(\(lanes)));")
+                }
+            }
+        }
+        return lines
+    }
+    /// Steps whose depthwise sums a pass keeps in registers (with a tap's
+    /// weights and an input vector: all eight).
+    static let depthwiseRows = 6
+
+    /// Whether the depthwise routines of full-tap tiles have a Helium form:
+    /// channels_last, where a step's channels are contiguous, and at least
+    /// one whole vector of them (with fewer, most lanes would idle).
+    var hasDepthwise: Bool { plan.dataFormat == .channelsLast && plan.inputChannels >= 4 }
+
+    /// `depthwise_<rows>` on Helium: four channels at a time (the last four
+    /// under a lane predicate when C is not a multiple of 4), up to six
+    /// steps' sums in registers, each tap's weights loaded once per pass.
+    func depthwise(rows: Int) -> [String] {
+        let (C, M, CM, K) = (plan.inputChannels, plan.depthMultiplier, plan.depthwiseChannels, plan.kernelSize)
+        let (S, D) = (plan.stride, plan.dilation)
+        let name = plan.name, dw = namer.table("depthwise"), predicated = C % 4 != 0
+        let load = { (at: String) in predicated ? "vldrwq_z_f32(\(at), p)" : "vldrwq_f32(\(at))" }
+        let store = { (at: String, value: String) in predicated ? "vstrwq_p_f32(\(at), \(value), p);" : "vstrwq_f32(\(at), \(value));" }
+        var lines = [
+            "/* Depthwise stage of output steps t .. t + \(rows - 1) on Helium, every tap reading the input: 4 channels at a time, "
+                + "up to \(Self.depthwiseRows) steps' sums in registers. */",
+            "\(name)_KERNEL void \(name)_depthwise_\(rows)(const float *restrict x, float *restrict d, const int t)",
+            "{",
+            M > 1 ? "    int m, c, k;" : "    int c, k;",
+            M > 1 ? "    for (m = 0; m < \(M); ++m) for (c = 0; c < \(C); c += 4) {" : "    for (c = 0; c < \(C); c += 4) {",
+        ]
+        let channel = M > 1 ? "m * \(C) + c" : "c"
+        if predicated { lines.append("        const mve_pred16_t p = vctp32q(\(C) - c);") }
+        lines += [
+            "        const float *w = \(dw) + \(channel);",
+            "        const float *xc = x + (t * \(S) - \(plan.padLeft)) * \(C) + c;",
+        ]
+        for first in stride(from: 0, to: rows, by: Self.depthwiseRows) {
+            let count = min(Self.depthwiseRows, rows - first)
+            let sums = (0..<count).map { "a\($0)" }
+            lines += [
+                "        {",
+                "            float32x4_t " + sums.map { "\($0) = vdupq_n_f32(0.0f)" }.joined(separator: ", ") + ";",
+                "            for (k = 0; k < \(K); ++k) {",
+                "                const float32x4_t wk = \(load("w + k * \(CM)"));",
+                "                const float *xk = xc + k * \(D * C);",
+            ]
+            for (i, sum) in sums.enumerated() {
+                lines.append("                \(sum) = vfmaq_f32(\(sum), \(load("xk + \((first + i) * S * C)")), wk);")
+            }
+            lines.append("            }")
+            for (i, sum) in sums.enumerated() {
+                lines.append("            " + store("d + \((first + i) * CM) + \(channel)", sum))
+            }
+            lines.append("        }")
+        }
+        lines += ["    }", "}"]
+        return lines
+    }
+
+    /// Whether the finish has a Helium form: relu or relu6 on channels_last
+    /// outputs, nothing else after the pointwise stage.
+    var hasFinish: Bool {
+        plan.dataFormat == .channelsLast && plan.epilogue.isEmpty && (plan.activation == .relu || plan.activation == .relu6)
+    }
+
+    /// `finish` on Helium, in place of `act` and the scalar finish: the
+    /// activation four values at a time as `act` computes it (a compare and
+    /// a select, so -0 and NaN stay what `act` makes of them), the last
+    /// values under a lane predicate.
+    var finish: [String] {
+        let name = plan.name, F = plan.filters
+        var lines = [
+            "/* The activation of n steps' outputs, in place, on Helium: 4 values at a time. */",
+            "static void \(name)_finish(float *restrict out, const int n)",
+            "{",
+            "    int i;",
+            "    const float32x4_t zero = vdupq_n_f32(0.0f);",
+        ]
+        if plan.activation == .relu6 { lines.append("    const float32x4_t six = vdupq_n_f32(6.0f);") }
+        lines += [
+            "    for (i = 0; i < n * \(F); i += 4) {",
+            "        const mve_pred16_t p = vctp32q(n * \(F) - i);",
+            "        float32x4_t v = vldrwq_z_f32(out + i, p);",
+            "        v = vpselq_f32(zero, v, vcmpltq_n_f32(v, 0.0f));",
+        ]
+        if plan.activation == .relu6 { lines.append("        v = vpselq_f32(six, v, vcmpgtq_n_f32(v, 6.0f));") }
+        lines += [
+            "        vstrwq_p_f32(out + i, v, p);",
+            "    }",
+            "}",
+        ]
+        return lines
+    }
+}

@@ -601,7 +601,7 @@ audio_cf_KERNEL void audio_cf_pointwise_n(const float *restrict d, float *restri
             float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
             for (j = 0; j < 40; ++j) {
                 const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
-                const float32x4_t w0 = vldrwq_f32(w), w1 = vldrwq_f32(w + 4);
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
                 w += 16;
                 a00 = vfmaq_n_f32(a00, w0, x0);
                 a01 = vfmaq_n_f32(a01, w1, x0);

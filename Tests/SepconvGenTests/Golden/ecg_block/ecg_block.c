@@ -264,7 +264,7 @@ ecg_block_KERNEL void ecg_block_pointwise_n(const float *restrict d, float *rest
             float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
             for (j = 0; j < 4; ++j) {
                 const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
-                const float32x4_t w0 = vldrwq_f32(w), w1 = vldrwq_f32(w + 4);
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
                 w += 8;
                 a00 = vfmaq_n_f32(a00, w0, x0);
                 a01 = vfmaq_n_f32(a01, w1, x0);
@@ -342,11 +342,10 @@ static void ecg_block_finish(float *restrict out, const int n)
     const float32x4_t zero = vdupq_n_f32(0.0f);
     const float32x4_t six = vdupq_n_f32(6.0f);
     for (i = 0; i < n * 8; i += 4) {
-        const mve_pred16_t p = vctp32q(n * 8 - i);
-        float32x4_t v = vldrwq_z_f32(out + i, p);
+        float32x4_t v = vldrwq_f32(out + i);
         v = vpselq_f32(zero, v, vcmpltq_n_f32(v, 0.0f));
         v = vpselq_f32(six, v, vcmpgtq_n_f32(v, 6.0f));
-        vstrwq_p_f32(out + i, v, p);
+        vstrwq_f32(out + i, v);
     }
 }
 #else

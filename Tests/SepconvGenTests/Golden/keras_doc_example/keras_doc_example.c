@@ -277,7 +277,7 @@ keras_doc_example_KERNEL void keras_doc_example_pointwise_n(const float *restric
             float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
             for (j = 0; j < 36; ++j) {
                 const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
-                const float32x4_t w0 = vldrwq_f32(w), w1 = vldrwq_f32(w + 4);
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
                 w += 8;
                 a00 = vfmaq_n_f32(a00, w0, x0);
                 a01 = vfmaq_n_f32(a01, w1, x0);
@@ -333,10 +333,9 @@ static void keras_doc_example_finish(float *restrict out, const int n)
     int i;
     const float32x4_t zero = vdupq_n_f32(0.0f);
     for (i = 0; i < n * 4; i += 4) {
-        const mve_pred16_t p = vctp32q(n * 4 - i);
-        float32x4_t v = vldrwq_z_f32(out + i, p);
+        float32x4_t v = vldrwq_f32(out + i);
         v = vpselq_f32(zero, v, vcmpltq_n_f32(v, 0.0f));
-        vstrwq_p_f32(out + i, v, p);
+        vstrwq_f32(out + i, v);
     }
 }
 #else

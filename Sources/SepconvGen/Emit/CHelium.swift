@@ -18,23 +18,30 @@ struct CHelium {
     let plan: LayerPlan
     let namer: Namer
 
-    /// Steps whose sums a pass keeps in registers.
+    /// Steps whose sums a pointwise pass keeps in registers.
     static let rows = 3
-    /// Filters a pass covers: two 4-lane vectors.
+    /// Filters a pointwise pass covers: two 4-lane vectors.
     static let filters = 8
 
-    /// Whether `plan`'s C kernel has a Helium pointwise stage: float32 only, since MVE has no float64 lanes.
+    /// Whether `plan`'s C kernel has Helium routines: float32 only, since MVE has no float64 lanes.
     static func applies(to plan: LayerPlan) -> Bool {
         plan.format.kind == .float32
     }
 
-    /// The macro that says the kernel takes this stage: Helium with float lanes, not asked for the portable path.
+    /// The macros that say the kernel takes its Helium routines (Helium with
+    /// float lanes, not asked for the portable path) and how they are declared.
     static func guardLines(_ name: String) -> [String] {
         [
             "#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)",
             "/* Helium (MVE): the routines under \(name)_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */",
             "#define \(name)_HELIUM 1",
             "#include <arm_mve.h>",
+            "#if defined(__clang__)",
+            "#define \(name)_HELIUM_KERNEL static",
+            "#else",
+            "/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */",
+            "#define \(name)_HELIUM_KERNEL static __attribute__((optimize(\"no-schedule-insns\")))",
+            "#endif",
             "#endif",
         ]
     }
@@ -54,7 +61,7 @@ struct CHelium {
         var lines = [
             "/* Pointwise stage of n steps on Helium: out[r * \(N) + f] = bias[f] + sum over j of d[r * \(CM) + j] * pointwise[j][f],",
             "   \(Self.rows) steps x \(Self.filters) filters at a time in six 4-lane sums; a pass past the last step repeats it. */",
-            "\(name)_KERNEL void \(name)_pointwise_n(const float *restrict d, float *restrict out, const int n)",
+            "\(name)_HELIUM_KERNEL void \(name)_pointwise_n(const float *restrict d, float *restrict out, const int n)",
             "{",
             schedule.plainBlockCount > 0 ? "    int r, j, f;" : "    int r, j;",
             "    for (r = 0; r < n; r += \(Self.rows)) {",
@@ -139,12 +146,15 @@ struct CHelium {
         let name = plan.name, dw = namer.table("depthwise"), predicated = C % 4 != 0
         let load = { (at: String) in predicated ? "vldrwq_z_f32(\(at), p)" : "vldrwq_f32(\(at))" }
         let store = { (at: String, value: String) in predicated ? "vstrwq_p_f32(\(at), \(value), p);" : "vstrwq_f32(\(at), \(value));" }
+        // Stride and dilation 1 with few taps: the taps' weights stay in registers and each input step is loaded once per pass.
+        let slides = S == 1 && D == 1 && K <= Self.slidingTaps
         var lines = [
             "/* Depthwise stage of output steps t .. t + \(rows - 1) on Helium, every tap reading the input: 4 channels at a time, "
-                + "up to \(Self.depthwiseRows) steps' sums in registers. */",
-            "\(name)_KERNEL void \(name)_depthwise_\(rows)(const float *restrict x, float *restrict d, const int t)",
+                + (slides ? "the taps' weights in registers, \(Self.registers - 1 - K) steps' sums at a time. */"
+                          : "up to \(Self.depthwiseRows) steps' sums in registers. */"),
+            "\(name)_HELIUM_KERNEL void \(name)_depthwise_\(rows)(const float *restrict x, float *restrict d, const int t)",
             "{",
-            M > 1 ? "    int m, c, k;" : "    int c, k;",
+            "    int " + (M > 1 ? ["m", "c"] : ["c"]).joined(separator: ", ") + (slides ? ";" : ", k;"),
             M > 1 ? "    for (m = 0; m < \(M); ++m) for (c = 0; c < \(C); c += 4) {" : "    for (c = 0; c < \(C); c += 4) {",
         ]
         let channel = M > 1 ? "m * \(C) + c" : "c"
@@ -153,6 +163,11 @@ struct CHelium {
             "        const float *w = \(dw) + \(channel);",
             "        const float *xc = x + (t * \(S) - \(plan.padLeft)) * \(C) + c;",
         ]
+        if slides {
+            lines += slidingPasses(rows: rows, load: load, store: store, channel: channel)
+            lines += ["    }", "}"]
+            return lines
+        }
         for first in stride(from: 0, to: rows, by: Self.depthwiseRows) {
             let count = min(Self.depthwiseRows, rows - first)
             let sums = (0..<count).map { "a\($0)" }
@@ -173,6 +188,32 @@ struct CHelium {
             lines.append("        }")
         }
         lines += ["    }", "}"]
+        return lines
+    }
+
+    /// Helium's vector registers.
+    static let registers = 8
+    /// The most taps whose weights stay in registers beside a step's sum and an input vector.
+    static let slidingTaps = registers - 2
+
+    /// The passes of a stride-1, dilation-1 depthwise routine: the K weights
+    /// in registers, `registers - 1 - K` steps' sums at a time, each input
+    /// step of a pass loaded once and multiplied into every sum it feeds.
+    private func slidingPasses(rows: Int, load: (String) -> String, store: (String, String) -> String, channel: String) -> [String] {
+        let (C, CM, K) = (plan.inputChannels, plan.depthwiseChannels, plan.kernelSize), group = Self.registers - 1 - K
+        var lines = ["        const float32x4_t " + (0..<K).map { "w\($0) = \(load("w + \($0 * CM)"))" }.joined(separator: ", ") + ";"]
+        for first in stride(from: 0, to: rows, by: group) {
+            let count = min(group, rows - first)
+            lines += ["        {", "            float32x4_t v, " + (0..<count).map { "a\($0)" }.joined(separator: ", ") + ";"]
+            for step in 0..<(count + K - 1) {
+                lines.append("            v = \(load("xc + \((first + step) * C)"));")
+                for row in 0..<count where (0..<K).contains(step - row) {
+                    let tap = step - row
+                    lines.append(tap == 0 ? "            a\(row) = vmulq_f32(v, w0);" : "            a\(row) = vfmaq_f32(a\(row), v, w\(tap));")
+                }
+            }
+            lines += (0..<count).map { "            " + store("d + \((first + $0) * CM) + \(channel)", "a\($0)") } + ["        }"]
+        }
         return lines
     }
 

@@ -30,6 +30,12 @@
 /* Helium (MVE): the routines under audio_cf_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
 #define audio_cf_HELIUM 1
 #include <arm_mve.h>
+#if defined(__clang__)
+#define audio_cf_HELIUM_KERNEL static
+#else
+/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */
+#define audio_cf_HELIUM_KERNEL static __attribute__((optimize("no-schedule-insns")))
+#endif
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
@@ -585,7 +591,7 @@ audio_cf_KERNEL void audio_cf_depthwise_6(const float *restrict x, float *restri
 #if defined(audio_cf_HELIUM)
 /* Pointwise stage of n steps on Helium: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f],
    3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
-audio_cf_KERNEL void audio_cf_pointwise_n(const float *restrict d, float *restrict out, const int n)
+audio_cf_HELIUM_KERNEL void audio_cf_pointwise_n(const float *restrict d, float *restrict out, const int n)
 {
     int r, j, f;
     for (r = 0; r < n; r += 3) {

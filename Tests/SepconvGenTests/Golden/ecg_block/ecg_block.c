@@ -29,6 +29,12 @@
 /* Helium (MVE): the routines under ecg_block_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
 #define ecg_block_HELIUM 1
 #include <arm_mve.h>
+#if defined(__clang__)
+#define ecg_block_HELIUM_KERNEL static
+#else
+/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */
+#define ecg_block_HELIUM_KERNEL static __attribute__((optimize("no-schedule-insns")))
+#endif
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
@@ -248,7 +254,7 @@ ecg_block_KERNEL void ecg_block_depthwise_5(const float *restrict x, float *rest
 #if defined(ecg_block_HELIUM)
 /* Pointwise stage of n steps on Helium: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f],
    3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
-ecg_block_KERNEL void ecg_block_pointwise_n(const float *restrict d, float *restrict out, const int n)
+ecg_block_HELIUM_KERNEL void ecg_block_pointwise_n(const float *restrict d, float *restrict out, const int n)
 {
     int r, j, f;
     for (r = 0; r < n; r += 3) {

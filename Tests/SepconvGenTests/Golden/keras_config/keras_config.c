@@ -30,6 +30,12 @@
 /* Helium (MVE): the routines under keras_config_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
 #define keras_config_HELIUM 1
 #include <arm_mve.h>
+#if defined(__clang__)
+#define keras_config_HELIUM_KERNEL static
+#else
+/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */
+#define keras_config_HELIUM_KERNEL static __attribute__((optimize("no-schedule-insns")))
+#endif
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
@@ -166,41 +172,96 @@ keras_config_KERNEL void keras_config_depthwise_step(const float *restrict x, fl
 }
 
 #if defined(keras_config_HELIUM)
-/* Depthwise stage of output steps t .. t + 7 on Helium, every tap reading the input: 4 channels at a time, up to 6 steps' sums in registers. */
-keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float *restrict d, const int t)
+/* Depthwise stage of output steps t .. t + 7 on Helium, every tap reading the input: 4 channels at a time, the taps' weights in registers, 2 steps' sums at a time. */
+keras_config_HELIUM_KERNEL void keras_config_depthwise_8(const float *restrict x, float *restrict d, const int t)
 {
-    int c, k;
+    int c;
     for (c = 0; c < 6; c += 4) {
         const mve_pred16_t p = vctp32q(6 - c);
         const float *w = keras_config_depthwise + c;
         const float *xc = x + (t * 1 - 2) * 6 + c;
+        const float32x4_t w0 = vldrwq_z_f32(w + 0, p), w1 = vldrwq_z_f32(w + 6, p), w2 = vldrwq_z_f32(w + 12, p), w3 = vldrwq_z_f32(w + 18, p), w4 = vldrwq_z_f32(w + 24, p);
         {
-            float32x4_t a0 = vdupq_n_f32(0.0f), a1 = vdupq_n_f32(0.0f), a2 = vdupq_n_f32(0.0f), a3 = vdupq_n_f32(0.0f), a4 = vdupq_n_f32(0.0f), a5 = vdupq_n_f32(0.0f);
-            for (k = 0; k < 5; ++k) {
-                const float32x4_t wk = vldrwq_z_f32(w + k * 6, p);
-                const float *xk = xc + k * 6;
-                a0 = vfmaq_f32(a0, vldrwq_z_f32(xk + 0, p), wk);
-                a1 = vfmaq_f32(a1, vldrwq_z_f32(xk + 6, p), wk);
-                a2 = vfmaq_f32(a2, vldrwq_z_f32(xk + 12, p), wk);
-                a3 = vfmaq_f32(a3, vldrwq_z_f32(xk + 18, p), wk);
-                a4 = vfmaq_f32(a4, vldrwq_z_f32(xk + 24, p), wk);
-                a5 = vfmaq_f32(a5, vldrwq_z_f32(xk + 30, p), wk);
-            }
+            float32x4_t v, a0, a1;
+            v = vldrwq_z_f32(xc + 0, p);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 6, p);
+            a0 = vfmaq_f32(a0, v, w1);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 12, p);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_z_f32(xc + 18, p);
+            a0 = vfmaq_f32(a0, v, w3);
+            a1 = vfmaq_f32(a1, v, w2);
+            v = vldrwq_z_f32(xc + 24, p);
+            a0 = vfmaq_f32(a0, v, w4);
+            a1 = vfmaq_f32(a1, v, w3);
+            v = vldrwq_z_f32(xc + 30, p);
+            a1 = vfmaq_f32(a1, v, w4);
             vstrwq_p_f32(d + 0 + c, a0, p);
             vstrwq_p_f32(d + 6 + c, a1, p);
-            vstrwq_p_f32(d + 12 + c, a2, p);
-            vstrwq_p_f32(d + 18 + c, a3, p);
-            vstrwq_p_f32(d + 24 + c, a4, p);
-            vstrwq_p_f32(d + 30 + c, a5, p);
         }
         {
-            float32x4_t a0 = vdupq_n_f32(0.0f), a1 = vdupq_n_f32(0.0f);
-            for (k = 0; k < 5; ++k) {
-                const float32x4_t wk = vldrwq_z_f32(w + k * 6, p);
-                const float *xk = xc + k * 6;
-                a0 = vfmaq_f32(a0, vldrwq_z_f32(xk + 36, p), wk);
-                a1 = vfmaq_f32(a1, vldrwq_z_f32(xk + 42, p), wk);
-            }
+            float32x4_t v, a0, a1;
+            v = vldrwq_z_f32(xc + 12, p);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 18, p);
+            a0 = vfmaq_f32(a0, v, w1);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 24, p);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_z_f32(xc + 30, p);
+            a0 = vfmaq_f32(a0, v, w3);
+            a1 = vfmaq_f32(a1, v, w2);
+            v = vldrwq_z_f32(xc + 36, p);
+            a0 = vfmaq_f32(a0, v, w4);
+            a1 = vfmaq_f32(a1, v, w3);
+            v = vldrwq_z_f32(xc + 42, p);
+            a1 = vfmaq_f32(a1, v, w4);
+            vstrwq_p_f32(d + 12 + c, a0, p);
+            vstrwq_p_f32(d + 18 + c, a1, p);
+        }
+        {
+            float32x4_t v, a0, a1;
+            v = vldrwq_z_f32(xc + 24, p);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 30, p);
+            a0 = vfmaq_f32(a0, v, w1);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 36, p);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_z_f32(xc + 42, p);
+            a0 = vfmaq_f32(a0, v, w3);
+            a1 = vfmaq_f32(a1, v, w2);
+            v = vldrwq_z_f32(xc + 48, p);
+            a0 = vfmaq_f32(a0, v, w4);
+            a1 = vfmaq_f32(a1, v, w3);
+            v = vldrwq_z_f32(xc + 54, p);
+            a1 = vfmaq_f32(a1, v, w4);
+            vstrwq_p_f32(d + 24 + c, a0, p);
+            vstrwq_p_f32(d + 30 + c, a1, p);
+        }
+        {
+            float32x4_t v, a0, a1;
+            v = vldrwq_z_f32(xc + 36, p);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 42, p);
+            a0 = vfmaq_f32(a0, v, w1);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 48, p);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_z_f32(xc + 54, p);
+            a0 = vfmaq_f32(a0, v, w3);
+            a1 = vfmaq_f32(a1, v, w2);
+            v = vldrwq_z_f32(xc + 60, p);
+            a0 = vfmaq_f32(a0, v, w4);
+            a1 = vfmaq_f32(a1, v, w3);
+            v = vldrwq_z_f32(xc + 66, p);
+            a1 = vfmaq_f32(a1, v, w4);
             vstrwq_p_f32(d + 36 + c, a0, p);
             vstrwq_p_f32(d + 42 + c, a1, p);
         }
@@ -227,7 +288,7 @@ keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float
 #if defined(keras_config_HELIUM)
 /* Pointwise stage of n steps on Helium: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f],
    3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
-keras_config_KERNEL void keras_config_pointwise_n(const float *restrict d, float *restrict out, const int n)
+keras_config_HELIUM_KERNEL void keras_config_pointwise_n(const float *restrict d, float *restrict out, const int n)
 {
     int r, j, f;
     for (r = 0; r < n; r += 3) {

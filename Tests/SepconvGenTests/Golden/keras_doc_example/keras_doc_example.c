@@ -29,6 +29,12 @@
 /* Helium (MVE): the routines under keras_doc_example_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
 #define keras_doc_example_HELIUM 1
 #include <arm_mve.h>
+#if defined(__clang__)
+#define keras_doc_example_HELIUM_KERNEL static
+#else
+/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */
+#define keras_doc_example_HELIUM_KERNEL static __attribute__((optimize("no-schedule-insns")))
+#endif
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
@@ -219,7 +225,7 @@ keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restric
 
 #if defined(keras_doc_example_HELIUM)
 /* Depthwise stage of output steps t .. t + 3 on Helium, every tap reading the input: 4 channels at a time, up to 6 steps' sums in registers. */
-keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
+keras_doc_example_HELIUM_KERNEL void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
 {
     int m, c, k;
     for (m = 0; m < 3; ++m) for (c = 0; c < 12; c += 4) {
@@ -261,7 +267,7 @@ keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restric
 #if defined(keras_doc_example_HELIUM)
 /* Pointwise stage of n steps on Helium: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f],
    3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
-keras_doc_example_KERNEL void keras_doc_example_pointwise_n(const float *restrict d, float *restrict out, const int n)
+keras_doc_example_HELIUM_KERNEL void keras_doc_example_pointwise_n(const float *restrict d, float *restrict out, const int n)
 {
     int r, j;
     for (r = 0; r < n; r += 3) {

@@ -29,6 +29,12 @@
 /* Helium (MVE): the routines under kws_block1_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
 #define kws_block1_HELIUM 1
 #include <arm_mve.h>
+#if defined(__clang__)
+#define kws_block1_HELIUM_KERNEL static
+#else
+/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */
+#define kws_block1_HELIUM_KERNEL static __attribute__((optimize("no-schedule-insns")))
+#endif
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
@@ -277,32 +283,54 @@ kws_block1_KERNEL void kws_block1_depthwise_step(const float *restrict x, float 
 }
 
 #if defined(kws_block1_HELIUM)
-/* Depthwise stage of output steps t .. t + 5 on Helium, every tap reading the input: 4 channels at a time, up to 6 steps' sums in registers. */
-kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *restrict d, const int t)
+/* Depthwise stage of output steps t .. t + 5 on Helium, every tap reading the input: 4 channels at a time, the taps' weights in registers, 4 steps' sums at a time. */
+kws_block1_HELIUM_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
-    int c, k;
+    int c;
     for (c = 0; c < 10; c += 4) {
         const mve_pred16_t p = vctp32q(10 - c);
         const float *w = kws_block1_depthwise + c;
         const float *xc = x + (t * 1 - 1) * 10 + c;
+        const float32x4_t w0 = vldrwq_z_f32(w + 0, p), w1 = vldrwq_z_f32(w + 10, p), w2 = vldrwq_z_f32(w + 20, p);
         {
-            float32x4_t a0 = vdupq_n_f32(0.0f), a1 = vdupq_n_f32(0.0f), a2 = vdupq_n_f32(0.0f), a3 = vdupq_n_f32(0.0f), a4 = vdupq_n_f32(0.0f), a5 = vdupq_n_f32(0.0f);
-            for (k = 0; k < 3; ++k) {
-                const float32x4_t wk = vldrwq_z_f32(w + k * 10, p);
-                const float *xk = xc + k * 10;
-                a0 = vfmaq_f32(a0, vldrwq_z_f32(xk + 0, p), wk);
-                a1 = vfmaq_f32(a1, vldrwq_z_f32(xk + 10, p), wk);
-                a2 = vfmaq_f32(a2, vldrwq_z_f32(xk + 20, p), wk);
-                a3 = vfmaq_f32(a3, vldrwq_z_f32(xk + 30, p), wk);
-                a4 = vfmaq_f32(a4, vldrwq_z_f32(xk + 40, p), wk);
-                a5 = vfmaq_f32(a5, vldrwq_z_f32(xk + 50, p), wk);
-            }
+            float32x4_t v, a0, a1, a2, a3;
+            v = vldrwq_z_f32(xc + 0, p);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 10, p);
+            a0 = vfmaq_f32(a0, v, w1);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 20, p);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vfmaq_f32(a1, v, w1);
+            a2 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 30, p);
+            a1 = vfmaq_f32(a1, v, w2);
+            a2 = vfmaq_f32(a2, v, w1);
+            a3 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 40, p);
+            a2 = vfmaq_f32(a2, v, w2);
+            a3 = vfmaq_f32(a3, v, w1);
+            v = vldrwq_z_f32(xc + 50, p);
+            a3 = vfmaq_f32(a3, v, w2);
             vstrwq_p_f32(d + 0 + c, a0, p);
             vstrwq_p_f32(d + 10 + c, a1, p);
             vstrwq_p_f32(d + 20 + c, a2, p);
             vstrwq_p_f32(d + 30 + c, a3, p);
-            vstrwq_p_f32(d + 40 + c, a4, p);
-            vstrwq_p_f32(d + 50 + c, a5, p);
+        }
+        {
+            float32x4_t v, a0, a1;
+            v = vldrwq_z_f32(xc + 40, p);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 50, p);
+            a0 = vfmaq_f32(a0, v, w1);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 60, p);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_z_f32(xc + 70, p);
+            a1 = vfmaq_f32(a1, v, w2);
+            vstrwq_p_f32(d + 40 + c, a0, p);
+            vstrwq_p_f32(d + 50 + c, a1, p);
         }
     }
 }
@@ -325,7 +353,7 @@ kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *re
 #if defined(kws_block1_HELIUM)
 /* Pointwise stage of n steps on Helium: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f],
    3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
-kws_block1_KERNEL void kws_block1_pointwise_n(const float *restrict d, float *restrict out, const int n)
+kws_block1_HELIUM_KERNEL void kws_block1_pointwise_n(const float *restrict d, float *restrict out, const int n)
 {
     int r, j, f;
     for (r = 0; r < n; r += 3) {

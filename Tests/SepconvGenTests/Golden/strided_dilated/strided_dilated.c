@@ -29,6 +29,12 @@
 /* Helium (MVE): the routines under strided_dilated_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
 #define strided_dilated_HELIUM 1
 #include <arm_mve.h>
+#if defined(__clang__)
+#define strided_dilated_HELIUM_KERNEL static
+#else
+/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */
+#define strided_dilated_HELIUM_KERNEL static __attribute__((optimize("no-schedule-insns")))
+#endif
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
@@ -246,7 +252,7 @@ strided_dilated_KERNEL void strided_dilated_depthwise_step(const float *restrict
 
 #if defined(strided_dilated_HELIUM)
 /* Depthwise stage of output steps t .. t + 5 on Helium, every tap reading the input: 4 channels at a time, up to 6 steps' sums in registers. */
-strided_dilated_KERNEL void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)
+strided_dilated_HELIUM_KERNEL void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
     int c, k;
     for (c = 0; c < 8; c += 4) {
@@ -292,7 +298,7 @@ strided_dilated_KERNEL void strided_dilated_depthwise_6(const float *restrict x,
 #if defined(strided_dilated_HELIUM)
 /* Pointwise stage of n steps on Helium: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f],
    3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
-strided_dilated_KERNEL void strided_dilated_pointwise_n(const float *restrict d, float *restrict out, const int n)
+strided_dilated_HELIUM_KERNEL void strided_dilated_pointwise_n(const float *restrict d, float *restrict out, const int n)
 {
     int r, j;
     for (r = 0; r < n; r += 3) {

@@ -146,8 +146,8 @@ struct CHelium {
         let name = plan.name, dw = namer.table("depthwise"), predicated = C % 4 != 0
         let load = { (at: String) in predicated ? "vldrwq_z_f32(\(at), p)" : "vldrwq_f32(\(at))" }
         let store = { (at: String, value: String) in predicated ? "vstrwq_p_f32(\(at), \(value), p);" : "vstrwq_f32(\(at), \(value));" }
-        // Stride and dilation 1 with few taps: the taps' weights stay in registers and each input step is loaded once per pass.
-        let slides = S == 1 && D == 1 && K <= Self.slidingTaps
+        // Few taps: their weights stay in registers and each input step is loaded once per pass (steps overlap where the stride is below K × dilation).
+        let slides = K <= Self.slidingTaps
         var lines = [
             "/* Depthwise stage of output steps t .. t + \(rows - 1) on Helium, every tap reading the input: 4 channels at a time, "
                 + (slides ? "the taps' weights in registers, \(Self.registers - 1 - K) steps' sums at a time. */"
@@ -196,19 +196,22 @@ struct CHelium {
     /// The most taps whose weights stay in registers beside a step's sum and an input vector.
     static let slidingTaps = registers - 2
 
-    /// The passes of a stride-1, dilation-1 depthwise routine: the K weights
-    /// in registers, `registers - 1 - K` steps' sums at a time, each input
-    /// step of a pass loaded once and multiplied into every sum it feeds.
+    /// The passes of a depthwise routine of at most `slidingTaps` taps: the
+    /// K weights in registers, `registers - 1 - K` steps' sums at a time,
+    /// each input step of a pass loaded once and multiplied into every sum
+    /// it feeds.
     private func slidingPasses(rows: Int, load: (String) -> String, store: (String, String) -> String, channel: String) -> [String] {
         let (C, CM, K) = (plan.inputChannels, plan.depthwiseChannels, plan.kernelSize), group = Self.registers - 1 - K
+        let (S, D) = (plan.stride, plan.dilation)
         var lines = ["        const float32x4_t " + (0..<K).map { "w\($0) = \(load("w + \($0 * CM)"))" }.joined(separator: ", ") + ";"]
         for first in stride(from: 0, to: rows, by: group) {
             let count = min(group, rows - first)
             lines += ["        {", "            float32x4_t v, " + (0..<count).map { "a\($0)" }.joined(separator: ", ") + ";"]
-            for step in 0..<(count + K - 1) {
-                lines.append("            v = \(load("xc + \((first + step) * C)"));")
-                for row in 0..<count where (0..<K).contains(step - row) {
-                    let tap = step - row
+            // Every input step the pass reads, in order, with the (step, tap) pairs it feeds; a step's first is its tap 0.
+            let reads = Dictionary(grouping: (0..<count).flatMap { row in (0..<K).map { (row: row, tap: $0) } }) { (first + $0.row) * S + $0.tap * D }
+            for position in reads.keys.sorted() {
+                lines.append("            v = \(load("xc + \(position * C)"));")
+                for (row, tap) in reads[position, default: []] {
                     lines.append(tap == 0 ? "            a\(row) = vmulq_f32(v, w0);" : "            a\(row) = vfmaq_f32(a\(row), v, w\(tap));")
                 }
             }

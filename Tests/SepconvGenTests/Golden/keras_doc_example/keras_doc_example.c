@@ -224,23 +224,37 @@ keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restric
 #else
 
 #if defined(keras_doc_example_HELIUM)
-/* Depthwise stage of output steps t .. t + 3 on Helium, every tap reading the input: 4 channels at a time, up to 6 steps' sums in registers. */
+/* Depthwise stage of output steps t .. t + 3 on Helium, every tap reading the input: 4 channels at a time, the taps' weights in registers, 4 steps' sums at a time. */
 keras_doc_example_HELIUM_KERNEL void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
 {
-    int m, c, k;
+    int m, c;
     for (m = 0; m < 3; ++m) for (c = 0; c < 12; c += 4) {
         const float *w = keras_doc_example_depthwise + m * 12 + c;
         const float *xc = x + (t * 2 - 0) * 12 + c;
+        const float32x4_t w0 = vldrwq_f32(w + 0), w1 = vldrwq_f32(w + 36), w2 = vldrwq_f32(w + 72);
         {
-            float32x4_t a0 = vdupq_n_f32(0.0f), a1 = vdupq_n_f32(0.0f), a2 = vdupq_n_f32(0.0f), a3 = vdupq_n_f32(0.0f);
-            for (k = 0; k < 3; ++k) {
-                const float32x4_t wk = vldrwq_f32(w + k * 36);
-                const float *xk = xc + k * 12;
-                a0 = vfmaq_f32(a0, vldrwq_f32(xk + 0), wk);
-                a1 = vfmaq_f32(a1, vldrwq_f32(xk + 24), wk);
-                a2 = vfmaq_f32(a2, vldrwq_f32(xk + 48), wk);
-                a3 = vfmaq_f32(a3, vldrwq_f32(xk + 72), wk);
-            }
+            float32x4_t v, a0, a1, a2, a3;
+            v = vldrwq_f32(xc + 0);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 12);
+            a0 = vfmaq_f32(a0, v, w1);
+            v = vldrwq_f32(xc + 24);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 36);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_f32(xc + 48);
+            a1 = vfmaq_f32(a1, v, w2);
+            a2 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 60);
+            a2 = vfmaq_f32(a2, v, w1);
+            v = vldrwq_f32(xc + 72);
+            a2 = vfmaq_f32(a2, v, w2);
+            a3 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 84);
+            a3 = vfmaq_f32(a3, v, w1);
+            v = vldrwq_f32(xc + 96);
+            a3 = vfmaq_f32(a3, v, w2);
             vstrwq_f32(d + 0 + m * 12 + c, a0);
             vstrwq_f32(d + 36 + m * 12 + c, a1);
             vstrwq_f32(d + 72 + m * 12 + c, a2);

@@ -251,31 +251,60 @@ strided_dilated_KERNEL void strided_dilated_depthwise_step(const float *restrict
 }
 
 #if defined(strided_dilated_HELIUM)
-/* Depthwise stage of output steps t .. t + 5 on Helium, every tap reading the input: 4 channels at a time, up to 6 steps' sums in registers. */
+/* Depthwise stage of output steps t .. t + 5 on Helium, every tap reading the input: 4 channels at a time, the taps' weights in registers, 4 steps' sums at a time. */
 strided_dilated_HELIUM_KERNEL void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
-    int c, k;
+    int c;
     for (c = 0; c < 8; c += 4) {
         const float *w = strided_dilated_depthwise + c;
         const float *xc = x + (t * 2 - 2) * 8 + c;
+        const float32x4_t w0 = vldrwq_f32(w + 0), w1 = vldrwq_f32(w + 8), w2 = vldrwq_f32(w + 16);
         {
-            float32x4_t a0 = vdupq_n_f32(0.0f), a1 = vdupq_n_f32(0.0f), a2 = vdupq_n_f32(0.0f), a3 = vdupq_n_f32(0.0f), a4 = vdupq_n_f32(0.0f), a5 = vdupq_n_f32(0.0f);
-            for (k = 0; k < 3; ++k) {
-                const float32x4_t wk = vldrwq_f32(w + k * 8);
-                const float *xk = xc + k * 24;
-                a0 = vfmaq_f32(a0, vldrwq_f32(xk + 0), wk);
-                a1 = vfmaq_f32(a1, vldrwq_f32(xk + 16), wk);
-                a2 = vfmaq_f32(a2, vldrwq_f32(xk + 32), wk);
-                a3 = vfmaq_f32(a3, vldrwq_f32(xk + 48), wk);
-                a4 = vfmaq_f32(a4, vldrwq_f32(xk + 64), wk);
-                a5 = vfmaq_f32(a5, vldrwq_f32(xk + 80), wk);
-            }
+            float32x4_t v, a0, a1, a2, a3;
+            v = vldrwq_f32(xc + 0);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 16);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 24);
+            a0 = vfmaq_f32(a0, v, w1);
+            v = vldrwq_f32(xc + 32);
+            a2 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 40);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_f32(xc + 48);
+            a0 = vfmaq_f32(a0, v, w2);
+            a3 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 56);
+            a2 = vfmaq_f32(a2, v, w1);
+            v = vldrwq_f32(xc + 64);
+            a1 = vfmaq_f32(a1, v, w2);
+            v = vldrwq_f32(xc + 72);
+            a3 = vfmaq_f32(a3, v, w1);
+            v = vldrwq_f32(xc + 80);
+            a2 = vfmaq_f32(a2, v, w2);
+            v = vldrwq_f32(xc + 96);
+            a3 = vfmaq_f32(a3, v, w2);
             vstrwq_f32(d + 0 + c, a0);
             vstrwq_f32(d + 8 + c, a1);
             vstrwq_f32(d + 16 + c, a2);
             vstrwq_f32(d + 24 + c, a3);
-            vstrwq_f32(d + 32 + c, a4);
-            vstrwq_f32(d + 40 + c, a5);
+        }
+        {
+            float32x4_t v, a0, a1;
+            v = vldrwq_f32(xc + 64);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 80);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 88);
+            a0 = vfmaq_f32(a0, v, w1);
+            v = vldrwq_f32(xc + 104);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_f32(xc + 112);
+            a0 = vfmaq_f32(a0, v, w2);
+            v = vldrwq_f32(xc + 128);
+            a1 = vfmaq_f32(a1, v, w2);
+            vstrwq_f32(d + 32 + c, a0);
+            vstrwq_f32(d + 40 + c, a1);
         }
     }
 }

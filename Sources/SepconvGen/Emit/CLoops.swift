@@ -9,6 +9,8 @@
 /// element-by-element code), or `-DSEPCONV_GEN_PORTABLE`, gets plain C99
 /// loops with the same tiles (`Lowering.portableRoutines`): sums in locals,
 /// weights loaded once per channel or filter group, each result stored once.
+/// On Helium (Armv8.1-M MVE with float lanes), a float32 kernel's portable
+/// path takes `CHelium`'s intrinsic routines in place of some of those.
 /// Where the target has AVX-512 (`__AVX512F__`), the depthwise stage takes
 /// 512-bit vectors of channels (`KernelLayout.hasWideDepthwise`) and pairs of
 /// plain filter blocks a 512-bit microkernel (`KernelLayout.hasWidePairs`);

@@ -30,6 +30,7 @@ let package = Package(
                 .embedInCode("c_source.c.template"),
                 .embedInCode("swift_source.swift.template"),
                 .embedInCode("stream_h.h.template"),
+                .embedInCode("stream_state.h.template"),
                 .embedInCode("stream_c.c.template"),
                 .embedInCode("stream_swift.swift.template"),
             ]

@@ -32,7 +32,7 @@ from unicorn import UC_ARCH_ARM, UC_HOOK_BLOCK, UC_MODE_MCLASS, UC_MODE_THUMB, U
 from unicorn.arm_const import (UC_ARM_REG_LR, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M3,
                                UC_CPU_ARM_CORTEX_M4)
 
-from cortexm_cases import HERE, M4_FLAGS, STRICT, TARGETS, cases, explain, generate, npy_read, npy_write, sh, spec_weights
+from cortexm_cases import HERE, M4_FLAGS, STRICT, TARGETS, cases, explain, generate, npy_read, npy_write, sections, sh, spec_weights, weight_bytes
 
 FLASH, RAM, SIZE = 0x00000000, 0x20000000, 4 << 20
 # Where a call returns to: mapped, never executed (emulation stops there).
@@ -139,7 +139,8 @@ def count_case(gen, name, spec, unroll, build, work, flags=M4_FLAGS, ld="mps2-an
     info = explain(gen, spec)
     folder = os.path.join(work, f"{name}-{unroll}-{build}")
     os.makedirs(folder, exist_ok=True)
-    image, _ = build_image(gen, name, spec, unroll, build, folder, flags, ld)
+    image, source = build_image(gen, name, spec, unroll, build, folder, flags, ld)
+    kernel_object = sections(os.path.join(folder, os.path.basename(source)[:-2] + ".o"))
     machine = Machine(image, cpu)
     rng = random.Random(1)
     x = [struct.unpack("<f", struct.pack("<f", rng.gauss(0, 1)))[0] for _ in range(info["inputSteps"] * info["inputChannels"])]
@@ -156,7 +157,7 @@ def count_case(gen, name, spec, unroll, build, work, flags=M4_FLAGS, ld="mps2-an
     baseline_error = check_output(spec, "looped baseline", reference, machine)
     return dict(emitted=emitted, library=library, library_names=names, baseline=baseline, baseline_library=baseline_library,
                 baseline_library_names=baseline_names, strategy=info["unroll"]["c"]["strategy"], error=error,
-                baseline_error=baseline_error)
+                baseline_error=baseline_error, code=kernel_object["text"] + kernel_object["rodata"] - weight_bytes(info))
 
 
 def interpreter_output(gen, spec, info, x, folder):
@@ -230,6 +231,7 @@ def main():
         info = explain(gen, spec)
         kernel, looped_kernel = r["emitted"] - r["library"], r["baseline"] - r["baseline_library"]
         rows.append([name, origin, info["activation"], info["dataFormat"], r["strategy"], info["multiplyAdds"], r["emitted"],
+                     r["emitted"] / info["multiplyAdds"], r["code"],
                      library_cell(r["library"], r["library_names"]), r["baseline"],
                      library_cell(r["baseline_library"], r["baseline_library_names"]), r["baseline"] / r["emitted"],
                      looped_kernel / kernel])
@@ -237,9 +239,10 @@ def main():
             short.append(f"{name}: looped / emitted = {r['baseline'] / r['emitted']:.2f} "
                          f"(C library: {r['library']:,} of the emitted {r['emitted']:,} instructions, "
                          f"{r['baseline_library']:,} of the looped {r['baseline']:,}; without it {looped_kernel / kernel:.2f})")
-    table(["case", "from", "activation", "data format", "plan", "multiply-adds", "emitted", "of which C library",
+    table(["case", "from", "activation", "data format", "plan", "multiply-adds", "emitted", "emitted / multiply-add",
+           "code B (text + rodata - weights)", "of which C library",
            "looped (same activation, data format)", "of which C library", "looped / emitted", "looped / emitted w/o C library"],
-          rows, markdown, ["l", "l", "l", "l", "l", "r", "r", "r", "r", "r", "r", "r"])
+          rows, markdown, ["l", "l", "l", "l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r"])
     print()
     print("These are emulator instruction counts, not times. The looped baseline computes the same layer as the emitted C "
           "(the case's weights, data format and activation, the activation as a plain C function from "

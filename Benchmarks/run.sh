@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The sepconv-gen benchmark. See Benchmarks/README.md.
 #
-#   Benchmarks/run.sh [CASE...]        cases S M L D X (default: all)
+#   Benchmarks/run.sh [CASE...]        cases S M L D X and net (default: all)
 #
 # Environment: SEPCONV_BENCH_SCRATCH (SwiftPM scratch folder, default .build),
 # SEPCONV_BENCH_WORK (work folder, default a new temporary one, kept),
@@ -27,7 +27,7 @@ if [ ! -x "$venv/bin/python" ]; then
     echo "... creating $venv" >&2
     python3 -m venv "$venv" >&2
 fi
-"$venv/bin/python" -c 'import numpy' 2>/dev/null || "$venv/bin/pip" install -q numpy >&2
+"$venv/bin/python" -c 'import numpy, h5py' 2>/dev/null || "$venv/bin/pip" install -q numpy h5py >&2
 export SEPCONV_BENCH_ORT_PYTHON=""
 if "$venv/bin/python" -c 'import onnxruntime, onnx' 2>/dev/null \
     || "$venv/bin/pip" install -q onnxruntime onnx >&2; then
@@ -40,5 +40,14 @@ fi
 # The FMA peak of this core, built in GNU mode so that gcc fuses a * b + c.
 gcc -O3 -march=native "$root/Benchmarks/harness/peak.c" -o "$work/build/peak"
 
-"$venv/bin/python" "$root/Benchmarks/bench.py" "$gen" "$work" "$@"
-"$venv/bin/python" "$root/Benchmarks/stream_bench.py" "$gen" "$work" "$@"
+# The layer cases (all but net).
+cases=()
+for case in "$@"; do [ "$case" = net ] || cases+=("$case"); done
+if [ $# -eq 0 ] || [ ${#cases[@]} -gt 0 ]; then
+    "$venv/bin/python" "$root/Benchmarks/bench.py" "$gen" "$work" "${cases[@]}"
+    "$venv/bin/python" "$root/Benchmarks/stream_bench.py" "$gen" "$work" "${cases[@]}"
+fi
+# The network section: a whole keyword spotter, against separate layers with glue, onnxruntime, and a sliding window.
+case " $* " in
+    "  " | *" net "*) "$venv/bin/python" "$root/Benchmarks/network_bench.py" "$gen" "$work" ;;
+esac

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Builds the five build-integration examples from a clean state, runs them
+# Builds the six build-integration examples from a clean state, runs them
 # and checks their outputs (make, cmake and swiftpm print the same numbers;
-# keras prints Keras's; streaming one output frame per input frame):
+# keras and network print Keras's; streaming one output frame per input frame):
 #   make/     C via Make, with sepconv-gen's depfile
 #   cmake/    C via CMake's add_custom_command
 #   swiftpm/  Swift, generated code committed and checked with --check
 #   keras/    C via Make straight from a trained Keras model (.keras), checked
 #             against Keras's own output
 #   streaming/ a signal pushed frame by frame through the streaming API
+#   network/  C via Make: a whole Keras keyword spotter as one function, and
+#             its convolution blocks as one stream, checked against Keras
 #
 #   SEPCONV_GEN=/path/to/sepconv-gen Examples/build-all.sh
 #
 # Needs make, a C compiler, cmake >= 3.16 and swift. Build outputs stay in
-# make/build, cmake/build, swiftpm/.build, keras/build and streaming/build
-# (all gitignored).
+# make/build, cmake/build, swiftpm/.build, keras/build, streaming/build
+# and network/build (all gitignored).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -65,8 +67,8 @@ compare() {
 }
 
 step "clean"
-rm -rf "$here/make/build" "$here/cmake/build" "$here/swiftpm/.build" "$here/keras/build" "$here/streaming/build"
-echo "removed make/build cmake/build swiftpm/.build keras/build streaming/build"
+rm -rf "$here/make/build" "$here/cmake/build" "$here/swiftpm/.build" "$here/keras/build" "$here/streaming/build" "$here/network/build"
+echo "removed make/build cmake/build swiftpm/.build keras/build streaming/build network/build"
 
 step "make"
 make -C "$here/make" SEPCONV_GEN="$gen"
@@ -117,6 +119,15 @@ make -s -C "$here/streaming" SEPCONV_GEN="$gen" run > "$here/streaming/build/out
 tail -n 3 "$here/streaming/build/output.txt"
 grep -q "100 frames in, 100 output frames" "$here/streaming/build/output.txt" || fail "streaming: not one output frame per input frame"
 
+step "network"
+make -C "$here/network" SEPCONV_GEN="$gen"
+"$here/network/build/demo" > "$here/network/build/output.txt"
+touch "$here/network/kws.keras"
+make -q -C "$here/network" SEPCONV_GEN="$gen" && fail "network: touching the model did not make the build stale (depfile not used?)"
+make -C "$here/network" SEPCONV_GEN="$gen" > /dev/null || fail "network: rebuild failed"
+echo "network: a touched model regenerates; the predictions and the streamed frames against Keras's:"
+compare "$here/network/build/output.txt" "$here/network/expected.txt" || fail "network: the generated network disagrees with Keras"
+
 step "outputs"
 echo "make/build/output.txt:"
 sed 's/^/  /' "$here/make/build/output.txt"
@@ -128,4 +139,4 @@ compare "$here/make/build/output.txt" "$here/swiftpm/.build/output.txt" || statu
 [ $status = 0 ] || fail "the examples disagree"
 
 echo
-echo "build-all: OK, 3 examples agree and the Keras-model example matches Keras ($(( $(date +%s) - start ))s)"
+echo "build-all: OK, 3 examples agree and the Keras-model and network examples match Keras ($(( $(date +%s) - start ))s)"

@@ -12,12 +12,14 @@ It (re)writes Tests/SepconvGenTests/Fixtures/networks/:
   <case>/<range>/input.npy    a seeded batch of inputs for the layers first..last
   <case>/<range>/output.npy   Keras's output of those layers, called one after the other
                               (inference mode: Dropout and noise do nothing)
-  reject_conv1d.keras         a chain with a Conv1D (not yet supported) at position 2
+  (cases: kws, imu, f64, ecg (a causal Conv1D stem), imu_dw (DepthwiseConv1D and Dense heads))
+  reject_unsupported.keras    a chain with an UpSampling1D (not supported) at position 2
   reject_fork.keras           a Functional model whose layer feeds two layers (a fork)
   damaged_huge.keras          kws.keras with conv1's recorded input steps set to 2**31
   damaged_cycle.keras         imu.keras with sep_a reading probs: the layers form a cycle
   manifest.json               per case: files, dtype, and per range: first, last
-                              (null: the model's own ends), input and output shapes
+                              (null: the model's own ends), input and output shapes,
+                              whether the range streams (`streaming: true`)
 """
 
 import json
@@ -116,13 +118,49 @@ def f64():
         keras.config.set_floatx("float32")
 
 
-def reject_conv1d():
+def ecg():
+    """An ECG classifier: a causal Conv1D stem, strided and dilated Conv1Ds, pooling, a Dense head."""
+    return keras.Sequential([
+        keras.Input((96, 1)),
+        layers.Conv1D(8, 7, padding="causal", name="stem"),
+        layers.BatchNormalization(name="bn_stem"),
+        layers.ReLU(name="relu_stem"),
+        layers.MaxPooling1D(2, name="pool1"),
+        layers.Conv1D(12, 5, strides=2, padding="same", name="conv2"),
+        layers.BatchNormalization(name="bn2"),
+        layers.ReLU(name="relu2"),
+        layers.AveragePooling1D(2, padding="same", name="pool2"),
+        layers.Conv1D(16, 3, dilation_rate=2, activation="relu", name="conv3"),
+        layers.GlobalAveragePooling1D(name="gap"),
+        layers.Dense(4, name="dense"),
+        layers.Softmax(name="softmax"),
+    ], name="ecg")
+
+
+def imu_dw():
+    """An IMU model: DepthwiseConv1D blocks (depth multiplier, strides, dilation) and Dense heads."""
+    x = keras.Input((50, 6), name="motion")
+    y = layers.DepthwiseConv1D(5, depth_multiplier=2, padding="same", name="dw1")(x)
+    y = layers.BatchNormalization(name="bn1")(y)
+    y = layers.ReLU(name="relu1")(y)
+    y = layers.Conv1D(16, 1, name="mix1")(y)
+    y = layers.DepthwiseConv1D(3, strides=2, name="dw2")(y)
+    y = layers.ELU(name="elu2")(y)
+    y = layers.DepthwiseConv1D(3, dilation_rate=2, padding="same", use_bias=False, name="dw3")(y)
+    y = layers.GlobalMaxPooling1D(name="gmp")(y)
+    y = layers.Dense(24, activation="relu", name="head")(y)
+    y = layers.Dense(5, name="logits")(y)
+    y = layers.Softmax(name="probs")(y)
+    return keras.Model(x, y, name="imu_dw")
+
+
+def reject_unsupported():
     return keras.Sequential([
         keras.Input((16, 3)),
         layers.SeparableConv1D(4, 3, name="sep"),
-        layers.Conv1D(4, 3, name="plain_conv"),
+        layers.UpSampling1D(2, name="upsample"),
         layers.GlobalAveragePooling1D(name="gap"),
-    ], name="reject_conv1d")
+    ], name="reject_unsupported")
 
 
 def reject_fork():
@@ -135,11 +173,18 @@ def reject_fork():
 
 # Per case: the builder and the ranges (first, last) whose outputs are recorded.
 CASES = {
-    "kws": (kws, [(None, None), ("conv2", "gap"), ("bn2", "dense")]),
-    "imu": (imu, [(None, None), ("max_pool", "bn_b"), ("sep_c", "flat")]),
-    "f64": (f64, [(None, None), ("per_step", "out")]),
+    "kws": (kws, [(None, None), ("conv2", "gap"), ("bn2", "dense"), (None, "relu3")]),
+    "imu": (imu, [(None, None), ("max_pool", "bn_b"), ("sep_c", "flat"), (None, "max_pool_same")]),
+    "f64": (f64, [(None, None), ("per_step", "out"), (None, "act")]),
+    "ecg": (ecg, [(None, None), (None, "conv3"), ("conv2", "dense")]),
+    "imu_dw": (imu_dw, [(None, None), (None, "dw3"), ("dw2", "probs")]),
 }
-REJECTS = {"reject_conv1d": reject_conv1d, "reject_fork": reject_fork}
+# The ranges that stream (SPEC section 8: every layer a convolution, pooling,
+# padding, BatchNormalization, an activation along channels or the dropout
+# family); their Keras outputs are what a stream of the range's input gives.
+STREAMED = {("kws", None, "relu3"), ("imu", "max_pool", "bn_b"), ("imu", None, "max_pool_same"), ("f64", None, "act"),
+            ("ecg", None, "conv3"), ("imu_dw", None, "dw3")}
+REJECTS = {"reject_unsupported": reject_unsupported, "reject_fork": reject_fork}
 
 
 def chain(model):
@@ -206,7 +251,7 @@ def main():
             folder.mkdir(parents=True)
             np.save(folder / "input.npy", x)
             np.save(folder / "output.npy", y)
-            entries.append({"range": label, "first": first, "last": last,
+            entries.append({"range": label, "first": first, "last": last, "streams": (case, first, last) in STREAMED,
                             "input_shape": list(x.shape[1:]), "output_shape": list(y.shape[1:])})
         manifest[case] = {"models": [f"{case}.keras", f"{case}.h5"], "dtype": dtype, "ranges": entries}
     for case, builder in REJECTS.items():

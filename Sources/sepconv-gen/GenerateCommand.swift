@@ -46,14 +46,13 @@ struct GenerateCommand: ParsableCommand {
         for spec in specs {
             do {
                 let emitted: [OutputFile]
-                let name: String
                 let nameMark: Mark
                 let found: [String]
                 var depfileErrors: [Diagnostic] = []
                 if let network = try NetworkCompiler(weightsRoot: weightsRoot).compileIfNetwork(file: spec) {
                     diagnostics += network.notes
                     emitted = try NetworkGenerator.files(for: network, languages: lang.languages)
-                    (name, nameMark, found) = (network.plan.name, network.mark, network.dependencies)
+                    (nameMark, found) = (network.mark, network.dependencies)
                     if depfile != nil {
                         depfileErrors = found.compactMap { dependency in
                             DepfileRule.problem(with: dependency).map {
@@ -65,10 +64,12 @@ struct GenerateCommand: ParsableCommand {
                     let compiled = try compiler.compile(file: spec)
                     diagnostics += compiled.notes
                     emitted = Generator.files(for: compiled.plan, languages: lang.languages)
-                    (name, nameMark, found) = (compiled.plan.name, compiled.spec.mark("name"), compiled.dependencies)
+                    (nameMark, found) = (compiled.spec.mark("name"), compiled.dependencies)
                     if depfile != nil { depfileErrors = Self.depfileProblems(compiled) }
                 }
-                let declared = NameCollisions.declared(by: emitted, name: name)
+                // What each file declares, as its emitter declared it, and the file names themselves.
+                let declared = emitted.map { (name: $0.name, kind: "output file") }
+                    + emitted.flatMap(\.declares).map { (name: $0.name, kind: $0.kind.rawValue) }
                 let clashes = declared.compactMap { one in owners[one.name].map { (one.name, one.kind, $0) } }
                 if let (clash, kind, other) = clashes.first {
                     let message = "the \(kind) '\(clash)' of this spec is also the \(other.kind) '\(clash)' of \(other.spec); "

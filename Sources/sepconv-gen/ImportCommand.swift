@@ -54,7 +54,8 @@ struct ImportCommand: ParsableCommand {
             summary += "\n"
         }
         if !plan.notEmitted.isEmpty {
-            summary += "not emitted: \(plan.notEmitted.joined(separator: ", "))\n"
+            let network = model.lowercased().hasSuffix(".tflite") ? "" : " (--network writes one spec for the whole model)"
+            summary += "not emitted: \(plan.notEmitted.joined(separator: ", "))\(network)\n"
         }
         if plan.modelIsOutside {
             summary += "note: \(shown(model)) lies outside \(shown(output)): generate with --weights-root naming a folder that contains it\n"

@@ -17,12 +17,15 @@ public struct ActivationCode: Sendable, Hashable {
     /// among the helpers: C `static void name(T *row, int n)`; Swift
     /// `static func name(_ row: UnsafeMutablePointer<T>, _ n: Int)`.
     public var rowFunction: String?
+    /// Whether the helpers call a function of the C math library (C: `<math.h>`, `-lm`).
+    public var callsMath: Bool
 
     /// Creates the source text of an activation.
-    public init(helpers: [String], elementFunction: String?, rowFunction: String?) {
+    public init(helpers: [String], elementFunction: String?, rowFunction: String?, callsMath: Bool = false) {
         self.helpers = helpers
         self.elementFunction = elementFunction
         self.rowFunction = rowFunction
+        self.callsMath = callsMath
     }
 }
 
@@ -39,7 +42,8 @@ extension Activation {
     /// `(x + sqrt(x * x + 4)) / 2`, so that it matches Keras to the last bit,
     /// cancellation for large negative x included.
     public func cCode(dtype: DType, prefix: String) -> ActivationCode {
-        ActivationCodeWriter(language: .c, dtype: dtype, name: "\(prefix)_act").code(for: self)
+        var writer = ActivationCodeWriter(language: .c, dtype: dtype, name: "\(prefix)_act")
+        return writer.code(for: self)
     }
 
     /// The Swift 6 source of the activation for a layer of `dtype`: one
@@ -47,19 +51,21 @@ extension Activation {
     /// calling the platform C library's math functions (`expf`, `tanh`, ...),
     /// which the emitted file imports. Same arithmetic as `cCode`.
     public func swiftCode(dtype: DType) -> ActivationCode {
-        ActivationCodeWriter(language: .swift, dtype: dtype, name: "act").code(for: self)
+        var writer = ActivationCodeWriter(language: .swift, dtype: dtype, name: "act")
+        return writer.code(for: self)
     }
 
     /// The source in `language` as a helper named `name` (already spelled by the namer).
     func code(_ language: TargetLanguage, dtype: DType, name: String) -> ActivationCode {
-        ActivationCodeWriter(language: language, dtype: dtype, name: name).code(for: self)
+        var writer = ActivationCodeWriter(language: language, dtype: dtype, name: name)
+        return writer.code(for: self)
     }
 }
 
 extension ParametricActivation {
     /// The source in `language` as an elementwise helper named `name`, its constants exact literals.
     func code(_ language: TargetLanguage, dtype: DType, name: String) -> ActivationCode {
-        let writer = ActivationCodeWriter(language: language, dtype: dtype, name: name)
+        var writer = ActivationCodeWriter(language: language, dtype: dtype, name: name)
         let zero = writer.lit("0.0")
         let constant = { (value: Double) in
             "(" + dtype.format.literal(value, language) + ")"
@@ -86,8 +92,9 @@ extension ParametricActivation {
             }
             return writer.element(["Keras's \(description)."], body)
         case .elu(let alpha):
+            let call = writer.math("expm1", "x")
             return writer.element(["Keras's \(description): x if x > 0, else alpha * expm1(x)."],
-                                  [writer.ret("x > \(zero) ? x : \(constant(alpha)) * " + writer.math("expm1", "x"))])
+                                  [writer.ret("x > \(zero) ? x : \(constant(alpha)) * " + call)])
         }
     }
 }
@@ -103,6 +110,10 @@ private struct ActivationCodeWriter {
     let dtype: DType
     /// The helper's name.
     let name: String
+    /// Whether the code written so far calls the C math library (`math`).
+    /// `element` and `row` read it: compute their body before calling them,
+    /// not as their argument (a method call takes its copy of `self` first).
+    private(set) var callsMath = false
 
     /// The element type.
     var type: String {
@@ -121,12 +132,13 @@ private struct ActivationCodeWriter {
 
     /// A call of the C library's math function `function` (`exp`, `tanh`, ...)
     /// in the element type's precision.
-    func math(_ function: String, _ argument: String) -> String {
-        function + dtype.format.cSuffix + "(" + argument + ")"
+    mutating func math(_ function: String, _ argument: String) -> String {
+        callsMath = true
+        return function + dtype.format.cSuffix + "(" + argument + ")"
     }
 
     /// |e|.
-    func abs(_ argument: String) -> String {
+    mutating func abs(_ argument: String) -> String {
         language == .c ? math("fabs", argument) : "abs(\(argument))"
     }
 
@@ -159,16 +171,19 @@ private struct ActivationCodeWriter {
         }
     }
 
-    func code(for activation: Activation) -> ActivationCode {
+    mutating func code(for activation: Activation) -> ActivationCode {
         switch activation {
         case .linear:
             return ActivationCode(helpers: [], elementFunction: nil, rowFunction: nil)
         case .softmax:
-            return row(softmax())
+            let parts = softmax()
+            return row(parts)
         case .logSoftmax:
-            return row(logSoftmax())
+            let parts = logSoftmax()
+            return row(parts)
         case .sparsemax:
-            return row(sparsemax())
+            let parts = sparsemax()
+            return row(parts)
         case .glu:
             let (text, body) = elementBody(.sigmoid)
             return element(["glu's gate: " + text] + ["The emitter computes a * \(name)(b) for each half a, b of the row."], body)
@@ -181,14 +196,15 @@ private struct ActivationCodeWriter {
     // MARK: Elementwise
 
     /// The description and body (in terms of the argument `x`) of an elementwise activation.
-    func elementBody(_ activation: Activation) -> (String, [Statement]) {
+    mutating func elementBody(_ activation: Activation) -> (String, [Statement]) {
         let zero = lit("0.0"), one = lit("1.0"), half = lit("0.5")
         // e^-|x|, the only exponential the sigmoid family needs (it never overflows).
-        let expMinusAbs = bind("e", math("exp", "-" + abs("x")))
+        // Functions, not values: only what an activation uses may count as calling the math library.
+        func expMinusAbs() -> Statement { bind("e", math("exp", "-" + abs("x"))) }
         // sigmoid from `e`, stable for both signs of x.
         let sigmoidOfE = "x >= \(zero) ? \(one) / (\(one) + e) : e / (\(one) + e)"
         // softplus from `e`: max(x, 0) + log1p(e^-|x|), as jnp.logaddexp(x, 0).
-        let softplusOfE = "(x > \(zero) ? x : \(zero)) + " + math("log1p", "e")
+        func softplusOfE() -> String { "(x > \(zero) ? x : \(zero)) + " + math("log1p", "e") }
         switch activation {
         case .relu:
             return ("relu: max(x, 0).", [ret("x < \(zero) ? \(zero) : x")])
@@ -211,8 +227,9 @@ private struct ActivationCodeWriter {
                              "-7.34990630326855e-04", "-2.95459980854025e-03", "-1.60960333262415e-02"]
             let denominator = ["-1.45660718464996e-05", "-2.13374055278905e-04", "-1.68282697438203e-03",
                                "-7.37332916720468e-03", "-1.42647390514189e-02"]
+            let literal = { [self] (value: String) in lit(value) }
             let horner = { (coefficients: [String]) in
-                coefficients.dropFirst().reduce("(\(lit(coefficients[0])))") { "(\($0) * z2 + (\(lit($1))))" }
+                coefficients.dropFirst().reduce("(\(literal(coefficients[0])))") { "(\($0) * z2 + (\(literal($1))))" }
             }
             let four = lit("4.0")
             return ("gelu, exact (Keras's default): 0.5 * x * (1 + erf(x / 1.4142...)), erf a rational approximation.",
@@ -224,11 +241,11 @@ private struct ActivationCodeWriter {
             return ("gelu, exact (Keras's default): 0.5 * x * erfc(-x * sqrt(1/2)).",
                     [ret("\(half) * x * " + math("erfc", "-x * " + lit("0.70710678118654752440")))])
         case .silu:
-            return ("silu (swish): x * sigmoid(x).", [expMinusAbs, bind("s", sigmoidOfE), ret("x * s")])
+            return ("silu (swish): x * sigmoid(x).", [expMinusAbs(), bind("s", sigmoidOfE), ret("x * s")])
         case .mish:
-            return ("mish: x * tanh(softplus(x)).", [expMinusAbs, bind("sp", softplusOfE), ret("x * " + math("tanh", "sp"))])
+            return ("mish: x * tanh(softplus(x)).", [expMinusAbs(), bind("sp", softplusOfE()), ret("x * " + math("tanh", "sp"))])
         case .sigmoid:
-            return ("sigmoid: 1 / (1 + exp(-x)), stable for both signs.", [expMinusAbs, ret(sigmoidOfE)])
+            return ("sigmoid: 1 / (1 + exp(-x)), stable for both signs.", [expMinusAbs(), ret(sigmoidOfE)])
         case .hardSigmoid:
             return ("hard_sigmoid: relu6(x + 3) / 6.",
                     [bind("t", "x + " + lit("3.0")),
@@ -240,7 +257,7 @@ private struct ActivationCodeWriter {
                      ret("x * h")])
         case .logSigmoid:
             return ("log_sigmoid: -softplus(-x) = min(x, 0) - log1p(exp(-|x|)).",
-                    [expMinusAbs, ret("(x < \(zero) ? x : \(zero)) - " + math("log1p", "e"))])
+                    [expMinusAbs(), ret("(x < \(zero) ? x : \(zero)) - " + math("log1p", "e"))])
         case .sparseSigmoid:
             return ("sparse_sigmoid: 0.5 * clip(x + 1, 0, 2).",
                     [bind("t", "x + " + one),
@@ -252,7 +269,7 @@ private struct ActivationCodeWriter {
         case .tanhShrink:
             return ("tanh_shrink: x - tanh(x).", [ret("x - " + math("tanh", "x"))])
         case .softplus:
-            return ("softplus: log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)).", [expMinusAbs, ret(softplusOfE)])
+            return ("softplus: log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)).", [expMinusAbs(), ret(softplusOfE())])
         case .softsign:
             return ("softsign: x / (|x| + 1).", [ret("x / (\(abs("x")) + \(one))")])
         case .squareplus:
@@ -290,7 +307,7 @@ private struct ActivationCodeWriter {
         }
         lines += render(body)
         lines.append("}")
-        return ActivationCode(helpers: lines, elementFunction: name, rowFunction: nil)
+        return ActivationCode(helpers: lines, elementFunction: name, rowFunction: nil, callsMath: callsMath)
     }
 
     // MARK: Row-wise
@@ -316,7 +333,7 @@ private struct ActivationCodeWriter {
          loop("i", from: "1", [.branch(.text("row[i] > maximum"), [assign("maximum", "=", "row[i]")], [])])]
     }
 
-    func softmax() -> ([String], [Statement]) {
+    mutating func softmax() -> ([String], [Statement]) {
         (["softmax along the row: exp(x - max) / sum(exp(x - max)), in place."],
          rowMaximum() + [
             variable("sum", lit("0.0")),
@@ -328,7 +345,7 @@ private struct ActivationCodeWriter {
          ])
     }
 
-    func logSoftmax() -> ([String], [Statement]) {
+    mutating func logSoftmax() -> ([String], [Statement]) {
         (["log_softmax along the row: (x - max) - log(sum(exp(x - max))), in place."],
          rowMaximum() + [
             variable("sum", lit("0.0")),
@@ -338,7 +355,7 @@ private struct ActivationCodeWriter {
          ])
     }
 
-    func sparsemax() -> ([String], [Statement]) {
+    mutating func sparsemax() -> ([String], [Statement]) {
         let zero = lit("0.0"), one = lit("1.0")
         func real(_ int: String) -> String {
             language == .c ? "(\(type))\(int)" : "\(type)(\(int))"
@@ -390,6 +407,6 @@ private struct ActivationCodeWriter {
         }
         lines += render(statements)
         lines.append("}")
-        return ActivationCode(helpers: lines, elementFunction: nil, rowFunction: name)
+        return ActivationCode(helpers: lines, elementFunction: nil, rowFunction: name, callsMath: callsMath)
     }
 }

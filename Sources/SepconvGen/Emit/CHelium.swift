@@ -1,7 +1,8 @@
 /// The stages of a float32 `loops` kernel on Helium (Armv8.1-M MVE with
 /// float lanes, such as the Cortex-M55), in `<arm_mve.h>` intrinsics: the
-/// pointwise stage, the depthwise stage of channels_last full-tap tiles and
-/// relu's or relu6's finish take the place of the portable path's routines
+/// pointwise stage of each tile length (relu applied as it stores where the
+/// portable path does so), the depthwise stage of channels_last full-tap
+/// tiles and relu6's finish take the place of the portable path's routines
 /// there, with the same packed weights and the same buffers; the rest of
 /// the portable path (border steps, other activations) stays as it is.
 ///
@@ -17,6 +18,9 @@
 struct CHelium {
     let plan: LayerPlan
     let namer: Namer
+    /// Whether the portable path applies relu as the pointwise stage stores
+    /// (`Lowering.portableFusesActivation`): its item then calls no finish.
+    let activatesAsItStores: Bool
 
     /// Steps whose sums a pointwise pass keeps in registers.
     static let rows = 3
@@ -48,86 +52,112 @@ struct CHelium {
 
     /// The Helium form of the portable routine `name`, where it has one.
     func routine(_ name: String) -> [String]? {
-        if name == "pointwise_n" { return pointwise }
+        if name.hasPrefix("pointwise_"), let rows = Int(name.dropFirst("pointwise_".count)) { return pointwise(rows: rows) }
         guard hasDepthwise, name.hasPrefix("depthwise_"), let rows = Int(name.dropFirst("depthwise_".count)) else { return nil }
         return depthwise(rows: rows)
     }
 
-    /// `pointwise_n` on Helium.
-    var pointwise: [String] {
-        let schedule = plan.schedule, CM = plan.depthwiseChannels, W = schedule.lanes
+    /// `pointwise_<rows>` on Helium: passes of `rows` (3 steps, the last
+    /// pass the 1 or 2 left), each over the filters 8 at a time.
+    func pointwise(rows: Int) -> [String] {
+        let schedule = plan.schedule, CM = plan.depthwiseChannels
         let N = schedule.needsOutputTile ? schedule.paddedFilters : plan.filters
-        let name = plan.name, pw = namer.table("pointwise")
+        let full = rows / Self.rows, rest = rows % Self.rows
+        let counters = (full > 1 ? ["r"] : []) + ["j"] + (schedule.plainBlockCount > 0 ? ["f"] : [])
         var lines = [
-            "/* Pointwise stage of n steps on Helium: out[r * \(N) + f] = bias[f] + sum over j of d[r * \(CM) + j] * pointwise[j][f],",
-            "   \(Self.rows) steps x \(Self.filters) filters at a time in six 4-lane sums; a pass past the last step repeats it. */",
-            "\(name)_HELIUM_KERNEL void \(name)_pointwise_n(const float *restrict d, float *restrict out, const int n)",
+            "/* Pointwise stage of \(rows) step\(rows == 1 ? "" : "s") on Helium: out[r * \(N) + f] = bias[f] + sum over j of d[r * \(CM) + j] * pointwise[j][f]"
+                + (activatesAsItStores ? ", relu applied as it stores" : "") + ",",
+            "   \(min(rows, Self.rows)) step\(rows == 1 ? "" : "s") x \(Self.filters) filters at a time in \(2 * min(rows, Self.rows)) 4-lane sums. */",
+            "\(plan.name)_HELIUM_KERNEL void \(plan.name)_pointwise_\(rows)(const float *restrict d, float *restrict out)",
             "{",
-            schedule.plainBlockCount > 0 ? "    int r, j, f;" : "    int r, j;",
-            "    for (r = 0; r < n; r += \(Self.rows)) {",
-            "        const float *d0 = d + r * \(CM);",
-            "        const float *d1 = d + (r + 1 < n ? r + 1 : n - 1) * \(CM);",
-            "        const float *d2 = d + (r + 2 < n ? r + 2 : n - 1) * \(CM);",
-            "        float *o0 = out + r * \(N);",
-            "        float *o1 = out + (r + 1 < n ? r + 1 : n - 1) * \(N);",
-            "        float *o2 = out + (r + 2 < n ? r + 2 : n - 1) * \(N);",
+            "    int " + counters.joined(separator: ", ") + ";",
         ]
+        if activatesAsItStores { lines.append("    const float32x4_t zero = vdupq_n_f32(0.0f);") }
+        // Passes of 3 steps share one loop when there are several; the steps left over take one pass of their own.
+        if full > 1 {
+            lines.append("    for (r = 0; r < \(full * Self.rows); r += \(Self.rows)) {")
+            lines += pass(steps: Self.rows, first: nil)
+            lines.append("    }")
+        } else if full == 1 {
+            lines.append("    {")
+            lines += pass(steps: Self.rows, first: 0)
+            lines.append("    }")
+        }
+        if rest > 0 {
+            lines.append("    {")
+            lines += pass(steps: rest, first: full * Self.rows)
+            lines.append("    }")
+        }
+        lines.append("}")
+        return lines
+    }
+
+    /// One pass over every filter of `steps` steps from step `first` (nil: the counter `r`).
+    private func pass(steps: Int, first: Int?) -> [String] {
+        let schedule = plan.schedule, W = schedule.lanes, CM = plan.depthwiseChannels
+        let N = schedule.needsOutputTile ? schedule.paddedFilters : plan.filters
+        let pw = namer.table("pointwise")
+        var lines = (0..<steps).flatMap { r in
+            let step = r == 0 ? "r" : "(r + \(r))"
+            let (input, output) = first.map { ("\(($0 + r) * CM)", "\(($0 + r) * N)") } ?? ("\(step) * \(CM)", "\(step) * \(N)")
+            return ["        const float *d\(r) = d + \(input);", "        float *o\(r) = out + \(output);"]
+        }
         let width = schedule.blockVectors * W
         if schedule.plainBlockCount > 0 {
             // Plain blocks: whole rows of `width` filters, every lane stored.
             lines.append("        for (f = 0; f < \(schedule.plainBlockCount * width); f += \(Self.filters)) {")
-            lines += group(weights: "\(pw) + (f / \(width)) * \(CM * width) + f % \(width)", width: width, column: "f", stored: nil)
+            lines += group(steps: steps, weights: "\(pw) + (f / \(width)) * \(CM * width) + f % \(width)", width: width, column: "f", stored: nil)
             lines.append("        }")
         }
         for block in schedule.filterBlocks.dropFirst(schedule.plainBlockCount) {
             let blockWidth = block.count * W, first = block.vector * W, columns = min(blockWidth, N - first)
             for start in stride(from: 0, to: columns, by: Self.filters) {
                 lines.append("        {")
-                lines += group(weights: "\(pw) + \(CM * first + start)", width: blockWidth, column: "\(first + start)",
+                lines += group(steps: steps, weights: "\(pw) + \(CM * first + start)", width: blockWidth, column: "\(first + start)",
                                stored: min(Self.filters, columns - start))
                 lines.append("        }")
             }
         }
-        lines += ["    }", "}"]
         return lines
     }
 
-    /// One pass: the 8 filters from `column` of the three rows, weights' rows
-    /// `width` apart from `weights`; `stored` lanes stored (nil: all 8).
-    private func group(weights: String, width: Int, column: String, stored: Int?) -> [String] {
+    /// The 8 filters from `column` of `steps` steps, weights' rows `width`
+    /// apart from `weights`; `stored` lanes stored (nil: all 8), through
+    /// relu where `activatesAsItStores`.
+    private func group(steps: Int, weights: String, width: Int, column: String, stored: Int?) -> [String] {
         let CM = plan.depthwiseChannels, pad = "            "
         let bias = plan.useBias ? namer.table("bias") : nil
         let initial = { (half: Int) in bias.map { "vldrwq_f32(\($0) + \(column) + \(half * 4))" } ?? "vdupq_n_f32(0.0f)" }
         var lines = [
             pad + "const float *w = \(weights);",
-            pad + "float32x4_t a00 = \(initial(0)), a01 = \(initial(1));",
-            pad + "float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;",
+            pad + "float32x4_t a00 = \(initial(0)), a01 = \(initial(1))"
+                + (1..<steps).map { ", a\($0)0 = a00, a\($0)1 = a01" }.joined() + ";",
             pad + "for (j = 0; j < \(CM); ++j) {",
-            pad + "    const float x0 = d0[j], x1 = d1[j], x2 = d2[j];",
+            pad + "    const float " + (0..<steps).map { "x\($0) = d\($0)[j]" }.joined(separator: ", ") + ";",
             // The second vector first: gcc 12 then advances the pointer in the other load (a post-increment) rather than in a copy.
             pad + "    const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);",
             pad + "    w += \(width);",
-            pad + "    a00 = vfmaq_n_f32(a00, w0, x0);",
-            pad + "    a01 = vfmaq_n_f32(a01, w1, x0);",
-            pad + "    a10 = vfmaq_n_f32(a10, w0, x1);",
-            pad + "    a11 = vfmaq_n_f32(a11, w1, x1);",
-            pad + "    a20 = vfmaq_n_f32(a20, w0, x2);",
-            pad + "    a21 = vfmaq_n_f32(a21, w1, x2);",
-            pad + "}",
         ]
-        for (row, target) in ["o0", "o1", "o2"].enumerated() {
+        for row in 0..<steps {
+            lines += [pad + "    a\(row)0 = vfmaq_n_f32(a\(row)0, w0, x\(row));", pad + "    a\(row)1 = vfmaq_n_f32(a\(row)1, w1, x\(row));"]
+        }
+        lines.append(pad + "}")
+        for row in 0..<steps {
             for half in 0..<2 {
                 let lanes = min(4, max(0, (stored ?? Self.filters) - half * 4))
-                let at = "\(target) + \(column)" + (half == 0 ? "" : " + 4")
+                let at = "o\(row) + \(column)" + (half == 0 ? "" : " + 4")
+                // relu as `act` computes it (a compare and a select), so -0 and NaN stay what the portable path makes of them.
+                let value = activatesAsItStores ? "vpselq_f32(zero, a\(row)\(half), vcmpltq_n_f32(a\(row)\(half), 0.0f))" : "a\(row)\(half)"
                 switch lanes {
                 case 0: break
-                case 4: lines.append(pad + "vstrwq_f32(\(at), a\(row)\(half));")
-                default: lines.append(pad + "vstrwq_p_f32(\(at), a\(row)\(half), vctp32q(\(lanes)));")
+                case 4: lines.append(pad + "vstrwq_f32(\(at), \(value));")
+                default: lines.append(pad + "vstrwq_p_f32(\(at), \(value), vctp32q(\(lanes)));")
                 }
             }
         }
         return lines
     }
+
     /// Steps whose depthwise sums a pass keeps in registers (with a tap's
     /// weights and an input vector: all eight).
     static let depthwiseRows = 6
@@ -220,26 +250,30 @@ struct CHelium {
         return lines
     }
 
-    /// Whether the finish has a Helium form: relu or relu6 on channels_last
-    /// outputs, nothing else after the pointwise stage.
+    /// Whether the finish has a Helium form: relu6 on channels_last outputs,
+    /// nothing else after the pointwise stage. (relu there is applied as
+    /// the pointwise stage stores: no finish.)
     var hasFinish: Bool {
-        plan.dataFormat == .channelsLast && plan.epilogue.isEmpty && (plan.activation == .relu || plan.activation == .relu6)
+        plan.dataFormat == .channelsLast && plan.epilogue.isEmpty && plan.activation == .relu6
     }
 
-    /// `finish` on Helium, in place of `act` and the scalar finish: the
-    /// activation four values at a time as `act` computes it (a compare and
-    /// a select, so -0 and NaN stay what `act` makes of them), the last
-    /// values under a lane predicate when F is not a multiple of 4.
+    /// Whether the Helium routines compute the activation themselves, so
+    /// that nothing on Helium calls the activation helpers.
+    var computesActivation: Bool { hasFinish || activatesAsItStores }
+
+    /// `finish` on Helium, in place of `act` and the scalar finish: relu6
+    /// four values at a time as `act` computes it (compares and selects, so
+    /// -0 and NaN stay what `act` makes of them), the last values under a
+    /// lane predicate when F is not a multiple of 4.
     var finish: [String] {
         let name = plan.name, F = plan.filters
         var lines = [
-            "/* The activation of n steps' outputs, in place, on Helium: 4 values at a time. */",
+            "/* relu6 of n steps' outputs, in place, on Helium: 4 values at a time. */",
             "static void \(name)_finish(float *restrict out, const int n)",
             "{",
             "    int i;",
-            "    const float32x4_t zero = vdupq_n_f32(0.0f);",
+            "    const float32x4_t zero = vdupq_n_f32(0.0f), six = vdupq_n_f32(6.0f);",
         ]
-        if plan.activation == .relu6 { lines.append("    const float32x4_t six = vdupq_n_f32(6.0f);") }
         // With F a multiple of 4 every vector is whole: no lane predicate (which gcc 12 moves through a core register each time).
         let whole = F % 4 == 0
         lines.append("    for (i = 0; i < n * \(F); i += 4) {")
@@ -248,9 +282,9 @@ struct CHelium {
         } else {
             lines += ["        const mve_pred16_t p = vctp32q(n * \(F) - i);", "        float32x4_t v = vldrwq_z_f32(out + i, p);"]
         }
-        lines.append("        v = vpselq_f32(zero, v, vcmpltq_n_f32(v, 0.0f));")
-        if plan.activation == .relu6 { lines.append("        v = vpselq_f32(six, v, vcmpgtq_n_f32(v, 6.0f));") }
         lines += [
+            "        v = vpselq_f32(zero, v, vcmpltq_n_f32(v, 0.0f));",
+            "        v = vpselq_f32(six, v, vcmpgtq_n_f32(v, 6.0f));",
             whole ? "        vstrwq_f32(out + i, v);" : "        vstrwq_p_f32(out + i, v, p);",
             "    }",
             "}",

@@ -79,8 +79,8 @@ struct CLoops {
         }
         program.print(lowering.epilogueTables, into: &printer)
         if !lowering.epilogueTables.isEmpty { printer.line() }
-        // Helium's finish computes the activation itself.
-        let helperGuard = helium?.hasFinish == true && !helpers.isEmpty
+        // Helium's routines compute the activation themselves.
+        let helperGuard = helium?.computesActivation == true && !helpers.isEmpty
         if helperGuard { printer.line("#if !defined(\(name)_HELIUM)") }
         for helper in helpers {
             printer.lines(helper)
@@ -121,28 +121,37 @@ struct CLoops {
             ])
         }
         program.print(lowering.vectorStages, into: &printer)
+        // Where the portable path activates as it stores, each path has an item of its own.
+        let fused = lowering.portableFusesActivation
+        if fused {
+            program.print([lowering.finish].compactMap { $0 }, into: &printer)
+            program.print(lowering.loopsItem, into: &printer)
+            printer.line()
+        }
         printer.line("#else")
         printer.line()
-        for routine in lowering.portableRoutines {
+        for routine in lowering.portableRoutines + (fused ? [lowering.portableItem] : []) {
             printAlternative(helium?.routine(routine.name), to: routine, into: &printer)
             printer.line()
         }
         printer.line("#endif")
         printer.line()
-        if let finish = lowering.finish, let helium, helium.hasFinish {
-            printAlternative(helium.finish, to: finish, into: &printer)
-            printer.line()
-            program.print([lowering.epiloguePass].compactMap { $0 }, into: &printer)
-        } else {
-            program.print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer)
+        if !fused {
+            if let finish = lowering.finish, let helium, helium.hasFinish {
+                printAlternative(helium.finish, to: finish, into: &printer)
+                printer.line()
+                program.print([lowering.epiloguePass].compactMap { $0 }, into: &printer)
+            } else {
+                program.print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer)
+            }
+            program.print(lowering.loopsItem, into: &printer)
         }
-        program.print(lowering.loopsItem, into: &printer)
         return printer.text
     }
 
     /// The Helium forms of the portable routines, for a float32 kernel.
     private var helium: CHelium? {
-        CHelium.applies(to: plan) ? CHelium(plan: plan, namer: Namer(plan, .c)) : nil
+        CHelium.applies(to: plan) ? CHelium(plan: plan, namer: Namer(plan, .c), activatesAsItStores: lowering.portableFusesActivation) : nil
     }
 
     /// `routine`, or where the kernel takes Helium, `alternative` in its place.

@@ -36,7 +36,7 @@ struct Namer {
         switch language {
         case .c: return layer + "_" + base
         case .swift:
-            if base == "item" { return "forwardItem" }
+            if base == Routine.itemName { return "forwardItem" }
             var parts = base.split(separator: "_")
             if parts.count == 2, parts[0] == "pointwise", parts[1].allSatisfy(\.isNumber) { parts.insert("stage", at: 1) }
             return parts.enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()

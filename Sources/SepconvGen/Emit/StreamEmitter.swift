@@ -6,7 +6,7 @@ import SepconvTemplates
 ///
 /// The arithmetic is not written here: the kernels are the batch emitters'
 /// own, printed for two window plans of the same layer
-/// (`StreamGeometry.windowPlan`): one output frame from the receptive field
+/// (planned with the layer's `StreamGeometry`): one output frame from the receptive field
 /// (`frame`), and one tile of the batch kernel's `KernelLayout.tile` output
 /// frames (`tile`), which a push takes wherever whole tiles of windows lie in
 /// the frames it was given. The glue is one algorithm, fixed by the numbers
@@ -16,23 +16,11 @@ import SepconvTemplates
 /// Where the batch kernel is `loops` too, the window kernels read its weight
 /// tables (`LayerPlan.borrowedTables`): the weights are in the files once.
 enum StreamEmitter {
-    /// The names of the two window kernels' plans (their functions' prefix in C, their enum in Swift).
-    static func kernelName(_ plan: LayerPlan, tile: Bool) -> String {
-        plan.name + (tile ? "_stream_tile" : "_stream_frame")
-    }
-
-    /// The window plans: the single frame, and the tile when it has more than one frame.
-    static func windowPlans(_ plan: LayerPlan, _ geometry: StreamGeometry) -> (frame: LayerPlan, tile: LayerPlan?) {
-        let tile = geometry.tileOutputs
-        return (geometry.windowPlan(of: plan, outputs: 1, name: kernelName(plan, tile: false)),
-                tile > 1 ? geometry.windowPlan(of: plan, outputs: tile, name: kernelName(plan, tile: true)) : nil)
-    }
-
     /// The geometry, the window plans and the placeholders both languages'
     /// glue shares, or nil when the plan does not stream.
     static func prepare(_ plan: LayerPlan) -> (StreamGeometry, (frame: LayerPlan, tile: LayerPlan?), TemplateRenderer)? {
         guard let g = plan.stream else { return nil }
-        let kernels = windowPlans(plan, g)
+        let kernels = (frame: g.frameKernel, tile: g.tileKernel)
         let tile = kernels.tile?.convolutionSteps
         var values = TemplateRenderer()
         values["NAME"] = plan.name
@@ -72,11 +60,14 @@ enum StreamEmitter {
         return (g, kernels, values)
     }
 
-    /// Fills the C templates' `STREAM_DECLARATIONS` and `STREAM` (empty without streaming).
-    static func fillC(_ values: inout TemplateRenderer, _ plan: LayerPlan) {
+    /// Fills the C templates' `STREAM_DECLARATIONS` and `STREAM` (empty without streaming),
+    /// the API's functions declared `linkage` (`static ` where a network's stream calls them).
+    static func fillC(_ values: inout TemplateRenderer, _ plan: LayerPlan, linkage: String = "") {
         values["STREAM_DECLARATIONS"] = ""
         values["STREAM"] = ""
         guard case (let geometry, let kernels, var stream)? = prepare(plan) else { return }
+        stream["LINKAGE"] = linkage
+        stream["STATE"] = cState(plan)
         let tile = kernels.tile?.convolutionSteps
         stream["CTYPE"] = plan.format.spelling(.c)
         stream["KERNELS"] = ([kernels.frame] + [kernels.tile].compactMap { $0 }).map(cKernel).joined(separator: "\n")
@@ -104,6 +95,14 @@ enum StreamEmitter {
         ].map { $0 + "\n" }.joined()
         values["STREAM_DECLARATIONS"] = stream.render(Templates.streamHeader)
         values["STREAM"] = stream.render(Templates.streamCSource)
+    }
+
+    /// The C `typedef` of `plan`'s stream state (empty without streaming).
+    static func cState(_ plan: LayerPlan) -> String {
+        guard case (_, _, var values)? = prepare(plan) else { return "" }
+        values["CTYPE"] = plan.format.spelling(.c)
+        // The template file ends its last line; the header places the typedef as a line of its own.
+        return String(values.render(Templates.streamState).dropLast())
     }
 
     /// Fills the Swift template's `STREAM` (empty without streaming).
@@ -148,7 +147,14 @@ enum StreamEmitter {
     /// A window plan's kernel in C: the batch emitter's own code for it, whose
     /// `<name>_item(x, y)` computes the plan's output frames.
     static func cKernel(_ plan: LayerPlan) -> String {
-        CEmitter.kernel(plan).body
+        CEmitter.parts(plan).kernel
+    }
+
+    /// The names the C stream declarations (`stream_h.h.template`) give code
+    /// that includes the header; none without streaming.
+    static func cNames(_ plan: LayerPlan) -> [String] {
+        guard plan.stream != nil else { return [] }
+        return ["_STREAM_DELAY", "_STREAM_MAX_FLUSH", "_stream", "_stream_reset", "_stream_push", "_stream_flush"].map { plan.name + $0 }
     }
 
     /// A window plan's kernel in Swift, in its own enum `enumName` (the batch

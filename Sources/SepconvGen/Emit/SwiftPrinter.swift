@@ -68,7 +68,9 @@ struct SwiftSpelling: Spelling {
 
     func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String) {
         let returns = routine.returns.map { " -> " + $0.spelling(.swift) } ?? ""
-        return (["private static func \(namer.symbol(routine.name))(\(parameters))\(returns) {"], [], "}")
+        // The item kernel is fileprivate, not private: a network's enum, in the same file, calls each layer's.
+        let access = routine.name == Routine.itemName ? "fileprivate" : "private"
+        return (["\(access) static func \(namer.symbol(routine.name))(\(parameters))\(returns) {"], [], "}")
     }
 
     func scratch(_ buffers: [Buffer], counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {

@@ -60,6 +60,11 @@ public enum Explainer {
         let sums = s.partialSums.map { "\($0.rows) step\($0.rows == 1 ? "" : "s") x \($0.vectors) vector\($0.vectors == 1 ? "" : "s"): \($0.parts)" }
         lines.append("    partial sums   " + (sums.isEmpty ? "none" : sums.joined(separator: ", ") + " (short tiles, fewer than \(KernelSchedule.minimumChains) accumulators)"))
         lines.append("    C vector path  #if \(s.vectorGuard.condition)")
+        let registerTiles = s.scalarPointwise.map { tile in
+            "\(tile.rows) step\(tile.rows == 1 ? "" : "s"): " + tile.registerTiles.map { "\($0.steps) x \($0.filters)" }.joined(separator: " + ")
+        }
+        lines.append("    scalar path    (#else) pointwise register tiles of steps x filters, " + registerTiles.joined(separator: "; ")
+                     + "; depthwise " + (s.unrollsTaps ? "a channel's taps and inputs in registers, sliding along the steps" : "taps in a loop"))
         lines.append("    routines       " + s.routines.map(\.name).joined(separator: ", "))
         for tile in s.tiles {
             switch tile {
@@ -225,6 +230,7 @@ public enum Explainer {
             var depthwiseGroups: [Group], wideDepthwiseGroups: [Group], scalarChannels: [Int], tapsUnrolled: Bool
             var widePointwisePairs: Bool, wideDepthwise: Bool, prefetchRows: Int, pointwiseBytes: Int
             var cVectorGuard: String, routines: [String], tiles: [Tile], partialSums: [KernelSchedule.PartialSums]
+            var scalarPointwise: [KernelSchedule.ScalarPointwise]
 
             init(_ s: KernelSchedule) {
                 vectorBytes = KernelSchedule.vectorBytes; lanes = s.lanes; tile = s.tile; tileLengths = s.tileLengths
@@ -238,6 +244,7 @@ public enum Explainer {
                 widePointwisePairs = s.hasWidePairs; wideDepthwise = s.hasWideDepthwise
                 prefetchRows = s.prefetchesWeights ? KernelSchedule.prefetchRows : 0; pointwiseBytes = s.pointwiseBytes
                 cVectorGuard = s.vectorGuard.condition; routines = s.routines.map(\.name); partialSums = s.partialSums
+                scalarPointwise = s.scalarPointwise
                 tiles = s.tiles.map { tile in
                     switch tile {
                     case .interior(let start, let count):

@@ -141,13 +141,6 @@ struct KernelLayout {
         return lines.map { prefix + $0 + "\n" }.joined()
     }
 
-    /// Whether activation helpers call a function of the C math library.
-    static func callsMath(_ helpers: [[String]]) -> Bool {
-        let functions = ["exp", "expm1", "log", "log1p", "tanh", "erfc", "sqrt", "fabs"]
-        let text = helpers.joined().joined(separator: "\n")
-        return functions.contains { text.contains($0 + "(") || text.contains($0 + "f(") }
-    }
-
     /// The layout of the buffers in words.
     var layoutDescription: String {
         plan.dataFormat == .channelsLast ? "each item (steps, channels) (channels_last)" : "each item (channels, steps) (channels_first)"

@@ -211,6 +211,9 @@ struct Routine: Hashable {
         case value(IntegerType)
     }
 
+    /// The base name of the routine that computes one batch item (`<layer>_item`, `forwardItem`).
+    static let itemName = "item"
+
     /// The namer's base name.
     var name: String
     /// The doc comment, one line; `(from, to)` pieces are step ranges, which

@@ -339,13 +339,30 @@ struct Lowering {
 
     /// The `loops` kernel's item: the schedule's tiles in order, each its
     /// depthwise stage, its pointwise stage and its store.
-    var loopsItem: Routine {
+    var loopsItem: Routine { item(finishing: true) }
+
+    /// Whether the scalar C99 path applies the activation as its pointwise
+    /// stage stores each sum (relu, channels_last, no output tile, no
+    /// epilogue): its item then calls no `finish`, which would pass over the
+    /// output once more (on a Cortex-M4F 4 instructions a value fused, 8 in
+    /// the pass). Only relu: every store has its own copy of the activation,
+    /// and relu's (14 bytes) is the one that keeps a `loops` kernel within 2 KiB.
+    var portableFusesActivation: Bool {
+        plan.epilogue.isEmpty && !plan.schedule.needsOutputTile && plan.dataFormat == .channelsLast && plan.activation == .relu
+    }
+
+    /// The scalar C99 path's item: `loopsItem`, without the `finish` calls
+    /// where `portableFusesActivation`.
+    var portableItem: Routine { item(finishing: !portableFusesActivation) }
+
+    /// The item, its tiles' `finish` called only when `finishing`.
+    private func item(finishing: Bool) -> Routine {
         let schedule = plan.schedule, T = schedule.tile, CM = plan.depthwiseChannels
         let (x, y, d, o) = (Expr.name("x"), Expr.name("y"), Expr.name("d"), Expr.name("o"))
         let weights: [Expr] = options.passesWeights ? [.weights("depthwise")] : []
         let store = { (t: Expr, n: Int) -> [Statement] in
             if schedule.needsOutputTile { return [.call(.symbol("finish"), [o, y, t, .int(n)])] }
-            return finish == nil ? [] : [.call(.symbol("finish"), [.offset(y, .times(t, .int(self.F))), .int(n)])]
+            return finish == nil || !finishing ? [] : [.call(.symbol("finish"), [.offset(y, .times(t, .int(self.F))), .int(n)])]
         }
         var tiles: [Statement] = []
         for tile in schedule.tiles {
@@ -381,7 +398,7 @@ struct Lowering {
             body.append(.declaring([.loop("f", from: .int(0), to: .int(F), [.call(.symbol("act"), [.offset(y, .times(f, .int(steps))), .int(steps)])])]))
         }
         if epiloguePass != nil { body.append(.call(.symbol("epilogue"), [y])) }
-        return Routine(name: "item", comment: [.text("One batch item: tiles of \(T) output steps; border tiles read only their steps' own taps.")],
+        return Routine(name: Routine.itemName, comment: [.text("One batch item: tiles of \(T) output steps; border tiles read only their steps' own taps.")],
                        parameters: [("x", .input), ("y", .output)], body: body)
     }
 
@@ -411,7 +428,7 @@ struct Lowering {
         }
         if epiloguePass != nil { body.append(.call(.symbol("epilogue"), [y])) }
         if !p.epilogue.isEmpty { body = [.scratch([Buffer(name: "o", count: p.schedule.paddedFilters)], body)] }
-        return Routine(name: "item", comment: [.text("One batch item.")], parameters: [("x", .input), ("y", .output)], body: body)
+        return Routine(name: Routine.itemName, comment: [.text("One batch item.")], parameters: [("x", .input), ("y", .output)], body: body)
     }
 
     /// The terms of filter `f`'s pre-activation output: bias, then the pointwise sum.

@@ -9,12 +9,12 @@ extension Lowering {
     /// The portable path's routines, in the order they are printed: the
     /// per-step routine where a border step reads part of the taps, the
     /// depthwise routine of each length of tile whose steps read every tap,
-    /// the pointwise stage and one entry per tile length.
+    /// the pointwise stage of each tile length.
     var portableRoutines: [Routine] {
         let schedule = plan.schedule
         return (schedule.hasPartialSteps ? [portableStep] : [])
             + schedule.fullTapLengths.map(portableDepthwise(rows:))
-            + [portablePointwise] + schedule.tileLengths.map(portablePointwise(rows:))
+            + schedule.tileLengths.map(portablePointwise(rows:))
     }
 
     // MARK: Depthwise
@@ -36,53 +36,85 @@ extension Lowering {
     }
 
     /// `depthwise_step`: one output step, taps `first ..< first + count`, each
-    /// channel's sum in a local over the taps and stored once.
+    /// channel's sum written once. Each count the border steps have (a few:
+    /// they differ only where a window reaches past the input) has its taps
+    /// unrolled, so a border step costs about what an interior one does.
     private var portableStep: Routine {
-        let (CM, s, k) = (plan.depthwiseChannels, Expr.name("s"), Expr.name("k"))
+        let (CM, sx) = (plan.depthwiseChannels, stepStride)
         let (headers, channel) = channelLoops
-        let position = Expr.sum([.minus(.times(s, .int(plan.stride)), .int(plan.padLeft)), .times(k, .int(plan.dilation))])
-        let tap = Expr.product(.element(.name("x"), inputIndex(position: position, channel: .name("c"))),
-                               .element(.weights("depthwise"), .sum([.times(k, .int(CM)), channel])))
+        let origin = Expr.sum([.minus(.times(.name("s"), .int(plan.stride)), .int(plan.padLeft)), .times(.name("first"), .int(plan.dilation))])
+        let counts = Set(plan.schedule.tiles.flatMap { tile -> [Int] in
+            guard case .border(_, let steps) = tile, !plan.schedule.readsAllTaps(steps) else { return [] }
+            return steps.map(\.count)
+        }).sorted()
+        let taps = { (count: Int) -> [Statement] in
+            let terms = (0..<count).map { k in
+                Expr.product(.element(.name("xc"), .int(k * plan.dilation * sx)), .element(.name("w"), .int(k * CM)))
+            }
+            // A step whose window lies wholly in the padding reads no tap: the
+            // loop over `count` taps (none) writes its 0s, and reads every
+            // parameter and table even where no border step reads the input.
+            guard let head = terms.first else {
+                let k = Expr.name("k"), position = Expr.sum([.minus(.times(.name("s"), .int(plan.stride)), .int(plan.padLeft)), .times(k, .int(plan.dilation))])
+                let tap = Expr.product(.element(.name("x"), self.inputIndex(position: position, channel: .name("c"))),
+                                       .element(.weights("depthwise"), .sum([.times(k, .int(CM)), channel])))
+                return [.nest(headers, [
+                    .variable("a", .int(0), integer: false),
+                    .loop("k", from: .name("first"), to: .sum([.name("first"), .name("count")]), [.assign(.name("a"), "+=", tap)]),
+                    .assign(.element(.name("d"), channel), "=", .name("a")),
+                ])]
+            }
+            return [.nest(headers, [
+                .pointer("xc", .offset(.name("x"), self.inputIndex(position: origin, channel: .name("c")))),
+                .pointer("w", .offset(.weights("depthwise"), .sum([.times(.name("first"), .int(CM)), channel]))),
+                .assign(.element(.name("d"), channel), "=", terms.dropFirst().reduce(head) { .plus($0, $1) }),
+            ])]
+        }
+        // The counts in order: `count < n + 1` picks the smallest, the largest takes what is left.
+        let last = counts.last ?? plan.kernelSize
+        let body = counts.dropLast().reversed().reduce(taps(last)) { rest, count in
+            [.branch(.less(.name("count"), .int(count + 1)), taps(count), rest)]
+        } + (counts.count > 1 || last == 0 ? [] : [.unused("count", because: "every border step of this layer reads \(last) taps")])
         return Routine(name: "depthwise_step", comment: [.text("Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * \(plan.inputChannels) + channel].")],
                        isKernel: true, counterOrder: ["m", "c", "k"],
-                       parameters: [("x", .input), ("d", .output), ("s", .integer), ("first", .integer), ("count", .integer)], body: [
-            .nest(headers, [
-                .variable("a", .int(0), integer: false),
-                .loop("k", from: .name("first"), to: .sum([.name("first"), .name("count")]), [.assign(.name("a"), "+=", tap)]),
-                .assign(.element(.name("d"), channel), "=", .name("a")),
-            ]),
-        ])
+                       parameters: [("x", .input), ("d", .output), ("s", .integer), ("first", .integer), ("count", .integer)], body: body)
     }
 
     /// `depthwise_<rows>`: steps `t ..< t + rows`, which read every tap; per
-    /// channel its K weights in locals (up to `maxUnrolledTaps`, else a loop
-    /// over the taps), then each step's sum written once.
+    /// channel its K weights in locals while the steps slide along the input
+    /// (up to `maxUnrolledTaps`, else a loop over the steps and taps), each
+    /// step's sum written once.
     private func portableDepthwise(rows: Int) -> Routine {
         let (K, CM, sx) = (plan.kernelSize, plan.depthwiseChannels, stepStride)
         let (headers, channel) = channelLoops
         let (r, k, w, xc) = (Expr.name("r"), Expr.name("k"), Expr.name("w"), Expr.name("xc"))
         let origin = Expr.minus(.times(.name("t"), .int(plan.stride)), .int(plan.padLeft))
-        /// Tap `k` of step `r`, from the channel's first input element (nil: the loop's `k`).
-        let input = { (k: Int?) -> Expr in
-            let step = Expr.times(r, .int(plan.stride * sx))
-            guard let k else { return .element(xc, .sum([step, .times(.name("k"), .int(plan.dilation * sx))])) }
-            return .element(xc, k == 0 ? step : .sum([step, .int(k * plan.dilation * sx)]))
-        }
-        let target = Expr.element(.name("d"), .sum([.times(r, .int(CM)), channel]))
         var body: [Statement] = [
             .pointer("w", .offset(.weights("depthwise"), channel)),
             .pointer("xc", .offset(.name("x"), inputIndex(position: origin, channel: .name("c")))),
         ]
         if plan.schedule.unrollsTaps {
+            // Steps unrolled: each input element the tile's steps read is loaded
+            // once, into a local, where the first step reads it (1 + 2/K
+            // instructions per multiply-add at stride 1), the sum as before.
             body += (0..<K).map { k in .sum("w\(k)", [.element(w, .int(k * CM))]) }
-            let terms = (0..<K).map { k in Expr.product(input(k), .name("w\(k)")) }
-            let sum = terms.dropFirst().reduce(terms[0]) { .plus($0, $1) }
-            body.append(.loop("r", from: .int(0), to: .int(rows), [.assign(target, "=", sum)]))
+            var loaded = Set<Int>()
+            for step in 0..<rows {
+                let positions = (0..<K).map { step * plan.stride + $0 * plan.dilation }
+                for position in positions where loaded.insert(position).inserted {
+                    body.append(.value("x\(position)", .element(xc, .int(position * sx))))
+                }
+                let terms = zip(positions, 0..<K).map { Expr.product(.name("x\($0)"), .name("w\($1)")) }
+                let sum = terms.dropFirst().reduce(terms[0]) { .plus($0, $1) }
+                body.append(.assign(.element(.name("d"), Self.folded([channel, .int(step * CM)])), "=", sum))
+            }
         } else {
+            // Tap k of step r, from the channel's first input element.
+            let input = Expr.element(xc, .sum([.times(r, .int(plan.stride * sx)), .times(k, .int(plan.dilation * sx))]))
             body.append(.loop("r", from: .int(0), to: .int(rows), [
                 .variable("a", .int(0), integer: false),
-                .loop("k", from: .int(0), to: .int(K), [.assign(.name("a"), "+=", .product(input(nil), .element(w, .times(k, .int(CM)))))]),
-                .assign(target, "=", .name("a")),
+                .loop("k", from: .int(0), to: .int(K), [.assign(.name("a"), "+=", .product(input, .element(w, .times(k, .int(CM)))))]),
+                .assign(.element(.name("d"), .sum([.times(r, .int(CM)), channel])), "=", .name("a")),
             ]))
         }
         return Routine(name: "depthwise_\(rows)", comment: [.text("Depthwise stage of output steps "), .stepsFrom("t", rows), .text(", every tap reading the input.")],
@@ -98,54 +130,79 @@ extension Lowering {
         plan.schedule.needsOutputTile ? plan.schedule.paddedFilters : plan.filters
     }
 
-    /// `pointwise_n`: n steps, each in groups of `portableFilterGroup`
-    /// filters whose sums are locals started from the bias, one pass over
-    /// the depthwise channels, each sum stored once.
-    private var portablePointwise: Routine {
-        let schedule = plan.schedule, CM = plan.depthwiseChannels, G = KernelSchedule.portableFilterGroup
-        let N = pointwiseColumns, W = schedule.lanes
+    /// `pointwise_<rows>`: the schedule's register tiles of the tile (its
+    /// `scalarPointwise`) one after the other; in each, the filter blocks'
+    /// columns in the schedule's `scalarGroups` for the register tile.
+    private func portablePointwise(rows: Int) -> Routine {
+        let schedule = plan.schedule, W = schedule.lanes, N = pointwiseColumns, CM = plan.depthwiseChannels
         let (b, h) = (Expr.name("b"), Expr.name("h"))
-        var body: [Statement] = []
-        // Plain blocks: one loop over the blocks and the groups in each.
-        let width = schedule.blockVectors * W, perBlock = max(width / G, 1), groupWidth = min(G, width)
-        if schedule.plainBlockCount > 0 {
-            let headers: [Header] = (schedule.plainBlockCount > 1 ? [.loop("b", from: 0, to: schedule.plainBlockCount)] : [])
-                + (perBlock > 1 ? [.loop("h", from: 0, to: perBlock)] : [])
-            let block: [Expr] = schedule.plainBlockCount > 1 ? [b] : [], group: [Expr] = perBlock > 1 ? [.times(h, .int(groupWidth))] : []
-            body.append(.nest(headers.isEmpty ? [.scope] : headers,
-                              filterGroup(weights: block.map { .times($0, .int(CM * width)) } + group,
-                                          column: block.map { .times($0, .int(width)) } + group, width: width, count: groupWidth)))
-        }
-        // The other blocks (the last one: one vector, or partial lanes): their groups one by one.
-        for block in schedule.filterBlocks.dropFirst(schedule.plainBlockCount) {
-            let blockWidth = block.count * W, first = block.vector * W, columns = min(blockWidth, N - first)
-            for start in stride(from: 0, to: columns, by: G) {
-                body.append(.nest([.scope], filterGroup(weights: [.int(CM * first + start)], column: [.int(first + start)],
-                                                        width: blockWidth, count: min(G, columns - start))))
+        let tiles = schedule.scalarPointwise.first { $0.rows == rows }?.registerTiles ?? [.init(steps: rows, filters: 1)]
+        var body: [Statement] = [], first = 0
+        for tile in tiles {
+            let steps = first ..< first + tile.steps
+            first = steps.upperBound
+            // The plain blocks share one loop; each other block (the last one:
+            // one vector, or partial lanes) is on its own.
+            let plain = schedule.plainBlockCount > 0 ? [(schedule.plainBlocks[0], schedule.plainBlockCount)] : []
+            for (block, count) in plain + schedule.filterBlocks.dropFirst(schedule.plainBlockCount).map({ ($0, 1) }) {
+                let blockWidth = block.count * W, column = block.vector * W
+                let groups = KernelSchedule.scalarGroups(min(blockWidth, N - column), most: tile.filters)
+                let blocks: [Header] = count > 1 ? [.loop("b", from: 0, to: count)] : []
+                let weights: [Expr] = count > 1 ? [.times(b, .int(CM * blockWidth))] : [.int(CM * column)]
+                let columns: [Expr] = count > 1 ? [.times(b, .int(blockWidth))] : [.int(column)]
+                if Set(groups).count == 1 && groups.count > 1 {
+                    // Groups all as wide: one loop over them.
+                    let group = Expr.times(h, .int(groups[0]))
+                    body.append(.nest(blocks + [.loop("h", from: 0, to: groups.count)],
+                                      filterGroup(steps: steps, weights: weights + [group], column: columns + [group], width: blockWidth, count: groups[0])))
+                } else {
+                    var start = 0
+                    for width in groups {
+                        body.append(.nest(blocks.isEmpty ? [.scope] : blocks,
+                                          filterGroup(steps: steps, weights: weights + [.int(start)], column: columns + [.int(start)], width: blockWidth, count: width)))
+                        start += width
+                    }
+                }
             }
         }
         // One group alone needs no scope of its own.
         if body.count == 1, case .nest([.scope], let group) = body[0] { body = group }
-        return Routine(name: "pointwise_n", comment: [.text("Pointwise stage of n steps: out[r * \(N) + f] = bias[f] + sum over j of d[r * \(CM) + j] * pointwise[j][f], \(G) filters at a time.")],
-                       isKernel: true, counterOrder: ["r", "b", "h", "j"],
-                       parameters: [("d", .input), ("out", .output), ("n", .integer)],
-                       body: [.loop("r", from: .int(0), to: .name("n"), body)])
+        let shape = tiles.map { "\($0.steps) x \($0.filters)" }.joined(separator: ", ")
+        return Routine(name: "pointwise_\(rows)",
+                       comment: [.text("Pointwise stage of \(rows) step\(rows == 1 ? "" : "s"): out[r * \(N) + f] = bias[f] + sum over j of d[r * \(plan.depthwiseChannels)"
+                                       + " + j] * pointwise[j][f], in register tiles of steps x filters (at most) \(shape).")],
+                       isKernel: true, counterOrder: ["b", "h", "j"],
+                       parameters: [("d", .input), ("out", .output)], body: body)
     }
 
-    /// One group of `count` filters of step `r`'s row from the column whose
-    /// index is the sum of `column`: the weights' rows `width` apart from the
-    /// element of the packed weights whose index is the sum of `weights`.
-    private func filterGroup(weights: [Expr], column: [Expr], width: Int, count: Int) -> [Statement] {
+    /// One group of `count` filters of the tile's `steps` from the column
+    /// whose index is the sum of `column`: the weights' rows `width` apart
+    /// from the element of the packed weights whose index is the sum of
+    /// `weights`. Per depthwise channel its `count` weights are loaded once,
+    /// then each step's depthwise value, used `count` times.
+    private func filterGroup(steps: Range<Int>, weights: [Expr], column: [Expr], width: Int, count: Int) -> [Statement] {
         let (CM, N) = (plan.depthwiseChannels, pointwiseColumns)
-        let (r, j, w) = (Expr.name("r"), Expr.name("j"), Expr.name("w"))
+        let (j, w) = (Expr.name("j"), Expr.name("w"))
         let at = { (i: Int) -> Expr in Self.folded(column + [.int(i)]) }
         let initial = { (i: Int) -> Expr in self.plan.useBias ? .element(.weights("bias"), at(i)) : .int(0) }
+        let sum = { (r: Int, i: Int) in "a\(r - steps.lowerBound)_\(i)" }
         let row = Self.folded(weights)
+        let pass: [Statement] = (0..<count).map { i in .value("w\(i)", .element(w, Self.folded([.times(j, .int(width)), .int(i)]))) }
+            + steps.flatMap { r -> [Statement] in
+                let v = "v\(r - steps.lowerBound)"
+                return [.value(v, .element(.name("d"), Self.folded([j, .int(r * CM)])))]
+                    + (0..<count).map { i in .assign(.name(sum(r, i)), "+=", .product(.name(v), .name("w\(i)"))) }
+            }
         return [.pointer("w", row == .int(0) ? .weights("pointwise") : .offset(.weights("pointwise"), row))]
-            + (0..<count).map { i in .variable("a\(i)", initial(i), integer: false) }
-            + [.loop("j", from: .int(0), to: .int(CM), [.sum("v", [.element(.name("d"), .sum([.times(r, .int(CM)), j]))])]
-                + (0..<count).map { i in .assign(.name("a\(i)"), "+=", .product(.name("v"), .element(w, Self.folded([.times(j, .int(width)), .int(i)])))) })]
-            + (0..<count).map { i in .assign(.element(.name("out"), Self.folded([.times(r, .int(N))] + column + [.int(i)])), "=", .name("a\(i)")) }
+            + steps.flatMap { r in (0..<count).map { i in Statement.variable(sum(r, i), initial(i), integer: false) } }
+            + [.loop("j", from: .int(0), to: .int(CM), pass)]
+            + steps.flatMap { r in
+                (0..<count).map { i in
+                    let value = Expr.name(sum(r, i))
+                    return Statement.assign(.element(.name("out"), Self.folded([.int(r * N)] + column + [.int(i)])), "=",
+                                            portableFusesActivation ? .call(.symbol("act"), [value]) : value)
+                }
+            }
     }
 
     /// The sum of `terms` with their integer constants added into one, last (left out when 0 and not alone).
@@ -158,12 +215,5 @@ extension Lowering {
         }
         let all = others + (constant != 0 || others.isEmpty ? [.int(constant)] : [])
         return all.count == 1 ? all[0] : .sum(all)
-    }
-
-    /// `pointwise_<rows>`: the pointwise stage of one tile length.
-    private func portablePointwise(rows: Int) -> Routine {
-        Routine(name: "pointwise_\(rows)", comment: [.text("Pointwise stage of " + (rows == 1 ? "1 step." : "\(rows) steps."))],
-                parameters: [("d", .input), ("out", .output)],
-                body: [.call(.symbol("pointwise_n"), [.name("d"), .name("out"), .int(rows)])])
     }
 }

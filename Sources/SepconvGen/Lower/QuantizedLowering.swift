@@ -205,7 +205,7 @@ struct QuantizedLowering {
     /// stack, or (a layer with no output step) nothing.
     private func item(_ body: [Statement]) -> Routine {
         let steps = plan.convolutionSteps > 0
-        return Routine(name: "item", comment: [.text("One batch item: x holds \(plan.inputSize) int8 values, y receives \(plan.outputSize).")],
+        return Routine(name: Routine.itemName, comment: [.text("One batch item: x holds \(plan.inputSize) int8 values, y receives \(plan.outputSize).")],
                        parameters: [("x", .input), ("y", .output)],
                        body: steps ? [.scratch([Buffer(name: "mid", count: plan.depthwiseChannels)], body)]
                            : [.unused("x", because: "no output step"), .unused("y", because: "no output step")])

@@ -26,7 +26,8 @@ public struct ModelImport: Sendable {
     public var problems: [(layer: String, message: String)]
     /// Whether the model lies outside the output folder (generation then needs `--weights-root`).
     public var modelIsOutside: Bool
-    /// The operators of a `.tflite` model that no spec covers (`operator 5 FULLY_CONNECTED`); empty for Keras models.
+    /// What no spec covers: the operators of a `.tflite` model (`operator 5 FULLY_CONNECTED`), the layers of a
+    /// Keras model (`gap (GlobalAveragePooling1D)`, names made printable) that are neither a spec's nor folded into one.
     public var notEmitted: [String]
 
     /// Plans the import of the model at `model` (a `.keras`, `.h5` or `.tflite` file) into the folder
@@ -58,7 +59,9 @@ public struct ModelImport: Sendable {
                     problems.append((path, error.message))
                 }
             }
-            notEmitted = []
+            let emitted = Set(layers.flatMap { [$0.name] + (fuse ? $0.fused : []) })
+            notEmitted = reader.graph.layers.filter { $0.className != "InputLayer" && !emitted.contains($0.name) && !emitted.contains($0.location) }
+                .map { "\(Identifier.printable($0.name)) (\(Identifier.printable($0.className)))" }
         }
         let modelPath = URL(fileURLWithPath: PathRule.canonical(model) ?? model)
         let folderPath = URL(fileURLWithPath: folder).standardizedFileURL

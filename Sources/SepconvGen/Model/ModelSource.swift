@@ -184,10 +184,10 @@ struct ModelSource {
         return plain ? text : standIn
     }
 
-    /// `spec`, decoded from `root`, with the model's weights and fused chain, and the steps
-    /// the plan applies after the layer's activation (its fused epilogue).
+    /// `spec`, decoded from `root`, with the model's weights and fused chain: what the
+    /// weights and the activation cannot hold becomes its epilogue.
     /// - Throws: `DiagnosticError` when the weights do not fit the arguments or the chain cannot be fused.
-    func apply(to spec: LayerSpec) throws(DiagnosticError) -> (spec: LayerSpec, epilogue: [EpilogueStep]) {
+    func apply(to spec: LayerSpec) throws(DiagnosticError) -> LayerSpec {
         var spec = spec
         let file = spec.file
         let fail = { (message: String, mark: Mark) in DiagnosticError([Diagnostic(.error, message, file: file, at: mark)]) }
@@ -215,7 +215,8 @@ struct ModelSource {
         spec.weights = WeightSources(depthwiseKernel: .inline(weights.depthwiseKernel, mark: mark),
                                      pointwiseKernel: .inline(weights.pointwiseKernel, mark: mark),
                                      bias: weights.bias.map { .inline($0, mark: mark) })
-        return (spec, epilogue)
+        spec.epilogue = epilogue
+        return spec
     }
 
     private func check(_ weights: LayerWeights, spec: LayerSpec, fail: (String, Mark) -> DiagnosticError) throws(DiagnosticError) {

@@ -15,7 +15,7 @@ struct NetworkBuilder {
         "InputLayer", "SeparableConv1D", "BatchNormalization", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax",
         "Dense", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Flatten",
         "Reshape", "ZeroPadding1D",
-    ] + removedClasses
+    ] + convolutionClasses + removedClasses
     /// The classes that compute nothing at inference.
     static let removedClasses = ["Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "ActivityRegularization"]
 
@@ -27,6 +27,8 @@ struct NetworkBuilder {
     let weightsRoot: String?
     /// The network's C identifier.
     let name: String
+    /// Whether the network streams: each SeparableConv1D is planned with its streaming API.
+    var streaming = false
 
     private var graph: ModelGraph { reader.graph }
     private var fileName: String { reader.file.name }
@@ -61,16 +63,22 @@ struct NetworkBuilder {
             guard layerType == dtype else {
                 throw ModelError("\(describe(index)) computes in \(layerType.rawValue) but the network's first layer in \(dtype.rawValue); a network has one dtype")
             }
-            let step: NetworkStep
+            let planned: [NetworkStep]
             var consumed = 1
             if layer.className == "SeparableConv1D" {
+                let step: NetworkStep
                 (step, consumed) = try separable(index, rest: Array(chain[position...]), input: shape)
+                planned = [step]
+            } else if Self.convolutionClasses.contains(layer.className) {
+                planned = try convolution(index, layer: layer, input: shape, dtype: dtype, what: describe(index), position: modelPosition(index))
             } else {
-                step = try simple(index, input: shape, dtype: dtype)
+                planned = [try simple(index, input: shape, dtype: dtype)]
             }
-            try Self.checkShape(step.outputShape, what: "the output of \(describe(index))")
-            steps.append(step)
-            shape = step.outputShape
+            for step in planned {
+                try Self.checkShape(step.outputShape, what: "the output of \(describe(index))")
+                steps.append(step)
+                shape = step.outputShape
+            }
             position += consumed
         }
         if steps.isEmpty, let index = chain.first {
@@ -80,7 +88,7 @@ struct NetworkBuilder {
                                      outputShape: shape, multiplyAdds: 0, weightBytes: 0))
         }
         return NetworkPlan(name: name, dtype: dtype, model: model, steps: steps,
-                           workspace: WorkspacePlanner.plan(steps), removed: removed)
+                           workspace: WorkspacePlanner.plan(steps), removed: removed, streaming: streaming)
     }
 
     // MARK: - The chain
@@ -211,6 +219,7 @@ struct NetworkBuilder {
           layer: \(ModelImport.quoted(layer))
           fuse: \(fuse)
         input: {steps: \(input[0]), channels: \(input[1])}
+        streaming: \(streaming)
 
         """
         return try SpecCompiler(weightsRoot: weightsRoot).compile(file: specFile, contents: Array(text.utf8))
@@ -286,7 +295,7 @@ struct NetworkBuilder {
             }
             let padLeft = same ? max((outputSteps - 1) * stride + poolSize - steps, 0) / 2 : 0
             let kind: PoolKind = layer.className == "MaxPooling1D" ? .max : .average
-            step.operation = .pool(kind, size: poolSize, stride: stride, padLeft: padLeft)
+            step.operation = .pool(kind, size: poolSize, stride: stride, padLeft: padLeft, same: same)
             step.outputShape = [outputSteps, channels]
             step.multiplyAdds = kind == .average ? outputSteps * channels * poolSize : 0
         case "GlobalAveragePooling1D", "GlobalMaxPooling1D":
@@ -335,7 +344,7 @@ struct NetworkBuilder {
     }
 
     /// An integer or a one-element list of one (Keras tuples).
-    private static func integer(_ value: JSONValue?) -> Int? {
+    static func integer(_ value: JSONValue?) -> Int? {
         value?.int ?? (value?.array?.count == 1 ? value?.array?.first?.int : nil)
     }
 

@@ -57,9 +57,8 @@ public struct NetworkCompiler: Sendable {
         } else {
             reader.diagnostics.error("missing required key 'name' (the C identifier of the network's function)", at: top.mark)
         }
-        if let node = top["streaming"], reader.bool(node, path: "streaming") == true {
-            reader.diagnostics.error("'streaming: true' is not supported for networks yet (SPEC section 8's streaming networks are still to come)", at: node.mark)
-        }
+        let streamingNode = top["streaming"]
+        let streaming = streamingNode.flatMap { reader.bool($0, path: "streaming") } ?? false
         let mapping = reader.mapping(networkNode, path: "network", known: Self.networkKeys)
         let model = mapping?["model"].flatMap { reader.string($0, path: "network.model") ?? nil }
         if let mapping, mapping["model"] == nil {
@@ -83,10 +82,14 @@ public struct NetworkCompiler: Sendable {
         let plan: NetworkPlan
         do {
             let modelReader = try ModelReader(bytes: bytes, name: model)
-            plan = try NetworkBuilder(reader: modelReader, model: model, specFile: file, weightsRoot: weightsRoot, name: name)
+            plan = try NetworkBuilder(reader: modelReader, model: model, specFile: file, weightsRoot: weightsRoot, name: name, streaming: streaming)
                 .plan(first: first, last: last)
         } catch {
             diagnostics.error(error.message, at: mark)
+            throw DiagnosticError(diagnostics.diagnostics)
+        }
+        if streaming, let refusal = plan.streamRefusal {
+            diagnostics.error(refusal, at: streamingNode?.mark ?? mark)
             throw DiagnosticError(diagnostics.diagnostics)
         }
         if !plan.removed.isEmpty {

@@ -21,6 +21,10 @@ public enum NetworkExplainer {
         lines.append("total: \(plan.multiplyAdds) multiply-adds per item, \(plan.weightBytes) weight bytes, "
             + "workspace \(plan.workspace.size) values (\(plan.workspace.size * bytes(plan.dtype)) bytes; "
             + "the steps' outputs add up to \(plan.sumOfOutputs) values)")
+        lines.append("stack: at most \(plan.stackBytes) bytes of buffers (the largest step's kernel), besides scalar locals")
+        if plan.streaming {
+            lines.append("stream: delay \(plan.streamDelay), stride \(plan.streamStride), at most \(plan.streamMaxFlushed) frames a flush")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -43,7 +47,7 @@ public enum NetworkExplainer {
             var inPlace: Bool
         }
         struct Totals: Encodable {
-            var multiplyAdds: Int, weightBytes: Int, workspaceValues: Int, sumOfOutputs: Int
+            var multiplyAdds: Int, weightBytes: Int, workspaceValues: Int, sumOfOutputs: Int, stackBytes: Int
         }
         var name: String, model: String, dtype: String
         var inputShape: [Int], outputShape: [Int]
@@ -59,7 +63,7 @@ public enum NetworkExplainer {
             outputShape = plan.outputShape
             removed = plan.removed
             totals = Totals(multiplyAdds: plan.multiplyAdds, weightBytes: plan.weightBytes,
-                            workspaceValues: plan.workspace.size, sumOfOutputs: plan.sumOfOutputs)
+                            workspaceValues: plan.workspace.size, sumOfOutputs: plan.sumOfOutputs, stackBytes: plan.stackBytes)
             steps = plan.steps.enumerated().map { index, step in
                 var buffer = "workspace"
                 var offset: Int?

@@ -10,9 +10,11 @@ public enum NetworkGenerator {
                 switch language {
                 case .c:
                     let (header, source) = try NetworkCEmitter.emit(plan)
-                    files += [OutputFile(name: "\(plan.name).h", contents: header), OutputFile(name: "\(plan.name).c", contents: source)]
+                    files += [OutputFile(name: "\(plan.name).h", contents: header, declares: NetworkCEmitter.declaredNames(plan)),
+                              OutputFile(name: "\(plan.name).c", contents: source)]
                 case .swift:
-                    files.append(OutputFile(name: "\(plan.name).swift", contents: try NetworkSwiftEmitter.emit(plan)))
+                    files.append(OutputFile(name: "\(plan.name).swift", contents: try NetworkSwiftEmitter.emit(plan),
+                                            declares: [DeclaredName(Identifier.swiftTypeName(plan.name), .swiftType)]))
                 }
             } catch {
                 throw DiagnosticError([Diagnostic(.error, error.message, file: compiled.file, at: compiled.mark)])

@@ -48,7 +48,7 @@ public enum NetworkInterpreter {
             case .softmax: return Activation.softmax.apply(x, rows: rows, length: channels, dtype: dtype)
             case .relu, .leakyRelu, .elu: return x.map { round(layer.elementwise($0)) }
             }
-        case .pool(let kind, let size, let stride, let padLeft):
+        case .pool(let kind, let size, let stride, let padLeft, _):
             let steps = step.inputShape[0]
             let outputSteps = step.outputShape[0]
             var y = [Double](repeating: 0, count: outputSteps * channels)

@@ -16,6 +16,8 @@ public struct NetworkPlan: Hashable, Sendable {
     public var workspace: WorkspacePlan
     /// Keras layers of the range that compute nothing at inference (the dropout family), by name.
     public var removed: [String]
+    /// Whether the network has the streaming API too (`streaming: true`; every step streams).
+    public var streaming = false
 
     /// One batch item's input shape, batch axis excluded.
     public var inputShape: [Int] { steps.first?.inputShape ?? [] }
@@ -29,6 +31,11 @@ public struct NetworkPlan: Hashable, Sendable {
     public var multiplyAdds: Int { steps.reduce(0) { $0 + $1.multiplyAdds } }
     /// Bytes of weights: the sum over the steps.
     public var weightBytes: Int { steps.reduce(0) { $0 + $1.weightBytes } }
+    /// Bytes of stack buffers one call needs at the most: the steps run one after the other, so the
+    /// largest of a step's kernel buffers (the other routines and the function itself keep only scalars).
+    public var stackBytes: Int {
+        steps.map { step in if case .separable(let plan) = step.operation { plan.footprint.stackBytes } else { 0 } }.max() ?? 0
+    }
     /// What the workspace would hold if every step's output had a buffer of its own (the last included).
     public var sumOfOutputs: Int { steps.reduce(0) { $0 + $1.outputSize } }
 }
@@ -49,8 +56,9 @@ public enum NetworkOperation: Hashable, Sendable {
     case batchNorm(scale: [Double], shift: [Double])
     /// A standalone activation layer along the last axis.
     case activation(FusedChain.ActivationLayer)
-    /// `MaxPooling1D` / `AveragePooling1D` over steps; `padLeft` is Keras's `same` padding before the first step.
-    case pool(PoolKind, size: Int, stride: Int, padLeft: Int)
+    /// `MaxPooling1D` / `AveragePooling1D` over steps; `padLeft` is Keras's `same` padding before the first step
+    /// (`same`: the windows reach past the last step, where a stream's flush computes them).
+    case pool(PoolKind, size: Int, stride: Int, padLeft: Int, same: Bool)
     /// `GlobalMaxPooling1D` / `GlobalAveragePooling1D` over steps (`keepdims` is in the output shape).
     case globalPool(PoolKind)
     /// `ZeroPadding1D`: zero steps before and after.

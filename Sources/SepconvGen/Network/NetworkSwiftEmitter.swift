@@ -19,10 +19,9 @@ enum NetworkSwiftEmitter {
             case .kernel(let layer):
                 var body = CodePrinter()
                 SwiftEmitter.printKernel(layer, into: &body)
-                // The network calls the layer's item kernel from outside the layer's enum.
-                let kernel = body.lines.map { $0.replacingOccurrences(of: "private static func forwardItem(", with: "static func forwardItem(") }
+                if plan.streaming { body.lines(NetworkStreamSwiftEmitter.layerStream(layer)) }
                 members.append("    // \(emitted.title)\n    private enum \(Identifier.swiftTypeName(layer.name)) {\n"
-                    + kernel.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n") + "\n    }")
+                    + body.lines.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n") + "\n    }")
                 calls.append("\(Identifier.swiftTypeName(layer.name)).forwardItem(\(x), \(y))")
             case .reshapeInPlace:
                 calls.append("// \(emitted.title): a reshape in place")
@@ -32,6 +31,9 @@ enum NetworkSwiftEmitter {
                 members.append("    // \(emitted.title)\n" + lines.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n"))
                 calls.append("\(routine)(\(x), \(y))")
             }
+        }
+        if plan.streaming, let streams = plan.stepStreams {
+            members += try NetworkStreamSwiftEmitter.members(plan, streams: streams)
         }
         let input = plan.inputShape
         let summary = NetworkExplainer.text(plan).split(separator: "\n").map { "// " + $0 }.joined(separator: "\n")
@@ -112,7 +114,7 @@ enum NetworkSwiftEmitter {
     }
 
     /// `private static func routine(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>)` for a step other than a SeparableConv1D.
-    private static func simple(_ step: NetworkStep, routine: String, type: String, dtype: DType) throws(NetworkCEmitter.Refusal) -> [String] {
+    static func simple(_ step: NetworkStep, routine: String, type: String, dtype: DType) throws(NetworkCEmitter.Refusal) -> [String] {
         let channels = step.inputShape.last ?? 1
         let rows = step.inputSize / max(channels, 1)
         let signature = "private static func \(routine)(_ x: UnsafePointer<\(type)>, _ y: UnsafeMutablePointer<\(type)>) {"
@@ -147,7 +149,7 @@ enum NetworkSwiftEmitter {
             return code.helpers + [signature, "    for r in 0..<\(rows) {",
                                    "        for c in 0..<\(channels) { y[r * \(channels) + c] = x[r * \(channels) + c] }"]
                 + applyActivation(code, row: "y + r * \(channels)", length: channels, indent: "        ") + ["    }", "}"]
-        case .pool(let kind, let size, let stride, let padLeft):
+        case .pool(let kind, let size, let stride, let padLeft, _):
             let steps = step.inputShape[0]
             return [signature, "    for t in 0..<\(step.outputShape[0]) {",
                     // Keras's `same` padding: a window stops at the input's ends; an average divides by the steps it covers.

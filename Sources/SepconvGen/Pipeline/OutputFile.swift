@@ -4,11 +4,36 @@ public struct OutputFile: Hashable, Sendable {
     public var name: String
     /// The file's exact contents.
     public var contents: String
+    /// The names the file declares to code that includes or imports it (the
+    /// file name aside), as the emitter printed them.
+    public var declares: [DeclaredName]
 
     /// Creates an output file.
-    public init(name: String, contents: String) {
+    public init(name: String, contents: String, declares: [DeclaredName] = []) {
         self.name = name
         self.contents = contents
+        self.declares = declares
+    }
+}
+
+/// A name an emitted file declares: two outputs of one folder must not share one.
+public struct DeclaredName: Hashable, Sendable {
+    /// What kind of name it is.
+    public enum Kind: String, Hashable, Sendable {
+        case includeGuard = "include guard"
+        case cName = "C name"
+        case swiftType = "Swift type"
+    }
+
+    /// The name.
+    public var name: String
+    /// Its kind, as messages print it.
+    public var kind: Kind
+
+    /// Creates a declared name.
+    public init(_ name: String, _ kind: Kind) {
+        self.name = name
+        self.kind = kind
     }
 }
 
@@ -34,10 +59,11 @@ public enum Generator {
             switch language {
             case .c:
                 let emitted = CEmitter.emit(plan)
-                return [OutputFile(name: "\(plan.name).h", contents: emitted.header),
+                return [OutputFile(name: "\(plan.name).h", contents: emitted.header, declares: CEmitter.declaredNames(plan)),
                         OutputFile(name: "\(plan.name).c", contents: emitted.source)]
             case .swift:
-                return [OutputFile(name: "\(plan.name).swift", contents: SwiftEmitter.emit(plan))]
+                return [OutputFile(name: "\(plan.name).swift", contents: SwiftEmitter.emit(plan),
+                                   declares: [DeclaredName(Identifier.swiftTypeName(plan.name), .swiftType)])]
             }
         }
     }

@@ -48,16 +48,15 @@ public struct SpecCompiler: Sendable {
         }
         var notes = decoded.diagnostics
         do throws(DiagnosticError) {
-            var epilogue: [EpilogueStep] = []
             var provenance: String?
             if let model {
                 // Described before `apply` folds the chain: what folds depends on the layer's own activation.
                 provenance = model.provenance(activation: spec.activation)
-                (spec, epilogue) = try model.apply(to: spec)
+                spec = try model.apply(to: spec)
                 notes += model.fusedNote.map { [$0] } ?? []
             }
             let loaded = try WeightLoader(weightsRoot: weightsRoot).load(spec)
-            var plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll, epilogue: epilogue)
+            var plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll)
             if let provenance { plan.provenance = provenance }
             if let refusal = Planner.refusal(of: unroll, for: plan) {
                 throw DiagnosticError([Diagnostic(.error, refusal, file: file, at: spec.mark("layer"))])
@@ -80,7 +79,7 @@ public struct SpecCompiler: Sendable {
     /// the real-valued weights that the int8 ones stand for.
     private func compile(_ source: TFLiteSource) throws(DiagnosticError) -> Compiled {
         let spec = source.spec
-        let plan = Planner.plan(spec, weights: source.weights, unroll: unroll, epilogue: [])
+        let plan = Planner.plan(spec, weights: source.weights, unroll: unroll)
         if let refusal = Planner.refusal(of: unroll, for: plan) {
             throw DiagnosticError(source.notes + [Diagnostic(.error, refusal, file: spec.file, at: spec.mark("layer"))])
         }

@@ -28,11 +28,15 @@ public struct KernelSchedule: Hashable, Sendable {
     /// Most taps the vector depthwise stage unrolls; longer kernels loop over taps.
     /// The portable C99 depthwise stage holds as many weights of a channel in locals.
     public static let maxUnrolledTaps = 8
-    /// Filters the portable C99 pointwise stage sums at a time, each in a
-    /// local started from its bias and stored once: with the step's depthwise
-    /// value and a weight they fit a Cortex-M4F's 32 single-precision
-    /// registers.
-    public static let portableFilterGroup = 8
+    /// Most output steps one register tile of the scalar C99 pointwise stage
+    /// holds: 6 steps × 4 filters is 24 accumulators, and per depthwise
+    /// channel 4 weights and 6 depthwise values loaded once for 24
+    /// multiply-adds (5 × 5 loads as few but fits no tile length of 6).
+    public static let scalarRows = 6
+    /// Single-precision registers a scalar register tile's accumulators and
+    /// weights may fill: a Cortex-M4F's 32, less one for the step's depthwise
+    /// value and one the compiler keeps free (more spills on gcc 12).
+    public static let scalarRegisters = 30
     /// Independent chains of multiply-adds a pointwise microkernel keeps in
     /// flight at the least: two FMA units, four cycles of latency each.
     public static let minimumChains = 8
@@ -104,6 +108,9 @@ public struct KernelSchedule: Hashable, Sendable {
     public let tileLengths: [Int]
     /// Where the C kernel takes its vector-extension path (else portable C99).
     public let vectorGuard: VectorGuard
+    /// The scalar C99 path's pointwise register tiles (the path of a core
+    /// without float SIMD: a Cortex-M), per tile length.
+    public let scalarPointwise: [ScalarPointwise]
     /// The routines of the kernel, in the order they are emitted.
     public let routines: [Routine]
 
@@ -209,11 +216,62 @@ public struct KernelSchedule: Hashable, Sendable {
         }.filter { $0.parts > 1 }
         hasWideDepthwise = dataFormat == .channelsLast && plan.inputChannels >= 2 * lanes && !fullTapLengths.isEmpty
         vectorGuard = .floatSIMD
+        let full = tileLengths[0]
+        scalarPointwise = tileLengths.map { ScalarPointwise(rows: $0, isFullTile: $0 == full) }
         routines = (hasPartialSteps || (dataFormat == .channelsFirst && !fullTapLengths.isEmpty) ? [.depthwiseStep] : [])
             + fullTapLengths.map { .depthwise(rows: $0) } + tileLengths.map { .pointwise(rows: $0) }
             + (finishes ? [.finish] : []) + [.item]
         kernelSize = plan.kernelSize
         inputChannels = plan.inputChannels
+    }
+
+    /// The scalar pointwise stage of one tile length: its steps split into
+    /// register tiles of at most `scalarRows` steps, each with as many filters
+    /// as fit `scalarRegisters` beside its accumulators. A register tile
+    /// keeps `steps × filters` sums in registers over one pass of the
+    /// depthwise channels, each channel's `filters` weights and `steps`
+    /// depthwise values loaded once.
+    public struct ScalarPointwise: Hashable, Sendable, Encodable {
+        /// One register tile: `steps` steps × at most `filters` filters.
+        public struct RegisterTile: Hashable, Sendable, Encodable {
+            public var steps: Int
+            public var filters: Int
+        }
+
+        /// The tile length.
+        public var rows: Int
+        /// The register tiles in step order (their steps add up to `rows`).
+        public var registerTiles: [RegisterTile]
+
+        /// The register tiles of a tile of `rows` steps: as few as
+        /// `scalarRows` allows, their lengths as even as can be. The last,
+        /// shorter tile of a layer (`isFullTile` false: a step or two of many)
+        /// keeps to the filters of a full register tile, whose code is half
+        /// the size of as many filters as its registers would hold.
+        public init(rows: Int, isFullTile: Bool) {
+            self.rows = rows
+            let fullTileFilters = KernelSchedule.scalarRegisters / (KernelSchedule.scalarRows + 1)
+            registerTiles = KernelSchedule.balanced(rows, most: KernelSchedule.scalarRows).map { steps in
+                let filters = max(1, KernelSchedule.scalarRegisters / (steps + 1))
+                return RegisterTile(steps: steps, filters: isFullTile ? filters : min(filters, fullTileFilters))
+            }
+        }
+    }
+
+    /// `total` split into as few parts of at most `most` as can be, the
+    /// larger first, differing by at most one (a filter block's columns into
+    /// register tiles' groups, a tile's steps into register tiles).
+    public static func balanced(_ total: Int, most: Int) -> [Int] {
+        let parts = (total + most - 1) / most, base = total / max(parts, 1), larger = total % max(parts, 1)
+        return (0..<parts).map { $0 < larger ? base + 1 : base }
+    }
+
+    /// A filter block's `columns` in groups of at most `most`: all as wide
+    /// (one loop over them, one copy of the code) when a divisor of
+    /// `columns` of at least half of `most` allows, else `balanced`.
+    public static func scalarGroups(_ columns: Int, most: Int) -> [Int] {
+        let uniform = (max(1, (most + 1) / 2)...max(1, most)).reversed().first { columns % $0 == 0 }
+        return uniform.map { [Int](repeating: $0, count: columns / $0) } ?? balanced(columns, most: most)
     }
 
     /// Interleaved partial sums of a microkernel for `rows` steps × `vectors` accumulator vectors.

@@ -4,7 +4,10 @@
 /// about the layer's geometry on its own.
 public struct LayerPlan: Hashable, Sendable {
     /// The layer's C identifier.
-    public var name: String
+    public var name: String {
+        // The window kernels are named after the layer and read its tables: they follow a rename.
+        didSet { if stream != nil { stream = StreamGeometry(self) } }
+    }
     public var dtype: DType
     /// The element type of the tensors and the emitted code: `dtype`'s, or int8 for a quantized layer.
     public var format: NumericFormat { quantized == nil ? dtype.format : .int8 }

@@ -6,12 +6,11 @@ public enum Planner {
     /// the activation and each `epilogue` step, decides unrolling and the
     /// `loops` kernels' schedule; plans an int8 layer's arithmetic
     /// (`QuantizedPlan`) or records why it cannot (`quantizationRefusal`).
-    public static func plan(_ spec: LayerSpec, weights: LayerWeights, unroll request: UnrollRequest = .auto,
-                            epilogue: [EpilogueStep] = []) -> LayerPlan {
+    public static func plan(_ spec: LayerSpec, weights: LayerWeights, unroll request: UnrollRequest = .auto) -> LayerPlan {
         let geometry = LayerGeometry(spec)
         // The affine constants as the emitted code holds them: in the layer's dtype.
         let round = spec.dtype.format.round
-        let epilogue = epilogue.map { step -> EpilogueStep in
+        let epilogue = spec.epilogue.map { step -> EpilogueStep in
             switch step {
             case .affine(let scale, let shift): .affine(scale: scale.map(round), shift: shift.map(round))
             case .parametric(let function): .parametric(function.rounded(to: spec.dtype))

@@ -35,8 +35,22 @@ public struct StreamGeometry: Hashable, Sendable {
     public var multiplyAddsPerFrame: Int
     /// Output frames of the tile kernel (the batch kernel's tile; 1: no tile kernel).
     public var tileOutputs: Int
+    /// The window kernels' plans, made once with the geometry: one output
+    /// frame, then one tile when a tile has more than one frame. An array
+    /// because a plan cannot hold a plan of its own type directly.
+    private var windowKernels: [LayerPlan] = []
 
-    /// The geometry of `plan`'s layer.
+    /// The plan of the kernel that computes one output frame from the receptive field.
+    public var frameKernel: LayerPlan { windowKernels[0] }
+    /// The plan of the kernel that computes a tile of `tileOutputs` frames, when that is more than one.
+    public var tileKernel: LayerPlan? { windowKernels.count > 1 ? windowKernels[1] : nil }
+
+    /// The name of a window kernel's plan (its functions' prefix in C, its enum in Swift).
+    public static func kernelName(layer: String, tile: Bool) -> String {
+        layer + (tile ? "_stream_tile" : "_stream_frame")
+    }
+
+    /// The geometry of `plan`'s layer, with its window kernels planned.
     public init(_ plan: LayerPlan) {
         windowFrames = plan.receptiveField
         padLeft = plan.padLeft
@@ -49,6 +63,8 @@ public struct StreamGeometry: Hashable, Sendable {
         multiplyAddsPerFrame = plan.depthwiseChannels * (plan.kernelSize + plan.filters)
         // The int8 kernel computes one step at a time: no tile kernel.
         tileOutputs = plan.quantized == nil ? plan.schedule.tile : 1
+        windowKernels = [windowPlan(of: plan, outputs: 1, name: Self.kernelName(layer: plan.name, tile: false))]
+            + (tileOutputs > 1 ? [windowPlan(of: plan, outputs: tileOutputs, name: Self.kernelName(layer: plan.name, tile: true))] : [])
     }
 
     /// Why `plan` cannot stream, if it asks to and cannot: an epilogue
@@ -125,7 +141,7 @@ public struct StreamGeometry: Hashable, Sendable {
     /// from a window of `windowSteps(outputs:)` frames: `plan`'s layer, weights and
     /// unroll strategy (`strategy` below) on that many steps, 'valid', channels last (a frame's
     /// values are contiguous). The same planner and emitters as the batch kernel make it.
-    public func windowPlan(of plan: LayerPlan, outputs: Int, name: String) -> LayerPlan {
+    private func windowPlan(of plan: LayerPlan, outputs: Int, name: String) -> LayerPlan {
         let spec = LayerSpec(
             file: "", name: name, dtype: plan.dtype, inputSteps: windowSteps(outputs: outputs), inputChannels: plan.inputChannels,
             filters: plan.filters, kernelSize: plan.kernelSize, strides: plan.stride, padding: .valid, dataFormat: .channelsLast,
@@ -136,8 +152,9 @@ public struct StreamGeometry: Hashable, Sendable {
                 var layer = quantized.layer
                 layer.leadingPad = 0
                 return layer
-            })
-        var window = Planner.plan(spec, weights: plan.weights, unroll: .loops, epilogue: plan.epilogue)
+            },
+            epilogue: plan.epilogue)
+        var window = Planner.plan(spec, weights: plan.weights, unroll: .loops)
         // The batch kernel's strategy, but straight-line code no longer than the batch kernel's
         // (or the auto budget): a tile of frames that reads every tap may have more multiply-adds.
         func strategy(_ language: TargetLanguage) -> UnrollStrategy {

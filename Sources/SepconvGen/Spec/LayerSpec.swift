@@ -52,6 +52,10 @@ public struct LayerSpec: Hashable, Sendable {
     /// The int8 arithmetic of a layer taken from a TensorFlow Lite model
     /// (SPEC.md section 7); nil for a float layer.
     public var quantization: QuantizedLayer? = nil
+    /// What the layer's output goes through after its own activation, in order:
+    /// the following layers of a model that `fuse: true` folds (SPEC.md section 5)
+    /// and that the weights and the activation cannot hold. Empty for a written spec.
+    public var epilogue: [EpilogueStep] = []
 
     /// The position of `path`'s node, or of the nearest enclosing one, or the file start.
     public func mark(_ path: String) -> Mark {

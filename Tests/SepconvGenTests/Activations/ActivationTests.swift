@@ -190,4 +190,19 @@ struct ActivationCodeTests {
         let double = activation.cCode(dtype: .float64, prefix: "n").helpers.joined(separator: "\n")
         #expect(!double.contains("float") && !double.contains("expf("))
     }
+
+    /// `callsMath` (what decides `<math.h>` and the `-lm` note) is true exactly
+    /// when an activation's C helpers call a function of the C math library.
+    @Test(arguments: DType.allCases)
+    func callsMathIsWhatTheHelpersCall(_ dtype: DType) {
+        let suffix = dtype.format.cSuffix
+        let functions = ["exp", "expm1", "log", "log1p", "tanh", "erfc", "sqrt", "fabs"].map { $0 + suffix + "(" }
+        let codes = Activation.allCases.map { $0.code(.c, dtype: dtype, name: "a") }
+            + [ParametricActivation.elu(alpha: 0.5), .relu(maxValue: 6, negativeSlope: 0.1, threshold: 0.5)].map { $0.code(.c, dtype: dtype, name: "a") }
+        for code in codes {
+            let text = code.helpers.joined(separator: "\n")
+            #expect(code.callsMath == functions.contains { text.contains($0) }, "\(text)")
+        }
+        #expect(codes.contains(where: \.callsMath) && codes.contains { !$0.callsMath })
+    }
 }

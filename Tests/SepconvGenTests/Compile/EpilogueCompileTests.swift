@@ -47,17 +47,17 @@ import Testing
         let spec = RandomLayers.make(name: "s", dtype: .float32, steps: 10, channels: 3, filters: 8, kernel: 3, strides: 1, padding: .same,
                                      dataFormat: .channelsLast, dilation: 1, depthMultiplier: 1, activation: .glu, useBias: true)
         let layer = RandomLayers.complete(spec, batch: 1, rng: &rng)
-        let plan = Planner.plan(spec, weights: layer.weights, epilogue: [.activation(.glu)])
+        let plan = Planner.plan(spec.with(epilogue: [.activation(.glu)]), weights: layer.weights)
         #expect(plan.outputChannels == 2 && plan.outputSteps == 10)
         #expect(plan.schedule.needsOutputTile)
         #expect(try Interpreter.run(plan, input: layer.input).shape == [1, 10, 2])
         #expect(Planner.refusal(of: .auto, for: plan) == nil)
-        let wrong = Planner.plan(spec, weights: layer.weights, epilogue: [.affine(scale: [1], shift: [0])])
+        let wrong = Planner.plan(spec.with(epilogue: [.affine(scale: [1], shift: [0])]), weights: layer.weights)
         #expect(Planner.refusal(of: .auto, for: wrong)?.contains("1 scales") == true)
         var first = spec
         first.dataFormat = .channelsFirst
         first.activation = .relu
-        let stepsGlu = Planner.plan(first, weights: layer.weights, epilogue: [.activation(.glu)])
+        let stepsGlu = Planner.plan(first.with(epilogue: [.activation(.glu)]), weights: layer.weights)
         #expect(Planner.refusal(of: .auto, for: stepsGlu)?.contains("glu") == true)
     }
 
@@ -70,7 +70,7 @@ import Testing
         let layer = RandomLayers.complete(spec, batch: 2, rng: &rng)
         let plain = try Interpreter.run(Planner.plan(spec, weights: layer.weights), input: layer.input)
         let scale = [2.0, -1.0, 0.5], shift = [1.0, 0.0, -3.0]
-        let fused = try Interpreter.run(Planner.plan(spec, weights: layer.weights, epilogue: [.affine(scale: scale, shift: shift)]), input: layer.input)
+        let fused = try Interpreter.run(Planner.plan(spec.with(epilogue: [.affine(scale: scale, shift: shift)]), weights: layer.weights), input: layer.input)
         for (index, value) in plain.scalars.enumerated() {
             let filter = index / 6 % 3
             #expect(fused.scalars[index] == value * scale[filter] + shift[filter])
@@ -88,7 +88,7 @@ import Testing
             let channels = layer.dataFormat == .channelsLast ? layer.activation.outputLength(forLastAxis: layer.filters) : layer.filters
             let epilogue = layer.epilogue(channels, &rng)
             for mode in [UnrollRequest.full, .loops] {
-                var plan = Planner.plan(spec, weights: random.weights, unroll: mode, epilogue: epilogue)
+                var plan = Planner.plan(spec.with(epilogue: epilogue), weights: random.weights, unroll: mode)
                 #expect(Planner.refusal(of: mode, for: plan) == nil, "\(layer.name)")
                 plan.name = "\(layer.name)_\(mode.rawValue)"
                 cases.append(CompileHarness.Case(plan: plan, mode: mode, group: layer.name, origin: "epilogue \(layer.name)", isRandom: false,

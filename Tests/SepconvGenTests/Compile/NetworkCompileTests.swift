@@ -45,6 +45,17 @@ import Testing
         }
     }
 
+    /// Builds `folder`'s program with `compiler` (its `arguments` and `-o program`), requiring no error
+    /// and no warning, and runs it there.
+    static func buildAndRun(_ compiler: String, _ arguments: [String], in folder: URL,
+                            sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let build = Tools.run(compiler, arguments + ["-o", "program"], in: folder)
+        try #require(build.status == 0, "\(build.stderr)", sourceLocation: sourceLocation)
+        #expect(!build.stderr.contains("warning:"), "\(build.stderr)", sourceLocation: sourceLocation)
+        let run = Tools.run(folder.appendingPathComponent("program").path, [], in: folder)
+        try #require(run.status == 0, "\(run.stderr)", sourceLocation: sourceLocation)
+    }
+
     static func folder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-networks-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -78,10 +89,7 @@ import Testing
         main += ["int main(void)", "{"] + body + ["    return 0;", "}", ""]
         try main.joined(separator: "\n").write(to: folder.appendingPathComponent("main.c"), atomically: true, encoding: .utf8)
         let sources = networks.map { "\($0.1.name).c" } + ["main.c"]
-        let build = Tools.run(cc, CompileSession.strictFlags + sources + ["-lm", "-o", "networks"], in: folder)
-        try #require(build.status == 0, "\(build.stderr)")
-        let run = Tools.run(folder.appendingPathComponent("networks").path, [], in: folder)
-        try #require(run.status == 0, "\(run.stderr)")
+        try Self.buildAndRun(cc, CompileSession.strictFlags + sources + ["-lm"], in: folder)
         Self.check(networks.map(\.1), in: folder, language: "C")
     }
 
@@ -108,11 +116,7 @@ import Testing
         }
         try main.joined(separator: "\n").write(to: folder.appendingPathComponent("main.swift"), atomically: true, encoding: .utf8)
         let sources = networks.map { "\($0.1.name).swift" } + ["main.swift"]
-        let build = Tools.run(swiftc, ["-O", "-swift-version", "6"] + sources + ["-o", "networks"], in: folder)
-        try #require(build.status == 0, "\(build.stderr)")
-        #expect(!build.stderr.contains("warning:"), "\(build.stderr)")
-        let run = Tools.run(folder.appendingPathComponent("networks").path, [], in: folder)
-        try #require(run.status == 0, "\(run.stderr)")
+        try Self.buildAndRun(swiftc, ["-O", "-swift-version", "6"] + sources, in: folder)
         Self.check(networks.map(\.1), in: folder, language: "Swift")
     }
 

@@ -40,11 +40,11 @@ import Testing
     }
 
     @Test func anUnsupportedLayerWritesNothing() throws {
-        let (scratch, spec) = try Self.setUp("reject_conv1d.keras")
+        let (scratch, spec) = try Self.setUp("reject_unsupported.keras")
         let result = try CLIRunner.run(["generate", spec, "-o", scratch.path("out")])
         #expect(!result.crashed && result.status == 1, "\(result)")
         #expect(result.errors.first?.line == 2 && result.errors.first?.column == 1, "\(result)")
-        #expect(result.errors.first?.message.contains("'plain_conv' (Conv1D, position 2)") == true)
+        #expect(result.errors.first?.message.contains("'upsample' (UpSampling1D, position 2)") == true)
         #expect(!FileManager.default.fileExists(atPath: scratch.path("out")))
     }
 
@@ -86,5 +86,21 @@ import Testing
             let first = error.diagnostics.first { $0.severity == .error }
             #expect(first?.mark == Mark(line: 2, column: 1), "\(error.diagnostics)")
         }
+    }
+
+    /// `import` names every layer it does not emit, in every mode (SPEC section 8).
+    @Test func importNamesEveryLayerItDoesNotEmit() throws {
+        let scratch = try ScratchFolder()
+        let model = try scratch.write("kws.keras", [UInt8](Data(contentsOf: Fixtures.url("networks/kws.keras"))))
+        let plain = try CLIRunner.run(["import", model, "-o", scratch.path("plain")])
+        #expect(plain.status == 0, "\(plain)")
+        #expect(plain.stdout.contains("not emitted: bn1 (BatchNormalization), relu1 (ReLU), bn2 (BatchNormalization), relu2 (ReLU), "
+                                      + "bn3 (BatchNormalization), relu3 (ReLU), gap (GlobalAveragePooling1D), dense (Dense), softmax (Softmax) "
+                                      + "(--network writes one spec for the whole model)"), "\(plain.stdout)")
+        let fused = try CLIRunner.run(["import", model, "-o", scratch.path("fused"), "--fuse"])
+        #expect(fused.stdout.contains("not emitted: gap (GlobalAveragePooling1D), dense (Dense), softmax (Softmax) ("), "\(fused.stdout)")
+        let imu = try scratch.write("imu.keras", [UInt8](Data(contentsOf: Fixtures.url("networks/imu.keras"))))
+        let network = try CLIRunner.run(["import", imu, "-o", scratch.path("net"), "--network"])
+        #expect(network.status == 0 && network.stdout.contains("removed (nothing at inference): drop, sdrop, noise, drop2"), "\(network)")
     }
 }

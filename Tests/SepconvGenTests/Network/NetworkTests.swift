@@ -8,6 +8,8 @@ import Testing
     /// One recorded range of one model file.
     struct Case: CustomStringConvertible, Sendable {
         var folder: String, model: String, range: String, first: String?, last: String?, dtype: String
+        /// Whether every layer of the range streams (the fixture script says so).
+        var streams = false
         var description: String { "\(model) \(range)" }
     }
 
@@ -22,7 +24,7 @@ import Testing
                 for range in ranges {
                     result.append(Case(folder: folder, model: model, range: range["range"] as? String ?? "",
                                        first: range["first"] as? String, last: range["last"] as? String,
-                                       dtype: entry["dtype"] as? String ?? ""))
+                                       dtype: entry["dtype"] as? String ?? "", streams: range["streams"] as? Bool ?? false))
                 }
             }
         }
@@ -129,8 +131,8 @@ import Testing
     }
 
     @Test func anUnsupportedLayerIsNamedWithItsClassAndPosition() throws {
-        let error = try refusal(Self.spec("reject_conv1d.keras"))
-        #expect(error.message.contains("'plain_conv' (Conv1D, position 2)"))
+        let error = try refusal(Self.spec("reject_unsupported.keras"))
+        #expect(error.message.contains("'upsample' (UpSampling1D, position 2)"))
         #expect(error.message.contains("SeparableConv1D, BatchNormalization"))
         #expect((error.mark.line, error.mark.column) == (2, 1))
     }
@@ -141,10 +143,35 @@ import Testing
         #expect(error.message.contains("fork"))
     }
 
-    @Test func streamingIsRefusedForNow() throws {
+    @Test func streamingNamesTheFirstLayerThatDoesNotStream() throws {
         let error = try refusal(Self.spec("kws.keras") + "streaming: true\n")
-        #expect(error.message.contains("not supported for networks yet"))
-        #expect(error.mark.line == 4)
+        #expect(error.message.contains("layer 'gap' (GlobalAveragePooling1D, position 10) does not stream"))
+        #expect((error.mark.line, error.mark.column) == (4, 12))
+        let flatten = try refusal(Self.spec("imu.keras", first: "sep_c") + "streaming: true\n")
+        #expect(flatten.message.contains("layer 'flat' (Flatten, position 16) does not stream"))
+    }
+
+    /// A causal Conv1D is a left padding of (K - 1) * d steps and a 'valid' convolution: its stream
+    /// completes output frame t with input frame t (delay 0), as causal padding promises.
+    @Test func aCausalConv1DStreamsWithDelayZero() throws {
+        let plan = try Self.compile(Self.spec("ecg.keras", last: "stem") + "streaming: true\n").plan
+        #expect(plan.steps.map(\.className) == ["Conv1D", "Conv1D"])
+        #expect(plan.steps.first?.operation == .zeroPad(left: 6, right: 0))
+        #expect((plan.streamDelay, plan.streamStride) == (0, 1))
+        #expect(plan.outputShape == [96, 8])
+    }
+
+    /// The composed delay and stride are those of the layers one after the other, and the
+    /// counts of frames they give (checked against the emitted code in NetworkCompileTests).
+    @Test func streamDelayAndStrideAreComposed() throws {
+        let plan = try Self.compile(Self.spec("kws.keras", last: "relu3") + "streaming: true\n").plan
+        // conv1, conv2: 'same', kernel 3 (delay 1 each); conv3: 'same', kernel 3, strides 2 (delay 1).
+        #expect((plan.streamDelay, plan.streamStride) == (3, 2))
+        #expect(plan.streamTotal(frames: 49) == 25)
+        for frames in 0...49 {
+            let completed = plan.streamCompleted(afterFrames: frames)
+            #expect(completed == (frames > 3 ? (frames - 4) / 2 + 1 : 0))
+        }
     }
 
     @Test func rangeErrorsNameTheLayers() throws {

@@ -105,6 +105,26 @@ import Testing
         #expect(big.tile == 1 && big.stackBytes == 512 * 4)
     }
 
+    /// The scalar path's register tiles: 6 steps x 4 filters for the full
+    /// tile, a full register tile's filters for the layer's last short tile,
+    /// as many filters as 30 registers hold for a layer of one short tile;
+    /// filter blocks split into groups all as wide where a divisor allows.
+    @Test func scalarRegisterTilesFitThirtyTwoRegisters() {
+        let kws = plan(steps: 49, channels: 10, filters: 16).schedule
+        #expect(kws.scalarPointwise.map(\.rows) == [6, 1])
+        #expect(kws.scalarPointwise.map { $0.registerTiles.map { [$0.steps, $0.filters] } } == [[[6, 4]], [[1, 4]]])
+        let short = plan(steps: 2, channels: 10, filters: 16).schedule
+        #expect(short.scalarPointwise.map { $0.registerTiles.map { [$0.steps, $0.filters] } } == [[[2, 10]]])
+        let eight = plan(steps: 40, filters: 8).schedule
+        #expect(eight.tile == 8 && eight.scalarPointwise[0].registerTiles.map { [$0.steps, $0.filters] } == [[4, 6], [4, 6]])
+        for tile in [kws, short, eight].flatMap(\.scalarPointwise).flatMap(\.registerTiles) {
+            #expect(tile.steps * tile.filters + tile.filters + 2 <= 32 && tile.steps <= KernelSchedule.scalarRows)
+        }
+        #expect(KernelSchedule.balanced(7, most: 6) == [4, 3] && KernelSchedule.balanced(16, most: 15) == [8, 8])
+        #expect(KernelSchedule.scalarGroups(16, most: 4) == [4, 4, 4, 4] && KernelSchedule.scalarGroups(16, most: 7) == [4, 4, 4, 4])
+        #expect(KernelSchedule.scalarGroups(12, most: 10) == [6, 6] && KernelSchedule.scalarGroups(13, most: 4) == [4, 3, 3, 3])
+    }
+
     /// The C vector path is guarded by float SIMD, not by GCC alone.
     @Test func vectorGuardNamesTheSIMDTargets() {
         let condition = plan().schedule.vectorGuard.condition

@@ -72,12 +72,12 @@ import Testing
     func epilogueActivationAlongStepsCannotStream(_ activation: Activation) throws {
         let spec = try decode(Self.yaml(activation: "relu", dataFormat: "channels_first", streaming: "true")).get()
         let weights = try WeightLoader().load(spec).weights
-        let refusal = Planner.refusal(of: .loops, for: Planner.plan(spec, weights: weights, epilogue: [.activation(activation)]))
+        let refusal = Planner.refusal(of: .loops, for: Planner.plan(spec.with(epilogue: [.activation(activation)]), weights: weights))
         #expect(refusal?.hasPrefix("streaming: true cannot be used with a following activation '\(activation.rawValue)'") == true, "\(refusal ?? "accepted")")
         // Elementwise, or along the filters (channels_last), it streams.
-        #expect(Planner.refusal(of: .loops, for: Planner.plan(spec, weights: weights, epilogue: [.activation(.relu)])) == nil)
+        #expect(Planner.refusal(of: .loops, for: Planner.plan(spec.with(epilogue: [.activation(.relu)]), weights: weights)) == nil)
         let last = try decode(Self.yaml(activation: "relu", dataFormat: "channels_last", streaming: "true")).get()
-        #expect(Planner.refusal(of: .loops, for: Planner.plan(last, weights: weights, epilogue: [.activation(activation)])) == nil)
+        #expect(Planner.refusal(of: .loops, for: Planner.plan(last.with(epilogue: [.activation(activation)]), weights: weights)) == nil)
     }
 
     @Test func explainShowsDelayStateAndCost() throws {
@@ -103,6 +103,28 @@ import Testing
         #expect(!files.contains("stream") && !files.contains("Stream"))
     }
 
+    /// A streaming plan's window kernels are planned with it, and follow a rename
+    /// (their functions are named after the layer and read its tables).
+    @Test func windowKernelsFollowTheLayersName() throws {
+        let layer = try #require(RandomLayers.make(count: 40, seed: Self.seed ^ 11).first { Self.streamable($0.spec.activation, $0.spec.dataFormat) })
+        var spec = layer.spec
+        spec.streaming = true
+        var plan = Planner.plan(spec, weights: layer.weights, unroll: .loops)
+        plan.name = "renamed"
+        let geometry = try #require(plan.stream)
+        #expect(geometry.frameKernel.name == "renamed_stream_frame")
+        #expect(geometry.frameKernel.inputSteps == geometry.windowFrames)
+        if let tile = geometry.tileKernel {
+            #expect(tile.name == "renamed_stream_tile")
+            #expect(tile.convolutionSteps == geometry.tileOutputs)
+        }
+        for window in [geometry.frameKernel] + [geometry.tileKernel].compactMap({ $0 }) {
+            for language in TargetLanguage.allCases where window.unroll[language] == .loops {
+                #expect(window.borrowedTables[language] == "renamed")
+            }
+        }
+    }
+
     /// The window kernels read the batch kernel's weight tables where both
     /// are `loops` (the tables are printed once): the tables they would have
     /// printed are the batch kernel's, for random layers of every shape.
@@ -113,8 +135,7 @@ import Testing
             spec.streaming = true
             let plan = Planner.plan(spec, weights: layer.weights, unroll: .loops)
             guard let geometry = plan.stream else { continue }
-            let windows = StreamEmitter.windowPlans(plan, geometry)
-            for window in [windows.frame] + [windows.tile].compactMap({ $0 }) {
+            for window in [geometry.frameKernel] + [geometry.tileKernel].compactMap({ $0 }) {
                 for language in TargetLanguage.allCases {
                     if window.unroll[language] == .loops {
                         #expect(window.borrowedTables[language] == plan.name, "\(spec.name) \(language)")

@@ -252,3 +252,12 @@ enum RandomLayers {
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 }
+
+extension LayerSpec {
+    /// The spec with `epilogue` after its activation, as `fuse: true` gives one.
+    func with(epilogue: [EpilogueStep]) -> LayerSpec {
+        var spec = self
+        spec.epilogue = epilogue
+        return spec
+    }
+}

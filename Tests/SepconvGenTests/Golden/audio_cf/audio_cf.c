@@ -564,18 +564,27 @@ audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restri
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 40 + channel]. */
 audio_cf_KERNEL void audio_cf_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int c, k;
-    for (c = 0; c < 40; ++c) {
-        float a = 0;
-        for (k = first; k < first + count; ++k) a += x[c * 101 + s * 2 - 2 + k * 1] * audio_cf_depthwise[k * 40 + c];
-        d[c] = a;
+    int c;
+    if (count < 4) {
+        for (c = 0; c < 40; ++c) {
+            const float *xc = x + c * 101 + s * 2 - 2 + first * 1;
+            const float *w = audio_cf_depthwise + first * 40 + c;
+            d[c] = xc[0] * w[0] + xc[1] * w[40] + xc[2] * w[80];
+        }
+    }
+    else {
+        for (c = 0; c < 40; ++c) {
+            const float *xc = x + c * 101 + s * 2 - 2 + first * 1;
+            const float *w = audio_cf_depthwise + first * 40 + c;
+            d[c] = xc[0] * w[0] + xc[1] * w[40] + xc[2] * w[80] + xc[3] * w[120] + xc[4] * w[160];
+        }
     }
 }
 
 /* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
 audio_cf_KERNEL void audio_cf_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
-    int c, r;
+    int c;
     for (c = 0; c < 40; ++c) {
         const float *w = audio_cf_depthwise + c;
         const float *xc = x + c * 101 + t * 2 - 2;
@@ -584,27 +593,46 @@ audio_cf_KERNEL void audio_cf_depthwise_6(const float *restrict x, float *restri
         const float w2 = w[80];
         const float w3 = w[120];
         const float w4 = w[160];
-        for (r = 0; r < 6; ++r) d[r * 40 + c] = xc[r * 2] * w0 + xc[r * 2 + 1] * w1 + xc[r * 2 + 2] * w2 + xc[r * 2 + 3] * w3 + xc[r * 2 + 4] * w4;
+        const float x0 = xc[0];
+        const float x1 = xc[1];
+        const float x2 = xc[2];
+        const float x3 = xc[3];
+        const float x4 = xc[4];
+        d[c] = x0 * w0 + x1 * w1 + x2 * w2 + x3 * w3 + x4 * w4;
+        const float x5 = xc[5];
+        const float x6 = xc[6];
+        d[c + 40] = x2 * w0 + x3 * w1 + x4 * w2 + x5 * w3 + x6 * w4;
+        const float x7 = xc[7];
+        const float x8 = xc[8];
+        d[c + 80] = x4 * w0 + x5 * w1 + x6 * w2 + x7 * w3 + x8 * w4;
+        const float x9 = xc[9];
+        const float x10 = xc[10];
+        d[c + 120] = x6 * w0 + x7 * w1 + x8 * w2 + x9 * w3 + x10 * w4;
+        const float x11 = xc[11];
+        const float x12 = xc[12];
+        d[c + 160] = x8 * w0 + x9 * w1 + x10 * w2 + x11 * w3 + x12 * w4;
+        const float x13 = xc[13];
+        const float x14 = xc[14];
+        d[c + 200] = x10 * w0 + x11 * w1 + x12 * w2 + x13 * w3 + x14 * w4;
     }
 }
 
 #if defined(audio_cf_HELIUM)
-/* Pointwise stage of n steps on Helium: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f],
-   3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
-audio_cf_HELIUM_KERNEL void audio_cf_pointwise_n(const float *restrict d, float *restrict out, const int n)
+/* Pointwise stage of 6 steps on Helium: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+audio_cf_HELIUM_KERNEL void audio_cf_pointwise_6(const float *restrict d, float *restrict out)
 {
     int r, j, f;
-    for (r = 0; r < n; r += 3) {
+    for (r = 0; r < 6; r += 3) {
         const float *d0 = d + r * 40;
-        const float *d1 = d + (r + 1 < n ? r + 1 : n - 1) * 40;
-        const float *d2 = d + (r + 2 < n ? r + 2 : n - 1) * 40;
         float *o0 = out + r * 32;
-        float *o1 = out + (r + 1 < n ? r + 1 : n - 1) * 32;
-        float *o2 = out + (r + 2 < n ? r + 2 : n - 1) * 32;
+        const float *d1 = d + (r + 1) * 40;
+        float *o1 = out + (r + 1) * 32;
+        const float *d2 = d + (r + 2) * 40;
+        float *o2 = out + (r + 2) * 32;
         for (f = 0; f < 32; f += 8) {
             const float *w = audio_cf_pointwise + (f / 16) * 640 + f % 16;
-            float32x4_t a00 = vldrwq_f32(audio_cf_bias + f + 0), a01 = vldrwq_f32(audio_cf_bias + f + 4);
-            float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            float32x4_t a00 = vldrwq_f32(audio_cf_bias + f + 0), a01 = vldrwq_f32(audio_cf_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
             for (j = 0; j < 40; ++j) {
                 const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
                 const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
@@ -626,56 +654,191 @@ audio_cf_HELIUM_KERNEL void audio_cf_pointwise_n(const float *restrict d, float 
     }
 }
 #else
-/* Pointwise stage of n steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f], 8 filters at a time. */
-audio_cf_KERNEL void audio_cf_pointwise_n(const float *restrict d, float *restrict out, const int n)
+/* Pointwise stage of 6 steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 6 x 4. */
+audio_cf_KERNEL void audio_cf_pointwise_6(const float *restrict d, float *restrict out)
 {
-    int r, b, h, j;
-    for (r = 0; r < n; ++r) {
-        for (b = 0; b < 2; ++b) for (h = 0; h < 2; ++h) {
-            const float *w = audio_cf_pointwise + b * 640 + h * 8;
-            float a0 = audio_cf_bias[b * 16 + h * 8];
-            float a1 = audio_cf_bias[b * 16 + h * 8 + 1];
-            float a2 = audio_cf_bias[b * 16 + h * 8 + 2];
-            float a3 = audio_cf_bias[b * 16 + h * 8 + 3];
-            float a4 = audio_cf_bias[b * 16 + h * 8 + 4];
-            float a5 = audio_cf_bias[b * 16 + h * 8 + 5];
-            float a6 = audio_cf_bias[b * 16 + h * 8 + 6];
-            float a7 = audio_cf_bias[b * 16 + h * 8 + 7];
-            for (j = 0; j < 40; ++j) {
-                const float v = d[r * 40 + j];
-                a0 += v * w[j * 16];
-                a1 += v * w[j * 16 + 1];
-                a2 += v * w[j * 16 + 2];
-                a3 += v * w[j * 16 + 3];
-                a4 += v * w[j * 16 + 4];
-                a5 += v * w[j * 16 + 5];
-                a6 += v * w[j * 16 + 6];
-                a7 += v * w[j * 16 + 7];
-            }
-            out[r * 32 + b * 16 + h * 8] = a0;
-            out[r * 32 + b * 16 + h * 8 + 1] = a1;
-            out[r * 32 + b * 16 + h * 8 + 2] = a2;
-            out[r * 32 + b * 16 + h * 8 + 3] = a3;
-            out[r * 32 + b * 16 + h * 8 + 4] = a4;
-            out[r * 32 + b * 16 + h * 8 + 5] = a5;
-            out[r * 32 + b * 16 + h * 8 + 6] = a6;
-            out[r * 32 + b * 16 + h * 8 + 7] = a7;
+    int b, h, j;
+    for (b = 0; b < 2; ++b) for (h = 0; h < 4; ++h) {
+        const float *w = audio_cf_pointwise + b * 640 + h * 4;
+        float a0_0 = audio_cf_bias[b * 16 + h * 4];
+        float a0_1 = audio_cf_bias[b * 16 + h * 4 + 1];
+        float a0_2 = audio_cf_bias[b * 16 + h * 4 + 2];
+        float a0_3 = audio_cf_bias[b * 16 + h * 4 + 3];
+        float a1_0 = audio_cf_bias[b * 16 + h * 4];
+        float a1_1 = audio_cf_bias[b * 16 + h * 4 + 1];
+        float a1_2 = audio_cf_bias[b * 16 + h * 4 + 2];
+        float a1_3 = audio_cf_bias[b * 16 + h * 4 + 3];
+        float a2_0 = audio_cf_bias[b * 16 + h * 4];
+        float a2_1 = audio_cf_bias[b * 16 + h * 4 + 1];
+        float a2_2 = audio_cf_bias[b * 16 + h * 4 + 2];
+        float a2_3 = audio_cf_bias[b * 16 + h * 4 + 3];
+        float a3_0 = audio_cf_bias[b * 16 + h * 4];
+        float a3_1 = audio_cf_bias[b * 16 + h * 4 + 1];
+        float a3_2 = audio_cf_bias[b * 16 + h * 4 + 2];
+        float a3_3 = audio_cf_bias[b * 16 + h * 4 + 3];
+        float a4_0 = audio_cf_bias[b * 16 + h * 4];
+        float a4_1 = audio_cf_bias[b * 16 + h * 4 + 1];
+        float a4_2 = audio_cf_bias[b * 16 + h * 4 + 2];
+        float a4_3 = audio_cf_bias[b * 16 + h * 4 + 3];
+        float a5_0 = audio_cf_bias[b * 16 + h * 4];
+        float a5_1 = audio_cf_bias[b * 16 + h * 4 + 1];
+        float a5_2 = audio_cf_bias[b * 16 + h * 4 + 2];
+        float a5_3 = audio_cf_bias[b * 16 + h * 4 + 3];
+        for (j = 0; j < 40; ++j) {
+            const float w0 = w[j * 16];
+            const float w1 = w[j * 16 + 1];
+            const float w2 = w[j * 16 + 2];
+            const float w3 = w[j * 16 + 3];
+            const float v0 = d[j];
+            a0_0 += v0 * w0;
+            a0_1 += v0 * w1;
+            a0_2 += v0 * w2;
+            a0_3 += v0 * w3;
+            const float v1 = d[j + 40];
+            a1_0 += v1 * w0;
+            a1_1 += v1 * w1;
+            a1_2 += v1 * w2;
+            a1_3 += v1 * w3;
+            const float v2 = d[j + 80];
+            a2_0 += v2 * w0;
+            a2_1 += v2 * w1;
+            a2_2 += v2 * w2;
+            a2_3 += v2 * w3;
+            const float v3 = d[j + 120];
+            a3_0 += v3 * w0;
+            a3_1 += v3 * w1;
+            a3_2 += v3 * w2;
+            a3_3 += v3 * w3;
+            const float v4 = d[j + 160];
+            a4_0 += v4 * w0;
+            a4_1 += v4 * w1;
+            a4_2 += v4 * w2;
+            a4_3 += v4 * w3;
+            const float v5 = d[j + 200];
+            a5_0 += v5 * w0;
+            a5_1 += v5 * w1;
+            a5_2 += v5 * w2;
+            a5_3 += v5 * w3;
         }
+        out[b * 16 + h * 4] = a0_0;
+        out[b * 16 + h * 4 + 1] = a0_1;
+        out[b * 16 + h * 4 + 2] = a0_2;
+        out[b * 16 + h * 4 + 3] = a0_3;
+        out[b * 16 + h * 4 + 32] = a1_0;
+        out[b * 16 + h * 4 + 33] = a1_1;
+        out[b * 16 + h * 4 + 34] = a1_2;
+        out[b * 16 + h * 4 + 35] = a1_3;
+        out[b * 16 + h * 4 + 64] = a2_0;
+        out[b * 16 + h * 4 + 65] = a2_1;
+        out[b * 16 + h * 4 + 66] = a2_2;
+        out[b * 16 + h * 4 + 67] = a2_3;
+        out[b * 16 + h * 4 + 96] = a3_0;
+        out[b * 16 + h * 4 + 97] = a3_1;
+        out[b * 16 + h * 4 + 98] = a3_2;
+        out[b * 16 + h * 4 + 99] = a3_3;
+        out[b * 16 + h * 4 + 128] = a4_0;
+        out[b * 16 + h * 4 + 129] = a4_1;
+        out[b * 16 + h * 4 + 130] = a4_2;
+        out[b * 16 + h * 4 + 131] = a4_3;
+        out[b * 16 + h * 4 + 160] = a5_0;
+        out[b * 16 + h * 4 + 161] = a5_1;
+        out[b * 16 + h * 4 + 162] = a5_2;
+        out[b * 16 + h * 4 + 163] = a5_3;
     }
 }
 #endif
 
-/* Pointwise stage of 6 steps. */
-static void audio_cf_pointwise_6(const float *restrict d, float *restrict out)
+#if defined(audio_cf_HELIUM)
+/* Pointwise stage of 3 steps on Helium: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+audio_cf_HELIUM_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restrict out)
 {
-    audio_cf_pointwise_n(d, out, 6);
+    int j, f;
+    {
+        const float *d0 = d + 0;
+        float *o0 = out + 0;
+        const float *d1 = d + 40;
+        float *o1 = out + 32;
+        const float *d2 = d + 80;
+        float *o2 = out + 64;
+        for (f = 0; f < 32; f += 8) {
+            const float *w = audio_cf_pointwise + (f / 16) * 640 + f % 16;
+            float32x4_t a00 = vldrwq_f32(audio_cf_bias + f + 0), a01 = vldrwq_f32(audio_cf_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 40; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+            vstrwq_f32(o2 + f, a20);
+            vstrwq_f32(o2 + f + 4, a21);
+        }
+    }
 }
-
-/* Pointwise stage of 3 steps. */
-static void audio_cf_pointwise_3(const float *restrict d, float *restrict out)
+#else
+/* Pointwise stage of 3 steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 3 x 4. */
+audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restrict out)
 {
-    audio_cf_pointwise_n(d, out, 3);
+    int b, h, j;
+    for (b = 0; b < 2; ++b) for (h = 0; h < 4; ++h) {
+        const float *w = audio_cf_pointwise + b * 640 + h * 4;
+        float a0_0 = audio_cf_bias[b * 16 + h * 4];
+        float a0_1 = audio_cf_bias[b * 16 + h * 4 + 1];
+        float a0_2 = audio_cf_bias[b * 16 + h * 4 + 2];
+        float a0_3 = audio_cf_bias[b * 16 + h * 4 + 3];
+        float a1_0 = audio_cf_bias[b * 16 + h * 4];
+        float a1_1 = audio_cf_bias[b * 16 + h * 4 + 1];
+        float a1_2 = audio_cf_bias[b * 16 + h * 4 + 2];
+        float a1_3 = audio_cf_bias[b * 16 + h * 4 + 3];
+        float a2_0 = audio_cf_bias[b * 16 + h * 4];
+        float a2_1 = audio_cf_bias[b * 16 + h * 4 + 1];
+        float a2_2 = audio_cf_bias[b * 16 + h * 4 + 2];
+        float a2_3 = audio_cf_bias[b * 16 + h * 4 + 3];
+        for (j = 0; j < 40; ++j) {
+            const float w0 = w[j * 16];
+            const float w1 = w[j * 16 + 1];
+            const float w2 = w[j * 16 + 2];
+            const float w3 = w[j * 16 + 3];
+            const float v0 = d[j];
+            a0_0 += v0 * w0;
+            a0_1 += v0 * w1;
+            a0_2 += v0 * w2;
+            a0_3 += v0 * w3;
+            const float v1 = d[j + 40];
+            a1_0 += v1 * w0;
+            a1_1 += v1 * w1;
+            a1_2 += v1 * w2;
+            a1_3 += v1 * w3;
+            const float v2 = d[j + 80];
+            a2_0 += v2 * w0;
+            a2_1 += v2 * w1;
+            a2_2 += v2 * w2;
+            a2_3 += v2 * w3;
+        }
+        out[b * 16 + h * 4] = a0_0;
+        out[b * 16 + h * 4 + 1] = a0_1;
+        out[b * 16 + h * 4 + 2] = a0_2;
+        out[b * 16 + h * 4 + 3] = a0_3;
+        out[b * 16 + h * 4 + 32] = a1_0;
+        out[b * 16 + h * 4 + 33] = a1_1;
+        out[b * 16 + h * 4 + 34] = a1_2;
+        out[b * 16 + h * 4 + 35] = a1_3;
+        out[b * 16 + h * 4 + 64] = a2_0;
+        out[b * 16 + h * 4 + 65] = a2_1;
+        out[b * 16 + h * 4 + 66] = a2_2;
+        out[b * 16 + h * 4 + 67] = a2_3;
+    }
 }
+#endif
 
 #endif
 

@@ -644,7 +644,7 @@ public enum AudioCf {
     }
 
     /// One batch item: tiles of 6 output steps; border tiles read only their steps' own taps.
-    private static func forwardItem(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    fileprivate static func forwardItem(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 432) { scratch in
             guard let d = scratch.baseAddress else { return }
             let o = d + 240

@@ -6,7 +6,6 @@
  * Stack: at most 128 bytes of locals in the kernel; no heap.
  */
 #include "ecg_block.h"
-#include <math.h>
 
 #if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && (defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__) || defined(__riscv_vector) || defined(__ALTIVEC__) || defined(__VSX__) || defined(__wasm_simd128__) || defined(__mips_msa))
 #define ecg_block_VECTOR 1
@@ -218,7 +217,7 @@ ecg_block_KERNEL void ecg_block_pointwise_5(const float *restrict d, float *rest
 /* Depthwise stage of output steps t .. t + 7, every tap reading the input. */
 ecg_block_KERNEL void ecg_block_depthwise_8(const float *restrict x, float *restrict d, const int t)
 {
-    int m, c, r;
+    int m, c;
     for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) {
         const float *w = ecg_block_depthwise + m * 1 + c;
         const float *xc = x + (t * 1 - 0) * 1 + c;
@@ -229,14 +228,35 @@ ecg_block_KERNEL void ecg_block_depthwise_8(const float *restrict x, float *rest
         const float w4 = w[16];
         const float w5 = w[20];
         const float w6 = w[24];
-        for (r = 0; r < 8; ++r) d[r * 4 + m * 1 + c] = xc[r * 1] * w0 + xc[r * 1 + 1] * w1 + xc[r * 1 + 2] * w2 + xc[r * 1 + 3] * w3 + xc[r * 1 + 4] * w4 + xc[r * 1 + 5] * w5 + xc[r * 1 + 6] * w6;
+        const float x0 = xc[0];
+        const float x1 = xc[1];
+        const float x2 = xc[2];
+        const float x3 = xc[3];
+        const float x4 = xc[4];
+        const float x5 = xc[5];
+        const float x6 = xc[6];
+        d[m * 1 + c] = x0 * w0 + x1 * w1 + x2 * w2 + x3 * w3 + x4 * w4 + x5 * w5 + x6 * w6;
+        const float x7 = xc[7];
+        d[m * 1 + c + 4] = x1 * w0 + x2 * w1 + x3 * w2 + x4 * w3 + x5 * w4 + x6 * w5 + x7 * w6;
+        const float x8 = xc[8];
+        d[m * 1 + c + 8] = x2 * w0 + x3 * w1 + x4 * w2 + x5 * w3 + x6 * w4 + x7 * w5 + x8 * w6;
+        const float x9 = xc[9];
+        d[m * 1 + c + 12] = x3 * w0 + x4 * w1 + x5 * w2 + x6 * w3 + x7 * w4 + x8 * w5 + x9 * w6;
+        const float x10 = xc[10];
+        d[m * 1 + c + 16] = x4 * w0 + x5 * w1 + x6 * w2 + x7 * w3 + x8 * w4 + x9 * w5 + x10 * w6;
+        const float x11 = xc[11];
+        d[m * 1 + c + 20] = x5 * w0 + x6 * w1 + x7 * w2 + x8 * w3 + x9 * w4 + x10 * w5 + x11 * w6;
+        const float x12 = xc[12];
+        d[m * 1 + c + 24] = x6 * w0 + x7 * w1 + x8 * w2 + x9 * w3 + x10 * w4 + x11 * w5 + x12 * w6;
+        const float x13 = xc[13];
+        d[m * 1 + c + 28] = x7 * w0 + x8 * w1 + x9 * w2 + x10 * w3 + x11 * w4 + x12 * w5 + x13 * w6;
     }
 }
 
 /* Depthwise stage of output steps t .. t + 4, every tap reading the input. */
 ecg_block_KERNEL void ecg_block_depthwise_5(const float *restrict x, float *restrict d, const int t)
 {
-    int m, c, r;
+    int m, c;
     for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) {
         const float *w = ecg_block_depthwise + m * 1 + c;
         const float *xc = x + (t * 1 - 0) * 1 + c;
@@ -247,27 +267,41 @@ ecg_block_KERNEL void ecg_block_depthwise_5(const float *restrict x, float *rest
         const float w4 = w[16];
         const float w5 = w[20];
         const float w6 = w[24];
-        for (r = 0; r < 5; ++r) d[r * 4 + m * 1 + c] = xc[r * 1] * w0 + xc[r * 1 + 1] * w1 + xc[r * 1 + 2] * w2 + xc[r * 1 + 3] * w3 + xc[r * 1 + 4] * w4 + xc[r * 1 + 5] * w5 + xc[r * 1 + 6] * w6;
+        const float x0 = xc[0];
+        const float x1 = xc[1];
+        const float x2 = xc[2];
+        const float x3 = xc[3];
+        const float x4 = xc[4];
+        const float x5 = xc[5];
+        const float x6 = xc[6];
+        d[m * 1 + c] = x0 * w0 + x1 * w1 + x2 * w2 + x3 * w3 + x4 * w4 + x5 * w5 + x6 * w6;
+        const float x7 = xc[7];
+        d[m * 1 + c + 4] = x1 * w0 + x2 * w1 + x3 * w2 + x4 * w3 + x5 * w4 + x6 * w5 + x7 * w6;
+        const float x8 = xc[8];
+        d[m * 1 + c + 8] = x2 * w0 + x3 * w1 + x4 * w2 + x5 * w3 + x6 * w4 + x7 * w5 + x8 * w6;
+        const float x9 = xc[9];
+        d[m * 1 + c + 12] = x3 * w0 + x4 * w1 + x5 * w2 + x6 * w3 + x7 * w4 + x8 * w5 + x9 * w6;
+        const float x10 = xc[10];
+        d[m * 1 + c + 16] = x4 * w0 + x5 * w1 + x6 * w2 + x7 * w3 + x8 * w4 + x9 * w5 + x10 * w6;
     }
 }
 
 #if defined(ecg_block_HELIUM)
-/* Pointwise stage of n steps on Helium: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f],
-   3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
-ecg_block_HELIUM_KERNEL void ecg_block_pointwise_n(const float *restrict d, float *restrict out, const int n)
+/* Pointwise stage of 8 steps on Helium: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+ecg_block_HELIUM_KERNEL void ecg_block_pointwise_8(const float *restrict d, float *restrict out)
 {
     int r, j, f;
-    for (r = 0; r < n; r += 3) {
+    for (r = 0; r < 6; r += 3) {
         const float *d0 = d + r * 4;
-        const float *d1 = d + (r + 1 < n ? r + 1 : n - 1) * 4;
-        const float *d2 = d + (r + 2 < n ? r + 2 : n - 1) * 4;
         float *o0 = out + r * 8;
-        float *o1 = out + (r + 1 < n ? r + 1 : n - 1) * 8;
-        float *o2 = out + (r + 2 < n ? r + 2 : n - 1) * 8;
+        const float *d1 = d + (r + 1) * 4;
+        float *o1 = out + (r + 1) * 8;
+        const float *d2 = d + (r + 2) * 4;
+        float *o2 = out + (r + 2) * 8;
         for (f = 0; f < 8; f += 8) {
             const float *w = ecg_block_pointwise + (f / 8) * 32 + f % 8;
-            float32x4_t a00 = vldrwq_f32(ecg_block_bias + f + 0), a01 = vldrwq_f32(ecg_block_bias + f + 4);
-            float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            float32x4_t a00 = vldrwq_f32(ecg_block_bias + f + 0), a01 = vldrwq_f32(ecg_block_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
             for (j = 0; j < 4; ++j) {
                 const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
                 const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
@@ -287,66 +321,309 @@ ecg_block_HELIUM_KERNEL void ecg_block_pointwise_n(const float *restrict d, floa
             vstrwq_f32(o2 + f + 4, a21);
         }
     }
+    {
+        const float *d0 = d + 24;
+        float *o0 = out + 48;
+        const float *d1 = d + 28;
+        float *o1 = out + 56;
+        for (f = 0; f < 8; f += 8) {
+            const float *w = ecg_block_pointwise + (f / 8) * 32 + f % 8;
+            float32x4_t a00 = vldrwq_f32(ecg_block_bias + f + 0), a01 = vldrwq_f32(ecg_block_bias + f + 4), a10 = a00, a11 = a01;
+            for (j = 0; j < 4; ++j) {
+                const float x0 = d0[j], x1 = d1[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+        }
+    }
 }
 #else
-/* Pointwise stage of n steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f], 8 filters at a time. */
-ecg_block_KERNEL void ecg_block_pointwise_n(const float *restrict d, float *restrict out, const int n)
+/* Pointwise stage of 8 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 4 x 6, 4 x 6. */
+ecg_block_KERNEL void ecg_block_pointwise_8(const float *restrict d, float *restrict out)
 {
-    int r, j;
-    for (r = 0; r < n; ++r) {
-        const float *w = ecg_block_pointwise;
-        float a0 = ecg_block_bias[0];
-        float a1 = ecg_block_bias[1];
-        float a2 = ecg_block_bias[2];
-        float a3 = ecg_block_bias[3];
-        float a4 = ecg_block_bias[4];
-        float a5 = ecg_block_bias[5];
-        float a6 = ecg_block_bias[6];
-        float a7 = ecg_block_bias[7];
+    int h, j;
+    for (h = 0; h < 2; ++h) {
+        const float *w = ecg_block_pointwise + h * 4;
+        float a0_0 = ecg_block_bias[h * 4];
+        float a0_1 = ecg_block_bias[h * 4 + 1];
+        float a0_2 = ecg_block_bias[h * 4 + 2];
+        float a0_3 = ecg_block_bias[h * 4 + 3];
+        float a1_0 = ecg_block_bias[h * 4];
+        float a1_1 = ecg_block_bias[h * 4 + 1];
+        float a1_2 = ecg_block_bias[h * 4 + 2];
+        float a1_3 = ecg_block_bias[h * 4 + 3];
+        float a2_0 = ecg_block_bias[h * 4];
+        float a2_1 = ecg_block_bias[h * 4 + 1];
+        float a2_2 = ecg_block_bias[h * 4 + 2];
+        float a2_3 = ecg_block_bias[h * 4 + 3];
+        float a3_0 = ecg_block_bias[h * 4];
+        float a3_1 = ecg_block_bias[h * 4 + 1];
+        float a3_2 = ecg_block_bias[h * 4 + 2];
+        float a3_3 = ecg_block_bias[h * 4 + 3];
         for (j = 0; j < 4; ++j) {
-            const float v = d[r * 4 + j];
-            a0 += v * w[j * 8];
-            a1 += v * w[j * 8 + 1];
-            a2 += v * w[j * 8 + 2];
-            a3 += v * w[j * 8 + 3];
-            a4 += v * w[j * 8 + 4];
-            a5 += v * w[j * 8 + 5];
-            a6 += v * w[j * 8 + 6];
-            a7 += v * w[j * 8 + 7];
+            const float w0 = w[j * 8];
+            const float w1 = w[j * 8 + 1];
+            const float w2 = w[j * 8 + 2];
+            const float w3 = w[j * 8 + 3];
+            const float v0 = d[j];
+            a0_0 += v0 * w0;
+            a0_1 += v0 * w1;
+            a0_2 += v0 * w2;
+            a0_3 += v0 * w3;
+            const float v1 = d[j + 4];
+            a1_0 += v1 * w0;
+            a1_1 += v1 * w1;
+            a1_2 += v1 * w2;
+            a1_3 += v1 * w3;
+            const float v2 = d[j + 8];
+            a2_0 += v2 * w0;
+            a2_1 += v2 * w1;
+            a2_2 += v2 * w2;
+            a2_3 += v2 * w3;
+            const float v3 = d[j + 12];
+            a3_0 += v3 * w0;
+            a3_1 += v3 * w1;
+            a3_2 += v3 * w2;
+            a3_3 += v3 * w3;
         }
-        out[r * 8] = a0;
-        out[r * 8 + 1] = a1;
-        out[r * 8 + 2] = a2;
-        out[r * 8 + 3] = a3;
-        out[r * 8 + 4] = a4;
-        out[r * 8 + 5] = a5;
-        out[r * 8 + 6] = a6;
-        out[r * 8 + 7] = a7;
+        out[h * 4] = a0_0;
+        out[h * 4 + 1] = a0_1;
+        out[h * 4 + 2] = a0_2;
+        out[h * 4 + 3] = a0_3;
+        out[h * 4 + 8] = a1_0;
+        out[h * 4 + 9] = a1_1;
+        out[h * 4 + 10] = a1_2;
+        out[h * 4 + 11] = a1_3;
+        out[h * 4 + 16] = a2_0;
+        out[h * 4 + 17] = a2_1;
+        out[h * 4 + 18] = a2_2;
+        out[h * 4 + 19] = a2_3;
+        out[h * 4 + 24] = a3_0;
+        out[h * 4 + 25] = a3_1;
+        out[h * 4 + 26] = a3_2;
+        out[h * 4 + 27] = a3_3;
+    }
+    for (h = 0; h < 2; ++h) {
+        const float *w = ecg_block_pointwise + h * 4;
+        float a0_0 = ecg_block_bias[h * 4];
+        float a0_1 = ecg_block_bias[h * 4 + 1];
+        float a0_2 = ecg_block_bias[h * 4 + 2];
+        float a0_3 = ecg_block_bias[h * 4 + 3];
+        float a1_0 = ecg_block_bias[h * 4];
+        float a1_1 = ecg_block_bias[h * 4 + 1];
+        float a1_2 = ecg_block_bias[h * 4 + 2];
+        float a1_3 = ecg_block_bias[h * 4 + 3];
+        float a2_0 = ecg_block_bias[h * 4];
+        float a2_1 = ecg_block_bias[h * 4 + 1];
+        float a2_2 = ecg_block_bias[h * 4 + 2];
+        float a2_3 = ecg_block_bias[h * 4 + 3];
+        float a3_0 = ecg_block_bias[h * 4];
+        float a3_1 = ecg_block_bias[h * 4 + 1];
+        float a3_2 = ecg_block_bias[h * 4 + 2];
+        float a3_3 = ecg_block_bias[h * 4 + 3];
+        for (j = 0; j < 4; ++j) {
+            const float w0 = w[j * 8];
+            const float w1 = w[j * 8 + 1];
+            const float w2 = w[j * 8 + 2];
+            const float w3 = w[j * 8 + 3];
+            const float v0 = d[j + 16];
+            a0_0 += v0 * w0;
+            a0_1 += v0 * w1;
+            a0_2 += v0 * w2;
+            a0_3 += v0 * w3;
+            const float v1 = d[j + 20];
+            a1_0 += v1 * w0;
+            a1_1 += v1 * w1;
+            a1_2 += v1 * w2;
+            a1_3 += v1 * w3;
+            const float v2 = d[j + 24];
+            a2_0 += v2 * w0;
+            a2_1 += v2 * w1;
+            a2_2 += v2 * w2;
+            a2_3 += v2 * w3;
+            const float v3 = d[j + 28];
+            a3_0 += v3 * w0;
+            a3_1 += v3 * w1;
+            a3_2 += v3 * w2;
+            a3_3 += v3 * w3;
+        }
+        out[h * 4 + 32] = a0_0;
+        out[h * 4 + 33] = a0_1;
+        out[h * 4 + 34] = a0_2;
+        out[h * 4 + 35] = a0_3;
+        out[h * 4 + 40] = a1_0;
+        out[h * 4 + 41] = a1_1;
+        out[h * 4 + 42] = a1_2;
+        out[h * 4 + 43] = a1_3;
+        out[h * 4 + 48] = a2_0;
+        out[h * 4 + 49] = a2_1;
+        out[h * 4 + 50] = a2_2;
+        out[h * 4 + 51] = a2_3;
+        out[h * 4 + 56] = a3_0;
+        out[h * 4 + 57] = a3_1;
+        out[h * 4 + 58] = a3_2;
+        out[h * 4 + 59] = a3_3;
     }
 }
 #endif
 
-/* Pointwise stage of 8 steps. */
-static void ecg_block_pointwise_8(const float *restrict d, float *restrict out)
+#if defined(ecg_block_HELIUM)
+/* Pointwise stage of 5 steps on Helium: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+ecg_block_HELIUM_KERNEL void ecg_block_pointwise_5(const float *restrict d, float *restrict out)
 {
-    ecg_block_pointwise_n(d, out, 8);
+    int j, f;
+    {
+        const float *d0 = d + 0;
+        float *o0 = out + 0;
+        const float *d1 = d + 4;
+        float *o1 = out + 8;
+        const float *d2 = d + 8;
+        float *o2 = out + 16;
+        for (f = 0; f < 8; f += 8) {
+            const float *w = ecg_block_pointwise + (f / 8) * 32 + f % 8;
+            float32x4_t a00 = vldrwq_f32(ecg_block_bias + f + 0), a01 = vldrwq_f32(ecg_block_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 4; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+            vstrwq_f32(o2 + f, a20);
+            vstrwq_f32(o2 + f + 4, a21);
+        }
+    }
+    {
+        const float *d0 = d + 12;
+        float *o0 = out + 24;
+        const float *d1 = d + 16;
+        float *o1 = out + 32;
+        for (f = 0; f < 8; f += 8) {
+            const float *w = ecg_block_pointwise + (f / 8) * 32 + f % 8;
+            float32x4_t a00 = vldrwq_f32(ecg_block_bias + f + 0), a01 = vldrwq_f32(ecg_block_bias + f + 4), a10 = a00, a11 = a01;
+            for (j = 0; j < 4; ++j) {
+                const float x0 = d0[j], x1 = d1[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+        }
+    }
 }
-
-/* Pointwise stage of 5 steps. */
-static void ecg_block_pointwise_5(const float *restrict d, float *restrict out)
+#else
+/* Pointwise stage of 5 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 5 x 4. */
+ecg_block_KERNEL void ecg_block_pointwise_5(const float *restrict d, float *restrict out)
 {
-    ecg_block_pointwise_n(d, out, 5);
+    int h, j;
+    for (h = 0; h < 2; ++h) {
+        const float *w = ecg_block_pointwise + h * 4;
+        float a0_0 = ecg_block_bias[h * 4];
+        float a0_1 = ecg_block_bias[h * 4 + 1];
+        float a0_2 = ecg_block_bias[h * 4 + 2];
+        float a0_3 = ecg_block_bias[h * 4 + 3];
+        float a1_0 = ecg_block_bias[h * 4];
+        float a1_1 = ecg_block_bias[h * 4 + 1];
+        float a1_2 = ecg_block_bias[h * 4 + 2];
+        float a1_3 = ecg_block_bias[h * 4 + 3];
+        float a2_0 = ecg_block_bias[h * 4];
+        float a2_1 = ecg_block_bias[h * 4 + 1];
+        float a2_2 = ecg_block_bias[h * 4 + 2];
+        float a2_3 = ecg_block_bias[h * 4 + 3];
+        float a3_0 = ecg_block_bias[h * 4];
+        float a3_1 = ecg_block_bias[h * 4 + 1];
+        float a3_2 = ecg_block_bias[h * 4 + 2];
+        float a3_3 = ecg_block_bias[h * 4 + 3];
+        float a4_0 = ecg_block_bias[h * 4];
+        float a4_1 = ecg_block_bias[h * 4 + 1];
+        float a4_2 = ecg_block_bias[h * 4 + 2];
+        float a4_3 = ecg_block_bias[h * 4 + 3];
+        for (j = 0; j < 4; ++j) {
+            const float w0 = w[j * 8];
+            const float w1 = w[j * 8 + 1];
+            const float w2 = w[j * 8 + 2];
+            const float w3 = w[j * 8 + 3];
+            const float v0 = d[j];
+            a0_0 += v0 * w0;
+            a0_1 += v0 * w1;
+            a0_2 += v0 * w2;
+            a0_3 += v0 * w3;
+            const float v1 = d[j + 4];
+            a1_0 += v1 * w0;
+            a1_1 += v1 * w1;
+            a1_2 += v1 * w2;
+            a1_3 += v1 * w3;
+            const float v2 = d[j + 8];
+            a2_0 += v2 * w0;
+            a2_1 += v2 * w1;
+            a2_2 += v2 * w2;
+            a2_3 += v2 * w3;
+            const float v3 = d[j + 12];
+            a3_0 += v3 * w0;
+            a3_1 += v3 * w1;
+            a3_2 += v3 * w2;
+            a3_3 += v3 * w3;
+            const float v4 = d[j + 16];
+            a4_0 += v4 * w0;
+            a4_1 += v4 * w1;
+            a4_2 += v4 * w2;
+            a4_3 += v4 * w3;
+        }
+        out[h * 4] = a0_0;
+        out[h * 4 + 1] = a0_1;
+        out[h * 4 + 2] = a0_2;
+        out[h * 4 + 3] = a0_3;
+        out[h * 4 + 8] = a1_0;
+        out[h * 4 + 9] = a1_1;
+        out[h * 4 + 10] = a1_2;
+        out[h * 4 + 11] = a1_3;
+        out[h * 4 + 16] = a2_0;
+        out[h * 4 + 17] = a2_1;
+        out[h * 4 + 18] = a2_2;
+        out[h * 4 + 19] = a2_3;
+        out[h * 4 + 24] = a3_0;
+        out[h * 4 + 25] = a3_1;
+        out[h * 4 + 26] = a3_2;
+        out[h * 4 + 27] = a3_3;
+        out[h * 4 + 32] = a4_0;
+        out[h * 4 + 33] = a4_1;
+        out[h * 4 + 34] = a4_2;
+        out[h * 4 + 35] = a4_3;
+    }
 }
+#endif
 
 #endif
 
 #if defined(ecg_block_HELIUM)
-/* The activation of n steps' outputs, in place, on Helium: 4 values at a time. */
+/* relu6 of n steps' outputs, in place, on Helium: 4 values at a time. */
 static void ecg_block_finish(float *restrict out, const int n)
 {
     int i;
-    const float32x4_t zero = vdupq_n_f32(0.0f);
-    const float32x4_t six = vdupq_n_f32(6.0f);
+    const float32x4_t zero = vdupq_n_f32(0.0f), six = vdupq_n_f32(6.0f);
     for (i = 0; i < n * 8; i += 4) {
         float32x4_t v = vldrwq_f32(out + i);
         v = vpselq_f32(zero, v, vcmpltq_n_f32(v, 0.0f));

@@ -163,11 +163,29 @@ keras_config_KERNEL void keras_config_pointwise_8(const float *restrict d, float
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 6 + channel]. */
 keras_config_KERNEL void keras_config_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int c, k;
-    for (c = 0; c < 6; ++c) {
-        float a = 0;
-        for (k = first; k < first + count; ++k) a += x[(s * 1 - 2 + k * 1) * 6 + c] * keras_config_depthwise[k * 6 + c];
-        d[c] = a;
+    int c;
+    if (count < 4) {
+        for (c = 0; c < 6; ++c) {
+            const float *xc = x + (s * 1 - 2 + first * 1) * 6 + c;
+            const float *w = keras_config_depthwise + first * 6 + c;
+            d[c] = xc[0] * w[0] + xc[6] * w[6] + xc[12] * w[12];
+        }
+    }
+    else {
+        if (count < 5) {
+            for (c = 0; c < 6; ++c) {
+                const float *xc = x + (s * 1 - 2 + first * 1) * 6 + c;
+                const float *w = keras_config_depthwise + first * 6 + c;
+                d[c] = xc[0] * w[0] + xc[6] * w[6] + xc[12] * w[12] + xc[18] * w[18];
+            }
+        }
+        else {
+            for (c = 0; c < 6; ++c) {
+                const float *xc = x + (s * 1 - 2 + first * 1) * 6 + c;
+                const float *w = keras_config_depthwise + first * 6 + c;
+                d[c] = xc[0] * w[0] + xc[6] * w[6] + xc[12] * w[12] + xc[18] * w[18] + xc[24] * w[24];
+            }
+        }
     }
 }
 
@@ -271,7 +289,7 @@ keras_config_HELIUM_KERNEL void keras_config_depthwise_8(const float *restrict x
 /* Depthwise stage of output steps t .. t + 7, every tap reading the input. */
 keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float *restrict d, const int t)
 {
-    int c, r;
+    int c;
     for (c = 0; c < 6; ++c) {
         const float *w = keras_config_depthwise + c;
         const float *xc = x + (t * 1 - 2) * 6 + c;
@@ -280,28 +298,46 @@ keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float
         const float w2 = w[12];
         const float w3 = w[18];
         const float w4 = w[24];
-        for (r = 0; r < 8; ++r) d[r * 6 + c] = xc[r * 6] * w0 + xc[r * 6 + 6] * w1 + xc[r * 6 + 12] * w2 + xc[r * 6 + 18] * w3 + xc[r * 6 + 24] * w4;
+        const float x0 = xc[0];
+        const float x1 = xc[6];
+        const float x2 = xc[12];
+        const float x3 = xc[18];
+        const float x4 = xc[24];
+        d[c] = x0 * w0 + x1 * w1 + x2 * w2 + x3 * w3 + x4 * w4;
+        const float x5 = xc[30];
+        d[c + 6] = x1 * w0 + x2 * w1 + x3 * w2 + x4 * w3 + x5 * w4;
+        const float x6 = xc[36];
+        d[c + 12] = x2 * w0 + x3 * w1 + x4 * w2 + x5 * w3 + x6 * w4;
+        const float x7 = xc[42];
+        d[c + 18] = x3 * w0 + x4 * w1 + x5 * w2 + x6 * w3 + x7 * w4;
+        const float x8 = xc[48];
+        d[c + 24] = x4 * w0 + x5 * w1 + x6 * w2 + x7 * w3 + x8 * w4;
+        const float x9 = xc[54];
+        d[c + 30] = x5 * w0 + x6 * w1 + x7 * w2 + x8 * w3 + x9 * w4;
+        const float x10 = xc[60];
+        d[c + 36] = x6 * w0 + x7 * w1 + x8 * w2 + x9 * w3 + x10 * w4;
+        const float x11 = xc[66];
+        d[c + 42] = x7 * w0 + x8 * w1 + x9 * w2 + x10 * w3 + x11 * w4;
     }
 }
 #endif
 
 #if defined(keras_config_HELIUM)
-/* Pointwise stage of n steps on Helium: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f],
-   3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
-keras_config_HELIUM_KERNEL void keras_config_pointwise_n(const float *restrict d, float *restrict out, const int n)
+/* Pointwise stage of 8 steps on Helium: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+keras_config_HELIUM_KERNEL void keras_config_pointwise_8(const float *restrict d, float *restrict out)
 {
     int r, j, f;
-    for (r = 0; r < n; r += 3) {
+    for (r = 0; r < 6; r += 3) {
         const float *d0 = d + r * 6;
-        const float *d1 = d + (r + 1 < n ? r + 1 : n - 1) * 6;
-        const float *d2 = d + (r + 2 < n ? r + 2 : n - 1) * 6;
         float *o0 = out + r * 8;
-        float *o1 = out + (r + 1 < n ? r + 1 : n - 1) * 8;
-        float *o2 = out + (r + 2 < n ? r + 2 : n - 1) * 8;
+        const float *d1 = d + (r + 1) * 6;
+        float *o1 = out + (r + 1) * 8;
+        const float *d2 = d + (r + 2) * 6;
+        float *o2 = out + (r + 2) * 8;
         for (f = 0; f < 8; f += 8) {
             const float *w = keras_config_pointwise + (f / 8) * 48 + f % 8;
-            float32x4_t a00 = vldrwq_f32(keras_config_bias + f + 0), a01 = vldrwq_f32(keras_config_bias + f + 4);
-            float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            float32x4_t a00 = vldrwq_f32(keras_config_bias + f + 0), a01 = vldrwq_f32(keras_config_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
             for (j = 0; j < 6; ++j) {
                 const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
                 const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
@@ -321,50 +357,159 @@ keras_config_HELIUM_KERNEL void keras_config_pointwise_n(const float *restrict d
             vstrwq_f32(o2 + f + 4, a21);
         }
     }
+    {
+        const float *d0 = d + 36;
+        float *o0 = out + 48;
+        const float *d1 = d + 42;
+        float *o1 = out + 56;
+        for (f = 0; f < 8; f += 8) {
+            const float *w = keras_config_pointwise + (f / 8) * 48 + f % 8;
+            float32x4_t a00 = vldrwq_f32(keras_config_bias + f + 0), a01 = vldrwq_f32(keras_config_bias + f + 4), a10 = a00, a11 = a01;
+            for (j = 0; j < 6; ++j) {
+                const float x0 = d0[j], x1 = d1[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+        }
+    }
 }
 #else
-/* Pointwise stage of n steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f], 8 filters at a time. */
-keras_config_KERNEL void keras_config_pointwise_n(const float *restrict d, float *restrict out, const int n)
+/* Pointwise stage of 8 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 4 x 6, 4 x 6. */
+keras_config_KERNEL void keras_config_pointwise_8(const float *restrict d, float *restrict out)
 {
-    int r, j;
-    for (r = 0; r < n; ++r) {
-        const float *w = keras_config_pointwise;
-        float a0 = keras_config_bias[0];
-        float a1 = keras_config_bias[1];
-        float a2 = keras_config_bias[2];
-        float a3 = keras_config_bias[3];
-        float a4 = keras_config_bias[4];
-        float a5 = keras_config_bias[5];
-        float a6 = keras_config_bias[6];
-        float a7 = keras_config_bias[7];
+    int h, j;
+    for (h = 0; h < 2; ++h) {
+        const float *w = keras_config_pointwise + h * 4;
+        float a0_0 = keras_config_bias[h * 4];
+        float a0_1 = keras_config_bias[h * 4 + 1];
+        float a0_2 = keras_config_bias[h * 4 + 2];
+        float a0_3 = keras_config_bias[h * 4 + 3];
+        float a1_0 = keras_config_bias[h * 4];
+        float a1_1 = keras_config_bias[h * 4 + 1];
+        float a1_2 = keras_config_bias[h * 4 + 2];
+        float a1_3 = keras_config_bias[h * 4 + 3];
+        float a2_0 = keras_config_bias[h * 4];
+        float a2_1 = keras_config_bias[h * 4 + 1];
+        float a2_2 = keras_config_bias[h * 4 + 2];
+        float a2_3 = keras_config_bias[h * 4 + 3];
+        float a3_0 = keras_config_bias[h * 4];
+        float a3_1 = keras_config_bias[h * 4 + 1];
+        float a3_2 = keras_config_bias[h * 4 + 2];
+        float a3_3 = keras_config_bias[h * 4 + 3];
         for (j = 0; j < 6; ++j) {
-            const float v = d[r * 6 + j];
-            a0 += v * w[j * 8];
-            a1 += v * w[j * 8 + 1];
-            a2 += v * w[j * 8 + 2];
-            a3 += v * w[j * 8 + 3];
-            a4 += v * w[j * 8 + 4];
-            a5 += v * w[j * 8 + 5];
-            a6 += v * w[j * 8 + 6];
-            a7 += v * w[j * 8 + 7];
+            const float w0 = w[j * 8];
+            const float w1 = w[j * 8 + 1];
+            const float w2 = w[j * 8 + 2];
+            const float w3 = w[j * 8 + 3];
+            const float v0 = d[j];
+            a0_0 += v0 * w0;
+            a0_1 += v0 * w1;
+            a0_2 += v0 * w2;
+            a0_3 += v0 * w3;
+            const float v1 = d[j + 6];
+            a1_0 += v1 * w0;
+            a1_1 += v1 * w1;
+            a1_2 += v1 * w2;
+            a1_3 += v1 * w3;
+            const float v2 = d[j + 12];
+            a2_0 += v2 * w0;
+            a2_1 += v2 * w1;
+            a2_2 += v2 * w2;
+            a2_3 += v2 * w3;
+            const float v3 = d[j + 18];
+            a3_0 += v3 * w0;
+            a3_1 += v3 * w1;
+            a3_2 += v3 * w2;
+            a3_3 += v3 * w3;
         }
-        out[r * 8] = a0;
-        out[r * 8 + 1] = a1;
-        out[r * 8 + 2] = a2;
-        out[r * 8 + 3] = a3;
-        out[r * 8 + 4] = a4;
-        out[r * 8 + 5] = a5;
-        out[r * 8 + 6] = a6;
-        out[r * 8 + 7] = a7;
+        out[h * 4] = a0_0;
+        out[h * 4 + 1] = a0_1;
+        out[h * 4 + 2] = a0_2;
+        out[h * 4 + 3] = a0_3;
+        out[h * 4 + 8] = a1_0;
+        out[h * 4 + 9] = a1_1;
+        out[h * 4 + 10] = a1_2;
+        out[h * 4 + 11] = a1_3;
+        out[h * 4 + 16] = a2_0;
+        out[h * 4 + 17] = a2_1;
+        out[h * 4 + 18] = a2_2;
+        out[h * 4 + 19] = a2_3;
+        out[h * 4 + 24] = a3_0;
+        out[h * 4 + 25] = a3_1;
+        out[h * 4 + 26] = a3_2;
+        out[h * 4 + 27] = a3_3;
+    }
+    for (h = 0; h < 2; ++h) {
+        const float *w = keras_config_pointwise + h * 4;
+        float a0_0 = keras_config_bias[h * 4];
+        float a0_1 = keras_config_bias[h * 4 + 1];
+        float a0_2 = keras_config_bias[h * 4 + 2];
+        float a0_3 = keras_config_bias[h * 4 + 3];
+        float a1_0 = keras_config_bias[h * 4];
+        float a1_1 = keras_config_bias[h * 4 + 1];
+        float a1_2 = keras_config_bias[h * 4 + 2];
+        float a1_3 = keras_config_bias[h * 4 + 3];
+        float a2_0 = keras_config_bias[h * 4];
+        float a2_1 = keras_config_bias[h * 4 + 1];
+        float a2_2 = keras_config_bias[h * 4 + 2];
+        float a2_3 = keras_config_bias[h * 4 + 3];
+        float a3_0 = keras_config_bias[h * 4];
+        float a3_1 = keras_config_bias[h * 4 + 1];
+        float a3_2 = keras_config_bias[h * 4 + 2];
+        float a3_3 = keras_config_bias[h * 4 + 3];
+        for (j = 0; j < 6; ++j) {
+            const float w0 = w[j * 8];
+            const float w1 = w[j * 8 + 1];
+            const float w2 = w[j * 8 + 2];
+            const float w3 = w[j * 8 + 3];
+            const float v0 = d[j + 24];
+            a0_0 += v0 * w0;
+            a0_1 += v0 * w1;
+            a0_2 += v0 * w2;
+            a0_3 += v0 * w3;
+            const float v1 = d[j + 30];
+            a1_0 += v1 * w0;
+            a1_1 += v1 * w1;
+            a1_2 += v1 * w2;
+            a1_3 += v1 * w3;
+            const float v2 = d[j + 36];
+            a2_0 += v2 * w0;
+            a2_1 += v2 * w1;
+            a2_2 += v2 * w2;
+            a2_3 += v2 * w3;
+            const float v3 = d[j + 42];
+            a3_0 += v3 * w0;
+            a3_1 += v3 * w1;
+            a3_2 += v3 * w2;
+            a3_3 += v3 * w3;
+        }
+        out[h * 4 + 32] = a0_0;
+        out[h * 4 + 33] = a0_1;
+        out[h * 4 + 34] = a0_2;
+        out[h * 4 + 35] = a0_3;
+        out[h * 4 + 40] = a1_0;
+        out[h * 4 + 41] = a1_1;
+        out[h * 4 + 42] = a1_2;
+        out[h * 4 + 43] = a1_3;
+        out[h * 4 + 48] = a2_0;
+        out[h * 4 + 49] = a2_1;
+        out[h * 4 + 50] = a2_2;
+        out[h * 4 + 51] = a2_3;
+        out[h * 4 + 56] = a3_0;
+        out[h * 4 + 57] = a3_1;
+        out[h * 4 + 58] = a3_2;
+        out[h * 4 + 59] = a3_3;
     }
 }
 #endif
-
-/* Pointwise stage of 8 steps. */
-static void keras_config_pointwise_8(const float *restrict d, float *restrict out)
-{
-    keras_config_pointwise_n(d, out, 8);
-}
 
 #endif
 

@@ -201,7 +201,7 @@ public enum KerasConfig {
     }
 
     /// One batch item: tiles of 8 output steps; border tiles read only their steps' own taps.
-    private static func forwardItem(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    fileprivate static func forwardItem(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 48) { scratch in
             guard let d = scratch.baseAddress else { return }
             // steps 0 ... 7

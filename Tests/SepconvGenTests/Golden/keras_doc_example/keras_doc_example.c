@@ -6,7 +6,6 @@
  * Stack: at most 576 bytes of locals in the kernel; no heap.
  */
 #include "keras_doc_example.h"
-#include <math.h>
 
 #if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && (defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__) || defined(__riscv_vector) || defined(__ALTIVEC__) || defined(__VSX__) || defined(__wasm_simd128__) || defined(__mips_msa))
 #define keras_doc_example_VECTOR 1
@@ -221,6 +220,26 @@ keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restric
     }
 }
 
+/* The activation of n steps' outputs, in place. */
+static void keras_doc_example_finish(float *restrict out, const int n)
+{
+    int i;
+    for (i = 0; i < n * 4; ++i) out[i] = keras_doc_example_act(out[i]);
+}
+
+/* One batch item: tiles of 4 output steps; border tiles read only their steps' own taps. */
+static void keras_doc_example_item(const float *restrict x, float *restrict y)
+{
+    float d[144];
+    /* steps 0 .. 3: interior */
+    {
+        const int t = 0;
+        keras_doc_example_depthwise_4(x, d, t);
+        keras_doc_example_pointwise_4(d, y + t * 4);
+        keras_doc_example_finish(y + t * 4, 4);
+    }
+}
+
 #else
 
 #if defined(keras_doc_example_HELIUM)
@@ -266,35 +285,47 @@ keras_doc_example_HELIUM_KERNEL void keras_doc_example_depthwise_4(const float *
 /* Depthwise stage of output steps t .. t + 3, every tap reading the input. */
 keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
 {
-    int m, c, r;
+    int m, c;
     for (m = 0; m < 3; ++m) for (c = 0; c < 12; ++c) {
         const float *w = keras_doc_example_depthwise + m * 12 + c;
         const float *xc = x + (t * 2 - 0) * 12 + c;
         const float w0 = w[0];
         const float w1 = w[36];
         const float w2 = w[72];
-        for (r = 0; r < 4; ++r) d[r * 36 + m * 12 + c] = xc[r * 24] * w0 + xc[r * 24 + 12] * w1 + xc[r * 24 + 24] * w2;
+        const float x0 = xc[0];
+        const float x1 = xc[12];
+        const float x2 = xc[24];
+        d[m * 12 + c] = x0 * w0 + x1 * w1 + x2 * w2;
+        const float x3 = xc[36];
+        const float x4 = xc[48];
+        d[m * 12 + c + 36] = x2 * w0 + x3 * w1 + x4 * w2;
+        const float x5 = xc[60];
+        const float x6 = xc[72];
+        d[m * 12 + c + 72] = x4 * w0 + x5 * w1 + x6 * w2;
+        const float x7 = xc[84];
+        const float x8 = xc[96];
+        d[m * 12 + c + 108] = x6 * w0 + x7 * w1 + x8 * w2;
     }
 }
 #endif
 
 #if defined(keras_doc_example_HELIUM)
-/* Pointwise stage of n steps on Helium: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f],
-   3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
-keras_doc_example_HELIUM_KERNEL void keras_doc_example_pointwise_n(const float *restrict d, float *restrict out, const int n)
+/* Pointwise stage of 4 steps on Helium: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f], relu applied as it stores,
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+keras_doc_example_HELIUM_KERNEL void keras_doc_example_pointwise_4(const float *restrict d, float *restrict out)
 {
-    int r, j;
-    for (r = 0; r < n; r += 3) {
-        const float *d0 = d + r * 36;
-        const float *d1 = d + (r + 1 < n ? r + 1 : n - 1) * 36;
-        const float *d2 = d + (r + 2 < n ? r + 2 : n - 1) * 36;
-        float *o0 = out + r * 4;
-        float *o1 = out + (r + 1 < n ? r + 1 : n - 1) * 4;
-        float *o2 = out + (r + 2 < n ? r + 2 : n - 1) * 4;
+    int j;
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    {
+        const float *d0 = d + 0;
+        float *o0 = out + 0;
+        const float *d1 = d + 36;
+        float *o1 = out + 4;
+        const float *d2 = d + 72;
+        float *o2 = out + 8;
         {
             const float *w = keras_doc_example_pointwise + 0;
-            float32x4_t a00 = vldrwq_f32(keras_doc_example_bias + 0 + 0), a01 = vldrwq_f32(keras_doc_example_bias + 0 + 4);
-            float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            float32x4_t a00 = vldrwq_f32(keras_doc_example_bias + 0 + 0), a01 = vldrwq_f32(keras_doc_example_bias + 0 + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
             for (j = 0; j < 36; ++j) {
                 const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
                 const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
@@ -306,64 +337,92 @@ keras_doc_example_HELIUM_KERNEL void keras_doc_example_pointwise_n(const float *
                 a20 = vfmaq_n_f32(a20, w0, x2);
                 a21 = vfmaq_n_f32(a21, w1, x2);
             }
-            vstrwq_f32(o0 + 0, a00);
-            vstrwq_f32(o1 + 0, a10);
-            vstrwq_f32(o2 + 0, a20);
+            vstrwq_f32(o0 + 0, vpselq_f32(zero, a00, vcmpltq_n_f32(a00, 0.0f)));
+            vstrwq_f32(o1 + 0, vpselq_f32(zero, a10, vcmpltq_n_f32(a10, 0.0f)));
+            vstrwq_f32(o2 + 0, vpselq_f32(zero, a20, vcmpltq_n_f32(a20, 0.0f)));
+        }
+    }
+    {
+        const float *d0 = d + 108;
+        float *o0 = out + 12;
+        {
+            const float *w = keras_doc_example_pointwise + 0;
+            float32x4_t a00 = vldrwq_f32(keras_doc_example_bias + 0 + 0), a01 = vldrwq_f32(keras_doc_example_bias + 0 + 4);
+            for (j = 0; j < 36; ++j) {
+                const float x0 = d0[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+            }
+            vstrwq_f32(o0 + 0, vpselq_f32(zero, a00, vcmpltq_n_f32(a00, 0.0f)));
         }
     }
 }
 #else
-/* Pointwise stage of n steps: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f], 8 filters at a time. */
-keras_doc_example_KERNEL void keras_doc_example_pointwise_n(const float *restrict d, float *restrict out, const int n)
+/* Pointwise stage of 4 steps: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 4 x 6. */
+keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restrict d, float *restrict out)
 {
-    int r, j;
-    for (r = 0; r < n; ++r) {
-        const float *w = keras_doc_example_pointwise;
-        float a0 = keras_doc_example_bias[0];
-        float a1 = keras_doc_example_bias[1];
-        float a2 = keras_doc_example_bias[2];
-        float a3 = keras_doc_example_bias[3];
-        for (j = 0; j < 36; ++j) {
-            const float v = d[r * 36 + j];
-            a0 += v * w[j * 8];
-            a1 += v * w[j * 8 + 1];
-            a2 += v * w[j * 8 + 2];
-            a3 += v * w[j * 8 + 3];
-        }
-        out[r * 4] = a0;
-        out[r * 4 + 1] = a1;
-        out[r * 4 + 2] = a2;
-        out[r * 4 + 3] = a3;
+    int j;
+    const float *w = keras_doc_example_pointwise;
+    float a0_0 = keras_doc_example_bias[0];
+    float a0_1 = keras_doc_example_bias[1];
+    float a0_2 = keras_doc_example_bias[2];
+    float a0_3 = keras_doc_example_bias[3];
+    float a1_0 = keras_doc_example_bias[0];
+    float a1_1 = keras_doc_example_bias[1];
+    float a1_2 = keras_doc_example_bias[2];
+    float a1_3 = keras_doc_example_bias[3];
+    float a2_0 = keras_doc_example_bias[0];
+    float a2_1 = keras_doc_example_bias[1];
+    float a2_2 = keras_doc_example_bias[2];
+    float a2_3 = keras_doc_example_bias[3];
+    float a3_0 = keras_doc_example_bias[0];
+    float a3_1 = keras_doc_example_bias[1];
+    float a3_2 = keras_doc_example_bias[2];
+    float a3_3 = keras_doc_example_bias[3];
+    for (j = 0; j < 36; ++j) {
+        const float w0 = w[j * 8];
+        const float w1 = w[j * 8 + 1];
+        const float w2 = w[j * 8 + 2];
+        const float w3 = w[j * 8 + 3];
+        const float v0 = d[j];
+        a0_0 += v0 * w0;
+        a0_1 += v0 * w1;
+        a0_2 += v0 * w2;
+        a0_3 += v0 * w3;
+        const float v1 = d[j + 36];
+        a1_0 += v1 * w0;
+        a1_1 += v1 * w1;
+        a1_2 += v1 * w2;
+        a1_3 += v1 * w3;
+        const float v2 = d[j + 72];
+        a2_0 += v2 * w0;
+        a2_1 += v2 * w1;
+        a2_2 += v2 * w2;
+        a2_3 += v2 * w3;
+        const float v3 = d[j + 108];
+        a3_0 += v3 * w0;
+        a3_1 += v3 * w1;
+        a3_2 += v3 * w2;
+        a3_3 += v3 * w3;
     }
-}
-#endif
-
-/* Pointwise stage of 4 steps. */
-static void keras_doc_example_pointwise_4(const float *restrict d, float *restrict out)
-{
-    keras_doc_example_pointwise_n(d, out, 4);
-}
-
-#endif
-
-#if defined(keras_doc_example_HELIUM)
-/* The activation of n steps' outputs, in place, on Helium: 4 values at a time. */
-static void keras_doc_example_finish(float *restrict out, const int n)
-{
-    int i;
-    const float32x4_t zero = vdupq_n_f32(0.0f);
-    for (i = 0; i < n * 4; i += 4) {
-        float32x4_t v = vldrwq_f32(out + i);
-        v = vpselq_f32(zero, v, vcmpltq_n_f32(v, 0.0f));
-        vstrwq_f32(out + i, v);
-    }
-}
-#else
-/* The activation of n steps' outputs, in place. */
-static void keras_doc_example_finish(float *restrict out, const int n)
-{
-    int i;
-    for (i = 0; i < n * 4; ++i) out[i] = keras_doc_example_act(out[i]);
+    out[0] = keras_doc_example_act(a0_0);
+    out[1] = keras_doc_example_act(a0_1);
+    out[2] = keras_doc_example_act(a0_2);
+    out[3] = keras_doc_example_act(a0_3);
+    out[4] = keras_doc_example_act(a1_0);
+    out[5] = keras_doc_example_act(a1_1);
+    out[6] = keras_doc_example_act(a1_2);
+    out[7] = keras_doc_example_act(a1_3);
+    out[8] = keras_doc_example_act(a2_0);
+    out[9] = keras_doc_example_act(a2_1);
+    out[10] = keras_doc_example_act(a2_2);
+    out[11] = keras_doc_example_act(a2_3);
+    out[12] = keras_doc_example_act(a3_0);
+    out[13] = keras_doc_example_act(a3_1);
+    out[14] = keras_doc_example_act(a3_2);
+    out[15] = keras_doc_example_act(a3_3);
 }
 #endif
 
@@ -376,9 +435,11 @@ static void keras_doc_example_item(const float *restrict x, float *restrict y)
         const int t = 0;
         keras_doc_example_depthwise_4(x, d, t);
         keras_doc_example_pointwise_4(d, y + t * 4);
-        keras_doc_example_finish(y + t * 4, 4);
     }
 }
+
+#endif
+
 
 void keras_doc_example(const float *input, float *output, size_t batch)
 {

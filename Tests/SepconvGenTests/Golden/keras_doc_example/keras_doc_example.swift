@@ -269,7 +269,7 @@ public enum KerasDocExample {
     }
 
     /// One batch item: tiles of 4 output steps; border tiles read only their steps' own taps.
-    private static func forwardItem(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    fileprivate static func forwardItem(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 144) { scratch in
             guard let d = scratch.baseAddress else { return }
             // steps 0 ... 3: interior

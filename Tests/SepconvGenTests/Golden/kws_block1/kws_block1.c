@@ -6,7 +6,6 @@
  * Stack: at most 240 bytes of locals in the kernel; no heap.
  */
 #include "kws_block1.h"
-#include <math.h>
 
 #if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && (defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__) || defined(__riscv_vector) || defined(__ALTIVEC__) || defined(__VSX__) || defined(__wasm_simd128__) || defined(__mips_msa))
 #define kws_block1_VECTOR 1
@@ -269,16 +268,59 @@ kws_block1_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *re
     }
 }
 
+/* The activation of n steps' outputs, in place. */
+static void kws_block1_finish(float *restrict out, const int n)
+{
+    int i;
+    for (i = 0; i < n * 16; ++i) out[i] = kws_block1_act(out[i]);
+}
+
+/* One batch item: tiles of 6 output steps; border tiles read only their steps' own taps. */
+static void kws_block1_item(const float *restrict x, float *restrict y)
+{
+    float d[60];
+    int i;
+    /* steps 0 .. 5 */
+    kws_block1_depthwise_step(x, d + 0, 0, 1, 2);
+    kws_block1_depthwise_step(x, d + 10, 1, 0, 3);
+    kws_block1_depthwise_step(x, d + 20, 2, 0, 3);
+    kws_block1_depthwise_step(x, d + 30, 3, 0, 3);
+    kws_block1_depthwise_step(x, d + 40, 4, 0, 3);
+    kws_block1_depthwise_step(x, d + 50, 5, 0, 3);
+    kws_block1_pointwise_6(d, y + 0);
+    kws_block1_finish(y + 0 * 16, 6);
+    /* steps 6 .. 47: interior */
+    for (i = 0; i < 7; ++i) {
+        const int t = 6 + i * 6;
+        kws_block1_depthwise_6(x, d, t);
+        kws_block1_pointwise_6(d, y + t * 16);
+        kws_block1_finish(y + t * 16, 6);
+    }
+    /* steps 48 .. 48 */
+    kws_block1_depthwise_step(x, d + 0, 48, 0, 2);
+    kws_block1_pointwise_1(d, y + 768);
+    kws_block1_finish(y + 48 * 16, 1);
+}
+
 #else
 
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 10 + channel]. */
 kws_block1_KERNEL void kws_block1_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int c, k;
-    for (c = 0; c < 10; ++c) {
-        float a = 0;
-        for (k = first; k < first + count; ++k) a += x[(s * 1 - 1 + k * 1) * 10 + c] * kws_block1_depthwise[k * 10 + c];
-        d[c] = a;
+    int c;
+    if (count < 3) {
+        for (c = 0; c < 10; ++c) {
+            const float *xc = x + (s * 1 - 1 + first * 1) * 10 + c;
+            const float *w = kws_block1_depthwise + first * 10 + c;
+            d[c] = xc[0] * w[0] + xc[10] * w[10];
+        }
+    }
+    else {
+        for (c = 0; c < 10; ++c) {
+            const float *xc = x + (s * 1 - 1 + first * 1) * 10 + c;
+            const float *w = kws_block1_depthwise + first * 10 + c;
+            d[c] = xc[0] * w[0] + xc[10] * w[10] + xc[20] * w[20];
+        }
     }
 }
 
@@ -338,35 +380,48 @@ kws_block1_HELIUM_KERNEL void kws_block1_depthwise_6(const float *restrict x, fl
 /* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
 kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
-    int c, r;
+    int c;
     for (c = 0; c < 10; ++c) {
         const float *w = kws_block1_depthwise + c;
         const float *xc = x + (t * 1 - 1) * 10 + c;
         const float w0 = w[0];
         const float w1 = w[10];
         const float w2 = w[20];
-        for (r = 0; r < 6; ++r) d[r * 10 + c] = xc[r * 10] * w0 + xc[r * 10 + 10] * w1 + xc[r * 10 + 20] * w2;
+        const float x0 = xc[0];
+        const float x1 = xc[10];
+        const float x2 = xc[20];
+        d[c] = x0 * w0 + x1 * w1 + x2 * w2;
+        const float x3 = xc[30];
+        d[c + 10] = x1 * w0 + x2 * w1 + x3 * w2;
+        const float x4 = xc[40];
+        d[c + 20] = x2 * w0 + x3 * w1 + x4 * w2;
+        const float x5 = xc[50];
+        d[c + 30] = x3 * w0 + x4 * w1 + x5 * w2;
+        const float x6 = xc[60];
+        d[c + 40] = x4 * w0 + x5 * w1 + x6 * w2;
+        const float x7 = xc[70];
+        d[c + 50] = x5 * w0 + x6 * w1 + x7 * w2;
     }
 }
 #endif
 
 #if defined(kws_block1_HELIUM)
-/* Pointwise stage of n steps on Helium: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f],
-   3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
-kws_block1_HELIUM_KERNEL void kws_block1_pointwise_n(const float *restrict d, float *restrict out, const int n)
+/* Pointwise stage of 6 steps on Helium: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f], relu applied as it stores,
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+kws_block1_HELIUM_KERNEL void kws_block1_pointwise_6(const float *restrict d, float *restrict out)
 {
     int r, j, f;
-    for (r = 0; r < n; r += 3) {
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    for (r = 0; r < 6; r += 3) {
         const float *d0 = d + r * 10;
-        const float *d1 = d + (r + 1 < n ? r + 1 : n - 1) * 10;
-        const float *d2 = d + (r + 2 < n ? r + 2 : n - 1) * 10;
         float *o0 = out + r * 16;
-        float *o1 = out + (r + 1 < n ? r + 1 : n - 1) * 16;
-        float *o2 = out + (r + 2 < n ? r + 2 : n - 1) * 16;
+        const float *d1 = d + (r + 1) * 10;
+        float *o1 = out + (r + 1) * 16;
+        const float *d2 = d + (r + 2) * 10;
+        float *o2 = out + (r + 2) * 16;
         for (f = 0; f < 16; f += 8) {
             const float *w = kws_block1_pointwise + (f / 16) * 160 + f % 16;
-            float32x4_t a00 = vldrwq_f32(kws_block1_bias + f + 0), a01 = vldrwq_f32(kws_block1_bias + f + 4);
-            float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            float32x4_t a00 = vldrwq_f32(kws_block1_bias + f + 0), a01 = vldrwq_f32(kws_block1_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
             for (j = 0; j < 10; ++j) {
                 const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
                 const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
@@ -378,87 +433,162 @@ kws_block1_HELIUM_KERNEL void kws_block1_pointwise_n(const float *restrict d, fl
                 a20 = vfmaq_n_f32(a20, w0, x2);
                 a21 = vfmaq_n_f32(a21, w1, x2);
             }
-            vstrwq_f32(o0 + f, a00);
-            vstrwq_f32(o0 + f + 4, a01);
-            vstrwq_f32(o1 + f, a10);
-            vstrwq_f32(o1 + f + 4, a11);
-            vstrwq_f32(o2 + f, a20);
-            vstrwq_f32(o2 + f + 4, a21);
+            vstrwq_f32(o0 + f, vpselq_f32(zero, a00, vcmpltq_n_f32(a00, 0.0f)));
+            vstrwq_f32(o0 + f + 4, vpselq_f32(zero, a01, vcmpltq_n_f32(a01, 0.0f)));
+            vstrwq_f32(o1 + f, vpselq_f32(zero, a10, vcmpltq_n_f32(a10, 0.0f)));
+            vstrwq_f32(o1 + f + 4, vpselq_f32(zero, a11, vcmpltq_n_f32(a11, 0.0f)));
+            vstrwq_f32(o2 + f, vpselq_f32(zero, a20, vcmpltq_n_f32(a20, 0.0f)));
+            vstrwq_f32(o2 + f + 4, vpselq_f32(zero, a21, vcmpltq_n_f32(a21, 0.0f)));
         }
     }
 }
 #else
-/* Pointwise stage of n steps: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f], 8 filters at a time. */
-kws_block1_KERNEL void kws_block1_pointwise_n(const float *restrict d, float *restrict out, const int n)
+/* Pointwise stage of 6 steps: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 6 x 4. */
+kws_block1_KERNEL void kws_block1_pointwise_6(const float *restrict d, float *restrict out)
 {
-    int r, h, j;
-    for (r = 0; r < n; ++r) {
-        for (h = 0; h < 2; ++h) {
-            const float *w = kws_block1_pointwise + h * 8;
-            float a0 = kws_block1_bias[h * 8];
-            float a1 = kws_block1_bias[h * 8 + 1];
-            float a2 = kws_block1_bias[h * 8 + 2];
-            float a3 = kws_block1_bias[h * 8 + 3];
-            float a4 = kws_block1_bias[h * 8 + 4];
-            float a5 = kws_block1_bias[h * 8 + 5];
-            float a6 = kws_block1_bias[h * 8 + 6];
-            float a7 = kws_block1_bias[h * 8 + 7];
-            for (j = 0; j < 10; ++j) {
-                const float v = d[r * 10 + j];
-                a0 += v * w[j * 16];
-                a1 += v * w[j * 16 + 1];
-                a2 += v * w[j * 16 + 2];
-                a3 += v * w[j * 16 + 3];
-                a4 += v * w[j * 16 + 4];
-                a5 += v * w[j * 16 + 5];
-                a6 += v * w[j * 16 + 6];
-                a7 += v * w[j * 16 + 7];
-            }
-            out[r * 16 + h * 8] = a0;
-            out[r * 16 + h * 8 + 1] = a1;
-            out[r * 16 + h * 8 + 2] = a2;
-            out[r * 16 + h * 8 + 3] = a3;
-            out[r * 16 + h * 8 + 4] = a4;
-            out[r * 16 + h * 8 + 5] = a5;
-            out[r * 16 + h * 8 + 6] = a6;
-            out[r * 16 + h * 8 + 7] = a7;
+    int h, j;
+    for (h = 0; h < 4; ++h) {
+        const float *w = kws_block1_pointwise + h * 4;
+        float a0_0 = kws_block1_bias[h * 4];
+        float a0_1 = kws_block1_bias[h * 4 + 1];
+        float a0_2 = kws_block1_bias[h * 4 + 2];
+        float a0_3 = kws_block1_bias[h * 4 + 3];
+        float a1_0 = kws_block1_bias[h * 4];
+        float a1_1 = kws_block1_bias[h * 4 + 1];
+        float a1_2 = kws_block1_bias[h * 4 + 2];
+        float a1_3 = kws_block1_bias[h * 4 + 3];
+        float a2_0 = kws_block1_bias[h * 4];
+        float a2_1 = kws_block1_bias[h * 4 + 1];
+        float a2_2 = kws_block1_bias[h * 4 + 2];
+        float a2_3 = kws_block1_bias[h * 4 + 3];
+        float a3_0 = kws_block1_bias[h * 4];
+        float a3_1 = kws_block1_bias[h * 4 + 1];
+        float a3_2 = kws_block1_bias[h * 4 + 2];
+        float a3_3 = kws_block1_bias[h * 4 + 3];
+        float a4_0 = kws_block1_bias[h * 4];
+        float a4_1 = kws_block1_bias[h * 4 + 1];
+        float a4_2 = kws_block1_bias[h * 4 + 2];
+        float a4_3 = kws_block1_bias[h * 4 + 3];
+        float a5_0 = kws_block1_bias[h * 4];
+        float a5_1 = kws_block1_bias[h * 4 + 1];
+        float a5_2 = kws_block1_bias[h * 4 + 2];
+        float a5_3 = kws_block1_bias[h * 4 + 3];
+        for (j = 0; j < 10; ++j) {
+            const float w0 = w[j * 16];
+            const float w1 = w[j * 16 + 1];
+            const float w2 = w[j * 16 + 2];
+            const float w3 = w[j * 16 + 3];
+            const float v0 = d[j];
+            a0_0 += v0 * w0;
+            a0_1 += v0 * w1;
+            a0_2 += v0 * w2;
+            a0_3 += v0 * w3;
+            const float v1 = d[j + 10];
+            a1_0 += v1 * w0;
+            a1_1 += v1 * w1;
+            a1_2 += v1 * w2;
+            a1_3 += v1 * w3;
+            const float v2 = d[j + 20];
+            a2_0 += v2 * w0;
+            a2_1 += v2 * w1;
+            a2_2 += v2 * w2;
+            a2_3 += v2 * w3;
+            const float v3 = d[j + 30];
+            a3_0 += v3 * w0;
+            a3_1 += v3 * w1;
+            a3_2 += v3 * w2;
+            a3_3 += v3 * w3;
+            const float v4 = d[j + 40];
+            a4_0 += v4 * w0;
+            a4_1 += v4 * w1;
+            a4_2 += v4 * w2;
+            a4_3 += v4 * w3;
+            const float v5 = d[j + 50];
+            a5_0 += v5 * w0;
+            a5_1 += v5 * w1;
+            a5_2 += v5 * w2;
+            a5_3 += v5 * w3;
         }
+        out[h * 4] = kws_block1_act(a0_0);
+        out[h * 4 + 1] = kws_block1_act(a0_1);
+        out[h * 4 + 2] = kws_block1_act(a0_2);
+        out[h * 4 + 3] = kws_block1_act(a0_3);
+        out[h * 4 + 16] = kws_block1_act(a1_0);
+        out[h * 4 + 17] = kws_block1_act(a1_1);
+        out[h * 4 + 18] = kws_block1_act(a1_2);
+        out[h * 4 + 19] = kws_block1_act(a1_3);
+        out[h * 4 + 32] = kws_block1_act(a2_0);
+        out[h * 4 + 33] = kws_block1_act(a2_1);
+        out[h * 4 + 34] = kws_block1_act(a2_2);
+        out[h * 4 + 35] = kws_block1_act(a2_3);
+        out[h * 4 + 48] = kws_block1_act(a3_0);
+        out[h * 4 + 49] = kws_block1_act(a3_1);
+        out[h * 4 + 50] = kws_block1_act(a3_2);
+        out[h * 4 + 51] = kws_block1_act(a3_3);
+        out[h * 4 + 64] = kws_block1_act(a4_0);
+        out[h * 4 + 65] = kws_block1_act(a4_1);
+        out[h * 4 + 66] = kws_block1_act(a4_2);
+        out[h * 4 + 67] = kws_block1_act(a4_3);
+        out[h * 4 + 80] = kws_block1_act(a5_0);
+        out[h * 4 + 81] = kws_block1_act(a5_1);
+        out[h * 4 + 82] = kws_block1_act(a5_2);
+        out[h * 4 + 83] = kws_block1_act(a5_3);
     }
 }
-#endif
-
-/* Pointwise stage of 6 steps. */
-static void kws_block1_pointwise_6(const float *restrict d, float *restrict out)
-{
-    kws_block1_pointwise_n(d, out, 6);
-}
-
-/* Pointwise stage of 1 step. */
-static void kws_block1_pointwise_1(const float *restrict d, float *restrict out)
-{
-    kws_block1_pointwise_n(d, out, 1);
-}
-
 #endif
 
 #if defined(kws_block1_HELIUM)
-/* The activation of n steps' outputs, in place, on Helium: 4 values at a time. */
-static void kws_block1_finish(float *restrict out, const int n)
+/* Pointwise stage of 1 step on Helium: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f], relu applied as it stores,
+   1 step x 8 filters at a time in 2 4-lane sums. */
+kws_block1_HELIUM_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *restrict out)
 {
-    int i;
+    int j, f;
     const float32x4_t zero = vdupq_n_f32(0.0f);
-    for (i = 0; i < n * 16; i += 4) {
-        float32x4_t v = vldrwq_f32(out + i);
-        v = vpselq_f32(zero, v, vcmpltq_n_f32(v, 0.0f));
-        vstrwq_f32(out + i, v);
+    {
+        const float *d0 = d + 0;
+        float *o0 = out + 0;
+        for (f = 0; f < 16; f += 8) {
+            const float *w = kws_block1_pointwise + (f / 16) * 160 + f % 16;
+            float32x4_t a00 = vldrwq_f32(kws_block1_bias + f + 0), a01 = vldrwq_f32(kws_block1_bias + f + 4);
+            for (j = 0; j < 10; ++j) {
+                const float x0 = d0[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+            }
+            vstrwq_f32(o0 + f, vpselq_f32(zero, a00, vcmpltq_n_f32(a00, 0.0f)));
+            vstrwq_f32(o0 + f + 4, vpselq_f32(zero, a01, vcmpltq_n_f32(a01, 0.0f)));
+        }
     }
 }
 #else
-/* The activation of n steps' outputs, in place. */
-static void kws_block1_finish(float *restrict out, const int n)
+/* Pointwise stage of 1 step: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 1 x 4. */
+kws_block1_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *restrict out)
 {
-    int i;
-    for (i = 0; i < n * 16; ++i) out[i] = kws_block1_act(out[i]);
+    int h, j;
+    for (h = 0; h < 4; ++h) {
+        const float *w = kws_block1_pointwise + h * 4;
+        float a0_0 = kws_block1_bias[h * 4];
+        float a0_1 = kws_block1_bias[h * 4 + 1];
+        float a0_2 = kws_block1_bias[h * 4 + 2];
+        float a0_3 = kws_block1_bias[h * 4 + 3];
+        for (j = 0; j < 10; ++j) {
+            const float w0 = w[j * 16];
+            const float w1 = w[j * 16 + 1];
+            const float w2 = w[j * 16 + 2];
+            const float w3 = w[j * 16 + 3];
+            const float v0 = d[j];
+            a0_0 += v0 * w0;
+            a0_1 += v0 * w1;
+            a0_2 += v0 * w2;
+            a0_3 += v0 * w3;
+        }
+        out[h * 4] = kws_block1_act(a0_0);
+        out[h * 4 + 1] = kws_block1_act(a0_1);
+        out[h * 4 + 2] = kws_block1_act(a0_2);
+        out[h * 4 + 3] = kws_block1_act(a0_3);
+    }
 }
 #endif
 
@@ -475,19 +605,19 @@ static void kws_block1_item(const float *restrict x, float *restrict y)
     kws_block1_depthwise_step(x, d + 40, 4, 0, 3);
     kws_block1_depthwise_step(x, d + 50, 5, 0, 3);
     kws_block1_pointwise_6(d, y + 0);
-    kws_block1_finish(y + 0 * 16, 6);
     /* steps 6 .. 47: interior */
     for (i = 0; i < 7; ++i) {
         const int t = 6 + i * 6;
         kws_block1_depthwise_6(x, d, t);
         kws_block1_pointwise_6(d, y + t * 16);
-        kws_block1_finish(y + t * 16, 6);
     }
     /* steps 48 .. 48 */
     kws_block1_depthwise_step(x, d + 0, 48, 0, 2);
     kws_block1_pointwise_1(d, y + 768);
-    kws_block1_finish(y + 48 * 16, 1);
 }
+
+#endif
+
 
 void kws_block1(const float *input, float *output, size_t batch)
 {

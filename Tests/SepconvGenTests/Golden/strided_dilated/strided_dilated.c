@@ -6,7 +6,6 @@
  * Stack: at most 192 bytes of locals in the kernel; no heap.
  */
 #include "strided_dilated.h"
-#include <math.h>
 
 #if defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && (defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_NEON__) || defined(__riscv_vector) || defined(__ALTIVEC__) || defined(__VSX__) || defined(__wasm_simd128__) || defined(__mips_msa))
 #define strided_dilated_VECTOR 1
@@ -242,11 +241,20 @@ strided_dilated_KERNEL void strided_dilated_pointwise_2(const float *restrict d,
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 8 + channel]. */
 strided_dilated_KERNEL void strided_dilated_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
-    int c, k;
-    for (c = 0; c < 8; ++c) {
-        float a = 0;
-        for (k = first; k < first + count; ++k) a += x[(s * 2 - 2 + k * 3) * 8 + c] * strided_dilated_depthwise[k * 8 + c];
-        d[c] = a;
+    int c;
+    if (count < 3) {
+        for (c = 0; c < 8; ++c) {
+            const float *xc = x + (s * 2 - 2 + first * 3) * 8 + c;
+            const float *w = strided_dilated_depthwise + first * 8 + c;
+            d[c] = xc[0] * w[0] + xc[24] * w[8];
+        }
+    }
+    else {
+        for (c = 0; c < 8; ++c) {
+            const float *xc = x + (s * 2 - 2 + first * 3) * 8 + c;
+            const float *w = strided_dilated_depthwise + first * 8 + c;
+            d[c] = xc[0] * w[0] + xc[24] * w[8] + xc[48] * w[16];
+        }
     }
 }
 
@@ -312,35 +320,54 @@ strided_dilated_HELIUM_KERNEL void strided_dilated_depthwise_6(const float *rest
 /* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
 strided_dilated_KERNEL void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
-    int c, r;
+    int c;
     for (c = 0; c < 8; ++c) {
         const float *w = strided_dilated_depthwise + c;
         const float *xc = x + (t * 2 - 2) * 8 + c;
         const float w0 = w[0];
         const float w1 = w[8];
         const float w2 = w[16];
-        for (r = 0; r < 6; ++r) d[r * 8 + c] = xc[r * 16] * w0 + xc[r * 16 + 24] * w1 + xc[r * 16 + 48] * w2;
+        const float x0 = xc[0];
+        const float x3 = xc[24];
+        const float x6 = xc[48];
+        d[c] = x0 * w0 + x3 * w1 + x6 * w2;
+        const float x2 = xc[16];
+        const float x5 = xc[40];
+        const float x8 = xc[64];
+        d[c + 8] = x2 * w0 + x5 * w1 + x8 * w2;
+        const float x4 = xc[32];
+        const float x7 = xc[56];
+        const float x10 = xc[80];
+        d[c + 16] = x4 * w0 + x7 * w1 + x10 * w2;
+        const float x9 = xc[72];
+        const float x12 = xc[96];
+        d[c + 24] = x6 * w0 + x9 * w1 + x12 * w2;
+        const float x11 = xc[88];
+        const float x14 = xc[112];
+        d[c + 32] = x8 * w0 + x11 * w1 + x14 * w2;
+        const float x13 = xc[104];
+        const float x16 = xc[128];
+        d[c + 40] = x10 * w0 + x13 * w1 + x16 * w2;
     }
 }
 #endif
 
 #if defined(strided_dilated_HELIUM)
-/* Pointwise stage of n steps on Helium: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f],
-   3 steps x 8 filters at a time in six 4-lane sums; a pass past the last step repeats it. */
-strided_dilated_HELIUM_KERNEL void strided_dilated_pointwise_n(const float *restrict d, float *restrict out, const int n)
+/* Pointwise stage of 6 steps on Helium: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+strided_dilated_HELIUM_KERNEL void strided_dilated_pointwise_6(const float *restrict d, float *restrict out)
 {
     int r, j;
-    for (r = 0; r < n; r += 3) {
+    for (r = 0; r < 6; r += 3) {
         const float *d0 = d + r * 8;
-        const float *d1 = d + (r + 1 < n ? r + 1 : n - 1) * 8;
-        const float *d2 = d + (r + 2 < n ? r + 2 : n - 1) * 8;
         float *o0 = out + r * 12;
-        float *o1 = out + (r + 1 < n ? r + 1 : n - 1) * 12;
-        float *o2 = out + (r + 2 < n ? r + 2 : n - 1) * 12;
+        const float *d1 = d + (r + 1) * 8;
+        float *o1 = out + (r + 1) * 12;
+        const float *d2 = d + (r + 2) * 8;
+        float *o2 = out + (r + 2) * 12;
         {
             const float *w = strided_dilated_pointwise + 0;
-            float32x4_t a00 = vldrwq_f32(strided_dilated_bias + 0 + 0), a01 = vldrwq_f32(strided_dilated_bias + 0 + 4);
-            float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            float32x4_t a00 = vldrwq_f32(strided_dilated_bias + 0 + 0), a01 = vldrwq_f32(strided_dilated_bias + 0 + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
             for (j = 0; j < 8; ++j) {
                 const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
                 const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
@@ -361,8 +388,7 @@ strided_dilated_HELIUM_KERNEL void strided_dilated_pointwise_n(const float *rest
         }
         {
             const float *w = strided_dilated_pointwise + 8;
-            float32x4_t a00 = vldrwq_f32(strided_dilated_bias + 8 + 0), a01 = vldrwq_f32(strided_dilated_bias + 8 + 4);
-            float32x4_t a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            float32x4_t a00 = vldrwq_f32(strided_dilated_bias + 8 + 0), a01 = vldrwq_f32(strided_dilated_bias + 8 + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
             for (j = 0; j < 8; ++j) {
                 const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
                 const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
@@ -381,74 +407,187 @@ strided_dilated_HELIUM_KERNEL void strided_dilated_pointwise_n(const float *rest
     }
 }
 #else
-/* Pointwise stage of n steps: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f], 8 filters at a time. */
-strided_dilated_KERNEL void strided_dilated_pointwise_n(const float *restrict d, float *restrict out, const int n)
+/* Pointwise stage of 6 steps: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 6 x 4. */
+strided_dilated_KERNEL void strided_dilated_pointwise_6(const float *restrict d, float *restrict out)
 {
-    int r, j;
-    for (r = 0; r < n; ++r) {
-        {
-            const float *w = strided_dilated_pointwise;
-            float a0 = strided_dilated_bias[0];
-            float a1 = strided_dilated_bias[1];
-            float a2 = strided_dilated_bias[2];
-            float a3 = strided_dilated_bias[3];
-            float a4 = strided_dilated_bias[4];
-            float a5 = strided_dilated_bias[5];
-            float a6 = strided_dilated_bias[6];
-            float a7 = strided_dilated_bias[7];
-            for (j = 0; j < 8; ++j) {
-                const float v = d[r * 8 + j];
-                a0 += v * w[j * 16];
-                a1 += v * w[j * 16 + 1];
-                a2 += v * w[j * 16 + 2];
-                a3 += v * w[j * 16 + 3];
-                a4 += v * w[j * 16 + 4];
-                a5 += v * w[j * 16 + 5];
-                a6 += v * w[j * 16 + 6];
-                a7 += v * w[j * 16 + 7];
-            }
-            out[r * 12] = a0;
-            out[r * 12 + 1] = a1;
-            out[r * 12 + 2] = a2;
-            out[r * 12 + 3] = a3;
-            out[r * 12 + 4] = a4;
-            out[r * 12 + 5] = a5;
-            out[r * 12 + 6] = a6;
-            out[r * 12 + 7] = a7;
+    int h, j;
+    for (h = 0; h < 3; ++h) {
+        const float *w = strided_dilated_pointwise + h * 4;
+        float a0_0 = strided_dilated_bias[h * 4];
+        float a0_1 = strided_dilated_bias[h * 4 + 1];
+        float a0_2 = strided_dilated_bias[h * 4 + 2];
+        float a0_3 = strided_dilated_bias[h * 4 + 3];
+        float a1_0 = strided_dilated_bias[h * 4];
+        float a1_1 = strided_dilated_bias[h * 4 + 1];
+        float a1_2 = strided_dilated_bias[h * 4 + 2];
+        float a1_3 = strided_dilated_bias[h * 4 + 3];
+        float a2_0 = strided_dilated_bias[h * 4];
+        float a2_1 = strided_dilated_bias[h * 4 + 1];
+        float a2_2 = strided_dilated_bias[h * 4 + 2];
+        float a2_3 = strided_dilated_bias[h * 4 + 3];
+        float a3_0 = strided_dilated_bias[h * 4];
+        float a3_1 = strided_dilated_bias[h * 4 + 1];
+        float a3_2 = strided_dilated_bias[h * 4 + 2];
+        float a3_3 = strided_dilated_bias[h * 4 + 3];
+        float a4_0 = strided_dilated_bias[h * 4];
+        float a4_1 = strided_dilated_bias[h * 4 + 1];
+        float a4_2 = strided_dilated_bias[h * 4 + 2];
+        float a4_3 = strided_dilated_bias[h * 4 + 3];
+        float a5_0 = strided_dilated_bias[h * 4];
+        float a5_1 = strided_dilated_bias[h * 4 + 1];
+        float a5_2 = strided_dilated_bias[h * 4 + 2];
+        float a5_3 = strided_dilated_bias[h * 4 + 3];
+        for (j = 0; j < 8; ++j) {
+            const float w0 = w[j * 16];
+            const float w1 = w[j * 16 + 1];
+            const float w2 = w[j * 16 + 2];
+            const float w3 = w[j * 16 + 3];
+            const float v0 = d[j];
+            a0_0 += v0 * w0;
+            a0_1 += v0 * w1;
+            a0_2 += v0 * w2;
+            a0_3 += v0 * w3;
+            const float v1 = d[j + 8];
+            a1_0 += v1 * w0;
+            a1_1 += v1 * w1;
+            a1_2 += v1 * w2;
+            a1_3 += v1 * w3;
+            const float v2 = d[j + 16];
+            a2_0 += v2 * w0;
+            a2_1 += v2 * w1;
+            a2_2 += v2 * w2;
+            a2_3 += v2 * w3;
+            const float v3 = d[j + 24];
+            a3_0 += v3 * w0;
+            a3_1 += v3 * w1;
+            a3_2 += v3 * w2;
+            a3_3 += v3 * w3;
+            const float v4 = d[j + 32];
+            a4_0 += v4 * w0;
+            a4_1 += v4 * w1;
+            a4_2 += v4 * w2;
+            a4_3 += v4 * w3;
+            const float v5 = d[j + 40];
+            a5_0 += v5 * w0;
+            a5_1 += v5 * w1;
+            a5_2 += v5 * w2;
+            a5_3 += v5 * w3;
         }
-        {
-            const float *w = strided_dilated_pointwise + 8;
-            float a0 = strided_dilated_bias[8];
-            float a1 = strided_dilated_bias[9];
-            float a2 = strided_dilated_bias[10];
-            float a3 = strided_dilated_bias[11];
-            for (j = 0; j < 8; ++j) {
-                const float v = d[r * 8 + j];
-                a0 += v * w[j * 16];
-                a1 += v * w[j * 16 + 1];
-                a2 += v * w[j * 16 + 2];
-                a3 += v * w[j * 16 + 3];
-            }
-            out[r * 12 + 8] = a0;
-            out[r * 12 + 9] = a1;
-            out[r * 12 + 10] = a2;
-            out[r * 12 + 11] = a3;
-        }
+        out[h * 4] = a0_0;
+        out[h * 4 + 1] = a0_1;
+        out[h * 4 + 2] = a0_2;
+        out[h * 4 + 3] = a0_3;
+        out[h * 4 + 12] = a1_0;
+        out[h * 4 + 13] = a1_1;
+        out[h * 4 + 14] = a1_2;
+        out[h * 4 + 15] = a1_3;
+        out[h * 4 + 24] = a2_0;
+        out[h * 4 + 25] = a2_1;
+        out[h * 4 + 26] = a2_2;
+        out[h * 4 + 27] = a2_3;
+        out[h * 4 + 36] = a3_0;
+        out[h * 4 + 37] = a3_1;
+        out[h * 4 + 38] = a3_2;
+        out[h * 4 + 39] = a3_3;
+        out[h * 4 + 48] = a4_0;
+        out[h * 4 + 49] = a4_1;
+        out[h * 4 + 50] = a4_2;
+        out[h * 4 + 51] = a4_3;
+        out[h * 4 + 60] = a5_0;
+        out[h * 4 + 61] = a5_1;
+        out[h * 4 + 62] = a5_2;
+        out[h * 4 + 63] = a5_3;
     }
 }
 #endif
 
-/* Pointwise stage of 6 steps. */
-static void strided_dilated_pointwise_6(const float *restrict d, float *restrict out)
+#if defined(strided_dilated_HELIUM)
+/* Pointwise stage of 2 steps on Helium: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f],
+   2 steps x 8 filters at a time in 4 4-lane sums. */
+strided_dilated_HELIUM_KERNEL void strided_dilated_pointwise_2(const float *restrict d, float *restrict out)
 {
-    strided_dilated_pointwise_n(d, out, 6);
+    int j;
+    {
+        const float *d0 = d + 0;
+        float *o0 = out + 0;
+        const float *d1 = d + 8;
+        float *o1 = out + 12;
+        {
+            const float *w = strided_dilated_pointwise + 0;
+            float32x4_t a00 = vldrwq_f32(strided_dilated_bias + 0 + 0), a01 = vldrwq_f32(strided_dilated_bias + 0 + 4), a10 = a00, a11 = a01;
+            for (j = 0; j < 8; ++j) {
+                const float x0 = d0[j], x1 = d1[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+            }
+            vstrwq_f32(o0 + 0, a00);
+            vstrwq_f32(o0 + 0 + 4, a01);
+            vstrwq_f32(o1 + 0, a10);
+            vstrwq_f32(o1 + 0 + 4, a11);
+        }
+        {
+            const float *w = strided_dilated_pointwise + 8;
+            float32x4_t a00 = vldrwq_f32(strided_dilated_bias + 8 + 0), a01 = vldrwq_f32(strided_dilated_bias + 8 + 4), a10 = a00, a11 = a01;
+            for (j = 0; j < 8; ++j) {
+                const float x0 = d0[j], x1 = d1[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+            }
+            vstrwq_f32(o0 + 8, a00);
+            vstrwq_f32(o1 + 8, a10);
+        }
+    }
 }
-
-/* Pointwise stage of 2 steps. */
-static void strided_dilated_pointwise_2(const float *restrict d, float *restrict out)
+#else
+/* Pointwise stage of 2 steps: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 2 x 4. */
+strided_dilated_KERNEL void strided_dilated_pointwise_2(const float *restrict d, float *restrict out)
 {
-    strided_dilated_pointwise_n(d, out, 2);
+    int h, j;
+    for (h = 0; h < 3; ++h) {
+        const float *w = strided_dilated_pointwise + h * 4;
+        float a0_0 = strided_dilated_bias[h * 4];
+        float a0_1 = strided_dilated_bias[h * 4 + 1];
+        float a0_2 = strided_dilated_bias[h * 4 + 2];
+        float a0_3 = strided_dilated_bias[h * 4 + 3];
+        float a1_0 = strided_dilated_bias[h * 4];
+        float a1_1 = strided_dilated_bias[h * 4 + 1];
+        float a1_2 = strided_dilated_bias[h * 4 + 2];
+        float a1_3 = strided_dilated_bias[h * 4 + 3];
+        for (j = 0; j < 8; ++j) {
+            const float w0 = w[j * 16];
+            const float w1 = w[j * 16 + 1];
+            const float w2 = w[j * 16 + 2];
+            const float w3 = w[j * 16 + 3];
+            const float v0 = d[j];
+            a0_0 += v0 * w0;
+            a0_1 += v0 * w1;
+            a0_2 += v0 * w2;
+            a0_3 += v0 * w3;
+            const float v1 = d[j + 8];
+            a1_0 += v1 * w0;
+            a1_1 += v1 * w1;
+            a1_2 += v1 * w2;
+            a1_3 += v1 * w3;
+        }
+        out[h * 4] = a0_0;
+        out[h * 4 + 1] = a0_1;
+        out[h * 4 + 2] = a0_2;
+        out[h * 4 + 3] = a0_3;
+        out[h * 4 + 12] = a1_0;
+        out[h * 4 + 13] = a1_1;
+        out[h * 4 + 14] = a1_2;
+        out[h * 4 + 15] = a1_3;
+    }
 }
+#endif
 
 #endif
 

@@ -1,0 +1,118 @@
+/// `Conv1D` and `DepthwiseConv1D` in a network, as variants of the
+/// SeparableConv1D lowering (the same planner, kernels, tiles, borders,
+/// schedule and streaming): the layer's weights are rewritten into a
+/// depthwise and a pointwise kernel whose composition is the layer.
+///
+/// - `Conv1D` (the dense-tap variant): a depthwise pass with one multiplier per
+///   tap, each a one-hot tap (`x · 1`, exact), gathers the K taps of every
+///   channel; the pointwise kernel then holds the layer's kernel,
+///   `pointwise[c·K + k][f] = kernel[k][c][f]`. Cost: the K² C multiply-adds
+///   of the gather per output step beside the layer's K C F.
+/// - `DepthwiseConv1D` (the depthwise-only variant): the layer's kernel is the
+///   depthwise kernel, and the pointwise kernel is the identity (`x · 1`
+///   plus zeros, exact). Cost: (C M)² multiply-adds per output step beside
+///   the layer's K C M.
+///
+/// 'causal' padding is a `ZeroPadding1D` of (K − 1) · d steps before a 'valid'
+/// convolution, as Keras defines it.
+extension NetworkBuilder {
+    /// The classes planned here.
+    static let convolutionClasses = ["Conv1D", "DepthwiseConv1D"]
+
+    /// The steps of a Conv1D or DepthwiseConv1D reading `input`: the convolution, after a padding step when it is causal.
+    func convolution(_ index: Int, layer: ModelGraph.Layer, input: [Int], dtype: DType, what: String, position: Int) throws(ModelError) -> [NetworkStep] {
+        let config = layer.config
+        if let format = config["data_format"]?.string, format != "channels_last" {
+            throw ModelError("\(what) is \(Identifier.printable(format)); networks are channels_last for now")
+        }
+        guard input.count == 2 else {
+            throw ModelError("\(what) reads a tensor of shape \(Tensor.describe(input)); it needs (steps, channels)")
+        }
+        let depthwise = layer.className == "DepthwiseConv1D"
+        guard let kernelSize = Self.integer(config["kernel_size"]), (1...Limits.maxExtent).contains(kernelSize),
+              let stride = Self.integer(config["strides"] ?? .int(1)), (1...Limits.maxExtent).contains(stride),
+              let dilation = Self.integer(config["dilation_rate"] ?? .int(1)), (1...Limits.maxExtent).contains(dilation) else {
+            throw ModelError("\(what) has an invalid kernel_size, strides or dilation_rate (each between 1 and \(Limits.maxExtent))")
+        }
+        guard depthwise || (config["groups"]?.int ?? 1) == 1 else {
+            throw ModelError("\(what) has groups \(config["groups"]?.int ?? 0); networks take Conv1D with groups 1")
+        }
+        let paddingName = config["padding"]?.string?.lowercased() ?? "valid"
+        guard ["valid", "same", "causal"].contains(paddingName) else {
+            throw ModelError("\(what) has padding '\(Identifier.printable(paddingName))'; networks take valid, same and causal")
+        }
+        let activationName = config["activation"]?.string ?? config["activation"]?["config"]?.string ?? "linear"
+        guard let activation = Activation.named(activationName) else {
+            throw ModelError("\(what) has activation '\(Identifier.printable(activationName))', which sepconv-gen does not know")
+        }
+        let useBias = config["use_bias"]?.bool ?? true
+        let tensors = try reader.read(["kernel"] + (useBias ? ["bias"] : []), of: layer, what: what)
+        let (steps, channels) = (input[0], input[1])
+        let kernel = tensors[0]
+        guard kernel.shape.count == 3, kernel.shape[0] == kernelSize, kernel.shape[1] == channels, kernel.shape[2] >= 1 else {
+            throw ModelError("\(what): its kernel has shape \(Tensor.describe(kernel.shape)), which does not fit kernel_size \(kernelSize) over \(channels) channels")
+        }
+        let outputs = depthwise ? channels * kernel.shape[2] : kernel.shape[2]
+        guard !useBias || tensors[1].shape == [outputs] else {
+            throw ModelError("\(what): its bias has shape \(Tensor.describe(tensors[1].shape)); it needs (\(outputs))")
+        }
+        guard tensors.allSatisfy({ $0.scalars.allSatisfy(\.isFinite) }) else { throw ModelError("\(what): a weight holds a NaN or an infinity") }
+        // The gather (Conv1D) or the layer's own multiplier (DepthwiseConv1D), and the rewritten kernels' sizes.
+        let multiplier = depthwise ? kernel.shape[2] : kernelSize
+        let gathered = channels * multiplier
+        guard gathered <= Limits.maxDepthwiseChannels, outputs <= Limits.maxChannels,
+              kernelSize * gathered + gathered * outputs + outputs <= Limits.maxParameters else {
+            throw ModelError("\(what) is too large for sepconv-gen (at most \(Limits.maxParameters) weights once rewritten)")
+        }
+        let weights = depthwise
+            ? LayerWeights(depthwiseKernel: kernel, pointwiseKernel: Self.identity(gathered), bias: useBias ? tensors[1] : nil)
+            : Self.denseTaps(kernel, bias: useBias ? tensors[1] : nil)
+
+        var result: [NetworkStep] = []
+        var steps1 = steps
+        if paddingName == "causal" {
+            let left = (kernelSize - 1) * dilation
+            steps1 += left
+            result.append(NetworkStep(layers: [layer.name], className: layer.className, position: position,
+                                      operation: .zeroPad(left: left, right: 0), inputShape: input,
+                                      outputShape: [steps1, channels], multiplyAdds: 0, weightBytes: 0))
+        }
+        let spec = LayerSpec(
+            file: specFile, name: "\(name)_l\(position)", dtype: dtype, inputSteps: steps1, inputChannels: channels,
+            filters: outputs, kernelSize: kernelSize, strides: stride, padding: paddingName == "same" ? .same : .valid,
+            dataFormat: .channelsLast, dilationRate: dilation, depthMultiplier: multiplier, activation: activation, useBias: useBias,
+            depthwiseInitializer: .zeros, pointwiseInitializer: .zeros, biasInitializer: .zeros, seed: 0, weights: nil, marks: [:],
+            streaming: streaming)
+        let receptive = (kernelSize - 1) * dilation + 1
+        guard paddingName == "same" || steps1 >= receptive else {
+            throw ModelError("\(what): its receptive field of \(receptive) steps is longer than its \(steps1) input steps")
+        }
+        let plan = Planner.plan(spec, weights: weights)
+        result.append(NetworkStep(layers: [layer.name], className: layer.className, position: position, operation: .separable(plan),
+                                  inputShape: [steps1, channels], outputShape: [plan.outputSteps, plan.outputChannels],
+                                  multiplyAdds: plan.multiplyAdds, weightBytes: plan.footprint.weightBytes))
+        return result
+    }
+
+    /// The (K, C, F) kernel as a one-hot gather of the K taps (K, C, K) and a pointwise (1, C·K, F).
+    private static func denseTaps(_ kernel: Tensor, bias: Tensor?) -> LayerWeights {
+        let (K, C, F) = (kernel.shape[0], kernel.shape[1], kernel.shape[2])
+        var gather = [Double](repeating: 0, count: K * C * K)
+        var pointwise = [Double](repeating: 0, count: C * K * F)
+        for k in 0..<K {
+            for c in 0..<C {
+                gather[(k * C + c) * K + k] = 1
+                for f in 0..<F { pointwise[(c * K + k) * F + f] = kernel.scalars[(k * C + c) * F + f] }
+            }
+        }
+        return LayerWeights(depthwiseKernel: Tensor(shape: [K, C, K], scalars: gather),
+                            pointwiseKernel: Tensor(shape: [1, C * K, F], scalars: pointwise), bias: bias)
+    }
+
+    /// The (1, n, n) identity as a pointwise kernel.
+    private static func identity(_ n: Int) -> Tensor {
+        var values = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { values[i * n + i] = 1 }
+        return Tensor(shape: [1, n, n], scalars: values)
+    }
+}

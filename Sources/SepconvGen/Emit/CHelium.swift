@@ -57,11 +57,14 @@ struct CHelium {
         return depthwise(rows: rows)
     }
 
-    /// `pointwise_<rows>` on Helium: passes of `rows` (3 steps, the last
-    /// pass the 1 or 2 left), each over the filters 8 at a time.
+    /// The pointwise stage's row length in its destination: the output tile's padded rows, or the output's F.
+    private var columns: Int { plan.schedule.needsOutputTile ? plan.schedule.paddedFilters : plan.filters }
+
+    /// `pointwise_<rows>` on Helium: passes of `Self.rows` steps, the 1 or 2
+    /// steps left over in a last pass of their own, each pass over the
+    /// filters 8 at a time.
     func pointwise(rows: Int) -> [String] {
-        let schedule = plan.schedule, CM = plan.depthwiseChannels
-        let N = schedule.needsOutputTile ? schedule.paddedFilters : plan.filters
+        let schedule = plan.schedule, CM = plan.depthwiseChannels, N = columns
         let full = rows / Self.rows, rest = rows % Self.rows
         let counters = (full > 1 ? ["r"] : []) + ["j"] + (schedule.plainBlockCount > 0 ? ["f"] : [])
         var lines = [
@@ -94,8 +97,7 @@ struct CHelium {
 
     /// One pass over every filter of `steps` steps from step `first` (nil: the counter `r`).
     private func pass(steps: Int, first: Int?) -> [String] {
-        let schedule = plan.schedule, W = schedule.lanes, CM = plan.depthwiseChannels
-        let N = schedule.needsOutputTile ? schedule.paddedFilters : plan.filters
+        let schedule = plan.schedule, W = schedule.lanes, CM = plan.depthwiseChannels, N = columns
         let pw = namer.table("pointwise")
         var lines = (0..<steps).flatMap { r in
             let step = r == 0 ? "r" : "(r + \(r))"

@@ -6,8 +6,9 @@
 #   Benchmarks/cortexm.sh [--unroll auto|loops|full] [--build default|portable] [--markdown]
 #   Benchmarks/cortexm.sh --sweep [--markdown]     # tiny layers, full vs loops (Benchmarks/unroll-budget.md)
 #   Benchmarks/cortexm.sh --int8 [--core m4|m3] [--markdown]   # int8 layers of Benchmarks/int8/ (Benchmarks/cortexm_int8.py)
+#   Benchmarks/cortexm.sh --m55 [--unroll MODE] [--markdown]   # Cortex-M55 with MVE, under qemu-system-arm (Benchmarks/cortexm_m55.py)
 #
-# Needs gcc-arm-none-eabi, python3 with venv and PyPI: the script creates
+# Needs gcc-arm-none-eabi (and qemu-system-arm for --m55), python3 with venv and PyPI: the script creates
 # Benchmarks/.venv-unicorn (ignored by git) with unicorn and pyelftools.
 # Environment: SEPCONV_GEN (a built sepconv-gen; default: swift build it),
 # SEPCONV_CORTEXM_WORK (work folder, default a new temporary one, removed at the end).
@@ -30,6 +31,9 @@ work="${SEPCONV_CORTEXM_WORK:-$(mktemp -d -t sepconv-cortexm.XXXXXX)}"
 if [ "${1:-}" = "--int8" ]; then
     shift
     "$venv/bin/python" "$root/Benchmarks/cortexm_int8.py" "$SEPCONV_GEN" "$work" "$@"
+elif [ "${1:-}" = "--m55" ]; then
+    shift
+    "$venv/bin/python" "$root/Benchmarks/cortexm_m55.py" "$SEPCONV_GEN" "$work" "$@"
 else
     "$venv/bin/python" "$root/Benchmarks/cortexm_count.py" "$SEPCONV_GEN" "$work" "$@"
 fi

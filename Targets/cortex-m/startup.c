@@ -1,10 +1,11 @@
 /*
- * Minimal startup for Cortex-M on the MPS2 boards (AN385: Cortex-M3,
- * AN386: Cortex-M4F), for programs that use newlib with semihosting
- * (link with --specs=rdimon.specs -nostartfiles and one of the linker
- * scripts beside this file).
+ * Minimal startup for Cortex-M on the MPS2 and MPS3 boards (AN385:
+ * Cortex-M3, AN386: Cortex-M4F, AN547: Cortex-M55 with MVE), for programs
+ * that use newlib with semihosting (link with --specs=rdimon.specs
+ * -nostartfiles and one of the linker scripts beside this file).
  *
- * Reset: the FPU is enabled in CPACR first (when the code is built for one),
+ * Reset: the FPU is enabled in CPACR first (when the code is built for one;
+ * on a Cortex-M55 the same CP10 and CP11 bits enable MVE),
  * before any floating-point instruction can run; then .data is copied from
  * its load address, .bss is cleared, newlib's semihosting handles are set up
  * and main's status goes to exit(), which newlib reports to the host through

@@ -9,6 +9,8 @@
 /// element-by-element code), or `-DSEPCONV_GEN_PORTABLE`, gets plain C99
 /// loops with the same tiles (`Lowering.portableRoutines`): sums in locals,
 /// weights loaded once per channel or filter group, each result stored once.
+/// On Helium (Armv8.1-M MVE with float lanes), a float32 kernel's portable
+/// path takes `CHelium`'s intrinsic routines in place of some of those.
 /// Where the target has AVX-512 (`__AVX512F__`), the depthwise stage takes
 /// 512-bit vectors of channels (`KernelLayout.hasWideDepthwise`) and pairs of
 /// plain filter blocks a 512-bit microkernel (`KernelLayout.hasWidePairs`);
@@ -57,6 +59,11 @@ struct CLoops {
             "#define \(name)_BORDER static __attribute__((noinline))",
             "#else",
             "#define \(name)_ALIGNED",
+        ])
+        if CHelium.applies(to: plan) {
+            printer.lines(CHelium.guardLines(name))
+        }
+        printer.lines([
             "#if defined(__GNUC__) && !defined(__clang__)",
             "/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */",
             "#define \(name)_KERNEL static __attribute__((optimize(\"fp-contract=fast\")))",
@@ -72,10 +79,14 @@ struct CLoops {
         }
         program.print(lowering.epilogueTables, into: &printer)
         if !lowering.epilogueTables.isEmpty { printer.line() }
+        // Helium's routines compute the activation themselves.
+        let helperGuard = helium?.computesActivation == true && !helpers.isEmpty
+        if helperGuard { printer.line("#if !defined(\(name)_HELIUM)") }
         for helper in helpers {
             printer.lines(helper)
             printer.line()
         }
+        if helperGuard { printer.lines(["#endif", ""]) }
         // Every routine is printed only where something calls it (-Wunused-function).
         printer.line("#if defined(\(name)_VECTOR)")
         printer.line()
@@ -120,16 +131,37 @@ struct CLoops {
         printer.line("#else")
         printer.line()
         for routine in lowering.portableRoutines + (fused ? [lowering.portableItem] : []) {
-            program.print(routine, into: &printer)
+            printAlternative(helium?.routine(routine.name), to: routine, into: &printer)
             printer.line()
         }
         printer.line("#endif")
         printer.line()
         if !fused {
-            program.print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer)
+            if let finish = lowering.finish, let helium, helium.hasFinish {
+                printAlternative(helium.finish, to: finish, into: &printer)
+                printer.line()
+                program.print([lowering.epiloguePass].compactMap { $0 }, into: &printer)
+            } else {
+                program.print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer)
+            }
             program.print(lowering.loopsItem, into: &printer)
         }
         return printer.text
+    }
+
+    /// The Helium forms of the portable routines, for a float32 kernel.
+    private var helium: CHelium? {
+        CHelium.applies(to: plan) ? CHelium(plan: plan, namer: Namer(plan, .c), activatesAsItStores: lowering.portableFusesActivation) : nil
+    }
+
+    /// `routine`, or where the kernel takes Helium, `alternative` in its place.
+    private func printAlternative(_ alternative: [String]?, to routine: Routine, into printer: inout CodePrinter) {
+        guard let alternative else { return program.print(routine, into: &printer) }
+        printer.line("#if defined(\(name)_HELIUM)")
+        printer.lines(alternative)
+        printer.line("#else")
+        program.print(routine, into: &printer)
+        printer.line("#endif")
     }
 
     // MARK: Depthwise

@@ -90,6 +90,9 @@ enum CrossHarness {
         /// Cortex-M3 (no FPU), soft-float, on qemu's MPS2 AN385 board.
         static let cortexM3 = cortexM(name: "cortex-m3", board: "mps2-an385", flags: ["-mcpu=cortex-m3", "-mthumb", "-mfloat-abi=soft"])
 
+        /// Cortex-M55 with Helium (MVE with float lanes), hard-float, on qemu's MPS3 AN547 board (the vector path lowers to MVE).
+        static let cortexM55 = cortexM(name: "cortex-m55", board: "mps3-an547", flags: ["-mcpu=cortex-m55", "-mthumb", "-mfloat-abi=hard"])
+
         static func cortexM(name: String, board: String, flags: [String]) -> Target {
             let folder = cortexMFolder.path
             return Target(name: name, compiler: "arm-none-eabi-gcc", flags: flags,

@@ -26,6 +26,17 @@
 #define audio_cf_BORDER static __attribute__((noinline))
 #else
 #define audio_cf_ALIGNED
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)
+/* Helium (MVE): the routines under audio_cf_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
+#define audio_cf_HELIUM 1
+#include <arm_mve.h>
+#if defined(__clang__)
+#define audio_cf_HELIUM_KERNEL static
+#else
+/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */
+#define audio_cf_HELIUM_KERNEL static __attribute__((optimize("no-schedule-insns")))
+#endif
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
 #define audio_cf_KERNEL static __attribute__((optimize("fp-contract=fast")))
@@ -606,6 +617,43 @@ audio_cf_KERNEL void audio_cf_depthwise_6(const float *restrict x, float *restri
     }
 }
 
+#if defined(audio_cf_HELIUM)
+/* Pointwise stage of 6 steps on Helium: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+audio_cf_HELIUM_KERNEL void audio_cf_pointwise_6(const float *restrict d, float *restrict out)
+{
+    int r, j, f;
+    for (r = 0; r < 6; r += 3) {
+        const float *d0 = d + r * 40;
+        float *o0 = out + r * 32;
+        const float *d1 = d + (r + 1) * 40;
+        float *o1 = out + (r + 1) * 32;
+        const float *d2 = d + (r + 2) * 40;
+        float *o2 = out + (r + 2) * 32;
+        for (f = 0; f < 32; f += 8) {
+            const float *w = audio_cf_pointwise + (f / 16) * 640 + f % 16;
+            float32x4_t a00 = vldrwq_f32(audio_cf_bias + f + 0), a01 = vldrwq_f32(audio_cf_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 40; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+            vstrwq_f32(o2 + f, a20);
+            vstrwq_f32(o2 + f + 4, a21);
+        }
+    }
+}
+#else
 /* Pointwise stage of 6 steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 6 x 4. */
 audio_cf_KERNEL void audio_cf_pointwise_6(const float *restrict d, float *restrict out)
 {
@@ -698,7 +746,45 @@ audio_cf_KERNEL void audio_cf_pointwise_6(const float *restrict d, float *restri
         out[b * 16 + h * 4 + 163] = a5_3;
     }
 }
+#endif
 
+#if defined(audio_cf_HELIUM)
+/* Pointwise stage of 3 steps on Helium: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+audio_cf_HELIUM_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restrict out)
+{
+    int j, f;
+    {
+        const float *d0 = d + 0;
+        float *o0 = out + 0;
+        const float *d1 = d + 40;
+        float *o1 = out + 32;
+        const float *d2 = d + 80;
+        float *o2 = out + 64;
+        for (f = 0; f < 32; f += 8) {
+            const float *w = audio_cf_pointwise + (f / 16) * 640 + f % 16;
+            float32x4_t a00 = vldrwq_f32(audio_cf_bias + f + 0), a01 = vldrwq_f32(audio_cf_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 40; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+            vstrwq_f32(o2 + f, a20);
+            vstrwq_f32(o2 + f + 4, a21);
+        }
+    }
+}
+#else
 /* Pointwise stage of 3 steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 3 x 4. */
 audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restrict out)
 {
@@ -752,6 +838,7 @@ audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restri
         out[b * 16 + h * 4 + 67] = a2_3;
     }
 }
+#endif
 
 #endif
 

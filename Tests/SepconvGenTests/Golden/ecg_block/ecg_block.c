@@ -24,6 +24,17 @@
 #define ecg_block_BORDER static __attribute__((noinline))
 #else
 #define ecg_block_ALIGNED
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)
+/* Helium (MVE): the routines under ecg_block_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
+#define ecg_block_HELIUM 1
+#include <arm_mve.h>
+#if defined(__clang__)
+#define ecg_block_HELIUM_KERNEL static
+#else
+/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */
+#define ecg_block_HELIUM_KERNEL static __attribute__((optimize("no-schedule-insns")))
+#endif
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
 #define ecg_block_KERNEL static __attribute__((optimize("fp-contract=fast")))
@@ -57,11 +68,14 @@ static const float ecg_block_bias[8] ecg_block_ALIGNED = {
     0x1.78238p-2f, 0x1.ae49p-3f
 };
 
+#if !defined(ecg_block_HELIUM)
 /* relu6: min(max(x, 0), 6). */
 static float ecg_block_act(float x)
 {
     return x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x);
 }
+
+#endif
 
 #if defined(ecg_block_VECTOR)
 
@@ -272,6 +286,66 @@ ecg_block_KERNEL void ecg_block_depthwise_5(const float *restrict x, float *rest
     }
 }
 
+#if defined(ecg_block_HELIUM)
+/* Pointwise stage of 8 steps on Helium: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+ecg_block_HELIUM_KERNEL void ecg_block_pointwise_8(const float *restrict d, float *restrict out)
+{
+    int r, j, f;
+    for (r = 0; r < 6; r += 3) {
+        const float *d0 = d + r * 4;
+        float *o0 = out + r * 8;
+        const float *d1 = d + (r + 1) * 4;
+        float *o1 = out + (r + 1) * 8;
+        const float *d2 = d + (r + 2) * 4;
+        float *o2 = out + (r + 2) * 8;
+        for (f = 0; f < 8; f += 8) {
+            const float *w = ecg_block_pointwise + (f / 8) * 32 + f % 8;
+            float32x4_t a00 = vldrwq_f32(ecg_block_bias + f + 0), a01 = vldrwq_f32(ecg_block_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 4; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+            vstrwq_f32(o2 + f, a20);
+            vstrwq_f32(o2 + f + 4, a21);
+        }
+    }
+    {
+        const float *d0 = d + 24;
+        float *o0 = out + 48;
+        const float *d1 = d + 28;
+        float *o1 = out + 56;
+        for (f = 0; f < 8; f += 8) {
+            const float *w = ecg_block_pointwise + (f / 8) * 32 + f % 8;
+            float32x4_t a00 = vldrwq_f32(ecg_block_bias + f + 0), a01 = vldrwq_f32(ecg_block_bias + f + 4), a10 = a00, a11 = a01;
+            for (j = 0; j < 4; ++j) {
+                const float x0 = d0[j], x1 = d1[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+        }
+    }
+}
+#else
 /* Pointwise stage of 8 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 4 x 6, 4 x 6. */
 ecg_block_KERNEL void ecg_block_pointwise_8(const float *restrict d, float *restrict out)
 {
@@ -399,7 +473,68 @@ ecg_block_KERNEL void ecg_block_pointwise_8(const float *restrict d, float *rest
         out[h * 4 + 59] = a3_3;
     }
 }
+#endif
 
+#if defined(ecg_block_HELIUM)
+/* Pointwise stage of 5 steps on Helium: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+ecg_block_HELIUM_KERNEL void ecg_block_pointwise_5(const float *restrict d, float *restrict out)
+{
+    int j, f;
+    {
+        const float *d0 = d + 0;
+        float *o0 = out + 0;
+        const float *d1 = d + 4;
+        float *o1 = out + 8;
+        const float *d2 = d + 8;
+        float *o2 = out + 16;
+        for (f = 0; f < 8; f += 8) {
+            const float *w = ecg_block_pointwise + (f / 8) * 32 + f % 8;
+            float32x4_t a00 = vldrwq_f32(ecg_block_bias + f + 0), a01 = vldrwq_f32(ecg_block_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 4; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+            vstrwq_f32(o2 + f, a20);
+            vstrwq_f32(o2 + f + 4, a21);
+        }
+    }
+    {
+        const float *d0 = d + 12;
+        float *o0 = out + 24;
+        const float *d1 = d + 16;
+        float *o1 = out + 32;
+        for (f = 0; f < 8; f += 8) {
+            const float *w = ecg_block_pointwise + (f / 8) * 32 + f % 8;
+            float32x4_t a00 = vldrwq_f32(ecg_block_bias + f + 0), a01 = vldrwq_f32(ecg_block_bias + f + 4), a10 = a00, a11 = a01;
+            for (j = 0; j < 4; ++j) {
+                const float x0 = d0[j], x1 = d1[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+        }
+    }
+}
+#else
 /* Pointwise stage of 5 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 5 x 4. */
 ecg_block_KERNEL void ecg_block_pointwise_5(const float *restrict d, float *restrict out)
 {
@@ -479,15 +614,31 @@ ecg_block_KERNEL void ecg_block_pointwise_5(const float *restrict d, float *rest
         out[h * 4 + 35] = a4_3;
     }
 }
+#endif
 
 #endif
 
+#if defined(ecg_block_HELIUM)
+/* relu6 of n steps' outputs, in place, on Helium: 4 values at a time. */
+static void ecg_block_finish(float *restrict out, const int n)
+{
+    int i;
+    const float32x4_t zero = vdupq_n_f32(0.0f), six = vdupq_n_f32(6.0f);
+    for (i = 0; i < n * 8; i += 4) {
+        float32x4_t v = vldrwq_f32(out + i);
+        v = vpselq_f32(zero, v, vcmpltq_n_f32(v, 0.0f));
+        v = vpselq_f32(six, v, vcmpgtq_n_f32(v, 6.0f));
+        vstrwq_f32(out + i, v);
+    }
+}
+#else
 /* The activation of n steps' outputs, in place. */
 static void ecg_block_finish(float *restrict out, const int n)
 {
     int i;
     for (i = 0; i < n * 8; ++i) out[i] = ecg_block_act(out[i]);
 }
+#endif
 
 /* One batch item: tiles of 8 output steps; border tiles read only their steps' own taps. */
 static void ecg_block_item(const float *restrict x, float *restrict y)

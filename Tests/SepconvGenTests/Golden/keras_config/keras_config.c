@@ -26,6 +26,17 @@
 #define keras_config_BORDER static __attribute__((noinline))
 #else
 #define keras_config_ALIGNED
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)
+/* Helium (MVE): the routines under keras_config_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
+#define keras_config_HELIUM 1
+#include <arm_mve.h>
+#if defined(__clang__)
+#define keras_config_HELIUM_KERNEL static
+#else
+/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */
+#define keras_config_HELIUM_KERNEL static __attribute__((optimize("no-schedule-insns")))
+#endif
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
 #define keras_config_KERNEL static __attribute__((optimize("fp-contract=fast")))
@@ -178,6 +189,103 @@ keras_config_KERNEL void keras_config_depthwise_step(const float *restrict x, fl
     }
 }
 
+#if defined(keras_config_HELIUM)
+/* Depthwise stage of output steps t .. t + 7 on Helium, every tap reading the input: 4 channels at a time, the taps' weights in registers, 2 steps' sums at a time. */
+keras_config_HELIUM_KERNEL void keras_config_depthwise_8(const float *restrict x, float *restrict d, const int t)
+{
+    int c;
+    for (c = 0; c < 6; c += 4) {
+        const mve_pred16_t p = vctp32q(6 - c);
+        const float *w = keras_config_depthwise + c;
+        const float *xc = x + (t * 1 - 2) * 6 + c;
+        const float32x4_t w0 = vldrwq_z_f32(w + 0, p), w1 = vldrwq_z_f32(w + 6, p), w2 = vldrwq_z_f32(w + 12, p), w3 = vldrwq_z_f32(w + 18, p), w4 = vldrwq_z_f32(w + 24, p);
+        {
+            float32x4_t v, a0, a1;
+            v = vldrwq_z_f32(xc + 0, p);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 6, p);
+            a0 = vfmaq_f32(a0, v, w1);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 12, p);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_z_f32(xc + 18, p);
+            a0 = vfmaq_f32(a0, v, w3);
+            a1 = vfmaq_f32(a1, v, w2);
+            v = vldrwq_z_f32(xc + 24, p);
+            a0 = vfmaq_f32(a0, v, w4);
+            a1 = vfmaq_f32(a1, v, w3);
+            v = vldrwq_z_f32(xc + 30, p);
+            a1 = vfmaq_f32(a1, v, w4);
+            vstrwq_p_f32(d + 0 + c, a0, p);
+            vstrwq_p_f32(d + 6 + c, a1, p);
+        }
+        {
+            float32x4_t v, a0, a1;
+            v = vldrwq_z_f32(xc + 12, p);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 18, p);
+            a0 = vfmaq_f32(a0, v, w1);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 24, p);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_z_f32(xc + 30, p);
+            a0 = vfmaq_f32(a0, v, w3);
+            a1 = vfmaq_f32(a1, v, w2);
+            v = vldrwq_z_f32(xc + 36, p);
+            a0 = vfmaq_f32(a0, v, w4);
+            a1 = vfmaq_f32(a1, v, w3);
+            v = vldrwq_z_f32(xc + 42, p);
+            a1 = vfmaq_f32(a1, v, w4);
+            vstrwq_p_f32(d + 12 + c, a0, p);
+            vstrwq_p_f32(d + 18 + c, a1, p);
+        }
+        {
+            float32x4_t v, a0, a1;
+            v = vldrwq_z_f32(xc + 24, p);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 30, p);
+            a0 = vfmaq_f32(a0, v, w1);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 36, p);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_z_f32(xc + 42, p);
+            a0 = vfmaq_f32(a0, v, w3);
+            a1 = vfmaq_f32(a1, v, w2);
+            v = vldrwq_z_f32(xc + 48, p);
+            a0 = vfmaq_f32(a0, v, w4);
+            a1 = vfmaq_f32(a1, v, w3);
+            v = vldrwq_z_f32(xc + 54, p);
+            a1 = vfmaq_f32(a1, v, w4);
+            vstrwq_p_f32(d + 24 + c, a0, p);
+            vstrwq_p_f32(d + 30 + c, a1, p);
+        }
+        {
+            float32x4_t v, a0, a1;
+            v = vldrwq_z_f32(xc + 36, p);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 42, p);
+            a0 = vfmaq_f32(a0, v, w1);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 48, p);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_z_f32(xc + 54, p);
+            a0 = vfmaq_f32(a0, v, w3);
+            a1 = vfmaq_f32(a1, v, w2);
+            v = vldrwq_z_f32(xc + 60, p);
+            a0 = vfmaq_f32(a0, v, w4);
+            a1 = vfmaq_f32(a1, v, w3);
+            v = vldrwq_z_f32(xc + 66, p);
+            a1 = vfmaq_f32(a1, v, w4);
+            vstrwq_p_f32(d + 36 + c, a0, p);
+            vstrwq_p_f32(d + 42 + c, a1, p);
+        }
+    }
+}
+#else
 /* Depthwise stage of output steps t .. t + 7, every tap reading the input. */
 keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float *restrict d, const int t)
 {
@@ -212,7 +320,68 @@ keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float
         d[c + 42] = x7 * w0 + x8 * w1 + x9 * w2 + x10 * w3 + x11 * w4;
     }
 }
+#endif
 
+#if defined(keras_config_HELIUM)
+/* Pointwise stage of 8 steps on Helium: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+keras_config_HELIUM_KERNEL void keras_config_pointwise_8(const float *restrict d, float *restrict out)
+{
+    int r, j, f;
+    for (r = 0; r < 6; r += 3) {
+        const float *d0 = d + r * 6;
+        float *o0 = out + r * 8;
+        const float *d1 = d + (r + 1) * 6;
+        float *o1 = out + (r + 1) * 8;
+        const float *d2 = d + (r + 2) * 6;
+        float *o2 = out + (r + 2) * 8;
+        for (f = 0; f < 8; f += 8) {
+            const float *w = keras_config_pointwise + (f / 8) * 48 + f % 8;
+            float32x4_t a00 = vldrwq_f32(keras_config_bias + f + 0), a01 = vldrwq_f32(keras_config_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 6; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+            vstrwq_f32(o2 + f, a20);
+            vstrwq_f32(o2 + f + 4, a21);
+        }
+    }
+    {
+        const float *d0 = d + 36;
+        float *o0 = out + 48;
+        const float *d1 = d + 42;
+        float *o1 = out + 56;
+        for (f = 0; f < 8; f += 8) {
+            const float *w = keras_config_pointwise + (f / 8) * 48 + f % 8;
+            float32x4_t a00 = vldrwq_f32(keras_config_bias + f + 0), a01 = vldrwq_f32(keras_config_bias + f + 4), a10 = a00, a11 = a01;
+            for (j = 0; j < 6; ++j) {
+                const float x0 = d0[j], x1 = d1[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+            }
+            vstrwq_f32(o0 + f, a00);
+            vstrwq_f32(o0 + f + 4, a01);
+            vstrwq_f32(o1 + f, a10);
+            vstrwq_f32(o1 + f + 4, a11);
+        }
+    }
+}
+#else
 /* Pointwise stage of 8 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 4 x 6, 4 x 6. */
 keras_config_KERNEL void keras_config_pointwise_8(const float *restrict d, float *restrict out)
 {
@@ -340,6 +509,7 @@ keras_config_KERNEL void keras_config_pointwise_8(const float *restrict d, float
         out[h * 4 + 59] = a3_3;
     }
 }
+#endif
 
 #endif
 

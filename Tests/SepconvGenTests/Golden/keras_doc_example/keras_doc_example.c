@@ -24,6 +24,17 @@
 #define keras_doc_example_BORDER static __attribute__((noinline))
 #else
 #define keras_doc_example_ALIGNED
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)
+/* Helium (MVE): the routines under keras_doc_example_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
+#define keras_doc_example_HELIUM 1
+#include <arm_mve.h>
+#if defined(__clang__)
+#define keras_doc_example_HELIUM_KERNEL static
+#else
+/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */
+#define keras_doc_example_HELIUM_KERNEL static __attribute__((optimize("no-schedule-insns")))
+#endif
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
 #define keras_doc_example_KERNEL static __attribute__((optimize("fp-contract=fast")))
@@ -112,11 +123,14 @@ static const float keras_doc_example_bias[8] keras_doc_example_ALIGNED = {
     0x0p+0f, 0x0p+0f
 };
 
+#if !defined(keras_doc_example_HELIUM)
 /* relu: max(x, 0). */
 static float keras_doc_example_act(float x)
 {
     return x < 0.0f ? 0.0f : x;
 }
+
+#endif
 
 #if defined(keras_doc_example_VECTOR)
 
@@ -228,6 +242,46 @@ static void keras_doc_example_item(const float *restrict x, float *restrict y)
 
 #else
 
+#if defined(keras_doc_example_HELIUM)
+/* Depthwise stage of output steps t .. t + 3 on Helium, every tap reading the input: 4 channels at a time, the taps' weights in registers, 4 steps' sums at a time. */
+keras_doc_example_HELIUM_KERNEL void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
+{
+    int m, c;
+    for (m = 0; m < 3; ++m) for (c = 0; c < 12; c += 4) {
+        const float *w = keras_doc_example_depthwise + m * 12 + c;
+        const float *xc = x + (t * 2 - 0) * 12 + c;
+        const float32x4_t w0 = vldrwq_f32(w + 0), w1 = vldrwq_f32(w + 36), w2 = vldrwq_f32(w + 72);
+        {
+            float32x4_t v, a0, a1, a2, a3;
+            v = vldrwq_f32(xc + 0);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 12);
+            a0 = vfmaq_f32(a0, v, w1);
+            v = vldrwq_f32(xc + 24);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 36);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_f32(xc + 48);
+            a1 = vfmaq_f32(a1, v, w2);
+            a2 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 60);
+            a2 = vfmaq_f32(a2, v, w1);
+            v = vldrwq_f32(xc + 72);
+            a2 = vfmaq_f32(a2, v, w2);
+            a3 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 84);
+            a3 = vfmaq_f32(a3, v, w1);
+            v = vldrwq_f32(xc + 96);
+            a3 = vfmaq_f32(a3, v, w2);
+            vstrwq_f32(d + 0 + m * 12 + c, a0);
+            vstrwq_f32(d + 36 + m * 12 + c, a1);
+            vstrwq_f32(d + 72 + m * 12 + c, a2);
+            vstrwq_f32(d + 108 + m * 12 + c, a3);
+        }
+    }
+}
+#else
 /* Depthwise stage of output steps t .. t + 3, every tap reading the input. */
 keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restrict x, float *restrict d, const int t)
 {
@@ -253,7 +307,59 @@ keras_doc_example_KERNEL void keras_doc_example_depthwise_4(const float *restric
         d[m * 12 + c + 108] = x6 * w0 + x7 * w1 + x8 * w2;
     }
 }
+#endif
 
+#if defined(keras_doc_example_HELIUM)
+/* Pointwise stage of 4 steps on Helium: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f], relu applied as it stores,
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+keras_doc_example_HELIUM_KERNEL void keras_doc_example_pointwise_4(const float *restrict d, float *restrict out)
+{
+    int j;
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    {
+        const float *d0 = d + 0;
+        float *o0 = out + 0;
+        const float *d1 = d + 36;
+        float *o1 = out + 4;
+        const float *d2 = d + 72;
+        float *o2 = out + 8;
+        {
+            const float *w = keras_doc_example_pointwise + 0;
+            float32x4_t a00 = vldrwq_f32(keras_doc_example_bias + 0 + 0), a01 = vldrwq_f32(keras_doc_example_bias + 0 + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 36; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + 0, vpselq_f32(zero, a00, vcmpltq_n_f32(a00, 0.0f)));
+            vstrwq_f32(o1 + 0, vpselq_f32(zero, a10, vcmpltq_n_f32(a10, 0.0f)));
+            vstrwq_f32(o2 + 0, vpselq_f32(zero, a20, vcmpltq_n_f32(a20, 0.0f)));
+        }
+    }
+    {
+        const float *d0 = d + 108;
+        float *o0 = out + 12;
+        {
+            const float *w = keras_doc_example_pointwise + 0;
+            float32x4_t a00 = vldrwq_f32(keras_doc_example_bias + 0 + 0), a01 = vldrwq_f32(keras_doc_example_bias + 0 + 4);
+            for (j = 0; j < 36; ++j) {
+                const float x0 = d0[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 8;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+            }
+            vstrwq_f32(o0 + 0, vpselq_f32(zero, a00, vcmpltq_n_f32(a00, 0.0f)));
+        }
+    }
+}
+#else
 /* Pointwise stage of 4 steps: out[r * 4 + f] = bias[f] + sum over j of d[r * 36 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 4 x 6. */
 keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restrict d, float *restrict out)
 {
@@ -318,6 +424,7 @@ keras_doc_example_KERNEL void keras_doc_example_pointwise_4(const float *restric
     out[14] = keras_doc_example_act(a3_2);
     out[15] = keras_doc_example_act(a3_3);
 }
+#endif
 
 /* One batch item: tiles of 4 output steps; border tiles read only their steps' own taps. */
 static void keras_doc_example_item(const float *restrict x, float *restrict y)

@@ -24,6 +24,17 @@
 #define kws_block1_BORDER static __attribute__((noinline))
 #else
 #define kws_block1_ALIGNED
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)
+/* Helium (MVE): the routines under kws_block1_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
+#define kws_block1_HELIUM 1
+#include <arm_mve.h>
+#if defined(__clang__)
+#define kws_block1_HELIUM_KERNEL static
+#else
+/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */
+#define kws_block1_HELIUM_KERNEL static __attribute__((optimize("no-schedule-insns")))
+#endif
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
 #define kws_block1_KERNEL static __attribute__((optimize("fp-contract=fast")))
@@ -79,11 +90,14 @@ static const float kws_block1_bias[16] kws_block1_ALIGNED = {
     0x1.08ef38p-2f, -0x1.d1c4ccp-4f, 0x1.11da86p-3f, -0x1.ea95ep-5f
 };
 
+#if !defined(kws_block1_HELIUM)
 /* relu: max(x, 0). */
 static float kws_block1_act(float x)
 {
     return x < 0.0f ? 0.0f : x;
 }
+
+#endif
 
 #if defined(kws_block1_VECTOR)
 
@@ -310,6 +324,59 @@ kws_block1_KERNEL void kws_block1_depthwise_step(const float *restrict x, float 
     }
 }
 
+#if defined(kws_block1_HELIUM)
+/* Depthwise stage of output steps t .. t + 5 on Helium, every tap reading the input: 4 channels at a time, the taps' weights in registers, 4 steps' sums at a time. */
+kws_block1_HELIUM_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *restrict d, const int t)
+{
+    int c;
+    for (c = 0; c < 10; c += 4) {
+        const mve_pred16_t p = vctp32q(10 - c);
+        const float *w = kws_block1_depthwise + c;
+        const float *xc = x + (t * 1 - 1) * 10 + c;
+        const float32x4_t w0 = vldrwq_z_f32(w + 0, p), w1 = vldrwq_z_f32(w + 10, p), w2 = vldrwq_z_f32(w + 20, p);
+        {
+            float32x4_t v, a0, a1, a2, a3;
+            v = vldrwq_z_f32(xc + 0, p);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 10, p);
+            a0 = vfmaq_f32(a0, v, w1);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 20, p);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vfmaq_f32(a1, v, w1);
+            a2 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 30, p);
+            a1 = vfmaq_f32(a1, v, w2);
+            a2 = vfmaq_f32(a2, v, w1);
+            a3 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 40, p);
+            a2 = vfmaq_f32(a2, v, w2);
+            a3 = vfmaq_f32(a3, v, w1);
+            v = vldrwq_z_f32(xc + 50, p);
+            a3 = vfmaq_f32(a3, v, w2);
+            vstrwq_p_f32(d + 0 + c, a0, p);
+            vstrwq_p_f32(d + 10 + c, a1, p);
+            vstrwq_p_f32(d + 20 + c, a2, p);
+            vstrwq_p_f32(d + 30 + c, a3, p);
+        }
+        {
+            float32x4_t v, a0, a1;
+            v = vldrwq_z_f32(xc + 40, p);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 50, p);
+            a0 = vfmaq_f32(a0, v, w1);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_z_f32(xc + 60, p);
+            a0 = vfmaq_f32(a0, v, w2);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_z_f32(xc + 70, p);
+            a1 = vfmaq_f32(a1, v, w2);
+            vstrwq_p_f32(d + 40 + c, a0, p);
+            vstrwq_p_f32(d + 50 + c, a1, p);
+        }
+    }
+}
+#else
 /* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
 kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
@@ -336,7 +403,46 @@ kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *re
         d[c + 50] = x5 * w0 + x6 * w1 + x7 * w2;
     }
 }
+#endif
 
+#if defined(kws_block1_HELIUM)
+/* Pointwise stage of 6 steps on Helium: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f], relu applied as it stores,
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+kws_block1_HELIUM_KERNEL void kws_block1_pointwise_6(const float *restrict d, float *restrict out)
+{
+    int r, j, f;
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    for (r = 0; r < 6; r += 3) {
+        const float *d0 = d + r * 10;
+        float *o0 = out + r * 16;
+        const float *d1 = d + (r + 1) * 10;
+        float *o1 = out + (r + 1) * 16;
+        const float *d2 = d + (r + 2) * 10;
+        float *o2 = out + (r + 2) * 16;
+        for (f = 0; f < 16; f += 8) {
+            const float *w = kws_block1_pointwise + (f / 16) * 160 + f % 16;
+            float32x4_t a00 = vldrwq_f32(kws_block1_bias + f + 0), a01 = vldrwq_f32(kws_block1_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 10; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + f, vpselq_f32(zero, a00, vcmpltq_n_f32(a00, 0.0f)));
+            vstrwq_f32(o0 + f + 4, vpselq_f32(zero, a01, vcmpltq_n_f32(a01, 0.0f)));
+            vstrwq_f32(o1 + f, vpselq_f32(zero, a10, vcmpltq_n_f32(a10, 0.0f)));
+            vstrwq_f32(o1 + f + 4, vpselq_f32(zero, a11, vcmpltq_n_f32(a11, 0.0f)));
+            vstrwq_f32(o2 + f, vpselq_f32(zero, a20, vcmpltq_n_f32(a20, 0.0f)));
+            vstrwq_f32(o2 + f + 4, vpselq_f32(zero, a21, vcmpltq_n_f32(a21, 0.0f)));
+        }
+    }
+}
+#else
 /* Pointwise stage of 6 steps: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 6 x 4. */
 kws_block1_KERNEL void kws_block1_pointwise_6(const float *restrict d, float *restrict out)
 {
@@ -429,7 +535,34 @@ kws_block1_KERNEL void kws_block1_pointwise_6(const float *restrict d, float *re
         out[h * 4 + 83] = kws_block1_act(a5_3);
     }
 }
+#endif
 
+#if defined(kws_block1_HELIUM)
+/* Pointwise stage of 1 step on Helium: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f], relu applied as it stores,
+   1 step x 8 filters at a time in 2 4-lane sums. */
+kws_block1_HELIUM_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *restrict out)
+{
+    int j, f;
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    {
+        const float *d0 = d + 0;
+        float *o0 = out + 0;
+        for (f = 0; f < 16; f += 8) {
+            const float *w = kws_block1_pointwise + (f / 16) * 160 + f % 16;
+            float32x4_t a00 = vldrwq_f32(kws_block1_bias + f + 0), a01 = vldrwq_f32(kws_block1_bias + f + 4);
+            for (j = 0; j < 10; ++j) {
+                const float x0 = d0[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+            }
+            vstrwq_f32(o0 + f, vpselq_f32(zero, a00, vcmpltq_n_f32(a00, 0.0f)));
+            vstrwq_f32(o0 + f + 4, vpselq_f32(zero, a01, vcmpltq_n_f32(a01, 0.0f)));
+        }
+    }
+}
+#else
 /* Pointwise stage of 1 step: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 1 x 4. */
 kws_block1_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *restrict out)
 {
@@ -457,6 +590,7 @@ kws_block1_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *re
         out[h * 4 + 3] = kws_block1_act(a0_3);
     }
 }
+#endif
 
 /* One batch item: tiles of 6 output steps; border tiles read only their steps' own taps. */
 static void kws_block1_item(const float *restrict x, float *restrict y)

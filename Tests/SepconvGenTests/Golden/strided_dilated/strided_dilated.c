@@ -24,6 +24,17 @@
 #define strided_dilated_BORDER static __attribute__((noinline))
 #else
 #define strided_dilated_ALIGNED
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)
+/* Helium (MVE): the routines under strided_dilated_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */
+#define strided_dilated_HELIUM 1
+#include <arm_mve.h>
+#if defined(__clang__)
+#define strided_dilated_HELIUM_KERNEL static
+#else
+/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */
+#define strided_dilated_HELIUM_KERNEL static __attribute__((optimize("no-schedule-insns")))
+#endif
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
 /* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
 #define strided_dilated_KERNEL static __attribute__((optimize("fp-contract=fast")))
@@ -247,6 +258,65 @@ strided_dilated_KERNEL void strided_dilated_depthwise_step(const float *restrict
     }
 }
 
+#if defined(strided_dilated_HELIUM)
+/* Depthwise stage of output steps t .. t + 5 on Helium, every tap reading the input: 4 channels at a time, the taps' weights in registers, 4 steps' sums at a time. */
+strided_dilated_HELIUM_KERNEL void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)
+{
+    int c;
+    for (c = 0; c < 8; c += 4) {
+        const float *w = strided_dilated_depthwise + c;
+        const float *xc = x + (t * 2 - 2) * 8 + c;
+        const float32x4_t w0 = vldrwq_f32(w + 0), w1 = vldrwq_f32(w + 8), w2 = vldrwq_f32(w + 16);
+        {
+            float32x4_t v, a0, a1, a2, a3;
+            v = vldrwq_f32(xc + 0);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 16);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 24);
+            a0 = vfmaq_f32(a0, v, w1);
+            v = vldrwq_f32(xc + 32);
+            a2 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 40);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_f32(xc + 48);
+            a0 = vfmaq_f32(a0, v, w2);
+            a3 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 56);
+            a2 = vfmaq_f32(a2, v, w1);
+            v = vldrwq_f32(xc + 64);
+            a1 = vfmaq_f32(a1, v, w2);
+            v = vldrwq_f32(xc + 72);
+            a3 = vfmaq_f32(a3, v, w1);
+            v = vldrwq_f32(xc + 80);
+            a2 = vfmaq_f32(a2, v, w2);
+            v = vldrwq_f32(xc + 96);
+            a3 = vfmaq_f32(a3, v, w2);
+            vstrwq_f32(d + 0 + c, a0);
+            vstrwq_f32(d + 8 + c, a1);
+            vstrwq_f32(d + 16 + c, a2);
+            vstrwq_f32(d + 24 + c, a3);
+        }
+        {
+            float32x4_t v, a0, a1;
+            v = vldrwq_f32(xc + 64);
+            a0 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 80);
+            a1 = vmulq_f32(v, w0);
+            v = vldrwq_f32(xc + 88);
+            a0 = vfmaq_f32(a0, v, w1);
+            v = vldrwq_f32(xc + 104);
+            a1 = vfmaq_f32(a1, v, w1);
+            v = vldrwq_f32(xc + 112);
+            a0 = vfmaq_f32(a0, v, w2);
+            v = vldrwq_f32(xc + 128);
+            a1 = vfmaq_f32(a1, v, w2);
+            vstrwq_f32(d + 32 + c, a0);
+            vstrwq_f32(d + 40 + c, a1);
+        }
+    }
+}
+#else
 /* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
 strided_dilated_KERNEL void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)
 {
@@ -280,7 +350,63 @@ strided_dilated_KERNEL void strided_dilated_depthwise_6(const float *restrict x,
         d[c + 40] = x10 * w0 + x13 * w1 + x16 * w2;
     }
 }
+#endif
 
+#if defined(strided_dilated_HELIUM)
+/* Pointwise stage of 6 steps on Helium: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f],
+   3 steps x 8 filters at a time in 6 4-lane sums. */
+strided_dilated_HELIUM_KERNEL void strided_dilated_pointwise_6(const float *restrict d, float *restrict out)
+{
+    int r, j;
+    for (r = 0; r < 6; r += 3) {
+        const float *d0 = d + r * 8;
+        float *o0 = out + r * 12;
+        const float *d1 = d + (r + 1) * 8;
+        float *o1 = out + (r + 1) * 12;
+        const float *d2 = d + (r + 2) * 8;
+        float *o2 = out + (r + 2) * 12;
+        {
+            const float *w = strided_dilated_pointwise + 0;
+            float32x4_t a00 = vldrwq_f32(strided_dilated_bias + 0 + 0), a01 = vldrwq_f32(strided_dilated_bias + 0 + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 8; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + 0, a00);
+            vstrwq_f32(o0 + 0 + 4, a01);
+            vstrwq_f32(o1 + 0, a10);
+            vstrwq_f32(o1 + 0 + 4, a11);
+            vstrwq_f32(o2 + 0, a20);
+            vstrwq_f32(o2 + 0 + 4, a21);
+        }
+        {
+            const float *w = strided_dilated_pointwise + 8;
+            float32x4_t a00 = vldrwq_f32(strided_dilated_bias + 8 + 0), a01 = vldrwq_f32(strided_dilated_bias + 8 + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
+            for (j = 0; j < 8; ++j) {
+                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+                a20 = vfmaq_n_f32(a20, w0, x2);
+                a21 = vfmaq_n_f32(a21, w1, x2);
+            }
+            vstrwq_f32(o0 + 8, a00);
+            vstrwq_f32(o1 + 8, a10);
+            vstrwq_f32(o2 + 8, a20);
+        }
+    }
+}
+#else
 /* Pointwise stage of 6 steps: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 6 x 4. */
 strided_dilated_KERNEL void strided_dilated_pointwise_6(const float *restrict d, float *restrict out)
 {
@@ -373,7 +499,54 @@ strided_dilated_KERNEL void strided_dilated_pointwise_6(const float *restrict d,
         out[h * 4 + 63] = a5_3;
     }
 }
+#endif
 
+#if defined(strided_dilated_HELIUM)
+/* Pointwise stage of 2 steps on Helium: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f],
+   2 steps x 8 filters at a time in 4 4-lane sums. */
+strided_dilated_HELIUM_KERNEL void strided_dilated_pointwise_2(const float *restrict d, float *restrict out)
+{
+    int j;
+    {
+        const float *d0 = d + 0;
+        float *o0 = out + 0;
+        const float *d1 = d + 8;
+        float *o1 = out + 12;
+        {
+            const float *w = strided_dilated_pointwise + 0;
+            float32x4_t a00 = vldrwq_f32(strided_dilated_bias + 0 + 0), a01 = vldrwq_f32(strided_dilated_bias + 0 + 4), a10 = a00, a11 = a01;
+            for (j = 0; j < 8; ++j) {
+                const float x0 = d0[j], x1 = d1[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+            }
+            vstrwq_f32(o0 + 0, a00);
+            vstrwq_f32(o0 + 0 + 4, a01);
+            vstrwq_f32(o1 + 0, a10);
+            vstrwq_f32(o1 + 0 + 4, a11);
+        }
+        {
+            const float *w = strided_dilated_pointwise + 8;
+            float32x4_t a00 = vldrwq_f32(strided_dilated_bias + 8 + 0), a01 = vldrwq_f32(strided_dilated_bias + 8 + 4), a10 = a00, a11 = a01;
+            for (j = 0; j < 8; ++j) {
+                const float x0 = d0[j], x1 = d1[j];
+                const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
+                w += 16;
+                a00 = vfmaq_n_f32(a00, w0, x0);
+                a01 = vfmaq_n_f32(a01, w1, x0);
+                a10 = vfmaq_n_f32(a10, w0, x1);
+                a11 = vfmaq_n_f32(a11, w1, x1);
+            }
+            vstrwq_f32(o0 + 8, a00);
+            vstrwq_f32(o1 + 8, a10);
+        }
+    }
+}
+#else
 /* Pointwise stage of 2 steps: out[r * 12 + f] = bias[f] + sum over j of d[r * 8 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 2 x 4. */
 strided_dilated_KERNEL void strided_dilated_pointwise_2(const float *restrict d, float *restrict out)
 {
@@ -414,6 +587,7 @@ strided_dilated_KERNEL void strided_dilated_pointwise_2(const float *restrict d,
         out[h * 4 + 15] = a1_3;
     }
 }
+#endif
 
 #endif
 

@@ -73,7 +73,7 @@ struct CLoops {
             "#endif",
             "",
         ])
-        for table in plan.borrowedTables[.c] == nil ? layout.weightTables(lowering.language) : [] {
+        for table in plan.borrowedTables[.c] == nil ? layout.weightTables(.c) : [] {
             program.print([table], into: &printer)
             printer.line()
         }

@@ -125,7 +125,7 @@ struct ProgramPrinter<S: Spelling> {
         if routine.isWide { printer.line(spelling.wideGuard.open) }
         defer { if routine.isWide { printer.line(spelling.wideGuard.close) } }
         printer.line(spelling.documentation(text(routine.comment)))
-        let counters = Self.counters(routine.body, order: routine.counterOrder)
+        let counters = Self.counters(routine.body)
         // A routine that starts with its stack buffers declares its counters after them.
         let scratch: ([Buffer], [Statement])? = if case .scratch(let buffers, let body) = routine.body.first { (buffers, body) } else { nil }
         let parameters = routine.parameters.map { spelling.parameter($0.name, $0.kind) }.joined(separator: ", ")
@@ -284,9 +284,9 @@ struct ProgramPrinter<S: Spelling> {
         return opens.map { String($0.dropLast(2)) }.joined(separator: " ") + " " + line
     }
 
-    /// The loop counters of a body in the order C declares them: `i`, `r`, `f`
-    /// first, then as they appear; a `declaring` block's are its own.
-    static func counters(_ statements: [Statement], order: [String] = ["i", "r", "f"]) -> [String] {
+    /// The loop counters of a body in the order they first appear, as C
+    /// declares them; a `declaring` block's are its own.
+    static func counters(_ statements: [Statement]) -> [String] {
         var found: [String] = []
         func walk(_ statements: [Statement]) {
             for statement in statements {
@@ -306,7 +306,6 @@ struct ProgramPrinter<S: Spelling> {
             }
         }
         walk(statements)
-        let canonical = order.filter(found.contains)
-        return canonical + found.filter { !canonical.contains($0) }
+        return found
     }
 }

@@ -31,7 +31,7 @@ struct SwiftLoops {
         let program = ProgramPrinter(spelling: SwiftSpelling(namer: Namer(plan, .swift)))
         program.print(lowering.epilogueTables, into: &printer)
         if !lowering.epilogueTables.isEmpty { printer.line() }
-        for table in plan.borrowedTables[.swift] == nil ? layout.weightTables(lowering.language) : [] {
+        for table in plan.borrowedTables[.swift] == nil ? layout.weightTables(.swift) : [] {
             program.print([table], into: &printer)
             printer.line()
         }

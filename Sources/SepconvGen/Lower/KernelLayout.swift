@@ -23,12 +23,10 @@ struct KernelLayout {
     /// -O superlinearly slow (16384 floats: 12 s; 16 × 1024: 3.4 s, on a loaded
     /// machine), and the bias is there even when it is zeros; otherwise (C) the
     /// blocks are one array, ending in zero rows where the prefetches run ahead.
-    /// C's comments are labels; Swift's are doc comments, sentences.
     func weightTables(_ language: TargetLanguage) -> [Statement] {
         let p = plan, (C, M, CM, F, W) = (p.inputChannels, p.depthMultiplier, p.depthwiseChannels, p.filters, self.lanes)
-        let swift = Lowering.Options.of(language).passesWeights, end = swift ? "." : ""
-        let depthwise = swift ? "depthwise_kernel (\(p.kernelSize), \(C), \(M)): [tap][multiplier * \(C) + channel]."
-            : "depthwise_kernel (\(p.kernelSize), \(C), \(M)) as [tap * \(CM) + multiplier * \(C) + channel]"
+        let swift = Lowering.Options.of(language).passesWeights
+        let depthwise = "depthwise_kernel (\(p.kernelSize), \(C), \(M)) as [tap * \(CM) + multiplier * \(C) + channel]."
         var tables: [Statement] = [.table("depthwise", comment: depthwise, depthwiseRows, aligned: true)]
         if swift {
             tables += zip(pointwiseBlocks, self.filterBlocks).enumerated().map { index, table in
@@ -40,11 +38,11 @@ struct KernelLayout {
             let pad = self.prefetchesWeights ? KernelSchedule.prefetchRows * self.blockVectors * W : 0
             tables.append(.table("pointwise", comment: "pointwise_kernel (1, \(CM), \(F)) packed in blocks of \(self.blockVectors * W) filters: "
                 + "[block][multiplier * \(C) + channel][filter in block], filters past \(F) zero"
-                + (pad > 0 ? "; then \(KernelSchedule.prefetchRows) zero rows for the prefetches that run ahead" : ""),
+                + (pad > 0 ? "; then \(KernelSchedule.prefetchRows) zero rows for the prefetches that run ahead." : "."),
                 pointwiseBlocks.flatMap { $0 } + [Double](repeating: 0, count: pad), aligned: true))
         }
         if p.useBias || swift {
-            tables.append(.table("bias", comment: (p.useBias ? "bias (\(F),), padded with zeros to \(self.paddedFilters)" : "no bias: zeros, \(self.paddedFilters)") + end,
+            tables.append(.table("bias", comment: (p.useBias ? "bias (\(F),), padded with zeros to \(self.paddedFilters)" : "no bias: zeros, \(self.paddedFilters)") + ".",
                                  paddedBias, aligned: true))
         }
         return tables

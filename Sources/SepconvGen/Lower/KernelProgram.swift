@@ -227,8 +227,6 @@ struct Routine: Hashable {
     var isWide = false
     /// The type of the value the routine returns; nil: none.
     var returns: IntegerType? = nil
-    /// The counters C declares first, in this order (then the others as they appear).
-    var counterOrder = ["i", "r", "f"]
     var parameters: [(name: String, kind: Kind)]
     var body: [Statement]
 

@@ -4,9 +4,6 @@
 /// done differently is a named option, not separate code.
 struct Lowering {
     let plan: LayerPlan
-    /// The language, for the wording of comments only (each language's files
-    /// word some of theirs their own way; see `KernelLayout.weightTables`).
-    let language: TargetLanguage
     let options: Options
 
     /// The deliberate differences between the languages.
@@ -36,7 +33,6 @@ struct Lowering {
 
     init(plan: LayerPlan, language: TargetLanguage) {
         self.plan = plan
-        self.language = language
         options = .of(language)
     }
 
@@ -257,9 +253,9 @@ struct Lowering {
                 ]))
             }
         }
-        return Routine(name: "depthwise_step", comment: [.text("Depthwise stage of output step s, \(language == .c ? "reading " : "")taps "), .steps("first", "first + count"),
+        return Routine(name: "depthwise_step", comment: [.text("Depthwise stage of output step s, reading taps "), .steps("first", "first + count"),
                                                          .text(": d[multiplier * \(C) + channel].")],
-                       isBorder: true, counterOrder: ["j", "k", "c", "m"],
+                       isBorder: true,
                        parameters: [("x", .input), ("d", .output), ("s", .integer), ("first", .integer), ("count", .integer)]
                         + (options.passesWeights ? [("dw", .input)] : []), body: body)
     }
@@ -293,7 +289,7 @@ struct Lowering {
             }
         }
         return Routine(name: "depthwise_\(rows)", comment: [.text("Depthwise stage of output steps "), .stepsFrom("t", rows), .text(", every tap reading the input.")],
-                       isKernel: true, counterOrder: ["m", "r", "c", "k"],
+                       isKernel: true,
                        parameters: [("x", .input), ("d", .output), ("t", .integer)] + (options.passesWeights ? [("dw", .input)] : []), body: body)
     }
 

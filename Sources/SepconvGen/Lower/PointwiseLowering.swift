@@ -36,7 +36,7 @@ extension Lowering {
                     + microkernel(rows: rows, columns: block.count, column: .int(block.vector * W), partialLanes: block.partialLanes)))
             }
             return [Routine(name: "pointwise_\(rows)", comment: [.text("Pointwise stage of \(rows) steps: out[r * \(stride) + f] = bias[f] + sum over j of d[r * \(CM) + j] * pointwise[j][f].")],
-                            isKernel: true, counterOrder: ["j", "b"], parameters: stage, body: body)]
+                            isKernel: true, parameters: stage, body: body)]
         }
         let kernel = { (block: KernelSchedule.FilterBlock) in "pointwise\(rows)x\(block.count)" + (block.partialLanes > 0 ? "p\(block.partialLanes)" : "") }
         var routines: [Routine] = []

@@ -76,7 +76,7 @@ extension Lowering {
             [.branch(.less(.name("count"), .int(count + 1)), taps(count), rest)]
         } + (counts.count > 1 || last == 0 ? [] : [.unused("count", because: "every border step of this layer reads \(last) taps")])
         return Routine(name: "depthwise_step", comment: [.text("Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * \(plan.inputChannels) + channel].")],
-                       isKernel: true, counterOrder: ["m", "c", "k"],
+                       isKernel: true,
                        parameters: [("x", .input), ("d", .output), ("s", .integer), ("first", .integer), ("count", .integer)], body: body)
     }
 
@@ -118,7 +118,7 @@ extension Lowering {
             ]))
         }
         return Routine(name: "depthwise_\(rows)", comment: [.text("Depthwise stage of output steps "), .stepsFrom("t", rows), .text(", every tap reading the input.")],
-                       isKernel: true, counterOrder: ["m", "c", "r", "k"],
+                       isKernel: true,
                        parameters: [("x", .input), ("d", .output), ("t", .integer)], body: [.nest(headers, body)])
     }
 
@@ -171,7 +171,7 @@ extension Lowering {
         return Routine(name: "pointwise_\(rows)",
                        comment: [.text("Pointwise stage of \(rows) step\(rows == 1 ? "" : "s"): out[r * \(N) + f] = bias[f] + sum over j of d[r * \(plan.depthwiseChannels)"
                                        + " + j] * pointwise[j][f], in register tiles of steps x filters (at most) \(shape).")],
-                       isKernel: true, counterOrder: ["b", "h", "j"],
+                       isKernel: true,
                        parameters: [("d", .input), ("out", .output)], body: body)
     }
 

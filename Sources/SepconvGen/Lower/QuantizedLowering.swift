@@ -268,7 +268,7 @@ struct QuantizedLowering {
         return Routine(
             name: "depthwise",
             comment: [.text("The depthwise stage of one step: `count` taps from `first`, x at the first of them, the bias of step run `run`; two channels per __sxtb16.")],
-            counterOrder: ["g", "c", "m", "j"],
+           
             parameters: [("x", .input), ("first", .integer), ("count", .integer), ("run", .integer), ("mid", .output)],
             body: body)
     }
@@ -342,7 +342,7 @@ struct QuantizedLowering {
             name: "pointwise",
             comment: [.text(dual ? "The pointwise stage of one step, from the depthwise stage's int8 values, two multiply-adds per __smlad."
                                  : "The pointwise stage of one step, from the depthwise stage's int8 values.")],
-            counterOrder: ["b", "g", "ch"],
+           
             parameters: [("mid", .input), ("y", .output)],
             body: body)
     }

@@ -45,7 +45,7 @@
 #endif
 #endif
 
-/* depthwise_kernel (5, 40, 1) as [tap * 40 + multiplier * 40 + channel] */
+/* depthwise_kernel (5, 40, 1) as [tap * 40 + multiplier * 40 + channel]. */
 static const float audio_cf_depthwise[200] audio_cf_ALIGNED = {
     0x1.5cb7cp+0f, -0x1.43b0cap+0f, 0x1.3f9a9p-3f, -0x1.0eb3fap+0f, -0x1.17da32p+0f, -0x1.5588c8p+0f,
     -0x1.475c64p-1f, 0x1.3b29dp+0f, 0x1.0bfd12p+0f, -0x1.e4f37cp-5f, -0x1.79b1dcp-1f, -0x1.cdf136p-2f,
@@ -83,7 +83,7 @@ static const float audio_cf_depthwise[200] audio_cf_ALIGNED = {
     0x1.42667p-1f, -0x1.51bf36p-1f
 };
 
-/* pointwise_kernel (1, 40, 32) packed in blocks of 16 filters: [block][multiplier * 40 + channel][filter in block], filters past 32 zero */
+/* pointwise_kernel (1, 40, 32) packed in blocks of 16 filters: [block][multiplier * 40 + channel][filter in block], filters past 32 zero. */
 static const float audio_cf_pointwise[1280] audio_cf_ALIGNED = {
     -0x1.afe54p-2f, 0x1.4ff18p-3f, 0x1.abaec6p-3f, -0x1.3db8b8p-3f, 0x1.93de5p-4f, -0x1.a71b06p-9f,
     -0x1.44732cp-5f, -0x1.71db46p-4f, 0x1.7e584ap-2f, -0x1.17a3dcp-4f, 0x1.df5594p-2f, 0x1.c3301cp-3f,
@@ -301,7 +301,7 @@ static const float audio_cf_pointwise[1280] audio_cf_ALIGNED = {
     -0x1.2aaf6cp-2f, 0x1.8f6fc4p-4f
 };
 
-/* bias (32,), padded with zeros to 32 */
+/* bias (32,), padded with zeros to 32. */
 static const float audio_cf_bias[32] audio_cf_ALIGNED = {
     0x1.8513cap-2f, 0x1.f772dap-2f, -0x1.fac5acp-5f, 0x1.4b327ap-2f, 0x1.91f806p-2f, -0x1.e80ceep-5f,
     0x1.2ef0f8p-2f, -0x1.c33f1p-4f, -0x1.88f566p-5f, -0x1.42ed34p-2f, 0x1.552a92p-2f, 0x1.249e16p-1f,
@@ -360,7 +360,7 @@ audio_cf_KERNEL void audio_cf_depthwise_6(const float *restrict x, float *restri
 /* Pointwise stage of 6 steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f]. */
 audio_cf_KERNEL void audio_cf_pointwise_6(const float *restrict d, float *restrict out)
 {
-    int j, b;
+    int b, j;
 #if defined(audio_cf_WIDE)
     for (b = 0; b < 1; ++b) {
         const int col = b * 32;
@@ -459,7 +459,7 @@ audio_cf_KERNEL void audio_cf_pointwise_6(const float *restrict d, float *restri
 /* Pointwise stage of 3 steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f]. */
 audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restrict out)
 {
-    int j, b;
+    int b, j;
 #if defined(audio_cf_WIDE)
     for (b = 0; b < 1; ++b) {
         const int col = b * 32;
@@ -845,7 +845,7 @@ audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restri
 /* Steps t .. t + n - 1 from the output tile o[r * 32 + f] into the (filters, steps) output. */
 static void audio_cf_finish(const float *restrict o, float *restrict y, const int t, const int n)
 {
-    int r, f;
+    int f, r;
     for (f = 0; f < 32; ++f) for (r = 0; r < n; ++r) y[f * 51 + t + r] = audio_cf_act(o[r * 32 + f]);
 }
 

@@ -71,7 +71,7 @@ public enum AudioCf {
         return x * s
     }
 
-    /// depthwise_kernel (5, 40, 1): [tap][multiplier * 40 + channel].
+    /// depthwise_kernel (5, 40, 1) as [tap * 40 + multiplier * 40 + channel].
     private static let depthwise: [Float] = [
         0x1.5cb7cp+0, -0x1.43b0cap+0, 0x1.3f9a9p-3, -0x1.0eb3fap+0, -0x1.17da32p+0, -0x1.5588c8p+0,
         -0x1.475c64p-1, 0x1.3b29dp+0, 0x1.0bfd12p+0, -0x1.e4f37cp-5, -0x1.79b1dcp-1, -0x1.cdf136p-2,
@@ -386,7 +386,7 @@ public enum AudioCf {
     }
     #endif
 
-    /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 40 + channel].
+    /// Depthwise stage of output step s, reading taps first ..< first + count: d[multiplier * 40 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
         for c in 0..<40 {
             var a: Float = 0

@@ -43,7 +43,7 @@
 #endif
 #endif
 
-/* depthwise_kernel (7, 1, 4) as [tap * 4 + multiplier * 1 + channel] */
+/* depthwise_kernel (7, 1, 4) as [tap * 4 + multiplier * 1 + channel]. */
 static const float ecg_block_depthwise[28] ecg_block_ALIGNED = {
     0x1.9db20cp-1f, -0x1.982cd6p-1f, 0x1.5e4804p-2f, -0x1.c82068p-2f, 0x1.48b5ccp-1f, 0x1.77f15ap-4f,
     -0x1.0fac6ep-7f, 0x1.c53522p-2f, -0x1.f22a8cp-2f, -0x1.9abc42p-2f, 0x1.b84336p-1f, 0x1.02d156p-2f,
@@ -52,7 +52,7 @@ static const float ecg_block_depthwise[28] ecg_block_ALIGNED = {
     -0x1.5ec0cep-2f, -0x1.e60f06p-2f, -0x1.6a01bp-1f, 0x1.2db6e2p-3f
 };
 
-/* pointwise_kernel (1, 4, 8) packed in blocks of 8 filters: [block][multiplier * 1 + channel][filter in block], filters past 8 zero */
+/* pointwise_kernel (1, 4, 8) packed in blocks of 8 filters: [block][multiplier * 1 + channel][filter in block], filters past 8 zero. */
 static const float ecg_block_pointwise[32] ecg_block_ALIGNED = {
     -0x1.a63516p-2f, 0x1.344144p-9f, 0x1.4658cp-3f, 0x1.b0809ap-3f, -0x1.a92e04p-3f, 0x1.2d69cep-1f,
     0x1.b0463ep-1f, 0x1.0b7f6p-3f, 0x1.a67d96p-6f, 0x1.14f068p-1f, 0x1.d12d46p-1f, -0x1.fe3d8ep-1f,
@@ -62,7 +62,7 @@ static const float ecg_block_pointwise[32] ecg_block_ALIGNED = {
     -0x1.5b02fap-5f, -0x1.975938p-5f
 };
 
-/* bias (8,), padded with zeros to 8 */
+/* bias (8,), padded with zeros to 8. */
 static const float ecg_block_bias[8] ecg_block_ALIGNED = {
     0x1.37a0ecp-2f, 0x1.11b8dp-5f, -0x1.110a8p-6f, -0x1.c71a9ap-2f, -0x1.2017eep-4f, 0x1.88dfa4p-4f,
     0x1.78238p-2f, 0x1.ae49p-3f
@@ -90,7 +90,7 @@ typedef float ecg_block_unaligned __attribute__((vector_size(32), aligned(4), ma
 /* Depthwise stage of output steps t .. t + 7, every tap reading the input. */
 ecg_block_KERNEL void ecg_block_depthwise_8(const float *restrict x, float *restrict d, const int t)
 {
-    int m, r, c, k;
+    int r, m, c, k;
     for (r = 0; r < 8; ++r) for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) {
         const float *xr = x + ((t + r) * 1 - 0 + 0 * 1) * 1 + c;
         float a = 0;
@@ -102,7 +102,7 @@ ecg_block_KERNEL void ecg_block_depthwise_8(const float *restrict x, float *rest
 /* Depthwise stage of output steps t .. t + 4, every tap reading the input. */
 ecg_block_KERNEL void ecg_block_depthwise_5(const float *restrict x, float *restrict d, const int t)
 {
-    int m, r, c, k;
+    int r, m, c, k;
     for (r = 0; r < 5; ++r) for (m = 0; m < 4; ++m) for (c = 0; c < 1; ++c) {
         const float *xr = x + ((t + r) * 1 - 0 + 0 * 1) * 1 + c;
         float a = 0;
@@ -114,7 +114,7 @@ ecg_block_KERNEL void ecg_block_depthwise_5(const float *restrict x, float *rest
 /* Pointwise stage of 8 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f]. */
 ecg_block_KERNEL void ecg_block_pointwise_8(const float *restrict d, float *restrict out)
 {
-    int j, b;
+    int b, j;
     for (b = 0; b < 1; ++b) {
         const int col = b * 8;
         const float *pw = ecg_block_pointwise + b * 32;
@@ -160,7 +160,7 @@ ecg_block_KERNEL void ecg_block_pointwise_8(const float *restrict d, float *rest
 /* Pointwise stage of 5 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 4 + j] * pointwise[j][f]. */
 ecg_block_KERNEL void ecg_block_pointwise_5(const float *restrict d, float *restrict out)
 {
-    int j, b;
+    int b, j;
     for (b = 0; b < 1; ++b) {
         const int col = b * 8;
         const float *pw = ecg_block_pointwise + b * 32;

@@ -69,7 +69,7 @@ public enum EcgBlock {
         return x < 0.0 ? 0.0 : (x > 6.0 ? 6.0 : x)
     }
 
-    /// depthwise_kernel (7, 1, 4): [tap][multiplier * 1 + channel].
+    /// depthwise_kernel (7, 1, 4) as [tap * 4 + multiplier * 1 + channel].
     private static let depthwise: [Float] = [
         0x1.9db20cp-1, -0x1.982cd6p-1, 0x1.5e4804p-2, -0x1.c82068p-2, 0x1.48b5ccp-1, 0x1.77f15ap-4,
         -0x1.0fac6ep-7, 0x1.c53522p-2, -0x1.f22a8cp-2, -0x1.9abc42p-2, 0x1.b84336p-1, 0x1.02d156p-2,

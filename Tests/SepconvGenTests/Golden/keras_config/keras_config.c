@@ -45,7 +45,7 @@
 #endif
 #endif
 
-/* depthwise_kernel (5, 6, 1) as [tap * 6 + multiplier * 6 + channel] */
+/* depthwise_kernel (5, 6, 1) as [tap * 6 + multiplier * 6 + channel]. */
 static const float keras_config_depthwise[30] keras_config_ALIGNED = {
     -0x1.cfacfap-1f, -0x1.e24ec6p-3f, 0x1.a4863ap-1f, -0x1.001a48p-2f, 0x1.0030b4p-1f, 0x1.3e79d2p+0f,
     -0x1.5bf054p-3f, -0x1.ef8d22p-2f, 0x1.0aa1bp+0f, 0x1.78ed16p-4f, 0x1.186064p+0f, 0x1.1a616ap-3f,
@@ -54,7 +54,7 @@ static const float keras_config_depthwise[30] keras_config_ALIGNED = {
     -0x1.d2199ap-1f, 0x1.9e812ap-1f, 0x1.1a73e2p+0f, 0x1.5f796ep-2f, -0x1.e02ceap-3f, 0x1.84caacp-4f
 };
 
-/* pointwise_kernel (1, 6, 8) packed in blocks of 8 filters: [block][multiplier * 6 + channel][filter in block], filters past 8 zero */
+/* pointwise_kernel (1, 6, 8) packed in blocks of 8 filters: [block][multiplier * 6 + channel][filter in block], filters past 8 zero. */
 static const float keras_config_pointwise[48] keras_config_ALIGNED = {
     -0x1.254508p-2f, -0x1.c13dbcp-2f, 0x1.287d56p-2f, -0x1.3d5bc6p-3f, -0x1.0d77a2p+0f, 0x1.2cf036p+0f,
     -0x1.60f01ap-1f, 0x1.0b4accp-1f, -0x1.31b3f4p-2f, 0x1.795c8ap-3f, 0x1.0e26ccp+0f, -0x1.b0ea1ap-3f,
@@ -66,7 +66,7 @@ static const float keras_config_pointwise[48] keras_config_ALIGNED = {
     -0x1.d13cccp-4f, 0x1.a575aep-6f, -0x1.cbe596p-7f, 0x1.99f272p-1f, 0x1.5f2934p-1f, 0x1.275798p-1f
 };
 
-/* bias (8,), padded with zeros to 8 */
+/* bias (8,), padded with zeros to 8. */
 static const float keras_config_bias[8] keras_config_ALIGNED = {
     -0x1.3ef084p-3f, 0x1.ece2eep-3f, -0x1.544f62p-3f, -0x1.d733dep-5f, -0x1.200ef6p-3f, -0x1.460f5cp-2f,
     0x1.b84726p-4f, 0x1.ddc2cep-4f
@@ -115,7 +115,7 @@ keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float
 /* Pointwise stage of 8 steps: out[r * 8 + f] = bias[f] + sum over j of d[r * 6 + j] * pointwise[j][f]. */
 keras_config_KERNEL void keras_config_pointwise_8(const float *restrict d, float *restrict out)
 {
-    int j, b;
+    int b, j;
     for (b = 0; b < 1; ++b) {
         const int col = b * 8;
         const float *pw = keras_config_pointwise + b * 48;

@@ -69,7 +69,7 @@ public enum KerasConfig {
         return x > 0.0 ? x : expm1f(x)
     }
 
-    /// depthwise_kernel (5, 6, 1): [tap][multiplier * 6 + channel].
+    /// depthwise_kernel (5, 6, 1) as [tap * 6 + multiplier * 6 + channel].
     private static let depthwise: [Float] = [
         -0x1.cfacfap-1, -0x1.e24ec6p-3, 0x1.a4863ap-1, -0x1.001a48p-2, 0x1.0030b4p-1, 0x1.3e79d2p+0,
         -0x1.5bf054p-3, -0x1.ef8d22p-2, 0x1.0aa1bp+0, 0x1.78ed16p-4, 0x1.186064p+0, 0x1.1a616ap-3,
@@ -130,7 +130,7 @@ public enum KerasConfig {
         }
     }
 
-    /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 6 + channel].
+    /// Depthwise stage of output step s, reading taps first ..< first + count: d[multiplier * 6 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
         for c in 0..<6 {
             var a: Float = 0

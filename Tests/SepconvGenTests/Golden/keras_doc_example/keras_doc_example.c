@@ -43,7 +43,7 @@
 #endif
 #endif
 
-/* depthwise_kernel (3, 12, 3) as [tap * 36 + multiplier * 12 + channel] */
+/* depthwise_kernel (3, 12, 3) as [tap * 36 + multiplier * 12 + channel]. */
 static const float keras_doc_example_depthwise[108] keras_doc_example_ALIGNED = {
     0x1.76a1c6p-3f, 0x1.b27892p+0f, -0x1.cbbe72p-2f, 0x1.1d77f4p+0f, 0x1.9447d6p-1f, 0x1.404a28p-6f,
     0x1.0233e4p-2f, -0x1.9effbp-4f, 0x1.77a73ep-1f, 0x1.e1f4d4p+0f, -0x1.ec5958p+0f, 0x1.58fdb6p-2f,
@@ -65,7 +65,7 @@ static const float keras_doc_example_depthwise[108] keras_doc_example_ALIGNED = 
     0x1.3da05ep-2f, 0x1.30aa4ep+0f, 0x1.2266cep-2f, -0x1.6f218ep-1f, -0x1.bdb3cap+0f, 0x1.6e4492p-2f
 };
 
-/* pointwise_kernel (1, 36, 4) packed in blocks of 8 filters: [block][multiplier * 12 + channel][filter in block], filters past 4 zero */
+/* pointwise_kernel (1, 36, 4) packed in blocks of 8 filters: [block][multiplier * 12 + channel][filter in block], filters past 4 zero. */
 static const float keras_doc_example_pointwise[288] keras_doc_example_ALIGNED = {
     -0x1.e75b5cp-3f, -0x1.34d376p-4f, 0x1.048124p-4f, -0x1.e8b84ep-3f, 0x0p+0f, 0x0p+0f,
     0x0p+0f, 0x0p+0f, -0x1.591efap-2f, -0x1.4def7p-3f, -0x1.0bb73ep-7f, -0x1.a5666cp-3f,
@@ -117,7 +117,7 @@ static const float keras_doc_example_pointwise[288] keras_doc_example_ALIGNED = 
     -0x1.acd16cp-2f, 0x1.5798eap-3f, 0x0p+0f, 0x0p+0f, 0x0p+0f, 0x0p+0f
 };
 
-/* bias (4,), padded with zeros to 8 */
+/* bias (4,), padded with zeros to 8. */
 static const float keras_doc_example_bias[8] keras_doc_example_ALIGNED = {
     0x1.27d8b2p-2f, 0x1.4796c4p-3f, 0x1.22d888p-3f, -0x1.3333b2p-4f, 0x0p+0f, 0x0p+0f,
     0x0p+0f, 0x0p+0f

@@ -69,7 +69,7 @@ public enum KerasDocExample {
         return x < 0.0 ? 0.0 : x
     }
 
-    /// depthwise_kernel (3, 12, 3): [tap][multiplier * 12 + channel].
+    /// depthwise_kernel (3, 12, 3) as [tap * 36 + multiplier * 12 + channel].
     private static let depthwise: [Float] = [
         0x1.76a1c6p-3, 0x1.b27892p+0, -0x1.cbbe72p-2, 0x1.1d77f4p+0, 0x1.9447d6p-1, 0x1.404a28p-6,
         0x1.0233e4p-2, -0x1.9effbp-4, 0x1.77a73ep-1, 0x1.e1f4d4p+0, -0x1.ec5958p+0, 0x1.58fdb6p-2,

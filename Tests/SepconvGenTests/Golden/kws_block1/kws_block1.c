@@ -43,7 +43,7 @@
 #endif
 #endif
 
-/* depthwise_kernel (3, 10, 1) as [tap * 10 + multiplier * 10 + channel] */
+/* depthwise_kernel (3, 10, 1) as [tap * 10 + multiplier * 10 + channel]. */
 static const float kws_block1_depthwise[30] kws_block1_ALIGNED = {
     0x1.60d9dep-6f, 0x1.86378p+0f, 0x1.5e45c6p+0f, -0x1.8b33f4p+1f, -0x1.5a0616p-2f, -0x1.a79612p+0f,
     -0x1.38b95p-3f, -0x1.923228p-2f, 0x1.10047ap-2f, -0x1.ca257ap+0f, -0x1.fb72fap-5f, -0x1.9d8044p+0f,
@@ -52,7 +52,7 @@ static const float kws_block1_depthwise[30] kws_block1_ALIGNED = {
     -0x1.fd7a1p-1f, -0x1.248a82p-1f, -0x1.9c7084p-2f, 0x1.6dd7ecp-2f, -0x1.88dcdep-1f, 0x1.9c58ap-3f
 };
 
-/* pointwise_kernel (1, 10, 16) packed in blocks of 16 filters: [block][multiplier * 10 + channel][filter in block], filters past 16 zero */
+/* pointwise_kernel (1, 10, 16) packed in blocks of 16 filters: [block][multiplier * 10 + channel][filter in block], filters past 16 zero. */
 static const float kws_block1_pointwise[160] kws_block1_ALIGNED = {
     -0x1.4056b8p-3f, 0x1.7176d6p-9f, 0x1.5f035cp-3f, 0x1.e99d86p-1f, -0x1.b49c9ep-2f, -0x1.badedep-4f,
     0x1.4d1f6ep-2f, 0x1.aff308p-2f, -0x1.525d7cp-3f, -0x1.f20806p-2f, -0x1.432c8ap-2f, 0x1.3d604p-5f,
@@ -83,7 +83,7 @@ static const float kws_block1_pointwise[160] kws_block1_ALIGNED = {
     -0x1.d9f90ep-2f, 0x1.53bb22p-3f, -0x1.530c52p-3f, 0x1.9ce34ep-2f
 };
 
-/* bias (16,), padded with zeros to 16 */
+/* bias (16,), padded with zeros to 16. */
 static const float kws_block1_bias[16] kws_block1_ALIGNED = {
     0x1.4bee1ap-4f, -0x1.39284cp-5f, 0x1.22bad6p-4f, 0x1.e17474p-3f, -0x1.129d58p-3f, 0x1.7407eap-4f,
     0x1.1b571cp-4f, -0x1.6f6562p-7f, 0x1.29aa2ap-2f, -0x1.b317b4p-5f, -0x1.21070ap-4f, 0x1.1438f2p-4f,
@@ -162,7 +162,7 @@ kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *re
 /* Pointwise stage of 6 steps: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f]. */
 kws_block1_KERNEL void kws_block1_pointwise_6(const float *restrict d, float *restrict out)
 {
-    int j, b;
+    int b, j;
     for (b = 0; b < 1; ++b) {
         const int col = b * 16;
         const float *pw = kws_block1_pointwise + b * 160;
@@ -213,7 +213,7 @@ kws_block1_KERNEL void kws_block1_pointwise_6(const float *restrict d, float *re
 /* Pointwise stage of 1 steps: out[r * 16 + f] = bias[f] + sum over j of d[r * 10 + j] * pointwise[j][f]. */
 kws_block1_KERNEL void kws_block1_pointwise_1(const float *restrict d, float *restrict out)
 {
-    int j, b;
+    int b, j;
     for (b = 0; b < 1; ++b) {
         const int col = b * 16;
         const float *pw = kws_block1_pointwise + b * 160;

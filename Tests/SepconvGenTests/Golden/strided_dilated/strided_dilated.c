@@ -43,7 +43,7 @@
 #endif
 #endif
 
-/* depthwise_kernel (3, 8, 1) as [tap * 8 + multiplier * 8 + channel] */
+/* depthwise_kernel (3, 8, 1) as [tap * 8 + multiplier * 8 + channel]. */
 static const float strided_dilated_depthwise[24] strided_dilated_ALIGNED = {
     0x1.96485ep-2f, 0x1.707796p-1f, 0x1.16af9ap-2f, -0x1.796b54p-4f, -0x1.443128p+0f, 0x1.3df83ap-1f,
     0x1.b20c5ep-1f, -0x1.cdbdf8p-1f, -0x1.f9b46p-5f, -0x1.f9136ap+0f, 0x1.3ff99cp+0f, 0x1.74333cp-3f,
@@ -51,7 +51,7 @@ static const float strided_dilated_depthwise[24] strided_dilated_ALIGNED = {
     -0x1.7d2326p+0f, 0x1.5aac1ep-5f, -0x1.c299b4p-5f, 0x1.c76fa6p-2f, -0x1.af72a2p-1f, -0x1.529c12p-2f
 };
 
-/* pointwise_kernel (1, 8, 12) packed in blocks of 16 filters: [block][multiplier * 8 + channel][filter in block], filters past 12 zero */
+/* pointwise_kernel (1, 8, 12) packed in blocks of 16 filters: [block][multiplier * 8 + channel][filter in block], filters past 12 zero. */
 static const float strided_dilated_pointwise[128] strided_dilated_ALIGNED = {
     0x1.8e43a2p-4f, -0x1.e1b7cap-5f, -0x1.31d0eep-1f, 0x1.7f7f08p-15f, -0x1.7abd28p-1f, 0x1.964558p-1f,
     -0x1.cc42fcp-2f, -0x1.2891dp-1f, 0x1.ce665ap-4f, -0x1.c35e7p-3f, -0x1.b62af8p-2f, 0x1.d2d128p-3f,
@@ -77,7 +77,7 @@ static const float strided_dilated_pointwise[128] strided_dilated_ALIGNED = {
     0x0p+0f, 0x0p+0f
 };
 
-/* bias (12,), padded with zeros to 16 */
+/* bias (12,), padded with zeros to 16. */
 static const float strided_dilated_bias[16] strided_dilated_ALIGNED = {
     -0x1.cf2798p-3f, 0x1.06c476p-3f, -0x1.ffd09cp-4f, 0x1.0e8012p-1f, -0x1.6f8cep-2f, -0x1.9425e6p-3f,
     0x1.661c2ap-7f, -0x1.fea9bcp-4f, 0x1.7f334ep-2f, -0x1.139444p-4f, -0x1.08b79ep-3f, 0x1.e58d84p-3f,

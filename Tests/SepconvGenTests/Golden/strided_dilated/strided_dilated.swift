@@ -72,7 +72,7 @@ public enum StridedDilated {
         return 0.5 * x * (1.0 + z * (((((((-2.72614225801306e-10) * z2 + (2.77068142495902e-08)) * z2 + (-2.10102402082508e-06)) * z2 + (-5.69250639462346e-05)) * z2 + (-7.34990630326855e-04)) * z2 + (-2.95459980854025e-03)) * z2 + (-1.60960333262415e-02)) / (((((-1.45660718464996e-05) * z2 + (-2.13374055278905e-04)) * z2 + (-1.68282697438203e-03)) * z2 + (-7.37332916720468e-03)) * z2 + (-1.42647390514189e-02)))
     }
 
-    /// depthwise_kernel (3, 8, 1): [tap][multiplier * 8 + channel].
+    /// depthwise_kernel (3, 8, 1) as [tap * 8 + multiplier * 8 + channel].
     private static let depthwise: [Float] = [
         0x1.96485ep-2, 0x1.707796p-1, 0x1.16af9ap-2, -0x1.796b54p-4, -0x1.443128p+0, 0x1.3df83ap-1,
         0x1.b20c5ep-1, -0x1.cdbdf8p-1, -0x1.f9b46p-5, -0x1.f9136ap+0, 0x1.3ff99cp+0, 0x1.74333cp-3,
@@ -147,7 +147,7 @@ public enum StridedDilated {
         }
     }
 
-    /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 8 + channel].
+    /// Depthwise stage of output step s, reading taps first ..< first + count: d[multiplier * 8 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
         for b in 0..<1 {
             var a = SIMD8<Float>()

@@ -42,7 +42,7 @@ struct CLoops {
     var text: String {
         var printer = CodePrinter()
         printer.lines([
-            "#if \(layout.vectorGuard.condition)",
+            "#if \(layout.vectorGuard.cCondition)",
             "#define \(name)_VECTOR 1",
             "#define \(name)_ALIGNED __attribute__((aligned(\(KernelLayout.vectorBytes))))",
             "#if defined(__clang__)",

@@ -175,7 +175,7 @@ struct ProgramPrinter<S: Spelling> {
         }
         printTables(tables)
         if let guarded {
-            printer.directive("#if \(guarded.condition)")
+            printer.directive("#if \(guarded.target.cCondition)")
             for header in guarded.includes { printer.directive("#include \(header)") }
             printer.line()
             printTables(guarded.tables)

@@ -59,7 +59,7 @@ public enum Explainer {
         lines.append("    prefetch       \(prefetch) (\(s.pointwiseBytes) bytes of pointwise weights)")
         let sums = s.partialSums.map { "\($0.rows) step\($0.rows == 1 ? "" : "s") x \($0.vectors) vector\($0.vectors == 1 ? "" : "s"): \($0.parts)" }
         lines.append("    partial sums   " + (sums.isEmpty ? "none" : sums.joined(separator: ", ") + " (short tiles, fewer than \(KernelSchedule.minimumChains) accumulators)"))
-        lines.append("    C vector path  #if \(s.vectorGuard.condition)")
+        lines.append("    C vector path  #if \(s.vectorGuard.cCondition)")
         let registerTiles = s.scalarPointwise.map { tile in
             "\(tile.rows) step\(tile.rows == 1 ? "" : "s"): " + tile.registerTiles.map { "\($0.steps) x \($0.filters)" }.joined(separator: " + ")
         }
@@ -257,7 +257,7 @@ public enum Explainer {
                 scalarChannels = [s.scalarChannels.lowerBound, s.scalarChannels.upperBound]; tapsUnrolled = s.unrollsTaps
                 widePointwisePairs = s.hasWidePairs; wideDepthwise = s.hasWideDepthwise
                 prefetchRows = s.prefetchesWeights ? KernelSchedule.prefetchRows : 0; pointwiseBytes = s.pointwiseBytes
-                cVectorGuard = s.vectorGuard.condition; routines = s.routines.map(\.name); partialSums = s.partialSums
+                cVectorGuard = s.vectorGuard.cCondition; routines = s.routines.map(\.name); partialSums = s.partialSums
                 scalarPointwise = s.scalarPointwise
                 tiles = s.tiles.map { tile in
                     switch tile {

@@ -21,10 +21,10 @@ struct QuantizedLowering {
         self.language = language
     }
 
-    /// Tables and routines that C compiles only where `condition` holds
+    /// Tables and routines that C compiles only on the targets of `target`
     /// (after `includes`), with the ones it compiles elsewhere.
     struct Guarded {
-        var condition: String
+        var target: VectorGuard
         var includes: [String]
         var tables: [Statement], routines: [Routine]
         var otherTables: [Statement], otherRoutines: [Routine]
@@ -41,7 +41,7 @@ struct QuantizedLowering {
         case .loops:
             let plain = (tables: [depthwiseTable, pointwiseTable], routines: [requantize(saturating: false), depthwise, pointwise])
             guard language == .c else { return (tables + plain.tables, nil, plain.routines + [loopsItem]) }
-            let dsp = Guarded(condition: "defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)", includes: ["<arm_acle.h>", "<string.h>"],
+            let dsp = Guarded(target: .armDSP, includes: ["<arm_acle.h>", "<string.h>"],
                               tables: [depthwisePairsTable, pointwisePairsTable], routines: [requantize(saturating: true), dualDepthwise, dualPointwise],
                               otherTables: plain.tables, otherRoutines: plain.routines)
             return (tables, dsp, [loopsItem])

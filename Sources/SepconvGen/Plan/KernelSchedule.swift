@@ -343,22 +343,16 @@ public struct KernelSchedule: Hashable, Sendable {
     }
 }
 
-/// The condition under which the emitted C takes its vector-extension path;
-/// anywhere else it compiles the portable C99 loops of the same schedule.
+/// A target feature a path of the emitted C is compiled under (elsewhere
+/// the C takes the other path, with the same numbers); the C printer spells
+/// it as a preprocessor condition (`VectorGuard.cCondition`).
 public enum VectorGuard: String, Hashable, Sendable {
     /// GCC or Clang, not asked for the portable path, on a target with float
     /// SIMD the vector extensions lower to (SSE2, NEON, RISC-V V, AltiVec/VSX,
     /// WebAssembly SIMD, MSA): elsewhere (Cortex-M, plain RV32) vector
     /// extensions become element-by-element code slower than the C99 loops.
     case floatSIMD
-
-    /// The macros that say a target has float SIMD registers.
-    public static let simdMacros = ["__SSE2__", "__ARM_NEON", "__ARM_NEON__", "__riscv_vector", "__ALTIVEC__", "__VSX__",
-                                    "__wasm_simd128__", "__mips_msa"]
-
-    /// The preprocessor condition.
-    public var condition: String {
-        "defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && ("
-            + Self.simdMacros.map { "defined(\($0))" }.joined(separator: " || ") + ")"
-    }
+    /// Arm's DSP extension with its 32-bit SIMD instructions (Cortex-M4, M7,
+    /// M33 with DSP): the int8 path of dual 16-bit multiply-accumulates.
+    case armDSP
 }

@@ -127,7 +127,7 @@ import Testing
 
     /// The C vector path is guarded by float SIMD, not by GCC alone.
     @Test func vectorGuardNamesTheSIMDTargets() {
-        let condition = plan().schedule.vectorGuard.condition
+        let condition = plan().schedule.vectorGuard.cCondition
         #expect(condition.hasPrefix("defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && ("))
         for macro in ["__SSE2__", "__ARM_NEON", "__riscv_vector", "__ALTIVEC__"] {
             #expect(condition.contains("defined(\(macro))"))

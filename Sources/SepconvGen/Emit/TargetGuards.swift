@@ -1,0 +1,16 @@
+/// The C spelling of the plan's target guards.
+extension VectorGuard {
+    /// The macros that say a target has float SIMD registers.
+    static let simdMacros = ["__SSE2__", "__ARM_NEON", "__ARM_NEON__", "__riscv_vector", "__ALTIVEC__", "__VSX__",
+                             "__wasm_simd128__", "__mips_msa"]
+
+    /// The preprocessor condition of the guard.
+    var cCondition: String {
+        switch self {
+        case .floatSIMD:
+            "defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && (" + Self.simdMacros.map { "defined(\($0))" }.joined(separator: " || ") + ")"
+        case .armDSP:
+            "defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)"
+        }
+    }
+}

@@ -56,17 +56,18 @@ enum CEmitter {
 
     /// The layer's C, in parts.
     static func parts(_ plan: LayerPlan) -> Parts {
-        let (kernel, callsMath) = self.kernel(plan)
-        return Parts(macros: macros(plan), kernel: kernel, stackBytes: plan.footprint.stackBytes, callsMath: callsMath)
+        let (kernel, stackValues, callsMath) = self.kernel(plan)
+        return Parts(macros: macros(plan), kernel: kernel, stackBytes: stackValues * plan.format.bytes, callsMath: callsMath)
     }
 
     /// The kernel for `plan`: `<name>_item(x, y)` (one batch item) and
-    /// everything it calls, and whether its activation helpers call the C math library.
-    private static func kernel(_ plan: LayerPlan) -> (body: String, callsMath: Bool) {
+    /// everything it calls, the values of its stack buffers, and whether its
+    /// activation helpers call the C math library.
+    private static func kernel(_ plan: LayerPlan) -> (body: String, stackValues: Int, callsMath: Bool) {
         if let quantized = QuantizedLowering(plan: plan, language: .c) {
             var printer = CodePrinter()
             ProgramPrinter(spelling: CSpelling(namer: Namer(plan, .c))).printQuantizedKernel(quantized, plan.unroll.c, into: &printer)
-            return (printer.text, false)
+            return (printer.text, quantized.stackValues(plan.unroll.c), false)
         }
         let layout = KernelLayout(plan: plan)
         let lowering = Lowering(plan: plan, language: .c)
@@ -78,9 +79,9 @@ enum CEmitter {
         case .full:
             var printer = CodePrinter()
             ProgramPrinter(spelling: CSpelling(namer: namer)).printFullKernel(lowering, helpers: helpers, into: &printer)
-            return (printer.text, callsMath)
+            return (printer.text, lowering.stackValues(.full), callsMath)
         case .loops:
-            return (CLoops(plan: plan, layout: layout, lowering: lowering, helpers: helpers).text, callsMath)
+            return (CLoops(plan: plan, layout: layout, lowering: lowering, helpers: helpers).text, lowering.stackValues(.loops), callsMath)
         }
     }
 

@@ -197,6 +197,25 @@ struct Buffer: Hashable {
     var count: Int
 }
 
+extension Statement {
+    /// Values of every stack buffer `statements` declare, nested ones
+    /// included: a bound on what they hold at once, however the compiler
+    /// places block-scoped arrays.
+    static func scratchValues(_ statements: [Statement]) -> Int {
+        statements.reduce(0) { total, statement in
+            switch statement {
+            case .scratch(let buffers, let body): total + buffers.reduce(0) { $0 + $1.count } + scratchValues(body)
+            case .loop(_, _, _, let body), .counting(_, _, _, let body), .forever(let body), .nest(_, let body),
+                 .scope(_, let body), .declaring(let body):
+                total + scratchValues(body)
+            case .branch(_, let then, let otherwise), .guarded(let then, let otherwise):
+                total + scratchValues(then) + scratchValues(otherwise)
+            default: total
+            }
+        }
+    }
+}
+
 /// A routine of the kernel.
 struct Routine: Hashable {
     /// How a parameter is passed.

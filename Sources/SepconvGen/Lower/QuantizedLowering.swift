@@ -30,6 +30,12 @@ struct QuantizedLowering {
         var otherTables: [Statement], otherRoutines: [Routine]
     }
 
+    /// Values of the stack buffers the kernel of `strategy` declares (the
+    /// intermediate step): the C header states this bound.
+    func stackValues(_ strategy: UnrollStrategy) -> Int {
+        program(strategy).routines.reduce(0) { $0 + Statement.scratchValues($1.body) }
+    }
+
     /// Everything the kernel prints, in order: the tables (`loops`), the
     /// routines that differ by target (C's DSP path beside the plain one),
     /// then the other routines.

@@ -1,5 +1,7 @@
 /// What a layer's emitted code needs in memory, for budgeting on small
-/// targets: `explain` prints it and the C header states its stack bound.
+/// targets, as the plan decides it: `explain` prints it. The C header's
+/// stack bound is read from the lowered kernel instead (`CEmitter.parts`);
+/// `StackBoundTests` holds the two equal.
 public struct Footprint: Hashable, Sendable, Encodable {
     /// Bytes of the layer's weights: parameters × the element's bytes (the
     /// `loops` tables add zero padding to whole vectors on top).

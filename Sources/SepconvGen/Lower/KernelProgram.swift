@@ -195,6 +195,8 @@ enum CommentPiece: Hashable {
 struct Buffer: Hashable {
     var name: String
     var count: Int
+    /// Its elements' integer type, where not the element type (C's int8 DSP path, whose buffers only C declares).
+    var type: IntegerType? = nil
 }
 
 /// A routine of the kernel.

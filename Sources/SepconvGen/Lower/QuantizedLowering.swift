@@ -193,7 +193,9 @@ struct QuantizedLowering {
             return .call(.symbol("requantize"), [acc, multiplier, shift, .int(stage.zeroPoint)] + clamp)
         }
         let shift = literal.map { Expr.int(-stage.shifts[$0]) } ?? .convert(.element(.weights("\(name)_shift"), channel), .int32)
-        return .call(.symbol("requantize"), [acc, multiplier, constant("offset", offsets.map(Int.init)), shift] + clamp)
+        // An offset table may be int16 (`requantizationTables`): converted, as Swift does not widen implicitly.
+        let offset = literal.map { Expr.int(Int(offsets[$0])) } ?? .convert(.element(.weights("\(name)_offset"), channel), .int32)
+        return .call(.symbol("requantize"), [acc, multiplier, offset, shift] + clamp)
     }
 
     /// `loops`: the depthwise stage of one step, from the input at the step's

@@ -192,10 +192,12 @@ public struct QuantizedPlan: Hashable, Sendable {
 
     /// Whether the DSP path's pointwise stage widens a step's intermediate
     /// to int16 pairs once, into a stack buffer it then reads a word per
-    /// pair, rather than once per block of filters (a load and two
-    /// `__sxtb16` per group and block): the buffer's stores and loads cost
-    /// more than they save unless there are `widenOnceBlocks` blocks or more.
-    /// Widening is exact, so the numbers are the same either way.
+    /// pair, rather than once per block of filters (a load, a shift and two
+    /// `__sxtb16` per group and block, against two loads from the buffer):
+    /// filling the buffer costs about 8 instructions a group on Cortex-M4,
+    /// about what 2 saved per group and block repay over 3 to 4 blocks, so
+    /// it starts at `widenOnceBlocks` (L takes 8 blocks, M 4, D 16; kws_block1
+    /// and S, 2, do not). Widening is exact, so the numbers are the same either way.
     public var widensIntermediateOnce: Bool { pointwiseBlocks(dualPointwiseTile).count >= Self.widenOnceBlocks && channels * depthMultiplier >= Self.dualGroup }
 
     /// See `widensIntermediateOnce`.

@@ -56,18 +56,18 @@ enum CEmitter {
 
     /// The layer's C, in parts.
     static func parts(_ plan: LayerPlan) -> Parts {
-        let (kernel, stackValues, callsMath) = self.kernel(plan)
-        return Parts(macros: macros(plan), kernel: kernel, stackBytes: stackValues * plan.format.bytes, callsMath: callsMath)
+        let (kernel, stackBytes, callsMath) = self.kernel(plan)
+        return Parts(macros: macros(plan), kernel: kernel, stackBytes: stackBytes, callsMath: callsMath)
     }
 
     /// The kernel for `plan`: `<name>_item(x, y)` (one batch item) and
-    /// everything it calls, the values of its stack buffers, and whether its
+    /// everything it calls, the bytes of its stack buffers, and whether its
     /// activation helpers call the C math library.
-    private static func kernel(_ plan: LayerPlan) -> (body: String, stackValues: Int, callsMath: Bool) {
+    private static func kernel(_ plan: LayerPlan) -> (body: String, stackBytes: Int, callsMath: Bool) {
         if let quantized = QuantizedLowering(plan: plan, language: .c) {
             var printer = CodePrinter()
             ProgramPrinter(spelling: CSpelling(namer: Namer(plan, .c))).printQuantizedKernel(quantized, plan.unroll.c, into: &printer)
-            return (printer.text, quantized.stackValues(plan.unroll.c), false)
+            return (printer.text, quantized.stackBytes(plan.unroll.c), false)
         }
         let layout = KernelLayout(plan: plan)
         let lowering = Lowering(plan: plan, language: .c)
@@ -79,9 +79,9 @@ enum CEmitter {
         case .full:
             var printer = CodePrinter()
             ProgramPrinter(spelling: CSpelling(namer: namer)).printFullKernel(lowering, helpers: helpers, into: &printer)
-            return (printer.text, lowering.stackValues(.full), callsMath)
+            return (printer.text, lowering.stackBytes(.full), callsMath)
         case .loops:
-            return (CLoops(plan: plan, layout: layout, lowering: lowering, helpers: helpers).text, lowering.stackValues(.loops), callsMath)
+            return (CLoops(plan: plan, layout: layout, lowering: lowering, helpers: helpers).text, lowering.stackBytes(.loops), callsMath)
         }
     }
 

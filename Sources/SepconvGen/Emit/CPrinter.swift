@@ -70,7 +70,7 @@ struct CSpelling: Spelling {
     }
 
     func scratch(_ buffers: [Buffer], counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
-        for buffer in buffers { printer.line("\(namer.element) \(buffer.name)[\(buffer.count)];") }
+        for buffer in buffers { printer.line("\(buffer.type?.spelling(.c) ?? namer.element) \(buffer.name)[\(buffer.count)];") }
         if !counters.isEmpty { printer.line("int " + counters.joined(separator: ", ") + ";") }
         body(&printer)
     }

@@ -162,7 +162,7 @@ public enum Explainer {
             /// The `loops` kernel's weight and bias tables (`QuantizedPlan.weightTableBytes`): plain C and Swift, C on DSP cores.
             var weightTableBytes: Int, dspWeightTableBytes: Int
             /// The `loops` schedule: filters per pointwise block, requantization form, the DSP path's channel group and saturation.
-            var pointwiseTile: Int, requantization: String, dualGroup: Int, saturation: String
+            var pointwiseTile: Int, requantization: String, dualGroup: Int, dualPointwiseTile: Int, widensOnce: Bool, saturation: String
 
             init(_ q: QuantizedPlan) {
                 let layer = q.layer
@@ -185,6 +185,8 @@ public enum Explainer {
                 pointwiseTile = QuantizedPlan.pointwiseTile
                 requantization = q.roundsInOneStep ? "one step" : "step by step"
                 dualGroup = QuantizedPlan.dualGroup
+                dualPointwiseTile = q.dualPointwiseTile
+                widensOnce = q.widensIntermediateOnce
                 saturation = q.saturation.rawValue
             }
 
@@ -202,7 +204,8 @@ public enum Explainer {
                             + "int32 sums stay within ±\(accumulatorBound)",
                         "  int8 loops       pointwise \(pointwiseTile) filters at a time; requantization in \(requantization) (TFLite's double rounding); "
                             + "\(weightTableBytes) bytes of weight and bias tables",
-                        "  int8 DSP path    C where __ARM_FEATURE_DSP: __smlad on \(dualGroup) intermediate channels a load (__sxtb16), pointwise weights as int16 pairs "
+                        "  int8 DSP path    C where __ARM_FEATURE_DSP: __smlad on \(dualGroup) intermediate channels a load (__sxtb16"
+                            + (widensOnce ? ", once per step" : "") + "), \(dualPointwiseTile) filters at a time, pointwise weights as int16 pairs "
                             + "(\(dspWeightTableBytes) bytes of weight and bias tables), __ssat: \(saturation)"]
             }
         }

@@ -146,13 +146,16 @@ enum IntegerType: Hashable {
 
     /// `int8_t` ... in C, `Int8` ... in Swift.
     func spelling(_ language: TargetLanguage) -> String {
-        let bits = switch self {
+        language == .c ? "int\(bits)_t" : "Int\(bits)"
+    }
+
+    var bits: Int {
+        switch self {
         case .int8: 8
         case .int16: 16
         case .int32: 32
         case .int64: 64
         }
-        return language == .c ? "int\(bits)_t" : "Int\(bits)"
     }
 
     /// The narrowest type that holds every one of `values`.
@@ -195,21 +198,25 @@ enum CommentPiece: Hashable {
 struct Buffer: Hashable {
     var name: String
     var count: Int
+    /// Its elements' integer type, where not the element type (C's int8 DSP path, whose buffers only C declares).
+    var type: IntegerType? = nil
 }
 
 extension Statement {
-    /// Values of every stack buffer `statements` declare, nested ones
-    /// included: a bound on what they hold at once, however the compiler
-    /// places block-scoped arrays.
-    static func scratchValues(_ statements: [Statement]) -> Int {
+    /// Bytes of every stack buffer `statements` declare, nested ones
+    /// included (`elementBytes` for buffers of the element type): a bound on
+    /// what they hold at once, however the compiler places block-scoped arrays.
+    static func scratchBytes(_ statements: [Statement], elementBytes: Int) -> Int {
         statements.reduce(0) { total, statement in
             switch statement {
-            case .scratch(let buffers, let body): total + buffers.reduce(0) { $0 + $1.count } + scratchValues(body)
+            case .scratch(let buffers, let body):
+                total + buffers.reduce(0) { $0 + $1.count * ($1.type.map { $0.bits / 8 } ?? elementBytes) }
+                    + scratchBytes(body, elementBytes: elementBytes)
             case .loop(_, _, _, let body), .counting(_, _, _, let body), .forever(let body), .nest(_, let body),
                  .scope(_, let body), .declaring(let body):
-                total + scratchValues(body)
+                total + scratchBytes(body, elementBytes: elementBytes)
             case .branch(_, let then, let otherwise), .guarded(let then, let otherwise):
-                total + scratchValues(then) + scratchValues(otherwise)
+                total + scratchBytes(then, elementBytes: elementBytes) + scratchBytes(otherwise, elementBytes: elementBytes)
             default: total
             }
         }

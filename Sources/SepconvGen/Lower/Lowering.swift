@@ -398,12 +398,12 @@ struct Lowering {
                        parameters: [("x", .input), ("y", .output)], body: body)
     }
 
-    /// Values of the stack buffers the kernel of `strategy` declares: its
+    /// Bytes of the stack buffers the kernel of `strategy` declares: its
     /// item's (tile buffers, the epilogue's row) and, called from the item,
     /// the epilogue pass's. The C header states this bound.
-    func stackValues(_ strategy: UnrollStrategy) -> Int {
-        let item = strategy == .full ? fullItem : loopsItem
-        return Statement.scratchValues(item.body) + (epiloguePass.map { Statement.scratchValues($0.body) } ?? 0)
+    func stackBytes(_ strategy: UnrollStrategy) -> Int {
+        let item = strategy == .full ? fullItem : loopsItem, bytes = plan.format.bytes
+        return Statement.scratchBytes(item.body, elementBytes: bytes) + (epiloguePass.map { Statement.scratchBytes($0.body, elementBytes: bytes) } ?? 0)
     }
 
     // MARK: The full kernel

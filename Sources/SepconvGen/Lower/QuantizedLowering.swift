@@ -30,10 +30,13 @@ struct QuantizedLowering {
         var otherTables: [Statement], otherRoutines: [Routine]
     }
 
-    /// Values of the stack buffers the kernel of `strategy` declares (the
-    /// intermediate step): the C header states this bound.
-    func stackValues(_ strategy: UnrollStrategy) -> Int {
-        program(strategy).routines.reduce(0) { $0 + Statement.scratchValues($1.body) }
+    /// Bytes of the stack buffers the kernel of `strategy` declares (the
+    /// intermediate step, and on the DSP path its widened pairs), the
+    /// larger of a guarded section's two sides: the C header states this bound.
+    func stackBytes(_ strategy: UnrollStrategy) -> Int {
+        let (_, guarded, routines) = program(strategy)
+        let bytes = { (routines: [Routine]) in routines.reduce(0) { $0 + Statement.scratchBytes($1.body, elementBytes: 1) } }
+        return bytes(routines) + (guarded.map { max(bytes($0.routines), bytes($0.otherRoutines)) } ?? 0)
     }
 
     /// Everything the kernel prints, in order: the tables (`loops`), the
@@ -93,14 +96,15 @@ struct QuantizedLowering {
                       quantized.pointwisePairs().map(Int.init), .int32)
     }
 
-    /// A stage's multipliers and shifts, and its offsets in the one-step form.
+    /// A stage's multipliers and shifts, and its offsets in the one-step form (in the narrowest type that holds them: the same one load, fewer bytes).
     private func requantizationTables(_ stage: String, _ r: QuantizedPlan.Requantization, per what: String) -> [Statement] {
         let multipliers = Statement.integerTable("\(stage)_multiplier", comment: "Requantization multipliers (Q31), per \(what).", r.multipliers.map(Int.init), .int32)
         guard let offsets = r.offsets else {
             return [multipliers, .integerTable("\(stage)_shift", comment: "Requantization shifts, per \(what).", r.shifts, .int8)]
         }
         return [multipliers,
-                .integerTable("\(stage)_offset", comment: "Requantization offsets 2^(r-1) + zero point * 2^r, per \(what).", offsets.map(Int.init), .int32),
+                .integerTable("\(stage)_offset", comment: "Requantization offsets 2^(r-1) + zero point * 2^r, per \(what).", offsets.map(Int.init),
+                              IntegerType.holding(offsets.map(Int.init))),
                 .integerTable("\(stage)_shift", comment: "Requantization right shifts r, per \(what).", r.shifts.map { -$0 }, .int8)]
     }
 
@@ -121,7 +125,9 @@ struct QuantizedLowering {
     func requantizeInOneStep(saturating saturation: QuantizedPlan.Saturation) -> Routine {
         let (doubled, high) = (Expr.name("doubled"), Expr.name("high"))
         let product = Expr.times(.convert(doubled, .int64), .convert(.name("multiplier"), .int64))
-        let sum = Expr.sum([product, .times(.convert(.name("offset"), .int64), .convert(.int(1 << 32), .int64)), .convert(.int(1 << 31), .int64)])
+        // The constant terms summed first: the two words of 2^32 * offset + 2^31 are then offset and 2^31,
+        // the multiply-accumulate's (smlal's) starting value, with no add of its own.
+        let sum = Expr.sum([product, .group(.sum([.times(.convert(.name("offset"), .int64), .convert(.int(1 << 32), .int64)), .convert(.int(1 << 31), .int64)]))])
         return Routine(
             name: "requantize",
             comment: [.text("acc * multiplier * 2^(-31 - shift) rounded twice as TFLite rounds it, plus the zero point in `offset`, clamped to least ... most.")],
@@ -196,7 +202,9 @@ struct QuantizedLowering {
             return .call(.symbol("requantize"), [acc, multiplier, shift, .int(stage.zeroPoint)] + clamp)
         }
         let shift = literal.map { Expr.int(-stage.shifts[$0]) } ?? .convert(.element(.weights("\(name)_shift"), channel), .int32)
-        return .call(.symbol("requantize"), [acc, multiplier, constant("offset", offsets.map(Int.init)), shift] + clamp)
+        // An offset table may be int16 (`requantizationTables`): converted, as Swift does not widen implicitly.
+        let offset = literal.map { Expr.int(Int(offsets[$0])) } ?? .convert(.element(.weights("\(name)_offset"), channel), .int32)
+        return .call(.symbol("requantize"), [acc, multiplier, offset, shift] + clamp)
     }
 
     /// `loops`: the depthwise stage of one step, from the input at the step's
@@ -285,7 +293,7 @@ struct QuantizedLowering {
     var pointwise: Routine {
         let CM = plan.depthwiseChannels
         let (ch, value) = (Expr.name("ch"), Expr.name("value"))
-        return pointwiseRoutine(dual: false, words: CM) { width, base in
+        return pointwiseRoutine(dual: false, tile: QuantizedPlan.pointwiseTile, words: CM) { width, base in
             [.loop("ch", from: .int(0), to: .int(CM),
                    [.integer("value", .convert(.element(.name("mid"), ch), .int32), .int32, mutable: false)]
                    + (0..<width).map { i in
@@ -296,18 +304,26 @@ struct QuantizedLowering {
 
     /// `loops`, C on a core with the DSP extension: the pointwise stage with
     /// two multiply-adds per `__smlad`, the intermediate read four channels
-    /// at a time and widened by `__sxtb16` (`QuantizedPlan.pointwisePairs`).
+    /// at a time and widened by `__sxtb16` (`QuantizedPlan.pointwisePairs`):
+    /// once per step into the stack buffer `pairs` where the plan says so
+    /// (`QuantizedPlan.widensIntermediateOnce`), else once per block of filters.
     var dualPointwise: Routine {
         let (CM, group) = (plan.depthwiseChannels, QuantizedPlan.dualGroup)
         let groups = CM / group
         let (g, word) = (Expr.name("g"), Expr.name("word"))
-        return pointwiseRoutine(dual: true, words: 2 * groups + CM % group) { width, base in
-            let pairs = groups == 0 ? [] : [Statement.loop("g", from: .int(0), to: .int(groups), [
-                .integer("word", .int(0), .int32, mutable: true),
-                .call(.text("memcpy"), [.text("&word"), .offset(.name("mid"), .times(g, .int(group))), .int(4)]),
-                .integer("even", .call(.text("__sxtb16"), [word]), .int32, mutable: false),
-                .integer("odd", .call(.text("__sxtb16"), [.shiftRight(word, .int(8))]), .int32, mutable: false),
-            ] + (0..<width).flatMap { i in
+        let once = quantized.widensIntermediateOnce
+        let widen: [Statement] = [
+            .integer("word", .int(0), .int32, mutable: true),
+            .call(.text("memcpy"), [.text("&word"), .offset(.name("mid"), .times(g, .int(group))), .int(4)]),
+        ]
+        let halves = [Expr.call(.text("__sxtb16"), [word]), .call(.text("__sxtb16"), [.shiftRight(word, .int(8))])]
+        let pair = { (half: Int) in Expr.element(.name("pairs"), .sum([.times(g, .int(2)), .int(half)])) }
+        let scratch = once ? (Buffer(name: "pairs", count: 2 * groups, type: .int32),
+                              [Statement.loop("g", from: .int(0), to: .int(groups), widen + halves.indices.map { .assign(pair($0), "=", halves[$0]) })]) : nil
+        return pointwiseRoutine(dual: true, tile: quantized.dualPointwiseTile, words: 2 * groups + CM % group, scratch: scratch) { width, base in
+            let load: [Statement] = once ? [.integer("even", pair(0), .int32, mutable: false), .integer("odd", pair(1), .int32, mutable: false)]
+                : widen + [.integer("even", halves[0], .int32, mutable: false), .integer("odd", halves[1], .int32, mutable: false)]
+            let pairs = groups == 0 ? [] : [Statement.loop("g", from: .int(0), to: .int(groups), load + (0..<width).flatMap { i in
                 ["even", "odd"].enumerated().map { half, name in
                     Statement.assign(.name("acc\(i)"), "=", .call(.text("__smlad"), [
                         .name(name), .element(.weights("pw_pairs"), .sum([base, .times(g, .int(2 * width)), .int(2 * i + half)])), .name("acc\(i)")]))
@@ -326,10 +342,11 @@ struct QuantizedLowering {
     }
 
     /// The pointwise routine around `sums(width, base)`, the statements that
-    /// add a block of `width` filters into `acc0 ...` from its weights at
-    /// `base` (`words` weights per filter): the whole blocks in a loop, then the rest.
-    private func pointwiseRoutine(dual: Bool, words: Int, _ sums: (Int, Expr) -> [Statement]) -> Routine {
-        let (F, tile) = (plan.filters, QuantizedPlan.pointwiseTile)
+    /// add a block of `width` (`tile`, the last block the rest) filters into `acc0 ...` from its weights at
+    /// `base` (`words` weights per filter): the whole blocks in a loop, then the rest;
+    /// after `scratch`'s statements, with its buffer on the stack, where given.
+    private func pointwiseRoutine(dual: Bool, tile: Int, words: Int, scratch: (Buffer, [Statement])? = nil, _ sums: (Int, Expr) -> [Statement]) -> Routine {
+        let F = plan.filters
         func block(_ width: Int, first: Expr, base: Expr) -> [Statement] {
             let filter = { (i: Int) in Expr.sum([first, .int(i)]) }
             return (0..<width).map { .integer("acc\($0)", .convert(.element(.weights("pw_bias"), filter($0)), .int32), .int32, mutable: true) }
@@ -350,7 +367,7 @@ struct QuantizedLowering {
                                  : "The pointwise stage of one step, from the depthwise stage's int8 values.")],
            
             parameters: [("mid", .input), ("y", .output)],
-            body: body)
+            body: scratch.map { [.scratch([$0.0], $0.1 + body)] } ?? body)
     }
 
     /// Where step `t`'s first reading tap falls in the input, as an offset

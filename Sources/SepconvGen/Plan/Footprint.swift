@@ -19,8 +19,10 @@ extension LayerPlan {
     /// The footprint of the C kernel the plan gives.
     public var footprint: Footprint {
         if let quantized {
-            // int8 weight tables, int32 biases, multipliers and shifts; the stack holds the int8 intermediate of one step.
-            return Footprint(weightBytes: quantized.weightBytes + quantized.requantizationBytes, stackBytes: depthwiseChannels,
+            // int8 weight tables, int32 biases, multipliers and shifts; the stack holds the int8 intermediate of one step
+            // and, on the DSP path where it widens it once, its int16 pairs (a 32-bit word per two channels of a group).
+            let pairs = quantized.widensIntermediateOnce ? 2 * (depthwiseChannels / QuantizedPlan.dualGroup) * 4 : 0
+            return Footprint(weightBytes: quantized.weightBytes + quantized.requantizationBytes, stackBytes: depthwiseChannels + pairs,
                              streamStateBytes: stream?.stateBytes, streamStageBytes: stream?.stageBytes)
         }
         let elementBytes = schedule.elementBytes

@@ -43,6 +43,12 @@ public struct QuantizedPlan: Hashable, Sendable {
     public var pointwiseWeights: [Int8]
     /// The pointwise bias with the intermediate zero point folded in, F values.
     public var pointwiseBias: [Int32]
+    /// `pointwiseTile` on the DSP path: 8 where the layer has several step
+    /// runs, so that each intermediate pair loaded (`widensIntermediateOnce`)
+    /// feeds eight `__smlad` and the eight accumulators and the weight fit the
+    /// core's registers; 4 where it has one, as gcc then inlines both stages
+    /// into the item's loop, whose pointers take registers the eight would need.
+    public var dualPointwiseTile: Int
     /// The largest magnitude any int32 partial sum of either stage can take
     /// for any int8 input: what `refusal` checks against 2^31 − 1.
     public var accumulatorBound: Int
@@ -58,19 +64,25 @@ public struct QuantizedPlan: Hashable, Sendable {
     /// holds them, and the pointwise weights as int8 or (`dsp`, C's path for
     /// DSP cores) as int16 pairs in 32-bit words.
     public func weightTableBytes(dsp: Bool) -> Int {
-        func bytes(_ values: [Int32]) -> Int {
-            let low = values.min() ?? 0, high = values.max() ?? 0
-            let size = low >= -128 && high <= 127 ? 1 : low >= -32_768 && high <= 32_767 ? 2 : 4
-            return size * values.count
-        }
         // The DSP path widens every weight to 16 bits in a word of two (a channel past the last group: a word).
         let (dw, pw) = dsp ? (4 * depthwisePairs().count, 4 * pointwisePairs().count)
             : (depthwiseWeights.count, pointwiseWeights.count)
-        return dw + bytes(Array(depthwiseBiases.joined())) + pw + bytes(pointwiseBias)
+        return dw + Self.narrowestBytes(Array(depthwiseBiases.joined())) + pw + Self.narrowestBytes(pointwiseBias)
     }
 
-    /// Bytes of the multiplier (int32), shift (int8) and, in the one-step form, offset (int32) tables.
-    public var requantizationBytes: Int { (roundsInOneStep ? 9 : 5) * (depthwise.multipliers.count + pointwise.multipliers.count) }
+    /// Bytes of the multiplier (int32), shift (int8) and, in the one-step
+    /// form, offset (the narrowest type that holds a stage's) tables.
+    public var requantizationBytes: Int {
+        let offsets = [depthwise.offsets, pointwise.offsets].compactMap { $0 }
+        return 5 * (depthwise.multipliers.count + pointwise.multipliers.count) + offsets.reduce(0) { $0 + Self.narrowestBytes($1) }
+    }
+
+    /// Bytes of `values` in the narrowest of int8, int16 and int32 that holds them all.
+    static func narrowestBytes(_ values: [Int32]) -> Int {
+        let low = values.min() ?? 0, high = values.max() ?? 0
+        let size = low >= -128 && high <= 127 ? 1 : low >= -32_768 && high <= 32_767 ? 2 : 4
+        return size * values.count
+    }
 
     /// Why `layer` cannot be planned on `geometry`, if it cannot: tables of
     /// the wrong size, a scale that is not positive and finite, a zero point
@@ -130,6 +142,7 @@ public struct QuantizedPlan: Hashable, Sendable {
                                   offsets: nil)
         }
         self.layer = layer
+        dualPointwiseTile = runs.count > 1 ? 8 : 4
         (channels, depthMultiplier, kernelSize) = (geometry.inputChannels, geometry.depthMultiplier, K)
         depthwise = requantization(layer.depthwiseScales, layer.input, layer.intermediate, layer.depthwiseActivation)
         pointwise = requantization(layer.pointwiseScales, layer.intermediate, layer.output, layer.pointwiseActivation)
@@ -163,18 +176,32 @@ public struct QuantizedPlan: Hashable, Sendable {
     /// each block of filters (`pointwiseBlocks`), channel by channel, the block's weights.
     public func pointwiseTiles() -> [Int8] {
         let F = pointwiseBias.count, CM = F == 0 ? 0 : pointwiseWeights.count / F
-        return pointwiseBlocks.flatMap { block in (0..<CM).flatMap { ch in block.map { pointwiseWeights[$0 * CM + ch] } } }
+        return pointwiseBlocks(Self.pointwiseTile).flatMap { block in (0..<CM).flatMap { ch in block.map { pointwiseWeights[$0 * CM + ch] } } }
     }
 
     /// How many filters the `loops` pointwise stage sums at once: each
     /// intermediate value it loads feeds that many accumulators.
     public static let pointwiseTile = 4
 
+
     /// The intermediate channels the C path for cores with the DSP
     /// extension widens at once: one 32-bit load of int8 values, two
     /// `__sxtb16` to the int16 pairs (c, c + 2) and (c + 1, c + 3), each fed
     /// to `__smlad` with a pair of weights widened at generation time.
     public static let dualGroup = 4
+
+    /// Whether the DSP path's pointwise stage widens a step's intermediate
+    /// to int16 pairs once, into a stack buffer it then reads a word per
+    /// pair, rather than once per block of filters (a load, a shift and two
+    /// `__sxtb16` per group and block, against two loads from the buffer):
+    /// filling the buffer costs about 8 instructions a group on Cortex-M4,
+    /// about what 2 saved per group and block repay over 3 to 4 blocks, so
+    /// it starts at `widenOnceBlocks` (L takes 8 blocks, M 4, D 16; kws_block1
+    /// and S, 2, do not). Widening is exact, so the numbers are the same either way.
+    public var widensIntermediateOnce: Bool { pointwiseBlocks(dualPointwiseTile).count >= Self.widenOnceBlocks && channels * depthMultiplier >= Self.dualGroup }
+
+    /// See `widensIntermediateOnce`.
+    public static let widenOnceBlocks = 3
 
     /// How the C path for DSP cores clamps a requantized value: `__ssat` to
     /// int8 does it alone where every stage's clamp is −128 ... 127 (no
@@ -192,9 +219,9 @@ public struct QuantizedPlan: Hashable, Sendable {
     }
 
     /// The `loops` pointwise weights of the DSP path, as 32-bit words in the
-    /// order it reads them: for each block of filters (`pointwiseTile`, the
-    /// last one the rest), for each group of `dualGroup` channels, for each
-    /// filter of the block, the int16 pairs (w[c], w[c + 2]) and
+    /// order it reads them: for each block of filters (`dualPointwiseTile`,
+    /// the last one the rest), for each group of `dualGroup` channels, for
+    /// each filter of the block, the int16 pairs (w[c], w[c + 2]) and
     /// (w[c + 1], w[c + 3]) (the first in the low half); then for each
     /// channel past the last group, the block's weights as words.
     public func pointwisePairs() -> [Int32] {
@@ -202,7 +229,7 @@ public struct QuantizedPlan: Hashable, Sendable {
         let groups = CM / Self.dualGroup
         func weight(_ f: Int, _ ch: Int) -> Int32 { Int32(pointwiseWeights[f * CM + ch]) }
         func pair(_ low: Int32, _ high: Int32) -> Int32 { Int32(truncatingIfNeeded: (Int(high) << 16) | (Int(low) & 0xFFFF)) }
-        return pointwiseBlocks.flatMap { block in
+        return pointwiseBlocks(dualPointwiseTile).flatMap { block in
             (0..<groups).flatMap { g in
                 block.flatMap { f in
                     let c = g * Self.dualGroup
@@ -233,9 +260,9 @@ public struct QuantizedPlan: Hashable, Sendable {
         return paired + (groups * Self.dualGroup ..< C).flatMap { c in (0..<M).flatMap { m in (0..<K).map { weight(c, m, $0) } } }
     }
 
-    /// The pointwise stage's blocks of filters: `pointwiseTile` each, the last one the rest.
-    public var pointwiseBlocks: [Range<Int>] {
+    /// The pointwise stage's blocks of filters: `tile` each, the last one the rest.
+    public func pointwiseBlocks(_ tile: Int) -> [Range<Int>] {
         let F = pointwiseBias.count
-        return stride(from: 0, to: F, by: Self.pointwiseTile).map { $0 ..< min($0 + Self.pointwiseTile, F) }
+        return stride(from: 0, to: F, by: tile).map { $0 ..< min($0 + tile, F) }
     }
 }

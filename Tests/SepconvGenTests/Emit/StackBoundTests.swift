@@ -29,5 +29,16 @@ import Testing
         for (index, layer) in Int8Layers.make(count: 12, seed: 0x18).enumerated() {
             for mode in [UnrollRequest.loops, .full] { Self.check(layer.plan(mode, name: "q\(index)"), "q\(index) \(mode)") }
         }
+        // Wide int8 layers: the DSP path widens the intermediate once into a buffer of int32 pairs.
+        var rng = SplitMix64(seed: 0x5D)
+        for filters in [12, 24, 40] {
+            var spec = Int8Layers.spec(Int8Layers.Geometry(steps: 16, channels: 8, filters: filters, kernel: 3, strides: 1, dilation: 1,
+                                                           multiplier: 1, padding: .same, useBias: true), name: "w\(filters)")
+            spec.quantization = Int8Layers.draw(spec, rng: &rng)
+            let plan = Int8Layers.plan(spec, .loops)
+            #expect(plan.quantizationRefusal == nil)
+            if filters == 40 { #expect(plan.quantized?.widensIntermediateOnce == true) }
+            Self.check(plan, spec.name)
+        }
     }
 }

@@ -69,7 +69,7 @@ public enum KwsBlock1 {
         return x < 0.0 ? 0.0 : x
     }
 
-    /// depthwise_kernel (3, 10, 1): [tap][multiplier * 10 + channel].
+    /// depthwise_kernel (3, 10, 1) as [tap * 10 + multiplier * 10 + channel].
     private static let depthwise: [Float] = [
         0x1.60d9dep-6, 0x1.86378p+0, 0x1.5e45c6p+0, -0x1.8b33f4p+1, -0x1.5a0616p-2, -0x1.a79612p+0,
         -0x1.38b95p-3, -0x1.923228p-2, 0x1.10047ap-2, -0x1.ca257ap+0, -0x1.fb72fap-5, -0x1.9d8044p+0,
@@ -150,7 +150,7 @@ public enum KwsBlock1 {
         }
     }
 
-    /// Depthwise stage of output step s, taps first ..< first + count: d[multiplier * 10 + channel].
+    /// Depthwise stage of output step s, reading taps first ..< first + count: d[multiplier * 10 + channel].
     private static func depthwiseStep(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ s: Int, _ first: Int, _ count: Int, _ dw: UnsafePointer<Float>) {
         for b in 0..<1 {
             var a = SIMD8<Float>()
@@ -332,7 +332,7 @@ public enum KwsBlock1 {
     }
 
     /// One batch item: tiles of 6 output steps; border tiles read only their steps' own taps.
-    private static func forwardItem(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    fileprivate static func forwardItem(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 60) { scratch in
             guard let d = scratch.baseAddress else { return }
             // steps 0 ... 5

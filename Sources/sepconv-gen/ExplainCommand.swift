@@ -22,12 +22,13 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         do {
-            if let network = try NetworkCompiler(weightsRoot: weightsRoot).compileIfNetwork(file: spec) {
+            let root = try SpecCompiler.parse(spec)
+            if let network = try NetworkCompiler(weightsRoot: weightsRoot).compileIfNetwork(file: spec, root: root) {
                 DiagnosticPrinter.print(network.notes)
                 print(json ? NetworkExplainer.json(network.plan) : NetworkExplainer.text(network.plan), terminator: "")
                 return
             }
-            let compiled = try SpecCompiler(weightsRoot: weightsRoot, unroll: unroll).compile(file: spec)
+            let compiled = try SpecCompiler(weightsRoot: weightsRoot, unroll: unroll).compile(file: spec, root: root)
             DiagnosticPrinter.print(compiled.notes)
             print(json ? Explainer.json(compiled.plan) : Explainer.text(compiled.plan), terminator: "")
         } catch {

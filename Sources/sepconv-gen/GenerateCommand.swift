@@ -49,7 +49,8 @@ struct GenerateCommand: ParsableCommand {
                 let nameMark: Mark
                 let found: [String]
                 var depfileErrors: [Diagnostic] = []
-                if let network = try NetworkCompiler(weightsRoot: weightsRoot).compileIfNetwork(file: spec) {
+                let root = try SpecCompiler.parse(spec)
+                if let network = try NetworkCompiler(weightsRoot: weightsRoot).compileIfNetwork(file: spec, root: root) {
                     diagnostics += network.notes
                     emitted = try NetworkGenerator.files(for: network, languages: lang.languages)
                     (nameMark, found) = (network.mark, network.dependencies)
@@ -61,7 +62,7 @@ struct GenerateCommand: ParsableCommand {
                         }
                     }
                 } else {
-                    let compiled = try compiler.compile(file: spec)
+                    let compiled = try compiler.compile(file: spec, root: root)
                     diagnostics += compiled.notes
                     emitted = Generator.files(for: compiled.plan, languages: lang.languages)
                     (nameMark, found) = (compiled.spec.mark("name"), compiled.dependencies)

@@ -23,8 +23,10 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let network: NetworkCompiler.Compiled?
+        let root: Node
         do {
-            network = try NetworkCompiler(weightsRoot: weightsRoot).compileIfNetwork(file: spec)
+            root = try SpecCompiler.parse(spec)
+            network = try NetworkCompiler(weightsRoot: weightsRoot).compileIfNetwork(file: spec, root: root)
         } catch {
             DiagnosticPrinter.print(error.diagnostics)
             throw ExitCode.failure
@@ -36,7 +38,7 @@ struct RunCommand: ParsableCommand {
         }
         let compiled: SpecCompiler.Compiled
         do {
-            compiled = try SpecCompiler(weightsRoot: weightsRoot).compile(file: spec)
+            compiled = try SpecCompiler(weightsRoot: weightsRoot).compile(file: spec, root: root)
         } catch {
             DiagnosticPrinter.print(error.diagnostics)
             throw ExitCode.failure

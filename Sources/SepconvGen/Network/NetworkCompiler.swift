@@ -25,23 +25,26 @@ public struct NetworkCompiler: Sendable {
         public var mark: Mark
     }
 
-    /// Whether the spec text `contents` has a top-level `network` key (then it is a network spec).
-    public static func isNetwork(_ contents: [UInt8], file: String) -> Bool {
-        guard let root = try? YAMLParser.parse(contents, file: file), case .mapping(let top) = root else { return false }
+    /// Whether the spec `root` has a top-level `network` key (then it is a network spec).
+    public static func isNetwork(_ root: Node) -> Bool {
+        guard case .mapping(let top) = root else { return false }
         return top["network"] != nil
     }
 
-    /// Reads and compiles the network spec at `file`, or returns nil when it is not a network spec.
+    /// Compiles the parsed spec `root` of `file` when it is a network spec; nil when it is not.
     /// - Throws: `DiagnosticError`, errors about the model positioned at the `network` key.
-    public func compileIfNetwork(file: String) throws(DiagnosticError) -> Compiled? {
-        let contents = try SpecCompiler.read(file)
-        guard Self.isNetwork(contents, file: file) else { return nil }
-        return try compile(file: file, contents: contents)
+    public func compileIfNetwork(file: String, root: Node) throws(DiagnosticError) -> Compiled? {
+        guard Self.isNetwork(root) else { return nil }
+        return try compile(file: file, root: root)
     }
 
     /// Compiles `contents`, the text of the network spec at `file`.
     public func compile(file: String, contents: [UInt8]) throws(DiagnosticError) -> Compiled {
-        let root = try YAMLParser.parse(contents, file: file)
+        try compile(file: file, root: YAMLParser.parse(contents, file: file))
+    }
+
+    /// Compiles `root`, the parsed network spec at `file`.
+    public func compile(file: String, root: Node) throws(DiagnosticError) -> Compiled {
         var reader = NodeReader(diagnostics: DiagnosticCollector(file: file))
         guard let top = reader.mapping(root, path: "spec", known: Self.topKeys), let networkNode = top["network"],
               let networkKey = top.pairs.first(where: { $0.key.text == "network" })?.key else {

@@ -26,12 +26,22 @@ public struct SpecCompiler: Sendable {
     /// Reads and compiles the spec at `file`.
     /// - Throws: `DiagnosticError` with every error found.
     public func compile(file: String) throws(DiagnosticError) -> Compiled {
-        try compile(file: file, contents: Self.read(file))
+        try compile(file: file, root: Self.parse(file))
     }
 
     /// Compiles `contents`, the text of the spec at `file` (weight paths are relative to its folder).
     public func compile(file: String, contents: [UInt8]) throws(DiagnosticError) -> Compiled {
-        let root = try YAMLParser.parse(contents, file: file)
+        try compile(file: file, root: YAMLParser.parse(contents, file: file))
+    }
+
+    /// The node tree of the spec file `file`, read and parsed once for
+    /// whichever compiler its top-level keys call for.
+    public static func parse(_ file: String) throws(DiagnosticError) -> Node {
+        try YAMLParser.parse(read(file), file: file)
+    }
+
+    /// Compiles `root`, the parsed spec at `file` (weight paths are relative to its folder).
+    public func compile(file: String, root: Node) throws(DiagnosticError) -> Compiled {
         if TFLiteSource.applies(to: root) {
             return try compile(TFLiteSource.decode(root, file: file, weightsRoot: weightsRoot))
         }

@@ -169,7 +169,7 @@ import Testing
         do {
             let contents = Array(example.body.utf8)
             // A network spec (SPEC section 8) goes to the network compiler, as the command line sends it.
-            let name = NetworkCompiler.isNetwork(contents, file: file) ? try NetworkCompiler().compile(file: file, contents: contents).plan.name
+            let name = NetworkCompiler.isNetwork(try YAMLParser.parse(contents, file: file)) ? try NetworkCompiler().compile(file: file, contents: contents).plan.name
                 : try SpecCompiler().compile(file: file, contents: contents).plan.name
             #expect(expectedError == nil, "\(example.testDescription) compiled, but the docs say it fails with: \(expectedError ?? "")")
             #expect(!name.isEmpty)

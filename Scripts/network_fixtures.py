@@ -12,7 +12,11 @@ It (re)writes Tests/SepconvGenTests/Fixtures/networks/:
   <case>/<range>/input.npy    a seeded batch of inputs for the layers first..last
   <case>/<range>/output.npy   Keras's output of those layers, called one after the other
                               (inference mode: Dropout and noise do nothing)
-  (cases: kws, imu, f64, ecg (a causal Conv1D stem), imu_dw (DepthwiseConv1D and Dense heads))
+  (cases: kws, imu, f64, ecg (a causal Conv1D stem), imu_dw (DepthwiseConv1D and Dense heads),
+   and channels_first: kws_cf, ecg_cf (Conv1D, DepthwiseConv1D, pooling, ZeroPadding1D, Flatten),
+   mixed_cf (formats mixed in one chain), f64_cf)
+                              A streamed range's output.npy is Keras's; a channels_first
+                              stream gives its frames (steps) in turn, its transpose.
   reject_unsupported.keras    a chain with an UpSampling1D (not supported) at position 2
   reject_fork.keras           a Functional model whose layer feeds two layers (a fork)
   damaged_huge.keras          kws.keras with conv1's recorded input steps set to 2**31
@@ -154,6 +158,79 @@ def imu_dw():
     return keras.Model(x, y, name="imu_dw")
 
 
+def kws_cf():
+    """The DS-CNN keyword spotter channels_first: BatchNormalization on axis 1, the input (10, 49)."""
+    cf = "channels_first"
+    return keras.Sequential([
+        keras.Input((10, 49)),
+        layers.SeparableConv1D(16, 3, padding="same", data_format=cf, name="conv1"),
+        layers.BatchNormalization(axis=1, name="bn1"),
+        layers.ReLU(name="relu1"),
+        layers.SeparableConv1D(16, 3, padding="same", data_format=cf, name="conv2"),
+        layers.BatchNormalization(axis=1, name="bn2"),
+        layers.ReLU(name="relu2"),
+        layers.SeparableConv1D(24, 3, strides=2, padding="same", data_format=cf, name="conv3"),
+        layers.BatchNormalization(axis=1, name="bn3"),
+        layers.ReLU(name="relu3"),
+        layers.GlobalAveragePooling1D(data_format=cf, name="gap"),
+        layers.Dense(6, name="dense"),
+        layers.Softmax(name="softmax"),
+    ], name="kws_cf")
+
+
+def ecg_cf():
+    """channels_first Conv1D, DepthwiseConv1D, pooling, ZeroPadding1D, GlobalMaxPooling1D(keepdims), Flatten, Dense."""
+    cf = "channels_first"
+    return keras.Sequential([
+        keras.Input((2, 64)),
+        layers.Conv1D(8, 5, padding="causal", data_format=cf, name="stem"),
+        layers.BatchNormalization(axis=1, name="bn_stem"),
+        layers.ReLU(name="relu_stem"),
+        layers.MaxPooling1D(2, data_format=cf, name="pool1"),
+        layers.DepthwiseConv1D(3, strides=2, padding="same", depth_multiplier=2, data_format=cf, name="dw"),
+        layers.BatchNormalization(axis=-2, name="bn_dw"),
+        layers.AveragePooling1D(3, strides=2, padding="same", data_format=cf, name="pool2"),
+        layers.ZeroPadding1D((2, 1), data_format=cf, name="zpad"),
+        layers.Conv1D(12, 3, dilation_rate=2, activation="relu", data_format=cf, name="conv3"),
+        layers.GlobalMaxPooling1D(data_format=cf, keepdims=True, name="gmp"),
+        layers.Flatten(data_format=cf, name="flat"),
+        layers.Dense(4, name="dense"),
+        layers.Softmax(name="softmax"),
+    ], name="ecg_cf")
+
+
+def mixed_cf():
+    """Formats mixed as Keras allows: Dense, BatchNormalization(axis=-1), Softmax on the steps of a
+    channels_first tensor, a channels_last Conv1D after it, Flatten(channels_first) of a channels_last tensor."""
+    x = keras.Input((12, 20), name="frames")
+    y = layers.SeparableConv1D(8, 3, data_format="channels_first", name="sep")(x)
+    y = layers.BatchNormalization(axis=-1, name="bn_steps")(y)
+    y = layers.Softmax(name="soft_steps")(y)
+    y = layers.Dense(6, name="per_channel")(y)
+    y = layers.Conv1D(4, 3, name="conv_cl")(y)
+    y = layers.Flatten(data_format="channels_first", name="flat_cf")(y)
+    y = layers.Dense(3, name="out")(y)
+    return keras.Model(x, y, name="mixed_cf")
+
+
+def f64_cf():
+    """A float64 channels_first model: a strided SeparableConv1D, BatchNormalization, gelu, pooling, a Dense head."""
+    keras.config.set_floatx("float64")
+    cf = "channels_first"
+    try:
+        return keras.Sequential([
+            keras.Input((4, 21), dtype="float64"),
+            layers.SeparableConv1D(6, 4, strides=2, padding="same", data_format=cf, name="sep"),
+            layers.BatchNormalization(axis=1, name="bn"),
+            layers.Activation("gelu", name="act"),
+            layers.AveragePooling1D(2, data_format=cf, name="avg"),
+            layers.GlobalAveragePooling1D(data_format=cf, name="gap"),
+            layers.Dense(3, name="out"),
+        ], name="f64_cf")
+    finally:
+        keras.config.set_floatx("float32")
+
+
 def reject_unsupported():
     return keras.Sequential([
         keras.Input((16, 3)),
@@ -178,12 +255,18 @@ CASES = {
     "f64": (f64, [(None, None), ("per_step", "out"), (None, "act")]),
     "ecg": (ecg, [(None, None), (None, "conv3"), ("conv2", "dense")]),
     "imu_dw": (imu_dw, [(None, None), (None, "dw3"), ("dw2", "probs")]),
+    "kws_cf": (kws_cf, [(None, None), ("conv2", "gap"), (None, "relu3")]),
+    "ecg_cf": (ecg_cf, [(None, None), (None, "conv3"), ("dw", "dense")]),
+    "mixed_cf": (mixed_cf, [(None, None), ("bn_steps", "conv_cl")]),
+    "f64_cf": (f64_cf, [(None, None), (None, "avg")]),
 }
+FLOAT64 = {"f64", "f64_cf"}
 # The ranges that stream (SPEC section 8: every layer a convolution, pooling,
 # padding, BatchNormalization, an activation along channels or the dropout
 # family); their Keras outputs are what a stream of the range's input gives.
 STREAMED = {("kws", None, "relu3"), ("imu", "max_pool", "bn_b"), ("imu", None, "max_pool_same"), ("f64", None, "act"),
-            ("ecg", None, "conv3"), ("imu_dw", None, "dw3")}
+            ("ecg", None, "conv3"), ("imu_dw", None, "dw3"),
+            ("kws_cf", None, "relu3"), ("ecg_cf", None, "conv3"), ("f64_cf", None, "avg")}
 REJECTS = {"reject_unsupported": reject_unsupported, "reject_fork": reject_fork}
 
 
@@ -242,7 +325,7 @@ def main():
         randomize(model, rng)
         model.save(OUT / f"{case}.keras")
         model.save(OUT / f"{case}.h5")
-        dtype = "float64" if case == "f64" else "float32"
+        dtype = "float64" if case in FLOAT64 else "float32"
         entries = []
         for first, last in ranges:
             label = f"{first or 'start'}-{last or 'end'}"

@@ -187,7 +187,9 @@ def ecg_cf():
         layers.BatchNormalization(axis=1, name="bn_stem"),
         layers.ReLU(name="relu_stem"),
         layers.MaxPooling1D(2, data_format=cf, name="pool1"),
-        layers.DepthwiseConv1D(3, strides=2, padding="same", depth_multiplier=2, data_format=cf, name="dw"),
+        # Not strided: TensorFlow 2.21 on CPU computes a strided channels_first DepthwiseConv1D wrongly for some
+        # shapes (8 channels x 2, 32 steps, strides 2 differ from the channels_last layer by 2.5), and the outputs here are TF's.
+        layers.DepthwiseConv1D(3, padding="same", depth_multiplier=2, data_format=cf, name="dw"),
         layers.BatchNormalization(axis=-2, name="bn_dw"),
         layers.AveragePooling1D(3, strides=2, padding="same", data_format=cf, name="pool2"),
         layers.ZeroPadding1D((2, 1), data_format=cf, name="zpad"),

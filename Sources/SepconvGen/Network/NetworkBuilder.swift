@@ -48,6 +48,8 @@ struct NetworkBuilder {
             throw ModelError("\(fileName) records no input shape for \(describe(chain[0]))")
         }
         try Self.checkShape(shape, what: "the input of \(describe(chain[0]))")
+        // `shape` is the current tensor as the plan holds it, `layout` how that relates to Keras's shape.
+        var layout = TensorLayout.keras
         var steps: [NetworkStep] = []
         var removed: [String] = []
         var position = 0
@@ -63,7 +65,19 @@ struct NetworkBuilder {
             guard layerType == dtype else {
                 throw ModelError("\(describe(index)) computes in \(layerType.rawValue) but the network's first layer in \(dtype.rawValue); a network has one dtype")
             }
-            let planned: [NetworkStep]
+            // The layout the layer reads its input in: its own, or for a layer that works in either,
+            // that of the next layer that does not (so a transpose comes as early as it can).
+            var wanted: TensorLayout?
+            for next in chain[position...] where !Self.removedClasses.contains(graph.layers[next].className) {
+                wanted = try layoutRead(next, rank: shape.count)
+                if wanted != nil { break }
+            }
+            if let wanted, wanted != layout {
+                steps.append(transpose(shape, to: wanted, for: index))
+                shape = steps[steps.count - 1].outputShape
+                layout = wanted
+            }
+            var planned: [NetworkStep]
             var consumed = 1
             if layer.className == "SeparableConv1D" {
                 let step: NetworkStep
@@ -72,14 +86,23 @@ struct NetworkBuilder {
             } else if Self.convolutionClasses.contains(layer.className) {
                 planned = try convolution(index, layer: layer, input: shape, dtype: dtype, what: describe(index), position: modelPosition(index))
             } else {
-                planned = [try simple(index, input: shape, dtype: dtype)]
+                planned = [try simple(index, input: shape, layout: layout, dtype: dtype)]
+            }
+            let written = layoutWritten(index, read: layout)
+            for (number, step) in planned.enumerated() {
+                planned[number].outputLayout = step.outputShape.count == 2 ? written : .keras
             }
             for step in planned {
                 try Self.checkShape(step.outputShape, what: "the output of \(describe(index))")
                 steps.append(step)
                 shape = step.outputShape
+                layout = step.outputLayout
             }
             position += consumed
+        }
+        if layout == .stepsMajor, let index = chain.last {
+            // The network gives its output in Keras's order.
+            steps.append(transpose(shape, to: .keras, for: index))
         }
         if steps.isEmpty, let index = chain.first {
             // Only dropout layers: the network copies its input.
@@ -175,15 +198,71 @@ struct NetworkBuilder {
         return dimensions
     }
 
+    // MARK: - Layouts
+
+    /// The layout a layer reads a tensor of `rank` axes in, or nil when it works in either (elementwise) or
+    /// the tensor is not a sequence: channels_first sequence layers read it steps-major, and so does a
+    /// BatchNormalization over axis 1; layers along Keras's last axis (Dense, a Softmax, Reshape) need Keras's order.
+    private func layoutRead(_ index: Int, rank: Int) throws(ModelError) -> TensorLayout? {
+        guard rank == 2 else { return nil }
+        let layer = graph.layers[index]
+        let config = layer.config
+        switch layer.className {
+        case "SeparableConv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "ZeroPadding1D", "Flatten":
+            return try dataFormat(index) == .channelsFirst ? .stepsMajor : .keras
+        case _ where Self.convolutionClasses.contains(layer.className):
+            return try dataFormat(index) == .channelsFirst ? .stepsMajor : .keras
+        case "BatchNormalization":
+            let axis = Self.integer(config["axis"])
+            return axis == 1 || axis == -2 ? .stepsMajor : .keras
+        case "Activation", "Softmax":
+            switch ModelReader.activationLayer(layer) {
+            case .softmax: return .keras
+            case .named(let function) where function.isRowWise: return .keras
+            default: return nil
+            }
+        case "Dense", "Reshape":
+            return .keras
+        default:
+            return nil
+        }
+    }
+
+    /// The layout of what a layer writes (a sequence): its data_format's for sequence layers,
+    /// Keras's order for Dense, Flatten and Reshape, its input's for the others.
+    private func layoutWritten(_ index: Int, read: TensorLayout) -> TensorLayout {
+        switch graph.layers[index].className {
+        case "Dense", "Flatten", "Reshape":
+            .keras
+        case "SeparableConv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "ZeroPadding1D",
+             _ where Self.convolutionClasses.contains(graph.layers[index].className):
+            graph.layers[index].config["data_format"]?.string == DataFormat.channelsFirst.rawValue ? .stepsMajor : .keras
+        default:
+            read
+        }
+    }
+
+    /// The layer's `data_format` (channels_last when it names none).
+    private func dataFormat(_ index: Int) throws(ModelError) -> DataFormat {
+        guard let value = graph.layers[index].config["data_format"] else { return .channelsLast }
+        guard let name = value.string, let format = DataFormat(rawValue: name) else {
+            throw ModelError("\(describe(index)) has an invalid data_format; Keras takes channels_last and channels_first")
+        }
+        return format
+    }
+
+    /// A planned transpose of the (rows, columns) tensor before layer `index` reads it (or after the last layer).
+    private func transpose(_ shape: [Int], to layout: TensorLayout, for index: Int) -> NetworkStep {
+        NetworkStep(layers: [graph.layers[index].name], className: "Transpose", position: modelPosition(index), operation: .transpose,
+                    inputShape: shape, outputShape: shape.reversed(), outputLayout: layout, multiplyAdds: 0, weightBytes: 0)
+    }
+
     // MARK: - SeparableConv1D
 
     /// A SeparableConv1D planned as a `from: {model, layer, fuse}` spec plans it, its followers
     /// fused when they lie inside the range; returns the step and how many chain layers it took.
     private func separable(_ index: Int, rest: [Int], input: [Int]) throws(ModelError) -> (NetworkStep, Int) {
         let layer = graph.layers[index]
-        guard layer.config["data_format"]?.string != "channels_first" else {
-            throw ModelError("\(describe(index)) is channels_first; networks are channels_last for now")
-        }
         var fused: [String] = []
         if let imported = try? reader.layer(named: layer.name, fuse: true) {
             fused = imported.chain.layerNames
@@ -201,7 +280,19 @@ struct NetworkBuilder {
             let reason = error.diagnostics.first { $0.severity == .error }?.message ?? "it cannot be planned"
             throw ModelError("\(describe(index)): \(reason)")
         }
-        let plan = compiled.plan
+        var plan = compiled.plan
+        if plan.dataFormat == .channelsFirst {
+            // The network holds a channels_first sequence steps-major: the same layer planned channels_last computes it.
+            let functions = [plan.activation] + plan.epilogue.compactMap(\.activation)
+            if let rowWise = functions.first(where: \.isRowWise) {
+                throw ModelError("\(describe(index)) is channels_first with \(rowWise.rawValue) along its steps; networks do not take that yet")
+            }
+            var spec = compiled.spec
+            spec.dataFormat = .channelsLast
+            let provenance = plan.provenance
+            plan = Planner.plan(spec, weights: plan.weights)
+            plan.provenance = provenance
+        }
         guard input == [plan.inputSteps, plan.inputChannels] else {
             throw ModelError("\(describe(index)) takes \(Tensor.describe([plan.inputSteps, plan.inputChannels])) but the layer before it gives \(Tensor.describe(input))")
         }
@@ -227,7 +318,7 @@ struct NetworkBuilder {
 
     // MARK: - The other layers
 
-    private func simple(_ index: Int, input: [Int], dtype: DType) throws(ModelError) -> NetworkStep {
+    private func simple(_ index: Int, input: [Int], layout: TensorLayout, dtype: DType) throws(ModelError) -> NetworkStep {
         let layer = graph.layers[index]
         let config = layer.config
         let what = describe(index)
@@ -236,9 +327,6 @@ struct NetworkBuilder {
         var step = NetworkStep(layers: [layer.name], className: layer.className, position: modelPosition(index),
                                operation: .reshape, inputShape: input, outputShape: input, multiplyAdds: 0, weightBytes: 0)
         func sequence() throws(ModelError) -> (steps: Int, channels: Int) {
-            if let format = config["data_format"]?.string, format != "channels_last" {
-                throw ModelError("\(what) is \(Identifier.printable(format)); networks are channels_last for now")
-            }
             guard input.count == 2 else {
                 throw ModelError("\(what) reads a tensor of shape \(Tensor.describe(input)); it needs (steps, channels)")
             }
@@ -266,8 +354,10 @@ struct NetworkBuilder {
             step.weightBytes = (inputs * units + (useBias ? units : 0)) * bytes
         case "BatchNormalization":
             guard let channels = input.last else { throw ModelError("\(what) reads an empty shape") }
-            guard let batchNorm = try reader.batchNorm(layer, dataFormat: .channelsLast, filters: channels), input.count >= 1 else {
-                throw ModelError("\(what) does not normalise over the last axis; networks normalise channels_last tensors over channels")
+            // A steps-major tensor's last axis is Keras's axis 1, which the layout was chosen for.
+            guard let batchNorm = try reader.batchNorm(layer, dataFormat: layout == .stepsMajor ? .channelsFirst : .channelsLast, filters: channels),
+                  input.count >= 1 else {
+                throw ModelError("\(what) normalises over an axis networks do not take: the last, or axis 1 of a sequence")
             }
             let (scale, shift) = batchNorm.affine(dtype)
             step.operation = .batchNorm(scale: scale, shift: shift)
@@ -312,8 +402,9 @@ struct NetworkBuilder {
             step.operation = .zeroPad(left: pair[0], right: pair[1])
             step.outputShape = [steps + pair[0] + pair[1], channels]
         case "Flatten":
-            if let format = config["data_format"]?.string, format == "channels_first", input.count > 1 {
-                throw ModelError("\(what) is channels_first; networks are channels_last for now")
+            // channels_first on a sequence: Keras moves the channels last first, which the steps-major layout has done.
+            if config["data_format"]?.string == DataFormat.channelsFirst.rawValue, input.count > 2 {
+                throw ModelError("\(what) is channels_first on a tensor of shape \(Tensor.describe(input)); networks flatten channels_first sequences only")
             }
             step.outputShape = [size]
         case "Reshape":

@@ -21,10 +21,8 @@ extension NetworkBuilder {
 
     /// The steps of a Conv1D or DepthwiseConv1D reading `input`: the convolution, after a padding step when it is causal.
     func convolution(_ index: Int, layer: ModelGraph.Layer, input: [Int], dtype: DType, what: String, position: Int) throws(ModelError) -> [NetworkStep] {
+        // The input is (steps, channels) whatever the data_format: the plan holds channels_first steps-major.
         let config = layer.config
-        if let format = config["data_format"]?.string, format != "channels_last" {
-            throw ModelError("\(what) is \(Identifier.printable(format)); networks are channels_last for now")
-        }
         guard input.count == 2 else {
             throw ModelError("\(what) reads a tensor of shape \(Tensor.describe(input)); it needs (steps, channels)")
         }

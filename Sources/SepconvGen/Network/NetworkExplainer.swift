@@ -6,12 +6,12 @@ public enum NetworkExplainer {
     /// The plan as text for people.
     public static func text(_ plan: NetworkPlan) -> String {
         var lines: [String] = []
-        lines.append("network \(plan.name): \(plan.model), \(plan.steps.count) steps, \(plan.dtype.rawValue), channels_last")
+        lines.append("network \(plan.name): \(plan.model), \(plan.steps.count) steps, \(plan.dtype.rawValue), \(plan.inputFormat.rawValue)")
         lines.append("  input  \(Tensor.describe(plan.inputShape)) = \(plan.inputSize) values per item")
         for (index, step) in plan.steps.enumerated() {
             let layers = step.layers.map(Identifier.printable).joined(separator: " + ")
             lines.append("  \(index + 1). \(layers) (\(step.className), position \(step.position))")
-            lines.append("     output \(Tensor.describe(step.outputShape)) = \(step.outputSize) values, "
+            lines.append("     output \(step.describeOutput) = \(step.outputSize) values, "
                 + "\(step.multiplyAdds) multiply-adds, \(step.weightBytes) weight bytes, \(place(plan, index))")
         }
         if !plan.removed.isEmpty {

@@ -72,6 +72,9 @@ public enum NetworkInterpreter {
             return [Double](repeating: 0, count: left * channels) + x + [Double](repeating: 0, count: right * channels)
         case .reshape:
             return x
+        case .transpose:
+            let (rows, columns) = (step.inputShape[0], step.inputShape[1])
+            return (0..<columns * rows).map { x[($0 % rows) * columns + $0 / rows] }
         }
     }
 }

@@ -19,8 +19,19 @@ public struct NetworkPlan: Hashable, Sendable {
     /// Whether the network has the streaming API too (`streaming: true`; every step streams).
     public var streaming = false
 
-    /// One batch item's input shape, batch axis excluded.
+    /// One batch item's input shape, batch axis excluded, as Keras's `predict` takes it.
     public var inputShape: [Int] { steps.first?.inputShape ?? [] }
+    /// How the network reads its input: channels_first when its first layer takes it as (channels, steps)
+    /// (the plan's first step then transposes it); frames of a stream are steps in either.
+    public var inputFormat: DataFormat {
+        if case .transpose = steps.first?.operation { .channelsFirst } else { .channelsLast }
+    }
+    /// Steps of one input item (`N_INPUT_STEPS`): its last axis for channels_first.
+    public var inputSteps: Int {
+        inputFormat == .channelsFirst ? inputShape.last ?? 1 : inputShape.dropLast().reduce(1, *)
+    }
+    /// Channels of one input item (`N_INPUT_CHANNELS`): the values of one frame.
+    public var inputChannels: Int { inputSize / max(inputSteps, 1) }
     /// One batch item's output shape, batch axis excluded.
     public var outputShape: [Int] { steps.last?.outputShape ?? [] }
     /// Values in one item's input.
@@ -45,7 +56,17 @@ public enum PoolKind: String, Hashable, Sendable {
     case max, average
 }
 
-/// What one step computes on one batch item (channels_last: the last axis is the channel axis).
+/// How a step's output tensor is held, against its shape as Keras sees it.
+public enum TensorLayout: Hashable, Sendable {
+    /// Row-major in Keras's shape.
+    case keras
+    /// A channels_first sequence, Keras's (channels, steps), held transposed as (steps, channels)
+    /// so that every step computes channels_last; a planned transpose brings it back where Keras's order is needed.
+    case stepsMajor
+}
+
+/// What one step computes on one batch item, on its tensors as the plan holds them
+/// (`NetworkStep.inputShape`, row-major; a sequence is (steps, channels), the channel axis last).
 public enum NetworkOperation: Hashable, Sendable {
     /// A SeparableConv1D through the existing layer plan, its BatchNormalization and
     /// activation followers fused into the plan's activation and epilogue.
@@ -65,6 +86,9 @@ public enum NetworkOperation: Hashable, Sendable {
     case zeroPad(left: Int, right: Int)
     /// `Flatten`, `Reshape`: the same values in row-major order under a new shape.
     case reshape
+    /// The (rows, columns) input as (columns, rows): where a tensor goes from Keras's order to
+    /// channels_first held steps-major (`TensorLayout.stepsMajor`), or back.
+    case transpose
 
     /// Whether the step can write its output over its input (same size, each value read before it is written).
     var worksInPlace: Bool {
@@ -72,7 +96,7 @@ public enum NetworkOperation: Hashable, Sendable {
         case .batchNorm, .reshape: true
         case .activation(let layer):
             if case .named(let function) = layer { function.outputLength(forLastAxis: 2) == 2 } else { true }
-        case .separable, .dense, .pool, .globalPool, .zeroPad: false
+        case .separable, .dense, .pool, .globalPool, .zeroPad, .transpose: false
         }
     }
 }
@@ -88,8 +112,10 @@ public struct NetworkStep: Hashable, Sendable {
     public var operation: NetworkOperation
     /// One item's input shape (batch axis excluded).
     public var inputShape: [Int]
-    /// One item's output shape (batch axis excluded).
+    /// One item's output shape (batch axis excluded), as the plan holds it.
     public var outputShape: [Int]
+    /// How the output is held: Keras's shape is `outputShape` reversed when `.stepsMajor`.
+    public var outputLayout: TensorLayout = .keras
     /// Multiply-adds per item (convolutions, Dense, BatchNormalization, the adds of average pooling).
     public var multiplyAdds: Int
     /// Bytes of the weights it keeps.
@@ -97,6 +123,12 @@ public struct NetworkStep: Hashable, Sendable {
 
     public var inputSize: Int { inputShape.reduce(1, *) }
     public var outputSize: Int { outputShape.reduce(1, *) }
+    /// `(49, 16)`; a steps-major tensor with Keras's shape too: `(25, 24) steps-major, Keras (24, 25)`.
+    var describeOutput: String {
+        Tensor.describe(outputShape) + (outputLayout == .stepsMajor ? " steps-major, Keras \(Tensor.describe(kerasOutputShape))" : "")
+    }
+    /// The output's shape as Keras sees it.
+    public var kerasOutputShape: [Int] { outputLayout == .stepsMajor ? outputShape.reversed() : outputShape }
 }
 
 /// Where a network's tensors live: the caller's input and output, and one workspace.
@@ -147,7 +179,7 @@ struct EmittedStep {
 
     /// `step 3: conv1 + bn1 (SeparableConv1D), output (49, 16)`, for comments.
     var title: String {
-        "step \(number): \(step.layers.map(Identifier.printable).joined(separator: " + ")) (\(step.className)), output \(Tensor.describe(step.outputShape))"
+        "step \(number): \(step.layers.map(Identifier.printable).joined(separator: " + ")) (\(step.className)), output \(step.describeOutput)"
     }
 }
 

@@ -78,17 +78,31 @@ extension NetworkStep {
         // A copy under the same shape: only a network of dropout layers has one.
         case .reshape where inputShape == outputShape: .frame
         case .zeroPad(let left, let right): .pad(left: left, right: right)
-        case .dense, .globalPool, .reshape: nil
+        // A stream's frames are steps in either layout: only the edges' transposes, which streams drop, keep them.
+        case .dense, .globalPool, .reshape, .transpose: nil
         }
     }
 
 }
 
 extension NetworkPlan {
-    /// Each step's streaming kind; nil unless every step streams.
+    /// The steps a stream runs: all but a first transpose (a channels_first input's frames are its steps
+    /// already) and a last one (the output frames are the steps of the tensor before it).
+    var streamedSteps: [EmittedStep] {
+        var emitted = emittedSteps
+        if emitted.count > 1, case .transpose = emitted.last?.step.operation { emitted.removeLast() }
+        if emitted.count > 1, case .transpose = emitted.first?.step.operation { emitted.removeFirst() }
+        return emitted
+    }
+
+    /// Values of one output frame of the stream.
+    var streamOutputChannels: Int { streamedSteps.last?.step.outputShape.last ?? 1 }
+
+    /// Each streamed step's streaming kind; nil unless every one streams.
     var stepStreams: [StepStream]? {
-        let streams = steps.compactMap(\.stream)
-        return streams.count == steps.count ? streams : nil
+        let streamed = streamedSteps.map(\.step)
+        let streams = streamed.compactMap(\.stream)
+        return streams.count == streamed.count ? streams : nil
     }
 
     /// `N_STREAM_STRIDE`: the product of the steps' strides (1 when the network does not stream).
@@ -113,13 +127,18 @@ extension NetworkPlan {
     /// count is periodic in the frames pushed, with the stride as its period, once
     /// every step's window is full: the counts up to there and one period on cover them all.
     public var streamMaxFlushed: Int {
-        let warmup = (stepStreams ?? []).reduce(0) { $0 * $1.stride + abs($1.delay) + $1.stride } + inputShape[0]
+        let warmup = (stepStreams ?? []).reduce(0) { $0 * $1.stride + abs($1.delay) + $1.stride } + inputSteps
         return (0 ... warmup + 2 * streamStride).map { streamTotal(frames: $0) - streamCompleted(afterFrames: $0) }.max() ?? 0
     }
 
     /// Why the network cannot stream, naming the first step at fault, or nil when it can.
     var streamRefusal: String? {
-        if let step = steps.first(where: { $0.stream == nil }) {
+        let streamed = streamedSteps.map(\.step)
+        if let step = streamed.first(where: { $0.operation == .transpose }) {
+            return "layer '\(Identifier.printable(step.layers[0]))' (position \(step.position)) reads its input in the other data format "
+                + "(channels_first against channels_last) than the layer before it gives it: a stream's frames must be the steps of every layer"
+        }
+        if let step = streamed.first(where: { $0.stream == nil }) {
             return "layer '\(Identifier.printable(step.layers[0]))' (\(Identifier.printable(step.className)), position \(step.position)) does not stream; "
                 + "'streaming: true' needs every layer of the network to stream (SeparableConv1D, BatchNormalization, activations along the channels, "
                 + "MaxPooling1D, AveragePooling1D, ZeroPadding1D and the dropout family)"
@@ -127,7 +146,7 @@ extension NetworkPlan {
         // From the back: `later` is the delay of the steps after the one looked at.
         var later = 0
         var refusal: String?
-        for step in steps.reversed() {
+        for step in streamed.reversed() {
             guard let stream = step.stream else { continue }
             let what = "layer '\(Identifier.printable(step.layers[0]))' (\(Identifier.printable(step.className)), position \(step.position))"
             switch stream {

@@ -17,7 +17,7 @@ enum NetworkStreamCEmitter {
     static func declaredNames(_ plan: NetworkPlan) -> [DeclaredName] {
         let api = ["_OUTPUT_CHANNELS", "_STREAM_DELAY", "_STREAM_STRIDE", "_STREAM_MAX_FLUSH",
                    "_stream", "_stream_reset", "_stream_push", "_stream_flush"].map { plan.name + $0 }
-        let states = plan.emittedSteps.compactMap { emitted -> String? in
+        let states = plan.streamedSteps.compactMap { emitted -> String? in
             if case .separable(let layer) = emitted.step.operation { layer.name + "_stream" } else { nil }
         }
         return (api + states).map { DeclaredName($0, .cName) }
@@ -28,7 +28,7 @@ enum NetworkStreamCEmitter {
         let type = plan.dtype.format.spelling(.c)
         var typedefs: [String] = []
         var fields: [String] = []
-        for (emitted, stream) in zip(plan.emittedSteps, streams) {
+        for (emitted, stream) in zip(plan.streamedSteps, streams) {
             let member = "s\(emitted.number)"
             let title = NetworkCEmitter.comment(emitted.title)
             switch (emitted.step.operation, stream) {
@@ -65,7 +65,7 @@ enum NetworkStreamCEmitter {
          * (0-based) has been pushed. The state is caller-owned (sizeof(\(name)_stream) bytes,
          * no heap); its fields are private. `frames` and `output` must not overlap.
          */
-        #define \(name)_OUTPUT_CHANNELS \(plan.outputShape.last ?? 1)
+        #define \(name)_OUTPUT_CHANNELS \(plan.streamOutputChannels)
         #define \(name)_STREAM_DELAY \(plan.streamDelay)
         #define \(name)_STREAM_STRIDE \(plan.streamStride)
         #define \(name)_STREAM_MAX_FLUSH \(plan.streamMaxFlushed)   /* the most output frames one flush writes */
@@ -85,8 +85,8 @@ enum NetworkStreamCEmitter {
     static func source(_ plan: NetworkPlan, streams: [StepStream]) throws(NetworkCEmitter.Refusal) -> (String, Bool) {
         let name = plan.name
         let type = plan.dtype.format.spelling(.c)
-        let outputChannels = plan.outputShape.last ?? 1
-        let emitted = plan.emittedSteps
+        let outputChannels = plan.streamOutputChannels
+        let emitted = plan.streamedSteps
         let last = emitted.count
         var parts = ["/* Streaming: each step takes one frame of its input and passes its output frames on. */", "#include <string.h>"]
         var usesMath = false

@@ -18,9 +18,9 @@ enum NetworkStreamSwiftEmitter {
     static func members(_ plan: NetworkPlan, streams: [StepStream]) throws(NetworkCEmitter.Refusal) -> [String] {
         let type = plan.dtype.format.spelling(.swift)
         let typeName = Identifier.swiftTypeName(plan.name)
-        let inputChannels = plan.inputShape.last ?? 1
-        let outputChannels = plan.outputShape.last ?? 1
-        let emitted = plan.emittedSteps
+        let inputChannels = plan.inputChannels
+        let outputChannels = plan.streamOutputChannels
+        let emitted = plan.streamedSteps
         let last = emitted.count
         var members: [String] = []
         var fields: [String] = []

@@ -53,12 +53,12 @@ enum NetworkSwiftEmitter {
         #endif
 
         /// The `\(plan.name)` network: input items \(Tensor.describe(input)), output items \(Tensor.describe(plan.outputShape)),
-        /// contiguous and batch-major, channels_last.
+        /// contiguous and batch-major, \(plan.inputFormat.rawValue).
         public enum \(typeName) {
             /// Steps of one input item.
-            public static let inputSteps = \(input.dropLast().reduce(1, *))
+            public static let inputSteps = \(plan.inputSteps)
             /// Channels of one input item.
-            public static let inputChannels = \(input.last ?? 1)
+            public static let inputChannels = \(plan.inputChannels)
             /// Values of one output item, shape \(Tensor.describe(plan.outputShape)).
             public static let outputCount = \(plan.outputSize)
             /// Values of scratch one call needs.
@@ -172,6 +172,9 @@ enum NetworkSwiftEmitter {
                     "    for i in 0..<\(right * channels) { y[\(left * channels + step.inputSize) + i] = 0 }", "}"]
         case .reshape:
             return [signature, "    for i in 0..<\(step.inputSize) { y[i] = x[i] }", "}"]
+        case .transpose:
+            let (rows, columns) = (step.inputShape[0], step.inputShape[1])
+            return [signature, "    for r in 0..<\(rows) {", "        for c in 0..<\(columns) { y[c * \(rows) + r] = x[r * \(columns) + c] }", "    }", "}"]
         }
     }
 

@@ -72,6 +72,15 @@ struct NetworkBuilder {
                 wanted = try layoutRead(next, rank: shape.count)
                 if wanted != nil { break }
             }
+            // A SeparableConv1D is planned first: one whose activation acts along its steps keeps its own
+            // channels_first kernel, which reads and writes Keras's order.
+            var separableStep: (step: NetworkStep, consumed: Int, native: Bool)?
+            if layer.className == "SeparableConv1D" {
+                let channelsFirst = try dataFormat(index) == .channelsFirst
+                let ownOrder = shape.count != 2 || (layout == .stepsMajor) == channelsFirst
+                separableStep = try separable(index, rest: Array(chain[position...]), input: ownOrder ? shape : shape.reversed())
+                if separableStep?.native == true { wanted = .keras }
+            }
             if let wanted, wanted != layout {
                 steps.append(transpose(shape, to: wanted, for: index))
                 shape = steps[steps.count - 1].outputShape
@@ -79,16 +88,15 @@ struct NetworkBuilder {
             }
             var planned: [NetworkStep]
             var consumed = 1
-            if layer.className == "SeparableConv1D" {
-                let step: NetworkStep
-                (step, consumed) = try separable(index, rest: Array(chain[position...]), input: shape)
-                planned = [step]
+            if let separableStep {
+                planned = [separableStep.step]
+                consumed = separableStep.consumed
             } else if Self.convolutionClasses.contains(layer.className) {
                 planned = try convolution(index, layer: layer, input: shape, dtype: dtype, what: describe(index), position: modelPosition(index))
             } else {
                 planned = [try simple(index, input: shape, layout: layout, dtype: dtype)]
             }
-            let written = layoutWritten(index, read: layout)
+            let written = separableStep?.native == true ? .keras : layoutWritten(index, read: layout)
             for (number, step) in planned.enumerated() {
                 planned[number].outputLayout = step.outputShape.count == 2 ? written : .keras
             }
@@ -259,9 +267,11 @@ struct NetworkBuilder {
 
     // MARK: - SeparableConv1D
 
-    /// A SeparableConv1D planned as a `from: {model, layer, fuse}` spec plans it, its followers
-    /// fused when they lie inside the range; returns the step and how many chain layers it took.
-    private func separable(_ index: Int, rest: [Int], input: [Int]) throws(ModelError) -> (NetworkStep, Int) {
+    /// A SeparableConv1D planned as a `from: {model, layer, fuse}` spec plans it on `input` (steps, channels),
+    /// its followers fused when they lie inside the range; returns the step, how many chain layers it took,
+    /// and whether it is `native`: channels_first with an activation along its steps, computed by the
+    /// layer's own channels_first kernel on Keras's order (its step's shapes are Keras's then).
+    private func separable(_ index: Int, rest: [Int], input: [Int]) throws(ModelError) -> (step: NetworkStep, consumed: Int, native: Bool) {
         let layer = graph.layers[index]
         var fused: [String] = []
         if let imported = try? reader.layer(named: layer.name, fuse: true) {
@@ -281,12 +291,9 @@ struct NetworkBuilder {
             throw ModelError("\(describe(index)): \(reason)")
         }
         var plan = compiled.plan
-        if plan.dataFormat == .channelsFirst {
+        let native = plan.dataFormat == .channelsFirst && ([plan.activation] + plan.epilogue.compactMap(\.activation)).contains(where: \.isRowWise)
+        if plan.dataFormat == .channelsFirst, !native {
             // The network holds a channels_first sequence steps-major: the same layer planned channels_last computes it.
-            let functions = [plan.activation] + plan.epilogue.compactMap(\.activation)
-            if let rowWise = functions.first(where: \.isRowWise) {
-                throw ModelError("\(describe(index)) is channels_first with \(rowWise.rawValue) along its steps; networks do not take that yet")
-            }
             var spec = compiled.spec
             spec.dataFormat = .channelsLast
             let provenance = plan.provenance
@@ -296,10 +303,12 @@ struct NetworkBuilder {
         guard input == [plan.inputSteps, plan.inputChannels] else {
             throw ModelError("\(describe(index)) takes \(Tensor.describe([plan.inputSteps, plan.inputChannels])) but the layer before it gives \(Tensor.describe(input))")
         }
+        let output = [plan.outputSteps, plan.outputChannels]
         let step = NetworkStep(layers: [layer.name] + (fuse ? fused : []), className: layer.className, position: modelPosition(index),
-                               operation: .separable(plan), inputShape: input, outputShape: [plan.outputSteps, plan.outputChannels],
+                               operation: .separable(plan), inputShape: native ? input.reversed() : input,
+                               outputShape: native ? output.reversed() : output,
                                multiplyAdds: plan.multiplyAdds, weightBytes: plan.footprint.weightBytes)
-        return (step, 1 + (fuse ? fused.count : 0))
+        return (step, 1 + (fuse ? fused.count : 0), native)
     }
 
     private func compileSeparable(_ layer: String, index: Int, fuse: Bool, input: [Int]) throws(DiagnosticError) -> SpecCompiler.Compiled {

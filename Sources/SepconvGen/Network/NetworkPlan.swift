@@ -22,9 +22,14 @@ public struct NetworkPlan: Hashable, Sendable {
     /// One batch item's input shape, batch axis excluded, as Keras's `predict` takes it.
     public var inputShape: [Int] { steps.first?.inputShape ?? [] }
     /// How the network reads its input: channels_first when its first layer takes it as (channels, steps)
-    /// (the plan's first step then transposes it); frames of a stream are steps in either.
+    /// (the plan's first step then transposes it, or is a SeparableConv1D's own channels_first kernel);
+    /// frames of a stream are steps in either.
     public var inputFormat: DataFormat {
-        if case .transpose = steps.first?.operation { .channelsFirst } else { .channelsLast }
+        switch steps.first?.operation {
+        case .transpose: .channelsFirst
+        case .separable(let layer): layer.dataFormat
+        default: .channelsLast
+        }
     }
     /// Steps of one input item (`N_INPUT_STEPS`): its last axis for channels_first.
     public var inputSteps: Int {

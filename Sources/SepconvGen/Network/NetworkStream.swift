@@ -70,6 +70,9 @@ extension NetworkStep {
     /// `Flatten` and `Reshape` need the whole signal, or change what a frame is).
     var stream: StepStream? {
         switch operation {
+        // A channels_first layer left in Keras's order has an activation along its steps (SPEC section 6: it cannot stream).
+        case .separable(let plan) where plan.dataFormat == .channelsFirst:
+            nil
         case .separable(let plan):
             StepStream.window(frames: plan.receptiveField, stride: plan.stride, padLeft: plan.padLeft, padsRight: plan.padding == .same)
         case .pool(_, let size, let stride, let padLeft, let same):

@@ -19,14 +19,28 @@ import Testing
             let text = NetworkTests.spec(item.model, first: item.first, last: item.last)
                 .replacingOccurrences(of: "name: net", with: "name: s\(index)") + "streaming: true\n"
             let compiled = try NetworkTests.compile(text)
-            let input = try Fixtures.npy("networks/\(item.folder)/\(item.range)/input.npy").tensor
-            let keras = try Fixtures.npy("networks/\(item.folder)/\(item.range)/output.npy").tensor
-            let reference = try NetworkInterpreter.run(compiled.plan, input: input)
-            let steps = compiled.plan.inputShape[0]
+            let plan = compiled.plan
+            var input = try Fixtures.npy("networks/\(item.folder)/\(item.range)/input.npy").tensor
+            var keras = try Fixtures.npy("networks/\(item.folder)/\(item.range)/output.npy").tensor
+            var reference = try NetworkInterpreter.run(plan, input: input)
+            // A stream's frames are steps: a channels_first input and output go in and come out transposed.
+            if plan.inputFormat == .channelsFirst { input = transposed(input) }
+            if plan.steps.count > 1, plan.steps.last?.operation == .transpose { (keras, reference) = (transposed(keras), transposed(reference)) }
+            let steps = plan.inputSteps
             let pushes = (0..<input.shape[0]).map { _ in Int8CompileTests.pushes(steps, atMost: 9, rng: &rng) }
             return Streamed(compiled: compiled, built: .init(name: "s\(index)", dtype: compiled.plan.dtype, input: input, keras: keras,
                                                              reference: reference, origin: item.description), pushes: pushes)
         }
+    }
+
+    /// Each item's (a, b) matrix as (b, a).
+    static func transposed(_ tensor: Tensor) -> Tensor {
+        let (batch, rows, columns) = (tensor.shape[0], tensor.shape[1], tensor.shape[2])
+        let scalars = (0..<batch * rows * columns).map { index in
+            let (item, at) = index.quotientAndRemainder(dividingBy: rows * columns)
+            return tensor.scalars[item * rows * columns + (at % rows) * columns + at / rows]
+        }
+        return Tensor(shape: [batch, columns, rows], scalars: scalars)
     }
 
     /// The counts each push and the flush must return, item after item.
@@ -127,7 +141,7 @@ import Testing
             let built = network.built
             try Self.write(network, .swift, to: folder)
             let (type, swiftType, n) = (built.dtype == .float32 ? "Float" : "Double", Identifier.swiftTypeName(built.name), built.name)
-            let channels = network.compiled.plan.outputShape.last ?? 1
+            let channels = network.compiled.plan.streamOutputChannels
             let pushes = "[" + network.pushes.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }.joined(separator: ", ") + "]"
             main += ["do {",
                      "    let data = try Data(contentsOf: URL(fileURLWithPath: \"\(n).in\"))",

@@ -185,14 +185,47 @@ import Testing
         #expect(try refusal(Self.spec("damaged_cycle.keras", first: "sep_a")).message.contains("'probs' (Activation, position 20) feeds 2 readers"))
     }
 
-    @Test func channelsFirstIsRefusedForNow() throws {
-        do {
-            _ = try NetworkCompiler().compile(file: Fixtures.url("models/spec.yaml").path,
-                                             contents: Array("name: t\nnetwork:\n  model: channels_first.keras\n".utf8))
-            Issue.record("compiled")
-        } catch {
-            #expect(error.diagnostics.first?.message.contains("'cf_sep' (SeparableConv1D, position 1) is channels_first") == true,
-                    "\(error.diagnostics)")
-        }
+    /// A channels_first model is held steps-major from its input on: one transpose at the start, none
+    /// between its layers (BatchNormalization over axis 1 fuses as channels_last's does), and none at
+    /// the end when the output is no longer a sequence; the header's steps and channels are the input's.
+    @Test func channelsFirstTransposesOnceWhereTheLayoutChanges() throws {
+        let plan = try Self.compile(Self.spec("kws_cf.keras")).plan
+        #expect(plan.steps.map(\.className) == ["Transpose", "SeparableConv1D", "SeparableConv1D", "SeparableConv1D",
+                                                "GlobalAveragePooling1D", "Dense", "Softmax"])
+        #expect(plan.inputFormat == .channelsFirst)
+        #expect((plan.inputShape, plan.inputSteps, plan.inputChannels) == ([10, 49], 49, 10))
+        #expect(plan.steps[3].kerasOutputShape == [24, 25] && plan.steps[3].outputShape == [25, 24])
+        #expect(NetworkExplainer.text(plan).contains("output (25, 24) steps-major, Keras (24, 25)"))
+        let ranged = try Self.compile(Self.spec("kws_cf.keras", last: "relu3")).plan
+        #expect(ranged.steps.map(\.className).filter { $0 == "Transpose" }.count == 2)
+        #expect(ranged.outputShape == [24, 25])
+    }
+
+    /// Formats mixed in one chain: Keras's order for what acts on the last axis of a channels_first
+    /// tensor (BatchNormalization(axis=-1), Softmax, Dense), steps-major for Flatten(channels_first).
+    @Test func mixedFormatsTransposeWhereALayerNeedsTheOtherOrder() throws {
+        let plan = try Self.compile(Self.spec("mixed_cf.keras")).plan
+        #expect(plan.steps.map(\.className) == ["Transpose", "SeparableConv1D", "Transpose", "BatchNormalization", "Softmax", "Dense",
+                                                "Conv1D", "Transpose", "Flatten", "Dense"])
+    }
+
+    @Test func aStreamRefusesATransposeBetweenLayers() throws {
+        let error = try refusal(Self.spec("mixed_cf.keras", last: "bn_steps") + "streaming: true\n")
+        #expect(error.message.contains("layer 'bn_steps' (position 2) reads its input in the other data format"), "\(error.message)")
+        let plan = try Self.compile(Self.spec("kws_cf.keras", last: "relu3") + "streaming: true\n").plan
+        #expect((plan.streamDelay, plan.streamStride, plan.streamTotal(frames: 49), plan.streamOutputChannels) == (3, 2, 25, 24))
+    }
+
+    /// A channels_first SeparableConv1D whose softmax acts along its steps keeps its own channels_first
+    /// kernel, in Keras's order: no transpose, and the same output as the layer's own spec.
+    @Test func aSoftmaxAlongStepsKeepsTheLayersChannelsFirstKernel() throws {
+        let file = Fixtures.url("models/spec.yaml").path
+        let network = try NetworkCompiler().compile(file: file, contents: Array("name: t\nnetwork:\n  model: channels_first.keras\n".utf8)).plan
+        let layer = try SpecCompiler().compile(file: file, contents: Array("name: l\nfrom:\n  model: channels_first.keras\n  fuse: true\n".utf8)).plan
+        #expect(network.steps.map(\.className) == ["SeparableConv1D"])
+        #expect(network.inputShape == [layer.inputChannels, layer.inputSteps])
+        #expect(network.outputShape == [layer.outputChannels, layer.outputSteps])
+        let input = Tensor(shape: [1] + network.inputShape, scalars: (0..<network.inputSize).map { sin(Double($0)) })
+        #expect(try NetworkInterpreter.run(network, input: input).scalars == Interpreter.forward(layer, item: input.scalars))
     }
 }

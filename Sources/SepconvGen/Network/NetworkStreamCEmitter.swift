@@ -87,7 +87,8 @@ enum NetworkStreamCEmitter {
         let type = plan.dtype.format.spelling(.c)
         let outputChannels = plan.streamOutputChannels
         let emitted = plan.streamedSteps
-        let last = emitted.count
+        // Numbered as in the batch function: a channels_first network streams without its first transpose.
+        let (first, last) = (emitted.first?.number ?? 1, emitted.last?.number ?? 1)
         var parts = ["/* Streaming: each step takes one frame of its input and passes its output frames on. */", "#include <string.h>"]
         var usesMath = false
         var reset: [String] = []
@@ -170,7 +171,7 @@ enum NetworkStreamCEmitter {
         size_t \(name)_stream_push(\(name)_stream *state, const \(type) *frames, size_t count, \(type) *output)
         {
             size_t i, written = 0;
-            for (i = 0; i < count; ++i) written += \(name)_stream1(state, frames + i * \(name)_INPUT_CHANNELS, output + written * \(outputChannels));
+            for (i = 0; i < count; ++i) written += \(name)_stream\(first)(state, frames + i * \(name)_INPUT_CHANNELS, output + written * \(outputChannels));
             return written;
         }
 

@@ -21,7 +21,8 @@ enum NetworkStreamSwiftEmitter {
         let inputChannels = plan.inputChannels
         let outputChannels = plan.streamOutputChannels
         let emitted = plan.streamedSteps
-        let last = emitted.count
+        // Numbered as in the batch function: a channels_first network streams without its first transpose.
+        let (first, last) = (emitted.first?.number ?? 1, emitted.last?.number ?? 1)
         var members: [String] = []
         var fields: [String] = []
         var reset: [String] = []
@@ -163,7 +164,7 @@ enum NetworkStreamSwiftEmitter {
                     pushed &+= count
                     var written = 0
                     for i in 0..<count {
-                        written &+= Stream.push1(&self, x + i &* \(inputChannels), UnsafeMutableBufferPointer(rebasing: output[(written &* \(outputChannels))...]))
+                        written &+= Stream.push\(first)(&self, x + i &* \(inputChannels), UnsafeMutableBufferPointer(rebasing: output[(written &* \(outputChannels))...]))
                     }
                     return written
                 }

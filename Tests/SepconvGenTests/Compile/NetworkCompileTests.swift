@@ -11,7 +11,7 @@ import Testing
     }
 
     static func networks() throws -> [(NetworkCompiler.Compiled, Built)] {
-        try NetworkTests.cases.enumerated().map { index, item in
+        try NetworkTests.cases.filter(NetworkTests.compiles).enumerated().map { index, item in
             var text = NetworkTests.spec(item.model, first: item.first, last: item.last)
             text = text.replacingOccurrences(of: "name: net", with: "name: n\(index)")
             let compiled = try NetworkTests.compile(text)
@@ -95,8 +95,9 @@ import Testing
 
     @Test func emittedSwiftMatchesTheInterpreterAndKeras() throws {
         let swiftc = try #require(Tools.find("swiftc"))
-        // One model of each case keeps the Swift compile short; C covers every range.
-        let networks = try Self.networks().filter { $0.1.origin.contains(".keras") }
+        // One model of each case keeps the Swift compile short, and of a channels_first case only the whole
+        // model (its ranges hold the same kernels; NetworkStreamCompileTests streams ranges in Swift); C covers every range.
+        let networks = try Self.networks().filter { $0.1.origin.contains(".keras") && (!$0.1.origin.contains("_cf.") || $0.1.origin.hasSuffix("start-end")) }
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         var main = ["import Foundation", ""]

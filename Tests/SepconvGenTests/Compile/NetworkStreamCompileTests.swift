@@ -15,7 +15,9 @@ import Testing
 
     static func networks(swift: Bool) throws -> [Streamed] {
         var rng = SplitMix64(seed: 0x5EED_0008)
-        return try NetworkTests.cases.filter { $0.streams && (!swift || $0.model.hasSuffix(".keras")) }.enumerated().map { index, item in
+        // Swift: the .keras ranges, but not kws_cf's (7 s of swiftc; C streams it, and ecg_cf and f64_cf stream channels_first in Swift).
+        let swiftRange = { (item: NetworkTests.Case) in item.model.hasSuffix(".keras") && item.model != "kws_cf.keras" }
+        return try NetworkTests.cases.filter { $0.streams && NetworkTests.compiles($0) && (!swift || swiftRange($0)) }.enumerated().map { index, item in
             let text = NetworkTests.spec(item.model, first: item.first, last: item.last)
                 .replacingOccurrences(of: "name: net", with: "name: s\(index)") + "streaming: true\n"
             let compiled = try NetworkTests.compile(text)

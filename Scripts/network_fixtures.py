@@ -227,6 +227,7 @@ def f64_cf():
             layers.Activation("gelu", name="act"),
             layers.AveragePooling1D(2, data_format=cf, name="avg"),
             layers.GlobalAveragePooling1D(data_format=cf, name="gap"),
+            layers.BatchNormalization(axis=1, name="bn_head"),  # axis 1 of a vector: its last
             layers.Dense(3, name="out"),
         ], name="f64_cf")
     finally:

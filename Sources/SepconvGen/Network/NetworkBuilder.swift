@@ -363,8 +363,11 @@ struct NetworkBuilder {
             step.weightBytes = (inputs * units + (useBias ? units : 0)) * bytes
         case "BatchNormalization":
             guard let channels = input.last else { throw ModelError("\(what) reads an empty shape") }
-            // A steps-major tensor's last axis is Keras's axis 1, which the layout was chosen for.
-            guard let batchNorm = try reader.batchNorm(layer, dataFormat: layout == .stepsMajor ? .channelsFirst : .channelsLast, filters: channels),
+            // A steps-major tensor's last axis is Keras's axis 1, which the layout was chosen for; so is
+            // a vector's only axis (channels_first models write axis=1 after global pooling and Dense too).
+            let vectorAxis1 = input.count == 1 && Self.integer(config["axis"]) == 1
+            let format: DataFormat = layout == .stepsMajor || vectorAxis1 ? .channelsFirst : .channelsLast
+            guard let batchNorm = try reader.batchNorm(layer, dataFormat: format, filters: channels),
                   input.count >= 1 else {
                 throw ModelError("\(what) normalises over an axis networks do not take: the last, or axis 1 of a sequence")
             }

@@ -40,7 +40,10 @@ public enum NetworkExplainer {
     struct Summary: Encodable {
         struct Step: Encodable {
             var layers: [String], className: String, position: Int
-            var inputShape: [Int], outputShape: [Int], multiplyAdds: Int, weightBytes: Int
+            var inputShape: [Int], outputShape: [Int]
+            /// "keras", or "steps-major": a channels_first sequence held as (steps, channels); `kerasOutputShape` is then Keras's.
+            var layout: String, kerasOutputShape: [Int]
+            var multiplyAdds: Int, weightBytes: Int
             /// "input", "output" or "workspace".
             var buffer: String
             var workspaceOffset: Int?
@@ -50,6 +53,8 @@ public enum NetworkExplainer {
             var multiplyAdds: Int, weightBytes: Int, workspaceValues: Int, sumOfOutputs: Int, stackBytes: Int
         }
         var name: String, model: String, dtype: String
+        /// The input's data_format (its first layer's): "channels_last" or "channels_first".
+        var inputFormat: String
         var inputShape: [Int], outputShape: [Int]
         var steps: [Step]
         var removed: [String]
@@ -59,6 +64,7 @@ public enum NetworkExplainer {
             name = plan.name
             model = plan.model
             dtype = plan.dtype.rawValue
+            inputFormat = plan.inputFormat.rawValue
             inputShape = plan.inputShape
             outputShape = plan.outputShape
             removed = plan.removed
@@ -73,7 +79,9 @@ public enum NetworkExplainer {
                 case .workspace(let at): offset = at
                 }
                 return Step(layers: step.layers, className: step.className, position: step.position,
-                            inputShape: step.inputShape, outputShape: step.outputShape, multiplyAdds: step.multiplyAdds,
+                            inputShape: step.inputShape, outputShape: step.outputShape,
+                            layout: step.outputLayout == .stepsMajor ? "steps-major" : "keras", kerasOutputShape: step.kerasOutputShape,
+                            multiplyAdds: step.multiplyAdds,
                             weightBytes: step.weightBytes, buffer: buffer, workspaceOffset: offset,
                             inPlace: plan.workspace.isInPlace(index))
             }

@@ -25,6 +25,24 @@ import Testing
         #expect(error <= 1e-5 * max(1, keras.scalars.map(\.magnitude).max() ?? 0))
     }
 
+    /// A channels_first model runs on Keras's layout, and `explain --json` states the layouts.
+    @Test func aChannelsFirstNetworkRunsAndExplainsItsLayouts() throws {
+        let (scratch, spec) = try Self.setUp("ecg_cf.keras")
+        let result = try CLIRunner.run(["run", spec, "--input", Fixtures.url("networks/ecg_cf/start-end/input.npy").path, "-o", scratch.path("y.npy")])
+        #expect(result.status == 0, "\(result)")
+        let output = try NPY.read(file: scratch.path("y.npy"), limit: Limits.maxInputBytes, noun: "outputs") { _ throws(NPY.FormatError) in }.0
+        let keras = try Fixtures.npy("networks/ecg_cf/start-end/output.npy").tensor
+        #expect(output.shape == keras.shape)
+        #expect((zip(output.scalars, keras.scalars).map { ($0 - $1).magnitude }.max() ?? .infinity) <= 1e-5)
+        let explain = try CLIRunner.run(["explain", spec, "--json"])
+        let json = try #require(JSONSerialization.jsonObject(with: Data(explain.stdout.utf8)) as? [String: Any])
+        #expect(json["inputFormat"] as? String == "channels_first")
+        let steps = try #require(json["steps"] as? [[String: Any]])
+        #expect(steps.first?["className"] as? String == "Transpose")
+        #expect(steps.first?["layout"] as? String == "steps-major")
+        #expect(steps.first?["kerasOutputShape"] as? [Int] == [2, 64])
+    }
+
     @Test func explainJSONAndGenerateWithADepfile() throws {
         let (scratch, spec) = try Self.setUp("imu.keras")
         let explain = try CLIRunner.run(["explain", spec, "--json"])

@@ -203,13 +203,15 @@ def ecg_cf():
 
 def mixed_cf():
     """Formats mixed as Keras allows: Dense, BatchNormalization(axis=-1), Softmax on the steps of a
-    channels_first tensor, a channels_last Conv1D after it, Flatten(channels_first) of a channels_last tensor."""
+    channels_first tensor, a channels_last Conv1D after it, Softmax(axis=1) and Flatten(channels_first)
+    of a channels_last tensor."""
     x = keras.Input((12, 20), name="frames")
     y = layers.SeparableConv1D(8, 3, data_format="channels_first", name="sep")(x)
     y = layers.BatchNormalization(axis=-1, name="bn_steps")(y)
     y = layers.Softmax(name="soft_steps")(y)
     y = layers.Dense(6, name="per_channel")(y)
     y = layers.Conv1D(4, 3, name="conv_cl")(y)
+    y = layers.Softmax(axis=1, name="soft_axis1")(y)
     y = layers.Flatten(data_format="channels_first", name="flat_cf")(y)
     y = layers.Dense(3, name="out")(y)
     return keras.Model(x, y, name="mixed_cf")

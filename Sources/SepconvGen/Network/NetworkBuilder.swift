@@ -223,6 +223,8 @@ struct NetworkBuilder {
         case "BatchNormalization":
             let axis = Self.integer(config["axis"])
             return axis == 1 || axis == -2 ? .stepsMajor : .keras
+        case "Softmax" where isChannelSoftmax(layer):
+            return .stepsMajor
         case "Activation", "Softmax":
             switch ModelReader.activationLayer(layer) {
             case .softmax: return .keras
@@ -234,6 +236,13 @@ struct NetworkBuilder {
         default:
             return nil
         }
+    }
+
+    /// Whether the layer is a `Softmax` over axis 1 of a sequence: the channels of a channels_first tensor,
+    /// which its steps-major layout puts last.
+    private func isChannelSoftmax(_ layer: ModelGraph.Layer) -> Bool {
+        guard layer.className == "Softmax", let axis = Self.integer(layer.config["axis"]) else { return false }
+        return axis == 1 || axis == -2
     }
 
     /// The layout of what a layer writes (a sequence): its data_format's for sequence layers,
@@ -376,8 +385,9 @@ struct NetworkBuilder {
             step.multiplyAdds = size
             step.weightBytes = 2 * channels * bytes
         case "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax":
-            guard let activation = ModelReader.activationLayer(layer) else {
-                throw ModelError("\(what): its arguments are not supported (an unknown activation, or Softmax on an axis other than the last)")
+            let channelSoftmax: FusedChain.ActivationLayer? = isChannelSoftmax(layer) && layout == .stepsMajor && input.count == 2 ? .softmax : nil
+            guard let activation = ModelReader.activationLayer(layer) ?? channelSoftmax else {
+                throw ModelError("\(what): its arguments are not supported (an unknown activation, or Softmax on an axis other than the last or a sequence's axis 1)")
             }
             step.operation = .activation(activation)
             if case .named(let function) = activation, let last = input.last {

@@ -226,11 +226,12 @@ import Testing
     }
 
     /// Formats mixed in one chain: Keras's order for what acts on the last axis of a channels_first
-    /// tensor (BatchNormalization(axis=-1), Softmax, Dense), steps-major for Flatten(channels_first).
+    /// tensor (BatchNormalization(axis=-1), Softmax, Dense), steps-major for Softmax(axis=1) and then
+    /// Flatten(channels_first) of a channels_last one (one transpose for both).
     @Test func mixedFormatsTransposeWhereALayerNeedsTheOtherOrder() throws {
         let plan = try Self.compile(Self.spec("mixed_cf.keras")).plan
         #expect(plan.steps.map(\.className) == ["Transpose", "SeparableConv1D", "Transpose", "BatchNormalization", "Softmax", "Dense",
-                                                "Conv1D", "Transpose", "Flatten", "Dense"])
+                                                "Conv1D", "Transpose", "Softmax", "Flatten", "Dense"])
     }
 
     @Test func aStreamRefusesATransposeBetweenLayers() throws {

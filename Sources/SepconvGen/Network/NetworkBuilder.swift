@@ -208,6 +208,10 @@ struct NetworkBuilder {
 
     // MARK: - Layouts
 
+    /// The classes that take a `data_format` and read and write (steps, channels) sequences.
+    static let sequenceClasses = ["SeparableConv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
+                                  "ZeroPadding1D"] + convolutionClasses
+
     /// The layout a layer reads a tensor of `rank` axes in, or nil when it works in either (elementwise) or
     /// the tensor is not a sequence: channels_first sequence layers read it steps-major, and so does a
     /// BatchNormalization over axis 1; layers along Keras's last axis (Dense, a Softmax, Reshape) need Keras's order.
@@ -216,9 +220,7 @@ struct NetworkBuilder {
         let layer = graph.layers[index]
         let config = layer.config
         switch layer.className {
-        case "SeparableConv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "ZeroPadding1D", "Flatten":
-            return try dataFormat(index) == .channelsFirst ? .stepsMajor : .keras
-        case _ where Self.convolutionClasses.contains(layer.className):
+        case "Flatten", _ where Self.sequenceClasses.contains(layer.className):
             return try dataFormat(index) == .channelsFirst ? .stepsMajor : .keras
         case "BatchNormalization":
             let axis = Self.integer(config["axis"])
@@ -251,8 +253,7 @@ struct NetworkBuilder {
         switch graph.layers[index].className {
         case "Dense", "Flatten", "Reshape":
             .keras
-        case "SeparableConv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "ZeroPadding1D",
-             _ where Self.convolutionClasses.contains(graph.layers[index].className):
+        case _ where Self.sequenceClasses.contains(graph.layers[index].className):
             graph.layers[index].config["data_format"]?.string == DataFormat.channelsFirst.rawValue ? .stepsMajor : .keras
         default:
             read

@@ -14,7 +14,7 @@ It (re)writes Tests/SepconvGenTests/Fixtures/networks/:
                               (inference mode: Dropout and noise do nothing)
   (cases: kws, imu, f64, ecg (a causal Conv1D stem), imu_dw (DepthwiseConv1D and Dense heads),
    and channels_first: kws_cf, ecg_cf (Conv1D, DepthwiseConv1D, pooling, ZeroPadding1D, Flatten),
-   mixed_cf (formats mixed in one chain), f64_cf)
+   mixed_cf (formats mixed in one chain), f64_cf, steps_cf (Conv1D and DepthwiseConv1D activations along the steps))
                               A streamed range's output.npy is Keras's; a channels_first
                               stream gives its frames (steps) in turn, its transpose.
   reject_unsupported.keras    a chain with an UpSampling1D (not supported) at position 2
@@ -236,6 +236,19 @@ def f64_cf():
         keras.config.set_floatx("float32")
 
 
+def steps_cf():
+    """channels_first Conv1D and DepthwiseConv1D whose activations act along the last axis, the steps
+    (softmax, log_softmax), as Keras applies them; pooling and a Dense head after them."""
+    cf = "channels_first"
+    return keras.Sequential([
+        keras.Input((3, 16)),
+        layers.Conv1D(4, 3, padding="same", activation="softmax", data_format=cf, name="conv_soft"),
+        layers.DepthwiseConv1D(3, depth_multiplier=2, activation="log_softmax", data_format=cf, name="dw_log"),
+        layers.GlobalAveragePooling1D(data_format=cf, name="gap"),
+        layers.Dense(2, name="out"),
+    ], name="steps_cf")
+
+
 def reject_unsupported():
     return keras.Sequential([
         keras.Input((16, 3)),
@@ -264,6 +277,7 @@ CASES = {
     "ecg_cf": (ecg_cf, [(None, None), (None, "conv3"), ("dw", "dense")]),
     "mixed_cf": (mixed_cf, [(None, None), ("bn_steps", "conv_cl")]),
     "f64_cf": (f64_cf, [(None, None), (None, "avg")]),
+    "steps_cf": (steps_cf, [(None, None), (None, "conv_soft")]),
 }
 FLOAT64 = {"f64", "f64_cf"}
 # The ranges that stream (SPEC section 8: every layer a convolution, pooling,

@@ -88,11 +88,13 @@ struct NetworkBuilder {
             }
             var planned: [NetworkStep]
             var consumed = 1
+            var alongSteps: Activation?
             if let separableStep {
                 planned = [separableStep.step]
                 consumed = separableStep.consumed
             } else if Self.convolutionClasses.contains(layer.className) {
-                planned = try convolution(index, layer: layer, input: shape, dtype: dtype, what: describe(index), position: modelPosition(index))
+                (planned, alongSteps) = try convolution(index, layer: layer, input: shape, dtype: dtype, what: describe(index),
+                                                        position: modelPosition(index))
             } else {
                 planned = [try simple(index, input: shape, layout: layout, dtype: dtype)]
             }
@@ -105,6 +107,14 @@ struct NetworkBuilder {
                 steps.append(step)
                 shape = step.outputShape
                 layout = step.outputLayout
+            }
+            if let alongSteps {
+                for step in activationAlongSteps(alongSteps, of: shape, for: index) {
+                    try Self.checkShape(step.outputShape, what: "the output of \(describe(index))")
+                    steps.append(step)
+                    shape = step.outputShape
+                    layout = step.outputLayout
+                }
             }
             position += consumed
         }
@@ -261,7 +271,7 @@ struct NetworkBuilder {
     }
 
     /// The layer's `data_format` (channels_last when it names none).
-    private func dataFormat(_ index: Int) throws(ModelError) -> DataFormat {
+    func dataFormat(_ index: Int) throws(ModelError) -> DataFormat {
         guard let value = graph.layers[index].config["data_format"] else { return .channelsLast }
         guard let name = value.string, let format = DataFormat(rawValue: name) else {
             throw ModelError("\(describe(index)) has an invalid data_format; Keras takes channels_last and channels_first")
@@ -273,6 +283,19 @@ struct NetworkBuilder {
     private func transpose(_ shape: [Int], to layout: TensorLayout, for index: Int) -> NetworkStep {
         NetworkStep(layers: [graph.layers[index].name], className: "Transpose", position: modelPosition(index), operation: .transpose,
                     inputShape: shape, outputShape: shape.reversed(), outputLayout: layout, multiplyAdds: 0, weightBytes: 0)
+    }
+
+    /// Layer `index`'s row-wise `activation` on its channels_first output, held steps-major as `shape`:
+    /// a transpose to Keras's (channels, steps), then the activation along that last axis, as Keras applies it.
+    private func activationAlongSteps(_ activation: Activation, of shape: [Int], for index: Int) -> [NetworkStep] {
+        let keras = transpose(shape, to: .keras, for: index)
+        let rows = keras.outputShape
+        let layer = graph.layers[index]
+        let step = NetworkStep(layers: [layer.name], className: layer.className, position: modelPosition(index),
+                               operation: .activation(.named(activation)), inputShape: rows,
+                               outputShape: rows.dropLast() + [activation.outputLength(forLastAxis: rows.last ?? 1)],
+                               multiplyAdds: 0, weightBytes: 0)
+        return [keras, step]
     }
 
     // MARK: - SeparableConv1D

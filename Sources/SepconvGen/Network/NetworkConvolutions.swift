@@ -19,8 +19,11 @@ extension NetworkBuilder {
     /// The classes planned here.
     static let convolutionClasses = ["Conv1D", "DepthwiseConv1D"]
 
-    /// The steps of a Conv1D or DepthwiseConv1D reading `input`: the convolution, after a padding step when it is causal.
-    func convolution(_ index: Int, layer: ModelGraph.Layer, input: [Int], dtype: DType, what: String, position: Int) throws(ModelError) -> [NetworkStep] {
+    /// The steps of a Conv1D or DepthwiseConv1D reading `input`: the convolution, after a padding step when it is causal;
+    /// and `alongSteps`, its activation when that acts along the steps of a channels_first output (softmax over
+    /// steps, say): the convolution then computes without it, and the caller applies it in Keras's order.
+    func convolution(_ index: Int, layer: ModelGraph.Layer, input: [Int], dtype: DType, what: String,
+                     position: Int) throws(ModelError) -> (steps: [NetworkStep], alongSteps: Activation?) {
         // The input is (steps, channels) whatever the data_format: the plan holds channels_first steps-major.
         let config = layer.config
         guard input.count == 2 else {
@@ -42,6 +45,13 @@ extension NetworkBuilder {
         let activationName = config["activation"]?.string ?? config["activation"]?["config"]?.string ?? "linear"
         guard let activation = Activation.named(activationName) else {
             throw ModelError("\(what) has activation '\(Identifier.printable(activationName))', which sepconv-gen does not know")
+        }
+        // Keras applies a row-wise activation on the last axis, the steps of a channels_first output; held
+        // steps-major, the steps are the rows, so the kernel's activation would act along the channels.
+        let alongSteps = try dataFormat(index) == .channelsFirst && activation.isRowWise ? activation : nil
+        if let alongSteps, streaming {
+            throw ModelError("\(what): streaming: true cannot be used with activation '\(alongSteps.rawValue)' and channels_first: "
+                             + "it acts along the steps axis, so no output frame is complete before the whole signal is")
         }
         let useBias = config["use_bias"]?.bool ?? true
         let tensors = try reader.read(["kernel"] + (useBias ? ["bias"] : []), of: layer, what: what)
@@ -78,7 +88,7 @@ extension NetworkBuilder {
         let spec = LayerSpec(
             file: specFile, name: "\(name)_l\(position)", dtype: dtype, inputSteps: steps1, inputChannels: channels,
             filters: outputs, kernelSize: kernelSize, strides: stride, padding: paddingName == "same" ? .same : .valid,
-            dataFormat: .channelsLast, dilationRate: dilation, depthMultiplier: multiplier, activation: activation, useBias: useBias,
+            dataFormat: .channelsLast, dilationRate: dilation, depthMultiplier: multiplier, activation: alongSteps == nil ? activation : .linear, useBias: useBias,
             depthwiseInitializer: .zeros, pointwiseInitializer: .zeros, biasInitializer: .zeros, seed: 0, weights: nil, marks: [:],
             streaming: streaming)
         let receptive = (kernelSize - 1) * dilation + 1
@@ -89,7 +99,7 @@ extension NetworkBuilder {
         result.append(NetworkStep(layers: [layer.name], className: layer.className, position: position, operation: .separable(plan),
                                   inputShape: [steps1, channels], outputShape: [plan.outputSteps, plan.outputChannels],
                                   multiplyAdds: plan.multiplyAdds, weightBytes: plan.footprint.weightBytes))
-        return result
+        return (result, alongSteps)
     }
 
     /// The (K, C, F) kernel as a one-hot gather of the K taps (K, C, K) and a pointwise (1, C·K, F).

@@ -241,6 +241,23 @@ import Testing
         #expect((plan.streamDelay, plan.streamStride, plan.streamTotal(frames: 49), plan.streamOutputChannels) == (3, 2, 25, 24))
     }
 
+    /// A channels_first Conv1D or DepthwiseConv1D whose activation acts along its steps (Keras's last axis):
+    /// the convolution computes steps-major without it, then a transpose and the activation in Keras's order
+    /// (`interpreterMatchesKeras` checks the values of steps_cf); a stream refuses it, naming the layer.
+    @Test func aConvolutionsActivationAlongStepsRunsInKerasOrder() throws {
+        let plan = try Self.compile(Self.spec("steps_cf.keras")).plan
+        #expect(plan.steps.map(\.className) == ["Transpose", "Conv1D", "Transpose", "Conv1D", "Transpose", "DepthwiseConv1D",
+                                                "Transpose", "DepthwiseConv1D", "Transpose", "GlobalAveragePooling1D", "Dense"])
+        if case .separable(let layer) = plan.steps[1].operation { #expect(layer.activation == .linear) }
+        #expect(plan.steps[3].operation == .activation(.named(.softmax)) && plan.steps[3].inputShape == [4, 16])
+        #expect(plan.steps[7].operation == .activation(.named(.logSoftmax)) && plan.steps[7].kerasOutputShape == [8, 14])
+        let ranged = try Self.compile(Self.spec("steps_cf.keras", last: "conv_soft")).plan
+        #expect(ranged.steps.last?.operation == .activation(.named(.softmax)) && ranged.outputShape == [4, 16])
+        let error = try refusal(Self.spec("steps_cf.keras", last: "conv_soft") + "streaming: true\n")
+        #expect(error.message.contains("layer 'conv_soft' (Conv1D, position 1): streaming: true cannot be used with activation 'softmax' "
+                                       + "and channels_first"), "\(error.message)")
+    }
+
     /// A channels_first SeparableConv1D whose softmax acts along its steps keeps its own channels_first
     /// kernel, in Keras's order: no transpose, and the same output as the layer's own spec.
     @Test func aSoftmaxAlongStepsKeepsTheLayersChannelsFirstKernel() throws {

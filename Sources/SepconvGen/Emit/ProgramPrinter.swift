@@ -175,11 +175,18 @@ struct ProgramPrinter<S: Spelling> {
         }
         printTables(tables)
         if let guarded {
-            printer.directive("#if \(guarded.target.cCondition)")
-            for header in guarded.includes { printer.directive("#include \(header)") }
-            printer.line()
-            printTables(guarded.tables)
-            print(guarded.routines, into: &printer)
+            for (index, path) in guarded.paths.enumerated() {
+                printer.directive("#\(index == 0 ? "if" : "elif") \(path.target.cCondition)")
+                for header in path.includes { printer.directive("#include \(header)") }
+                printer.line()
+                printTables(path.tables)
+                let helper = path.target.int8DotHelper(spelling.namer.symbol("dot8"))
+                if !helper.isEmpty {
+                    printer.lines(helper)
+                    printer.line()
+                }
+                print(path.routines, into: &printer)
+            }
             printer.directive("#else")
             printTables(guarded.otherTables)
             print(guarded.otherRoutines, into: &printer)

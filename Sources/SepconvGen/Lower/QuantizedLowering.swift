@@ -21,12 +21,16 @@ struct QuantizedLowering {
         self.language = language
     }
 
-    /// Tables and routines that C compiles only on the targets of `target`
-    /// (after `includes`), with the ones it compiles elsewhere.
+    /// Tables and routines that C compiles only on the targets of each
+    /// path (the first whose target the compiler has), with the ones it compiles elsewhere.
     struct Guarded {
-        var target: VectorGuard
-        var includes: [String]
-        var tables: [Statement], routines: [Routine]
+        /// A path's tables and routines, after `includes`.
+        struct Path {
+            var target: VectorGuard
+            var includes: [String]
+            var tables: [Statement], routines: [Routine]
+        }
+        var paths: [Path]
         var otherTables: [Statement], otherRoutines: [Routine]
     }
 
@@ -36,12 +40,13 @@ struct QuantizedLowering {
     func stackBytes(_ strategy: UnrollStrategy) -> Int {
         let (_, guarded, routines) = program(strategy)
         let bytes = { (routines: [Routine]) in routines.reduce(0) { $0 + Statement.scratchBytes($1.body, elementBytes: 1) } }
-        return bytes(routines) + (guarded.map { max(bytes($0.routines), bytes($0.otherRoutines)) } ?? 0)
+        return bytes(routines) + (guarded.map { ($0.paths.map { bytes($0.routines) } + [bytes($0.otherRoutines)]).max() ?? 0 } ?? 0)
     }
 
     /// Everything the kernel prints, in order: the tables (`loops`), the
     /// routines that differ by target (C's DSP path beside the plain one),
-    /// then the other routines.
+    /// then the other routines. C's vector paths differ from the plain one
+    /// in the pointwise stage only.
     func program(_ strategy: UnrollStrategy) -> (tables: [Statement], guarded: Guarded?, routines: [Routine]) {
         // A layer with no output step reads nothing: its item alone.
         guard plan.convolutionSteps > 0 else { return ([], nil, [fullItem]) }
@@ -50,10 +55,13 @@ struct QuantizedLowering {
         case .loops:
             let plain = (tables: [depthwiseTable, pointwiseTable], routines: [requantize(saturating: false), depthwise, pointwise])
             guard language == .c else { return (tables + plain.tables, nil, plain.routines + [loopsItem]) }
-            let dsp = Guarded(target: .armDSP, includes: ["<arm_acle.h>", "<string.h>"],
-                              tables: [depthwisePairsTable, pointwisePairsTable], routines: [requantize(saturating: true), dualDepthwise, dualPointwise],
-                              otherTables: plain.tables, otherRoutines: plain.routines)
-            return (tables, dsp, [loopsItem])
+            let vector = quantized.vectorTargets.map { target in
+                Guarded.Path(target: target, includes: [target == .x86AVX2 ? "<immintrin.h>" : "<arm_neon.h>"],
+                             tables: [depthwiseTable, vectorPairsTable], routines: [requantize(saturating: false), depthwise, vectorPointwise])
+            }
+            let dsp = Guarded.Path(target: .armDSP, includes: ["<arm_acle.h>", "<string.h>"], tables: [depthwisePairsTable, pointwisePairsTable],
+                                   routines: [requantize(saturating: true), dualDepthwise, dualPointwise])
+            return (tables, Guarded(paths: vector + [dsp], otherTables: plain.tables, otherRoutines: plain.routines), [loopsItem])
         }
     }
 
@@ -88,6 +96,12 @@ struct QuantizedLowering {
     var pointwiseTable: Statement {
         .integerTable("pw_weights", comment: "Pointwise weights, int8, [block of \(QuantizedPlan.pointwiseTile) filters][channel][filter of the block].",
                       quantized.pointwiseTiles().map(Int.init), .int8)
+    }
+
+    /// The vector paths' pointwise weights (`QuantizedPlan.vectorPairs`).
+    var vectorPairsTable: Statement {
+        .integerTable("pw_vector", comment: "Pointwise weights, int8, [block of \(QuantizedPlan.vectorTile) filters][channel pair][filter of the block][2].",
+                      quantized.vectorPairs().map(Int.init), .int8)
     }
 
     /// The DSP pointwise stage's weights (`QuantizedPlan.pointwisePairs`).
@@ -339,6 +353,37 @@ struct QuantizedLowering {
             }
             return pairs + rest
         }
+    }
+
+    /// `loops`, C on the vector targets (`QuantizedPlan.vectorTargets`): the
+    /// pointwise stage of one step, the intermediate as int16 pairs of
+    /// channels in 32-bit words (the last one's high half zero where the
+    /// channels are odd), each block of `vectorTile` filters summed by the
+    /// target's `dot8` helper (`VectorGuard.int8DotHelper`), then requantized
+    /// one by one as on the plain path.
+    var vectorPointwise: Routine {
+        let (CM, F, tile) = (plan.depthwiseChannels, plan.filters, QuantizedPlan.vectorTile)
+        let (pairs, p, b) = ((CM + 1) / 2, Expr.name("p"), Expr.name("b"))
+        func channel(_ index: Expr) -> Expr { .convert(.element(.name("mid"), index), .int32) }
+        func low(_ index: Expr) -> Expr { .bitAnd(channel(index), .int(0xFFFF)) }
+        var body: [Statement] = [.loop("p", from: .int(0), to: .int(CM / 2), [
+            .assign(.element(.name("pairs"), p), "=", .sum([low(.times(p, .int(2))), .times(channel(.sum([.times(p, .int(2)), .int(1)])), .int(1 << 16))])),
+        ])]
+        if CM % 2 != 0 { body.append(.assign(.element(.name("pairs"), .int(pairs - 1)), "=", low(.int(CM - 1)))) }
+        func block(first: Expr, width: Int) -> [Statement] {
+            let filter = { (i: Int) in Expr.sum([first, .int(i)]) }
+            let sum = { (i: Int) in Expr.element(.name("sums"), .int(i)) }
+            return (0..<tile).map { .assign(sum($0), "=", $0 < width ? .convert(.element(.weights("pw_bias"), filter($0)), .int32) : .int(0)) }
+                + [.call(.symbol("dot8"), [.name("pairs"), .offset(.weights("pw_vector"), .times(first, .int(2 * pairs))), .int(pairs), .name("sums")])]
+                + (0..<width).map { .assign(.element(.name("y"), filter($0)), "=", requantizeCall(sum($0), "pw", filter($0))) }
+        }
+        if F >= tile { body.append(.loop("b", from: .int(0), to: .int(F / tile), block(first: .times(b, .int(tile)), width: tile))) }
+        if F % tile != 0 { body.append(.declaring(block(first: .int(F / tile * tile), width: F % tile))) }
+        return Routine(
+            name: "pointwise",
+            comment: [.text("The pointwise stage of one step, from the depthwise stage's int8 values, \(tile) filters per dot8.")],
+            parameters: [("mid", .input), ("y", .output)],
+            body: [.scratch([Buffer(name: "pairs", count: pairs, type: .int32), Buffer(name: "sums", count: tile, type: .int32)], body)])
     }
 
     /// The pointwise routine around `sums(width, base)`, the statements that

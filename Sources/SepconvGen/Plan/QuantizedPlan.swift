@@ -260,6 +260,36 @@ public struct QuantizedPlan: Hashable, Sendable {
         return paired + (groups * Self.dualGroup ..< C).flatMap { c in (0..<M).flatMap { m in (0..<K).map { weight(c, m, $0) } } }
     }
 
+    /// The filters the vector paths' pointwise stage sums at once: one
+    /// 256-bit AVX2 vector of int32, two NEON ones.
+    public static let vectorTile = 8
+
+    /// The targets where C's `loops` kernel takes the int8 vector path
+    /// (its pointwise stage on 16-bit multiply-adds of the intermediate's
+    /// channel pairs, `vectorPairs`), in the order C tests them; empty where
+    /// `Benchmarks/run.sh int8` shows the plain loops as fast.
+    public var vectorTargets: [VectorGuard] {
+        channels * depthMultiplier >= Self.vectorMinimumChannels ? [.x86AVX2, .aarch64NEON] : []
+    }
+
+    /// See `vectorTargets`.
+    public static let vectorMinimumChannels = 2
+
+    /// The vector paths' pointwise weights in the order they read them: for
+    /// each block of `vectorTile` filters (the last one padded with zero
+    /// weights), for each pair of intermediate channels (2p, 2p + 1) (the
+    /// last one padded with a zero weight where the channels are odd), for
+    /// each filter of the block, its weights of the two channels.
+    public func vectorPairs() -> [Int8] {
+        let F = pointwiseBias.count, CM = F == 0 ? 0 : pointwiseWeights.count / F
+        func weight(_ f: Int, _ ch: Int) -> Int8 { f < F && ch < CM ? pointwiseWeights[f * CM + ch] : 0 }
+        return pointwiseBlocks(Self.vectorTile).flatMap { block in
+            (0 ..< (CM + 1) / 2).flatMap { p in
+                (block.lowerBound ..< block.lowerBound + Self.vectorTile).flatMap { f in [weight(f, 2 * p), weight(f, 2 * p + 1)] }
+            }
+        }
+    }
+
     /// The pointwise stage's blocks of filters: `tile` each, the last one the rest.
     public func pointwiseBlocks(_ tile: Int) -> [Range<Int>] {
         let F = pointwiseBias.count

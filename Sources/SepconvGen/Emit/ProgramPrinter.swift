@@ -180,9 +180,8 @@ struct ProgramPrinter<S: Spelling> {
                 for header in path.includes { printer.directive("#include \(header)") }
                 printer.line()
                 printTables(path.tables)
-                let helper = path.target.int8DotHelper(spelling.namer.symbol("dot8"))
-                if !helper.isEmpty {
-                    printer.lines(helper)
+                for helper in path.helpers {
+                    printer.lines(path.target.int8Helper(helper, name: spelling.namer.symbol(helper.rawValue)))
                     printer.line()
                 }
                 print(path.routines, into: &printer)

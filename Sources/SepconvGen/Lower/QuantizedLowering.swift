@@ -1,3 +1,13 @@
+/// A helper of C's int8 vector paths, spelled for each target by `VectorGuard.int8Helper`.
+enum Int8VectorHelper: String {
+    /// Adds `vectorTile` consecutive input channels' products over a step's taps into `sums`.
+    case depthwise8
+    /// Adds a block of `vectorTile` filters' products over the whole intermediate into `sums`.
+    case dot8
+    /// Requantizes `vectorTile` sums in the one-step form (`FixedPoint.requantizeInOneStep`).
+    case requantize8
+}
+
 /// Lowers an int8 plan (`LayerPlan.quantized`) to the kernel program once,
 /// for both languages: the integer tables, the requantization helper and
 /// the routines of one batch item. `CPrinter` and `SwiftPrinter` only spell it.
@@ -24,11 +34,11 @@ struct QuantizedLowering {
     /// Tables and routines that C compiles only on the targets of each
     /// path (the first whose target the compiler has), with the ones it compiles elsewhere.
     struct Guarded {
-        /// A path's tables and routines, after `includes`.
+        /// A path's tables, helpers (C text per target) and routines, after `includes`.
         struct Path {
             var target: VectorGuard
             var includes: [String]
-            var tables: [Statement], routines: [Routine]
+            var tables: [Statement], helpers: [Int8VectorHelper] = [], routines: [Routine]
         }
         var paths: [Path]
         var otherTables: [Statement], otherRoutines: [Routine]
@@ -57,7 +67,8 @@ struct QuantizedLowering {
             guard language == .c else { return (tables + plain.tables, nil, plain.routines + [loopsItem]) }
             let vector = quantized.vectorTargets.map { target in
                 Guarded.Path(target: target, includes: [target == .x86AVX2 ? "<immintrin.h>" : "<arm_neon.h>"],
-                             tables: [depthwiseTable, vectorPairsTable], routines: [requantize(saturating: false), depthwise, vectorPointwise])
+                             tables: vectorTables, helpers: vectorHelpers,
+                             routines: (quantized.vectorRequantizesOneByOne ? [requantize(saturating: false)] : []) + [vectorDepthwise, vectorPointwise])
             }
             let dsp = Guarded.Path(target: .armDSP, includes: ["<arm_acle.h>", "<string.h>"], tables: [depthwisePairsTable, pointwisePairsTable],
                                    routines: [requantize(saturating: true), dualDepthwise, dualPointwise])
@@ -98,10 +109,79 @@ struct QuantizedLowering {
                       quantized.pointwiseTiles().map(Int.init), .int8)
     }
 
-    /// The vector paths' pointwise weights (`QuantizedPlan.vectorPairs`).
-    var vectorPairsTable: Statement {
-        .integerTable("pw_vector", comment: "Pointwise weights, int8, [block of \(QuantizedPlan.vectorTile) filters][channel pair][filter of the block][2].",
-                      quantized.vectorPairs().map(Int.init), .int8)
+    /// The vector paths' weights (`QuantizedPlan.vectorDepthwiseWeights`,
+    /// `vectorPairs`) and, for each stage they requantize by vectors, its
+    /// offsets and shifts as int32, the lanes' width.
+    var vectorTables: [Statement] {
+        let q = quantized
+        var tables: [Statement] = [
+            .integerTable("dw_vector", comment: "Depthwise weights, int8, [m][tap][c].", q.vectorDepthwiseWeights().map(Int.init), .int8),
+            .integerTable("pw_vector", comment: "Pointwise weights, int8, [block of \(QuantizedPlan.vectorTile) filters][channel pair][filter of the block][2].",
+                          q.vectorPairs().map(Int.init), .int8),
+        ]
+        for (stage, r, used) in [("dw", q.depthwise, q.vectorRequantizes.depthwise), ("pw", q.pointwise, q.vectorRequantizes.pointwise)] where used {
+            tables += [.integerTable("\(stage)_voffset", comment: "Requantization offsets as int32, for the vector loads.", (r.offsets ?? []).map(Int.init), .int32),
+                       .integerTable("\(stage)_vshift", comment: "Requantization right shifts as int32, for the vector loads.", r.shifts.map { -$0 }, .int32)]
+        }
+        return tables
+    }
+
+    /// The helpers the vector paths call: the depthwise one only where a
+    /// block of input channels fills the vector, `requantize8` where a stage requantizes by vectors.
+    var vectorHelpers: [Int8VectorHelper] {
+        let q = quantized
+        return (q.channels >= QuantizedPlan.vectorTile ? [.depthwise8] : []) + [.dot8]
+            + (q.vectorRequantizes.depthwise || q.vectorRequantizes.pointwise ? [.requantize8] : [])
+    }
+
+    /// A call of `requantize8` on `sums` for the `vectorTile` channels of `stage` from `first` into `target`.
+    private func requantize8(_ stage: String, _ r: QuantizedPlan.Requantization, first: Expr, into target: Expr) -> Statement {
+        .call(.symbol("requantize8"), [.name("sums"), .offset(.weights("\(stage)_multiplier"), first), .offset(.weights("\(stage)_voffset"), first),
+                                       .offset(.weights("\(stage)_vshift"), first), .int(r.clamp.lowerBound), .int(r.clamp.upperBound), .offset(target, first)])
+    }
+
+    /// `loops`, C on the vector targets: the depthwise stage of one step,
+    /// `vectorTile` input channels at once for each multiplier m
+    /// (`depthwise8`), requantized by `requantize8` where the plan says so,
+    /// else one by one; the channels past the last block one by one.
+    var vectorDepthwise: Routine {
+        let (C, M, K, CM, tile) = (plan.inputChannels, plan.depthMultiplier, plan.kernelSize, plan.depthwiseChannels, QuantizedPlan.vectorTile)
+        let (g, m, c, j) = (Expr.name("g"), Expr.name("m"), Expr.name("c"), Expr.name("j"))
+        let first = Expr.times(g, .int(tile))
+        func channel(_ c: Expr) -> Expr { .sum([.times(c, .int(M)), m]) }
+        func bias(_ c: Expr) -> Expr { .convert(.element(.weights("dw_bias"), .sum([.times(.name("run"), .int(CM)), channel(c)])), .int32) }
+        let tap = Expr.times(.group(.sum([.times(m, .int(K)), .name("first")])), .int(C))
+        let sum = { (i: Int) in Expr.element(.name("sums"), .int(i)) }
+        var body: [Statement] = []
+        if C >= tile {
+            let lanes = (0..<tile).map { Expr.sum([first, .int($0)]) }
+            let requantized: [Statement] = quantized.vectorRequantizes.depthwise
+                ? [requantize8("dw", quantized.depthwise, first: first, into: .name("mid"))]
+                : lanes.indices.map { .assign(.element(.name("mid"), channel(lanes[$0])), "=", requantizeCall(sum($0), "dw", channel(lanes[$0]))) }
+            body.append(.loop("g", from: .int(0), to: .int(C / tile), [
+                .loop("m", from: .int(0), to: .int(M), lanes.indices.map { .assign(sum($0), "=", bias(lanes[$0])) } + [
+                    .call(.symbol("depthwise8"), [.offset(.name("x"), first), .offset(.weights("dw_vector"), .sum([tap, first])), .name("count"),
+                                                  .int(plan.dilation * C), .int(C), .name("sums")]),
+                ] + requantized),
+            ]))
+        }
+        if C % tile != 0 {
+            let weight = Expr.element(.weights("dw_vector"), .sum([tap, .times(j, .int(C)), c]))
+            body.append(.loop("c", from: .int(C / tile * tile), to: .int(C), [
+                .loop("m", from: .int(0), to: .int(M), [
+                    .integer("acc", bias(c), .int32, mutable: true),
+                    .loop("j", from: .int(0), to: .name("count"), [
+                        .assign(.name("acc"), "+=", .times(.convert(weight, .int32), .convert(.element(.name("x"), .sum([.times(j, .int(plan.dilation * C)), c])), .int32))),
+                    ]),
+                    .assign(.element(.name("mid"), channel(c)), "=", requantizeCall(.name("acc"), "dw", channel(c))),
+                ]),
+            ]))
+        }
+        return Routine(
+            name: "depthwise",
+            comment: [.text("The depthwise stage of one step: `count` taps from `first`, x at the first of them, the bias of step run `run`; \(tile) channels per depthwise8.")],
+            parameters: [("x", .input), ("first", .integer), ("count", .integer), ("run", .integer), ("mid", .output)],
+            body: C >= tile ? [.scratch([Buffer(name: "sums", count: tile, type: .int32)], body)] : body)
     }
 
     /// The DSP pointwise stage's weights (`QuantizedPlan.pointwisePairs`).
@@ -373,9 +453,12 @@ struct QuantizedLowering {
         func block(first: Expr, width: Int) -> [Statement] {
             let filter = { (i: Int) in Expr.sum([first, .int(i)]) }
             let sum = { (i: Int) in Expr.element(.name("sums"), .int(i)) }
+            let requantized: [Statement] = width == tile && quantized.vectorRequantizes.pointwise
+                ? [requantize8("pw", quantized.pointwise, first: first, into: .name("y"))]
+                : (0..<width).map { .assign(.element(.name("y"), filter($0)), "=", requantizeCall(sum($0), "pw", filter($0))) }
             return (0..<tile).map { .assign(sum($0), "=", $0 < width ? .convert(.element(.weights("pw_bias"), filter($0)), .int32) : .int(0)) }
                 + [.call(.symbol("dot8"), [.name("pairs"), .offset(.weights("pw_vector"), .times(first, .int(2 * pairs))), .int(pairs), .name("sums")])]
-                + (0..<width).map { .assign(.element(.name("y"), filter($0)), "=", requantizeCall(sum($0), "pw", filter($0))) }
+                + requantized
         }
         if F >= tile { body.append(.loop("b", from: .int(0), to: .int(F / tile), block(first: .times(b, .int(tile)), width: tile))) }
         if F % tile != 0 { body.append(.declaring(block(first: .int(F / tile * tile), width: F % tile))) }

@@ -290,6 +290,27 @@ public struct QuantizedPlan: Hashable, Sendable {
         }
     }
 
+    /// The vector paths' depthwise weights, `[m][k][c]`: a tap's weights
+    /// of consecutive input channels contiguous, as consecutive channels of the input are.
+    public func vectorDepthwiseWeights() -> [Int8] {
+        let (C, M, K) = (channels, depthMultiplier, kernelSize)
+        return (0..<M).flatMap { m in (0..<K).flatMap { k in (0..<C).map { c in depthwiseWeights[(c * M + m) * K + k] } } }
+    }
+
+    /// Whether the vector paths requantize `vectorTile` sums at once (the
+    /// one-step form, whose constants are per channel: a depthwise block's
+    /// channels are consecutive only where the depth multiplier is 1).
+    public var vectorRequantizes: (depthwise: Bool, pointwise: Bool) {
+        (roundsInOneStep && depthMultiplier == 1 && channels >= Self.vectorTile, roundsInOneStep && pointwiseBias.count >= Self.vectorTile)
+    }
+
+    /// Whether the vector paths requantize any value one at a time: channels
+    /// or filters past the last whole block, or a stage not requantized by vectors.
+    public var vectorRequantizesOneByOne: Bool {
+        let (depthwise, pointwise) = vectorRequantizes
+        return !depthwise || !pointwise || channels % Self.vectorTile != 0 || pointwiseBias.count % Self.vectorTile != 0
+    }
+
     /// The pointwise stage's blocks of filters: `tile` each, the last one the rest.
     public func pointwiseBlocks(_ tile: Int) -> [Range<Int>] {
         let F = pointwiseBias.count

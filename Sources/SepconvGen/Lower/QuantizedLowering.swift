@@ -63,32 +63,38 @@ struct QuantizedLowering {
         switch strategy {
         case .full: return ([], nil, [requantize(saturating: false), fullItem])
         case .loops:
-            let plain = (tables: [depthwiseTable, pointwiseTable], routines: [requantize(saturating: false), depthwise, pointwise])
+            let rounding = roundingTables("dw", quantized.depthwise, per: "channel") + roundingTables("pw", quantized.pointwise, per: "filter")
+            let plain = (tables: [depthwiseTable, pointwiseTable] + rounding, routines: [requantize(saturating: false), depthwise, pointwise])
             guard language == .c else { return (tables + plain.tables, nil, plain.routines + [loopsItem]) }
+            // A vector path declares the one-by-one requantization and its tables only where some value of the stage takes it.
+            let oneByOne = quantized.vectorRequantizesOneByOne
+            let vectorRounding = (oneByOne.depthwise ? roundingTables("dw", quantized.depthwise, per: "channel") : [])
+                + (oneByOne.pointwise ? roundingTables("pw", quantized.pointwise, per: "filter") : [])
             let vector = quantized.vectorTargets.map { target in
                 Guarded.Path(target: target, includes: [target == .x86AVX2 ? "<immintrin.h>" : "<arm_neon.h>"],
-                             tables: vectorTables, helpers: vectorHelpers,
-                             routines: (quantized.vectorRequantizesOneByOne ? [requantize(saturating: false)] : []) + [vectorDepthwise, vectorPointwise])
+                             tables: vectorTables + vectorRounding, helpers: vectorHelpers,
+                             routines: (oneByOne.depthwise || oneByOne.pointwise ? [requantize(saturating: false)] : []) + [vectorDepthwise, vectorPointwise])
             }
-            let dsp = Guarded.Path(target: .armDSP, includes: ["<arm_acle.h>", "<string.h>"], tables: [depthwisePairsTable, pointwisePairsTable],
+            let dsp = Guarded.Path(target: .armDSP, includes: ["<arm_acle.h>", "<string.h>"], tables: [depthwisePairsTable, pointwisePairsTable] + rounding,
                                    routines: [requantize(saturating: true), dualDepthwise, dualPointwise])
             return (tables, Guarded(paths: vector + [dsp], otherTables: plain.tables, otherRoutines: plain.routines), [loopsItem])
         }
     }
 
-    /// The `loops` kernels' tables: weights in the order the loops read them,
-    /// one folded depthwise bias table per step run, and per channel the
-    /// requantization's multiplier, shift and (one-step form) offset.
+    /// The `loops` kernels' tables every path reads: one folded depthwise
+    /// bias table per step run, the pointwise bias, and per channel the
+    /// requantization's multiplier (the paths add their weights and `roundingTables`).
     var tables: [Statement] {
         let q = quantized
         let biases = q.depthwiseBiases.joined().map(Int.init)
         return [
             .integerTable("dw_bias", comment: "Depthwise bias per step run and channel, the input zero point folded in over the run's taps.",
                           biases, IntegerType.holding(biases)),
-        ] + requantizationTables("dw", q.depthwise, per: "channel") + [
+            multiplierTable("dw", q.depthwise, per: "channel"),
             .integerTable("pw_bias", comment: "Pointwise bias per filter, the intermediate zero point folded in.",
                           q.pointwiseBias.map(Int.init), IntegerType.holding(q.pointwiseBias.map(Int.init))),
-        ] + requantizationTables("pw", q.pointwise, per: "filter")
+            multiplierTable("pw", q.pointwise, per: "filter"),
+        ]
     }
 
     /// The plain depthwise stage's weights.
@@ -190,14 +196,17 @@ struct QuantizedLowering {
                       quantized.pointwisePairs().map(Int.init), .int32)
     }
 
-    /// A stage's multipliers and shifts, and its offsets in the one-step form (in the narrowest type that holds them: the same one load, fewer bytes).
-    private func requantizationTables(_ stage: String, _ r: QuantizedPlan.Requantization, per what: String) -> [Statement] {
-        let multipliers = Statement.integerTable("\(stage)_multiplier", comment: "Requantization multipliers (Q31), per \(what).", r.multipliers.map(Int.init), .int32)
+    /// A stage's multipliers.
+    private func multiplierTable(_ stage: String, _ r: QuantizedPlan.Requantization, per what: String) -> Statement {
+        .integerTable("\(stage)_multiplier", comment: "Requantization multipliers (Q31), per \(what).", r.multipliers.map(Int.init), .int32)
+    }
+
+    /// A stage's shifts, and its offsets in the one-step form (in the narrowest type that holds them: the same one load, fewer bytes).
+    private func roundingTables(_ stage: String, _ r: QuantizedPlan.Requantization, per what: String) -> [Statement] {
         guard let offsets = r.offsets else {
-            return [multipliers, .integerTable("\(stage)_shift", comment: "Requantization shifts, per \(what).", r.shifts, .int8)]
+            return [.integerTable("\(stage)_shift", comment: "Requantization shifts, per \(what).", r.shifts, .int8)]
         }
-        return [multipliers,
-                .integerTable("\(stage)_offset", comment: "Requantization offsets 2^(r-1) + zero point * 2^r, per \(what).", offsets.map(Int.init),
+        return [.integerTable("\(stage)_offset", comment: "Requantization offsets 2^(r-1) + zero point * 2^r, per \(what).", offsets.map(Int.init),
                               IntegerType.holding(offsets.map(Int.init))),
                 .integerTable("\(stage)_shift", comment: "Requantization right shifts r, per \(what).", r.shifts.map { -$0 }, .int8)]
     }

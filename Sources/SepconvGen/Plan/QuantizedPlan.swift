@@ -304,11 +304,12 @@ public struct QuantizedPlan: Hashable, Sendable {
         (roundsInOneStep && depthMultiplier == 1 && channels >= Self.vectorTile, roundsInOneStep && pointwiseBias.count >= Self.vectorTile)
     }
 
-    /// Whether the vector paths requantize any value one at a time: channels
-    /// or filters past the last whole block, or a stage not requantized by vectors.
-    public var vectorRequantizesOneByOne: Bool {
+    /// Whether the vector paths requantize any value of each stage one at a
+    /// time: channels or filters past the last whole block, or all of a
+    /// stage not requantized by vectors.
+    public var vectorRequantizesOneByOne: (depthwise: Bool, pointwise: Bool) {
         let (depthwise, pointwise) = vectorRequantizes
-        return !depthwise || !pointwise || channels % Self.vectorTile != 0 || pointwiseBias.count % Self.vectorTile != 0
+        return (!depthwise || channels % Self.vectorTile != 0, !pointwise || pointwiseBias.count % Self.vectorTile != 0)
     }
 
     /// The pointwise stage's blocks of filters: `tile` each, the last one the rest.

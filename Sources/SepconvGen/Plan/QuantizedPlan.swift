@@ -264,16 +264,21 @@ public struct QuantizedPlan: Hashable, Sendable {
     /// 256-bit AVX2 vector of int32, two NEON ones.
     public static let vectorTile = 8
 
-    /// The targets where C's `loops` kernel takes the int8 vector path
-    /// (its pointwise stage on 16-bit multiply-adds of the intermediate's
-    /// channel pairs, `vectorPairs`), in the order C tests them; empty where
-    /// `Benchmarks/run.sh int8` shows the plain loops as fast.
-    public var vectorTargets: [VectorGuard] {
-        channels * depthMultiplier >= Self.vectorMinimumChannels ? [.x86AVX2, .aarch64NEON] : []
-    }
+    /// The targets where C's `loops` kernel takes the int8 vector path (its
+    /// pointwise stage on 16-bit multiply-adds of the intermediate's channel
+    /// pairs, `vectorPairs`), in the order C tests them, before the DSP
+    /// path: every layer, as `Benchmarks/run.sh int8` shows it faster than
+    /// the plain loops on each benchmark layer with gcc and clang. x86
+    /// without AVX2 (the x86-64 baseline, SSE2) keeps the plain loops.
+    public var vectorTargets: [VectorGuard] { [.x86AVX2, .aarch64NEON] }
 
-    /// See `vectorTargets`.
-    public static let vectorMinimumChannels = 2
+    /// Bytes of the vector paths' stack buffers beside the intermediate:
+    /// the pointwise stage's channel pairs (a 32-bit word per two channels)
+    /// and `vectorTile` int32 sums, and the depthwise stage's sums where it
+    /// takes whole blocks of input channels.
+    public var vectorStackBytes: Int {
+        4 * ((channels * depthMultiplier + 1) / 2 + Self.vectorTile + (channels >= Self.vectorTile ? Self.vectorTile : 0))
+    }
 
     /// The vector paths' pointwise weights in the order they read them: for
     /// each block of `vectorTile` filters (the last one padded with zero

@@ -54,9 +54,8 @@ struct QuantizedLowering {
     }
 
     /// Everything the kernel prints, in order: the tables (`loops`), the
-    /// routines that differ by target (C's DSP path beside the plain one),
-    /// then the other routines. C's vector paths differ from the plain one
-    /// in the pointwise stage only.
+    /// routines that differ by target (C's vector paths, then its DSP path,
+    /// beside the plain one), then the other routines.
     func program(_ strategy: UnrollStrategy) -> (tables: [Statement], guarded: Guarded?, routines: [Routine]) {
         // A layer with no output step reads nothing: its item alone.
         guard plan.convolutionSteps > 0 else { return ([], nil, [fullItem]) }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The sepconv-gen benchmark. See Benchmarks/README.md.
 #
-#   Benchmarks/run.sh [CASE...]        cases S M L D X and net (default: all)
+#   Benchmarks/run.sh [CASE...]        cases S M L D X, net and int8 (default: all)
+#   Benchmarks/run.sh int8 [LAYER...]  the int8 section alone (Benchmarks/int8_bench.py), some of its
+#                                      layers kws_block1 S M L D of Benchmarks/int8/ (default: all)
 #
 # Environment: SEPCONV_BENCH_SCRATCH (SwiftPM scratch folder, default .build),
 # SEPCONV_BENCH_WORK (work folder, default a new temporary one, kept),
@@ -40,9 +42,16 @@ fi
 # The FMA peak of this core, built in GNU mode so that gcc fuses a * b + c.
 gcc -O3 -march=native "$root/Benchmarks/harness/peak.c" -o "$work/build/peak"
 
+# The int8 section alone: plain and vector int8 paths and the float32 kernel, gcc and clang at three -march.
+if [ "${1:-}" = int8 ]; then
+    shift
+    "$venv/bin/python" "$root/Benchmarks/int8_bench.py" "$gen" "$work" "$@"
+    exit 0
+fi
+
 # The layer cases (all but net).
 cases=()
-for case in "$@"; do [ "$case" = net ] || cases+=("$case"); done
+for case in "$@"; do [ "$case" = net ] || [ "$case" = int8 ] || cases+=("$case"); done
 if [ $# -eq 0 ] || [ ${#cases[@]} -gt 0 ]; then
     "$venv/bin/python" "$root/Benchmarks/bench.py" "$gen" "$work" "${cases[@]}"
     "$venv/bin/python" "$root/Benchmarks/stream_bench.py" "$gen" "$work" "${cases[@]}"
@@ -51,3 +60,8 @@ fi
 case " $* " in
     "  " | *" net "*) "$venv/bin/python" "$root/Benchmarks/network_bench.py" "$gen" "$work" ;;
 esac
+# The int8 section, every layer: plain and vector int8 paths and the float32 kernel.
+case " $* " in
+    "  " | *" int8 "*) "$venv/bin/python" "$root/Benchmarks/int8_bench.py" "$gen" "$work" ;;
+esac
+

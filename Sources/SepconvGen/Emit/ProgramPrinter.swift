@@ -175,11 +175,17 @@ struct ProgramPrinter<S: Spelling> {
         }
         printTables(tables)
         if let guarded {
-            printer.directive("#if \(guarded.target.cCondition)")
-            for header in guarded.includes { printer.directive("#include \(header)") }
-            printer.line()
-            printTables(guarded.tables)
-            print(guarded.routines, into: &printer)
+            for (index, path) in guarded.paths.enumerated() {
+                printer.directive("#\(index == 0 ? "if" : "elif") \(path.target.cCondition)")
+                for header in path.includes { printer.directive("#include \(header)") }
+                printer.line()
+                printTables(path.tables)
+                for helper in path.helpers {
+                    printer.lines(path.target.int8Helper(helper, name: spelling.namer.symbol(helper.rawValue)))
+                    printer.line()
+                }
+                print(path.routines, into: &printer)
+            }
             printer.directive("#else")
             printTables(guarded.otherTables)
             print(guarded.otherRoutines, into: &printer)

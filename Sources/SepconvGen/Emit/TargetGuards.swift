@@ -11,6 +11,10 @@ extension VectorGuard {
             "defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && (" + Self.simdMacros.map { "defined(\($0))" }.joined(separator: " || ") + ")"
         case .armDSP:
             "defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)"
+        case .x86AVX2:
+            "defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && defined(__AVX2__)"
+        case .aarch64NEON:
+            "defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && defined(__aarch64__) && defined(__ARM_NEON)"
         }
     }
 }

@@ -163,6 +163,8 @@ public enum Explainer {
             var weightTableBytes: Int, dspWeightTableBytes: Int
             /// The `loops` schedule: filters per pointwise block, requantization form, the DSP path's channel group and saturation.
             var pointwiseTile: Int, requantization: String, dualGroup: Int, dualPointwiseTile: Int, widensOnce: Bool, saturation: String
+            /// C's vector paths (`QuantizedPlan.vectorTargets`, each target's preprocessor condition) and what each stage does on them.
+            var vectorTargets: [String], vectorTile: Int, vectorDepthwise: String, vectorRequantization: String
 
             init(_ q: QuantizedPlan) {
                 let layer = q.layer
@@ -188,6 +190,11 @@ public enum Explainer {
                 dualPointwiseTile = q.dualPointwiseTile
                 widensOnce = q.widensIntermediateOnce
                 saturation = q.saturation.rawValue
+                vectorTargets = q.vectorTargets.map(\.cCondition)
+                vectorTile = QuantizedPlan.vectorTile
+                vectorDepthwise = q.channels >= vectorTile ? "\(vectorTile) input channels at once" : "one channel at a time (fewer than \(vectorTile) input channels)"
+                let (first, second) = q.vectorRequantizes
+                vectorRequantization = first && second ? "both stages" : first ? "depthwise" : second ? "pointwise" : "neither stage"
             }
 
             /// The text report's lines.
@@ -206,7 +213,10 @@ public enum Explainer {
                             + "\(weightTableBytes) bytes of weight and bias tables",
                         "  int8 DSP path    C where __ARM_FEATURE_DSP: __smlad on \(dualGroup) intermediate channels a load (__sxtb16"
                             + (widensOnce ? ", once per step" : "") + "), \(dualPointwiseTile) filters at a time, pointwise weights as int16 pairs "
-                            + "(\(dspWeightTableBytes) bytes of weight and bias tables), __ssat: \(saturation)"]
+                            + "(\(dspWeightTableBytes) bytes of weight and bias tables), __ssat: \(saturation)",
+                        "  int8 vector path C where AVX2 (x86) or NEON (AArch64), before the DSP path: pointwise \(vectorTile) filters a call "
+                            + "on 16-bit multiply-adds of intermediate channel pairs (_mm256_madd_epi16, vmlal_s16), depthwise \(vectorDepthwise), "
+                            + "\(vectorTile) values requantized at once in \(vectorRequantization), the rest one by one; off with -DSEPCONV_GEN_PORTABLE"]
             }
         }
 

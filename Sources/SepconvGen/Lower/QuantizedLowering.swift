@@ -1,3 +1,13 @@
+/// A helper of C's int8 vector paths, spelled for each target by `VectorGuard.int8Helper`.
+enum Int8VectorHelper: String {
+    /// Adds `vectorTile` consecutive input channels' products over a step's taps into `sums`.
+    case depthwise8
+    /// Adds a block of `vectorTile` filters' products over the whole intermediate into `sums`.
+    case dot8
+    /// Requantizes `vectorTile` sums in the one-step form (`FixedPoint.requantizeInOneStep`).
+    case requantize8
+}
+
 /// Lowers an int8 plan (`LayerPlan.quantized`) to the kernel program once,
 /// for both languages: the integer tables, the requantization helper and
 /// the routines of one batch item. `CPrinter` and `SwiftPrinter` only spell it.
@@ -21,12 +31,16 @@ struct QuantizedLowering {
         self.language = language
     }
 
-    /// Tables and routines that C compiles only on the targets of `target`
-    /// (after `includes`), with the ones it compiles elsewhere.
+    /// Tables and routines that C compiles only on the targets of each
+    /// path (the first whose target the compiler has), with the ones it compiles elsewhere.
     struct Guarded {
-        var target: VectorGuard
-        var includes: [String]
-        var tables: [Statement], routines: [Routine]
+        /// A path's tables, helpers (C text per target) and routines, after `includes`.
+        struct Path {
+            var target: VectorGuard
+            var includes: [String]
+            var tables: [Statement], helpers: [Int8VectorHelper] = [], routines: [Routine]
+        }
+        var paths: [Path]
         var otherTables: [Statement], otherRoutines: [Routine]
     }
 
@@ -36,40 +50,50 @@ struct QuantizedLowering {
     func stackBytes(_ strategy: UnrollStrategy) -> Int {
         let (_, guarded, routines) = program(strategy)
         let bytes = { (routines: [Routine]) in routines.reduce(0) { $0 + Statement.scratchBytes($1.body, elementBytes: 1) } }
-        return bytes(routines) + (guarded.map { max(bytes($0.routines), bytes($0.otherRoutines)) } ?? 0)
+        return bytes(routines) + (guarded.map { ($0.paths.map { bytes($0.routines) } + [bytes($0.otherRoutines)]).max() ?? 0 } ?? 0)
     }
 
     /// Everything the kernel prints, in order: the tables (`loops`), the
-    /// routines that differ by target (C's DSP path beside the plain one),
-    /// then the other routines.
+    /// routines that differ by target (C's vector paths, then its DSP path,
+    /// beside the plain one), then the other routines.
     func program(_ strategy: UnrollStrategy) -> (tables: [Statement], guarded: Guarded?, routines: [Routine]) {
         // A layer with no output step reads nothing: its item alone.
         guard plan.convolutionSteps > 0 else { return ([], nil, [fullItem]) }
         switch strategy {
         case .full: return ([], nil, [requantize(saturating: false), fullItem])
         case .loops:
-            let plain = (tables: [depthwiseTable, pointwiseTable], routines: [requantize(saturating: false), depthwise, pointwise])
+            let rounding = roundingTables("dw", quantized.depthwise, per: "channel") + roundingTables("pw", quantized.pointwise, per: "filter")
+            let plain = (tables: [depthwiseTable, pointwiseTable] + rounding, routines: [requantize(saturating: false), depthwise, pointwise])
             guard language == .c else { return (tables + plain.tables, nil, plain.routines + [loopsItem]) }
-            let dsp = Guarded(target: .armDSP, includes: ["<arm_acle.h>", "<string.h>"],
-                              tables: [depthwisePairsTable, pointwisePairsTable], routines: [requantize(saturating: true), dualDepthwise, dualPointwise],
-                              otherTables: plain.tables, otherRoutines: plain.routines)
-            return (tables, dsp, [loopsItem])
+            // A vector path declares the one-by-one requantization and its tables only where some value of the stage takes it.
+            let oneByOne = quantized.vectorRequantizesOneByOne
+            let vectorRounding = (oneByOne.depthwise ? roundingTables("dw", quantized.depthwise, per: "channel") : [])
+                + (oneByOne.pointwise ? roundingTables("pw", quantized.pointwise, per: "filter") : [])
+            let vector = quantized.vectorTargets.map { target in
+                Guarded.Path(target: target, includes: [target == .x86AVX2 ? "<immintrin.h>" : "<arm_neon.h>"],
+                             tables: vectorTables + vectorRounding, helpers: vectorHelpers,
+                             routines: (oneByOne.depthwise || oneByOne.pointwise ? [requantize(saturating: false)] : []) + [vectorDepthwise, vectorPointwise])
+            }
+            let dsp = Guarded.Path(target: .armDSP, includes: ["<arm_acle.h>", "<string.h>"], tables: [depthwisePairsTable, pointwisePairsTable] + rounding,
+                                   routines: [requantize(saturating: true), dualDepthwise, dualPointwise])
+            return (tables, Guarded(paths: vector + [dsp], otherTables: plain.tables, otherRoutines: plain.routines), [loopsItem])
         }
     }
 
-    /// The `loops` kernels' tables: weights in the order the loops read them,
-    /// one folded depthwise bias table per step run, and per channel the
-    /// requantization's multiplier, shift and (one-step form) offset.
+    /// The `loops` kernels' tables every path reads: one folded depthwise
+    /// bias table per step run, the pointwise bias, and per channel the
+    /// requantization's multiplier (the paths add their weights and `roundingTables`).
     var tables: [Statement] {
         let q = quantized
         let biases = q.depthwiseBiases.joined().map(Int.init)
         return [
             .integerTable("dw_bias", comment: "Depthwise bias per step run and channel, the input zero point folded in over the run's taps.",
                           biases, IntegerType.holding(biases)),
-        ] + requantizationTables("dw", q.depthwise, per: "channel") + [
+            multiplierTable("dw", q.depthwise, per: "channel"),
             .integerTable("pw_bias", comment: "Pointwise bias per filter, the intermediate zero point folded in.",
                           q.pointwiseBias.map(Int.init), IntegerType.holding(q.pointwiseBias.map(Int.init))),
-        ] + requantizationTables("pw", q.pointwise, per: "filter")
+            multiplierTable("pw", q.pointwise, per: "filter"),
+        ]
     }
 
     /// The plain depthwise stage's weights.
@@ -90,20 +114,98 @@ struct QuantizedLowering {
                       quantized.pointwiseTiles().map(Int.init), .int8)
     }
 
+    /// The vector paths' weights (`QuantizedPlan.vectorDepthwiseWeights`,
+    /// `vectorPairs`) and, for each stage they requantize by vectors, its
+    /// offsets and shifts as int32, the lanes' width.
+    var vectorTables: [Statement] {
+        let q = quantized
+        var tables: [Statement] = [
+            .integerTable("dw_vector", comment: "Depthwise weights, int8, [m][tap][c].", q.vectorDepthwiseWeights().map(Int.init), .int8),
+            .integerTable("pw_vector", comment: "Pointwise weights, int8, [block of \(QuantizedPlan.vectorTile) filters][channel pair][filter of the block][2].",
+                          q.vectorPairs().map(Int.init), .int8),
+        ]
+        for (stage, r, used) in [("dw", q.depthwise, q.vectorRequantizes.depthwise), ("pw", q.pointwise, q.vectorRequantizes.pointwise)] where used {
+            tables += [.integerTable("\(stage)_voffset", comment: "Requantization offsets as int32, for the vector loads.", (r.offsets ?? []).map(Int.init), .int32),
+                       .integerTable("\(stage)_vshift", comment: "Requantization right shifts as int32, for the vector loads.", r.shifts.map { -$0 }, .int32)]
+        }
+        return tables
+    }
+
+    /// The helpers the vector paths call: the depthwise one only where a
+    /// block of input channels fills the vector, `requantize8` where a stage requantizes by vectors.
+    var vectorHelpers: [Int8VectorHelper] {
+        let q = quantized
+        return (q.channels >= QuantizedPlan.vectorTile ? [.depthwise8] : []) + [.dot8]
+            + (q.vectorRequantizes.depthwise || q.vectorRequantizes.pointwise ? [.requantize8] : [])
+    }
+
+    /// A call of `requantize8` on `sums` for the `vectorTile` channels of `stage` from `first` into `target`.
+    private func requantize8(_ stage: String, _ r: QuantizedPlan.Requantization, first: Expr, into target: Expr) -> Statement {
+        .call(.symbol("requantize8"), [.name("sums"), .offset(.weights("\(stage)_multiplier"), first), .offset(.weights("\(stage)_voffset"), first),
+                                       .offset(.weights("\(stage)_vshift"), first), .int(r.clamp.lowerBound), .int(r.clamp.upperBound), .offset(target, first)])
+    }
+
+    /// `loops`, C on the vector targets: the depthwise stage of one step,
+    /// `vectorTile` input channels at once for each multiplier m
+    /// (`depthwise8`), requantized by `requantize8` where the plan says so,
+    /// else one by one; the channels past the last block one by one.
+    var vectorDepthwise: Routine {
+        let (C, M, K, CM, tile) = (plan.inputChannels, plan.depthMultiplier, plan.kernelSize, plan.depthwiseChannels, QuantizedPlan.vectorTile)
+        let (g, m, c, j) = (Expr.name("g"), Expr.name("m"), Expr.name("c"), Expr.name("j"))
+        let first = Expr.times(g, .int(tile))
+        func channel(_ c: Expr) -> Expr { .sum([.times(c, .int(M)), m]) }
+        func bias(_ c: Expr) -> Expr { .convert(.element(.weights("dw_bias"), .sum([.times(.name("run"), .int(CM)), channel(c)])), .int32) }
+        let tap = Expr.times(.group(.sum([.times(m, .int(K)), .name("first")])), .int(C))
+        let sum = { (i: Int) in Expr.element(.name("sums"), .int(i)) }
+        var body: [Statement] = []
+        if C >= tile {
+            let lanes = (0..<tile).map { Expr.sum([first, .int($0)]) }
+            let requantized: [Statement] = quantized.vectorRequantizes.depthwise
+                ? [requantize8("dw", quantized.depthwise, first: first, into: .name("mid"))]
+                : lanes.indices.map { .assign(.element(.name("mid"), channel(lanes[$0])), "=", requantizeCall(sum($0), "dw", channel(lanes[$0]))) }
+            body.append(.loop("g", from: .int(0), to: .int(C / tile), [
+                .loop("m", from: .int(0), to: .int(M), lanes.indices.map { .assign(sum($0), "=", bias(lanes[$0])) } + [
+                    .call(.symbol("depthwise8"), [.offset(.name("x"), first), .offset(.weights("dw_vector"), .sum([tap, first])), .name("count"),
+                                                  .int(plan.dilation * C), .int(C), .name("sums")]),
+                ] + requantized),
+            ]))
+        }
+        if C % tile != 0 {
+            let weight = Expr.element(.weights("dw_vector"), .sum([tap, .times(j, .int(C)), c]))
+            body.append(.loop("c", from: .int(C / tile * tile), to: .int(C), [
+                .loop("m", from: .int(0), to: .int(M), [
+                    .integer("acc", bias(c), .int32, mutable: true),
+                    .loop("j", from: .int(0), to: .name("count"), [
+                        .assign(.name("acc"), "+=", .times(.convert(weight, .int32), .convert(.element(.name("x"), .sum([.times(j, .int(plan.dilation * C)), c])), .int32))),
+                    ]),
+                    .assign(.element(.name("mid"), channel(c)), "=", requantizeCall(.name("acc"), "dw", channel(c))),
+                ]),
+            ]))
+        }
+        return Routine(
+            name: "depthwise",
+            comment: [.text("The depthwise stage of one step: `count` taps from `first`, x at the first of them, the bias of step run `run`; \(tile) channels per depthwise8.")],
+            parameters: [("x", .input), ("first", .integer), ("count", .integer), ("run", .integer), ("mid", .output)],
+            body: C >= tile ? [.scratch([Buffer(name: "sums", count: tile, type: .int32)], body)] : body)
+    }
+
     /// The DSP pointwise stage's weights (`QuantizedPlan.pointwisePairs`).
     var pointwisePairsTable: Statement {
         .integerTable("pw_pairs", comment: "Pointwise weights as int16 pairs in 32-bit words, in the order the dual multiply-accumulates read them.",
                       quantized.pointwisePairs().map(Int.init), .int32)
     }
 
-    /// A stage's multipliers and shifts, and its offsets in the one-step form (in the narrowest type that holds them: the same one load, fewer bytes).
-    private func requantizationTables(_ stage: String, _ r: QuantizedPlan.Requantization, per what: String) -> [Statement] {
-        let multipliers = Statement.integerTable("\(stage)_multiplier", comment: "Requantization multipliers (Q31), per \(what).", r.multipliers.map(Int.init), .int32)
+    /// A stage's multipliers.
+    private func multiplierTable(_ stage: String, _ r: QuantizedPlan.Requantization, per what: String) -> Statement {
+        .integerTable("\(stage)_multiplier", comment: "Requantization multipliers (Q31), per \(what).", r.multipliers.map(Int.init), .int32)
+    }
+
+    /// A stage's shifts, and its offsets in the one-step form (in the narrowest type that holds them: the same one load, fewer bytes).
+    private func roundingTables(_ stage: String, _ r: QuantizedPlan.Requantization, per what: String) -> [Statement] {
         guard let offsets = r.offsets else {
-            return [multipliers, .integerTable("\(stage)_shift", comment: "Requantization shifts, per \(what).", r.shifts, .int8)]
+            return [.integerTable("\(stage)_shift", comment: "Requantization shifts, per \(what).", r.shifts, .int8)]
         }
-        return [multipliers,
-                .integerTable("\(stage)_offset", comment: "Requantization offsets 2^(r-1) + zero point * 2^r, per \(what).", offsets.map(Int.init),
+        return [.integerTable("\(stage)_offset", comment: "Requantization offsets 2^(r-1) + zero point * 2^r, per \(what).", offsets.map(Int.init),
                               IntegerType.holding(offsets.map(Int.init))),
                 .integerTable("\(stage)_shift", comment: "Requantization right shifts r, per \(what).", r.shifts.map { -$0 }, .int8)]
     }
@@ -339,6 +441,40 @@ struct QuantizedLowering {
             }
             return pairs + rest
         }
+    }
+
+    /// `loops`, C on the vector targets (`QuantizedPlan.vectorTargets`): the
+    /// pointwise stage of one step, the intermediate as int16 pairs of
+    /// channels in 32-bit words (the last one's high half zero where the
+    /// channels are odd), each block of `vectorTile` filters summed by the
+    /// target's `dot8` helper (`VectorGuard.int8DotHelper`), then requantized
+    /// one by one as on the plain path.
+    var vectorPointwise: Routine {
+        let (CM, F, tile) = (plan.depthwiseChannels, plan.filters, QuantizedPlan.vectorTile)
+        let (pairs, p, b) = ((CM + 1) / 2, Expr.name("p"), Expr.name("b"))
+        func channel(_ index: Expr) -> Expr { .convert(.element(.name("mid"), index), .int32) }
+        func low(_ index: Expr) -> Expr { .bitAnd(channel(index), .int(0xFFFF)) }
+        var body: [Statement] = [.loop("p", from: .int(0), to: .int(CM / 2), [
+            .assign(.element(.name("pairs"), p), "=", .sum([low(.times(p, .int(2))), .times(channel(.sum([.times(p, .int(2)), .int(1)])), .int(1 << 16))])),
+        ])]
+        if CM % 2 != 0 { body.append(.assign(.element(.name("pairs"), .int(pairs - 1)), "=", low(.int(CM - 1)))) }
+        func block(first: Expr, width: Int) -> [Statement] {
+            let filter = { (i: Int) in Expr.sum([first, .int(i)]) }
+            let sum = { (i: Int) in Expr.element(.name("sums"), .int(i)) }
+            let requantized: [Statement] = width == tile && quantized.vectorRequantizes.pointwise
+                ? [requantize8("pw", quantized.pointwise, first: first, into: .name("y"))]
+                : (0..<width).map { .assign(.element(.name("y"), filter($0)), "=", requantizeCall(sum($0), "pw", filter($0))) }
+            return (0..<tile).map { .assign(sum($0), "=", $0 < width ? .convert(.element(.weights("pw_bias"), filter($0)), .int32) : .int(0)) }
+                + [.call(.symbol("dot8"), [.name("pairs"), .offset(.weights("pw_vector"), .times(first, .int(2 * pairs))), .int(pairs), .name("sums")])]
+                + requantized
+        }
+        if F >= tile { body.append(.loop("b", from: .int(0), to: .int(F / tile), block(first: .times(b, .int(tile)), width: tile))) }
+        if F % tile != 0 { body.append(.declaring(block(first: .int(F / tile * tile), width: F % tile))) }
+        return Routine(
+            name: "pointwise",
+            comment: [.text("The pointwise stage of one step, from the depthwise stage's int8 values, \(tile) filters per dot8.")],
+            parameters: [("mid", .input), ("y", .output)],
+            body: [.scratch([Buffer(name: "pairs", count: pairs, type: .int32), Buffer(name: "sums", count: tile, type: .int32)], body)])
     }
 
     /// The pointwise routine around `sums(width, base)`, the statements that

@@ -21,8 +21,10 @@ extension LayerPlan {
         if let quantized {
             // int8 weight tables, int32 biases, multipliers and shifts; the stack holds the int8 intermediate of one step
             // and, on the DSP path where it widens it once, its int16 pairs (a 32-bit word per two channels of a group).
+            // The vector paths' buffers (`QuantizedPlan.vectorStackBytes`) are in the `loops` kernel alone, in place of the DSP path's.
             let pairs = quantized.widensIntermediateOnce ? 2 * (depthwiseChannels / QuantizedPlan.dualGroup) * 4 : 0
-            return Footprint(weightBytes: quantized.weightBytes + quantized.requantizationBytes, stackBytes: depthwiseChannels + pairs,
+            let vector = unroll.c == .loops && convolutionSteps > 0 ? quantized.vectorStackBytes : 0
+            return Footprint(weightBytes: quantized.weightBytes + quantized.requantizationBytes, stackBytes: depthwiseChannels + max(pairs, vector),
                              streamStateBytes: stream?.stateBytes, streamStageBytes: stream?.stageBytes)
         }
         let elementBytes = schedule.elementBytes

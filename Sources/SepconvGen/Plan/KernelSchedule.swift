@@ -355,4 +355,8 @@ public enum VectorGuard: String, Hashable, Sendable {
     /// Arm's DSP extension with its 32-bit SIMD instructions (Cortex-M4, M7,
     /// M33 with DSP): the int8 path of dual 16-bit multiply-accumulates.
     case armDSP
+    /// x86 with AVX2: the int8 pointwise stage on `_mm256_madd_epi16`.
+    case x86AVX2
+    /// AArch64 with NEON: the int8 pointwise stage on `vmlal_s16`.
+    case aarch64NEON
 }

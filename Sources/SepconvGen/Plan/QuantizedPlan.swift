@@ -260,6 +260,63 @@ public struct QuantizedPlan: Hashable, Sendable {
         return paired + (groups * Self.dualGroup ..< C).flatMap { c in (0..<M).flatMap { m in (0..<K).map { weight(c, m, $0) } } }
     }
 
+    /// The filters the vector paths' pointwise stage sums at once: one
+    /// 256-bit AVX2 vector of int32, two NEON ones.
+    public static let vectorTile = 8
+
+    /// The targets where C's `loops` kernel takes the int8 vector path (its
+    /// pointwise stage on 16-bit multiply-adds of the intermediate's channel
+    /// pairs, `vectorPairs`), in the order C tests them, before the DSP
+    /// path: every layer, as `Benchmarks/run.sh int8` shows it faster than
+    /// the plain loops on each benchmark layer with gcc and clang. x86
+    /// without AVX2 (the x86-64 baseline, SSE2) keeps the plain loops.
+    public var vectorTargets: [VectorGuard] { [.x86AVX2, .aarch64NEON] }
+
+    /// Bytes of the vector paths' stack buffers beside the intermediate:
+    /// the pointwise stage's channel pairs (a 32-bit word per two channels)
+    /// and `vectorTile` int32 sums, and the depthwise stage's sums where it
+    /// takes whole blocks of input channels.
+    public var vectorStackBytes: Int {
+        4 * ((channels * depthMultiplier + 1) / 2 + Self.vectorTile + (channels >= Self.vectorTile ? Self.vectorTile : 0))
+    }
+
+    /// The vector paths' pointwise weights in the order they read them: for
+    /// each block of `vectorTile` filters (the last one padded with zero
+    /// weights), for each pair of intermediate channels (2p, 2p + 1) (the
+    /// last one padded with a zero weight where the channels are odd), for
+    /// each filter of the block, its weights of the two channels.
+    public func vectorPairs() -> [Int8] {
+        let F = pointwiseBias.count, CM = F == 0 ? 0 : pointwiseWeights.count / F
+        func weight(_ f: Int, _ ch: Int) -> Int8 { f < F && ch < CM ? pointwiseWeights[f * CM + ch] : 0 }
+        return pointwiseBlocks(Self.vectorTile).flatMap { block in
+            (0 ..< (CM + 1) / 2).flatMap { p in
+                (block.lowerBound ..< block.lowerBound + Self.vectorTile).flatMap { f in [weight(f, 2 * p), weight(f, 2 * p + 1)] }
+            }
+        }
+    }
+
+    /// The vector paths' depthwise weights, `[m][k][c]`: a tap's weights
+    /// of consecutive input channels contiguous, as consecutive channels of the input are.
+    public func vectorDepthwiseWeights() -> [Int8] {
+        let (C, M, K) = (channels, depthMultiplier, kernelSize)
+        return (0..<M).flatMap { m in (0..<K).flatMap { k in (0..<C).map { c in depthwiseWeights[(c * M + m) * K + k] } } }
+    }
+
+    /// Whether the vector paths requantize `vectorTile` sums at once (the
+    /// one-step form, whose constants are per channel: a depthwise block's
+    /// channels are consecutive only where the depth multiplier is 1).
+    public var vectorRequantizes: (depthwise: Bool, pointwise: Bool) {
+        (roundsInOneStep && depthMultiplier == 1 && channels >= Self.vectorTile, roundsInOneStep && pointwiseBias.count >= Self.vectorTile)
+    }
+
+    /// Whether the vector paths requantize any value of each stage one at a
+    /// time: channels or filters past the last whole block, or all of a
+    /// stage not requantized by vectors.
+    public var vectorRequantizesOneByOne: (depthwise: Bool, pointwise: Bool) {
+        let (depthwise, pointwise) = vectorRequantizes
+        return (!depthwise || channels % Self.vectorTile != 0, !pointwise || pointwiseBias.count % Self.vectorTile != 0)
+    }
+
     /// The pointwise stage's blocks of filters: `tile` each, the last one the rest.
     public func pointwiseBlocks(_ tile: Int) -> [Range<Int>] {
         let F = pointwiseBias.count

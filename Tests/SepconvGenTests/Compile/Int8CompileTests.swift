@@ -72,31 +72,73 @@ struct Int8CompileTests {
         try Self.check(cases, in: .c, against: "the interpreter", on: (target, dsp))
     }
 
+    /// A C build of the int8 cases other than the host's plain one: the
+    /// compiler (a name on PATH), its flags for every compile and link, the
+    /// link's extra arguments, the emulator (empty: run natively), and the
+    /// preprocessor condition that must hold where the kernels are compiled
+    /// (the path they must take).
+    struct CBuild {
+        var name: String
+        var compiler: String
+        var flags: [String]
+        var linkFlags: [String] = []
+        var runner: [String] = []
+        var takes: String
+        /// Whether the emitted files are compiled as one translation unit that
+        /// includes them all (each file's names are the layer's own): the
+        /// intrinsics' headers, most of a small kernel's compile time, parsed once.
+        var unity = false
+
+        /// `target` (Cortex-M), on the DSP path or (`dsp` false) not.
+        static func cortexM(_ target: CrossHarness.Target, dsp: Bool) -> CBuild {
+            CBuild(name: target.name, compiler: target.compiler, flags: target.flags, linkFlags: target.linkFlags, runner: target.runner,
+                   takes: (dsp ? "" : "!") + "(" + VectorGuard.armDSP.cCondition + ")")
+        }
+
+        /// This host's `compiler` for `-march=march`, or for AArch64 Linux under
+        /// qemu-aarch64 (`CrossHarness.Target.aarch64`): both on their vector path.
+        static func vector(_ compiler: String, march: String) -> CBuild {
+            CBuild(name: "\(compiler) -march=\(march)", compiler: compiler, flags: ["-march=\(march)"], takes: VectorGuard.x86AVX2.cCondition, unity: true)
+        }
+        static let aarch64 = CBuild(name: "aarch64", compiler: CrossHarness.Target.aarch64.compiler, flags: CrossHarness.Target.aarch64.flags,
+                                    runner: CrossHarness.Target.aarch64.runner, takes: VectorGuard.aarch64NEON.cCondition, unity: true)
+
+        /// The tools it needs that are not on PATH.
+        var missingTools: [String] { ([compiler] + runner.prefix(1)).filter { Tools.find($0) == nil } }
+    }
+
     /// Compiles every case's emitted code in `language` into one program, runs it, and
     /// expects each case's output to equal its `expected` values (`source` names them).
-    /// With `target` (C), the program is built for that Cortex-M target and
-    /// run in its emulator; `dsp` says whether the core must take the DSP path.
+    /// With `target` (C, a Cortex-M: `CBuild.cortexM`) or `build`, the program is built
+    /// so and run natively or in its emulator, and must take the path the build says.
     static func check(_ cases: [Case], in language: TargetLanguage, against source: String,
-                      on target: (CrossHarness.Target, dsp: Bool)? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+                      on target: (CrossHarness.Target, dsp: Bool)? = nil, build other: CBuild? = nil,
+                      sourceLocation: SourceLocation = #_sourceLocation) throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-int8-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         for file in cases.flatMap({ Generator.files(for: $0.plan, languages: [language]) }) {
             try file.contents.write(to: work.appendingPathComponent(file.name), atomically: true, encoding: .utf8)
         }
+        let cross = target.map { CBuild.cortexM($0.0, dsp: $0.dsp) } ?? other
         let build: Tools.Result
         switch language {
         case .c:
-            // Which path the core takes, checked where it is compiled.
-            let probe = target.map { ["#if \($0.dsp ? "!" : "")(defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32))", "#error \"not the expected int8 path\"", "#endif"] } ?? []
+            // Which path the kernels take, checked where they are compiled.
+            let probe = cross.map { ["#if !(\($0.takes))", "#error \"not the expected int8 path\"", "#endif"] } ?? []
             try (probe.joined(separator: "\n") + "\n" + Self.cDriver(cases)).write(to: work.appendingPathComponent("main_c.c"), atomically: true, encoding: .utf8)
-            let cc = try #require(Tools.find(target?.0.compiler ?? "cc"))
-            let sources = cases.map { $0.plan.name + ".c" } + ["main_c.c"]
-            if let (target, _) = target {
-                // The emitted files strictly; the board's startup file (not pedantic C) as the cross harness links it.
-                let compile = Tools.run(cc, CrossHarness.strictFlags + target.flags + ["-c"] + sources, in: work)
+            let cc = try #require(Tools.find(cross?.compiler ?? "cc"))
+            var sources = cases.map { $0.plan.name + ".c" } + ["main_c.c"]
+            if cross?.unity == true {
+                try sources.dropLast().map { "#include \"\($0)\"" }.joined(separator: "\n").appending("\n")
+                    .write(to: work.appendingPathComponent("all.c"), atomically: true, encoding: .utf8)
+                sources = ["all.c", "main_c.c"]
+            }
+            if let cross {
+                // The emitted files strictly; a Cortex-M board's startup file (not pedantic C) as the cross harness links it.
+                let compile = Tools.run(cc, CrossHarness.strictFlags + cross.flags + ["-c"] + sources, in: work)
                 build = compile.status != 0 ? compile
-                    : Tools.run(cc, ["-std=c99", "-O1"] + target.flags + target.linkFlags + sources.map { String($0.dropLast(2)) + ".o" }
+                    : Tools.run(cc, ["-std=c99", "-O1"] + cross.flags + cross.linkFlags + sources.map { String($0.dropLast(2)) + ".o" }
                                 + ["-lm", "-o", "int8"], in: work)
             } else {
                 build = Tools.run(cc, ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-o", "int8"] + sources, in: work)
@@ -112,7 +154,7 @@ struct Int8CompileTests {
         guard build.status == 0 else { return }
 
         let program = work.appendingPathComponent("int8").path
-        let runner = target.map { ["timeout", "600"] + $0.0.runner + [program] } ?? [program]
+        let runner = cross.map { ["timeout", "600"] + $0.runner + [program] } ?? [program]
         let run = Tools.run(Tools.find(runner[0]) ?? runner[0], Array(runner.dropFirst()), in: work)
         #expect(run.status == 0, "exited \(run.status): \(Tools.tail(run.stderr))", sourceLocation: sourceLocation)
         var printed: [String: [Int]] = [:]

@@ -76,18 +76,20 @@ enum Int8Layers {
 
     /// `count` random layers (kernel 1-9, strides 1-3, dilation 1-3, 'same'
     /// and 'valid', a leading pad on some 'valid' ones, depth multiplier
-    /// 1-3, bias on and off, every fused activation), batch 1 or 3.
-    static func make(count: Int, seed: UInt64, streaming: Bool = false) -> [Layer] {
+    /// 1-3, bias on and off, every fused activation), batch 1 or 3; 1-5
+    /// input channels and 1-7 filters unless `channels` and `filters` say otherwise.
+    static func make(count: Int, seed: UInt64, streaming: Bool = false, channels: ClosedRange<Int> = 1...5, filters: ClosedRange<Int> = 1...7,
+                     prefix: String = "q") -> [Layer] {
         var rng = SplitMix64(seed: seed)
         var layers: [Layer] = []
         let all = QuantizedLayer.FusedActivation.allCases
         while layers.count < count {
             let index = layers.count
-            let g = Geometry(steps: Int.random(in: 1...24, using: &rng), channels: Int.random(in: 1...5, using: &rng),
-                             filters: Int.random(in: 1...7, using: &rng), kernel: index % 9 + 1, strides: Int.random(in: 1...3, using: &rng),
+            let g = Geometry(steps: Int.random(in: 1...24, using: &rng), channels: Int.random(in: channels, using: &rng),
+                             filters: Int.random(in: filters, using: &rng), kernel: index % 9 + 1, strides: Int.random(in: 1...3, using: &rng),
                              dilation: Int.random(in: 1...3, using: &rng), multiplier: Int.random(in: 1...3, using: &rng),
                              padding: Bool.random(using: &rng) ? .same : .valid, useBias: index % 4 != 3, streaming: streaming)
-            var spec = spec(g, name: "q\(index)")
+            var spec = spec(g, name: "\(prefix)\(index)")
             let leadingPad = g.padding == .valid && index % 3 == 0 ? (g.kernel - 1) * g.dilation : 0
             // Every pair of fused activations appears across the layers.
             let activations = (all[index % all.count], all[(index / all.count) % all.count])

@@ -13,6 +13,11 @@ import KerasInitializers
     /// More random configurations, planned `full` (straight-line window kernels). Few: the batch
     /// emitters' `full` code is the compile-and-compare suite's to cover; here it is the glue around it.
     static let fullCount = 24
+    /// Every `optimizedFixtureEvery`-th Keras fixture's Swift is built with `-O`, the others and
+    /// the random layers with `-Onone`: the glue's Swift is the same text at both levels, and
+    /// `EmitterCompileTests` builds every fixture's kernel at `-O` (swiftc -O costs about three
+    /// times as much per file).
+    static let optimizedFixtureEvery = 4
     /// Random layers the Swift build runs too, `loops` and `full`, with `-Onone` (they check
     /// correctness; the Keras fixtures keep `-O`): swiftc spends about half a CPU-second per layer.
     static let swiftRandomCount = (loops: 96, full: 16)
@@ -94,7 +99,8 @@ import KerasInitializers
             let input = try Fixtures.npy("keras/\(fixture)/input.npy").tensor
             var plan = compiled.plan
             plan.name = "s_" + String(fixture.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" }).prefix(40)
-            let (item, signals) = Self.makeCase(plan, origin: "keras fixture \(fixture)", batch: input.shape[0], input: input.scalars, rng: &rng)
+            var (item, signals) = Self.makeCase(plan, origin: "keras fixture \(fixture)", batch: input.shape[0], input: input.scalars, rng: &rng)
+            item.swift = fixtureCount % Self.optimizedFixtureEvery == 0 ? .optimized : .unoptimized
             cases.append(item)
             signalsByCase[item.name] = signals
             fixtureCount += 1
@@ -149,7 +155,7 @@ import KerasInitializers
         #expect(compared == expectedRuns)
         let timings = report.timings.map { String(format: "%@ %.1fs", $0.0, $0.1) }.joined(separator: "; ")
         print("streaming: \(compared) layer-builds match (\(fixtureCount) Keras fixtures + \(randomCount) random layers in C and C under ASan+UBSan, "
-              + "the fixtures and \(Self.swiftRandomCount.loops + Self.swiftRandomCount.full) random layers in Swift); "
+              + "the fixtures (every \(Self.optimizedFixtureEvery)th with -O) and \(Self.swiftRandomCount.loops + Self.swiftRandomCount.full) random layers in Swift); "
               + "\(timings); total \(String(format: "%.1f", Date().timeIntervalSince(started)))s")
     }
 

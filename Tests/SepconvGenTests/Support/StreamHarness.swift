@@ -115,8 +115,9 @@ enum StreamHarness {
             let chunk = Array(optimized[first ..< min(first + chunkSize, optimized.count)])
             jobs.append { results.timed("swift -O \(index)") { results.merge(.swift, buildSwift(chunk, work, chunk: "\(index)", optimize: true)) } }
         }
-        if !unoptimized.isEmpty {
-            jobs.append { results.timed("swift -Onone") { results.merge(.swift, buildSwift(unoptimized, work, chunk: "onone", optimize: false)) } }
+        for (index, first) in stride(from: 0, to: unoptimized.count, by: max((unoptimized.count + 1) / 2, 1)).enumerated() {
+            let chunk = Array(unoptimized[first ..< min(first + (unoptimized.count + 1) / 2, unoptimized.count)])
+            jobs.append { results.timed("swift -Onone \(index)") { results.merge(.swift, buildSwift(chunk, work, chunk: "onone\(index)", optimize: false)) } }
         }
         let building = Date()
         Tools.parallel(jobs, width: 2)

@@ -45,8 +45,9 @@
 #define kws_block1_LOAD_WEIGHTS_4(p) const float w0 = (p)[0], w1 = (p)[1], w2 = (p)[2], w3 = (p)[3]
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
-/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
-#define kws_block1_KERNEL static __attribute__((optimize("fp-contract=fast")))
+/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked; its first scheduling pass
+   hoists loads until a register tile spills (on a Cortex-M55, 1.8 instructions a multiply-add in place of 1.3). */
+#define kws_block1_KERNEL static __attribute__((optimize("fp-contract=fast", "no-schedule-insns")))
 #else
 #define kws_block1_KERNEL static
 #endif

@@ -19,7 +19,7 @@ struct CHelium {
     let plan: LayerPlan
     let namer: Namer
     /// Whether the portable path applies relu as the pointwise stage stores
-    /// (`Lowering.portableFusesActivation`): its item then calls no finish.
+    /// (the schedule's `fusesActivation`): its item then calls no finish.
     let activatesAsItStores: Bool
 
     /// Steps whose sums a pointwise pass keeps in registers.
@@ -33,18 +33,28 @@ struct CHelium {
     }
 
     /// The macros that say the kernel takes its Helium routines (Helium with
-    /// float lanes, not asked for the portable path) and how they are declared.
-    static func guardLines(_ name: String) -> [String] {
-        [
+    /// float lanes, not asked for the portable path) and how they are
+    /// declared, and where the pointwise stage applies relu as it stores
+    /// (`relu`), `<name>_HELIUM_RELU(v, zero)`, which sets v's negative lanes
+    /// to 0 as `act` does (a compare and a select: -0 and NaN stay).
+    static func guardLines(_ name: String, relu: Bool) -> [String] {
+        let select = "#define \(name)_HELIUM_RELU(v, zero) ((v) = vpselq_f32((zero), (v), vcmpltq_n_f32((v), 0.0f)))"
+        let block = [
+            "/* gcc 12 moves each compare's predicate through a core register and back (3 instructions more); a VPT block selects in 2. */",
+            "#define \(name)_HELIUM_RELU(v, zero) __asm__(\"vpt.f32 lt, %q0, %q1\\n\\tvmovt %q0, %q1\" : \"+w\"(v) : \"w\"(zero) : \"p0\")",
+        ]
+        return [
             "#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)",
             "/* Helium (MVE): the routines under \(name)_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */",
             "#define \(name)_HELIUM 1",
             "#include <arm_mve.h>",
             "#if defined(__clang__)",
             "#define \(name)_HELIUM_KERNEL static",
+        ] + (relu ? [select] : []) + [
             "#else",
             "/* gcc 12's first scheduling pass hoists loads until the eight vector registers spill to the stack. */",
             "#define \(name)_HELIUM_KERNEL static __attribute__((optimize(\"no-schedule-insns\")))",
+        ] + (relu ? block : []) + [
             "#endif",
             "#endif",
         ]
@@ -95,15 +105,15 @@ struct CHelium {
         return lines
     }
 
-    /// One pass over every filter of `steps` steps from step `first` (nil: the counter `r`).
+    /// One pass over every filter of `steps` steps from step `first` (nil:
+    /// the counter `r`), through one pointer to the pass's first depthwise
+    /// row and one to its first output row (fewer live pointers: gcc 12 then
+    /// keeps the loop's counters out of the stack).
     private func pass(steps: Int, first: Int?) -> [String] {
         let schedule = plan.schedule, W = schedule.lanes, CM = plan.depthwiseChannels, N = columns
         let pw = namer.table("pointwise")
-        var lines = (0..<steps).flatMap { r in
-            let step = r == 0 ? "r" : "(r + \(r))"
-            let (input, output) = first.map { ("\(($0 + r) * CM)", "\(($0 + r) * N)") } ?? ("\(step) * \(CM)", "\(step) * \(N)")
-            return ["        const float *d\(r) = d + \(input);", "        float *o\(r) = out + \(output);"]
-        }
+        let (input, output) = first.map { ("\($0 * CM)", "\($0 * N)") } ?? ("r * \(CM)", "r * \(N)")
+        var lines = ["        const float *dr = d + \(input);", "        float *o = out + \(output);"]
         let width = schedule.blockVectors * W
         if schedule.plainBlockCount > 0 {
             // Plain blocks: whole rows of `width` filters, every lane stored.
@@ -127,18 +137,19 @@ struct CHelium {
     /// apart from `weights`; `stored` lanes stored (nil: all 8), through
     /// relu where `activatesAsItStores`.
     private func group(steps: Int, weights: String, width: Int, column: String, stored: Int?) -> [String] {
-        let CM = plan.depthwiseChannels, pad = "            "
+        let CM = plan.depthwiseChannels, N = columns, pad = "            "
         let bias = plan.useBias ? namer.table("bias") : nil
         let initial = { (half: Int) in bias.map { "vldrwq_f32(\($0) + \(column) + \(half * 4))" } ?? "vdupq_n_f32(0.0f)" }
         var lines = [
-            pad + "const float *w = \(weights);",
+            pad + "const float *w = \(weights), *dj = dr;",
             pad + "float32x4_t a00 = \(initial(0)), a01 = \(initial(1))"
                 + (1..<steps).map { ", a\($0)0 = a00, a\($0)1 = a01" }.joined() + ";",
             pad + "for (j = 0; j < \(CM); ++j) {",
-            pad + "    const float " + (0..<steps).map { "x\($0) = d\($0)[j]" }.joined(separator: ", ") + ";",
+            pad + "    const float " + (0..<steps).map { "x\($0) = dj[\($0 * CM)]" }.joined(separator: ", ") + ";",
             // The second vector first: gcc 12 then advances the pointer in the other load (a post-increment) rather than in a copy.
             pad + "    const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);",
             pad + "    w += \(width);",
+            pad + "    dj += 1;",
         ]
         for row in 0..<steps {
             lines += [pad + "    a\(row)0 = vfmaq_n_f32(a\(row)0, w0, x\(row));", pad + "    a\(row)1 = vfmaq_n_f32(a\(row)1, w1, x\(row));"]
@@ -147,9 +158,10 @@ struct CHelium {
         for row in 0..<steps {
             for half in 0..<2 {
                 let lanes = min(4, max(0, (stored ?? Self.filters) - half * 4))
-                let at = "o\(row) + \(column)" + (half == 0 ? "" : " + 4")
-                // relu as `act` computes it (a compare and a select), so -0 and NaN stay what the portable path makes of them.
-                let value = activatesAsItStores ? "vpselq_f32(zero, a\(row)\(half), vcmpltq_n_f32(a\(row)\(half), 0.0f))" : "a\(row)\(half)"
+                let at = "o + " + (row == 0 ? "" : "\(row * N) + ") + column + (half == 0 ? "" : " + 4")
+                let value = "a\(row)\(half)"
+                // relu as `act` computes it, so -0 and NaN stay what the portable path makes of them.
+                if activatesAsItStores && lanes > 0 { lines.append(pad + "\(plan.name)_HELIUM_RELU(\(value), zero);") }
                 switch lanes {
                 case 0: break
                 case 4: lines.append(pad + "vstrwq_f32(\(at), \(value));")

@@ -62,8 +62,12 @@ public enum Explainer {
         lines.append("    C vector path  #if \(s.vectorGuard.cCondition)")
         let registerTiles = s.scalarPointwise.map { tile in
             "\(tile.rows) step\(tile.rows == 1 ? "" : "s"): " + tile.registerTiles.map { "\($0.steps) x \($0.filters)" }.joined(separator: " + ")
+                + (tile.channelsPerLoad > 1 ? " (each step's values of \(tile.channelsPerLoad) channels in one load)" : "")
         }
         lines.append("    scalar path    (#else) pointwise register tiles of steps x filters, " + registerTiles.joined(separator: "; ")
+                     + (s.loadsWeightsTogether ? ", a channel's weights of a tile in one multiple load (vldm) on an M-profile FPU" : "")
+                     + (s.fusesActivation ? ", relu applied as it stores" : "")
+                     + (s.leadingPartialSteps > 0 ? ", the first tile's \(s.leadingPartialSteps) partial step\(s.leadingPartialSteps == 1 ? "" : "s") one by one and the \(s.tile) after with depthwise_\(s.tile)" : "")
                      + "; depthwise " + (s.unrollsTaps ? "a channel's taps and inputs in registers, sliding along the steps" : "taps in a loop"))
         lines.append("    routines       " + s.routines.map(\.name).joined(separator: ", "))
         for tile in s.tiles {
@@ -257,7 +261,7 @@ public enum Explainer {
             var depthwiseGroups: [Group], wideDepthwiseGroups: [Group], scalarChannels: [Int], tapsUnrolled: Bool
             var widePointwisePairs: Bool, wideDepthwise: Bool, prefetchRows: Int, pointwiseBytes: Int
             var cVectorGuard: String, routines: [String], tiles: [Tile], partialSums: [KernelSchedule.PartialSums]
-            var scalarPointwise: [KernelSchedule.ScalarPointwise]
+            var scalarPointwise: [KernelSchedule.ScalarPointwise], fusesActivation: Bool, loadsWeightsTogether: Bool, leadingPartialSteps: Int
 
             init(_ s: KernelSchedule) {
                 vectorBytes = KernelSchedule.vectorBytes; lanes = s.lanes; tile = s.tile; tileLengths = s.tileLengths
@@ -271,7 +275,8 @@ public enum Explainer {
                 widePointwisePairs = s.hasWidePairs; wideDepthwise = s.hasWideDepthwise
                 prefetchRows = s.prefetchesWeights ? KernelSchedule.prefetchRows : 0; pointwiseBytes = s.pointwiseBytes
                 cVectorGuard = s.vectorGuard.cCondition; routines = s.routines.map(\.name); partialSums = s.partialSums
-                scalarPointwise = s.scalarPointwise
+                scalarPointwise = s.scalarPointwise; fusesActivation = s.fusesActivation; loadsWeightsTogether = s.loadsWeightsTogether
+                leadingPartialSteps = s.leadingPartialSteps
                 tiles = s.tiles.map { tile in
                     switch tile {
                     case .interior(let start, let count):

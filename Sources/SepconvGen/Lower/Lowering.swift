@@ -335,25 +335,16 @@ struct Lowering {
 
     /// The `loops` kernel's item: the schedule's tiles in order, each its
     /// depthwise stage, its pointwise stage and its store.
-    var loopsItem: Routine { item(finishing: true) }
-
-    /// Whether the scalar C99 path applies the activation as its pointwise
-    /// stage stores each sum (relu, channels_last, no output tile, no
-    /// epilogue): its item then calls no `finish`, which would pass over the
-    /// output once more (on a Cortex-M4F 4 instructions a value fused, 8 in
-    /// the pass). Only relu: every store has its own copy of the activation,
-    /// and relu's (14 bytes) is the one that keeps a `loops` kernel within 2 KiB.
-    var portableFusesActivation: Bool {
-        plan.epilogue.isEmpty && !plan.schedule.needsOutputTile && plan.dataFormat == .channelsLast && plan.activation == .relu
-    }
+    var loopsItem: Routine { item(portable: false) }
 
     /// The scalar C99 path's item: `loopsItem`, without the `finish` calls
-    /// where `portableFusesActivation`.
-    var portableItem: Routine { item(finishing: !portableFusesActivation) }
+    /// where the schedule `fusesActivation`, and with its `leadingPartialSteps`.
+    var portableItem: Routine { item(portable: true) }
 
-    /// The item, its tiles' `finish` called only when `finishing`.
-    private func item(finishing: Bool) -> Routine {
+    /// The item of the vector path or (`portable`) of the scalar one.
+    private func item(portable: Bool) -> Routine {
         let schedule = plan.schedule, T = schedule.tile, CM = plan.depthwiseChannels
+        let finishing = !(portable && schedule.fusesActivation), partial = portable ? schedule.leadingPartialSteps : 0
         let (x, y, d, o) = (Expr.name("x"), Expr.name("y"), Expr.name("d"), Expr.name("o"))
         let weights: [Expr] = options.passesWeights ? [.weights("depthwise")] : []
         let store = { (t: Expr, n: Int) -> [Statement] in
@@ -376,7 +367,13 @@ struct Lowering {
                 }
             case .border(let start, let steps):
                 tiles.append(.comment([.text("steps "), .through(start, start + steps.count - 1)]))
-                if schedule.readsAllTaps(steps) {
+                if partial > 0 && start == 0 {
+                    // The partial steps one by one, then the interior's routine for the tile steps after them (rows past the tile's end).
+                    for (r, taps) in steps.prefix(partial).enumerated() {
+                        tiles.append(.call(.symbol("depthwise_step"), [x, .offset(d, .int(r * CM)), .int(start + r), .int(taps.first), .int(taps.count)] + weights))
+                    }
+                    tiles.append(.call(.symbol("depthwise_\(T)"), [x, .offset(d, .int(partial * CM)), .int(start + partial)] + weights))
+                } else if schedule.readsAllTaps(steps) {
                     tiles.append(.call(.symbol("depthwise_\(steps.count)"), [x, d, .int(start)] + weights))
                 } else {
                     for (r, taps) in steps.enumerated() {
@@ -387,7 +384,7 @@ struct Lowering {
                 tiles += store(.int(start), steps.count)
             }
         }
-        let buffers = [Buffer(name: "d", count: T * CM)] + (schedule.needsOutputTile ? [Buffer(name: "o", count: T * schedule.paddedFilters)] : [])
+        let buffers = [Buffer(name: "d", count: (T + partial) * CM)] + (schedule.needsOutputTile ? [Buffer(name: "o", count: T * schedule.paddedFilters)] : [])
         var body: [Statement] = [.scratch(buffers, tiles)]
         if plan.epilogue.isEmpty, plan.dataFormat == .channelsFirst, plan.activation.isRowWise, plan.activation != .glu {
             let f = Expr.name("f")
@@ -402,8 +399,9 @@ struct Lowering {
     /// item's (tile buffers, the epilogue's row) and, called from the item,
     /// the epilogue pass's. The C header states this bound.
     func stackBytes(_ strategy: UnrollStrategy) -> Int {
-        let item = strategy == .full ? fullItem : loopsItem, bytes = plan.format.bytes
-        return Statement.scratchBytes(item.body, elementBytes: bytes) + (epiloguePass.map { Statement.scratchBytes($0.body, elementBytes: bytes) } ?? 0)
+        let items = strategy == .full ? [fullItem] : [loopsItem, portableItem], bytes = plan.format.bytes
+        return (items.map { Statement.scratchBytes($0.body, elementBytes: bytes) }.max() ?? 0)
+            + (epiloguePass.map { Statement.scratchBytes($0.body, elementBytes: bytes) } ?? 0)
     }
 
     // MARK: The full kernel

@@ -136,30 +136,44 @@ extension Lowering {
     private func portablePointwise(rows: Int) -> Routine {
         let schedule = plan.schedule, W = schedule.lanes, N = pointwiseColumns, CM = plan.depthwiseChannels
         let (b, h) = (Expr.name("b"), Expr.name("h"))
-        let tiles = schedule.scalarPointwise.first { $0.rows == rows }?.registerTiles ?? [.init(steps: rows, filters: 1)]
+        let pointwise = schedule.scalarPointwise.first { $0.rows == rows }
+        let tiles = pointwise?.registerTiles ?? [.init(steps: rows, filters: 1)]
+        let loads = (pointwise?.channelsPerLoad ?? 1) > 1
+        // Where the depthwise values are loaded together, equal register tiles in a row share one loop over `r`.
+        let runs: [(tile: KernelSchedule.ScalarPointwise.RegisterTile, count: Int)] = loads
+            ? tiles.reduce(into: []) { runs, tile in
+                if let last = runs.last, last.tile == tile { runs[runs.count - 1].count += 1 } else { runs.append((tile, 1)) }
+            }
+            : tiles.map { ($0, 1) }
         var body: [Statement] = [], first = 0
-        for tile in tiles {
+        for (tile, repeats) in runs {
             let steps = first ..< first + tile.steps
-            first = steps.upperBound
+            let rowLoop: [Header] = repeats > 1 ? [.loop("r", from: 0, to: repeats)] : []
+            let base: Expr = repeats > 1 ? Self.folded([.times(.name("r"), .int(tile.steps)), .int(first)]) : .int(first)
+            first += tile.steps * repeats
+            let group = { (weights: [Expr], column: [Expr], width: Int, count: Int) -> [Statement] in
+                loads ? self.loadedGroup(steps: tile.steps, first: base, weights: weights, column: column, width: width, count: count)
+                      : self.filterGroup(steps: steps, weights: weights, column: column, width: width, count: count)
+            }
             // The plain blocks share one loop; each other block (the last one:
             // one vector, or partial lanes) is on its own.
             let plain = schedule.plainBlockCount > 0 ? [(schedule.plainBlocks[0], schedule.plainBlockCount)] : []
             for (block, count) in plain + schedule.filterBlocks.dropFirst(schedule.plainBlockCount).map({ ($0, 1) }) {
                 let blockWidth = block.count * W, column = block.vector * W
-                let groups = KernelSchedule.scalarGroups(min(blockWidth, N - column), most: tile.filters)
+                let groups = filterGroups(tile, block)
                 let blocks: [Header] = count > 1 ? [.loop("b", from: 0, to: count)] : []
                 let weights: [Expr] = count > 1 ? [.times(b, .int(CM * blockWidth))] : [.int(CM * column)]
                 let columns: [Expr] = count > 1 ? [.times(b, .int(blockWidth))] : [.int(column)]
                 if Set(groups).count == 1 && groups.count > 1 {
                     // Groups all as wide: one loop over them.
-                    let group = Expr.times(h, .int(groups[0]))
-                    body.append(.nest(blocks + [.loop("h", from: 0, to: groups.count)],
-                                      filterGroup(steps: steps, weights: weights + [group], column: columns + [group], width: blockWidth, count: groups[0])))
+                    let offset = Expr.times(h, .int(groups[0]))
+                    body.append(.nest(rowLoop + blocks + [.loop("h", from: 0, to: groups.count)],
+                                      group(weights + [offset], columns + [offset], blockWidth, groups[0])))
                 } else {
                     var start = 0
                     for width in groups {
-                        body.append(.nest(blocks.isEmpty ? [.scope] : blocks,
-                                          filterGroup(steps: steps, weights: weights + [.int(start)], column: columns + [.int(start)], width: blockWidth, count: width)))
+                        let headers = rowLoop + blocks
+                        body.append(.nest(headers.isEmpty ? [.scope] : headers, group(weights + [.int(start)], columns + [.int(start)], blockWidth, width)))
                         start += width
                     }
                 }
@@ -175,11 +189,28 @@ extension Lowering {
                        parameters: [("d", .input), ("out", .output)], body: body)
     }
 
+    /// The widths of the groups a register tile takes a filter block's columns in.
+    private func filterGroups(_ tile: KernelSchedule.ScalarPointwise.RegisterTile, _ block: KernelSchedule.FilterBlock) -> [Int] {
+        let W = plan.schedule.lanes
+        return KernelSchedule.scalarGroups(min(block.count * W, pointwiseColumns - block.vector * W), most: tile.filters)
+    }
+
+    /// The widths of the filter groups whose weights the scalar path loads
+    /// together (`KernelSchedule.loadsWeightsTogether`): each has its macro
+    /// (`LOAD_WEIGHTS_<count>`), which declares the group's weights `w0`, `w1`, ...
+    var portableWeightLoads: [Int] {
+        let schedule = plan.schedule
+        guard schedule.loadsWeightsTogether else { return [] }
+        let counts = schedule.scalarPointwise.flatMap(\.registerTiles).flatMap { tile in schedule.filterBlocks.flatMap { filterGroups(tile, $0) } }
+        return Set(counts.filter { $0 > 1 }).sorted()
+    }
+
     /// One group of `count` filters of the tile's `steps` from the column
     /// whose index is the sum of `column`: the weights' rows `width` apart
     /// from the element of the packed weights whose index is the sum of
-    /// `weights`. Per depthwise channel its `count` weights are loaded once,
-    /// then each step's depthwise value, used `count` times.
+    /// `weights`. Per depthwise channel its `count` weights are loaded once
+    /// (together, where the schedule says so), then each step's depthwise
+    /// value, used `count` times.
     private func filterGroup(steps: Range<Int>, weights: [Expr], column: [Expr], width: Int, count: Int) -> [Statement] {
         let (CM, N) = (plan.depthwiseChannels, pointwiseColumns)
         let (j, w) = (Expr.name("j"), Expr.name("w"))
@@ -187,7 +218,10 @@ extension Lowering {
         let initial = { (i: Int) -> Expr in self.plan.useBias ? .element(.weights("bias"), at(i)) : .int(0) }
         let sum = { (r: Int, i: Int) in "a\(r - steps.lowerBound)_\(i)" }
         let row = Self.folded(weights)
-        let pass: [Statement] = (0..<count).map { i in .value("w\(i)", .element(w, Self.folded([.times(j, .int(width)), .int(i)]))) }
+        let loads: [Statement] = plan.schedule.loadsWeightsTogether && count > 1
+            ? [.call(.symbol("LOAD_WEIGHTS_\(count)"), [.offset(w, .times(j, .int(width)))])]
+            : (0..<count).map { i in .value("w\(i)", .element(w, Self.folded([.times(j, .int(width)), .int(i)]))) }
+        let pass: [Statement] = loads
             + steps.flatMap { r -> [Statement] in
                 let v = "v\(r - steps.lowerBound)"
                 return [.value(v, .element(.name("d"), Self.folded([j, .int(r * CM)])))]
@@ -200,9 +234,52 @@ extension Lowering {
                 (0..<count).map { i in
                     let value = Expr.name(sum(r, i))
                     return Statement.assign(.element(.name("out"), Self.folded([.int(r * N)] + column + [.int(i)])), "=",
-                                            portableFusesActivation ? .call(.symbol("act"), [value]) : value)
+                                            plan.schedule.fusesActivation ? .call(.symbol("act"), [value]) : value)
                 }
             }
+    }
+
+    /// One group of `count` filters of `steps` steps from the step `first`
+    /// (an expression), as `filterGroup` but with the depthwise values
+    /// loaded together: per `channelsPerLoad` channels each step's values in
+    /// one load (`LOAD_DEPTHWISE_<step>`, which advances the step's pointer),
+    /// then per channel its `count` weights in one (`LOAD_WEIGHTS_<count>`).
+    private func loadedGroup(steps: Int, first: Expr, weights: [Expr], column: [Expr], width: Int, count: Int) -> [Statement] {
+        let (CM, N, U) = (plan.depthwiseChannels, pointwiseColumns, KernelSchedule.channelsPerLoad)
+        let (j, w) = (Expr.name("j"), Expr.name("w"))
+        let initial = { (i: Int) -> Expr in self.plan.useBias ? .element(.weights("bias"), Self.folded(column + [.int(i)])) : .int(0) }
+        let row = Self.folded(weights)
+        // Step r of the tile times `factor`, a constant where the step is one.
+        let scaled = { (r: Int, factor: Int) -> Expr in
+            let step = Self.folded([first, .int(r)])
+            if case .int(let value) = step { return .int(value * factor) }
+            return .times(step, .int(factor))
+        }
+        let pass: [Statement] = (0..<steps).map { r in .call(.symbol("LOAD_DEPTHWISE_\(r)"), [.name("p\(r)")]) }
+            + (0..<U).map { u in
+                let at = Self.folded([.times(j, .int(U * width)), .int(u * width)])
+                let load: Statement = count > 1 ? .call(.symbol("LOAD_WEIGHTS_\(count)"), [.offset(w, at)]) : .value("w0", .element(w, at))
+                return .nest([.scope], [load]
+                      + (0..<steps).flatMap { r in (0..<count).map { i in Statement.assign(.name("a\(r)_\(i)"), "+=", .product(.name("v\(r)_\(u)"), .name("w\(i)"))) } })
+            }
+        return [.pointer("w", row == .int(0) ? .weights("pointwise") : .offset(.weights("pointwise"), row))]
+            + (0..<steps).map { r in .pointer("p\(r)", scaled(r, CM) == .int(0) ? .name("d") : .offset(.name("d"), scaled(r, CM))) }
+            + (0..<steps).flatMap { r in (0..<count).map { i in Statement.variable("a\(r)_\(i)", initial(i), integer: false) } }
+            + [.loop("j", from: .int(0), to: .int(CM / U), pass)]
+            + (0..<steps).flatMap { r in
+                (0..<count).map { i in
+                    let value = Expr.name("a\(r)_\(i)")
+                    return Statement.assign(.element(.name("out"), Self.folded([scaled(r, N)] + column + [.int(i)])), "=",
+                                            plan.schedule.fusesActivation ? .call(.symbol("act"), [value]) : value)
+                }
+            }
+    }
+
+    /// The steps of the tallest register tile that loads depthwise values
+    /// together (0: none): the scalar path has a `LOAD_DEPTHWISE_<step>`
+    /// macro for each step below it.
+    var portableDepthwiseLoads: Int {
+        plan.schedule.scalarPointwise.filter { $0.channelsPerLoad > 1 }.flatMap(\.registerTiles).map(\.steps).max() ?? 0
     }
 
     /// The sum of `terms` with their integer constants added into one, last (left out when 0 and not alone).

@@ -37,6 +37,21 @@ public struct KernelSchedule: Hashable, Sendable {
     /// weights may fill: a Cortex-M4F's 32, less one for the step's depthwise
     /// value and one the compiler keeps free (more spills on gcc 12).
     public static let scalarRegisters = 30
+    /// Depthwise channels whose values a register tile loads at once where
+    /// it loads its weights together: each step's 4 consecutive values in one
+    /// `vldm`, then per channel its weights in one more.
+    public static let channelsPerLoad = 4
+    /// Fewest depthwise channels (C·M) for which the register tiles load
+    /// channels together: with fewer, their pass is too short to repay the
+    /// smaller tiles' extra bias loads and stores (case S, 8 channels: 2.45
+    /// instructions a multiply-add in place of 2.34).
+    public static let minimumLoadedChannels = 16
+    /// The register tile where the depthwise values are loaded together: 2
+    /// steps x 8 filters, whose 16 sums, 8 weights and 2 x 4 depthwise values
+    /// fill the 32 single-precision registers. Per 4 channels 2 + 4 loads (and
+    /// 4 address adds) for 64 multiply-adds: 76 instructions, 1.19 a
+    /// multiply-add against 1.42 for 6 x 4 with one load a value.
+    public static let loadedTile = (steps: 2, filters: 8)
     /// Independent chains of multiply-adds a pointwise microkernel keeps in
     /// flight at the least: two FMA units, four cycles of latency each.
     public static let minimumChains = 8
@@ -62,10 +77,21 @@ public struct KernelSchedule: Hashable, Sendable {
     /// before they are stored (channels_first's transposed store, glu's pairs of
     /// halves, an epilogue).
     public let needsOutputTile: Bool
-    /// Bytes of the kernel's stack buffers (the depthwise tile, and the output
+    /// Bytes of the kernel's stack buffers (the depthwise tile, with
+    /// `leadingPartialSteps` rows more on the scalar path, and the output
     /// tile when there is one). The frame is this plus spills and saved
     /// registers (measured with -fstack-usage: under 200 bytes more).
     public let stackBytes: Int
+    /// Steps at the start of the first tile that read part of the taps where
+    /// the `tile` steps after them read every tap, the kernel has the
+    /// interior's depthwise routine and the scalar path has an item of its
+    /// own (`fusesActivation`): that item computes those steps one
+    /// by one and the `tile` steps after them with the interior's depthwise
+    /// routine, into a depthwise buffer this many rows longer, in place of
+    /// one step at a time for all of the tile (case S: 2.28 instructions a
+    /// multiply-add in place of 2.34). The next tile computes the last of
+    /// them again. 0: none.
+    public let leadingPartialSteps: Int
     /// The microkernels whose tiles are too short for `minimumChains` accumulators
     /// (`rows` × `vectors` of them: a 1-step tile, the streaming frame kernel)
     /// and so split their pass over C·M into `parts` interleaved partial sums,
@@ -111,6 +137,23 @@ public struct KernelSchedule: Hashable, Sendable {
     /// The scalar C99 path's pointwise register tiles (the path of a core
     /// without float SIMD: a Cortex-M), per tile length.
     public let scalarPointwise: [ScalarPointwise]
+    /// Whether the scalar path (and Helium's pointwise stage) applies the
+    /// activation as the pointwise stage stores, so that no finish reads the
+    /// output once more (on a Cortex-M4F 4 instructions a value fused, 8 in
+    /// the pass): channels_last relu with nothing after it. Only relu: every
+    /// store has its own copy of the activation, and relu's (14 bytes) is the
+    /// one that keeps a `loops` kernel within 2 KiB.
+    public let fusesActivation: Bool
+    /// Whether the scalar path loads a register tile's weights of one
+    /// depthwise channel (consecutive in the packed weights) with one
+    /// multiple load where the C compiler targets an Arm M-profile FPU
+    /// (`vldm`, which gcc 12 never forms by itself): float32, whose weights
+    /// fill single-precision registers, with two vectors of filters or more.
+    /// One instruction in place of one a weight: 34 in place of 37 per
+    /// channel of a 6 x 4 register tile. (With one vector of filters a
+    /// register tile's groups loop runs twice, and gcc, counting the load as
+    /// one instruction, peels it: 50% more pointwise code for a few percent.)
+    public let loadsWeightsTogether: Bool
     /// The routines of the kernel, in the order they are emitted.
     public let routines: [Routine]
 
@@ -171,10 +214,11 @@ public struct KernelSchedule: Hashable, Sendable {
         public var count: Int
     }
 
-    /// The schedule of a layer: its geometry and step runs, dtype and data
-    /// format, whether its store goes through an output tile and whether a
-    /// tile is finished (activated, stored) after its pointwise stage.
-    public init(geometry plan: LayerGeometry, runs: [StepRun], dtype: DType, dataFormat: DataFormat, needsOutputTile: Bool, finishes: Bool) {
+    /// The schedule of a layer: its geometry and step runs, dtype, data
+    /// format and activation, whether its store goes through an output tile
+    /// and whether a tile is finished (activated, stored) after its pointwise stage.
+    public init(geometry plan: LayerGeometry, runs: [StepRun], dtype: DType, dataFormat: DataFormat, activation: Activation,
+                needsOutputTile: Bool, finishes: Bool) {
         let F = plan.filters, CM = plan.depthwiseChannels
         elementBytes = dtype.format.bytes
         lanes = Self.vectorBytes / elementBytes
@@ -184,7 +228,6 @@ public struct KernelSchedule: Hashable, Sendable {
         let byBudget = Self.depthwiseBufferBudget / max(CM * elementBytes, 1)
         tile = max(1, min(blockVectors == 2 ? 6 : 8, byBudget, plan.convolutionSteps))
         self.needsOutputTile = needsOutputTile
-        stackBytes = (tile * CM + (needsOutputTile ? tile * paddedFilters : 0)) * elementBytes
         let partial = needsOutputTile ? 0 : F % lanes
         filterBlocks = stride(from: 0, to: filterVectors, by: blockVectors).map { [filterVectors, blockVectors] first in
             let count = min(blockVectors, filterVectors - first)
@@ -217,7 +260,13 @@ public struct KernelSchedule: Hashable, Sendable {
         hasWideDepthwise = dataFormat == .channelsLast && plan.inputChannels >= 2 * lanes && !fullTapLengths.isEmpty
         vectorGuard = .floatSIMD
         let full = tileLengths[0]
-        scalarPointwise = tileLengths.map { ScalarPointwise(rows: $0, isFullTile: $0 == full) }
+        fusesActivation = !needsOutputTile && dataFormat == .channelsLast && activation == .relu
+        leadingPartialSteps = fusesActivation && fullTapLengths.contains(tile)
+            ? Self.leadingPartialSteps(tiles.first, runs: runs, tile: tile, taps: plan.kernelSize) : 0
+        stackBytes = ((tile + leadingPartialSteps) * CM + (needsOutputTile ? tile * paddedFilters : 0)) * elementBytes
+        loadsWeightsTogether = dtype.format.kind == .float32 && filterVectors >= 2
+        let loadsChannels = loadsWeightsTogether && CM % Self.channelsPerLoad == 0 && CM >= Self.minimumLoadedChannels
+        scalarPointwise = tileLengths.map { ScalarPointwise(rows: $0, isFullTile: $0 == full, loadsChannels: loadsChannels) }
         routines = (hasPartialSteps || (dataFormat == .channelsFirst && !fullTapLengths.isEmpty) ? [.depthwiseStep] : [])
             + fullTapLengths.map { .depthwise(rows: $0) } + tileLengths.map { .pointwise(rows: $0) }
             + (finishes ? [.finish] : []) + [.item]
@@ -242,19 +291,32 @@ public struct KernelSchedule: Hashable, Sendable {
         public var rows: Int
         /// The register tiles in step order (their steps add up to `rows`).
         public var registerTiles: [RegisterTile]
+        /// Depthwise channels whose values each step loads at once: 1, or
+        /// `channelsPerLoad` where the weights and values are loaded together.
+        public var channelsPerLoad: Int
 
-        /// The register tiles of a tile of `rows` steps: as few as
-        /// `scalarRows` allows, their lengths as even as can be. The last,
-        /// shorter tile of a layer (`isFullTile` false: a step or two of many)
-        /// keeps to the filters of a full register tile, whose code is half
-        /// the size of as many filters as its registers would hold.
-        public init(rows: Int, isFullTile: Bool) {
+        /// The register tiles of a tile of `rows` steps. For the full tile
+        /// where `loadsChannels`, `loadedTile`s (the last one shorter when
+        /// `rows` is odd). Else as few as `scalarRows` allows, their lengths
+        /// as even as can be; the last, shorter tile of a layer (`isFullTile`
+        /// false: a step or two of many) keeps to the filters of a full
+        /// register tile, whose code is half the size of as many filters as
+        /// its registers would hold (and a third of a `loadedTile`'s: with
+        /// both tiles loading channels together, L's and D's kernels pass 2 KiB).
+        public init(rows: Int, isFullTile: Bool, loadsChannels: Bool) {
             self.rows = rows
+            if loadsChannels && isFullTile {
+                let tile = KernelSchedule.loadedTile
+                registerTiles = KernelSchedule.balanced(rows, most: tile.steps).map { RegisterTile(steps: $0, filters: tile.filters) }
+                channelsPerLoad = KernelSchedule.channelsPerLoad
+                return
+            }
             let fullTileFilters = KernelSchedule.scalarRegisters / (KernelSchedule.scalarRows + 1)
             registerTiles = KernelSchedule.balanced(rows, most: KernelSchedule.scalarRows).map { steps in
                 let filters = max(1, KernelSchedule.scalarRegisters / (steps + 1))
                 return RegisterTile(steps: steps, filters: isFullTile ? filters : min(filters, fullTileFilters))
             }
+            channelsPerLoad = 1
         }
     }
 
@@ -316,6 +378,20 @@ public struct KernelSchedule: Hashable, Sendable {
 
     /// The first channel the depthwise stage takes one at a time (C when none).
     public var scalarChannels: Range<Int> { inputChannels / lanes * lanes ..< inputChannels }
+
+    /// `leadingPartialSteps` for a layer whose tiles start with `first`:
+    /// the partial steps of a full-length border tile that starts with them
+    /// and ends with steps that read every tap, when the `tile` steps after
+    /// them lie in an interior run.
+    private static func leadingPartialSteps(_ first: Tile?, runs: [StepRun], tile T: Int, taps K: Int) -> Int {
+        guard case .border(0, let steps) = first, steps.count == T else { return 0 }
+        let partial = steps.prefix { $0.first != 0 || $0.count != K }.count
+        let rest = partial ..< partial + T
+        guard partial > 0, partial < T, steps.dropFirst(partial).allSatisfy({ $0.first == 0 && $0.count == K }),
+              runs.contains(where: { $0.isInterior && $0.steps.lowerBound <= rest.lowerBound && rest.upperBound <= $0.steps.upperBound })
+        else { return 0 }
+        return partial
+    }
 
     /// The tiles of `tiles`, worked out from the plan's runs.
     private static func coveringTiles(_ allRuns: [StepRun], steps: Int, tile T: Int) -> [Tile] {

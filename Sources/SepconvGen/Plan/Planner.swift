@@ -26,7 +26,7 @@ public enum Planner {
         }
         let needsOutputTile = spec.dataFormat == .channelsFirst || spec.activation == .glu || !epilogue.isEmpty
         let schedule = KernelSchedule(geometry: geometry, runs: runs, dtype: spec.dtype, dataFormat: spec.dataFormat,
-                                      needsOutputTile: needsOutputTile,
+                                      activation: spec.activation, needsOutputTile: needsOutputTile,
                                       finishes: needsOutputTile || spec.activation != .linear)
         var plan = LayerPlan(
             name: spec.name, dtype: spec.dtype, dataFormat: spec.dataFormat, activation: spec.activation,

@@ -125,6 +125,48 @@ import Testing
         #expect(KernelSchedule.scalarGroups(12, most: 10) == [6, 6] && KernelSchedule.scalarGroups(13, most: 4) == [4, 3, 3, 3])
     }
 
+    /// The plan decides what the scalar path fuses and how it loads: relu
+    /// applied as it stores only channels_last with nothing after it; a
+    /// register tile's weights loaded together for float32 with two vectors
+    /// of filters or more.
+    @Test func scalarPathFusesReluAndLoadsWeightsTogether() {
+        #expect(plan(filters: 16).schedule.fusesActivation && plan(filters: 16).schedule.loadsWeightsTogether)
+        #expect(!plan(activation: .relu6).schedule.fusesActivation && !plan(dataFormat: .channelsFirst).schedule.fusesActivation)
+        #expect(!plan(filters: 8).schedule.loadsWeightsTogether && !plan(filters: 16, dtype: .float64).schedule.loadsWeightsTogether)
+    }
+
+    /// With weights loaded together and at least 16 depthwise channels in
+    /// fours, the full tile's register tiles are 2 steps x 8 filters loading
+    /// 4 channels' values at once; the last, shorter tile and layers of
+    /// fewer channels keep the tiles of one load a value.
+    @Test func registerTilesLoadChannelsTogether() {
+        let m = plan(steps: 49, channels: 32, filters: 32).schedule
+        #expect(m.scalarPointwise.map { $0.registerTiles.map { [$0.steps, $0.filters] } } == [[[2, 8], [2, 8], [2, 8]], [[1, 4]]])
+        #expect(m.scalarPointwise.map(\.channelsPerLoad) == [KernelSchedule.channelsPerLoad, 1])
+        for layer in [plan(steps: 49, channels: 8, filters: 32), plan(steps: 49, channels: 18, filters: 32), plan(steps: 49, channels: 32, filters: 8)] {
+            #expect(layer.schedule.scalarPointwise.allSatisfy { $0.channelsPerLoad == 1 })
+        }
+        let tile = KernelSchedule.loadedTile
+        #expect(tile.steps * tile.filters + tile.filters + tile.steps * KernelSchedule.channelsPerLoad <= 32)
+    }
+
+    /// The scalar item computes the first tile's partial steps one by one and
+    /// the tile steps after them with the interior's routine, into a buffer
+    /// as many rows longer, only where those steps lie in the interior and
+    /// the kernel has that routine and the scalar path has an item of its
+    /// own (relu fused).
+    @Test func leadingPartialStepsTakeTheInteriorRoutine() {
+        let s = plan(steps: 32, channels: 8, filters: 16).schedule
+        #expect(s.leadingPartialSteps == 1 && s.stackBytes == (s.tile + 1) * 8 * 4)
+        #expect(plan(steps: 98, channels: 8, filters: 16, kernel: 5).schedule.leadingPartialSteps == 2)
+        #expect(plan(steps: 32, channels: 8, filters: 16, activation: .relu6).schedule.leadingPartialSteps == 0)
+        #expect(plan(steps: 32, channels: 8, filters: 16, padding: .valid).schedule.leadingPartialSteps == 0)
+        // Steps 1 ..< 7 read every tap, but no tile takes the interior's routine (there is none).
+        #expect(plan(steps: 8, channels: 8, filters: 16).schedule.leadingPartialSteps == 0)
+        #expect(plan(steps: 13, channels: 8, filters: 16).schedule.leadingPartialSteps == 1)
+        #expect(plan(steps: 12, channels: 8, filters: 16).schedule.leadingPartialSteps == 0)
+    }
+
     /// The C vector path is guarded by float SIMD, not by GCC alone.
     @Test func vectorGuardNamesTheSIMDTargets() {
         let condition = plan().schedule.vectorGuard.cCondition

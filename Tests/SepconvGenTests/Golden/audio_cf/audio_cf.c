@@ -37,9 +37,22 @@
 #define audio_cf_HELIUM_KERNEL static __attribute__((optimize("no-schedule-insns")))
 #endif
 #endif
+#if defined(__GNUC__) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M' && defined(__ARM_FP) && (__ARM_FP & 4)
+/* An M-profile FPU: a register tile's weights of one channel, and a step's depthwise values, in one multiple load into fixed registers. */
+#define audio_cf_LOAD_WEIGHTS_4(p) register float w0 __asm__("s28"), w1 __asm__("s29"), w2 __asm__("s30"), w3 __asm__("s31"); __asm__("vldmia %4, {s28-s31}" : "=t"(w0), "=t"(w1), "=t"(w2), "=t"(w3) : "r"(p), "m"(*(const float (*)[4])(p)))
+#define audio_cf_LOAD_WEIGHTS_8(p) register float w0 __asm__("s24"), w1 __asm__("s25"), w2 __asm__("s26"), w3 __asm__("s27"), w4 __asm__("s28"), w5 __asm__("s29"), w6 __asm__("s30"), w7 __asm__("s31"); __asm__("vldmia %8, {s24-s31}" : "=t"(w0), "=t"(w1), "=t"(w2), "=t"(w3), "=t"(w4), "=t"(w5), "=t"(w6), "=t"(w7) : "r"(p), "m"(*(const float (*)[8])(p)))
+#define audio_cf_LOAD_DEPTHWISE_0(p) register float v0_0 __asm__("s20"), v0_1 __asm__("s21"), v0_2 __asm__("s22"), v0_3 __asm__("s23"); __asm__("vldmia %4!, {s20-s23}" : "=t"(v0_0), "=t"(v0_1), "=t"(v0_2), "=t"(v0_3), "+r"(p) : "m"(*(const float (*)[4])(p)))
+#define audio_cf_LOAD_DEPTHWISE_1(p) register float v1_0 __asm__("s16"), v1_1 __asm__("s17"), v1_2 __asm__("s18"), v1_3 __asm__("s19"); __asm__("vldmia %4!, {s16-s19}" : "=t"(v1_0), "=t"(v1_1), "=t"(v1_2), "=t"(v1_3), "+r"(p) : "m"(*(const float (*)[4])(p)))
+#else
+#define audio_cf_LOAD_WEIGHTS_4(p) const float w0 = (p)[0], w1 = (p)[1], w2 = (p)[2], w3 = (p)[3]
+#define audio_cf_LOAD_WEIGHTS_8(p) const float w0 = (p)[0], w1 = (p)[1], w2 = (p)[2], w3 = (p)[3], w4 = (p)[4], w5 = (p)[5], w6 = (p)[6], w7 = (p)[7]
+#define audio_cf_LOAD_DEPTHWISE_0(p) const float v0_0 = (p)[0], v0_1 = (p)[1], v0_2 = (p)[2], v0_3 = (p)[3]; (p) += 4
+#define audio_cf_LOAD_DEPTHWISE_1(p) const float v1_0 = (p)[0], v1_1 = (p)[1], v1_2 = (p)[2], v1_3 = (p)[3]; (p) += 4
+#endif
 #if defined(__GNUC__) && !defined(__clang__)
-/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked. */
-#define audio_cf_KERNEL static __attribute__((optimize("fp-contract=fast")))
+/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked; its first scheduling pass
+   hoists loads until a register tile spills (on a Cortex-M55, 1.8 instructions a multiply-add in place of 1.3). */
+#define audio_cf_KERNEL static __attribute__((optimize("fp-contract=fast", "no-schedule-insns")))
 #else
 #define audio_cf_KERNEL static
 #endif
@@ -624,19 +637,16 @@ audio_cf_HELIUM_KERNEL void audio_cf_pointwise_6(const float *restrict d, float 
 {
     int r, j, f;
     for (r = 0; r < 6; r += 3) {
-        const float *d0 = d + r * 40;
-        float *o0 = out + r * 32;
-        const float *d1 = d + (r + 1) * 40;
-        float *o1 = out + (r + 1) * 32;
-        const float *d2 = d + (r + 2) * 40;
-        float *o2 = out + (r + 2) * 32;
+        const float *dr = d + r * 40;
+        float *o = out + r * 32;
         for (f = 0; f < 32; f += 8) {
-            const float *w = audio_cf_pointwise + (f / 16) * 640 + f % 16;
+            const float *w = audio_cf_pointwise + (f / 16) * 640 + f % 16, *dj = dr;
             float32x4_t a00 = vldrwq_f32(audio_cf_bias + f + 0), a01 = vldrwq_f32(audio_cf_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
             for (j = 0; j < 40; ++j) {
-                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float x0 = dj[0], x1 = dj[40], x2 = dj[80];
                 const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
                 w += 16;
+                dj += 1;
                 a00 = vfmaq_n_f32(a00, w0, x0);
                 a01 = vfmaq_n_f32(a01, w1, x0);
                 a10 = vfmaq_n_f32(a10, w0, x1);
@@ -644,106 +654,136 @@ audio_cf_HELIUM_KERNEL void audio_cf_pointwise_6(const float *restrict d, float 
                 a20 = vfmaq_n_f32(a20, w0, x2);
                 a21 = vfmaq_n_f32(a21, w1, x2);
             }
-            vstrwq_f32(o0 + f, a00);
-            vstrwq_f32(o0 + f + 4, a01);
-            vstrwq_f32(o1 + f, a10);
-            vstrwq_f32(o1 + f + 4, a11);
-            vstrwq_f32(o2 + f, a20);
-            vstrwq_f32(o2 + f + 4, a21);
+            vstrwq_f32(o + f, a00);
+            vstrwq_f32(o + f + 4, a01);
+            vstrwq_f32(o + 32 + f, a10);
+            vstrwq_f32(o + 32 + f + 4, a11);
+            vstrwq_f32(o + 64 + f, a20);
+            vstrwq_f32(o + 64 + f + 4, a21);
         }
     }
 }
 #else
-/* Pointwise stage of 6 steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 6 x 4. */
+/* Pointwise stage of 6 steps: out[r * 32 + f] = bias[f] + sum over j of d[r * 40 + j] * pointwise[j][f], in register tiles of steps x filters (at most) 2 x 8, 2 x 8, 2 x 8. */
 audio_cf_KERNEL void audio_cf_pointwise_6(const float *restrict d, float *restrict out)
 {
-    int b, h, j;
-    for (b = 0; b < 2; ++b) for (h = 0; h < 4; ++h) {
-        const float *w = audio_cf_pointwise + b * 640 + h * 4;
-        float a0_0 = audio_cf_bias[b * 16 + h * 4];
-        float a0_1 = audio_cf_bias[b * 16 + h * 4 + 1];
-        float a0_2 = audio_cf_bias[b * 16 + h * 4 + 2];
-        float a0_3 = audio_cf_bias[b * 16 + h * 4 + 3];
-        float a1_0 = audio_cf_bias[b * 16 + h * 4];
-        float a1_1 = audio_cf_bias[b * 16 + h * 4 + 1];
-        float a1_2 = audio_cf_bias[b * 16 + h * 4 + 2];
-        float a1_3 = audio_cf_bias[b * 16 + h * 4 + 3];
-        float a2_0 = audio_cf_bias[b * 16 + h * 4];
-        float a2_1 = audio_cf_bias[b * 16 + h * 4 + 1];
-        float a2_2 = audio_cf_bias[b * 16 + h * 4 + 2];
-        float a2_3 = audio_cf_bias[b * 16 + h * 4 + 3];
-        float a3_0 = audio_cf_bias[b * 16 + h * 4];
-        float a3_1 = audio_cf_bias[b * 16 + h * 4 + 1];
-        float a3_2 = audio_cf_bias[b * 16 + h * 4 + 2];
-        float a3_3 = audio_cf_bias[b * 16 + h * 4 + 3];
-        float a4_0 = audio_cf_bias[b * 16 + h * 4];
-        float a4_1 = audio_cf_bias[b * 16 + h * 4 + 1];
-        float a4_2 = audio_cf_bias[b * 16 + h * 4 + 2];
-        float a4_3 = audio_cf_bias[b * 16 + h * 4 + 3];
-        float a5_0 = audio_cf_bias[b * 16 + h * 4];
-        float a5_1 = audio_cf_bias[b * 16 + h * 4 + 1];
-        float a5_2 = audio_cf_bias[b * 16 + h * 4 + 2];
-        float a5_3 = audio_cf_bias[b * 16 + h * 4 + 3];
-        for (j = 0; j < 40; ++j) {
-            const float w0 = w[j * 16];
-            const float w1 = w[j * 16 + 1];
-            const float w2 = w[j * 16 + 2];
-            const float w3 = w[j * 16 + 3];
-            const float v0 = d[j];
-            a0_0 += v0 * w0;
-            a0_1 += v0 * w1;
-            a0_2 += v0 * w2;
-            a0_3 += v0 * w3;
-            const float v1 = d[j + 40];
-            a1_0 += v1 * w0;
-            a1_1 += v1 * w1;
-            a1_2 += v1 * w2;
-            a1_3 += v1 * w3;
-            const float v2 = d[j + 80];
-            a2_0 += v2 * w0;
-            a2_1 += v2 * w1;
-            a2_2 += v2 * w2;
-            a2_3 += v2 * w3;
-            const float v3 = d[j + 120];
-            a3_0 += v3 * w0;
-            a3_1 += v3 * w1;
-            a3_2 += v3 * w2;
-            a3_3 += v3 * w3;
-            const float v4 = d[j + 160];
-            a4_0 += v4 * w0;
-            a4_1 += v4 * w1;
-            a4_2 += v4 * w2;
-            a4_3 += v4 * w3;
-            const float v5 = d[j + 200];
-            a5_0 += v5 * w0;
-            a5_1 += v5 * w1;
-            a5_2 += v5 * w2;
-            a5_3 += v5 * w3;
+    int r, b, h, j;
+    for (r = 0; r < 3; ++r) for (b = 0; b < 2; ++b) for (h = 0; h < 2; ++h) {
+        const float *w = audio_cf_pointwise + b * 640 + h * 8;
+        const float *p0 = d + r * 2 * 40;
+        const float *p1 = d + (r * 2 + 1) * 40;
+        float a0_0 = audio_cf_bias[b * 16 + h * 8];
+        float a0_1 = audio_cf_bias[b * 16 + h * 8 + 1];
+        float a0_2 = audio_cf_bias[b * 16 + h * 8 + 2];
+        float a0_3 = audio_cf_bias[b * 16 + h * 8 + 3];
+        float a0_4 = audio_cf_bias[b * 16 + h * 8 + 4];
+        float a0_5 = audio_cf_bias[b * 16 + h * 8 + 5];
+        float a0_6 = audio_cf_bias[b * 16 + h * 8 + 6];
+        float a0_7 = audio_cf_bias[b * 16 + h * 8 + 7];
+        float a1_0 = audio_cf_bias[b * 16 + h * 8];
+        float a1_1 = audio_cf_bias[b * 16 + h * 8 + 1];
+        float a1_2 = audio_cf_bias[b * 16 + h * 8 + 2];
+        float a1_3 = audio_cf_bias[b * 16 + h * 8 + 3];
+        float a1_4 = audio_cf_bias[b * 16 + h * 8 + 4];
+        float a1_5 = audio_cf_bias[b * 16 + h * 8 + 5];
+        float a1_6 = audio_cf_bias[b * 16 + h * 8 + 6];
+        float a1_7 = audio_cf_bias[b * 16 + h * 8 + 7];
+        for (j = 0; j < 10; ++j) {
+            audio_cf_LOAD_DEPTHWISE_0(p0);
+            audio_cf_LOAD_DEPTHWISE_1(p1);
+            {
+                audio_cf_LOAD_WEIGHTS_8(w + j * 64);
+                a0_0 += v0_0 * w0;
+                a0_1 += v0_0 * w1;
+                a0_2 += v0_0 * w2;
+                a0_3 += v0_0 * w3;
+                a0_4 += v0_0 * w4;
+                a0_5 += v0_0 * w5;
+                a0_6 += v0_0 * w6;
+                a0_7 += v0_0 * w7;
+                a1_0 += v1_0 * w0;
+                a1_1 += v1_0 * w1;
+                a1_2 += v1_0 * w2;
+                a1_3 += v1_0 * w3;
+                a1_4 += v1_0 * w4;
+                a1_5 += v1_0 * w5;
+                a1_6 += v1_0 * w6;
+                a1_7 += v1_0 * w7;
+            }
+            {
+                audio_cf_LOAD_WEIGHTS_8(w + j * 64 + 16);
+                a0_0 += v0_1 * w0;
+                a0_1 += v0_1 * w1;
+                a0_2 += v0_1 * w2;
+                a0_3 += v0_1 * w3;
+                a0_4 += v0_1 * w4;
+                a0_5 += v0_1 * w5;
+                a0_6 += v0_1 * w6;
+                a0_7 += v0_1 * w7;
+                a1_0 += v1_1 * w0;
+                a1_1 += v1_1 * w1;
+                a1_2 += v1_1 * w2;
+                a1_3 += v1_1 * w3;
+                a1_4 += v1_1 * w4;
+                a1_5 += v1_1 * w5;
+                a1_6 += v1_1 * w6;
+                a1_7 += v1_1 * w7;
+            }
+            {
+                audio_cf_LOAD_WEIGHTS_8(w + j * 64 + 32);
+                a0_0 += v0_2 * w0;
+                a0_1 += v0_2 * w1;
+                a0_2 += v0_2 * w2;
+                a0_3 += v0_2 * w3;
+                a0_4 += v0_2 * w4;
+                a0_5 += v0_2 * w5;
+                a0_6 += v0_2 * w6;
+                a0_7 += v0_2 * w7;
+                a1_0 += v1_2 * w0;
+                a1_1 += v1_2 * w1;
+                a1_2 += v1_2 * w2;
+                a1_3 += v1_2 * w3;
+                a1_4 += v1_2 * w4;
+                a1_5 += v1_2 * w5;
+                a1_6 += v1_2 * w6;
+                a1_7 += v1_2 * w7;
+            }
+            {
+                audio_cf_LOAD_WEIGHTS_8(w + j * 64 + 48);
+                a0_0 += v0_3 * w0;
+                a0_1 += v0_3 * w1;
+                a0_2 += v0_3 * w2;
+                a0_3 += v0_3 * w3;
+                a0_4 += v0_3 * w4;
+                a0_5 += v0_3 * w5;
+                a0_6 += v0_3 * w6;
+                a0_7 += v0_3 * w7;
+                a1_0 += v1_3 * w0;
+                a1_1 += v1_3 * w1;
+                a1_2 += v1_3 * w2;
+                a1_3 += v1_3 * w3;
+                a1_4 += v1_3 * w4;
+                a1_5 += v1_3 * w5;
+                a1_6 += v1_3 * w6;
+                a1_7 += v1_3 * w7;
+            }
         }
-        out[b * 16 + h * 4] = a0_0;
-        out[b * 16 + h * 4 + 1] = a0_1;
-        out[b * 16 + h * 4 + 2] = a0_2;
-        out[b * 16 + h * 4 + 3] = a0_3;
-        out[b * 16 + h * 4 + 32] = a1_0;
-        out[b * 16 + h * 4 + 33] = a1_1;
-        out[b * 16 + h * 4 + 34] = a1_2;
-        out[b * 16 + h * 4 + 35] = a1_3;
-        out[b * 16 + h * 4 + 64] = a2_0;
-        out[b * 16 + h * 4 + 65] = a2_1;
-        out[b * 16 + h * 4 + 66] = a2_2;
-        out[b * 16 + h * 4 + 67] = a2_3;
-        out[b * 16 + h * 4 + 96] = a3_0;
-        out[b * 16 + h * 4 + 97] = a3_1;
-        out[b * 16 + h * 4 + 98] = a3_2;
-        out[b * 16 + h * 4 + 99] = a3_3;
-        out[b * 16 + h * 4 + 128] = a4_0;
-        out[b * 16 + h * 4 + 129] = a4_1;
-        out[b * 16 + h * 4 + 130] = a4_2;
-        out[b * 16 + h * 4 + 131] = a4_3;
-        out[b * 16 + h * 4 + 160] = a5_0;
-        out[b * 16 + h * 4 + 161] = a5_1;
-        out[b * 16 + h * 4 + 162] = a5_2;
-        out[b * 16 + h * 4 + 163] = a5_3;
+        out[r * 2 * 32 + b * 16 + h * 8] = a0_0;
+        out[r * 2 * 32 + b * 16 + h * 8 + 1] = a0_1;
+        out[r * 2 * 32 + b * 16 + h * 8 + 2] = a0_2;
+        out[r * 2 * 32 + b * 16 + h * 8 + 3] = a0_3;
+        out[r * 2 * 32 + b * 16 + h * 8 + 4] = a0_4;
+        out[r * 2 * 32 + b * 16 + h * 8 + 5] = a0_5;
+        out[r * 2 * 32 + b * 16 + h * 8 + 6] = a0_6;
+        out[r * 2 * 32 + b * 16 + h * 8 + 7] = a0_7;
+        out[(r * 2 + 1) * 32 + b * 16 + h * 8] = a1_0;
+        out[(r * 2 + 1) * 32 + b * 16 + h * 8 + 1] = a1_1;
+        out[(r * 2 + 1) * 32 + b * 16 + h * 8 + 2] = a1_2;
+        out[(r * 2 + 1) * 32 + b * 16 + h * 8 + 3] = a1_3;
+        out[(r * 2 + 1) * 32 + b * 16 + h * 8 + 4] = a1_4;
+        out[(r * 2 + 1) * 32 + b * 16 + h * 8 + 5] = a1_5;
+        out[(r * 2 + 1) * 32 + b * 16 + h * 8 + 6] = a1_6;
+        out[(r * 2 + 1) * 32 + b * 16 + h * 8 + 7] = a1_7;
     }
 }
 #endif
@@ -755,19 +795,16 @@ audio_cf_HELIUM_KERNEL void audio_cf_pointwise_3(const float *restrict d, float 
 {
     int j, f;
     {
-        const float *d0 = d + 0;
-        float *o0 = out + 0;
-        const float *d1 = d + 40;
-        float *o1 = out + 32;
-        const float *d2 = d + 80;
-        float *o2 = out + 64;
+        const float *dr = d + 0;
+        float *o = out + 0;
         for (f = 0; f < 32; f += 8) {
-            const float *w = audio_cf_pointwise + (f / 16) * 640 + f % 16;
+            const float *w = audio_cf_pointwise + (f / 16) * 640 + f % 16, *dj = dr;
             float32x4_t a00 = vldrwq_f32(audio_cf_bias + f + 0), a01 = vldrwq_f32(audio_cf_bias + f + 4), a10 = a00, a11 = a01, a20 = a00, a21 = a01;
             for (j = 0; j < 40; ++j) {
-                const float x0 = d0[j], x1 = d1[j], x2 = d2[j];
+                const float x0 = dj[0], x1 = dj[40], x2 = dj[80];
                 const float32x4_t w1 = vldrwq_f32(w + 4), w0 = vldrwq_f32(w);
                 w += 16;
+                dj += 1;
                 a00 = vfmaq_n_f32(a00, w0, x0);
                 a01 = vfmaq_n_f32(a01, w1, x0);
                 a10 = vfmaq_n_f32(a10, w0, x1);
@@ -775,12 +812,12 @@ audio_cf_HELIUM_KERNEL void audio_cf_pointwise_3(const float *restrict d, float 
                 a20 = vfmaq_n_f32(a20, w0, x2);
                 a21 = vfmaq_n_f32(a21, w1, x2);
             }
-            vstrwq_f32(o0 + f, a00);
-            vstrwq_f32(o0 + f + 4, a01);
-            vstrwq_f32(o1 + f, a10);
-            vstrwq_f32(o1 + f + 4, a11);
-            vstrwq_f32(o2 + f, a20);
-            vstrwq_f32(o2 + f + 4, a21);
+            vstrwq_f32(o + f, a00);
+            vstrwq_f32(o + f + 4, a01);
+            vstrwq_f32(o + 32 + f, a10);
+            vstrwq_f32(o + 32 + f + 4, a11);
+            vstrwq_f32(o + 64 + f, a20);
+            vstrwq_f32(o + 64 + f + 4, a21);
         }
     }
 }
@@ -804,10 +841,7 @@ audio_cf_KERNEL void audio_cf_pointwise_3(const float *restrict d, float *restri
         float a2_2 = audio_cf_bias[b * 16 + h * 4 + 2];
         float a2_3 = audio_cf_bias[b * 16 + h * 4 + 3];
         for (j = 0; j < 40; ++j) {
-            const float w0 = w[j * 16];
-            const float w1 = w[j * 16 + 1];
-            const float w2 = w[j * 16 + 2];
-            const float w3 = w[j * 16 + 3];
+            audio_cf_LOAD_WEIGHTS_4(w + j * 16);
             const float v0 = d[j];
             a0_0 += v0 * w0;
             a0_1 += v0 * w1;

@@ -230,7 +230,7 @@ struct NetworkBuilder {
         let layer = graph.layers[index]
         let config = layer.config
         switch layer.className {
-        case "Flatten", _ where Self.sequenceClasses.contains(layer.className):
+        case let name where name == "Flatten" || Self.sequenceClasses.contains(name):
             return try dataFormat(index) == .channelsFirst ? .stepsMajor : .keras
         case "BatchNormalization":
             let axis = Self.integer(config["axis"])

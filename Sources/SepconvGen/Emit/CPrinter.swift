@@ -101,7 +101,7 @@ struct CSpelling: Spelling {
         (mutable ? "" : "const ") + "\(type.spelling(.c)) \(name) = \(value);"
     }
 
-    func convert(_ value: String, atomic: Bool, _ type: IntegerType, narrowing: Bool) -> String {
+    func convert(_ value: String, atomic: Bool, _ type: IntegerType) -> String {
         "(\(type.spelling(.c)))" + (atomic ? value : "(" + value + ")")
     }
 }

@@ -75,7 +75,7 @@ protocol Spelling {
     /// A local of the integer `type`.
     func integer(_ name: String, _ value: String, _ type: IntegerType, mutable: Bool) -> String
     /// The integer `value` converted to `type`; `atomic` when it needs no parentheses as an operand.
-    func convert(_ value: String, atomic: Bool, _ type: IntegerType, narrowing: Bool) -> String
+    func convert(_ value: String, atomic: Bool, _ type: IntegerType) -> String
 }
 
 /// Prints kernel programs in one language.
@@ -104,8 +104,8 @@ struct ProgramPrinter<S: Spelling> {
         case .less(let a, let b): return expression(a) + " < " + expression(b)
         case .select(let c, let a, let b): return expression(c) + " ? " + expression(a) + " : " + expression(b)
         case .text(let text): return text
-        case .convert(let value, let type, let narrowing):
-            return s.convert(expression(value), atomic: value.isPrimary, type, narrowing: narrowing)
+        case .convert(let value, let type):
+            return s.convert(expression(value), atomic: value.isPrimary, type)
         // C and Swift rank these operators differently: each is parenthesized, and so is any operand but a primary.
         case .shiftRight(let a, let b): return "(" + primary(a) + " >> " + primary(b) + ")"
         case .shiftLeft(let a, let b): return "(" + primary(a) + " << " + primary(b) + ")"

@@ -111,10 +111,11 @@ struct SwiftSpelling: Spelling {
         "\(mutable ? "var" : "let") \(name): \(type.spelling(.swift)) = \(value)"
     }
 
-    /// Widening too is spelled `truncatingIfNeeded:` (exact there): that
-    /// initializer has one overload where `Int32(_:)` has dozens, and the
-    /// type checker spent half of an int8 file's compile time choosing among them.
-    func convert(_ value: String, atomic: Bool, _ type: IntegerType, narrowing: Bool) -> String {
+    /// Narrowing and widening alike are spelled `truncatingIfNeeded:` (exact
+    /// when widening): that initializer has one overload where `Int32(_:)`
+    /// has dozens, and the type checker spent half of an int8 file's compile
+    /// time choosing among them.
+    func convert(_ value: String, atomic: Bool, _ type: IntegerType) -> String {
         type.spelling(.swift) + "(truncatingIfNeeded: " + value + ")"
     }
 }

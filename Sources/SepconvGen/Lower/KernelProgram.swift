@@ -42,10 +42,10 @@ indirect enum Expr: Hashable {
     /// An expression written in the syntax C and Swift share (arithmetic,
     /// comparisons, `?:`, calls): the activations' formulas.
     case text(String)
-    /// The integer `value` converted to `type`: widening (exact), or
-    /// `narrowing` to fewer bits (keeps the low bits; the int8 kernels
-    /// narrow only values already in range).
-    case convert(Expr, IntegerType, narrowing: Bool = false)
+    /// The integer `value` converted to `type`: widening (exact), or to
+    /// fewer bits (keeps the low bits; the int8 kernels narrow only values
+    /// already in range, or take the high word of a shifted int64).
+    case convert(Expr, IntegerType)
     /// `a >> b` on integers (arithmetic: rounds toward −∞).
     case shiftRight(Expr, Expr)
     /// `a << b` on a non-negative integer that stays in range.

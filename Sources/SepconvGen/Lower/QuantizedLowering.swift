@@ -239,7 +239,7 @@ struct QuantizedLowering {
             body: [
                 .integer("doubled", .sum([.name("acc"), .name("acc")]), .int32, mutable: false),
                 .comment([.text("The high word of 2^32 * offset + 2 * acc * multiplier + 2^31, less one below zero: both roundings at once (FixedPoint).")]),
-                .integer("high", .sum([.convert(.shiftRight(.group(sum), .int(32)), .int32, narrowing: true), .shiftRight(doubled, .int(31))]), .int32, mutable: false),
+                .integer("high", .sum([.convert(.shiftRight(.group(sum), .int(32)), .int32), .shiftRight(doubled, .int(31))]), .int32, mutable: false),
             ] + clamp(.shiftRight(high, .name("shift")), saturation))
     }
 
@@ -250,13 +250,13 @@ struct QuantizedLowering {
         switch saturation {
         case .int8:
             return [.unused("least", because: "__ssat clamps to int8"), .unused("most", because: "__ssat clamps to int8"),
-                    .result(.convert(saturated, .int8, narrowing: true))]
+                    .result(.convert(saturated, .int8))]
         case .int8ThenLeast:
             return [.unused("most", because: "__ssat clamps to 127"), .integer("scaled", saturated, .int32, mutable: false),
-                    .result(.convert(.select(.less(scaled, least), least, scaled), .int8, narrowing: true))]
+                    .result(.convert(.select(.less(scaled, least), least, scaled), .int8))]
         case .clamp:
             return [.integer("scaled", value, .int32, mutable: false),
-                    .result(.convert(.select(.less(scaled, least), least, .group(.select(.less(most, scaled), most, scaled))), .int8, narrowing: true))]
+                    .result(.convert(.select(.less(scaled, least), least, .group(.select(.less(most, scaled), most, scaled))), .int8))]
         }
     }
 
@@ -279,13 +279,13 @@ struct QuantizedLowering {
                 .integer("product", .times(.times(.convert(acc, .int64), .shiftLeft(one64, left)), .convert(multiplier, .int64)), .int64, mutable: false),
                 .comment([.text("The high half of 2 * product, rounded to nearest (a tie up).")]),
                 .integer("rounded", .convert(.quotient(.sum([product, .group(.select(.less(product, .int(0)), .int(1 - (1 << 30)), .int(1 << 30)))]),
-                                                       .shiftLeft(one64, .int(31))), .int32, narrowing: true), .int32, mutable: false),
+                                                       .shiftLeft(one64, .int(31))), .int32), .int32, mutable: false),
                 .comment([.text("Divided by 2^right, rounded half away from zero.")]),
-                .integer("mask", .convert(.minus(.shiftLeft(one64, right), .int(1)), .int32, narrowing: true), .int32, mutable: false),
+                .integer("mask", .convert(.minus(.shiftLeft(one64, right), .int(1)), .int32), .int32, mutable: false),
                 .integer("threshold", .sum([.shiftRight(mask, .int(1)), .group(.select(.less(rounded, .int(0)), .int(1), .int(0)))]), .int32, mutable: false),
                 .integer("scaled", .sum([.shiftRight(rounded, right), .group(.select(.less(threshold, .bitAnd(rounded, mask)), .int(1), .int(0))), .name("zero")]),
                          .int32, mutable: false),
-                .result(.convert(.select(.less(scaled, least), least, .group(.select(.less(most, scaled), most, scaled))), .int8, narrowing: true)),
+                .result(.convert(.select(.less(scaled, least), least, .group(.select(.less(most, scaled), most, scaled))), .int8)),
             ])
     }
 

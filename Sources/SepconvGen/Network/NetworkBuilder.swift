@@ -22,9 +22,8 @@ struct NetworkBuilder {
     let reader: ModelReader
     /// The model file as the spec wrote it.
     let model: String
-    /// The spec file and the weights root, for planning each SeparableConv1D as a `from:` spec would.
+    /// The spec file, for the diagnostics of each SeparableConv1D's planning.
     let specFile: String
-    let weightsRoot: String?
     /// The network's C identifier.
     let name: String
     /// Whether the network streams: each SeparableConv1D is planned with its streaming API.
@@ -300,25 +299,31 @@ struct NetworkBuilder {
 
     // MARK: - SeparableConv1D
 
-    /// A SeparableConv1D planned as a `from: {model, layer, fuse}` spec plans it on `input` (steps, channels),
+    /// A SeparableConv1D, planned as a `from: {model, layer, fuse}` spec's is (`KerasSource`), on `input` (steps, channels),
     /// its followers fused when they lie inside the range; returns the step, how many chain layers it took,
     /// and whether it is `native`: channels_first with an activation along its steps, computed by the
     /// layer's own channels_first kernel on Keras's order (its step's shapes are Keras's then).
     private func separable(_ index: Int, rest: [Int], input: [Int]) throws(ModelError) -> (step: NetworkStep, consumed: Int, native: Bool) {
         let layer = graph.layers[index]
-        var fused: [String] = []
-        if let imported = try? reader.layer(named: layer.name, fuse: true) {
-            fused = imported.chain.layerNames
+        guard input.count == 2 else {
+            throw ModelError("\(describe(index)): it reads a tensor of shape \(Tensor.describe(input)); it needs (steps, channels)")
         }
+        let withChain = try? reader.layer(named: layer.name, fuse: true)
+        let fused = withChain?.chain.layerNames ?? []
         let names = rest.map { graph.layers[$0].name }
         // Fuse only when the folded layers are exactly the next ones in the range.
         let fuse = !fused.isEmpty && names.count > fused.count && Array(names[1...fused.count]) == fused
+        let imported: ImportedLayer
+        if fuse, let withChain {
+            imported = withChain
+        } else {
+            imported = try reader.layer(named: layer.name, fuse: false)
+        }
         let compiled: SpecCompiler.Compiled
         do throws(DiagnosticError) {
-            guard input.count == 2 else {
-                throw DiagnosticError([Diagnostic(.error, "it reads a tensor of shape \(Tensor.describe(input)); it needs (steps, channels)", file: specFile, at: .start)])
-            }
-            compiled = try compileSeparable(layer.name, index: index, fuse: fuse, input: input)
+            let source = try KerasSource.layer(imported, model: model, name: "\(name)_l\(modelPosition(index))", input: (input[0], input[1]),
+                                               streaming: streaming, file: specFile, at: .start, marks: [:])
+            compiled = try SpecCompiler().compile(source)
         } catch {
             let reason = error.diagnostics.first { $0.severity == .error }?.message ?? "it cannot be planned"
             throw ModelError("\(describe(index)): \(reason)")
@@ -342,20 +347,6 @@ struct NetworkBuilder {
                                outputShape: native ? output.reversed() : output,
                                multiplyAdds: plan.multiplyAdds, weightBytes: plan.footprint.weightBytes)
         return (step, 1 + (fuse ? fused.count : 0), native)
-    }
-
-    private func compileSeparable(_ layer: String, index: Int, fuse: Bool, input: [Int]) throws(DiagnosticError) -> SpecCompiler.Compiled {
-        let text = """
-        name: \(ModelImport.quoted("\(name)_l\(modelPosition(index))"))
-        from:
-          model: \(ModelImport.quoted(model))
-          layer: \(ModelImport.quoted(layer))
-          fuse: \(fuse)
-        input: {steps: \(input[0]), channels: \(input[1])}
-        streaming: \(streaming)
-
-        """
-        return try SpecCompiler(weightsRoot: weightsRoot).compile(file: specFile, contents: Array(text.utf8))
     }
 
     // MARK: - The other layers

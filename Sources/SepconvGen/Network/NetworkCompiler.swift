@@ -85,7 +85,7 @@ public struct NetworkCompiler: Sendable {
         let plan: NetworkPlan
         do {
             let modelReader = try ModelReader(bytes: bytes, name: model)
-            plan = try NetworkBuilder(reader: modelReader, model: model, specFile: file, weightsRoot: weightsRoot, name: name, streaming: streaming)
+            plan = try NetworkBuilder(reader: modelReader, model: model, specFile: file, name: name, streaming: streaming)
                 .plan(first: first, last: last)
         } catch {
             diagnostics.error(error.message, at: mark)

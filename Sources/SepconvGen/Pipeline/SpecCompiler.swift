@@ -40,60 +40,74 @@ public struct SpecCompiler: Sendable {
         try YAMLParser.parse(read(file), file: file)
     }
 
-    /// Compiles `root`, the parsed spec at `file` (weight paths are relative to its folder).
+    /// Compiles `root`, the parsed spec at `file` (weight paths are relative to its folder): the
+    /// front end its keys call for (a `.tflite` or Keras model, a weights file, the spec alone)
+    /// gives the `LayerSpec`, which is planned.
     public func compile(file: String, root: Node) throws(DiagnosticError) -> Compiled {
-        if TFLiteSource.applies(to: root) {
-            return try compile(TFLiteSource.decode(root, file: file, weightsRoot: weightsRoot))
+        if let header = ModelSpecHeader.read(root, file: file) {
+            if TFLiteSource.applies(to: header) {
+                let source = try TFLiteSource.decode(header, weightsRoot: weightsRoot)
+                return try plan(source.spec, weights: source.weights, notes: source.notes, dependencies: [file, source.dependency])
+            }
+            return try compile(KerasSource.decode(header, weightsRoot: weightsRoot))
         }
-        let model = try ModelSource.resolve(root, file: file, weightsRoot: weightsRoot)
-        let decoded = SpecDecoder.decodeReportingAll(model?.root ?? root, file: file)
+        let weightsFile = try WeightsFileSource.resolve(root, file: file, weightsRoot: weightsRoot)
+        let decoded = SpecDecoder.decodeReportingAll(root, file: file, weightsReadElsewhere: weightsFile != nil)
         guard var spec = decoded.spec, !decoded.diagnostics.contains(where: { $0.severity == .error }) else {
             var diagnostics = decoded.diagnostics
             // The weight files the spec gives are still read, so that a bad one is
             // reported with the spec's own errors (a missing bias, say): every error at once.
-            if model == nil, let spec = decoded.spec {
+            if weightsFile == nil, let spec = decoded.spec {
                 diagnostics += WeightLoader(weightsRoot: weightsRoot).problems(with: decoded.givenWeights, of: spec)
             }
             throw DiagnosticError(diagnostics)
         }
-        var notes = decoded.diagnostics
+        let notes = decoded.diagnostics
+        if let weightsFile {
+            do throws(DiagnosticError) {
+                spec = try weightsFile.apply(to: spec)
+            } catch {
+                throw DiagnosticError(notes + error.diagnostics)
+            }
+        }
+        return try load(spec, notes: notes, provenance: weightsFile.map { "from " + $0.origin },
+                        dependencies: [file] + (weightsFile.map { [$0.dependency] } ?? []))
+    }
+
+    /// A float SeparableConv1D taken from a Keras model (a `from:` spec, or a step of a network).
+    func compile(_ source: KerasSource) throws(DiagnosticError) -> Compiled {
+        try load(source.spec, notes: source.notes, provenance: source.provenance, dependencies: [source.spec.file, source.dependency])
+    }
+
+    /// Loads the weights `spec` names (drawing those it leaves to initializers) and plans it;
+    /// an error comes after `notes`, as every error of `plan` does.
+    private func load(_ spec: LayerSpec, notes: [Diagnostic], provenance: String?, dependencies: [String]) throws(DiagnosticError) -> Compiled {
+        let loaded: WeightLoader.Loaded
         do throws(DiagnosticError) {
-            var provenance: String?
-            if let model {
-                // Described before `apply` folds the chain: what folds depends on the layer's own activation.
-                provenance = model.provenance(activation: spec.activation)
-                spec = try model.apply(to: spec)
-                notes += model.fusedNote.map { [$0] } ?? []
-            }
-            let loaded = try WeightLoader(weightsRoot: weightsRoot).load(spec)
-            var plan = Planner.plan(spec, weights: loaded.weights, unroll: unroll)
-            if let provenance { plan.provenance = provenance }
-            if let refusal = Planner.refusal(of: unroll, for: plan) {
-                throw DiagnosticError([Diagnostic(.error, refusal, file: file, at: spec.mark("layer"))])
-            }
-            var warnings = notes + loaded.notes
-            if unroll == .full {
-                let largest = TargetLanguage.allCases.map { SourceEstimate.bytes(plan, $0) }.max() ?? 0
-                if largest > SourceEstimate.fullUnrollWarningBytes {
-                    warnings.append(Diagnostic(.warning, "--unroll full: the emitted source is about \(SourceEstimate.describe(largest)) "
-                        + "(\(plan.multiplyAdds) multiply-adds in straight-line code); compilers may take minutes on it", file: file, at: spec.mark("layer")))
-                }
-            }
-            return Compiled(spec: spec, plan: plan, notes: warnings, dependencies: [file] + (model.map { [$0.dependency] } ?? []) + loaded.files)
+            loaded = try WeightLoader(weightsRoot: weightsRoot).load(spec)
         } catch {
             throw DiagnosticError(notes + error.diagnostics)
         }
+        var compiled = try plan(spec, weights: loaded.weights, notes: notes + loaded.notes, dependencies: dependencies + loaded.files)
+        if let provenance { compiled.plan.provenance = provenance }
+        return compiled
     }
 
-    /// An int8 layer from a `.tflite` model: the plan gets the spec (its `quantization` set) and
-    /// the real-valued weights that the int8 ones stand for.
-    private func compile(_ source: TFLiteSource) throws(DiagnosticError) -> Compiled {
-        let spec = source.spec
-        let plan = Planner.plan(spec, weights: source.weights, unroll: unroll)
+    /// Plans `spec` on `weights`; refuses an unroll request the plan cannot take, and warns of a large `full` source.
+    private func plan(_ spec: LayerSpec, weights: LayerWeights, notes: [Diagnostic], dependencies: [String]) throws(DiagnosticError) -> Compiled {
+        let plan = Planner.plan(spec, weights: weights, unroll: unroll)
         if let refusal = Planner.refusal(of: unroll, for: plan) {
-            throw DiagnosticError(source.notes + [Diagnostic(.error, refusal, file: spec.file, at: spec.mark("layer"))])
+            throw DiagnosticError(notes + [Diagnostic(.error, refusal, file: spec.file, at: spec.mark("layer"))])
         }
-        return Compiled(spec: spec, plan: plan, notes: source.notes, dependencies: [spec.file, source.dependency])
+        var warnings = notes
+        if unroll == .full {
+            let largest = TargetLanguage.allCases.map { SourceEstimate.bytes(plan, $0) }.max() ?? 0
+            if largest > SourceEstimate.fullUnrollWarningBytes {
+                warnings.append(Diagnostic(.warning, "--unroll full: the emitted source is about \(SourceEstimate.describe(largest)) "
+                    + "(\(plan.multiplyAdds) multiply-adds in straight-line code); compilers may take minutes on it", file: spec.file, at: spec.mark("layer")))
+            }
+        }
+        return Compiled(spec: spec, plan: plan, notes: warnings, dependencies: dependencies)
     }
 
     /// The bytes of a spec file, or a positioned error: only a regular file is

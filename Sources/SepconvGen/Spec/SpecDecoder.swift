@@ -30,8 +30,12 @@ public struct SpecDecoder {
     /// Missing required keys, each with the number of diagnostics before it (see `missing`).
     var missingKeys: [(index: Int, path: String, diagnostic: Diagnostic)] = []
 
-    private init(file: String) {
+    /// Whether another front end reads the spec's `weights` (a weights file: `WeightsFileSource`).
+    let weightsReadElsewhere: Bool
+
+    private init(file: String, weightsReadElsewhere: Bool) {
         reader = NodeReader(diagnostics: DiagnosticCollector(file: file))
+        self.weightsReadElsewhere = weightsReadElsewhere
     }
 
     /// Decodes and validates `root`, the parsed spec file `file`.
@@ -49,9 +53,11 @@ public struct SpecDecoder {
     /// (present whenever the input and the layer's shape did, even with other
     /// errors), every diagnostic, and the weights the spec gives by key (also
     /// when some are missing), so that a caller can still check the given
-    /// weight files and report their errors with the spec's.
-    static func decodeReportingAll(_ root: Node, file: String) -> (spec: LayerSpec?, diagnostics: [Diagnostic], givenWeights: [String: WeightSource]) {
-        var decoder = SpecDecoder(file: file)
+    /// weight files and report their errors with the spec's. With
+    /// `weightsReadElsewhere`, `weights` is left to the front end that reads it.
+    static func decodeReportingAll(_ root: Node, file: String, weightsReadElsewhere: Bool = false)
+        -> (spec: LayerSpec?, diagnostics: [Diagnostic], givenWeights: [String: WeightSource]) {
+        var decoder = SpecDecoder(file: file, weightsReadElsewhere: weightsReadElsewhere)
         let spec = decoder.decodeSpec(root)
         var diagnostics = decoder.reader.diagnostics.diagnostics
         // Last first, so that each index still counts the diagnostics before it.
@@ -104,7 +110,7 @@ public struct SpecDecoder {
             }
         }
         let weights = value(top, "weights", path: "weights").flatMap { node in
-            NodeReader.isNull(node) ? nil : decodeWeights(node, useBias: layer.useBias, shapes: layer.shape.flatMap { shape in input.map { Self.weightShapes(kernel: shape.kernel, channels: $0.channels, depthMultiplier: shape.depthMultiplier, filters: shape.filters) } })
+            NodeReader.isNull(node) || weightsReadElsewhere ? nil : decodeWeights(node, useBias: layer.useBias, shapes: layer.shape.flatMap { shape in input.map { Self.weightShapes(kernel: shape.kernel, channels: $0.channels, depthMultiplier: shape.depthMultiplier, filters: shape.filters) } })
         }
         if weights != nil {
             for (key, initializer) in [("depthwise_initializer", layer.depthwiseInitializer), ("pointwise_initializer", layer.pointwiseInitializer), ("bias_initializer", layer.biasInitializer)]
@@ -116,9 +122,8 @@ public struct SpecDecoder {
         // A spec without a valid name is still returned (its errors say why), so that
         // its weight files can be checked too; it never reaches the planner.
         guard let input, let shape = layer.shape else { return nil }
-        checkGeometry(shape, input: input, padding: layer.padding, activation: layer.activation, dataFormat: layer.dataFormat, useBias: layer.useBias)
-        let streaming = decodeStreaming(top, activation: layer.activation, dataFormat: layer.dataFormat, channels: input.channels, kernel: shape.kernel, dilation: shape.dilation)
-        return LayerSpec(
+        let streaming = value(top, "streaming", path: "streaming").flatMap { reader.bool($0, path: "streaming") } ?? false
+        let spec = LayerSpec(
             file: diagnostics.file, name: name ?? "", dtype: dtype,
             inputSteps: input.steps, inputChannels: input.channels,
             filters: shape.filters, kernelSize: shape.kernel, strides: shape.strides, padding: layer.padding,
@@ -128,6 +133,8 @@ public struct SpecDecoder {
             pointwiseInitializer: layer.pointwiseInitializer ?? .glorotUniform,
             biasInitializer: layer.biasInitializer ?? .zeros,
             seed: layer.seed, weights: weights, marks: marks, streaming: streaming)
+        diagnostics.append(contentsOf: spec.crossArgumentErrors)
+        return spec
     }
 
     private mutating func decodeName(_ top: Node.Mapping) -> String? {
@@ -362,39 +369,5 @@ public struct SpecDecoder {
             }
         }
         diagnostics.note("'\(key)' only matters for training; it has no effect on the emitted code", at: node.mark)
-    }
-
-    // MARK: - Cross-argument checks
-
-    private mutating func checkGeometry(_ shape: Shape, input: (steps: Int, channels: Int), padding: Padding,
-                                        activation: Activation, dataFormat: DataFormat, useBias: Bool) {
-        let geometry = LayerGeometry(inputSteps: input.steps, inputChannels: input.channels, filters: shape.filters,
-                                     kernelSize: shape.kernel, stride: shape.strides, dilation: shape.dilation,
-                                     depthMultiplier: shape.depthMultiplier, padding: padding, useBias: useBias)
-        guard geometry.convolutionSteps > 0 else {
-            let detail = "kernel_size \(shape.kernel) with dilation_rate \(shape.dilation) spans \(geometry.receptiveField) steps but the input has \(input.steps)"
-            diagnostics.error("Computed output size would be zero or negative: 'valid' padding, \(detail)", at: marks["layer.kernel_size"] ?? .start)
-            return
-        }
-        let outputSteps = geometry.convolutionSteps, depthwiseChannels = geometry.depthwiseChannels
-        let parameters = geometry.parameterCount
-        let layerMark = marks["layer"] ?? .start
-        if depthwiseChannels > Limits.maxDepthwiseChannels {
-            diagnostics.error("channels × depth_multiplier is \(depthwiseChannels); at most \(Limits.maxDepthwiseChannels) are supported", at: marks["layer.depth_multiplier"] ?? layerMark)
-        } else if parameters > Limits.maxParameters {
-            diagnostics.error("the layer has \(parameters) weights; at most \(Limits.maxParameters) are supported", at: layerMark)
-        } else if geometry.totalMultiplyAdds > Limits.maxMultiplyAdds {
-            diagnostics.error("the layer needs \(geometry.totalMultiplyAdds) multiply-adds per batch item; at most \(Limits.maxMultiplyAdds) are supported", at: layerMark)
-        }
-        if input.steps * input.channels > Limits.maxActivationValues || outputSteps * shape.filters > Limits.maxActivationValues {
-            diagnostics.error("a batch item's input or output exceeds \(Limits.maxActivationValues) values", at: marks["input"] ?? layerMark)
-        }
-        if activation == .glu {
-            let lastAxis = dataFormat == .channelsLast ? shape.filters : outputSteps
-            let what = dataFormat == .channelsLast ? "filters" : "output steps (channels_first)"
-            if lastAxis % 2 != 0 {
-                diagnostics.error("glu splits the output's last axis in two halves, but it has \(lastAxis) \(what), an odd number", at: marks["layer.activation"] ?? layerMark)
-            }
-        }
     }
 }

@@ -163,7 +163,7 @@ import Testing
         let imported = try reader.layer(named: test.layer, fuse: false)
         let group = try #require(reader.group(of: test.layer))
         var layer = ""
-        for key in ModelSource.importedKeys {
+        for key in ["filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation", "use_bias"] {
             guard let value = imported.config[key] else { continue }
             layer += "  \(key): \(Self.yaml(value))\n"
         }
@@ -186,5 +186,65 @@ import Testing
         case .array(let items): "[" + items.map(yaml).joined(separator: ", ") + "]"
         case .object: "{}"
         }
+    }
+}
+
+/// The Keras front end on configs a tampered model file could hold: each argument
+/// out of the tool's limits or of the wrong kind is refused at the `from` key,
+/// naming the layer and the argument, and the whole-layer checks a written spec
+/// gets (`LayerChecks`) run on a model's layer too.
+@Suite struct KerasSourceTests {
+    static let key = Mark(line: 3, column: 1)
+
+    static func imported() throws -> ImportedLayer {
+        let test = try #require(ModelReaderTests.cases.first { $0.model.hasSuffix(".keras") && $0.chain.isEmpty })
+        return try ModelReader(bytes: ModelReaderTests.bytes(test.model), name: test.model).layer(named: test.layer, fuse: false)
+    }
+
+    static func errors(_ layer: ImportedLayer, input: (steps: Int, channels: Int)? = nil, streaming: Bool = false) -> [Diagnostic] {
+        do {
+            _ = try KerasSource.layer(layer, model: "m.keras", name: "t", input: input, streaming: streaming, file: "s.yaml", at: key, marks: [:])
+            return []
+        } catch {
+            return error.diagnostics.filter { $0.severity == .error }
+        }
+    }
+
+    @Test(arguments: [
+        ("kernel_size", JSONValue.int(0), "kernel_size must be an integer"),
+        ("kernel_size", .array([.int(3), .int(3)]), "kernel_size must be an integer"),
+        ("filters", .int(1 << 40), "filters must be an integer (or a list of one) from 1 to"),
+        ("strides", .string("2"), "strides must be an integer"),
+        ("padding", .string("causal"), "padding must be 'valid' or 'same'"),
+        ("data_format", .string("channels_middle"), "data_format must be"),
+        ("activation", .string("swishy"), "activation 'swishy' is not one sepconv-gen knows"),
+        ("use_bias", .string("yes"), "use_bias must be true or false"),
+    ])
+    func badArgumentsAreRefusedAtFrom(_ key: String, _ value: JSONValue, _ message: String) throws {
+        var layer = try Self.imported()
+        guard case .object(var members) = layer.config else { Issue.record("the config is not an object"); return }
+        members[key] = value
+        layer.config = .object(members)
+        let errors = Self.errors(layer)
+        #expect(errors.count == 1 && errors.allSatisfy { $0.message.contains(message) && $0.mark == Self.key }, "\(errors.map(\.message))")
+        #expect(errors.first?.message.hasPrefix("'\(layer.name)' in m.keras: ") == true)
+    }
+
+    @Test func wholeLayerChecksRunOnAModelsLayer() throws {
+        let layer = try Self.imported()
+        #expect(Self.errors(layer).isEmpty)
+        let recorded = try #require(layer.inputShape)
+        // An input the model does not take; then the recorded one made too short for a 'valid' kernel.
+        let other = Self.errors(layer, input: (recorded.steps + 1, recorded.channels))
+        #expect(other.count == 1 && other[0].message.contains("'input' is steps \(recorded.steps + 1)"))
+        var short = layer
+        short.inputShape = (1, recorded.channels)
+        if case .object(var members) = short.config {
+            members["padding"] = .string("valid")
+            members["kernel_size"] = .int(2)
+            short.config = .object(members)
+        }
+        let tooShort = Self.errors(short)
+        #expect(tooShort.contains { $0.message.hasPrefix("Computed output size would be zero or negative") && $0.mark == Self.key }, "\(tooShort.map(\.message))")
     }
 }

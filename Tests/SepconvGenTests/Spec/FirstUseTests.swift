@@ -263,9 +263,9 @@ import KerasInitializers
         for file in Generator.files(for: compiled.plan, languages: [.c, .swift]) {
             #expect(!file.contents.contains("QZXJ50"), "\(file.name)")
         }
-        #expect(ModelSource.printableInCode("models/kws-2.keras", or: "-") == "models/kws-2.keras")
+        #expect(KerasSource.printableInCode("models/kws-2.keras", or: "-") == "models/kws-2.keras")
         for text in ["a*/b", "a\nb", "a??/", "", "é.keras", String(repeating: "a", count: 101)] {
-            #expect(ModelSource.printableInCode(text, or: "-") == "-", "\(text)")
+            #expect(KerasSource.printableInCode(text, or: "-") == "-", "\(text)")
         }
     }
 }

@@ -14,7 +14,8 @@ import Foundation
 ///   size the layer needs, so any out-of-bounds access aborts (prefetches
 ///   included: they become reads there);
 /// - `swift`: the `N.swift` files in a few chunks, each chunk and a driver
-///   one `swiftc -O -wmo -swift-version 6 -warnings-as-errors` executable;
+///   one `swiftc -wmo -swift-version 6 -warnings-as-errors` executable, `-O`
+///   for the loops kernels and every fourth unrolled one, `-Onone` for the others;
 /// - a C++11 translation unit that includes two headers (one twice) and is
 ///   linked with their C objects, proving `extern "C"` and the include guard.
 ///

@@ -12,61 +12,26 @@ struct TFLiteSource {
     /// The model file, as usable from the working directory (for `--depfile`).
     var dependency: String
 
-    /// Whether `root` takes its layer from a `.tflite` model (the extension decides, as for `.keras` and `.h5`).
-    static func applies(to root: Node) -> Bool {
-        guard case .mapping(let top) = root, case .mapping(let from)? = top["from"],
-              case .scalar(let model)? = from["model"] else { return false }
-        return model.text.lowercased().hasSuffix(".tflite")
+    /// Whether the model is a `.tflite` one (the extension decides, as for `.keras` and `.h5`).
+    static func applies(to header: ModelSpecHeader) -> Bool {
+        header.model?.lowercased().hasSuffix(".tflite") == true
     }
 
-    /// Decodes the spec `root` of the file `file`, reading its model.
+    /// Decodes the spec whose header is `header`, reading its model.
     /// - Throws: `DiagnosticError` with every error found in the spec, or the model's, at the `from` key.
-    static func decode(_ root: Node, file: String, weightsRoot: String?) throws(DiagnosticError) -> TFLiteSource {
-        var reader = NodeReader(diagnostics: DiagnosticCollector(file: file))
-        var marks: [String: Mark] = [:]
-        guard let top = reader.mapping(root, path: "spec", known: SpecDecoder.topKeys),
-              let fromPair = top.pairs.first(where: { $0.key.text == "from" }) else {
-            throw DiagnosticError(reader.diagnostics.diagnostics)
+    static func decode(_ header: ModelSpecHeader, weightsRoot: String?) throws(DiagnosticError) -> TFLiteSource {
+        var header = header
+        let file = header.reader.diagnostics.file
+        let key = header.key
+        var selector: TFLiteReader.Selector?
+        if let node = header.from?["layer"] { selector = layerSelector(node, &header.reader) }
+        if let node = header.from?["fuse"], header.reader.bool(node, path: "from.fuse") == true {
+            header.reader.diagnostics.error("'fuse' cannot be used with a .tflite model: the converter has already fused what it could into the operators' activations", at: node.mark)
         }
-        let key = fromPair.key.mark
-        for pair in top.pairs where ["layer", "weights", "dtype"].contains(pair.key.text) {
-            reader.diagnostics.error("'\(pair.key.text)' cannot be given with 'from': the model holds the layer's arguments, weights and dtype", at: pair.key.mark)
-        }
-        var model: String?, selector: TFLiteReader.Selector?
-        if let from = reader.mapping(fromPair.value, path: "from", known: ModelSource.fromKeys) {
-            model = from["model"].flatMap { reader.string($0, path: "from.model") ?? nil }
-            if let node = from["layer"] { selector = layerSelector(node, &reader) }
-            if let node = from["fuse"], reader.bool(node, path: "from.fuse") == true {
-                reader.diagnostics.error("'fuse' cannot be used with a .tflite model: the converter has already fused what it could into the operators' activations", at: node.mark)
-            }
-        }
-        let name = top["name"].flatMap { node -> String? in
-            marks["name"] = node.mark
-            guard let text = reader.string(node, path: "name") ?? nil else { return nil }
-            if let problem = Identifier.problem(with: text) {
-                reader.diagnostics.error("invalid name: \(problem)", at: node.mark)
-                return nil
-            }
-            return text
-        }
-        if top["name"] == nil { reader.diagnostics.error("missing required key 'name' (the C identifier of the layer)", at: top.mark) }
-        var given: (steps: Int, channels: Int)?
-        if let node = top["input"], let input = reader.mapping(node, path: "input", known: SpecDecoder.inputKeys) {
-            marks["input"] = node.mark
-            let steps = input["steps"].flatMap { reader.integer($0, path: "input.steps", in: 1...Limits.maxExtent) }
-            let channels = input["channels"].flatMap { reader.integer($0, path: "input.channels", in: 1...Limits.maxChannels) }
-            if let steps, let channels { given = (steps, channels) } else if input["steps"] == nil || input["channels"] == nil {
-                reader.diagnostics.error("'input' needs both 'steps' and 'channels' (or leave it out: the model records the shape)", at: node.mark)
-            }
-        }
-        let streaming = top["streaming"].flatMap { node -> Bool? in
-            marks["streaming"] = node.mark
-            return reader.bool(node, path: "streaming")
-        } ?? false
-        var diagnostics = reader.diagnostics
-        guard let model, let name, !diagnostics.hasErrors else { throw DiagnosticError(diagnostics.diagnostics) }
+        var (marks, given, streaming, diagnostics) = (header.marks, header.input, header.streaming, header.reader.diagnostics)
+        guard let model = header.model, let name = header.name, !diagnostics.hasErrors else { throw DiagnosticError(diagnostics.diagnostics) }
 
-        let (bytes, located) = try ModelSource.read(model, specFile: file, weightsRoot: weightsRoot, kind: "model", at: key, &diagnostics)
+        let (bytes, located) = try ModelSpecHeader.load(model, specFile: file, weightsRoot: weightsRoot, kind: "model", at: key, &diagnostics)
         let layer: TFLiteReader.Layer
         do {
             layer = try TFLiteReader(bytes: bytes, name: model).layer(selector)
@@ -77,7 +42,7 @@ struct TFLiteSource {
         if let given, (given.steps, given.channels) != (layer.inputSteps, layer.inputChannels) {
             diagnostics.error("'input' is steps \(given.steps), channels \(given.channels) but chain \(layer.index) of \(model) takes steps \(layer.inputSteps), channels \(layer.inputChannels)", at: marks["input"] ?? key)
         }
-        // The streaming state holds the receptive field's frames, as SpecDecoder+Streaming checks for a written spec.
+        // The streaming state holds the receptive field's frames, as `LayerSpec.crossArgumentErrors` checks for a Keras layer's, with the leading pad's frames.
         let stateValues = ((layer.kernelSize - 1) * layer.dilation + 1 + layer.quantization.leadingPad) * layer.inputChannels
         if streaming, stateValues > Limits.maxActivationValues {
             diagnostics.error("streaming: true needs a state of \(stateValues) values (the receptive field's frames); at most \(Limits.maxActivationValues) are supported", at: marks["streaming"] ?? key)

@@ -8,8 +8,9 @@ import Testing
 /// interpreter's (TFLite's reference arithmetic), batch and streaming.
 @Suite(.serialized)
 struct Int8CompileTests {
-    /// One layer to compile: its plan, input and the interpreter's output;
-    /// for a streaming case, the push sizes of item 0's frames.
+    /// One layer to compile: its plan, input and the expected output; for a
+    /// streaming case, the push sizes of item 0's frames (its batch function
+    /// is checked too: the same file serves both).
     struct Case {
         var plan: LayerPlan
         var batch: Int
@@ -170,10 +171,13 @@ struct Int8CompileTests {
             printed[String(name)] = fields.dropFirst().compactMap { Int($0) }
         }
         for c in cases {
-            let want = c.pushes == nil ? c.expected : Array(c.expected.prefix(c.plan.outputSize))
-            #expect(printed[c.plan.name] == want,
-                    "\(language.rawValue) \(c.plan.name) (\(c.plan.unroll[language].rawValue)\(c.pushes.map { ", pushes \($0)" } ?? "")) differs from \(source)",
-                    sourceLocation: sourceLocation)
+            #expect(printed[c.plan.name] == c.expected,
+                    "\(language.rawValue) \(c.plan.name) (\(c.plan.unroll[language].rawValue)) differs from \(source)", sourceLocation: sourceLocation)
+            if let pushes = c.pushes {
+                #expect(printed[c.plan.name + ".stream"] == Array(c.expected.prefix(c.plan.outputSize)),
+                        "\(language.rawValue) \(c.plan.name) (\(c.plan.unroll[language].rawValue), streamed in pushes \(pushes)) differs from \(source)",
+                        sourceLocation: sourceLocation)
+            }
         }
     }
 
@@ -191,6 +195,9 @@ struct Int8CompileTests {
             let n = c.plan.name
             lines.append("    {")
             lines.append("        static const int8_t x[] = \(literal(c.input));")
+            lines.append("        int8_t b[\(max(1, c.batch * c.plan.outputSize))];")
+            lines.append("        \(n)(x, b, \(c.batch));")
+            lines.append("        print(\"\(n)\", b, \(c.batch * c.plan.outputSize));")
             if let pushes = c.pushes {
                 let C = c.plan.inputChannels
                 lines.append("        static \(n)_stream state;")
@@ -201,11 +208,7 @@ struct Int8CompileTests {
                     lines.append("        written += \(n)_stream_push(&state, x + used * \(C), \(count), y + written * \(c.plan.outputChannels)); used += \(count);")
                 }
                 lines.append("        written += \(n)_stream_flush(&state, y + written * \(c.plan.outputChannels));")
-                lines.append("        print(\"\(n)\", y, written * \(c.plan.outputChannels));")
-            } else {
-                lines.append("        int8_t y[\(max(1, c.batch * c.plan.outputSize))];")
-                lines.append("        \(n)(x, y, \(c.batch));")
-                lines.append("        print(\"\(n)\", y, \(c.batch * c.plan.outputSize));")
+                lines.append("        print(\"\(n).stream\", y, written * \(c.plan.outputChannels));")
             }
             lines.append("    } /* case \(index) */")
         }
@@ -234,6 +237,7 @@ struct Int8CompileTests {
         for c in cases {
             let type = Identifier.swiftTypeName(c.plan.name)
             let array = "inputs[\"\(c.plan.name)\", default: []]"
+            lines.append("show(\"\(c.plan.name)\", \(type).forward(\(array), batch: \(c.batch)))")
             if let pushes = c.pushes {
                 let C = c.plan.inputChannels
                 lines.append("do {")
@@ -246,10 +250,8 @@ struct Int8CompileTests {
                     used += count
                 }
                 lines.append("    y += stream.flush()")
-                lines.append("    show(\"\(c.plan.name)\", y)")
+                lines.append("    show(\"\(c.plan.name).stream\", y)")
                 lines.append("}")
-            } else {
-                lines.append("show(\"\(c.plan.name)\", \(type).forward(\(array), batch: \(c.batch)))")
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -1,17 +1,21 @@
 /// `Conv1D` and `DepthwiseConv1D` in a network, as variants of the
 /// SeparableConv1D lowering (the same planner, kernels, tiles, borders,
 /// schedule and streaming): the layer's weights are rewritten into a
-/// depthwise and a pointwise kernel whose composition is the layer.
+/// depthwise and a pointwise kernel whose composition is the layer (what the
+/// interpreter computes), and the plan's `ConvolutionVariant` says which of
+/// the two the kernels multiply by, so that they do only the layer's own
+/// multiply-adds.
 ///
-/// - `Conv1D` (the dense-tap variant): a depthwise pass with one multiplier per
-///   tap, each a one-hot tap (`x · 1`, exact), gathers the K taps of every
-///   channel; the pointwise kernel then holds the layer's kernel,
-///   `pointwise[c·K + k][f] = kernel[k][c][f]`. Cost: the K² C multiply-adds
-///   of the gather per output step beside the layer's K C F.
+/// - `Conv1D` (the dense-tap variant): the depthwise kernel is a one-hot
+///   gather of the K taps (K, C, K); the kernels copy each channel's taps into
+///   the depthwise tile instead (zero where a tap falls in the padding), and
+///   the pointwise kernel holds the layer's kernel,
+///   `pointwise[c·K + k][f] = kernel[k][c][f]`. Cost: K C F multiply-adds per
+///   output step.
 /// - `DepthwiseConv1D` (the depthwise-only variant): the layer's kernel is the
-///   depthwise kernel, and the pointwise kernel is the identity (`x · 1`
-///   plus zeros, exact). Cost: (C M)² multiply-adds per output step beside
-///   the layer's K C M.
+///   depthwise kernel, and the pointwise kernel is the identity, which the
+///   kernels skip: the depthwise tile goes through the bias, activation and
+///   epilogue to the output. Cost: K C M multiply-adds per output step.
 ///
 /// 'causal' padding is a `ZeroPadding1D` of (K − 1) · d steps before a 'valid'
 /// convolution, as Keras defines it.
@@ -90,7 +94,7 @@ extension NetworkBuilder {
             filters: outputs, kernelSize: kernelSize, strides: stride, padding: paddingName == "same" ? .same : .valid,
             dataFormat: .channelsLast, dilationRate: dilation, depthMultiplier: multiplier, activation: alongSteps == nil ? activation : .linear, useBias: useBias,
             depthwiseInitializer: .zeros, pointwiseInitializer: .zeros, biasInitializer: .zeros, seed: 0, weights: nil, marks: [:],
-            streaming: streaming)
+            streaming: streaming, convolution: depthwise ? .depthwiseOnly : .denseTaps)
         let receptive = (kernelSize - 1) * dilation + 1
         guard paddingName == "same" || steps1 >= receptive else {
             throw ModelError("\(what): its receptive field of \(receptive) steps is longer than its \(steps1) input steps")
@@ -103,7 +107,7 @@ extension NetworkBuilder {
     }
 
     /// The (K, C, F) kernel as a one-hot gather of the K taps (K, C, K) and a pointwise (1, C·K, F).
-    private static func denseTaps(_ kernel: Tensor, bias: Tensor?) -> LayerWeights {
+    static func denseTaps(_ kernel: Tensor, bias: Tensor?) -> LayerWeights {
         let (K, C, F) = (kernel.shape[0], kernel.shape[1], kernel.shape[2])
         var gather = [Double](repeating: 0, count: K * C * K)
         var pointwise = [Double](repeating: 0, count: C * K * F)
@@ -118,7 +122,7 @@ extension NetworkBuilder {
     }
 
     /// The (1, n, n) identity as a pointwise kernel.
-    private static func identity(_ n: Int) -> Tensor {
+    static func identity(_ n: Int) -> Tensor {
         var values = [Double](repeating: 0, count: n * n)
         for i in 0..<n { values[i * n + i] = 1 }
         return Tensor(shape: [1, n, n], scalars: values)

@@ -62,7 +62,9 @@ struct CHelium {
 
     /// The Helium form of the portable routine `name`, where it has one.
     func routine(_ name: String) -> [String]? {
-        if name.hasPrefix("pointwise_"), let rows = Int(name.dropFirst("pointwise_".count)) { return pointwise(rows: rows) }
+        if name.hasPrefix("pointwise_"), let rows = Int(name.dropFirst("pointwise_".count)) {
+            return plan.convolution.hasPointwiseKernel ? pointwise(rows: rows) : nil
+        }
         guard hasDepthwise, name.hasPrefix("depthwise_"), let rows = Int(name.dropFirst("depthwise_".count)) else { return nil }
         return depthwise(rows: rows)
     }
@@ -178,8 +180,9 @@ struct CHelium {
 
     /// Whether the depthwise routines of full-tap tiles have a Helium form:
     /// channels_last, where a step's channels are contiguous, and at least
-    /// one whole vector of them (with fewer, most lanes would idle).
-    var hasDepthwise: Bool { plan.dataFormat == .channelsLast && plan.inputChannels >= 4 }
+    /// one whole vector of them (with fewer, most lanes would idle); not the
+    /// dense-tap variant's gather.
+    var hasDepthwise: Bool { plan.dataFormat == .channelsLast && plan.inputChannels >= 4 && plan.convolution.hasDepthwiseKernel }
 
     /// `depthwise_<rows>` on Helium: four channels at a time (the last four
     /// under a lane predicate when C is not a multiple of 4), up to six
@@ -273,7 +276,8 @@ struct CHelium {
 
     /// Whether the Helium routines compute the activation themselves, so
     /// that nothing on Helium calls the activation helpers.
-    var computesActivation: Bool { hasFinish || activatesAsItStores }
+    /// (The depthwise-only variant's bias pass has no Helium form: it activates as it stores itself.)
+    var computesActivation: Bool { hasFinish || activatesAsItStores && plan.convolution.hasPointwiseKernel }
 
     /// `finish` on Helium, in place of `act` and the scalar finish: relu6
     /// four values at a time as `act` computes it (compares and selects, so

@@ -11,13 +11,15 @@ public enum Explainer {
         let summary = Summary(plan)
         var lines: [String] = []
         lines.append("\(plan.name): SeparableConv1D, \(plan.format.name), \(plan.dataFormat.rawValue)")
+        if let variant = variantLine(plan.convolution) { lines.append(variant) }
         lines.append("  input            \(Tensor.describe(summary.inputShape)) \(plan.dataFormat == .channelsLast ? "(steps, channels)" : "(channels, steps)")")
         lines.append("  depthwise        kernel \(plan.kernelSize), stride \(plan.stride), dilation \(plan.dilation), depth_multiplier \(plan.depthMultiplier): \(plan.inputChannels) -> \(plan.depthwiseChannels) channels")
         lines.append("  padding          \(plan.padding.rawValue): \(plan.padLeft) left, \(plan.padRight) right")
         lines.append("  receptive field  \(plan.receptiveField) input steps")
         lines.append("  pointwise        \(plan.depthwiseChannels) -> \(plan.filters) filters, \(plan.useBias ? "bias" : "no bias"), activation \(plan.activation.rawValue)")
         lines.append("  output           \(Tensor.describe(summary.outputShape)) \(plan.dataFormat == .channelsLast ? "(steps, filters)" : "(filters, steps)")")
-        lines.append("  parameters       \(plan.parameterCount) (depthwise \(plan.kernelSize * plan.depthwiseChannels), pointwise \(plan.depthwiseChannels * plan.filters), bias \(plan.useBias ? plan.filters : 0))")
+        let parameters = plan.geometry.parameters
+        lines.append("  parameters       \(plan.parameterCount) (depthwise \(parameters.depthwise), pointwise \(parameters.pointwise), bias \(parameters.bias))")
         lines.append("  multiply-adds    \(plan.multiplyAdds) per batch item (depthwise \(plan.depthwiseMultiplyAdds), pointwise \(plan.pointwiseMultiplyAdds))")
         for language in TargetLanguage.allCases {
             lines.append("  unroll \(language.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))    \(summary.unrollReason(language))")
@@ -40,6 +42,17 @@ public enum Explainer {
         lines.append("")
         lines += picture(plan)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// What a `ConvolutionVariant` computes of the two stages (nil for SeparableConv1D's both).
+    static func variantLine(_ variant: ConvolutionVariant) -> String? {
+        switch variant {
+        case .separable: nil
+        case .denseTaps: "  convolution      dense-tap (Conv1D): the depthwise stage gathers each channel's taps (copies, no multiply-adds), "
+            + "the pointwise stage holds the kernel"
+        case .depthwiseOnly: "  convolution      depthwise-only (DepthwiseConv1D): no pointwise stage, the depthwise values go through the bias "
+            + "and activation to the output"
+        }
     }
 
     /// The `loops` kernels' schedule, as the emitters print it.
@@ -149,6 +162,8 @@ public enum Explainer {
         var estimatedSourceBytes: [String: Int]
         var footprint: Footprint
         var weightsProvenance: String?
+        /// The `ConvolutionVariant`, where it is not `separable`.
+        var convolution: ConvolutionVariant?
         var streaming: StreamExplain.Summary?
         var quantization: Quantization?
 
@@ -237,6 +252,7 @@ public enum Explainer {
             outputShape = channelsLast ? [plan.outputSteps, plan.outputChannels] : [plan.outputChannels, plan.outputSteps]
             useBias = plan.useBias
             parameters = plan.parameterCount; multiplyAdds = plan.multiplyAdds
+            convolution = plan.convolution == .separable ? nil : plan.convolution
             depthwiseMultiplyAdds = plan.depthwiseMultiplyAdds; pointwiseMultiplyAdds = plan.pointwiseMultiplyAdds
             unroll = Dictionary(uniqueKeysWithValues: TargetLanguage.allCases.map {
                 ($0.rawValue, Unroll(strategy: plan.unroll[$0].rawValue, budget: UnrollBudget.autoMultiplyAdds(for: $0, dtype: plan.dtype)))

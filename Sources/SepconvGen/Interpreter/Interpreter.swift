@@ -5,7 +5,9 @@
 /// It deliberately ignores the plan's step runs, schedule and unroll
 /// decisions and tests every tap against the input's bounds (the geometry's
 /// `inputStep` alone), so it cross-checks them. The epilogue follows the
-/// activation, step by step, each rounded to the dtype.
+/// activation, step by step, each rounded to the dtype. A `ConvolutionVariant`
+/// computes the stages it has: a Conv1D's gather of the taps, a
+/// DepthwiseConv1D's depthwise values as its output channels.
 public enum Interpreter {
     /// Why an input tensor does not fit the layer.
     public struct ShapeError: Error, Hashable, Sendable {
@@ -60,7 +62,12 @@ public enum Interpreter {
                     for k in 0..<K {
                         let p = plan.inputStep(forOutput: t, tap: k)
                         if p >= 0 && p < L {
-                            sum += input(p, c) * weights.depthwise(k, c, m)
+                            // The dense-tap variant's gather: multiplier m is tap m.
+                            if !plan.convolution.hasDepthwiseKernel {
+                                if k == m { sum = input(p, c) }
+                            } else {
+                                sum += input(p, c) * weights.depthwise(k, c, m)
+                            }
                         }
                     }
                     mixed[c * M + m] = round(sum)
@@ -68,8 +75,12 @@ public enum Interpreter {
             }
             for f in 0..<F {
                 var sum = weights.bias(f)
-                for j in 0..<(C * M) {
-                    sum += mixed[j] * weights.pointwise(j, f)
+                if plan.convolution.hasPointwiseKernel {
+                    for j in 0..<(C * M) {
+                        sum += mixed[j] * weights.pointwise(j, f)
+                    }
+                } else {
+                    sum += mixed[f]
                 }
                 y[channelsLast ? t * F + f : f * steps + t] = round(sum)
             }

@@ -23,21 +23,24 @@ struct KernelLayout {
     /// -O superlinearly slow (16384 floats: 12 s; 16 × 1024: 3.4 s, on a loaded
     /// machine), and the bias is there even when it is zeros; otherwise (C) the
     /// blocks are one array, ending in zero rows where the prefetches run ahead.
+    /// A `ConvolutionVariant` has only the tables of the kernels it multiplies
+    /// by: a Conv1D's kernel is the pointwise table of its gathered taps.
     func weightTables(_ language: TargetLanguage) -> [Statement] {
         let p = plan, (C, M, CM, F, W) = (p.inputChannels, p.depthMultiplier, p.depthwiseChannels, p.filters, self.lanes)
         let swift = Lowering.Options.of(language).passesWeights
         let depthwise = "depthwise_kernel (\(p.kernelSize), \(C), \(M)) as [tap * \(CM) + multiplier * \(C) + channel]."
-        var tables: [Statement] = [.table("depthwise", comment: depthwise, depthwiseRows, aligned: true)]
-        if swift {
+        var tables: [Statement] = p.convolution.hasDepthwiseKernel ? [.table("depthwise", comment: depthwise, depthwiseRows, aligned: true)] : []
+        let (kernel, row) = p.convolution == .denseTaps ? ("kernel (\(M), \(C), \(F))", "tap") : ("pointwise_kernel (1, \(CM), \(F))", "multiplier")
+        if swift && p.convolution.hasPointwiseKernel {
             tables += zip(pointwiseBlocks, self.filterBlocks).enumerated().map { index, table in
                 let (first, width) = (table.1.vector * W, table.1.count * W)
-                return .table("pointwise\(index)", comment: "pointwise_kernel (1, \(CM), \(F)), filters \(first) ..< \(first + width): "
-                    + "[multiplier * \(C) + channel][filter - \(first)], filters past \(F) zero.", table.0, aligned: true)
+                return .table("pointwise\(index)", comment: "\(kernel), filters \(first) ..< \(first + width): "
+                    + "[\(row) * \(C) + channel][filter - \(first)], filters past \(F) zero.", table.0, aligned: true)
             }
-        } else {
+        } else if p.convolution.hasPointwiseKernel {
             let pad = self.prefetchesWeights ? KernelSchedule.prefetchRows * self.blockVectors * W : 0
-            tables.append(.table("pointwise", comment: "pointwise_kernel (1, \(CM), \(F)) packed in blocks of \(self.blockVectors * W) filters: "
-                + "[block][multiplier * \(C) + channel][filter in block], filters past \(F) zero"
+            tables.append(.table("pointwise", comment: "\(kernel) packed in blocks of \(self.blockVectors * W) filters: "
+                + "[block][\(row) * \(C) + channel][filter in block], filters past \(F) zero"
                 + (pad > 0 ? "; then \(KernelSchedule.prefetchRows) zero rows for the prefetches that run ahead." : "."),
                 pointwiseBlocks.flatMap { $0 } + [Double](repeating: 0, count: pad), aligned: true))
         }

@@ -213,7 +213,7 @@ struct Lowering {
     }
 
     /// The input element of tap `k` for output step `s`, from the item's start.
-    private func inputOffset(step s: Expr, tap k: Expr) -> Expr {
+    func inputOffset(step s: Expr, tap k: Expr) -> Expr {
         let origin = Expr.sum([.minus(.times(s, .int(plan.stride)), .int(plan.padLeft)), .times(k, .int(plan.dilation))])
         return plan.dataFormat == .channelsLast ? .times(origin, .int(plan.inputChannels)) : origin
     }
@@ -221,6 +221,7 @@ struct Lowering {
     /// `depthwise_step`: the depthwise stage of one (border) step over a
     /// run-time range of taps `first ..< first + count` (see `vectorBorder`).
     var depthwiseStep: Routine {
+        guard plan.convolution.hasDepthwiseKernel else { return gatherStep(isBorder: true) }
         let (C, M, CM, W) = (plan.inputChannels, plan.depthMultiplier, plan.depthwiseChannels, plan.schedule.lanes)
         let (x, d, k, c, first) = (Expr.name("x"), Expr.name("d"), Expr.name("k"), Expr.name("c"), Expr.name("first"))
         let weights: Expr = options.passesWeights ? .name("dw") : .weights("depthwise")
@@ -265,6 +266,7 @@ struct Lowering {
     /// of multiply-adds, the 512-bit groups first where the target has them;
     /// channels_first calls the step routine for each step.
     func vectorDepthwise(rows: Int) -> Routine {
+        guard plan.convolution.hasDepthwiseKernel else { return gather(rows: rows) }
         let (K, C, M, CM) = (plan.kernelSize, plan.inputChannels, plan.depthMultiplier, plan.depthwiseChannels)
         let (x, d, t, r) = (Expr.name("x"), Expr.name("d"), Expr.name("t"), Expr.name("r"))
         let weights: Expr = options.passesWeights ? .name("dw") : .weights("depthwise")
@@ -346,7 +348,7 @@ struct Lowering {
         let schedule = plan.schedule, T = schedule.tile, CM = plan.depthwiseChannels
         let finishing = !(portable && schedule.fusesActivation), partial = portable ? schedule.leadingPartialSteps : 0
         let (x, y, d, o) = (Expr.name("x"), Expr.name("y"), Expr.name("d"), Expr.name("o"))
-        let weights: [Expr] = options.passesWeights ? [.weights("depthwise")] : []
+        let weights: [Expr] = options.passesWeights && plan.convolution.hasDepthwiseKernel ? [.weights("depthwise")] : []
         let store = { (t: Expr, n: Int) -> [Statement] in
             if schedule.needsOutputTile { return [.call(.symbol("finish"), [o, y, t, .int(n)])] }
             return finish == nil || !finishing ? [] : [.call(.symbol("finish"), [.offset(y, .times(t, .int(self.F))), .int(n)])]
@@ -415,10 +417,12 @@ struct Lowering {
             for step in run.steps {
                 var block: [Statement] = (0..<p.depthwiseChannels).map { j in
                     let (c, m) = (j / p.depthMultiplier, j % p.depthMultiplier)
-                    return .sum("d\(j)", (run.firstTap ..< run.firstTap + run.tapCount).map { k in
+                    // The dense-tap variant's gather: multiplier m holds tap m itself.
+                    let taps = (run.firstTap ..< run.firstTap + run.tapCount).filter { p.convolution.hasDepthwiseKernel || $0 == m }
+                    return .sum("d\(j)", taps.map { k in
                         let index = p.dataFormat == .channelsLast
                             ? p.inputStep(forOutput: step, tap: k) * p.inputChannels + c : c * p.inputSteps + p.inputStep(forOutput: step, tap: k)
-                        return .product(.element(x, .int(index)), .real(p.weights.depthwise(k, c, m)))
+                        return p.convolution.hasDepthwiseKernel ? .product(.element(x, .int(index)), .real(p.weights.depthwise(k, c, m))) : .element(x, .int(index))
                     })
                 }
                 block += outputs(step: step)
@@ -433,10 +437,12 @@ struct Lowering {
         return Routine(name: Routine.itemName, comment: [.text("One batch item.")], parameters: [("x", .input), ("y", .output)], body: body)
     }
 
-    /// The terms of filter `f`'s pre-activation output: bias, then the pointwise sum.
+    /// The terms of filter `f`'s pre-activation output: bias, then the
+    /// pointwise sum (the depthwise-only variant: depthwise channel f itself).
     private func preactivation(_ f: Int) -> [Expr] {
         (plan.useBias ? [.real(plan.weights.bias(f))] : [])
-            + (0..<plan.depthwiseChannels).map { j in .product(.name("d\(j)"), .real(plan.weights.pointwise(j, f))) }
+            + (plan.convolution.hasPointwiseKernel ? (0..<plan.depthwiseChannels).map { j in .product(.name("d\(j)"), .real(plan.weights.pointwise(j, f))) }
+                                                   : [.name("d\(f)")])
     }
 
     /// Filter `f`'s sum, bound to `name` first where the options say so: (statements, the value).

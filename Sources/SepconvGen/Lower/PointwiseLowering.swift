@@ -8,9 +8,11 @@
 extension Lowering {
     /// The loops kernel's vector stages, in print order: the depthwise
     /// routines of the tiles that read every tap, then each tile length's
-    /// pointwise routines.
+    /// pointwise routines (the depthwise-only variant: its bias pass).
     var vectorStages: [Routine] {
-        plan.schedule.fullTapLengths.map(vectorDepthwise) + plan.schedule.tileLengths.flatMap(pointwise)
+        plan.schedule.fullTapLengths.map(vectorDepthwise) + plan.schedule.tileLengths.flatMap { rows in
+            plan.convolution.hasPointwiseKernel ? pointwise(rows: rows) : [biasPass(rows: rows, portable: false)]
+        }
     }
 
     /// The routines of the pointwise stage of `rows` steps, in print order.

@@ -9,12 +9,13 @@ extension Lowering {
     /// The portable path's routines, in the order they are printed: the
     /// per-step routine where a border step reads part of the taps, the
     /// depthwise routine of each length of tile whose steps read every tap,
-    /// the pointwise stage of each tile length.
+    /// the pointwise stage of each tile length; a `ConvolutionVariant`'s
+    /// gather or bias pass in place of a stage it has no kernel for.
     var portableRoutines: [Routine] {
-        let schedule = plan.schedule
-        return (schedule.hasPartialSteps ? [portableStep] : [])
-            + schedule.fullTapLengths.map(portableDepthwise(rows:))
-            + schedule.tileLengths.map(portablePointwise(rows:))
+        let schedule = plan.schedule, variant = plan.convolution
+        return (schedule.hasPartialSteps ? [variant.hasDepthwiseKernel ? portableStep : gatherStep(isBorder: false)] : [])
+            + schedule.fullTapLengths.map(variant.hasDepthwiseKernel ? portableDepthwise(rows:) : gather(rows:))
+            + schedule.tileLengths.map { variant.hasPointwiseKernel ? portablePointwise(rows: $0) : biasPass(rows: $0, portable: true) }
     }
 
     // MARK: Depthwise

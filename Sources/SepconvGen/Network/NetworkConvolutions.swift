@@ -1,17 +1,19 @@
 /// `Conv1D` and `DepthwiseConv1D` in a network, as variants of the
 /// SeparableConv1D lowering (the same planner, kernels, tiles, borders,
-/// schedule and streaming): the layer's weights are rewritten into a
-/// depthwise and a pointwise kernel whose composition is the layer.
+/// schedule and streaming): the plan's `ConvolutionVariant` says which of the
+/// two stages the layer has, and its weights hold that stage's kernel only,
+/// so that the kernels do only the layer's own multiply-adds.
 ///
-/// - `Conv1D` (the dense-tap variant): a depthwise pass with one multiplier per
-///   tap, each a one-hot tap (`x · 1`, exact), gathers the K taps of every
-///   channel; the pointwise kernel then holds the layer's kernel,
-///   `pointwise[c·K + k][f] = kernel[k][c][f]`. Cost: the K² C multiply-adds
-///   of the gather per output step beside the layer's K C F.
+/// - `Conv1D` (the dense-tap variant): a SeparableConv1D with depth
+///   multiplier K whose depthwise kernel would be a one-hot gather of the K
+///   taps; the kernels copy each channel's taps into the depthwise tile
+///   instead (zero where a tap falls in the padding), and the pointwise
+///   kernel holds the layer's kernel, `pointwise[c·K + k][f] =
+///   kernel[k][c][f]`. Cost: K C F multiply-adds per output step.
 /// - `DepthwiseConv1D` (the depthwise-only variant): the layer's kernel is the
-///   depthwise kernel, and the pointwise kernel is the identity (`x · 1`
-///   plus zeros, exact). Cost: (C M)² multiply-adds per output step beside
-///   the layer's K C M.
+///   depthwise kernel, and there is no pointwise stage (the identity): the
+///   depthwise tile goes through the bias, activation and epilogue to the
+///   output. Cost: K C M multiply-adds per output step.
 ///
 /// 'causal' padding is a `ZeroPadding1D` of (K − 1) · d steps before a 'valid'
 /// convolution, as Keras defines it.
@@ -65,16 +67,15 @@ extension NetworkBuilder {
             throw ModelError("\(what): its bias has shape \(Tensor.describe(tensors[1].shape)); it needs (\(outputs))")
         }
         guard tensors.allSatisfy({ $0.scalars.allSatisfy(\.isFinite) }) else { throw ModelError("\(what): a weight holds a NaN or an infinity") }
-        // The gather (Conv1D) or the layer's own multiplier (DepthwiseConv1D), and the rewritten kernels' sizes.
+        // The gather (Conv1D) or the layer's own multiplier (DepthwiseConv1D).
         let multiplier = depthwise ? kernel.shape[2] : kernelSize
         let gathered = channels * multiplier
         guard gathered <= Limits.maxDepthwiseChannels, outputs <= Limits.maxChannels,
-              kernelSize * gathered + gathered * outputs + outputs <= Limits.maxParameters else {
-            throw ModelError("\(what) is too large for sepconv-gen (at most \(Limits.maxParameters) weights once rewritten)")
+              kernel.scalars.count + (useBias ? outputs : 0) <= Limits.maxParameters else {
+            throw ModelError("\(what) is too large for sepconv-gen (at most \(Limits.maxParameters) weights)")
         }
-        let weights = depthwise
-            ? LayerWeights(depthwiseKernel: kernel, pointwiseKernel: Self.identity(gathered), bias: useBias ? tensors[1] : nil)
-            : Self.denseTaps(kernel, bias: useBias ? tensors[1] : nil)
+        let bias = useBias ? tensors[1] : nil
+        let weights = depthwise ? Self.depthwiseOnly(kernel, bias: bias) : Self.denseTaps(kernel, bias: bias)
 
         var result: [NetworkStep] = []
         var steps1 = steps
@@ -90,7 +91,7 @@ extension NetworkBuilder {
             filters: outputs, kernelSize: kernelSize, strides: stride, padding: paddingName == "same" ? .same : .valid,
             dataFormat: .channelsLast, dilationRate: dilation, depthMultiplier: multiplier, activation: alongSteps == nil ? activation : .linear, useBias: useBias,
             depthwiseInitializer: .zeros, pointwiseInitializer: .zeros, biasInitializer: .zeros, seed: 0, weights: nil, marks: [:],
-            streaming: streaming)
+            streaming: streaming, convolution: depthwise ? .depthwiseOnly : .denseTaps)
         let receptive = (kernelSize - 1) * dilation + 1
         guard paddingName == "same" || steps1 >= receptive else {
             throw ModelError("\(what): its receptive field of \(receptive) steps is longer than its \(steps1) input steps")
@@ -102,25 +103,23 @@ extension NetworkBuilder {
         return (result, alongSteps)
     }
 
-    /// The (K, C, F) kernel as a one-hot gather of the K taps (K, C, K) and a pointwise (1, C·K, F).
-    private static func denseTaps(_ kernel: Tensor, bias: Tensor?) -> LayerWeights {
+    /// A Conv1D's (K, C, F) kernel as the dense-tap variant's weights: the
+    /// pointwise (1, C·K, F) of the gathered taps, and no depthwise kernel (K, C, 0).
+    static func denseTaps(_ kernel: Tensor, bias: Tensor?) -> LayerWeights {
         let (K, C, F) = (kernel.shape[0], kernel.shape[1], kernel.shape[2])
-        var gather = [Double](repeating: 0, count: K * C * K)
         var pointwise = [Double](repeating: 0, count: C * K * F)
         for k in 0..<K {
             for c in 0..<C {
-                gather[(k * C + c) * K + k] = 1
                 for f in 0..<F { pointwise[(c * K + k) * F + f] = kernel.scalars[(k * C + c) * F + f] }
             }
         }
-        return LayerWeights(depthwiseKernel: Tensor(shape: [K, C, K], scalars: gather),
+        return LayerWeights(depthwiseKernel: Tensor(shape: [K, C, 0], scalars: []),
                             pointwiseKernel: Tensor(shape: [1, C * K, F], scalars: pointwise), bias: bias)
     }
 
-    /// The (1, n, n) identity as a pointwise kernel.
-    private static func identity(_ n: Int) -> Tensor {
-        var values = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { values[i * n + i] = 1 }
-        return Tensor(shape: [1, n, n], scalars: values)
+    /// A DepthwiseConv1D's (K, C, M) kernel as the depthwise-only variant's
+    /// weights: that depthwise kernel, and no pointwise kernel (1, C·M, 0).
+    static func depthwiseOnly(_ kernel: Tensor, bias: Tensor?) -> LayerWeights {
+        LayerWeights(depthwiseKernel: kernel, pointwiseKernel: Tensor(shape: [1, kernel.shape[1] * kernel.shape[2], 0], scalars: []), bias: bias)
     }
 }

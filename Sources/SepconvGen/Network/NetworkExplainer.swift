@@ -10,7 +10,7 @@ public enum NetworkExplainer {
         lines.append("  input  \(Tensor.describe(plan.inputShape)) = \(plan.inputSize) values per item")
         for (index, step) in plan.steps.enumerated() {
             let layers = step.layers.map(Identifier.printable).joined(separator: " + ")
-            lines.append("  \(index + 1). \(layers) (\(step.className), position \(step.position))")
+            lines.append("  \(index + 1). \(layers) (\(step.className), position \(step.position)\(convolution(step).map { ", \($0.rawValue)" } ?? ""))")
             lines.append("     output \(step.describeOutput) = \(step.outputSize) values, "
                 + "\(step.multiplyAdds) multiply-adds, \(step.weightBytes) weight bytes, \(place(plan, index))")
         }
@@ -44,6 +44,8 @@ public enum NetworkExplainer {
             /// "keras", or "steps-major": a channels_first sequence held as (steps, channels); `kerasOutputShape` is then Keras's.
             var layout: String, kerasOutputShape: [Int]
             var multiplyAdds: Int, weightBytes: Int
+            /// A Conv1D's or DepthwiseConv1D's `ConvolutionVariant`: "dense-tap" or "depthwise-only".
+            var convolution: ConvolutionVariant?
             /// "input", "output" or "workspace".
             var buffer: String
             var workspaceOffset: Int?
@@ -82,13 +84,19 @@ public enum NetworkExplainer {
                             inputShape: step.inputShape, outputShape: step.outputShape,
                             layout: step.outputLayout == .stepsMajor ? "steps-major" : "keras", kerasOutputShape: step.kerasOutputShape,
                             multiplyAdds: step.multiplyAdds,
-                            weightBytes: step.weightBytes, buffer: buffer, workspaceOffset: offset,
+                            weightBytes: step.weightBytes, convolution: NetworkExplainer.convolution(step), buffer: buffer, workspaceOffset: offset,
                             inPlace: plan.workspace.isInPlace(index))
             }
         }
     }
 
     private static func bytes(_ dtype: DType) -> Int { dtype.format.bytes }
+
+    /// The step's `ConvolutionVariant`, where it is a Conv1D's or DepthwiseConv1D's (not `separable`).
+    private static func convolution(_ step: NetworkStep) -> ConvolutionVariant? {
+        guard case .separable(let plan) = step.operation, plan.convolution != .separable else { return nil }
+        return plan.convolution
+    }
 
     private static func place(_ plan: NetworkPlan, _ index: Int) -> String {
         let size = plan.steps[index].outputSize

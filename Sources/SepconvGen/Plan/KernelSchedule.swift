@@ -107,13 +107,14 @@ public struct KernelSchedule: Hashable, Sendable {
     /// `-D SEPCONV_GEN_AVX512` in Swift): 12 accumulators of 64 bytes, the
     /// register tile that reaches a core's peak when it executes 512-bit FMAs
     /// at full width; where 512-bit operations are split in two (Zen 4) it is
-    /// as fast as the 32-byte kernel.
+    /// as fast as the 32-byte kernel. Never without a pointwise kernel (`ConvolutionVariant`).
     public let hasWidePairs: Bool
     /// Whether the vectorised depthwise stage (channels_last, tiles whose steps
     /// read every tap) takes whole 512-bit vectors of channels where the target
     /// has them; the channels past them take a 32-byte vector and scalars.
+    /// Never for the dense-tap variant, whose depthwise stage is a gather.
     public let hasWideDepthwise: Bool
-    /// Bytes of the packed pointwise weights that every tile reads once.
+    /// Bytes of the packed pointwise weights that every tile reads once (0: none).
     public let pointwiseBytes: Int
     /// Whether the C microkernels prefetch the weights' rows ahead: past 32 KiB
     /// they live in L2, and gcc's schedule stalls on them (case X of the
@@ -153,6 +154,7 @@ public struct KernelSchedule: Hashable, Sendable {
     /// channel of a 6 x 4 register tile. (With one vector of filters a
     /// register tile's groups loop runs twice, and gcc, counting the load as
     /// one instruction, peels it: 50% more pointwise code for a few percent.)
+    /// Never without a pointwise kernel.
     public let loadsWeightsTogether: Bool
     /// The routines of the kernel, in the order they are emitted.
     public let routines: [Routine]
@@ -235,8 +237,8 @@ public struct KernelSchedule: Hashable, Sendable {
             return FilterBlock(vector: first, count: count, partialLanes: isLast && partial > 0 ? partial : 0)
         }
         plainBlockCount = filterBlocks.filter { [blockVectors] in $0.count == blockVectors && $0.partialLanes == 0 }.count
-        hasWidePairs = blockVectors == 2 && plainBlockCount >= 2
-        pointwiseBytes = CM * paddedFilters * elementBytes
+        hasWidePairs = blockVectors == 2 && plainBlockCount >= 2 && plan.convolution.hasPointwiseKernel
+        pointwiseBytes = plan.convolution.hasPointwiseKernel ? CM * paddedFilters * elementBytes : 0
         prefetchesWeights = pointwiseBytes > Self.prefetchThresholdBytes
         unrollsTaps = plan.kernelSize <= Self.maxUnrolledTaps
         tiles = Self.coveringTiles(runs, steps: plan.convolutionSteps, tile: tile)
@@ -257,17 +259,19 @@ public struct KernelSchedule: Hashable, Sendable {
                 return PartialSums(rows: rows, vectors: vectors, parts: max(1, min(Self.maxPartialSums, wanted, CM / 2)))
             }
         }.filter { $0.parts > 1 }
-        hasWideDepthwise = dataFormat == .channelsLast && plan.inputChannels >= 2 * lanes && !fullTapLengths.isEmpty
+        hasWideDepthwise = dataFormat == .channelsLast && plan.inputChannels >= 2 * lanes && !fullTapLengths.isEmpty && plan.convolution.hasDepthwiseKernel
         vectorGuard = .floatSIMD
         let full = tileLengths[0]
         fusesActivation = !needsOutputTile && dataFormat == .channelsLast && activation == .relu
         leadingPartialSteps = fusesActivation && fullTapLengths.contains(tile)
             ? Self.leadingPartialSteps(tiles.first, runs: runs, tile: tile, taps: plan.kernelSize) : 0
         stackBytes = ((tile + leadingPartialSteps) * CM + (needsOutputTile ? tile * paddedFilters : 0)) * elementBytes
-        loadsWeightsTogether = dtype.format.kind == .float32 && filterVectors >= 2
+        loadsWeightsTogether = dtype.format.kind == .float32 && filterVectors >= 2 && plan.convolution.hasPointwiseKernel
         let loadsChannels = loadsWeightsTogether && CM % Self.channelsPerLoad == 0 && CM >= Self.minimumLoadedChannels
         scalarPointwise = tileLengths.map { ScalarPointwise(rows: $0, isFullTile: $0 == full, loadsChannels: loadsChannels) }
-        routines = (hasPartialSteps || (dataFormat == .channelsFirst && !fullTapLengths.isEmpty) ? [.depthwiseStep] : [])
+        // The vector path's channels_first depthwise routines call the step routine; the dense-tap gather does not.
+        let stepsFullTiles = dataFormat == .channelsFirst && !fullTapLengths.isEmpty && plan.convolution.hasDepthwiseKernel
+        routines = (hasPartialSteps || stepsFullTiles ? [.depthwiseStep] : [])
             + fullTapLengths.map { .depthwise(rows: $0) } + tileLengths.map { .pointwise(rows: $0) }
             + (finishes ? [.finish] : []) + [.item]
         kernelSize = plan.kernelSize

@@ -17,6 +17,8 @@ public struct LayerGeometry: Hashable, Sendable {
     public var depthMultiplier: Int
     public var padding: Padding
     public var useBias: Bool
+    /// Which stages the kernels compute: their parameters and multiply-adds are those stages' only.
+    public var convolution: ConvolutionVariant
 
     /// Input steps one output step can see: (K − 1) · d + 1.
     public let receptiveField: Int
@@ -34,7 +36,7 @@ public struct LayerGeometry: Hashable, Sendable {
     /// adds that many steps before the signal of a 'valid' layer: they are
     /// its left pad, and a tap there reads nothing.
     public init(inputSteps: Int, inputChannels: Int, filters: Int, kernelSize: Int, stride: Int, dilation: Int,
-                depthMultiplier: Int, padding: Padding, useBias: Bool, leadingPad: Int = 0) {
+                depthMultiplier: Int, padding: Padding, useBias: Bool, leadingPad: Int = 0, convolution: ConvolutionVariant = .separable) {
         self.inputSteps = inputSteps
         self.inputChannels = inputChannels
         self.filters = filters
@@ -44,6 +46,7 @@ public struct LayerGeometry: Hashable, Sendable {
         self.depthMultiplier = depthMultiplier
         self.padding = padding
         self.useBias = useBias
+        self.convolution = convolution
         receptiveField = (kernelSize - 1) * dilation + 1
         switch padding {
         case .valid:
@@ -62,15 +65,17 @@ public struct LayerGeometry: Hashable, Sendable {
         self.init(inputSteps: spec.inputSteps, inputChannels: spec.inputChannels, filters: spec.filters,
                   kernelSize: spec.kernelSize, stride: spec.strides, dilation: spec.dilationRate,
                   depthMultiplier: spec.depthMultiplier, padding: spec.padding, useBias: spec.useBias,
-                  leadingPad: spec.quantization?.leadingPad ?? 0)
+                  leadingPad: spec.quantization?.leadingPad ?? 0, convolution: spec.convolution)
     }
 
     /// Depthwise output channels (C × M).
     public var depthwiseChannels: Int { inputChannels * depthMultiplier }
 
-    /// Weights of the depthwise kernel, the pointwise kernel and the bias.
+    /// Weights of the depthwise kernel, the pointwise kernel and the bias
+    /// (0 for a kernel the `convolution` variant does not multiply by).
     public var parameters: (depthwise: Int, pointwise: Int, bias: Int) {
-        (kernelSize * depthwiseChannels, depthwiseChannels * filters, useBias ? filters : 0)
+        (convolution.hasDepthwiseKernel ? kernelSize * depthwiseChannels : 0,
+         convolution.hasPointwiseKernel ? depthwiseChannels * filters : 0, useBias ? filters : 0)
     }
 
     /// Weights in the layer, bias included.
@@ -97,10 +102,19 @@ public struct LayerGeometry: Hashable, Sendable {
     }
 
     /// The multiply-adds of one batch item: taps that fall in the padding do
-    /// not exist in the emitted code, so they are not counted. This is the
-    /// one definition: the limits, the unroll budget and `explain` use it.
+    /// not exist in the emitted code, so they are not counted (the dense-tap
+    /// variant's gather copies, and its pointwise stage multiplies a border
+    /// tap's zeros too). This is the one definition: the limits, the unroll
+    /// budget and `explain` use it.
     public var multiplyAdds: (depthwise: Int, pointwise: Int) {
-        (tapsReadingInput * depthwiseChannels, convolutionSteps * depthwiseChannels * filters)
+        (convolution.hasDepthwiseKernel ? tapsReadingInput * depthwiseChannels : 0,
+         convolution.hasPointwiseKernel ? convolutionSteps * depthwiseChannels * filters : 0)
+    }
+
+    /// The multiply-adds of one output step whose taps all read the input:
+    /// K·C·M + C·M·F, K·C·F for a Conv1D (dense-tap), K·C·M for a DepthwiseConv1D (depthwise-only).
+    public var multiplyAddsPerStep: Int {
+        (convolution.hasDepthwiseKernel ? kernelSize : 0) * depthwiseChannels + (convolution.hasPointwiseKernel ? depthwiseChannels * filters : 0)
     }
 
     /// All multiply-adds of one batch item.

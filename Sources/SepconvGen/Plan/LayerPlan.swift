@@ -78,6 +78,9 @@ public struct LayerPlan: Hashable, Sendable {
     /// shapes and prefetch padding give the same tables). Empty: its own.
     public var borrowedTables: [TargetLanguage: String] = [:]
 
+    /// Which stages the kernels compute (`geometry`'s, decided by the spec).
+    public var convolution: ConvolutionVariant { geometry.convolution }
+
     /// Depthwise output channels (C × M).
     public var depthwiseChannels: Int { inputChannels * depthMultiplier }
 

@@ -60,7 +60,7 @@ public struct StreamGeometry: Hashable, Sendable {
         frameChannels = plan.inputChannels
         outputChannels = plan.outputChannels
         elementBytes = plan.format.bytes
-        multiplyAddsPerFrame = plan.depthwiseChannels * (plan.kernelSize + plan.filters)
+        multiplyAddsPerFrame = plan.geometry.multiplyAddsPerStep
         // The int8 kernel computes one step at a time: no tile kernel.
         tileOutputs = plan.quantized == nil ? plan.schedule.tile : 1
         windowKernels = [windowPlan(of: plan, outputs: 1, name: Self.kernelName(layer: plan.name, tile: false))]
@@ -153,7 +153,7 @@ public struct StreamGeometry: Hashable, Sendable {
                 layer.leadingPad = 0
                 return layer
             },
-            epilogue: plan.epilogue)
+            epilogue: plan.epilogue, convolution: plan.convolution)
         var window = Planner.plan(spec, weights: plan.weights, unroll: .loops)
         // The batch kernel's strategy, but straight-line code no longer than the batch kernel's
         // (or the auto budget): a tile of frames that reads every tap may have more multiply-adds.

@@ -56,6 +56,9 @@ public struct LayerSpec: Hashable, Sendable {
     /// the following layers of a model that `fuse: true` folds (SPEC.md section 5)
     /// and that the weights and the activation cannot hold. Empty for a written spec.
     public var epilogue: [EpilogueStep] = []
+    /// Which stages the kernels compute: `separable` for a SeparableConv1D;
+    /// a network's Conv1D and DepthwiseConv1D plan one stage each (`ConvolutionVariant`).
+    public var convolution: ConvolutionVariant = .separable
 
     /// The position of `path`'s node, or of the nearest enclosing one, or the file start.
     public func mark(_ path: String) -> Mark {

@@ -1,9 +1,11 @@
 /// The layer's weights in Keras's own shapes (`layer.get_weights()` order),
 /// every value representable in the layer's dtype.
 public struct LayerWeights: Hashable, Sendable {
-    /// (kernel_size, channels, depth_multiplier)
+    /// (kernel_size, channels, depth_multiplier); (K, C, 0), empty, for a
+    /// Conv1D's dense-tap variant, which has none (`ConvolutionVariant`).
     public var depthwiseKernel: Tensor
-    /// (1, channels × depth_multiplier, filters)
+    /// (1, channels × depth_multiplier, filters); (1, C·M, 0), empty, for a
+    /// DepthwiseConv1D's depthwise-only variant, which has none.
     public var pointwiseKernel: Tensor
     /// (filters,), when the layer uses a bias.
     public var bias: Tensor?

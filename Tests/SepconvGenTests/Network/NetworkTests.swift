@@ -241,6 +241,40 @@ import Testing
         #expect((plan.streamDelay, plan.streamStride, plan.streamTotal(frames: 49), plan.streamOutputChannels) == (3, 2, 25, 24))
     }
 
+    /// A Conv1D is planned as the dense-tap variant and a DepthwiseConv1D as the depthwise-only one: the
+    /// plan, explain and the header count the layer's own multiply-adds (K·C·F, K·C·M an output step),
+    /// and the emitted C holds only the layer's own kernel, no one-hot gather or identity table.
+    @Test func convolutionsArePlannedAsTheirVariant() throws {
+        for (model, className, variant) in [("ecg.keras", "Conv1D", ConvolutionVariant.denseTaps),
+                                            ("imu_dw.keras", "DepthwiseConv1D", .depthwiseOnly)] {
+            let compiled = try Self.compile(Self.spec(model))
+            let text = NetworkExplainer.text(compiled.plan)
+            let sources = try NetworkGenerator.files(for: compiled, languages: [.c]).map(\.contents).joined()
+            var planned = 0
+            for step in compiled.plan.steps where step.className == className {
+                guard case .separable(let plan) = step.operation else { continue }
+                planned += 1
+                let (K, C) = (plan.kernelSize, plan.inputChannels)
+                #expect(plan.convolution == variant)
+                #expect(text.contains("(\(className), position \(step.position), \(variant.rawValue))"))
+                #expect(text.contains("\(step.multiplyAdds) multiply-adds") && step.multiplyAdds == plan.multiplyAdds)
+                // A dense-tap layer multiplies every tap (a border tap's zeros too); a depthwise-only one only those that read the input.
+                if variant == .denseTaps {
+                    #expect(plan.geometry.multiplyAddsPerStep == K * C * plan.filters)
+                    #expect(plan.multiplyAdds == plan.convolutionSteps * K * C * plan.filters)
+                    #expect(!sources.contains("\(plan.name)_depthwise[") && sources.contains("\(plan.name)_pointwise["))
+                } else {
+                    #expect(plan.geometry.multiplyAddsPerStep == K * C * plan.depthMultiplier)
+                    #expect(plan.multiplyAdds == plan.geometry.tapsReadingInput * C * plan.depthMultiplier)
+                    #expect(!sources.contains("\(plan.name)_pointwise[") && sources.contains("\(plan.name)_depthwise["))
+                }
+                #expect(Explainer.text(plan).contains("multiply-adds    \(plan.multiplyAdds) per batch item"))
+                #expect(Explainer.json(plan).contains("\"convolution\" : \"\(variant.rawValue)\""))
+            }
+            #expect(planned >= 2, "\(model): \(planned) \(className) steps")
+        }
+    }
+
     /// A channels_first Conv1D or DepthwiseConv1D whose activation acts along its steps (Keras's last axis):
     /// the convolution computes steps-major without it, then a transpose and the activation in Keras's order
     /// (`interpreterMatchesKeras` checks the values of steps_cf); a stream refuses it, naming the layer.

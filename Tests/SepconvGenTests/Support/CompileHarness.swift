@@ -117,6 +117,12 @@ enum CompileHarness {
         var swift: [String] = []
         /// The C compiler instead of `cc` (`$CC`).
         var cCompiler: String?
+        /// Whether the emitted Swift is compiled too: not for a variant of
+        /// the C alone, whose Swift another run compiles as it is.
+        var compilesSwift = true
+
+        /// The builds a run with these flags goes through.
+        var builds: [Build] { compilesSwift ? Build.allCases : [.c, .cSanitized] }
     }
 
     /// Whether the C compiler at `path` is gcc (clang does not know `-fno-var-tracking`).

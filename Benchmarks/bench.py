@@ -34,19 +34,23 @@ CASES = {
     "D": (128, 32, 64, 5, "valid", 2, 2, 1),
     "X": (1000, 128, 128, 7, "same", 1, 1, 2),
 }
-C_FLAGS = ["-std=c99", "-O3", "-march=native"]
-SWIFT_FLAGS = ["-O", "-swift-version", "6", "-target-cpu", "native", "-D", "SEPCONV_GEN_FMA"]
+# The -march of the timed builds: native, or (SEPCONV_BENCH_MARCH) another
+# one this core runs, such as haswell to time the 256-bit path (no AVX-512)
+# on an AVX-512 core.
+MARCH = os.environ.get("SEPCONV_BENCH_MARCH") or "native"
+C_FLAGS = ["-std=c99", "-O3", f"-march={MARCH}"]
+SWIFT_FLAGS = ["-O", "-swift-version", "6", "-target-cpu", MARCH, "-D", "SEPCONV_GEN_FMA"]
 
 
-def native_avx512():
-    """Whether -march=native gives this core's AVX-512 to C (the emitted C then
-    takes its 512-bit path by itself); the Swift build is told the same with
-    -D SEPCONV_GEN_AVX512."""
-    probe = subprocess.run(["cc", "-march=native", "-dM", "-E", "-x", "c", "/dev/null"], capture_output=True, text=True)
+def march_avx512():
+    """Whether MARCH gives C AVX-512 (the emitted C then takes its 512-bit
+    path by itself); the Swift build is told the same with -D SEPCONV_GEN_AVX512."""
+    probe = subprocess.run(["cc", f"-march={MARCH}", "-dM", "-E", "-x", "c", "/dev/null"], capture_output=True, text=True)
     return probe.returncode == 0 and "__AVX512F__" in probe.stdout
 
 
-if native_avx512():
+AVX512 = march_avx512()
+if AVX512:
     SWIFT_FLAGS += ["-D", "SEPCONV_GEN_AVX512"]
 
 
@@ -426,12 +430,15 @@ def main():
             before[case] = {cc: best(c_runs[case, cc + " before"]) for cc in compilers}
             before[case]["swift"] = best([run[case] for run in swift_before_runs if case in run])
     with open(os.path.join(work, "results.json"), "w") as f:
-        json.dump({"peak": peak, "peak_32_byte_vectors": peak32, "peak_64_byte_vectors": peak64, "cases": data, "swift": swift},
+        json.dump({"march": MARCH, "peak": peak, "peak_32_byte_vectors": peak32, "peak_64_byte_vectors": peak64, "cases": data, "swift": swift},
                   f, indent=1, default=str)
 
     print(f"machine: {machine(compilers, python_ort)}")
+    # A build without AVX-512 runs 32-byte vectors at most: its share is of that peak.
+    reference = peak if AVX512 else peak32
     print(f"fp32 peak of this core (FMA microbenchmark): {peak:.1f} GFLOP/s "
-          f"({peak32:.1f} with 32-byte vectors, {peak64:.1f} with 64-byte vectors)")
+          f"({peak32:.1f} with 32-byte vectors, {peak64:.1f} with 64-byte vectors); "
+          f"%peak is of {reference:.1f} ({'the larger' if AVX512 else f'-march={MARCH} has no AVX-512: the 32-byte vectors'})")
     print(f"C: {' and '.join(compilers)} {' '.join(C_FLAGS)}; Swift: swiftc {' '.join(SWIFT_FLAGS)}; "
           f"interpreter: sepconv-gen run; onnxruntime: {'1 thread' if python_ort else 'skipped: ' + ort_note}")
     print(f"Times: ns per call, the median of a run's timed blocks, best of {ROUNDS} runs spread over the benchmark; "
@@ -452,7 +459,7 @@ def main():
         headers = ["case"]
         for cc in compilers:
             headers += [f"C {cc} GF/s", "%peak", "xlooped", "xonnxrt", "xinterp"]
-        headers += ["Swift GF/s", "Swift/C clang" if "clang" in compilers else "Swift/C"]
+        headers += ["peak GF/s", "Swift GF/s", "Swift/C clang" if "clang" in compilers else "Swift/C"]
         rows = []
         for case in cases:
             e = data[case]
@@ -461,11 +468,11 @@ def main():
             for cc in compilers:
                 t = e["c"][cc].get("emitted_" + batch)
                 gf = e["g"]["flop"] * int(batch) / t if t else None
-                row += [f"{gf:.1f}" if gf else "-", f"{100 * gf / peak:.0f}%" if gf else "-",
+                row += [f"{gf:.1f}" if gf else "-", f"{100 * gf / reference:.0f}%" if gf else "-",
                         ratio(e["c"][cc].get("looped_" + batch), t), ratio(ort, t), ratio(e["interp"][batch], t)]
             ts = swift.get(case, {}).get("swift_" + batch)
             ref_cc = "clang" if "clang" in compilers else compilers[0]
-            row += [f"{e['g']['flop'] * int(batch) / ts:.1f}" if ts else "-", ratio(ts, e["c"][ref_cc].get("emitted_" + batch))]
+            row += [f"{reference:.1f}", f"{e['g']['flop'] * int(batch) / ts:.1f}" if ts else "-", ratio(ts, e["c"][ref_cc].get("emitted_" + batch))]
             rows.append(row)
         table(headers, rows)
     if baseline:
@@ -487,7 +494,7 @@ def main():
                 rows.append(row)
             table(headers, rows)
     print("== build: generation (the CLI's CPU time, median of 5), compile time of the emitted file alone (CPU time; C: best of 3),")
-    print("   object size (text + data, -O3 -march=native), stack (-fstack-usage: every function's frame summed, a bound on any call chain)")
+    print(f"   object size (text + data, -O3 -march={MARCH}), stack (-fstack-usage: every function's frame summed, a bound on any call chain)")
     headers = ["case", "gen ms"] + [f"{cc} -O2 s" for cc in compilers] + ["swiftc -O s"] + [f"{cc} obj B" for cc in compilers] + [f"{cc} stack B" for cc in compilers]
     rows = []
     for case in cases:

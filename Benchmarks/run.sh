@@ -7,7 +7,9 @@
 #
 # Environment: SEPCONV_BENCH_SCRATCH (SwiftPM scratch folder, default .build),
 # SEPCONV_BENCH_WORK (work folder, default a new temporary one, kept),
-# SEPCONV_BENCH_ROUNDS (timing rounds, default 3), SEPCONV_BENCH_BASELINE_GEN
+# SEPCONV_BENCH_ROUNDS (timing rounds, default 3), SEPCONV_BENCH_MARCH (the
+# layer cases' -march, default native; haswell times the 256-bit path on an
+# AVX-512 core, its %peak of the 32-byte-vector peak), SEPCONV_BENCH_BASELINE_GEN
 # (another sepconv-gen binary: its code is timed beside this one's, "before"
 # and "after" columns with their ratio).
 set -euo pipefail

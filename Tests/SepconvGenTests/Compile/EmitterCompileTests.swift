@@ -190,7 +190,10 @@ import Testing
     /// has AVX-512) with `cc` and, when it is there and another compiler, with
     /// `clang` (whose kernels ask for 512-bit vectors with `min_vector_width`),
     /// and with Swift's `-D SEPCONV_GEN_AVX512` (correct on any target: the
-    /// standard library lowers `SIMD16<Float>` to what the target has).
+    /// standard library lowers `SIMD16<Float>` to what the target has); then
+    /// the same layers' 32-byte path at `-O3`, and in C with gcc and clang at
+    /// `-march=haswell` (AVX2 and FMA without AVX-512: the path of an
+    /// AVX2-only core) where this core runs it.
     @Test func wideKernelsMatch() async throws {
         let layers = RandomLayers.makeWide(seed: Self.seed)
         let cases = try layers.map { layer in
@@ -211,10 +214,16 @@ import Testing
             builds.append(("clang -march=native", CompileHarness.ExtraFlags(c: ["-march=native"], swift: ["-D", "SEPCONV_GEN_AVX512"], cCompiler: clang)))
         }
         builds.append(("cc -O3", CompileHarness.ExtraFlags(c: ["-O3"])))
+        // The 32-byte path as an AVX2 core without AVX-512 compiles it (FMA contracted, 16 ymm registers), C only.
+        for compiler in ["gcc", "clang"] {
+            if let path = Tools.find(compiler), Self.targets(path, march: "haswell") {
+                builds.append(("\(compiler) -march=haswell", CompileHarness.ExtraFlags(c: ["-O3", "-march=haswell"], cCompiler: path, compilesSwift: false)))
+            }
+        }
         for (label, flags) in builds {
             let report = await Self.inBackground { CompileHarness.run(cases, width: 2, extraFlags: flags) }
             #expect(report.buildProblems.isEmpty, "\(label): \(report.buildProblems)")
-            for build in CompileHarness.Build.allCases {
+            for build in flags.builds {
                 for item in cases {
                     let outcome = report.outcomes[build]?[item.name]
                     #expect(outcome?.passed == true, "\(label) \(build.rawValue) \(item.name) [\(item.origin)]: \(String(describing: outcome))")
@@ -223,6 +232,13 @@ import Testing
         }
         print("compile-and-compare: \(cases.count) wide layers match in every build, C with \(builds.map(\.label).joined(separator: ", ")); "
               + "the C took its 512-bit path: " + (CompileHarness.nativeHasAVX512 ? "yes" : "no (this host's cc -march=native has no AVX-512)"))
+    }
+
+    /// Whether the C compiler at `path` builds for `-march=march` on this host
+    /// without AVX-512 (the C's 32-byte path), and this core runs what it builds.
+    static func targets(_ path: String, march: String) -> Bool {
+        let probe = Tools.run(path, ["-march=\(march)", "-dM", "-E", "-x", "c", "/dev/null"], in: FileManager.default.temporaryDirectory)
+        return probe.status == 0 && !probe.stdout.contains("__AVX512F__") && Int8VectorCompileTests.hostHasAVX2()
     }
 
     /// The `loops` kernel's plain C99 path (`-DSEPCONV_GEN_PORTABLE`, what a

@@ -6,7 +6,7 @@ extension CompileSession {
     // MARK: Comparing
 
     func compareAll() {
-        for build in Build.allCases {
+        for build in extraFlags.builds {
             for item in compiledCases where locked({ report.outcomes[build]?[item.name] }) == nil {
                 let url = folder(build).appendingPathComponent("\(item.name).\(build.rawValue).out")
                 guard let bytes = try? Data(contentsOf: url) else {

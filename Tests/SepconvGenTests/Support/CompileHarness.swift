@@ -14,8 +14,7 @@ import Foundation
 ///   size the layer needs, so any out-of-bounds access aborts (prefetches
 ///   included: they become reads there);
 /// - `swift`: the `N.swift` files in a few chunks, each chunk and a driver
-///   one `swiftc -wmo -swift-version 6 -warnings-as-errors` executable, `-O`
-///   for the loops kernels and every fourth unrolled one, `-Onone` for the others;
+///   one `swiftc -O -wmo -swift-version 6 -warnings-as-errors` executable;
 /// - a C++11 translation unit that includes two headers (one twice) and is
 ///   linked with their C objects, proving `extern "C"` and the include guard.
 ///
@@ -118,6 +117,12 @@ enum CompileHarness {
         var swift: [String] = []
         /// The C compiler instead of `cc` (`$CC`).
         var cCompiler: String?
+        /// Whether the emitted Swift is compiled too: not for a variant of
+        /// the C alone, whose Swift another run compiles as it is.
+        var compilesSwift = true
+
+        /// The builds a run with these flags goes through.
+        var builds: [Build] { compilesSwift ? Build.allCases : [.c, .cSanitized] }
     }
 
     /// Whether the C compiler at `path` is gcc (clang does not know `-fno-var-tracking`).

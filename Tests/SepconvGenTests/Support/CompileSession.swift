@@ -100,26 +100,17 @@ final class CompileSession: @unchecked Sendable {
         var jobs: [(seconds: Double, job: @Sendable () -> Void)] = []
         for item in cases {
             if let reason = item.exclusion {
-                locked { for build in Build.allCases { report.outcomes[build, default: [:]][item.name] = .excluded(reason) } }
+                locked { for build in extraFlags.builds { report.outcomes[build, default: [:]][item.name] = .excluded(reason) } }
             }
         }
-        if let swiftc {
-            // Unrolled Swift costs swiftc -O three times what -Onone does, and the optimiser changes no
-            // arithmetic (no reassociation or contraction in Swift): every fourth unrolled case is built
-            // with -O, the others with -Onone, the loops kernels (cheap, what ships fast) all with -O.
-            let unrolled = compiledCases.filter { $0.plan.unroll.swift == .full }
-            let plain = unrolled.enumerated().filter { $0.offset % 4 != 0 }.map(\.element)
-            let plainNames = Set(plain.map(\.name))
-            let optimized = compiledCases.filter { !plainNames.contains($0.name) }
-            let chunks = Self.partition(optimized, into: 2 * width) { Self.swiftSeconds($0.plan) }.map { ($0, true) }
-                + Self.partition(plain, into: width) { Self.swiftSeconds($0.plan) }.map { ($0, false) }
-            for (index, (chunk, optimize)) in chunks.enumerated() where !chunk.isEmpty {
-                let seconds = 1.5 + chunk.reduce(0) { $0 + Self.swiftSeconds($1.plan) } / (optimize ? 1 : 3)
-                jobs.append((seconds, { [self] in
-                    time("swift: compile and run (wall, summed over jobs)") { buildSwift(swiftc, chunk: index, chunk, optimize: optimize) }
-                }))
+        // A variant of the C alone has no Swift build and no Swift outcomes.
+        if extraFlags.compilesSwift, let swiftc {
+            let chunks = Self.partition(compiledCases, into: 2 * width) { Self.swiftSeconds($0.plan) }
+            for (index, chunk) in chunks.enumerated() {
+                let seconds = 1.5 + chunk.reduce(0) { $0 + Self.swiftSeconds($1.plan) }
+                jobs.append((seconds, { [self] in time("swift: compile and run (wall, summed over jobs)") { buildSwift(swiftc, chunk: index, chunk) } }))
             }
-        } else {
+        } else if extraFlags.compilesSwift {
             problem("swiftc not found on PATH (set SWIFTC to its path): the emitted Swift was not compiled")
             for item in compiledCases { fail(.swift, item.name, "not compiled: swiftc not found") }
         }

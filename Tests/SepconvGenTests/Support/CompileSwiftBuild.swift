@@ -5,8 +5,8 @@ import Foundation
 extension CompileSession {
     // MARK: Swift
 
-    /// Compiles one chunk of layers and its driver into one executable (`-O` when `optimize`, else `-Onone`) and runs it.
-    func buildSwift(_ swiftc: String, chunk: Int, _ chunkCases: [Case], optimize: Bool) {
+    /// Compiles one chunk of layers and its driver into one executable and runs it.
+    func buildSwift(_ swiftc: String, chunk: Int, _ chunkCases: [Case]) {
         let directory = folder(.swift).appendingPathComponent("chunk\(chunk)")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var members = chunkCases
@@ -14,7 +14,7 @@ extension CompileSession {
         for _ in 0..<4 {
             guard !members.isEmpty else { return }
             write(directory.appendingPathComponent("driver.swift"), Data(SwiftDriver.text(members).utf8))
-            let arguments = [optimize ? "-O" : "-Onone", "-wmo", "-swift-version", "6", "-warnings-as-errors", "-parse-as-library", "-module-name", "EmittedLayers",
+            let arguments = ["-O", "-wmo", "-swift-version", "6", "-warnings-as-errors", "-parse-as-library", "-module-name", "EmittedLayers",
                              "-num-threads", "1", "driver.swift"] + extraFlags.swift
                 + members.map { source.appendingPathComponent($0.name + ".swift").path } + ["-o", "driver"]
             let result = Tools.run(swiftc, arguments, in: directory)
@@ -30,7 +30,7 @@ extension CompileSession {
                 return
             }
             for name in broken.sorted() {
-                fail(.swift, name, "\(name).swift does not compile (swiftc \(optimize ? "-O" : "-Onone") -swift-version 6 -warnings-as-errors):\n"
+                fail(.swift, name, "\(name).swift does not compile (swiftc -O -swift-version 6 -warnings-as-errors):\n"
                      + (messages[name] ?? []).prefix(30).joined(separator: "\n"))
             }
             members.removeAll { broken.contains($0.name) }

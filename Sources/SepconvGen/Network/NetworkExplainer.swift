@@ -9,8 +9,7 @@ public enum NetworkExplainer {
         lines.append("network \(plan.name): \(plan.model), \(plan.steps.count) steps, \(plan.dtype.rawValue), \(plan.inputFormat.rawValue)")
         lines.append("  input  \(Tensor.describe(plan.inputShape)) = \(plan.inputSize) values per item")
         for (index, step) in plan.steps.enumerated() {
-            let layers = step.layers.map(Identifier.printable).joined(separator: " + ")
-            lines.append("  \(index + 1). \(layers) (\(step.className), position \(step.position)\(convolution(step).map { ", \($0.rawValue)" } ?? ""))")
+            lines.append("  \(index + 1). \(step.label)")
             lines.append("     output \(step.describeOutput) = \(step.outputSize) values, "
                 + "\(step.multiplyAdds) multiply-adds, \(step.weightBytes) weight bytes, \(place(plan, index))")
         }

@@ -128,6 +128,21 @@ public struct NetworkStep: Hashable, Sendable {
 
     public var inputSize: Int { inputShape.reduce(1, *) }
     public var outputSize: Int { outputShape.reduce(1, *) }
+
+    /// What the step computes, for people: `conv1 + bn1 (SeparableConv1D, position 3)`, a Conv1D's
+    /// or DepthwiseConv1D's variant after its position, or, for a transpose the plan inserts between
+    /// layouts, `transpose for sep (position 1)`.
+    var label: String {
+        let layers = layers.map(Identifier.printable).joined(separator: " + ")
+        switch operation {
+        case .transpose:
+            return "transpose for \(layers) (position \(position))"
+        case .separable(let plan) where plan.convolution != .separable:
+            return "\(layers) (\(Identifier.printable(className)), position \(position), \(plan.convolution.rawValue))"
+        default:
+            return "\(layers) (\(Identifier.printable(className)), position \(position))"
+        }
+    }
     /// `(49, 16)`; a steps-major tensor with Keras's shape too: `(25, 24) steps-major, Keras (24, 25)`.
     var describeOutput: String {
         Tensor.describe(outputShape) + (outputLayout == .stepsMajor ? " steps-major, Keras \(Tensor.describe(kerasOutputShape))" : "")
@@ -182,9 +197,9 @@ struct EmittedStep {
     var input: WorkspacePlan.Place
     var output: WorkspacePlan.Place
 
-    /// `step 3: conv1 + bn1 (SeparableConv1D), output (49, 16)`, for comments.
+    /// `step 3: conv1 + bn1 (SeparableConv1D, position 3), output (49, 16)`, for comments.
     var title: String {
-        "step \(number): \(step.layers.map(Identifier.printable).joined(separator: " + ")) (\(step.className)), output \(step.describeOutput)"
+        "step \(number): \(step.label), output \(step.describeOutput)"
     }
 }
 

@@ -60,7 +60,8 @@ struct CSpelling: Spelling {
 
     func parameter(_ name: String, _ kind: Routine.Kind) -> String {
         if case .value(let type) = kind { return "const \(type.spelling(.c)) " + name }
-        return [.input: "const \(namer.element) *restrict ", .output: "\(namer.element) *restrict ", .counter: "long *restrict "][kind, default: "const int "] + name
+        return [.input: "const \(namer.element) *restrict ", .output: "\(namer.element) *restrict ", .counter: "long *restrict ",
+                .sharedInput: "const \(namer.element) *", .sharedOutput: "\(namer.element) *"][kind, default: "const int "] + name
     }
 
     func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String) {
@@ -114,6 +115,7 @@ struct CSpelling: Spelling {
     }
 
     func pointee(_ name: String) -> String { "*" + name }
+    func toElement(_ value: String, atomic: Bool) -> String { "(\(namer.element))" + (atomic ? value : "(" + value + ")") }
     func forward(_ name: String) -> String { name }
     func kernel(_ name: String, outlined: Bool) -> String { namer.symbol("stream_" + name + (outlined ? "" : "_item")) }
 }

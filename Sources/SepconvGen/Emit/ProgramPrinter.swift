@@ -87,6 +87,8 @@ protocol Spelling {
     func forward(_ name: String) -> String
     /// The streaming API's window kernel `name`, through C's out-of-line wrapper where `outlined`.
     func kernel(_ name: String, outlined: Bool) -> String
+    /// The integer `value` as the element type; `atomic` when it needs no parentheses as an operand.
+    func toElement(_ value: String, atomic: Bool) -> String
 }
 
 /// Prints kernel programs in one language.
@@ -122,12 +124,14 @@ struct ProgramPrinter<S: Spelling> {
         case .shiftLeft(let a, let b): return "(" + primary(a) + " << " + primary(b) + ")"
         case .bitAnd(let a, let b): return "(" + primary(a) + " & " + primary(b) + ")"
         case .quotient(let a, let b): return "(" + primary(a) + " / " + primary(b) + ")"
+        case .remainder(let a, let b): return "(" + primary(a) + " % " + primary(b) + ")"
         case .group(let e): return "(" + expression(e) + ")"
         case .compare(let a, let op, let b): return expression(a) + " \(op) " + expression(b)
         case .and(let a, let b): return expression(a) + " && " + expression(b)
         case .pointee(let name): return s.pointee(name)
         case .forward(let name): return s.forward(name)
         case .kernel(let name, let outlined): return s.kernel(name, outlined: outlined)
+        case .toElement(let value): return s.toElement(expression(value), atomic: value.isPrimary)
         }
     }
 

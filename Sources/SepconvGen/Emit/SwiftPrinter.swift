@@ -63,8 +63,9 @@ struct SwiftSpelling: Spelling {
 
     func parameter(_ name: String, _ kind: Routine.Kind) -> String {
         if case .value(let type) = kind { return "_ \(name): " + type.spelling(.swift) }
-        return "_ \(name): " + [.input: "UnsafePointer<\(namer.element)>", .output: "UnsafeMutablePointer<\(namer.element)>",
-                                 .counter: "inout Int"][kind, default: "Int"]
+        let pointers: [Routine.Kind: String] = [.input: "UnsafePointer<\(namer.element)>", .output: "UnsafeMutablePointer<\(namer.element)>",
+                                                .sharedInput: "UnsafePointer<\(namer.element)>", .sharedOutput: "UnsafeMutablePointer<\(namer.element)>"]
+        return "_ \(name): " + (kind == .counter ? "inout Int" : pointers[kind, default: "Int"])
     }
 
     func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String) {
@@ -129,6 +130,7 @@ struct SwiftSpelling: Spelling {
     }
 
     func pointee(_ name: String) -> String { name }
+    func toElement(_ value: String, atomic: Bool) -> String { namer.element + "(" + value + ")" }
     func forward(_ name: String) -> String { "&" + name }
     func kernel(_ name: String, outlined: Bool) -> String { "Stream" + name.prefix(1).uppercased() + name.dropFirst() + ".run" }
 }

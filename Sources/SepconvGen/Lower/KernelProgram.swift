@@ -52,7 +52,7 @@ indirect enum Expr: Hashable {
     case shiftLeft(Expr, Expr)
     /// `a & b` on integers.
     case bitAnd(Expr, Expr)
-    /// `a / b` on integers, truncating toward zero (b ≠ 0).
+    /// `a / b`: on integers truncating toward zero (b ≠ 0), on the element type the real quotient.
     case quotient(Expr, Expr)
     /// `(e)`: an operand whose operators bind differently in C and Swift, or a `?:` inside a sum.
     case group(Expr)
@@ -60,6 +60,10 @@ indirect enum Expr: Hashable {
     case compare(Expr, String, Expr)
     /// `a && b`.
     case and(Expr, Expr)
+    /// The integer `value` as the element type.
+    case toElement(Expr)
+    /// `a % b` on integers (b ≠ 0; C99 and Swift both take the sign of `a`).
+    case remainder(Expr, Expr)
     /// The value of a `counter` parameter (C reads through its pointer, Swift names the `inout` parameter).
     case pointee(String)
     /// A `counter` parameter passed on as a routine's `counter` argument (C the pointer, Swift `&name`).
@@ -76,7 +80,7 @@ indirect enum Expr: Hashable {
         switch self {
         case .int(let value): value >= 0
         // A conversion is a C cast, which binds tighter than every binary operator, or a Swift call.
-        case .name, .symbol, .weights, .element, .call, .group, .convert, .shiftRight, .shiftLeft, .bitAnd, .quotient, .pointee: true
+        case .name, .symbol, .weights, .element, .call, .group, .convert, .shiftRight, .shiftLeft, .bitAnd, .quotient, .pointee, .toElement, .remainder: true
         default: false
         }
     }
@@ -260,6 +264,10 @@ struct Routine: Hashable {
         case value(IntegerType)
         /// A count the routine reads and updates: C `long *restrict`, Swift `inout Int`.
         case counter
+        /// Elements read, perhaps the same as a `sharedOutput`'s (a step that works in place): C `const T *`, Swift `UnsafePointer<T>`.
+        case sharedInput
+        /// Elements written, perhaps the same as a `sharedInput`'s: C `T *`, Swift `UnsafeMutablePointer<T>`.
+        case sharedOutput
     }
 
     /// The base name of the routine that computes one batch item (`<layer>_item`, `forwardItem`).

@@ -60,12 +60,15 @@ struct CSpelling: Spelling {
 
     func parameter(_ name: String, _ kind: Routine.Kind) -> String {
         if case .value(let type) = kind { return "const \(type.spelling(.c)) " + name }
-        return [.input: "const \(namer.element) *restrict ", .output: "\(namer.element) *restrict "][kind, default: "const int "] + name
+        return [.input: "const \(namer.element) *restrict ", .output: "\(namer.element) *restrict ", .counter: "long *restrict ",
+                .sharedInput: "const \(namer.element) *", .sharedOutput: "\(namer.element) *"][kind, default: "const int "] + name
     }
 
     func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String) {
         let returns = routine.returns?.spelling(.c) ?? "void"
-        return (["\(routine.isKernel ? namer.symbol("KERNEL") : routine.isBorder ? namer.symbol("BORDER") : "static") \(returns) \(namer.symbol(routine.name))(\(parameters))", "{"],
+        let storage = routine.isKernel ? namer.symbol("KERNEL") : routine.isBorder ? namer.symbol("BORDER")
+            : routine.isOutlined ? namer.symbol("STREAM_OUTLINE") : "static"
+        return (["\(storage) \(returns) \(namer.symbol(routine.name))(\(parameters))", "{"],
          counters.isEmpty ? [] : ["int " + counters.joined(separator: ", ") + ";"], "}")
     }
 
@@ -104,4 +107,15 @@ struct CSpelling: Spelling {
     func convert(_ value: String, atomic: Bool, _ type: IntegerType) -> String {
         "(\(type.spelling(.c)))" + (atomic ? value : "(" + value + ")")
     }
+
+    func loopWhile(_ condition: String) -> String { "while (\(condition)) {" }
+
+    func copy(to: String, atomicTarget: Bool, from: String, count: String, atomicCount: Bool) -> String {
+        "memcpy(\(to), \(from), (size_t)" + (atomicCount ? count : "(" + count + ")") + " * sizeof(\(namer.element)));"
+    }
+
+    func pointee(_ name: String) -> String { "*" + name }
+    func toElement(_ value: String, atomic: Bool) -> String { "(\(namer.element))" + (atomic ? value : "(" + value + ")") }
+    func forward(_ name: String) -> String { name }
+    func kernel(_ name: String, outlined: Bool) -> String { namer.symbol("stream_" + name + (outlined ? "" : "_item")) }
 }

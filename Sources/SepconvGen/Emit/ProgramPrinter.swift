@@ -76,6 +76,19 @@ protocol Spelling {
     func integer(_ name: String, _ value: String, _ type: IntegerType, mutable: Bool) -> String
     /// The integer `value` converted to `type`; `atomic` when it needs no parentheses as an operand.
     func convert(_ value: String, atomic: Bool, _ type: IntegerType) -> String
+    /// The opening line of a `while` loop.
+    func loopWhile(_ condition: String) -> String
+    /// A copy of `count` elements (`atomicCount` when it needs no parentheses as an operand)
+    /// from `from` to `to` (`atomicTarget` likewise).
+    func copy(to: String, atomicTarget: Bool, from: String, count: String, atomicCount: Bool) -> String
+    /// The value of the `counter` parameter `name`.
+    func pointee(_ name: String) -> String
+    /// The `counter` parameter `name` passed on as a `counter` argument.
+    func forward(_ name: String) -> String
+    /// The streaming API's window kernel `name`, through C's out-of-line wrapper where `outlined`.
+    func kernel(_ name: String, outlined: Bool) -> String
+    /// The integer `value` as the element type; `atomic` when it needs no parentheses as an operand.
+    func toElement(_ value: String, atomic: Bool) -> String
 }
 
 /// Prints kernel programs in one language.
@@ -111,7 +124,14 @@ struct ProgramPrinter<S: Spelling> {
         case .shiftLeft(let a, let b): return "(" + primary(a) + " << " + primary(b) + ")"
         case .bitAnd(let a, let b): return "(" + primary(a) + " & " + primary(b) + ")"
         case .quotient(let a, let b): return "(" + primary(a) + " / " + primary(b) + ")"
+        case .remainder(let a, let b): return "(" + primary(a) + " % " + primary(b) + ")"
         case .group(let e): return "(" + expression(e) + ")"
+        case .compare(let a, let op, let b): return expression(a) + " \(op) " + expression(b)
+        case .and(let a, let b): return expression(a) + " && " + expression(b)
+        case .pointee(let name): return s.pointee(name)
+        case .forward(let name): return s.forward(name)
+        case .kernel(let name, let outlined): return s.kernel(name, outlined: outlined)
+        case .toElement(let value): return s.toElement(expression(value), atomic: value.isPrimary)
         }
     }
 
@@ -216,6 +236,11 @@ struct ProgramPrinter<S: Spelling> {
             case .counting(let counter, let from, let to, let body):
                 printer.block(spelling.counting(counter, expression(from), expression(to))) { print(body, into: &$0) }
             case .forever(let body): printer.block(spelling.forever) { print(body, into: &$0) }
+            case .loopWhile(let condition, let body): printer.block(spelling.loopWhile(expression(condition))) { print(body, into: &$0) }
+            case .next: printer.line("continue" + spelling.end)
+            case .copy(let to, let from, let count):
+                printer.line(spelling.copy(to: expression(to), atomicTarget: to.isPrimary, from: expression(from),
+                                           count: expression(count), atomicCount: count.isPrimary))
             case .pointer(let name, let value): printer.line(spelling.pointer(name, expression(value)))
             case .vectors(let names, let values, let wide, let role):
                 printer.lines(spelling.vectors(names, values.map { $0 == .zero ? spelling.zero(wide: wide) : expression($0) }, wide: wide, role: role))
@@ -301,7 +326,7 @@ struct ProgramPrinter<S: Spelling> {
                     if !found.contains(counter) { found.append(counter) }
                     walk(body)
                 case .branch(_, let then, let otherwise): walk(then); walk(otherwise)
-                case .counting(_, _, _, let body), .forever(let body): walk(body)
+                case .counting(_, _, _, let body), .forever(let body), .loopWhile(_, let body): walk(body)
                 case .guarded(let wide, let narrow): walk(wide); walk(narrow)
                 case .nest(let headers, let body):
                     for case .loop(let counter, _, _) in headers where !found.contains(counter) { found.append(counter) }

@@ -9,15 +9,15 @@ import SepconvTemplates
 /// (planned with the layer's `StreamGeometry`): one output frame from the receptive field
 /// (`frame`), and one tile of the batch kernel's `KernelLayout.tile` output
 /// frames (`tile`), which a push takes wherever whole tiles of windows lie in
-/// the frames it was given. The glue is one algorithm, fixed by the numbers
-/// and expressions below (shared by both languages) and spelled by the
-/// templates `stream_c.c`/`stream_h.h` and `stream_swift.swift`.
+/// the frames it was given. The glue is one program (`StreamLowering`),
+/// printed in each language; the templates `stream_c.c`/`stream_h.h` and
+/// `stream_swift.swift` hold only each language's API around it.
 ///
 /// Where the batch kernel is `loops` too, the window kernels read its weight
 /// tables (`LayerPlan.borrowedTables`): the weights are in the files once.
 enum StreamEmitter {
     /// The geometry, the window plans and the placeholders both languages'
-    /// glue shares, or nil when the plan does not stream.
+    /// API shares, or nil when the plan does not stream.
     static func prepare(_ plan: LayerPlan) -> (StreamGeometry, (frame: LayerPlan, tile: LayerPlan?), TemplateRenderer)? {
         guard let g = plan.stream else { return nil }
         let kernels = (frame: g.frameKernel, tile: g.tileKernel)
@@ -35,22 +35,10 @@ enum StreamEmitter {
         values["LAST_SLOT"] = String(g.windowFrames - 1)
         values["PAD_LEFT"] = String(g.padLeft)
         // The padding's value: 0, or an int8 layer's input zero point (a tap on it adds nothing, as TFLite's padding).
-        let zero = plan.quantized?.layer.input.zeroPoint ?? 0
-        values["ZERO"] = String(zero)
-        values["ZERO_FRAME"] = zero == 0 ? "{0}" : "{" + Array(repeating: String(zero), count: g.frameChannels).joined(separator: ", ") + "}"
-        values["ZERO_WORDS"] = plan.quantized == nil ? "zeros" : "the input zero point"
+        values["ZERO"] = String(plan.quantized?.layer.input.zeroPoint ?? 0)
         values["STAGE_WORDS"] = g.stageFrames > 0
             ? "A push's stack holds, besides the kernel's buffers, a copy of up to \(g.stageFrames) frames (\(g.stageBytes) bytes)."
             : "A push's stack holds only the kernel's buffers."
-        values["AFTER_DROP"] = String(g.windowFrames - g.stride)
-        // The next output's first slot: the stride on, around the ring (a stride past the window keeps nothing).
-        let (R, S) = (g.windowFrames, g.stride)
-        values["ADVANCE"] = S < R ? "start < \(R - S) ? start + \(S) : start - \(R - S)" : "0"
-        // Output frames still owed at flush: ceil((filled − pad_left) / strides), in the expression syntax C and Swift share.
-        let offset = g.stride - 1 - g.padLeft
-        values["PENDING"] = g.padsRight
-            ? "filled > \(g.padLeft) ? (filled \(offset < 0 ? "-" : "+") \(abs(offset))) / \(g.stride) : 0"
-            : "0"
         values["PENDING_WORDS"] = g.padsRight
             ? "'same': the output frames whose windows reach past the last frame pushed, with zeros there"
             : "'valid': no window reaches past the last frame pushed"
@@ -58,6 +46,13 @@ enum StreamEmitter {
         values["TILE_WORDS"] = tile.map { "\($0) at a time by \(plan.name)_stream_tile_item, the rest one at a time" }
             ?? "one at a time"
         return (g, kernels, values)
+    }
+
+    /// The glue's routines printed by `program`, `depth` levels in.
+    private static func glue<S: Spelling>(_ plan: LayerPlan, _ geometry: StreamGeometry, _ program: ProgramPrinter<S>, depth: Int) -> String {
+        var printer = CodePrinter(depth: depth)
+        program.print(StreamLowering(plan, geometry).routines, into: &printer)
+        return printer.lines.map { $0 + "\n" }.joined()
     }
 
     /// Fills the C templates' `STREAM_DECLARATIONS` and `STREAM` (empty without streaming),
@@ -68,31 +63,9 @@ enum StreamEmitter {
         guard case (let geometry, let kernels, var stream)? = prepare(plan) else { return }
         stream["LINKAGE"] = linkage
         stream["STATE"] = cState(plan)
-        let tile = kernels.tile?.convolutionSteps
         stream["CTYPE"] = plan.format.spelling(.c)
         stream["KERNELS"] = ([kernels.frame] + [kernels.tile].compactMap { $0 }).map(cKernel).joined(separator: "\n")
-        let (C, S, OC) = (geometry.frameChannels, geometry.stride, geometry.outputChannels)
-        stream["C_TILE_LOOP"] = tile.map { T in
-            "    for (; k + \(T) <= n; k += \(T)) \(plan.name)_stream_tile_item(frames + k * \(S * C), output + k * \(OC));\n"
-        } ?? ""
-        let (R, type) = (geometry.windowFrames, plan.format.spelling(.c))
-        let T = geometry.tileOutputs
-        stream["C_STAGE"] = geometry.stageFrames == 0 ? "" : [
-            "        {",
-            "            /* The windows that start in the state, and at least a tile: when their frames came with this push, they are",
-            "             * copied after the state's into one buffer for the kernels. */",
-            "            const long least = (filled - 1) / \(S) + 1, n = least > \(T) ? least : \(T), fresh = (n - 1) * \(S) + \(R) - filled;",
-            "            if (count - used >= (size_t)fresh) {",
-            "                \(type) stage[\(geometry.stageFrames * C)];",
-            "                memcpy(stage, ring + start * \(C), (size_t)filled * \(C) * sizeof(\(type)));",
-            "                memcpy(stage + filled * \(C), frames + used * \(C), (size_t)fresh * \(C) * sizeof(\(type)));",
-            "                \(plan.name)_stream_run(stage, (size_t)n, output + written * \(OC));",
-            "                written += (size_t)n;",
-            "                filled -= n * \(S);   /* the next window starts -filled frames on in `frames` */",
-            "                continue;",
-            "            }",
-            "        }",
-        ].map { $0 + "\n" }.joined()
+        stream["GLUE"] = glue(plan, geometry, ProgramPrinter(spelling: CSpelling(namer: Namer(layer: plan.name, language: .c, format: plan.format))), depth: 0)
         values["STREAM_DECLARATIONS"] = stream.render(Templates.streamHeader)
         values["STREAM"] = stream.render(Templates.streamCSource)
     }
@@ -109,7 +82,6 @@ enum StreamEmitter {
     static func fillSwift(_ values: inout TemplateRenderer, _ plan: LayerPlan) {
         values["STREAM"] = ""
         guard case (let geometry, let kernels, var stream)? = prepare(plan) else { return }
-        let tile = kernels.tile?.convolutionSteps
         stream["STYPE"] = plan.format.spelling(.swift)
         var printer = CodePrinter()
         printer.block("", closing: "") { body in
@@ -117,30 +89,9 @@ enum StreamEmitter {
             if let tilePlan = kernels.tile { swiftKernel(&body, tilePlan, enumName: "StreamTile") }
         }
         stream["KERNELS"] = printer.lines.dropFirst().dropLast().joined(separator: "\n")
-        let (C, S, OC) = (geometry.frameChannels, geometry.stride, geometry.outputChannels)
-        stream["STRIDE_VALUES"] = String(S * C)
-        stream["SWIFT_TILE_LOOP"] = tile.map { T in
-            ["while k &+ \(T) <= n {", "    StreamTile.run(frames + k &* \(S * C), output + k &* \(OC))", "    k &+= \(T)", "}"]
-                .map { String(repeating: " ", count: 12) + $0 + "\n" }.joined()
-        } ?? ""
-        let (R, type) = (geometry.windowFrames, plan.format.spelling(.swift))
-        let T = geometry.tileOutputs
-        stream["SWIFT_STAGE"] = geometry.stageFrames == 0 ? "" : [
-            "// The windows that start in the state, and at least a tile: when their frames came with this push, they are",
-            "// copied after the state's into one buffer for the kernels.",
-            "let n = max((filled &- 1) / \(S) &+ 1, \(T)), fresh = (n &- 1) &* \(S) &+ \(R) &- filled",
-            "if let y, count &- used >= fresh {",
-            "    withUnsafeTemporaryAllocation(of: \(type).self, capacity: \(geometry.stageFrames * C)) { buffer in",
-            "        guard let stage = buffer.baseAddress else { return }",
-            "        stage.initialize(from: w + start &* \(C), count: filled &* \(C))",
-            "        (stage + filled &* \(C)).initialize(from: x + used &* \(C), count: fresh &* \(C))",
-            "        Stream.run(stage, n, y + written &* \(OC))",
-            "    }",
-            "    written &+= n",
-            "    filled &-= n &* \(S) // the next window starts -filled frames on in `frames`",
-            "    continue",
-            "}",
-        ].map { String(repeating: " ", count: 20) + $0 + "\n" }.joined()
+        let program = ProgramPrinter(spelling: SwiftSpelling(namer: Namer(layer: plan.name, language: .swift, format: plan.format)))
+        stream["PENDING"] = program.expression(StreamLowering(plan, geometry).pending(.name("filled")))
+        stream["GLUE"] = glue(plan, geometry, program, depth: 2)
         values["STREAM"] = stream.render(Templates.streamSwiftSource)
     }
 

@@ -63,7 +63,9 @@ struct SwiftSpelling: Spelling {
 
     func parameter(_ name: String, _ kind: Routine.Kind) -> String {
         if case .value(let type) = kind { return "_ \(name): " + type.spelling(.swift) }
-        return "_ \(name): " + [.input: "UnsafePointer<\(namer.element)>", .output: "UnsafeMutablePointer<\(namer.element)>"][kind, default: "Int"]
+        let pointers: [Routine.Kind: String] = [.input: "UnsafePointer<\(namer.element)>", .output: "UnsafeMutablePointer<\(namer.element)>",
+                                                .sharedInput: "UnsafePointer<\(namer.element)>", .sharedOutput: "UnsafeMutablePointer<\(namer.element)>"]
+        return "_ \(name): " + (kind == .counter ? "inout Int" : pointers[kind, default: "Int"])
     }
 
     func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String) {
@@ -118,4 +120,17 @@ struct SwiftSpelling: Spelling {
     func convert(_ value: String, atomic: Bool, _ type: IntegerType) -> String {
         type.spelling(.swift) + "(truncatingIfNeeded: " + value + ")"
     }
+
+    func loopWhile(_ condition: String) -> String { "while \(condition) {" }
+
+    /// `initialize`, not `update`: the elements are trivial, so it also
+    /// copies over values, and a stack buffer's memory starts uninitialized.
+    func copy(to: String, atomicTarget: Bool, from: String, count: String, atomicCount: Bool) -> String {
+        (atomicTarget ? to : "(" + to + ")") + ".initialize(from: \(from), count: \(count))"
+    }
+
+    func pointee(_ name: String) -> String { name }
+    func toElement(_ value: String, atomic: Bool) -> String { namer.element + "(" + value + ")" }
+    func forward(_ name: String) -> String { "&" + name }
+    func kernel(_ name: String, outlined: Bool) -> String { "Stream" + name.prefix(1).uppercased() + name.dropFirst() + ".run" }
 }

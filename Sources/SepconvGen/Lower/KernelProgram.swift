@@ -52,10 +52,26 @@ indirect enum Expr: Hashable {
     case shiftLeft(Expr, Expr)
     /// `a & b` on integers.
     case bitAnd(Expr, Expr)
-    /// `a / b` on integers, truncating toward zero (b ≠ 0).
+    /// `a / b`: on integers truncating toward zero (b ≠ 0), on the element type the real quotient.
     case quotient(Expr, Expr)
     /// `(e)`: an operand whose operators bind differently in C and Swift, or a `?:` inside a sum.
     case group(Expr)
+    /// `a op b` for a comparison `op` that C and Swift spell alike (`<=`, `>`, `>=`, `==`).
+    case compare(Expr, String, Expr)
+    /// `a && b`.
+    case and(Expr, Expr)
+    /// The integer `value` as the element type.
+    case toElement(Expr)
+    /// `a % b` on integers (b ≠ 0; C99 and Swift both take the sign of `a`).
+    case remainder(Expr, Expr)
+    /// The value of a `counter` parameter (C reads through its pointer, Swift names the `inout` parameter).
+    case pointee(String)
+    /// A `counter` parameter passed on as a routine's `counter` argument (C the pointer, Swift `&name`).
+    case forward(String)
+    /// The streaming API's window kernel `name` (`frame`, `tile`), computing
+    /// its output frames from a window; `outlined`: through C's out-of-line
+    /// wrapper (`<layer>_stream_frame`), which keeps a push small.
+    case kernel(String, outlined: Bool)
 
     /// Whether the expression needs no parentheses as an operand of any
     /// operator (a name, a non-negative number, an element, a call, a group,
@@ -64,7 +80,7 @@ indirect enum Expr: Hashable {
         switch self {
         case .int(let value): value >= 0
         // A conversion is a C cast, which binds tighter than every binary operator, or a Swift call.
-        case .name, .symbol, .weights, .element, .call, .group, .convert, .shiftRight, .shiftLeft, .bitAnd, .quotient: true
+        case .name, .symbol, .weights, .element, .call, .group, .convert, .shiftRight, .shiftLeft, .bitAnd, .quotient, .pointee, .toElement, .remainder: true
         default: false
         }
     }
@@ -133,6 +149,12 @@ indirect enum Statement: Hashable {
     case declaring([Statement])
     /// A parameter the routine does not read (C says so, to keep -Wextra quiet).
     case unused(String, because: String)
+    /// `while condition { body }`.
+    case loopWhile(Expr, [Statement])
+    /// Goes on with the next turn of the innermost loop.
+    case next
+    /// Copies `count` elements from the pointer `from` to the pointer `to` (the ranges do not overlap).
+    case copy(to: Expr, from: Expr, count: Expr)
     /// A table of integer constants of `type` (the int8 kernels' weights,
     /// biases, multipliers and shifts).
     case integerTable(String, comment: String, [Int], IntegerType)
@@ -140,21 +162,26 @@ indirect enum Statement: Hashable {
     case integer(String, Expr, IntegerType, mutable: Bool)
 }
 
-/// A fixed-width integer type of the int8 kernels: C `<stdint.h>`, Swift's own.
+/// A fixed-width integer type of the int8 kernels: C `<stdint.h>`, Swift's
+/// own; or a count of frames (the streaming glue's).
 enum IntegerType: Hashable {
     case int8, int16, int32, int64
+    /// A count or position of frames: C `long` (the stream state's fields), Swift `Int`.
+    case count
 
     /// `int8_t` ... in C, `Int8` ... in Swift.
     func spelling(_ language: TargetLanguage) -> String {
-        language == .c ? "int\(bits)_t" : "Int\(bits)"
+        if self == .count { return language == .c ? "long" : "Int" }
+        return language == .c ? "int\(bits)_t" : "Int\(bits)"
     }
 
+    /// The width; a count's is the widest C `long` has on the targets (LP64).
     var bits: Int {
         switch self {
         case .int8: 8
         case .int16: 16
         case .int32: 32
-        case .int64: 64
+        case .int64, .count: 64
         }
     }
 
@@ -212,7 +239,7 @@ extension Statement {
             case .scratch(let buffers, let body):
                 total + buffers.reduce(0) { $0 + $1.count * ($1.type.map { $0.bits / 8 } ?? elementBytes) }
                     + scratchBytes(body, elementBytes: elementBytes)
-            case .loop(_, _, _, let body), .counting(_, _, _, let body), .forever(let body), .nest(_, let body),
+            case .loop(_, _, _, let body), .counting(_, _, _, let body), .forever(let body), .loopWhile(_, let body), .nest(_, let body),
                  .scope(_, let body), .declaring(let body):
                 total + scratchBytes(body, elementBytes: elementBytes)
             case .branch(_, let then, let otherwise), .guarded(let then, let otherwise):
@@ -235,6 +262,12 @@ struct Routine: Hashable {
         case integer
         /// A fixed-width integer value: C `const int32_t`, Swift `Int32`.
         case value(IntegerType)
+        /// A count the routine reads and updates: C `long *restrict`, Swift `inout Int`.
+        case counter
+        /// Elements read, perhaps the same as a `sharedOutput`'s (a step that works in place): C `const T *`, Swift `UnsafePointer<T>`.
+        case sharedInput
+        /// Elements written, perhaps the same as a `sharedInput`'s: C `T *`, Swift `UnsafeMutablePointer<T>`.
+        case sharedOutput
     }
 
     /// The base name of the routine that computes one batch item (`<layer>_item`, `forwardItem`).
@@ -251,6 +284,8 @@ struct Routine: Hashable {
     var isBorder = false
     /// Whether the routine exists only on the 512-bit path (printed inside the target's guard).
     var isWide = false
+    /// Whether the routine is kept out of line (C: the stream code's `<layer>_STREAM_OUTLINE`).
+    var isOutlined = false
     /// The type of the value the routine returns; nil: none.
     var returns: IntegerType? = nil
     var parameters: [(name: String, kind: Kind)]

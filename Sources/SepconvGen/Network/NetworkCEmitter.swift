@@ -93,8 +93,8 @@ enum NetworkCEmitter {
                 calls.append("/* \(comment(emitted.title)): a reshape in place */")
             case .routine:
                 let routine = "\(name)_s\(emitted.number)"
-                let (code, math) = try simple(emitted.step, routine: routine, type: type, dtype: plan.dtype)
-                parts += ["/* \(comment(emitted.title)) */", code]
+                let (code, math) = try NetworkStepLowering.text(emitted.step, network: name, base: "s\(emitted.number)", dtype: plan.dtype, language: .c)
+                parts += ["/* \(comment(emitted.title)) */", code.joined(separator: "\n")]
                 usesMath = usesMath || math
                 calls.append("\(routine)(\(x), \(y));")
             }
@@ -147,102 +147,5 @@ enum NetworkCEmitter {
     private static func separable(_ plan: LayerPlan) -> (String, Bool) {
         let parts = CEmitter.parts(plan)
         return ((parts.macros.map(\.line) + [parts.kernel.trimmingCharacters(in: .newlines)]).joined(separator: "\n"), parts.callsMath)
-    }
-
-    private static func table(_ name: String, _ values: [Double], type: String, dtype: DType) -> String {
-        var printer = CodePrinter()
-        CEmitter.wrap(&printer, values.map { dtype.format.literal($0, .c) }, open: "static const \(type) \(name)[\(values.count)] = {", close: "};")
-        return printer.text.trimmingCharacters(in: .newlines)
-    }
-
-    /// A `static void routine(const T *x, T *y)` for a step other than a SeparableConv1D; whether it calls `<math.h>`.
-    static func simple(_ step: NetworkStep, routine: String, type: String, dtype: DType) throws(Refusal) -> (String, Bool) {
-        let channels = step.inputShape.last ?? 1
-        let rows = step.inputSize / max(channels, 1)
-        let signature = "static void \(routine)(const \(type) *x, \(type) *y)"
-        switch step.operation {
-        case .separable:
-            return ("", false)
-        case .dense(let kernel, let inputs, let units, let bias, let activation):
-            let code = try activationCode(activation, routine: routine, dtype: dtype, step: step)
-            var lines = [table("\(routine)_kernel", kernel, type: type, dtype: dtype)]
-            if let bias { lines.append(table("\(routine)_bias", bias, type: type, dtype: dtype)) }
-            lines += code.helpers
-            lines += [signature, "{", "    int r, u, i;", "    for (r = 0; r < \(rows); ++r) {",
-                      "        for (u = 0; u < \(units); ++u) {",
-                      "            \(type) sum = 0;",
-                      "            for (i = 0; i < \(inputs); ++i) sum += x[r * \(inputs) + i] * \(routine)_kernel[i * \(units) + u];",
-                      "            y[r * \(units) + u] = sum\(bias == nil ? "" : " + \(routine)_bias[u]");",
-                      "        }"]
-            lines += applyActivation(code, row: "y + r * \(units)", length: units, indent: "        ")
-            lines += ["    }", "}"]
-            return (lines.joined(separator: "\n"), code.callsMath)
-        case .batchNorm(let scale, let shift):
-            return ([table("\(routine)_scale", scale, type: type, dtype: dtype), table("\(routine)_shift", shift, type: type, dtype: dtype),
-                     signature, "{", "    int r, c;", "    for (r = 0; r < \(rows); ++r) {",
-                     "        for (c = 0; c < \(channels); ++c) y[r * \(channels) + c] = x[r * \(channels) + c] * \(routine)_scale[c] + \(routine)_shift[c];",
-                     "    }", "}"].joined(separator: "\n"), false)
-        case .activation(let layer):
-            let code: ActivationCode
-            // Arguments equal to an activation's defaults (ReLU()) use that activation's code.
-            if let function = layer.plain {
-                code = try activationCode(function, routine: routine, dtype: dtype, step: step)
-            } else {
-                code = (layer.parametric ?? .relu(maxValue: nil, negativeSlope: 0, threshold: 0)).code(.c, dtype: dtype, name: "\(routine)_act")
-            }
-            var lines = code.helpers + [signature, "{", "    int r, c;", "    for (r = 0; r < \(rows); ++r) {",
-                                        "        for (c = 0; c < \(channels); ++c) y[r * \(channels) + c] = x[r * \(channels) + c];"]
-            lines += applyActivation(code, row: "y + r * \(channels)", length: channels, indent: "        ")
-            lines += ["    }", "}"]
-            return (lines.joined(separator: "\n"), code.callsMath)
-        case .pool(let kind, let size, let stride, let padLeft, _):
-            let steps = step.inputShape[0]
-            let combine = kind == .max ? "v = x[p * \(channels) + c] > v ? x[p * \(channels) + c] : v;" : "v += x[p * \(channels) + c];"
-            let store = kind == .max ? "y[t * \(channels) + c] = v;" : "y[t * \(channels) + c] = v / (\(type))(end - start);"
-            return ([signature, "{", "    int t, c, p;", "    for (t = 0; t < \(step.outputShape[0]); ++t) {",
-                     // Keras's `same` padding: a window stops at the input's ends; an average divides by the steps it covers.
-                     "        const int start = t * \(stride) - \(padLeft) < 0 ? 0 : t * \(stride) - \(padLeft);",
-                     "        const int end = t * \(stride) - \(padLeft) + \(size) > \(steps) ? \(steps) : t * \(stride) - \(padLeft) + \(size);",
-                     "        for (c = 0; c < \(channels); ++c) {",
-                     "            \(type) v = \(kind == .max ? "x[start * \(channels) + c]" : "0");",
-                     "            for (p = start\(kind == .max ? " + 1" : ""); p < end; ++p) \(combine)",
-                     "            \(store)", "        }", "    }", "}"].joined(separator: "\n"), false)
-        case .globalPool(let kind):
-            let steps = step.inputShape[0]
-            let combine = kind == .max ? "v = x[p * \(channels) + c] > v ? x[p * \(channels) + c] : v;" : "v += x[p * \(channels) + c];"
-            return ([signature, "{", "    int c, p;", "    for (c = 0; c < \(channels); ++c) {",
-                     "        \(type) v = \(kind == .max ? "x[c]" : "0");",
-                     "        for (p = \(kind == .max ? 1 : 0); p < \(steps); ++p) \(combine)",
-                     "        y[c] = \(kind == .max ? "v" : "v / \(steps)");", "    }", "}"].joined(separator: "\n"), false)
-        case .zeroPad(let left, let right):
-            let size = step.inputSize
-            return ([signature, "{", "    int i;",
-                     "    for (i = 0; i < \(left * channels); ++i) y[i] = 0;",
-                     "    for (i = 0; i < \(size); ++i) y[\(left * channels) + i] = x[i];",
-                     "    for (i = 0; i < \(right * channels); ++i) y[\((left * channels) + size) + i] = 0;",
-                     "}"].joined(separator: "\n"), false)
-        case .reshape:
-            return ([signature, "{", "    int i;", "    for (i = 0; i < \(step.inputSize); ++i) y[i] = x[i];", "}"].joined(separator: "\n"), false)
-        case .transpose:
-            let (rows, columns) = (step.inputShape[0], step.inputShape[1])
-            return ([signature, "{", "    int r, c;", "    for (r = 0; r < \(rows); ++r) {",
-                     "        for (c = 0; c < \(columns); ++c) y[c * \(rows) + r] = x[r * \(columns) + c];", "    }", "}"].joined(separator: "\n"), false)
-        }
-    }
-
-    /// The activation's C helpers, named after the routine; glu (which halves the last axis) is not emitted in networks yet.
-    private static func activationCode(_ activation: Activation, routine: String, dtype: DType, step: NetworkStep) throws(Refusal) -> ActivationCode {
-        guard activation != .glu else {
-            throw Refusal(message: "layer '\(Identifier.printable(step.layers[0]))' (\(step.className), position \(step.position)): glu is not emitted in networks yet")
-        }
-        return activation.code(.c, dtype: dtype, name: "\(routine)_act")
-    }
-
-    /// Lines applying `code` in place to the row at `row` of `length` values.
-    private static func applyActivation(_ code: ActivationCode, row: String, length: Int, indent: String) -> [String] {
-        if let rowFunction = code.rowFunction { return [indent + "\(rowFunction)(\(row), \(length));"] }
-        guard let element = code.elementFunction else { return [] }
-        return [indent + "{", indent + "    int j;",
-                indent + "    for (j = 0; j < \(length); ++j) (\(row))[j] = \(element)((\(row))[j]);", indent + "}"]
     }
 }

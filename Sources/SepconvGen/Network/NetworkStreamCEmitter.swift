@@ -111,23 +111,25 @@ enum NetworkStreamCEmitter {
                 flushed = "\(layer.name)_stream_flush(&\(member), \(flushInto))"
                 reset.append("\(layer.name)_stream_reset(&\(member));")
             case (.pool(let kind, let size, _, _, _), .window(_, let stride, let padLeft, let padsRight)):
-                parts.append(pool(name: "\(name)_pool\(k)", kind: kind, size: size, stride: stride, padLeft: padLeft, same: padsRight,
-                                  channels: channels, type: type, delay: stream.delay))
-                push = "\(name)_pool\(k)(\(member).ring, &\(member).frames, x, \(into))"
-                flushed = padsRight ? "\(name)_pool\(k)_flush(\(member).ring, &\(member).frames, \(flushInto))" : nil
+                let routines = NetworkStreamLowering.pool(k, kind: kind, size: size, stride: stride, padLeft: padLeft, same: padsRight,
+                                                          channels: channels, delay: stream.delay)
+                parts.append(NetworkStreamLowering.text(routines, network: name, format: plan.dtype.format, language: .c).joined(separator: "\n"))
+                push = "(size_t)\(name)_pool\(k)(\(member).ring, &\(member).frames, x, \(into))"
+                flushed = padsRight ? "(size_t)\(name)_pool\(k)_flush(\(member).ring, &\(member).frames, \(flushInto))" : nil
                 reset.append("\(member).frames = 0;")
                 if !padsRight { flush.append("\(member).frames = 0;") }
             case (_, .pad(let left, let right)):
-                parts.append(pad(name: "\(name)_pad\(k)", left: left, right: right, channels: channels, type: type))
-                push = "\(name)_pad\(k)(&\(member), x, \(into))"
-                flushed = "\(name)_pad\(k)_flush(&\(member), \(flushInto))"
+                let routines = NetworkStreamLowering.pad(k, left: left, right: right, channels: channels)
+                parts.append(NetworkStreamLowering.text(routines, network: name, format: plan.dtype.format, language: .c).joined(separator: "\n"))
+                push = "(size_t)\(name)_pad\(k)(&\(member), x, \(into))"
+                flushed = "(size_t)\(name)_pad\(k)_flush(&\(member), \(flushInto))"
                 reset.append("\(member) = 0;")
             default:
                 var frame = step.step
                 frame.inputShape = [1, inputChannels]
                 frame.outputShape = [1, channels]
-                let (code, math) = try NetworkCEmitter.simple(frame, routine: "\(name)_f\(k)", type: type, dtype: plan.dtype)
-                parts.append("/* \(NetworkCEmitter.comment(step.title)), on one frame */\n" + code)
+                let (code, math) = try NetworkStepLowering.text(frame, network: name, base: "f\(k)", dtype: plan.dtype, language: .c)
+                parts.append((["/* \(NetworkCEmitter.comment(step.title)), on one frame */"] + code).joined(separator: "\n"))
                 usesMath = usesMath || math
                 push = "(\(name)_f\(k)(x, \(into)), 1)"
             }
@@ -195,78 +197,5 @@ enum NetworkStreamCEmitter {
         var values = TemplateRenderer()
         StreamEmitter.fillC(&values, layer, linkage: "static ")
         return (values["STREAM"] ?? "").trimmingCharacters(in: .newlines)
-    }
-
-    /// A pooling step's push of one frame (`ring` keeps the last `size`
-    /// frames, frame i in slot i % size) and, for 'same', its flush: the windows
-    /// over the frames pushed, combined in the batch routine's order.
-    private static func pool(name: String, kind: PoolKind, size: Int, stride: Int, padLeft: Int, same: Bool, channels: Int, type: String, delay: Int) -> String {
-        let combine = kind == .max
-            ? "const \(type) u = ring[(p % \(size)) * \(channels) + c]; v = u > v ? u : v;"
-            : "v += ring[(p % \(size)) * \(channels) + c];"
-        var code = """
-        /* The window of frames start ..< stop, from the ring. */
-        static void \(name)_window(const \(type) *ring, const long start, const long stop, \(type) *y)
-        {
-            long p;
-            int c;
-            for (c = 0; c < \(channels); ++c) {
-                \(type) v = \(kind == .max ? "ring[(start % \(size)) * \(channels) + c]" : "0");
-                for (p = start\(kind == .max ? " + 1" : ""); p < stop; ++p) { \(combine) }
-                y[c] = \(kind == .max ? "v" : "v / (\(type))(stop - start)");
-            }
-        }
-
-        /* Frame i completes the window that ends there: output t with t * \(stride) - \(padLeft) + \(size) - 1 == i. */
-        static size_t \(name)(\(type) *ring, long *frames, const \(type) *x, \(type) *y)
-        {
-            const long i = (*frames)++, first = i - \(size - 1 - padLeft);
-            memcpy(ring + (i % \(size)) * \(channels), x, \(channels) * sizeof(\(type)));
-            if (first < 0 || first % \(stride) != 0) return 0;
-            \(name)_window(ring, first < \(padLeft) ? 0 : first - \(padLeft), i + 1, y);
-            return 1;
-        }
-        """
-        if same {
-            code += """
-
-
-            /* 'same': the windows that reach past the last frame, cut there (an average divides by the frames it covers). */
-            static size_t \(name)_flush(\(type) *ring, long *frames, \(type) *y)
-            {
-                const long n = *frames, total = (n + \(stride - 1)) / \(stride);
-                long t = n > \(delay) ? (n - \(delay + 1)) / \(stride) + 1 : 0;
-                size_t written = 0;
-                for (; t < total; ++t, ++written) {
-                    const long start = t * \(stride) - \(padLeft), stop = start + \(size);
-                    \(name)_window(ring, start < 0 ? 0 : start, stop > n ? n : stop, y + written * \(channels));
-                }
-                *frames = 0;
-                return written;
-            }
-            """
-        }
-        return code
-    }
-
-    /// A ZeroPadding1D step: its left zeros come with the first frame, its right zeros at flush.
-    private static func pad(name: String, left: Int, right: Int, channels: Int, type: String) -> String {
-        """
-        static size_t \(name)(long *frames, const \(type) *x, \(type) *y)
-        {
-            const size_t zeros = (*frames)++ == 0 ? \(left) : 0;
-            memset(y, 0, zeros * \(channels) * sizeof(\(type)));
-            memcpy(y + zeros * \(channels), x, \(channels) * sizeof(\(type)));
-            return zeros + 1;
-        }
-
-        static size_t \(name)_flush(long *frames, \(type) *y)
-        {
-            const size_t zeros = (*frames == 0 ? \(left) : 0) + \(right);
-            memset(y, 0, zeros * \(channels) * sizeof(\(type)));
-            *frames = 0;
-            return zeros;
-        }
-        """
     }
 }

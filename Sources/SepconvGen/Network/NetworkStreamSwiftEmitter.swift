@@ -31,6 +31,8 @@ enum NetworkStreamSwiftEmitter {
         var flushBuffer = 0
         var completed: [String] = []
         var total: [String] = []
+        var usesRing = false
+        var usesWriting = false
         for (step, stream) in zip(emitted, streams) {
             let k = step.number
             let member = "s.s\(k)"
@@ -39,6 +41,12 @@ enum NetworkStreamSwiftEmitter {
             // Where the step's frames go: the caller's output, or the frames in flight.
             let into = k == last ? "output" : "buffer"
             let flushInto = k == last ? "UnsafeMutableBufferPointer(rebasing: output[(written &* \(outputChannels))...])" : "buffer"
+            // `call`, whose frames go to `y`: the frames in flight, or the last step's output (`Stream.writing`).
+            func writing(_ call: String, flushing: Bool) -> String {
+                guard k == last else { return call }
+                usesWriting = true
+                return "Stream.writing(\(flushing ? flushInto : into)) { y in \(call) }"
+            }
             switch stream {
             case .window(_, let stride, _, let padsRight):
                 let count = "n = n > \(stream.delay) ? (n &- \(stream.delay + 1)) / \(stride) &+ 1 : 0"
@@ -61,26 +69,29 @@ enum NetworkStreamSwiftEmitter {
             case (.pool(let kind, _, _, _, _), .window(let frames, let stride, let padLeft, let padsRight)):
                 fields += ["/// \(title): its last \(frames) input frames, and how many came", "private var s\(k) = StreamRing(count: \(frames * channels))"]
                 reset.append("s\(k).frames = 0")
-                functions.append(pool(k, kind: kind, size: frames, stride: stride, padLeft: padLeft, same: padsRight,
-                                      channels: channels, type: type, delay: stream.delay))
-                push = ["let n = pool\(k)(&\(member), x, \(into))"]
-                flushed = padsRight ? "pool\(k)Flush(&\(member), \(flushInto))" : nil
+                usesRing = true
+                let routines = NetworkStreamLowering.pool(k, kind: kind, size: frames, stride: stride, padLeft: padLeft, same: padsRight,
+                                                          channels: channels, delay: stream.delay)
+                functions.append(NetworkStreamLowering.text(routines, network: plan.name, format: plan.dtype.format, language: .swift))
+                push = ["let n = " + writing("\(member).withRing { ring, frames in pool\(k)(ring, &frames, x, y) }", flushing: false)]
+                flushed = padsRight ? writing("\(member).withRing { ring, frames in pool\(k)Flush(ring, &frames, y) }", flushing: true) : nil
                 if !padsRight { flush.append("\(member).frames = 0") }
             case (_, .pad(let left, let right)):
                 fields += ["/// \(title): input frames so far (0: the left zeros are still to come)", "private var s\(k) = 0"]
                 reset.append("s\(k) = 0")
-                functions.append(pad(k, left: left, right: right, channels: channels, type: type))
-                push = ["let n = pad\(k)(&\(member), x, \(into))"]
-                flushed = "pad\(k)Flush(&\(member), \(flushInto))"
+                let routines = NetworkStreamLowering.pad(k, left: left, right: right, channels: channels)
+                functions.append(NetworkStreamLowering.text(routines, network: plan.name, format: plan.dtype.format, language: .swift))
+                push = ["let n = " + writing("pad\(k)(&\(member), x, y)", flushing: false)]
+                flushed = writing("pad\(k)Flush(&\(member), y)", flushing: true)
             default:
                 var frame = step.step
                 frame.inputShape = [1, stepInput]
                 frame.outputShape = [1, channels]
-                let lines = try NetworkSwiftEmitter.simple(frame, routine: "frame\(k)", type: type, dtype: plan.dtype)
+                let (lines, _) = try NetworkStepLowering.text(frame, network: plan.name, base: "f\(k)", dtype: plan.dtype, language: .swift)
                 members.append("    // \(title), on one frame\n" + lines.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n"))
                 push = k == last
-                    ? ["guard let y = output.baseAddress else { return 0 }", "\(typeName).frame\(k)(x, y)", "let n = 1"]
-                    : ["\(typeName).frame\(k)(x, y)", "let n = 1"]
+                    ? ["guard let y = output.baseAddress else { return 0 }", "\(typeName).f\(k)(x, y)", "let n = 1"]
+                    : ["\(typeName).f\(k)(x, y)", "let n = 1"]
             }
             if k == last {
                 functions.append(["/// \(title): one frame in, its output frames out.",
@@ -104,13 +115,21 @@ enum NetworkStreamSwiftEmitter {
                 }
             }
         }
-        if functions.contains(where: { $0.contains { $0.contains("StreamRing") } }) {
+        if usesRing {
             members.append("""
                 /// A pooling step's last frames in a stream (frame i in slot i % its pool size), and how many came.
                 fileprivate struct StreamRing: Sendable {
                     var values: [\(type)]
                     var frames = 0
                     init(count: Int) { values = [\(type)](repeating: 0, count: count) }
+
+                    /// `body` on the ring's first value and the count of frames.
+                    mutating func withRing(_ body: (UnsafeMutablePointer<\(type)>, inout Int) -> Int) -> Int {
+                        var frames = self.frames
+                        let n = values.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.map { body($0, &frames) } ?? 0 }
+                        self.frames = frames
+                        return n
+                    }
                 }
             """)
         }
@@ -124,6 +143,15 @@ enum NetworkStreamSwiftEmitter {
             // `written` changes only when the last step flushes frames out.
             flushBody = [flush.contains { $0.hasPrefix("written") } ? "var written = 0" : "let written = 0"] + flush + ["return written"]
         }
+        // An empty `output` goes with a push or flush that completes no frame (the preconditions): the place of one value, which nothing writes.
+        let writingHelper = usesWriting ? [
+            "/// `body` on `output`'s first value, or on the place of one value where `output` is empty.",
+            "private static func writing(_ output: UnsafeMutableBufferPointer<\(type)>, _ body: (UnsafeMutablePointer<\(type)>) -> Int) -> Int {",
+            "    if let y = output.baseAddress { return body(y) }",
+            "    var none: \(type) = 0",
+            "    return withUnsafeMutablePointer(to: &none, body)",
+            "}",
+        ] : []
         func fold(_ lines: [String]) -> [String] {
             lines.isEmpty ? ["frames"] : ["var n = frames"] + lines + ["return n"]
         }
@@ -212,84 +240,9 @@ enum NetworkStreamSwiftEmitter {
         \(indent(flushBody, 3))
                 }
 
-        \(functions.reversed().map { indent($0, 2) }.joined(separator: "\n\n"))
+        \((functions.reversed() + [writingHelper].filter { !$0.isEmpty }).map { indent($0, 2) }.joined(separator: "\n\n"))
             }
         """)
         return members
-    }
-
-    /// A pooling step's push of one frame and, for 'same', its flush (the C routines' algorithm).
-    private static func pool(_ k: Int, kind: PoolKind, size: Int, stride: Int, padLeft: Int, same: Bool, channels: Int, type: String, delay: Int) -> [String] {
-        let combine = kind == .max
-            ? "let u = ring[(p % \(size)) &* \(channels) &+ c]; v = u > v ? u : v"
-            : "v += ring[(p % \(size)) &* \(channels) &+ c]"
-        var lines = [
-            "/// Pooling step \(k): the window of frames start ..< stop, from the ring.",
-            "private static func pool\(k)Window(_ ring: UnsafePointer<\(type)>, _ start: Int, _ stop: Int, _ y: UnsafeMutablePointer<\(type)>) {",
-            "    for c in 0..<\(channels) {",
-            "        var v: \(type) = \(kind == .max ? "ring[(start % \(size)) &* \(channels) &+ c]" : "0")",
-            "        for p in \(kind == .max ? "(start &+ 1)" : "start")..<stop { \(combine) }",
-            "        y[c] = \(kind == .max ? "v" : "v / \(type)(stop &- start)")",
-            "    }",
-            "}",
-            "",
-            "/// Pooling step \(k): frame i completes the window that ends there.",
-            "private static func pool\(k)(_ r: inout StreamRing, _ x: UnsafePointer<\(type)>, _ output: UnsafeMutableBufferPointer<\(type)>) -> Int {",
-            "    let i = r.frames, first = i &- \(size - 1 - padLeft)",
-            "    r.frames &+= 1",
-            "    return r.values.withUnsafeMutableBufferPointer { ring -> Int in",
-            "        guard let w = ring.baseAddress else { return 0 }",
-            "        (w + (i % \(size)) &* \(channels)).update(from: x, count: \(channels))",
-            "        guard first >= 0, first % \(stride) == 0, let y = output.baseAddress else { return 0 }",
-            "        pool\(k)Window(w, first < \(padLeft) ? 0 : first &- \(padLeft), i &+ 1, y)",
-            "        return 1",
-            "    }",
-            "}",
-        ]
-        if same {
-            lines += [
-                "",
-                "/// Pooling step \(k), 'same': the windows that reach past the last frame, cut there.",
-                "private static func pool\(k)Flush(_ r: inout StreamRing, _ output: UnsafeMutableBufferPointer<\(type)>) -> Int {",
-                "    let n = r.frames, total = (n &+ \(stride - 1)) / \(stride)",
-                "    let first = n > \(delay) ? (n &- \(delay + 1)) / \(stride) &+ 1 : 0",
-                "    r.frames = 0",
-                "    guard first < total, let y = output.baseAddress else { return 0 }",
-                "    return r.values.withUnsafeBufferPointer { ring -> Int in",
-                "        guard let w = ring.baseAddress else { return 0 }",
-                "        for t in first..<total {",
-                "            let start = t &* \(stride) &- \(padLeft), stop = start &+ \(size)",
-                "            pool\(k)Window(w, max(start, 0), min(stop, n), y + (t &- first) &* \(channels))",
-                "        }",
-                "        return total &- first",
-                "    }",
-                "}",
-            ]
-        }
-        return lines
-    }
-
-    /// A ZeroPadding1D step: its left zeros come with the first frame, its right zeros at flush.
-    private static func pad(_ k: Int, left: Int, right: Int, channels: Int, type: String) -> [String] {
-        [
-            "/// Padding step \(k): the left zeros with the first frame.",
-            "private static func pad\(k)(_ frames: inout Int, _ x: UnsafePointer<\(type)>, _ output: UnsafeMutableBufferPointer<\(type)>) -> Int {",
-            "    let zeros = frames == 0 ? \(left) : 0",
-            "    frames &+= 1",
-            "    guard let y = output.baseAddress else { return 0 }",
-            "    y.update(repeating: 0, count: zeros &* \(channels))",
-            "    (y + zeros &* \(channels)).update(from: x, count: \(channels))",
-            "    return zeros &+ 1",
-            "}",
-            "",
-            "/// Padding step \(k): the right zeros (and the left ones, when no frame came) at flush.",
-            "private static func pad\(k)Flush(_ frames: inout Int, _ output: UnsafeMutableBufferPointer<\(type)>) -> Int {",
-            "    let zeros = (frames == 0 ? \(left) : 0) &+ \(right)",
-            "    frames = 0",
-            "    guard zeros > 0, let y = output.baseAddress else { return 0 }",
-            "    y.update(repeating: 0, count: zeros &* \(channels))",
-            "    return zeros",
-            "}",
-        ]
     }
 }

@@ -26,8 +26,8 @@ enum NetworkSwiftEmitter {
             case .reshapeInPlace:
                 calls.append("// \(emitted.title): a reshape in place")
             case .routine:
-                let routine = "step\(emitted.number)"
-                let lines = try simple(emitted.step, routine: routine, type: type, dtype: plan.dtype)
+                let routine = "s\(emitted.number)"
+                let (lines, _) = try NetworkStepLowering.text(emitted.step, network: plan.name, base: routine, dtype: plan.dtype, language: .swift)
                 members.append("    // \(emitted.title)\n" + lines.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n"))
                 calls.append("\(routine)(\(x), \(y))")
             }
@@ -105,89 +105,5 @@ enum NetworkSwiftEmitter {
         case .output: "y"
         case .workspace(let offset): input ? "UnsafePointer(w + \(offset))" : "w + \(offset)"
         }
-    }
-
-    private static func table(_ name: String, _ values: [Double], type: String, dtype: DType) -> [String] {
-        var printer = CodePrinter()
-        CEmitter.wrap(&printer, values.map { dtype.format.literal($0, .swift) }, open: "private static let \(name): [\(type)] = [", close: "]")
-        return printer.lines
-    }
-
-    /// `private static func routine(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>)` for a step other than a SeparableConv1D.
-    static func simple(_ step: NetworkStep, routine: String, type: String, dtype: DType) throws(NetworkCEmitter.Refusal) -> [String] {
-        let channels = step.inputShape.last ?? 1
-        let rows = step.inputSize / max(channels, 1)
-        let signature = "private static func \(routine)(_ x: UnsafePointer<\(type)>, _ y: UnsafeMutablePointer<\(type)>) {"
-        switch step.operation {
-        case .separable:
-            return []
-        case .dense(let kernel, let inputs, let units, let bias, let activation):
-            let code = try activationCode(activation, routine: routine, dtype: dtype, step: step)
-            var lines = table("\(routine)Kernel", kernel, type: type, dtype: dtype)
-            if let bias { lines += table("\(routine)Bias", bias, type: type, dtype: dtype) }
-            lines += code.helpers
-            lines += [signature, "    for r in 0..<\(rows) {", "        for u in 0..<\(units) {",
-                      "            var sum: \(type) = 0",
-                      "            for i in 0..<\(inputs) { sum += x[r * \(inputs) + i] * \(routine)Kernel[i * \(units) + u] }",
-                      "            y[r * \(units) + u] = sum\(bias == nil ? "" : " + \(routine)Bias[u]")",
-                      "        }"]
-            lines += applyActivation(code, row: "y + r * \(units)", length: units, indent: "        ")
-            return lines + ["    }", "}"]
-        case .batchNorm(let scale, let shift):
-            return table("\(routine)Scale", scale, type: type, dtype: dtype) + table("\(routine)Shift", shift, type: type, dtype: dtype)
-                + [signature, "    for r in 0..<\(rows) {",
-                   "        for c in 0..<\(channels) { y[r * \(channels) + c] = x[r * \(channels) + c] * \(routine)Scale[c] + \(routine)Shift[c] }",
-                   "    }", "}"]
-        case .activation(let layer):
-            let code: ActivationCode
-            // Arguments equal to an activation's defaults (ReLU()) use that activation's code.
-            if let function = layer.plain {
-                code = try activationCode(function, routine: routine, dtype: dtype, step: step)
-            } else {
-                code = (layer.parametric ?? .relu(maxValue: nil, negativeSlope: 0, threshold: 0)).code(.swift, dtype: dtype, name: "\(routine)Act")
-            }
-            return code.helpers + [signature, "    for r in 0..<\(rows) {",
-                                   "        for c in 0..<\(channels) { y[r * \(channels) + c] = x[r * \(channels) + c] }"]
-                + applyActivation(code, row: "y + r * \(channels)", length: channels, indent: "        ") + ["    }", "}"]
-        case .pool(let kind, let size, let stride, let padLeft, _):
-            let steps = step.inputShape[0]
-            return [signature, "    for t in 0..<\(step.outputShape[0]) {",
-                    // Keras's `same` padding: a window stops at the input's ends; an average divides by the steps it covers.
-                    "        let start = max(t * \(stride) - \(padLeft), 0)",
-                    "        let end = min(t * \(stride) - \(padLeft) + \(size), \(steps))",
-                    "        for c in 0..<\(channels) {",
-                    "            var v: \(type) = \(kind == .max ? "x[start * \(channels) + c]" : "0")",
-                    "            for p in \(kind == .max ? "(start + 1)" : "start")..<end { \(kind == .max ? "v = x[p * \(channels) + c] > v ? x[p * \(channels) + c] : v" : "v += x[p * \(channels) + c]") }",
-                    "            y[t * \(channels) + c] = \(kind == .max ? "v" : "v / \(type)(end - start)")",
-                    "        }", "    }", "}"]
-        case .globalPool(let kind):
-            let steps = step.inputShape[0]
-            return [signature, "    for c in 0..<\(channels) {",
-                    "        var v: \(type) = \(kind == .max ? "x[c]" : "0")",
-                    "        for p in \(kind == .max ? 1 : 0)..<\(steps) { \(kind == .max ? "v = x[p * \(channels) + c] > v ? x[p * \(channels) + c] : v" : "v += x[p * \(channels) + c]") }",
-                    "        y[c] = \(kind == .max ? "v" : "v / \(steps)")", "    }", "}"]
-        case .zeroPad(let left, let right):
-            return [signature, "    for i in 0..<\(left * channels) { y[i] = 0 }",
-                    "    for i in 0..<\(step.inputSize) { y[\(left * channels) + i] = x[i] }",
-                    "    for i in 0..<\(right * channels) { y[\(left * channels + step.inputSize) + i] = 0 }", "}"]
-        case .reshape:
-            return [signature, "    for i in 0..<\(step.inputSize) { y[i] = x[i] }", "}"]
-        case .transpose:
-            let (rows, columns) = (step.inputShape[0], step.inputShape[1])
-            return [signature, "    for r in 0..<\(rows) {", "        for c in 0..<\(columns) { y[c * \(rows) + r] = x[r * \(columns) + c] }", "    }", "}"]
-        }
-    }
-
-    private static func activationCode(_ activation: Activation, routine: String, dtype: DType, step: NetworkStep) throws(NetworkCEmitter.Refusal) -> ActivationCode {
-        guard activation != .glu else {
-            throw NetworkCEmitter.Refusal(message: "layer '\(Identifier.printable(step.layers[0]))' (\(step.className), position \(step.position)): glu is not emitted in networks yet")
-        }
-        return activation.code(.swift, dtype: dtype, name: "\(routine)Act")
-    }
-
-    private static func applyActivation(_ code: ActivationCode, row: String, length: Int, indent: String) -> [String] {
-        if let rowFunction = code.rowFunction { return [indent + "\(rowFunction)(\(row), \(length))"] }
-        guard let element = code.elementFunction else { return [] }
-        return [indent + "for j in 0..<\(length) { (\(row))[j] = \(element)((\(row))[j]) }"]
     }
 }

@@ -135,16 +135,30 @@ enum CrossHarness {
     /// checks), placed first in the image.
     static func runC(_ cases: [CompileHarness.Case], on target: Target, extraFlags: [String] = [], width: Int = 2,
                      before: [Member] = []) -> Report {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-cross-\(target.name)-" + UUID().uuidString)
+        runC(cases, onEach: [target], extraFlags: extraFlags, width: width, before: before).first ?? Report()
+    }
+
+    /// `runC` on targets that differ only in how their images run (a vector
+    /// length of the emulator): the layers are compiled once, with the first
+    /// target's compiler and flags, and each target's report holds that
+    /// compilation's outcomes and its own runs.
+    static func runC(_ cases: [CompileHarness.Case], onEach targets: [Target], extraFlags: [String] = [], width: Int = 2,
+                     before: [Member] = []) -> [Report] {
+        guard let first = targets.first else { return [] }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("sepconv-cross-\(first.name)-" + UUID().uuidString)
         defer { cleanUp(work) }
-        var session = CrossSession(work: work, target: target)
-        guard session.prepare() else { return session.report }
+        var session = CrossSession(work: work, target: first)
+        guard session.prepare() else { return targets.map { _ in session.report } }
         var start = Date()
         let members = session.compileC(cases, flags: strictFlags + extraFlags, width: width)
         session.lap("compile the layers", since: &start)
-        session.runImages(before + members)
-        session.lap("link and run the images", since: &start)
-        return session.report
+        return targets.map { target in
+            var run = session
+            run.target = target
+            run.runImages(before + members)
+            run.lap("link and run the images", since: &start)
+            return run.report
+        }
     }
 
     /// Compiles every case's emitted Swift as Embedded Swift for
@@ -194,7 +208,8 @@ private struct CrossSession {
     typealias Member = CrossHarness.Member
 
     let work: URL
-    let target: CrossHarness.Target
+    /// Whose compiler builds the layers and whose emulator runs the images.
+    var target: CrossHarness.Target
     var report = CrossHarness.Report()
 
     init(work: URL, target: CrossHarness.Target) {

@@ -33,7 +33,7 @@ import Testing
 /// are compiled and compared on x86-64 by `EmitterCompileTests`.
 /// A test whose tools are missing is skipped with the reason printed, unless
 /// `SEPCONV_CROSS_REQUIRED=1` (set by `.ci/run`), which makes it a failure.
-@Suite(.serialized) struct CrossTargetCompileTests {
+@Suite struct CrossTargetCompileTests {
     /// Random layers taken from `EmitterCompileTests`'s seeded draw.
     static let randomSample = 40
     static let modes: [UnrollRequest] = [.full, .loops]

@@ -313,9 +313,11 @@ struct NetworkBuilder {
         let names = rest.map { graph.layers[$0].name }
         // Fuse only when the folded layers are exactly the next ones in the range.
         let fuse = !fused.isEmpty && names.count > fused.count && Array(names[1...fused.count]) == fused
-        let imported: ImportedLayer
-        if fuse, let withChain {
+        // Unfused, the layer is the same read without its chain; read again only when the chain could not be.
+        var imported: ImportedLayer
+        if let withChain {
             imported = withChain
+            if !fuse { imported.chain = FusedChain() }
         } else {
             imported = try reader.layer(named: layer.name, fuse: false)
         }

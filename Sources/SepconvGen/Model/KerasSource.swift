@@ -75,13 +75,7 @@ struct KerasSource {
         let errors = spec.crossArgumentErrors
         guard errors.isEmpty else { throw DiagnosticError(errors) }
 
-        let shapes = LayerWeights.shapes(of: spec)
-        for (tensorName, tensor, shape) in [("depthwise_kernel", imported.weights.depthwiseKernel, shapes.depthwise),
-                                            ("pointwise_kernel", imported.weights.pointwiseKernel, shapes.pointwise),
-                                            ("bias", imported.weights.bias ?? Tensor(shape: shapes.bias, repeating: 0), shapes.bias)]
-        where tensor.shape != shape {
-            throw fail("\(what): \(tensorName) has shape \(tensor.shapeDescription) but the layer's arguments need \(Tensor.describe(shape))", key)
-        }
+        if let mismatch = imported.weights.shapeMismatch(with: spec) { throw fail("\(what): \(mismatch)", key) }
         let origin = "\(printableInCode(model, or: "a model file")), layer \(printableInCode(imported.name, or: "(unprintable name)"))"
         // Described before the chain folds: what folds depends on the layer's own activation.
         let provenance = Self.provenance(imported.chain, origin: origin, activation: spec.activation)

@@ -58,13 +58,7 @@ struct WeightsFileSource {
         } catch {
             throw fail(error.message)
         }
-        let shapes = LayerWeights.shapes(of: spec)
-        for (name, tensor, shape) in [("depthwise_kernel", weights.depthwiseKernel, shapes.depthwise),
-                                      ("pointwise_kernel", weights.pointwiseKernel, shapes.pointwise),
-                                      ("bias", weights.bias ?? Tensor(shape: shapes.bias, repeating: 0), shapes.bias)]
-        where tensor.shape != shape {
-            throw fail("\(what): \(name) has shape \(tensor.shapeDescription) but the layer's arguments need \(Tensor.describe(shape))")
-        }
+        if let mismatch = weights.shapeMismatch(with: spec) { throw fail("\(what): \(mismatch)") }
         spec.weights = WeightSources(depthwiseKernel: .inline(weights.depthwiseKernel, mark: mark),
                                      pointwiseKernel: .inline(weights.pointwiseKernel, mark: mark),
                                      bias: weights.bias.map { .inline($0, mark: mark) })

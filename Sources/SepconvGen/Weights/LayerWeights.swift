@@ -24,6 +24,19 @@ public struct LayerWeights: Hashable, Sendable {
          [spec.filters])
     }
 
+    /// What is wrong when a tensor's shape is not the one `spec`'s arguments give it
+    /// ("pointwise_kernel has shape ... but the layer's arguments need ..."), or nil.
+    func shapeMismatch(with spec: LayerSpec) -> String? {
+        let shapes = Self.shapes(of: spec)
+        for (name, tensor, shape) in [("depthwise_kernel", depthwiseKernel, shapes.depthwise),
+                                      ("pointwise_kernel", pointwiseKernel, shapes.pointwise),
+                                      ("bias", bias ?? Tensor(shape: shapes.bias, repeating: 0), shapes.bias)]
+        where tensor.shape != shape {
+            return "\(name) has shape \(tensor.shapeDescription) but the layer's arguments need \(Tensor.describe(shape))"
+        }
+        return nil
+    }
+
     /// Depthwise weight of tap `k`, input channel `c`, multiplier `m`.
     public func depthwise(_ k: Int, _ c: Int, _ m: Int) -> Double {
         let (C, M) = (depthwiseKernel.shape[1], depthwiseKernel.shape[2])

@@ -66,90 +66,66 @@ extension ParametricActivation {
     /// The source in `language` as an elementwise helper named `name`, its constants exact literals.
     func code(_ language: TargetLanguage, dtype: DType, name: String) -> ActivationCode {
         var writer = ActivationCodeWriter(language: language, dtype: dtype, name: name)
-        let zero = writer.lit("0.0")
-        let constant = { (value: Double) in
-            "(" + dtype.format.literal(value, language) + ")"
-        }
+        let (x, y, zero) = (Expr.name("x"), Expr.name("y"), Expr.decimal("0.0"))
+        let constant = { (value: Double) in Expr.group(.real(value)) }
         switch self {
         case .relu(let maxValue, let slope, let threshold):
             var body: [Statement]
-            let positive = threshold != 0 ? "x > \(constant(threshold)) ? x : \(zero)" : "x > \(zero) ? x : \(zero)"
+            let positive = choose(x > (threshold != 0 ? constant(threshold) : zero), x, zero)
             if slope != 0, maxValue == nil, threshold == 0 {
-                body = [writer.ret("x >= \(zero) ? x : \(constant(slope)) * x")]
+                body = [.result(choose(x >= zero, x, constant(slope) * x))]
             } else if slope == 0, maxValue == nil {
                 // Nothing follows the threshold: no variable (Swift warns about a `var` never mutated).
-                body = [writer.ret(positive)]
+                body = [.result(positive)]
             } else {
-                body = [.variable("y", .text(positive), integer: false)]
+                body = [.variable("y", positive, integer: false)]
                 if let maxValue {
-                    body.append(.assign(.name("y"), "=", .text("y < \(zero) ? \(zero) : (y > \(constant(maxValue)) ? \(constant(maxValue)) : y)")))
+                    body.append(.assign(y, "=", choose(y < zero, zero, choose(y > constant(maxValue), constant(maxValue), y))))
                 }
                 if slope != 0 {
-                    let below = threshold != 0 ? "\(constant(threshold)) - x" : "-x"
-                    body.append(.assign(.name("y"), "-=", .text("\(constant(slope)) * (\(below) > \(zero) ? \(below) : \(zero))")))
+                    let below = threshold != 0 ? constant(threshold) - x : -x
+                    body.append(.assign(y, "-=", constant(slope) * choose(below > zero, below, zero)))
                 }
-                body.append(writer.ret("y"))
+                body.append(.result(y))
             }
-            return writer.element(["Keras's \(description)."], body)
+            return writer.elementHelper(["Keras's \(description)."], body)
         case .elu(let alpha):
-            let call = writer.math("expm1", "x")
-            return writer.element(["Keras's \(description): x if x > 0, else alpha * expm1(x)."],
-                                  [writer.ret("x > \(zero) ? x : \(constant(alpha)) * " + call)])
+            let call = writer.math("expm1", x)
+            return writer.elementHelper(["Keras's \(description): x if x > 0, else alpha * expm1(x)."],
+                                  [.result(choose(x > zero, x, constant(alpha) * call))])
         }
     }
 }
 
 /// Prints one activation's helper in C or Swift.
 ///
-/// Bodies are kernel-program statements (`Statement`), printed by the same
-/// `ProgramPrinter` as the kernels; their expressions are written once, in
-/// the syntax C and Swift share (arithmetic, comparisons, `?:`, calls), with
-/// the spelling of literals and math functions left to the language.
+/// Bodies are kernel-program statements (`Statement`) over typed real
+/// expressions (`Expr`), printed by the same `ProgramPrinter` as the
+/// kernels, which spells literals, the math library and |x| per language.
 private struct ActivationCodeWriter {
     let language: TargetLanguage
     let dtype: DType
     /// The helper's name.
     let name: String
     /// Whether the code written so far calls the C math library (`math`).
-    /// `element` and `row` read it: compute their body before calling them,
+    /// `elementHelper` and `rowHelper` read it: compute their body before calling them,
     /// not as their argument (a method call takes its copy of `self` first).
     private(set) var callsMath = false
 
     /// The element type.
-    var type: String {
-        switch (language, dtype) {
-        case (.c, .float32): "float"
-        case (.c, .float64): "double"
-        case (.swift, .float32): "Float"
-        case (.swift, .float64): "Double"
-        }
-    }
-
-    /// A floating-point literal, `value` written with a decimal point.
-    func lit(_ value: String) -> String {
-        language == .c ? value + dtype.format.cSuffix : value
-    }
+    var type: String { dtype.format.spelling(language) }
 
     /// A call of the C library's math function `function` (`exp`, `tanh`, ...)
     /// in the element type's precision.
-    mutating func math(_ function: String, _ argument: String) -> String {
+    mutating func math(_ function: String, _ arguments: Expr...) -> Expr {
         callsMath = true
-        return function + dtype.format.cSuffix + "(" + argument + ")"
+        return .math(function, arguments)
     }
 
-    /// |e|.
-    mutating func abs(_ argument: String) -> String {
-        language == .c ? math("fabs", argument) : "abs(\(argument))"
-    }
-
-    /// A constant local of the element type.
-    func bind(_ local: String, _ value: String) -> Statement {
-        .sum(local, [.text(value)])
-    }
-
-    /// A return statement.
-    func ret(_ value: String) -> Statement {
-        .result(.text(value))
+    /// |e|: C's `fabs`, a math-library function; Swift's own `abs`.
+    mutating func abs(_ argument: Expr) -> Expr {
+        if language == .c { callsMath = true }
+        return .magnitude(argument)
     }
 
     /// The statements as lines, one level in.
@@ -177,19 +153,19 @@ private struct ActivationCodeWriter {
             return ActivationCode(helpers: [], elementFunction: nil, rowFunction: nil)
         case .softmax:
             let parts = softmax()
-            return row(parts)
+            return rowHelper(parts)
         case .logSoftmax:
             let parts = logSoftmax()
-            return row(parts)
+            return rowHelper(parts)
         case .sparsemax:
             let parts = sparsemax()
-            return row(parts)
+            return rowHelper(parts)
         case .glu:
             let (text, body) = elementBody(.sigmoid)
-            return element(["glu's gate: " + text] + ["The emitter computes a * \(name)(b) for each half a, b of the row."], body)
+            return elementHelper(["glu's gate: " + text] + ["The emitter computes a * \(name)(b) for each half a, b of the row."], body)
         default:
             let (text, body) = elementBody(activation)
-            return element([text], body)
+            return elementHelper([text], body)
         }
     }
 
@@ -197,29 +173,32 @@ private struct ActivationCodeWriter {
 
     /// The description and body (in terms of the argument `x`) of an elementwise activation.
     mutating func elementBody(_ activation: Activation) -> (String, [Statement]) {
-        let zero = lit("0.0"), one = lit("1.0"), half = lit("0.5")
+        let (zero, one, half) = (Expr.decimal("0.0"), Expr.decimal("1.0"), Expr.decimal("0.5"))
+        let (x, e, t) = (Expr.name("x"), Expr.name("e"), Expr.name("t"))
+        /// `value` clipped to `low ... high`, the comparisons in Keras's order.
+        func clip(_ value: Expr, _ low: Expr, _ high: Expr) -> Expr { choose(value < low, low, choose(value > high, high, value)) }
         // e^-|x|, the only exponential the sigmoid family needs (it never overflows).
         // Functions, not values: only what an activation uses may count as calling the math library.
-        func expMinusAbs() -> Statement { bind("e", math("exp", "-" + abs("x"))) }
+        func expMinusAbs() -> Statement { .sum("e", [math("exp", -abs(x))]) }
         // sigmoid from `e`, stable for both signs of x.
-        let sigmoidOfE = "x >= \(zero) ? \(one) / (\(one) + e) : e / (\(one) + e)"
+        let sigmoidOfE = choose(x >= zero, one / (one + e), e / (one + e))
         // softplus from `e`: max(x, 0) + log1p(e^-|x|), as jnp.logaddexp(x, 0).
-        func softplusOfE() -> String { "(x > \(zero) ? x : \(zero)) + " + math("log1p", "e") }
+        func softplusOfE() -> Expr { choose(x > zero, x, zero) + math("log1p", e) }
         switch activation {
         case .relu:
-            return ("relu: max(x, 0).", [ret("x < \(zero) ? \(zero) : x")])
+            return ("relu: max(x, 0).", [.result(choose(x < zero, zero, x))])
         case .relu6:
-            return ("relu6: min(max(x, 0), 6).", [ret("x < \(zero) ? \(zero) : (x > \(lit("6.0")) ? \(lit("6.0")) : x)")])
+            return ("relu6: min(max(x, 0), 6).", [.result(clip(x, zero, .decimal("6.0")))])
         case .leakyRelu:
-            return ("leaky_relu with Keras's negative_slope 0.2.", [ret("x >= \(zero) ? x : \(lit("0.2")) * x")])
+            return ("leaky_relu with Keras's negative_slope 0.2.", [.result(choose(x >= zero, x, .decimal("0.2") * x))])
         case .elu:
-            return ("elu with alpha 1: x if x > 0, else expm1(x).", [ret("x > \(zero) ? x : " + math("expm1", "x"))])
+            return ("elu with alpha 1: x if x > 0, else expm1(x).", [.result(choose(x > zero, x, math("expm1", x)))])
         case .celu:
-            return ("celu with alpha 1: max(x, 0) + expm1(min(x, 0)), that is elu with alpha 1.", [ret("x > \(zero) ? x : " + math("expm1", "x"))])
+            return ("celu with alpha 1: max(x, 0) + expm1(min(x, 0)), that is elu with alpha 1.", [.result(choose(x > zero, x, math("expm1", x)))])
         case .selu:
-            let scale = lit("1.0507009873554804934"), alpha = lit("1.6732632423543772848")
+            let (scale, alpha) = (Expr.decimal("1.0507009873554804934"), Expr.decimal("1.6732632423543772848"))
             return ("selu: scale * (x if x > 0, else alpha * expm1(x)), jax.nn.selu's constants.",
-                    [ret("\(scale) * (x > \(zero) ? x : \(alpha) * " + math("expm1", "x") + ")")])
+                    [.result(scale * choose(x > zero, x, alpha * math("expm1", x)))])
         case .gelu where dtype == .float32:
             // erf as XLA's and Eigen's float32 kernels compute it: z·P(z²)/Q(z²) on z clamped to
             // [-4, 4] (erf is ±1 in float32 beyond), absolute error under 5e-7; a tenth of newlib's erfcf.
@@ -227,77 +206,73 @@ private struct ActivationCodeWriter {
                              "-7.34990630326855e-04", "-2.95459980854025e-03", "-1.60960333262415e-02"]
             let denominator = ["-1.45660718464996e-05", "-2.13374055278905e-04", "-1.68282697438203e-03",
                                "-7.37332916720468e-03", "-1.42647390514189e-02"]
-            let literal = { [self] (value: String) in lit(value) }
+            let (u, z, z2) = (Expr.name("u"), Expr.name("z"), Expr.name("z2"))
             let horner = { (coefficients: [String]) in
-                coefficients.dropFirst().reduce("(\(literal(coefficients[0])))") { "(\($0) * z2 + (\(literal($1))))" }
+                coefficients.dropFirst().reduce(Expr.group(.decimal(coefficients[0]))) { .group($0 * z2 + .group(.decimal($1))) }
             }
-            let four = lit("4.0")
+            let four = Expr.decimal("4.0")
             return ("gelu, exact (Keras's default): 0.5 * x * (1 + erf(x / 1.4142...)), erf a rational approximation.",
-                    [bind("u", "x * " + lit("0.70710678118654752440")),
-                     bind("z", "u < -\(four) ? -\(four) : (u > \(four) ? \(four) : u)"),
-                     bind("z2", "z * z"),
-                     ret("\(half) * x * (\(one) + z * \(horner(numerator)) / \(horner(denominator)))")])
+                    [.sum("u", [x * .decimal("0.70710678118654752440")]),
+                     .sum("z", [clip(u, -four, four)]),
+                     .sum("z2", [z * z]),
+                     .result(half * x * (one + z * horner(numerator) / horner(denominator)))])
         case .gelu:
             return ("gelu, exact (Keras's default): 0.5 * x * erfc(-x * sqrt(1/2)).",
-                    [ret("\(half) * x * " + math("erfc", "-x * " + lit("0.70710678118654752440")))])
+                    [.result(half * x * math("erfc", -x * .decimal("0.70710678118654752440")))])
         case .silu:
-            return ("silu (swish): x * sigmoid(x).", [expMinusAbs(), bind("s", sigmoidOfE), ret("x * s")])
+            return ("silu (swish): x * sigmoid(x).", [expMinusAbs(), .sum("s", [sigmoidOfE]), .result(x * .name("s"))])
         case .mish:
-            return ("mish: x * tanh(softplus(x)).", [expMinusAbs(), bind("sp", softplusOfE()), ret("x * " + math("tanh", "sp"))])
+            return ("mish: x * tanh(softplus(x)).", [expMinusAbs(), .sum("sp", [softplusOfE()]), .result(x * math("tanh", .name("sp")))])
         case .sigmoid:
-            return ("sigmoid: 1 / (1 + exp(-x)), stable for both signs.", [expMinusAbs(), ret(sigmoidOfE)])
+            return ("sigmoid: 1 / (1 + exp(-x)), stable for both signs.", [expMinusAbs(), .result(sigmoidOfE)])
         case .hardSigmoid:
             return ("hard_sigmoid: relu6(x + 3) / 6.",
-                    [bind("t", "x + " + lit("3.0")),
-                     ret("(t < \(zero) ? \(zero) : (t > \(lit("6.0")) ? \(lit("6.0")) : t)) / " + lit("6.0"))])
+                    [.sum("t", [x + .decimal("3.0")]), .result(clip(t, zero, .decimal("6.0")) / .decimal("6.0"))])
         case .hardSilu:
             return ("hard_silu (hard_swish): x * relu6(x + 3) / 6.",
-                    [bind("t", "x + " + lit("3.0")),
-                     bind("h", "(t < \(zero) ? \(zero) : (t > \(lit("6.0")) ? \(lit("6.0")) : t)) / " + lit("6.0")),
-                     ret("x * h")])
+                    [.sum("t", [x + .decimal("3.0")]),
+                     .sum("h", [clip(t, zero, .decimal("6.0")) / .decimal("6.0")]),
+                     .result(x * .name("h"))])
         case .logSigmoid:
             return ("log_sigmoid: -softplus(-x) = min(x, 0) - log1p(exp(-|x|)).",
-                    [expMinusAbs(), ret("(x < \(zero) ? x : \(zero)) - " + math("log1p", "e"))])
+                    [expMinusAbs(), .result(choose(x < zero, x, zero) - math("log1p", e))])
         case .sparseSigmoid:
             return ("sparse_sigmoid: 0.5 * clip(x + 1, 0, 2).",
-                    [bind("t", "x + " + one),
-                     ret("\(half) * (t < \(zero) ? \(zero) : (t > \(lit("2.0")) ? \(lit("2.0")) : t))")])
+                    [.sum("t", [x + one]), .result(half * clip(t, zero, .decimal("2.0")))])
         case .tanh:
-            return ("tanh.", [ret(math("tanh", "x"))])
+            return ("tanh.", [.result(math("tanh", x))])
         case .hardTanh:
-            return ("hard_tanh: clip(x, -1, 1).", [ret("x > \(one) ? \(one) : (x < -\(one) ? -\(one) : x)")])
+            return ("hard_tanh: clip(x, -1, 1).", [.result(choose(x > one, one, choose(x < -one, -one, x)))])
         case .tanhShrink:
-            return ("tanh_shrink: x - tanh(x).", [ret("x - " + math("tanh", "x"))])
+            return ("tanh_shrink: x - tanh(x).", [.result(x - math("tanh", x))])
         case .softplus:
-            return ("softplus: log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)).", [expMinusAbs(), ret(softplusOfE())])
+            return ("softplus: log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)).", [expMinusAbs(), .result(softplusOfE())])
         case .softsign:
-            return ("softsign: x / (|x| + 1).", [ret("x / (\(abs("x")) + \(one))")])
+            return ("softsign: x / (|x| + 1).", [.result(x / (abs(x) + one))])
         case .squareplus:
             // Keras's own operation order, in its precision: separate statements
             // so that no compiler fuses x * x + 4 into an fma.
             return ("squareplus with b = 4: (x + sqrt(x * x + 4)) / 2, as Keras computes it.",
-                    [bind("sq", "x * x"),
-                     bind("r", math("sqrt", "sq + " + lit("4.0"))),
-                     ret("(x + r) / " + lit("2.0"))])
+                    [.sum("sq", [x * x]),
+                     .sum("r", [math("sqrt", .name("sq") + .decimal("4.0"))]),
+                     .result((x + .name("r")) / .decimal("2.0"))])
         case .sparsePlus:
             return ("sparse_plus: 0 if x <= -1, x if x >= 1, else (x + 1)^2 / 4.",
-                    [bind("t", "x + " + one),
-                     ret("x <= -\(one) ? \(zero) : (x >= \(one) ? x : t * t / \(lit("4.0")))")])
+                    [.sum("t", [x + one]), .result(choose(x <= -one, zero, choose(x >= one, x, t * t / .decimal("4.0"))))])
         case .softShrink:
-            return ("soft_shrink with threshold 0.5.",
-                    [ret("x > \(half) ? x - \(half) : (x < -\(half) ? x + \(half) : \(zero))")])
+            return ("soft_shrink with threshold 0.5.", [.result(choose(x > half, x - half, choose(x < -half, x + half, zero)))])
         case .hardShrink:
-            return ("hard_shrink with threshold 0.5: x if |x| > 0.5, else 0.", [ret("\(abs("x")) > \(half) ? x : \(zero)")])
+            return ("hard_shrink with threshold 0.5: x if |x| > 0.5, else 0.", [.result(choose(abs(x) > half, x, zero))])
         case .exponential:
-            return ("exponential: exp(x).", [ret(math("exp", "x"))])
+            return ("exponential: exp(x).", [.result(math("exp", x))])
         case .linear, .softmax, .logSoftmax, .sparsemax, .glu:
             // Not elementwise; `code(for:)` handles them. Identity keeps this total.
-            return ("identity.", [ret("x")])
+            return ("identity.", [.result(x)])
         }
     }
 
     /// An elementwise helper `T name(T x)`.
-    func element(_ description: [String], _ body: [Statement]) -> ActivationCode {
+    func elementHelper(_ description: [String], _ body: [Statement]) -> ActivationCode {
         var lines = comment(description)
         switch language {
         case .c:
@@ -312,54 +287,38 @@ private struct ActivationCodeWriter {
 
     // MARK: Row-wise
 
-    /// `var local: T = value` / `T local = value;`.
-    func variable(_ local: String, _ value: String, integer: Bool = false) -> Statement {
-        .variable(local, .text(value), integer: integer)
-    }
-
-    /// An assignment or compound assignment statement.
-    func assign(_ target: String, _ op: String, _ value: String) -> Statement {
-        .assign(.text(target), op, .text(value))
-    }
-
-    /// `for variable in from ..< n`.
-    func loop(_ variable: String, from: String, _ body: [Statement]) -> Statement {
-        .counting(variable, from: .text(from), to: .name("n"), body)
-    }
-
     /// Finds the row's maximum into `maximum`.
     func rowMaximum() -> [Statement] {
-        [variable("maximum", "row[0]"),
-         loop("i", from: "1", [.branch(.text("row[i] > maximum"), [assign("maximum", "=", "row[i]")], [])])]
+        [.variable("maximum", row(.int(0)), integer: false),
+         .counting("i", from: .int(1), to: n, [.branch(row(i) > maximum, [.assign(maximum, "=", row(i))], [])])]
     }
 
     mutating func softmax() -> ([String], [Statement]) {
         (["softmax along the row: exp(x - max) / sum(exp(x - max)), in place."],
          rowMaximum() + [
-            variable("sum", lit("0.0")),
-            loop("i", from: "0", [
-                assign("row[i]", "=", math("exp", "row[i] - maximum")),
-                assign("sum", "+=", "row[i]"),
+            .variable("sum", .decimal("0.0"), integer: false),
+            .counting("i", from: .int(0), to: n, [
+                .assign(row(i), "=", math("exp", row(i) - maximum)),
+                .assign(sum, "+=", row(i)),
             ]),
-            loop("i", from: "0", [assign("row[i]", "=", "row[i] / sum")]),
+            .counting("i", from: .int(0), to: n, [.assign(row(i), "=", row(i) / sum)]),
          ])
     }
 
     mutating func logSoftmax() -> ([String], [Statement]) {
-        (["log_softmax along the row: (x - max) - log(sum(exp(x - max))), in place."],
-         rowMaximum() + [
-            variable("sum", lit("0.0")),
-            loop("i", from: "0", [assign("sum", "+=", math("exp", "row[i] - maximum"))]),
-            bind("lse", math("log", "sum")),
-            loop("i", from: "0", [assign("row[i]", "=", "(row[i] - maximum) - lse")]),
-         ])
+        let lse = Expr.name("lse")
+        return (["log_softmax along the row: (x - max) - log(sum(exp(x - max))), in place."],
+                rowMaximum() + [
+                    .variable("sum", .decimal("0.0"), integer: false),
+                    .counting("i", from: .int(0), to: n, [.assign(sum, "+=", math("exp", row(i) - maximum))]),
+                    .sum("lse", [math("log", sum)]),
+                    .counting("i", from: .int(0), to: n, [.assign(row(i), "=", .group(row(i) - maximum) - lse)]),
+                ])
     }
 
     mutating func sparsemax() -> ([String], [Statement]) {
-        let zero = lit("0.0"), one = lit("1.0")
-        func real(_ int: String) -> String {
-            language == .c ? "(\(type))\(int)" : "\(type)(\(int))"
-        }
+        let (zero, one) = (Expr.decimal("0.0"), Expr.decimal("1.0"))
+        let (d, k, count, tau) = (Expr.name("d"), Expr.name("k"), Expr.name("count"), Expr.name("tau"))
         return ([
             "sparsemax along the row, in place, by the corrected formula of",
             "keras-team/keras#23425: max(x - tau, 0), tau = (sum of the support - 1) / k,",
@@ -370,33 +329,33 @@ private struct ActivationCodeWriter {
             "Works on differences to the row maximum, so 1 is never lost against x.",
          ],
          rowMaximum() + [
-            variable("sum", zero),
-            loop("i", from: "0", [assign("sum", "+=", "row[i] - maximum")]),
-            variable("k", "n", integer: true),
-            variable("tau", "(sum - \(one)) / \(real("n"))"),
-            Statement.forever([
-                variable("count", "0", integer: true),
-                assign("sum", "=", zero),
-                loop("i", from: "0", [
-                    bind("d", "row[i] - maximum"),
-                    .branch(.text("d > tau"), [
-                        assign("count", "+=", "1"),
-                        assign("sum", "+=", "d"),
+            .variable("sum", zero, integer: false),
+            .counting("i", from: .int(0), to: n, [.assign(sum, "+=", row(i) - maximum)]),
+            .variable("k", n, integer: true),
+            .variable("tau", (sum - one) / .toElement(n), integer: false),
+            .forever([
+                .variable("count", .int(0), integer: true),
+                .assign(sum, "=", zero),
+                .counting("i", from: .int(0), to: n, [
+                    .sum("d", [row(i) - maximum]),
+                    .branch(d > tau, [
+                        .assign(count, "+=", .int(1)),
+                        .assign(sum, "+=", d),
                     ], []),
                 ]),
-                .branch(.text("count >= k || count == 0"), [.exit], []),
-                assign("k", "=", "count"),
-                assign("tau", "=", "(sum - \(one)) / \(real("count"))"),
+                .branch(.or(.compare(count, ">=", k), .compare(count, "==", .int(0))), [.exit], []),
+                .assign(k, "=", count),
+                .assign(tau, "=", (sum - one) / .toElement(count)),
             ]),
-            loop("i", from: "0", [
-                bind("d", "(row[i] - maximum) - tau"),
-                assign("row[i]", "=", "d > \(zero) ? d : \(zero)"),
+            .counting("i", from: .int(0), to: n, [
+                .sum("d", [.group(row(i) - maximum) - tau]),
+                .assign(row(i), "=", choose(d > zero, d, zero)),
             ]),
          ])
     }
 
     /// An in-place row helper `void name(T *row, int n)`.
-    func row(_ parts: ([String], [Statement])) -> ActivationCode {
+    func rowHelper(_ parts: ([String], [Statement])) -> ActivationCode {
         let (description, statements) = parts
         var lines = comment(description)
         switch language {
@@ -410,3 +369,36 @@ private struct ActivationCodeWriter {
         return ActivationCode(helpers: lines, elementFunction: nil, rowFunction: name, callsMath: callsMath)
     }
 }
+
+// MARK: Building the formulas
+
+/// The row helper's row, its length, the loop counter and its locals.
+private let (n, i, sum, maximum) = (Expr.name("n"), Expr.name("i"), Expr.name("sum"), Expr.name("maximum"))
+
+/// `row[index]`.
+private func row(_ index: Expr) -> Expr { .element(.name("row"), index) }
+
+/// `value` as an operand of arithmetic: a `?:` or a comparison binds more
+/// loosely than any arithmetic operator in C and Swift, so it is grouped.
+private func operand(_ value: Expr) -> Expr {
+    switch value {
+    case .select, .compare, .less, .and, .or: .group(value)
+    default: value
+    }
+}
+
+/// `condition ? a : b`; a `?:` among its values is grouped, for the reader.
+private func choose(_ condition: Expr, _ a: Expr, _ b: Expr) -> Expr {
+    let nested = { (value: Expr) -> Expr in if case .select = value { .group(value) } else { value } }
+    return .select(condition, nested(a), nested(b))
+}
+
+private func + (a: Expr, b: Expr) -> Expr { .plus(operand(a), b.isSum ? .group(b) : operand(b)) }
+private func - (a: Expr, b: Expr) -> Expr { .difference(operand(a), operand(b)) }
+private func * (a: Expr, b: Expr) -> Expr { .product(operand(a), operand(b)) }
+private func / (a: Expr, b: Expr) -> Expr { .ratio(operand(a), operand(b)) }
+private prefix func - (a: Expr) -> Expr { .negate(a) }
+private func < (a: Expr, b: Expr) -> Expr { .less(operand(a), operand(b)) }
+private func > (a: Expr, b: Expr) -> Expr { .compare(operand(a), ">", operand(b)) }
+private func <= (a: Expr, b: Expr) -> Expr { .compare(operand(a), "<=", operand(b)) }
+private func >= (a: Expr, b: Expr) -> Expr { .compare(operand(a), ">=", operand(b)) }

@@ -116,6 +116,9 @@ struct CSpelling: Spelling {
 
     func pointee(_ name: String) -> String { "*" + name }
     func toElement(_ value: String, atomic: Bool) -> String { "(\(namer.element))" + (atomic ? value : "(" + value + ")") }
+    /// The suffix makes a float32 literal a `float`: unsuffixed, C would compute in double.
+    func decimal(_ digits: String) -> String { digits + namer.format.cSuffix }
+    func magnitude(_ value: String) -> String { "fabs" + namer.format.cSuffix + "(" + value + ")" }
     func forward(_ name: String) -> String { name }
     func kernel(_ name: String, outlined: Bool) -> String { namer.symbol("stream_" + name + (outlined ? "" : "_item")) }
 }

@@ -89,6 +89,10 @@ protocol Spelling {
     func kernel(_ name: String, outlined: Bool) -> String
     /// The integer `value` as the element type; `atomic` when it needs no parentheses as an operand.
     func toElement(_ value: String, atomic: Bool) -> String
+    /// A decimal literal of the element type.
+    func decimal(_ digits: String) -> String
+    /// |value| of the element type.
+    func magnitude(_ value: String) -> String
 }
 
 /// Prints kernel programs in one language.
@@ -98,6 +102,8 @@ struct ProgramPrinter<S: Spelling> {
     func expression(_ e: Expr) -> String {
         let s = spelling
         func operand(_ e: Expr) -> String { e.isSum ? "(" + expression(e) + ")" : expression(e) }
+        // A product's or ratio's right operand: a product too keeps its parentheses, which fix the rounding order.
+        func right(_ e: Expr) -> String { e.isSum || e.isProduct ? "(" + expression(e) + ")" : expression(e) }
         switch e {
         case .int(let value): return String(value)
         case .real(let value): return s.namer.literal(value)
@@ -108,7 +114,7 @@ struct ProgramPrinter<S: Spelling> {
         case .sum(let terms): return terms.map(expression).joined(separator: " \(s.integer("+")) ")
         case .minus(let a, let b): return expression(a) + " \(s.integer("-")) " + operand(b)
         case .times(let a, let b): return operand(a) + " \(s.integer("*")) " + operand(b)
-        case .product(let a, let b): return operand(a) + " * " + operand(b)
+        case .product(let a, let b): return operand(a) + " * " + right(b)
         case .plus(let a, let b): return expression(a) + " + " + expression(b)
         case .element(let base, let index): return expression(base) + "[" + expression(index) + "]"
         case .offset(let base, let offset): return s.offset(expression(base), expression(offset), compound: offset.isSum)
@@ -116,7 +122,14 @@ struct ProgramPrinter<S: Spelling> {
         case .call(let function, let arguments): return expression(function) + "(" + arguments.map(expression).joined(separator: ", ") + ")"
         case .less(let a, let b): return expression(a) + " < " + expression(b)
         case .select(let c, let a, let b): return expression(c) + " ? " + expression(a) + " : " + expression(b)
-        case .text(let text): return text
+        case .decimal(let digits): return s.decimal(digits)
+        case .difference(let a, let b): return expression(a) + " - " + operand(b)
+        case .ratio(let a, let b): return operand(a) + " / " + right(b)
+        case .negate(let a): return "-" + primary(a)
+        case .math(let function, let arguments): return function + s.namer.format.cSuffix + "(" + arguments.map(expression).joined(separator: ", ") + ")"
+        case .magnitude(let a): return s.magnitude(expression(a))
+        case .or(let a, let b): return expression(a) + " || " + expression(b)
+        case .address(let name): return "&" + name
         case .convert(let value, let type):
             return s.convert(expression(value), atomic: value.isPrimary, type)
         // C and Swift rank these operators differently: each is parenthesized, and so is any operand but a primary.

@@ -131,6 +131,9 @@ struct SwiftSpelling: Spelling {
 
     func pointee(_ name: String) -> String { name }
     func toElement(_ value: String, atomic: Bool) -> String { namer.element + "(" + value + ")" }
+    /// Swift takes a literal's type from its context, the element type here.
+    func decimal(_ digits: String) -> String { digits }
+    func magnitude(_ value: String) -> String { "abs(" + value + ")" }
     func forward(_ name: String) -> String { "&" + name }
     func kernel(_ name: String, outlined: Bool) -> String { "Stream" + name.prefix(1).uppercased() + name.dropFirst() + ".run" }
 }

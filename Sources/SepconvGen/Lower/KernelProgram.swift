@@ -1,16 +1,22 @@
 /// The language-neutral kernel program: what `Lowering` builds once from a
-/// plan and `CPrinter` and `SwiftPrinter` only spell. Integers are index
-/// arithmetic (C `int`, Swift wrapping `&+`); reals are the layer's element
-/// type; names are the namer's base names (each printer prefixes or
-/// camel-cases them, see `Namer`).
-indirect enum Expr: Hashable {
+/// plan and `CPrinter` and `SwiftPrinter` only spell. Every operator says
+/// which arithmetic it is: integers are index arithmetic (C `int`, Swift
+/// wrapping `&+`), reals the layer's element type (`plus`, `difference`,
+/// `product`, `ratio`, `negate`, the math library). Names are the namer's
+/// base names (each printer prefixes or camel-cases them, see `Namer`).
+/// Operators print no parentheses of their own beyond what their operands'
+/// kinds need (sums under products, a compound right operand): an operand of
+/// lower precedence than `?:`-free arithmetic (a `select`, a comparison) is
+/// wrapped in `group` by whoever builds the expression.
+indirect enum Expr: Hashable, Sendable {
     /// An integer constant.
     case int(Int)
     /// A literal of the element type, exact (hexadecimal).
     case real(Double)
     /// A vector of zeros (C: an initializer only).
     case zero
-    /// A local, parameter or loop counter.
+    /// A local, parameter or loop counter; or a function the code calls by
+    /// its own name in every language (`memcpy`, an ACLE intrinsic, a helper already named).
     case name(String)
     /// A routine or array of the layer, spelled by the namer (`N_act` / `act`).
     case symbol(String)
@@ -35,13 +41,29 @@ indirect enum Expr: Hashable {
     case call(Expr, [Expr])
     /// `a < b`.
     case less(Expr, Expr)
-    /// `condition ? a : b` (integers).
+    /// `condition ? a : b`, on integers or reals alike.
     case select(Expr, Expr, Expr)
     /// A vector loaded from the pointer, 32 bytes or (`wide`) 64.
     case load(Expr, wide: Bool)
-    /// An expression written in the syntax C and Swift share (arithmetic,
-    /// comparisons, `?:`, calls): the activations' formulas.
-    case text(String)
+    /// A literal of the element type written in decimal, as given (C adds
+    /// the precision's suffix, `1.0f`): the activations' constants, whose
+    /// digits are those of the formulas they come from.
+    case decimal(String)
+    /// Real `a - b`.
+    case difference(Expr, Expr)
+    /// Real `a / b`.
+    case ratio(Expr, Expr)
+    /// Real `-a`.
+    case negate(Expr)
+    /// The C math library's `function` (`exp`, `tanh`, ...) in the element
+    /// type's precision (`expf` for float32), which Swift calls too.
+    case math(String, [Expr])
+    /// |a| of a real (C `fabsf`, Swift `abs`).
+    case magnitude(Expr)
+    /// `a || b`.
+    case or(Expr, Expr)
+    /// The address of the local `name` (C `&name`), for a call that copies through it.
+    case address(String)
     /// The integer `value` converted to `type`: widening (exact), or to
     /// fewer bits (keeps the low bits; the int8 kernels narrow only values
     /// already in range, or take the high word of a shifted int64).
@@ -80,7 +102,9 @@ indirect enum Expr: Hashable {
         switch self {
         case .int(let value): value >= 0
         // A conversion is a C cast, which binds tighter than every binary operator, or a Swift call.
-        case .name, .symbol, .weights, .element, .call, .group, .convert, .shiftRight, .shiftLeft, .bitAnd, .quotient, .pointee, .toElement, .remainder: true
+        case .name, .symbol, .weights, .element, .call, .group, .convert, .shiftRight, .shiftLeft, .bitAnd, .quotient, .pointee, .toElement,
+             .remainder, .math, .magnitude, .address: true
+        case .decimal(let digits): !digits.hasPrefix("-")
         default: false
         }
     }
@@ -88,7 +112,16 @@ indirect enum Expr: Hashable {
     /// Whether the expression is a sum or difference (needs parentheses under a product).
     var isSum: Bool {
         switch self {
-        case .sum, .minus, .plus: true
+        case .sum, .minus, .plus, .difference: true
+        default: false
+        }
+    }
+
+    /// Whether the expression is a real product or ratio (needs parentheses as
+    /// the right operand of another: floating-point arithmetic does not reassociate).
+    var isProduct: Bool {
+        switch self {
+        case .product, .ratio: true
         default: false
         }
     }

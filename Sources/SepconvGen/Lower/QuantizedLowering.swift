@@ -246,7 +246,7 @@ struct QuantizedLowering {
     /// `value` clamped to least ... most, returned as int8: with `__ssat` as `saturation` says.
     private func clamp(_ value: Expr, _ saturation: QuantizedPlan.Saturation) -> [Statement] {
         let (scaled, least, most) = (Expr.name("scaled"), Expr.name("least"), Expr.name("most"))
-        let saturated = Expr.call(.text("__ssat"), [value, .int(8)])
+        let saturated = Expr.call(.name("__ssat"), [value, .int(8)])
         switch saturation {
         case .int8:
             return [.unused("least", because: "__ssat clamps to int8"), .unused("most", because: "__ssat clamps to int8"),
@@ -357,13 +357,13 @@ struct QuantizedLowering {
                       lanes.indices.map { .integer("acc\($0)", bias(lanes[$0]), .int32, mutable: true) }
                       + [.loop("j", from: .int(0), to: .name("count"), [
                           .integer("word", .int(0), .int32, mutable: true),
-                          .call(.text("memcpy"), [.text("&word"), .offset(.name("x"), .sum([row, .times(g, .int(group))])), .int(4)]),
-                          .integer("even", .call(.text("__sxtb16"), [word]), .int32, mutable: false),
-                          .integer("odd", .call(.text("__sxtb16"), [.shiftRight(word, .int(8))]), .int32, mutable: false),
+                          .call(.name("memcpy"), [.address("word"), .offset(.name("x"), .sum([row, .times(g, .int(group))])), .int(4)]),
+                          .integer("even", .call(.name("__sxtb16"), [word]), .int32, mutable: false),
+                          .integer("odd", .call(.name("__sxtb16"), [.shiftRight(word, .int(8))]), .int32, mutable: false),
                           .integer("low", .element(.weights("dw_pairs"), pairIndex), .int32, mutable: false),
                           .integer("high", .element(.weights("dw_pairs"), .sum([pairIndex, .int(1)])), .int32, mutable: false),
                       ] + pairs.indices.map { i in
-                          .assign(.name("acc\(i)"), "=", .call(.text(pairs[i].top ? "__smlatt" : "__smlabb"), [.name(pairs[i].word), .name(pairs[i].weight), .name("acc\(i)")]))
+                          .assign(.name("acc\(i)"), "=", .call(.name(pairs[i].top ? "__smlatt" : "__smlabb"), [.name(pairs[i].word), .name(pairs[i].weight), .name("acc\(i)")]))
                       })]
                       + lanes.indices.map { .assign(.element(.name("mid"), channel(lanes[$0])), "=", requantizeCall(.name("acc\($0)"), "dw", channel(lanes[$0]))) }),
             ]))
@@ -416,9 +416,9 @@ struct QuantizedLowering {
         let once = quantized.widensIntermediateOnce
         let widen: [Statement] = [
             .integer("word", .int(0), .int32, mutable: true),
-            .call(.text("memcpy"), [.text("&word"), .offset(.name("mid"), .times(g, .int(group))), .int(4)]),
+            .call(.name("memcpy"), [.address("word"), .offset(.name("mid"), .times(g, .int(group))), .int(4)]),
         ]
-        let halves = [Expr.call(.text("__sxtb16"), [word]), .call(.text("__sxtb16"), [.shiftRight(word, .int(8))])]
+        let halves = [Expr.call(.name("__sxtb16"), [word]), .call(.name("__sxtb16"), [.shiftRight(word, .int(8))])]
         let pair = { (half: Int) in Expr.element(.name("pairs"), .sum([.times(g, .int(2)), .int(half)])) }
         let scratch = once ? (Buffer(name: "pairs", count: 2 * groups, type: .int32),
                               [Statement.loop("g", from: .int(0), to: .int(groups), widen + halves.indices.map { .assign(pair($0), "=", halves[$0]) })]) : nil
@@ -427,7 +427,7 @@ struct QuantizedLowering {
                 : widen + [.integer("even", halves[0], .int32, mutable: false), .integer("odd", halves[1], .int32, mutable: false)]
             let pairs = groups == 0 ? [] : [Statement.loop("g", from: .int(0), to: .int(groups), load + (0..<width).flatMap { i in
                 ["even", "odd"].enumerated().map { half, name in
-                    Statement.assign(.name("acc\(i)"), "=", .call(.text("__smlad"), [
+                    Statement.assign(.name("acc\(i)"), "=", .call(.name("__smlad"), [
                         .name(name), .element(.weights("pw_pairs"), .sum([base, .times(g, .int(2 * width)), .int(2 * i + half)])), .name("acc\(i)")]))
                 }
             })]

@@ -113,11 +113,11 @@ struct NetworkStepLowering {
 
     /// The activation applied in place to the `length` values at `row`.
     private func activate(row: Expr, length: Int) -> [Statement] {
-        if let function = activation?.rowFunction { return [.call(.text(function), [row, .int(length)])] }
+        if let function = activation?.rowFunction { return [.call(.name(function), [row, .int(length)])] }
         guard let function = activation?.elementFunction else { return [] }
         let j = Expr.name("j")
         return [.loop("j", from: .int(0), to: .int(length), [
-            .assign(.element(.group(row), j), "=", .call(.text(function), [.element(.group(row), j)])),
+            .assign(.element(.group(row), j), "=", .call(.name(function), [.element(.group(row), j)])),
         ])]
     }
 

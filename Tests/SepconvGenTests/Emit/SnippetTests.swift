@@ -13,6 +13,16 @@ import Testing
         return (text(".c"), text(".swift"))
     }
 
+    /// What `c` prints through the C printer of float32 layer `k` and `swift`
+    /// through the Swift printer of float64 layer `k`.
+    private func spell(c: (ProgramPrinter<CSpelling>, inout CodePrinter) -> Void,
+                       swift: (ProgramPrinter<SwiftSpelling>, inout CodePrinter) -> Void) -> (c: CodePrinter, swift: CodePrinter) {
+        var cLines = CodePrinter(), swiftLines = CodePrinter()
+        c(ProgramPrinter(spelling: CSpelling(namer: Namer(layer: "k", language: .c, format: .float32))), &cLines)
+        swift(ProgramPrinter(spelling: SwiftSpelling(namer: Namer(layer: "k", language: .swift, format: .float64))), &swiftLines)
+        return (cLines, swiftLines)
+    }
+
     private func lines(_ text: String) -> [String] {
         text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     }
@@ -79,9 +89,7 @@ import Testing
             .constant("h", .minus(.name("n"), .int(1))),
             .branch(.less(.name("h"), .int(2)), [.call(.symbol("act"), [.offset(y, .name("h")), .int(4)])], []),
         ])
-        var c = CodePrinter(), swift = CodePrinter()
-        ProgramPrinter(spelling: CSpelling(namer: Namer(layer: "k", language: .c, format: .float32))).print(routine, into: &c)
-        ProgramPrinter(spelling: SwiftSpelling(namer: Namer(layer: "k", language: .swift, format: .float64))).print(routine, into: &swift)
+        let (c, swift) = spell { $0.print(routine, into: &$1) } swift: { $0.print(routine, into: &$1) }
         #expect(c.lines == [
             "/* Steps t .. t + n - 1. */",
             "static void k_demo_step(float *restrict y, const int n)",
@@ -103,6 +111,41 @@ import Testing
             "        act(y + h, 4)",
             "    }",
             "}",
+        ])
+    }
+
+    /// Real arithmetic prints the parentheses its operands' order needs and
+    /// no more: a sum under a quotient, a product as a right operand (the
+    /// rounding order), a grouped `?:`; C adds the precision's suffix to
+    /// decimal literals and math functions, and spells |x| `fabsf`.
+    @Test func printersSpellRealArithmetic() {
+        let (x, one) = (Expr.name("x"), Expr.decimal("1.0"))
+        let body: [Statement] = [
+            .sum("a", [.ratio(x, .plus(.magnitude(x), one))]),
+            .sum("b", [.product(x, .product(.name("a"), x))]),
+            .sum("c", [.difference(.group(.select(.compare(x, ">", .decimal("0.0")), x, .negate(.decimal("2.5")))),
+                                   .math("log1p", [.negate(.magnitude(x))]))]),
+            .branch(.or(.less(.name("c"), one), .compare(.name("b"), "==", .decimal("0.0"))), [.result(.difference(x, .difference(x, one)))], []),
+            .result(.ratio(.plus(.name("a"), .name("c")), .toElement(.name("n")))),
+        ]
+        let (c, swift) = spell { $0.print(body, into: &$1) } swift: { $0.print(body, into: &$1) }
+        #expect(c.lines == [
+            "const float a = x / (fabsf(x) + 1.0f);",
+            "const float b = x * (a * x);",
+            "const float c = (x > 0.0f ? x : -2.5f) - log1pf(-fabsf(x));",
+            "if (c < 1.0f || b == 0.0f) {",
+            "    return x - (x - 1.0f);",
+            "}",
+            "return (a + c) / (float)n;",
+        ])
+        #expect(swift.lines == [
+            "let a: Double = x / (abs(x) + 1.0)",
+            "let b: Double = x * (a * x)",
+            "let c: Double = (x > 0.0 ? x : -2.5) - log1p(-abs(x))",
+            "if c < 1.0 || b == 0.0 {",
+            "    return x - (x - 1.0)",
+            "}",
+            "return (a + c) / Double(n)",
         ])
     }
 }

@@ -151,13 +151,16 @@ def generate_baseline(baseline, case, folder):
     out = os.path.join(folder, "gen_before")
     shutil.rmtree(out, ignore_errors=True)
     sh([baseline, os.path.join(folder, case + ".yaml"), "-o", out])
-    same = {}
-    for ext in ("c", "h", "swift"):
-        with open(os.path.join(out, f"{case}.{ext}")) as a, open(os.path.join(folder, "gen", f"{case}.{ext}")) as b:
-            old, new = a.read().splitlines(), b.read().splitlines()
-        same[ext] = sum(1 for line in difflib.unified_diff(old, new, lineterm="", n=0)
-                        if line[:1] in "+-" and not line.startswith(("+++", "---")))
-    return out, same
+    return out, {ext: lines_changed(os.path.join(out, f"{case}.{ext}"), os.path.join(folder, "gen", f"{case}.{ext}"))
+                 for ext in ("c", "h", "swift")}
+
+
+def lines_changed(old_file, new_file):
+    """How many lines differ between two files (removed plus added; 0: byte-identical)."""
+    with open(old_file) as a, open(new_file) as b:
+        old, new = a.read().splitlines(), b.read().splitlines()
+    return sum(1 for line in difflib.unified_diff(old, new, lineterm="", n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---")))
 
 
 def generate(gen, case, folder):
@@ -204,15 +207,16 @@ def build_c_bench(cc, case, folder, gen_dir, obj, g, build, suffix=""):
     return [exe, folder] + [str(v) for v in (g["L"], g["C"], g["M"], g["F"], g["K"], g["s"], g["d"], g["left"], g["steps"])]
 
 
-def best(runs):
+def best(runs, is_time=lambda key: key.endswith(("_1", "_64"))):
     """One record from several runs of the same measurement: the least time
-    (keys ending in _1 or _64) and the largest error of any run."""
+    (keys for which is_time holds; by default those ending in _1 or _64)
+    and the largest error of any run."""
     merged = {}
     for run in runs:
         for key, value in run.items():
             if key not in merged:
                 merged[key] = value
-            elif key.endswith(("_1", "_64")):
+            elif is_time(key):
                 merged[key] = min(merged[key], value)
             elif "error" in key:
                 merged[key] = max(merged[key], value)

@@ -10,8 +10,8 @@
 # SEPCONV_BENCH_ROUNDS (timing rounds, default 3), SEPCONV_BENCH_MARCH (the
 # layer cases' -march, default native; haswell times the 256-bit path on an
 # AVX-512 core, its %peak of the 32-byte-vector peak), SEPCONV_BENCH_BASELINE_GEN
-# (another sepconv-gen binary: its code is timed beside this one's, "before"
-# and "after" columns with their ratio).
+# (another sepconv-gen binary: its code is timed beside this one's, layer
+# cases and streaming, "before" and "after" columns with their ratio).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

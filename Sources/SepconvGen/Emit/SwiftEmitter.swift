@@ -22,9 +22,10 @@ enum SwiftEmitter {
         } ?? ""
         values["INPUT_SIZE"] = String(plan.inputSize)
         values["OUTPUT_SIZE"] = String(plan.outputSize)
-        var printer = CodePrinter()
-        printer.block("", closing: "") { body in printKernel(plan, into: &body) }
-        values["BODY"] = printer.lines.dropFirst().dropLast().joined(separator: "\n")
+        // The kernel's members, one level in: inside the layer's enum.
+        var printer = CodePrinter(depth: 1)
+        printKernel(plan, into: &printer)
+        values["BODY"] = printer.lines.joined(separator: "\n")
         StreamEmitter.fillSwift(&values, plan)
         return values.render(Templates.swiftSource)
     }

@@ -41,4 +41,13 @@ import Testing
             Self.check(plan, spec.name)
         }
     }
+
+    /// A network's header states the largest of its layers' lowered kernels' buffers; `explain` the plan's.
+    @Test(arguments: ["ecg.keras", "imu.keras", "kws.keras", "f64.keras", "mixed_cf.keras"])
+    func networks(_ model: String) throws {
+        let plan = try NetworkTests.compile(NetworkTests.spec(model)).plan
+        let header = try NetworkCEmitter.emit(plan).header
+        #expect(plan.stackBytes > 0)
+        #expect(header.contains(" * Stack: at most \(plan.stackBytes) bytes of buffers (the largest step's kernel)"), "\(model)")
+    }
 }

@@ -36,6 +36,12 @@ public enum Activation: String, CaseIterable, Hashable, Sendable {
         }
     }
 
+    /// Whether the activation acts along the steps axis in `format`: a row-wise
+    /// one on channels_first output, whose every value needs every step.
+    public func actsAlongSteps(_ format: DataFormat) -> Bool {
+        isRowWise && format == .channelsFirst
+    }
+
     /// The length of the last axis after the activation: glu halves it.
     public func outputLength(forLastAxis length: Int) -> Int {
         self == .glu ? length / 2 : length

@@ -72,9 +72,6 @@ struct KerasSource {
             dataFormat: arguments.dataFormat, dilationRate: arguments.dilationRate, depthMultiplier: arguments.depthMultiplier,
             activation: arguments.activation, useBias: arguments.useBias, depthwiseInitializer: .glorotUniform,
             pointwiseInitializer: .glorotUniform, biasInitializer: .zeros, seed: 0, weights: nil, marks: marks, streaming: streaming)
-        let errors = spec.crossArgumentErrors
-        guard errors.isEmpty else { throw DiagnosticError(errors) }
-
         if let mismatch = imported.weights.shapeMismatch(with: spec) { throw fail("\(what): \(mismatch)", key) }
         let origin = "\(printableInCode(model, or: "a model file")), layer \(printableInCode(imported.name, or: "(unprintable name)"))"
         // Described before the chain folds: what folds depends on the layer's own activation.
@@ -91,6 +88,9 @@ struct KerasSource {
             let names = imported.chain.layerNames.map { "'\(Identifier.printable($0))'" }.joined(separator: ", ")
             notes.append(Diagnostic(.note, "fused into \(what): \(names)", file: file, at: key))
         }
+        // The layer as it is planned, its chain folded in: the folded activation and the epilogue are checked too.
+        let errors = spec.crossArgumentErrors
+        guard errors.isEmpty else { throw DiagnosticError(errors) }
         spec.useBias = weights.bias != nil
         spec.weights = WeightSources(depthwiseKernel: .inline(weights.depthwiseKernel, mark: key),
                                      pointwiseKernel: .inline(weights.pointwiseKernel, mark: key),

@@ -93,34 +93,13 @@ public enum Planner {
         }
     }
 
-    /// Why `request` cannot be honoured for `plan`, if it cannot: `--unroll
-    /// full` past `Limits.maxFullUnrollMultiplyAdds` would print megabytes of
-    /// straight-line code.
-    /// Also refuses an epilogue the kernels cannot fuse: glu along the steps
-    /// axis (channels_first) anywhere in a chain with an epilogue, or an
-    /// affine step whose scale and shift are not one per channel at that point,
-    /// and streaming that cannot be (`StreamGeometry.refusal(for:)`).
+    /// Why `request` cannot be honoured for `plan`, if it cannot: an int8
+    /// layer the kernels cannot quantize as TFLite does, or `--unroll full`
+    /// past `Limits.maxFullUnrollMultiplyAdds`, which would print megabytes of
+    /// straight-line code. (The layer's own refusals, its epilogue's and
+    /// streaming's included, came before planning: `LayerSpec.crossArgumentErrors`.)
     public static func refusal(of request: UnrollRequest, for plan: LayerPlan) -> String? {
         if let refusal = plan.quantizationRefusal { return refusal }
-        if let refusal = StreamGeometry.refusal(for: plan) { return refusal }
-        if !plan.epilogue.isEmpty {
-            if plan.dataFormat == .channelsFirst, ([plan.activation] + plan.epilogue.compactMap(\.activation)).contains(.glu) {
-                return "glu along the steps axis (channels_first) cannot be fused with the layers that follow it"
-            }
-            var channels = plan.filters
-            for step in [EpilogueStep.activation(plan.activation)] + plan.epilogue {
-                switch step {
-                case .activation(let activation):
-                    if plan.dataFormat == .channelsLast { channels = activation.outputLength(forLastAxis: channels) }
-                case .parametric:
-                    continue
-                case .affine(let scale, let shift):
-                    guard scale.count == channels, shift.count == channels else {
-                        return "a fused affine step has \(scale.count) scales and \(shift.count) shifts for \(channels) channels"
-                    }
-                }
-            }
-        }
         guard request == .full, plan.multiplyAdds > Limits.maxFullUnrollMultiplyAdds else { return nil }
         return "--unroll full: the layer needs \(plan.multiplyAdds) multiply-adds per item; "
             + "straight-line code is limited to \(Limits.maxFullUnrollMultiplyAdds) (use --unroll auto or loops)"

@@ -67,17 +67,6 @@ public struct StreamGeometry: Hashable, Sendable {
             + (tileOutputs > 1 ? [windowPlan(of: plan, outputs: tileOutputs, name: Self.kernelName(layer: plan.name, tile: true))] : [])
     }
 
-    /// Why `plan` cannot stream, if it asks to and cannot: an epilogue
-    /// activation along the steps axis (softmax, log_softmax, sparsemax or
-    /// glu with channels_first) needs every step before any output frame is
-    /// complete, as the layer's own activation does (refused by the decoder).
-    public static func refusal(for plan: LayerPlan) -> String? {
-        guard plan.stream != nil, plan.dataFormat == .channelsFirst,
-              let activation = plan.epilogue.compactMap(\.activation).first(where: \.isRowWise) else { return nil }
-        return "streaming: true cannot be used with a following activation '\(activation.rawValue)' and channels_first: "
-            + "it acts along the steps axis, so no output frame is complete before the whole signal is"
-    }
-
     /// Values in the window.
     public var windowValues: Int { windowFrames * frameChannels }
 

@@ -3,9 +3,10 @@
 /// written spec's, a Keras model's. Each refusal is positioned at the mark
 /// of the argument it names, which a model's spec sets to its `from` key.
 extension LayerSpec {
-    /// Every cross-argument error of the layer, in order: its geometry, then streaming.
+    /// Every cross-argument error of the layer, in order: its geometry, its
+    /// epilogue (the layers fused after it), then streaming.
     var crossArgumentErrors: [Diagnostic] {
-        geometryErrors + streamingErrors
+        geometryErrors + epilogueErrors + streamingErrors
     }
 
     private func error(_ message: String, at path: String) -> Diagnostic {
@@ -46,17 +47,44 @@ extension LayerSpec {
         return errors
     }
 
+    /// An epilogue the kernels can fuse: no glu along the steps axis
+    /// (channels_first) anywhere in a chain with one, and each affine step's
+    /// scale and shift one per channel at that point.
+    private var epilogueErrors: [Diagnostic] {
+        guard !epilogue.isEmpty else { return [] }
+        if dataFormat == .channelsFirst, ([activation] + epilogue.compactMap(\.activation)).contains(.glu) {
+            return [error("glu along the steps axis (channels_first) cannot be fused with the layers that follow it", at: "layer")]
+        }
+        var channels = filters
+        for step in [EpilogueStep.activation(activation)] + epilogue {
+            switch step {
+            case .activation(let activation):
+                if dataFormat == .channelsLast { channels = activation.outputLength(forLastAxis: channels) }
+            case .parametric:
+                continue
+            case .affine(let scale, let shift):
+                guard scale.count == channels, shift.count == channels else {
+                    return [error("a fused affine step has \(scale.count) scales and \(shift.count) shifts for \(channels) channels", at: "layer")]
+                }
+            }
+        }
+        return []
+    }
+
     /// Streaming computes each output frame from the frames it has seen, so it
-    /// is refused where the activation acts along the steps axis (softmax,
-    /// log_softmax, sparsemax and glu with channels_first: each output needs
+    /// is refused where the layer's activation or one fused after it acts
+    /// along the steps axis (`Activation.actsAlongSteps`: each output needs
     /// every step), and where the state (the receptive field's frames) would
     /// pass the activation limit.
     private var streamingErrors: [Diagnostic] {
         guard streaming else { return [] }
         var errors: [Diagnostic] = []
-        if activation.isRowWise && dataFormat == .channelsFirst {
-            errors.append(error("streaming: true cannot be used with activation '\(activation.rawValue)' and channels_first: "
-                                + "it acts along the steps axis, so no output frame is complete before the whole signal is", at: "streaming"))
+        let why = "it acts along the steps axis, so no output frame is complete before the whole signal is"
+        if activation.actsAlongSteps(dataFormat) {
+            errors.append(error("streaming: true cannot be used with activation '\(activation.rawValue)' and channels_first: " + why, at: "streaming"))
+        } else if let following = epilogue.compactMap(\.activation).first(where: { $0.actsAlongSteps(dataFormat) }) {
+            errors.append(error("streaming: true cannot be used with a following activation '\(following.rawValue)' and channels_first: " + why,
+                                at: "streaming"))
         }
         let stateValues = ((kernelSize - 1) * dilationRate + 1) * inputChannels
         if stateValues > Limits.maxActivationValues {

@@ -51,14 +51,14 @@ import Testing
         #expect(plan.outputChannels == 2 && plan.outputSteps == 10)
         #expect(plan.schedule.needsOutputTile)
         #expect(try Interpreter.run(plan, input: layer.input).shape == [1, 10, 2])
-        #expect(Planner.refusal(of: .auto, for: plan) == nil)
-        let wrong = Planner.plan(spec.with(epilogue: [.affine(scale: [1], shift: [0])]), weights: layer.weights)
-        #expect(Planner.refusal(of: .auto, for: wrong)?.contains("1 scales") == true)
+        #expect(spec.with(epilogue: [.activation(.glu)]).crossArgumentErrors.isEmpty)
+        let wrong = spec.with(epilogue: [.affine(scale: [1], shift: [0])]).crossArgumentErrors
+        #expect(wrong.count == 1 && wrong.allSatisfy { $0.message.contains("1 scales") })
         var first = spec
         first.dataFormat = .channelsFirst
         first.activation = .relu
-        let stepsGlu = Planner.plan(first.with(epilogue: [.activation(.glu)]), weights: layer.weights)
-        #expect(Planner.refusal(of: .auto, for: stepsGlu)?.contains("glu") == true)
+        let stepsGlu = first.with(epilogue: [.activation(.glu)]).crossArgumentErrors
+        #expect(stepsGlu.count == 1 && stepsGlu.allSatisfy { $0.message.contains("glu") })
     }
 
     /// The interpreter applies the steps in order: an affine step after relu
@@ -88,6 +88,7 @@ import Testing
             let channels = layer.dataFormat == .channelsLast ? layer.activation.outputLength(forLastAxis: layer.filters) : layer.filters
             let epilogue = layer.epilogue(channels, &rng)
             for mode in [UnrollRequest.full, .loops] {
+                #expect(spec.with(epilogue: epilogue).crossArgumentErrors.isEmpty, "\(layer.name)")
                 var plan = Planner.plan(spec.with(epilogue: epilogue), weights: random.weights, unroll: mode)
                 #expect(Planner.refusal(of: mode, for: plan) == nil, "\(layer.name)")
                 plan.name = "\(layer.name)_\(mode.rawValue)"

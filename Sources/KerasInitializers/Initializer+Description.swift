@@ -18,8 +18,8 @@ extension Initializer {
             var axes: [String] = []
             if let input = arguments.inputAxes { axes.append("input_axes=\(input)") }
             if let output = arguments.outputAxes { axes.append("output_axes=\(output)") }
-            if let preset = Self.presets.first(where: { $0.scale == arguments.scale && $0.mode == arguments.mode && $0.distribution == arguments.distribution }) {
-                return axes.isEmpty && arguments.seed == nil ? preset.name : Self.call(preset.name, axes, arguments.seed)
+            if let preset = Self.preset(of: arguments) {
+                return axes.isEmpty && arguments.seed == nil ? preset : Self.call(preset, axes, arguments.seed)
             }
             let settings = ["scale=\(arguments.scale)", "mode=\(arguments.mode.rawValue)", "distribution=\(arguments.distribution.rawValue)"]
             return Self.call("variance_scaling", settings + axes, arguments.seed)
@@ -41,6 +41,18 @@ extension Initializer {
         case .varianceScaling(let arguments): arguments.seed == nil
         case .zeros, .ones, .constant, .identity, .stft: false
         }
+    }
+
+    /// The Keras name of the initializer's kind, a variance-scaling preset
+    /// by its own name (`glorot_uniform`), without arguments: for a summary.
+    public var kindName: String {
+        if case .varianceScaling(let arguments) = self, let preset = Self.preset(of: arguments) { return preset }
+        return kerasName
+    }
+
+    /// The name of the preset `arguments` are, if they are one.
+    private static func preset(of arguments: VarianceScaling) -> String? {
+        presets.first { $0.scale == arguments.scale && $0.mode == arguments.mode && $0.distribution == arguments.distribution }?.name
     }
 
     /// The presets of `VarianceScaling` that Keras registers under their own names.

@@ -65,17 +65,8 @@ public enum Planner {
     static func provenance(_ spec: LayerSpec) -> String {
         let parts = [(spec.depthwiseInitializer, "depthwise"), (spec.pointwiseInitializer, "pointwise")]
             + (spec.useBias ? [(spec.biasInitializer, "bias")] : [])
-        return "drawn from " + parts.map { "\(name(of: $0.0)) (\($0.1))" }.joined(separator: ", ")
+        return "drawn from " + parts.map { "\($0.0.kindName) (\($0.1))" }.joined(separator: ", ")
             + " with seed \(spec.seed), not trained"
-    }
-
-    /// The Keras name of an initializer (variance scaling named as its Keras shorthand where it is one).
-    static func name(of initializer: Initializer) -> String {
-        guard case .varianceScaling(let v) = initializer else { return initializer.kerasName }
-        let shorthand: [String: String] = ["1.0 fan_avg uniform": "glorot_uniform", "1.0 fan_avg truncated_normal": "glorot_normal",
-                                           "2.0 fan_in uniform": "he_uniform", "2.0 fan_in truncated_normal": "he_normal",
-                                           "1.0 fan_in uniform": "lecun_uniform", "1.0 fan_in truncated_normal": "lecun_normal"]
-        return shorthand["\(v.scale) \(v.mode.rawValue) \(v.distribution.rawValue)"] ?? "variance_scaling"
     }
 
     /// `--unroll auto`: `full` only while the multiply-adds fit the

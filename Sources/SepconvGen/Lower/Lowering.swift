@@ -15,7 +15,9 @@ struct Lowering {
         /// The depthwise routines take the weights as an argument (Swift: a
         /// static array reaches them as a pointer through the call).
         var passesWeights: Bool
-        /// A run of one interior tile is a loop too (Swift); otherwise a scope (C).
+        /// A run of one interior tile is a loop of one too (Swift, where a
+        /// `declaring` block has no braces: two runs' `let t` would share the
+        /// item's scope); otherwise a braced scope (C), no loop to unroll.
         var loopsEveryRun: Bool
         /// The border step accumulates channels_last's channels in vectors,
         /// its taps innermost (Swift: the scratch may alias the input as far

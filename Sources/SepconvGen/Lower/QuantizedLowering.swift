@@ -23,6 +23,12 @@ struct QuantizedLowering {
     let quantized: QuantizedPlan
     let language: TargetLanguage
 
+    /// Whether the kernel may take paths for the target's vector or DSP
+    /// instructions: C selects them with the preprocessor's feature macros
+    /// (`__AVX2__`, `__ARM_NEON`, `__ARM_FEATURE_DSP`); Swift's `#if` tells
+    /// the architecture, not its features, so Swift keeps the plain loops.
+    var selectsTargetPaths: Bool { language == .c }
+
     /// The lowering of `plan`, which must be an int8 plan, for `language`.
     init?(plan: LayerPlan, language: TargetLanguage) {
         guard let quantized = plan.quantized else { return nil }
@@ -64,7 +70,7 @@ struct QuantizedLowering {
         case .loops:
             let rounding = roundingTables("dw", quantized.depthwise, per: "channel") + roundingTables("pw", quantized.pointwise, per: "filter")
             let plain = (tables: [depthwiseTable, pointwiseTable] + rounding, routines: [requantize(saturating: false), depthwise, pointwise])
-            guard language == .c else { return (tables + plain.tables, nil, plain.routines + [loopsItem]) }
+            guard selectsTargetPaths else { return (tables + plain.tables, nil, plain.routines + [loopsItem]) }
             // A vector path declares the one-by-one requantization and its tables only where some value of the stage takes it.
             let oneByOne = quantized.vectorRequantizesOneByOne
             let vectorRounding = (oneByOne.depthwise ? roundingTables("dw", quantized.depthwise, per: "channel") : [])

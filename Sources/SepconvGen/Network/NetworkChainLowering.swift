@@ -121,14 +121,14 @@ struct NetworkChainLowering {
         let emitted = plan.streamedSteps[index]
         let channels = emitted.step.outputShape.last ?? 1
         let parameters: [(name: String, kind: Routine.Kind)] = [("state", .state), ("x", .input), ("output", .output)]
+        let capacity = streams[index].framesPerFrame * channels
         guard index + 1 < plan.streamedSteps.count else {
-            let (effect, count) = push(index, into: .name("output"), capacity: streams[index].framesPerFrame * channels)
-            // A step on one frame keeps nothing in the state.
+            let (effect, count) = push(index, into: .name("output"), capacity: capacity)
+            // Only a step on one frame has statements besides its count, and it keeps nothing in the state.
             let unused: [Statement] = effect.isEmpty ? [] : [.unused("state", because: "a step on one frame keeps nothing")]
             return Routine(name: "stream\(emitted.number)", comment: [.text("\(emitted.title): one frame in, its output frames out.")],
                            returns: .count, parameters: parameters, body: unused + effect + [.result(count)])
         }
-        let capacity = streams[index].framesPerFrame * channels
         let (effect, count) = push(index, into: .name("y"), capacity: capacity)
         return Routine(name: "stream\(emitted.number)",
                        comment: [.text("\(emitted.title): one frame in, the network's output frames it leads to out.")],

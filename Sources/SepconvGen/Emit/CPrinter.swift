@@ -48,7 +48,8 @@ struct CSpelling: Spelling {
         return ((loops + ["{"]).joined(separator: " "), "}")
     }
     func offset(_ base: String, _ offset: String, compound: Bool) -> String { base + " + " + offset }
-    func documentation(_ text: String) -> String { "/* \(text) */" }
+    /// `text` in a comment, where a layer name from the model may hold `*/`.
+    func documentation(_ text: String) -> String { "/* \(text.replacingOccurrences(of: "*/", with: "* /")) */" }
     func comment(_ text: String) -> String { "/* \(text) */" }
     func steps(_ from: String, _ to: String) -> String { "\(from) .. \(to) - 1" }
     func through(_ first: Int, _ last: Int) -> String { "\(first) .. \(last)" }
@@ -59,6 +60,7 @@ struct CSpelling: Spelling {
     }
 
     func parameter(_ name: String, _ kind: Routine.Kind) -> String {
+        if kind == .state { return namer.symbol("stream") + " *" + name }
         if case .value(let type) = kind { return "const \(type.spelling(.c)) " + name }
         return [.input: "const \(namer.element) *restrict ", .output: "\(namer.element) *restrict ", .counter: "long *restrict ",
                 .sharedInput: "const \(namer.element) *", .sharedOutput: "\(namer.element) *"][kind, default: "const int "] + name
@@ -121,4 +123,16 @@ struct CSpelling: Spelling {
     func magnitude(_ value: String) -> String { "fabs" + namer.format.cSuffix + "(" + value + ")" }
     func forward(_ name: String) -> String { name }
     func kernel(_ name: String, outlined: Bool) -> String { namer.symbol("stream_" + name + (outlined ? "" : "_item")) }
+
+    // Network stream chain: the state is the caller's struct, behind a pointer; a layer's stream is
+    // its section 6 functions on the field's address; a pooling ring is an array in the struct.
+    func stateField(_ path: String) -> String { "state->" + path }
+    func layerPush(layer: String, stream: String, frame: String, channels: Int, output: String, capacity: Int) -> String {
+        "\(layer)_stream_push(&\(stream), \(frame), 1, \(output))"
+    }
+    func layerFlush(layer: String, stream: String, output: String, capacity: Int) -> String { "\(layer)_stream_flush(&\(stream), \(output))" }
+    func layerReset(layer: String, stream: String) -> String { "\(layer)_stream_reset(&\(stream))" }
+    func ringCall(_ stream: String, _ function: String, _ arguments: [String]) -> String {
+        "\(function)(" + (["\(stream).ring", "&\(stream).frames"] + arguments).joined(separator: ", ") + ")"
+    }
 }

@@ -93,6 +93,19 @@ protocol Spelling {
     func decimal(_ digits: String) -> String
     /// |value| of the element type.
     func magnitude(_ value: String) -> String
+
+    // Network stream chain
+    /// The field `path` of the network stream's state, the routine's `state` parameter.
+    func stateField(_ path: String) -> String
+    /// The SeparableConv1D `layer`'s stream (the state field spelled `stream`) pushed
+    /// the one frame at `frame` (`channels` values), writing at `output` (room for `capacity` values).
+    func layerPush(layer: String, stream: String, frame: String, channels: Int, output: String, capacity: Int) -> String
+    /// That stream's flush into `output` (room for `capacity` values).
+    func layerFlush(layer: String, stream: String, output: String, capacity: Int) -> String
+    /// That stream's reset, a statement.
+    func layerReset(layer: String, stream: String) -> String
+    /// The pooling routine `function` on the ring and frame count of the state field spelled `stream`, then `arguments`.
+    func ringCall(_ stream: String, _ function: String, _ arguments: [String]) -> String
 }
 
 /// Prints kernel programs in one language.
@@ -145,6 +158,16 @@ struct ProgramPrinter<S: Spelling> {
         case .forward(let name): return s.forward(name)
         case .kernel(let name, let outlined): return s.kernel(name, outlined: outlined)
         case .toElement(let value): return s.toElement(expression(value), atomic: value.isPrimary)
+        // Network stream chain
+        case .stateField(let path): return s.stateField(path)
+        case .stateCounter(let path): return "&" + s.stateField(path)
+        case .layerPush(let layer, let field, let frame, let channels, let output, let capacity):
+            return s.layerPush(layer: layer, stream: s.stateField(field), frame: expression(frame), channels: channels,
+                               output: expression(output), capacity: capacity)
+        case .layerFlush(let layer, let field, let output, let capacity):
+            return s.layerFlush(layer: layer, stream: s.stateField(field), output: expression(output), capacity: capacity)
+        case .ringCall(let field, let routine, let arguments):
+            return s.ringCall(s.stateField(field), s.namer.symbol(routine), arguments.map(expression))
         }
     }
 
@@ -301,6 +324,9 @@ struct ProgramPrinter<S: Spelling> {
                 spelling.integerTable(name, comment: comment, values.map(String.init), type, into: &printer)
             case .integer(let name, let value, let type, let mutable):
                 printer.line(spelling.integer(name, expression(value), type, mutable: mutable))
+            // Network stream chain
+            case .layerReset(let layer, let field):
+                printer.line(spelling.layerReset(layer: layer, stream: spelling.stateField(field)) + spelling.end)
             }
         }
     }

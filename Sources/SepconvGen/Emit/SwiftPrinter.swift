@@ -62,6 +62,7 @@ struct SwiftSpelling: Spelling {
     }
 
     func parameter(_ name: String, _ kind: Routine.Kind) -> String {
+        if kind == .state { return "_ \(name): inout Stream" }
         if case .value(let type) = kind { return "_ \(name): " + type.spelling(.swift) }
         let pointers: [Routine.Kind: String] = [.input: "UnsafePointer<\(namer.element)>", .output: "UnsafeMutablePointer<\(namer.element)>",
                                                 .sharedInput: "UnsafePointer<\(namer.element)>", .sharedOutput: "UnsafeMutablePointer<\(namer.element)>"]
@@ -136,4 +137,18 @@ struct SwiftSpelling: Spelling {
     func magnitude(_ value: String) -> String { "abs(" + value + ")" }
     func forward(_ name: String) -> String { "&" + name }
     func kernel(_ name: String, outlined: Bool) -> String { "Stream" + name.prefix(1).uppercased() + name.dropFirst() + ".run" }
+
+    // Network stream chain: the state is the `Stream` struct, `inout`; a layer's stream is its own
+    // `Stream`, whose methods take buffers; a pooling ring is an array, reached through `withRing`.
+    func stateField(_ path: String) -> String { "state." + path }
+    func layerPush(layer: String, stream: String, frame: String, channels: Int, output: String, capacity: Int) -> String {
+        "\(stream).push(UnsafeBufferPointer(start: \(frame), count: \(channels)), into: UnsafeMutableBufferPointer(start: \(output), count: \(capacity)))"
+    }
+    func layerFlush(layer: String, stream: String, output: String, capacity: Int) -> String {
+        "\(stream).flush(into: UnsafeMutableBufferPointer(start: \(output), count: \(capacity)))"
+    }
+    func layerReset(layer: String, stream: String) -> String { "\(stream).reset()" }
+    func ringCall(_ stream: String, _ function: String, _ arguments: [String]) -> String {
+        "\(stream).withRing { ring, frames in \(function)(" + (["ring", "&frames"] + arguments).joined(separator: ", ") + ") }"
+    }
 }

@@ -95,6 +95,27 @@ indirect enum Expr: Hashable, Sendable {
     /// wrapper (`<layer>_stream_frame`), which keeps a push small.
     case kernel(String, outlined: Bool)
 
+    // Network stream chain: the glue that passes a network stream's frames from step to step.
+    /// The field `path` (`s3`, `s2.frames`) of a network stream's state, the
+    /// routine's `state` parameter: C reaches it through the pointer, Swift in the `inout` struct.
+    case stateField(String)
+    /// A state field passed as a `counter` argument: `&` in both languages (C its address, Swift `inout`).
+    case stateCounter(String)
+    /// The section 6 stream of the SeparableConv1D `layer`, in the state
+    /// field `field`, pushed the one frame at `frame` (`channels` values) and
+    /// writing its output frames at `output`, which has room for `capacity`
+    /// values; returns how many it wrote. C calls the layer's functions on
+    /// the field's address; Swift calls the field's `Stream` methods, which
+    /// take buffers (the extents are theirs to check).
+    case layerPush(layer: String, field: String, frame: Expr, channels: Int, output: Expr, capacity: Int)
+    /// That stream's flush into `output` (room for `capacity` values); returns the frames it wrote.
+    case layerFlush(layer: String, field: String, output: Expr, capacity: Int)
+    /// The pooling routine `routine` on the ring and the frame count of the
+    /// state field `field`, then `arguments`: C passes the field's ring and
+    /// the count's address, Swift reaches the ring's array through the
+    /// field's `withRing` (an array's elements have no lasting pointer).
+    case ringCall(field: String, routine: String, [Expr])
+
     /// Whether the expression needs no parentheses as an operand of any
     /// operator (a name, a non-negative number, an element, a call, a group,
     /// or an operator that prints its own parentheses).
@@ -193,6 +214,11 @@ indirect enum Statement: Hashable {
     case integerTable(String, comment: String, [Int], IntegerType)
     /// A local of the fixed-width integer `type`, constant unless `mutable`.
     case integer(String, Expr, IntegerType, mutable: Bool)
+
+    // Network stream chain
+    /// Resets the section 6 stream of the SeparableConv1D `layer` in the state
+    /// field `field` (C the layer's reset on its address, Swift its `Stream`'s `reset()`).
+    case layerReset(layer: String, field: String)
 }
 
 /// A fixed-width integer type of the int8 kernels: C `<stdint.h>`, Swift's
@@ -301,6 +327,10 @@ struct Routine: Hashable {
         case sharedInput
         /// Elements written, perhaps the same as a `sharedInput`'s: C `T *`, Swift `UnsafeMutablePointer<T>`.
         case sharedOutput
+
+        // Network stream chain
+        /// The network stream's state: C `<network>_stream *`, Swift `inout Stream`.
+        case state
     }
 
     /// The base name of the routine that computes one batch item (`<layer>_item`, `forwardItem`).

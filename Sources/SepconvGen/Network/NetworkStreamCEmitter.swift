@@ -9,7 +9,8 @@
 /// kernels, made `static`); pooling keeps a ring of its window; padding counts
 /// its frames; the other steps work on the frame they are given. A flush
 /// flushes the steps in order, each step's last frames pushed through the
-/// steps after it.
+/// steps after it. That chain is `NetworkChainLowering`'s program, which
+/// Swift prints too; the header and the three API functions around it are C's.
 enum NetworkStreamCEmitter {
     /// The header's part: the macros, the state and the three functions.
     /// The names the streaming declarations give code that includes the header:
@@ -81,106 +82,37 @@ enum NetworkStreamCEmitter {
         """
     }
 
-    /// The source's part, and whether it calls `<math.h>`.
+    /// The source's part, and whether it calls `<math.h>`: each step's own code, the chain
+    /// (`NetworkChainLowering`) and the API's functions around it.
     static func source(_ plan: NetworkPlan, streams: [StepStream]) throws(NetworkCEmitter.Refusal) -> (String, Bool) {
         let name = plan.name
         let type = plan.dtype.format.spelling(.c)
-        let outputChannels = plan.streamOutputChannels
-        let emitted = plan.streamedSteps
-        // Numbered as in the batch function: a channels_first network streams without its first transpose.
-        let (first, last) = (emitted.first?.number ?? 1, emitted.last?.number ?? 1)
         var parts = ["/* Streaming: each step takes one frame of its input and passes its output frames on. */", "#include <string.h>"]
         var usesMath = false
-        var reset: [String] = []
-        var flush: [String] = []
-        var flushBuffer = 0
-        var steps: [String] = []
-        for (step, stream) in zip(emitted, streams) {
-            let k = step.number
-            let member = "state->s\(k)"
-            let (inputChannels, channels) = (step.step.inputShape.last ?? 1, step.step.outputShape.last ?? 1)
-            // Where this step's frames go: the caller's output, or the next step.
-            let into = k == last ? "output" : "y"
-            let flushInto = k == last ? "output + written * \(outputChannels)" : "y"
-            var push: String
-            var flushed: String?
-            switch (step.step.operation, stream) {
-            case (.separable(let layer), _):
-                parts.append(layerSource(layer))
-                push = "\(layer.name)_stream_push(&\(member), x, 1, \(into))"
-                flushed = "\(layer.name)_stream_flush(&\(member), \(flushInto))"
-                reset.append("\(layer.name)_stream_reset(&\(member));")
-            case (.pool(let kind, let size, _, _, _), .window(_, let stride, let padLeft, let padsRight)):
-                let routines = NetworkStreamLowering.pool(k, kind: kind, size: size, stride: stride, padLeft: padLeft, same: padsRight,
-                                                          channels: channels, delay: stream.delay)
-                parts.append(NetworkStreamLowering.text(routines, network: name, format: plan.dtype.format, language: .c).joined(separator: "\n"))
-                push = "(size_t)\(name)_pool\(k)(\(member).ring, &\(member).frames, x, \(into))"
-                flushed = padsRight ? "(size_t)\(name)_pool\(k)_flush(\(member).ring, &\(member).frames, \(flushInto))" : nil
-                reset.append("\(member).frames = 0;")
-                if !padsRight { flush.append("\(member).frames = 0;") }
-            case (_, .pad(let left, let right)):
-                let routines = NetworkStreamLowering.pad(k, left: left, right: right, channels: channels)
-                parts.append(NetworkStreamLowering.text(routines, network: name, format: plan.dtype.format, language: .c).joined(separator: "\n"))
-                push = "(size_t)\(name)_pad\(k)(&\(member), x, \(into))"
-                flushed = "(size_t)\(name)_pad\(k)_flush(&\(member), \(flushInto))"
-                reset.append("\(member) = 0;")
-            default:
-                var frame = step.step
-                frame.inputShape = [1, inputChannels]
-                frame.outputShape = [1, channels]
-                let (code, math) = try NetworkStepLowering.text(frame, network: name, base: "f\(k)", dtype: plan.dtype, language: .c)
-                parts.append((["/* \(NetworkCEmitter.comment(step.title)), on one frame */"] + code).joined(separator: "\n"))
+        let chain = NetworkChainLowering(plan: plan, streams: streams)
+        for (index, step) in plan.streamedSteps.enumerated() {
+            if let (code, math) = try chain.stepCode(index, language: .c) {
+                parts.append(code.joined(separator: "\n"))
                 usesMath = usesMath || math
-                push = "(\(name)_f\(k)(x, \(into)), 1)"
-            }
-            if k == last {
-                steps.append("""
-                /* \(NetworkCEmitter.comment(step.title)): one frame in, its output frames out. */
-                static size_t \(name)_stream\(k)(\(name)_stream *state, const \(type) *x, \(type) *output)
-                {
-                \(push.contains("state") ? "" : "    (void)state;\n")    return \(push);
-                }
-                """)
-                if let flushed { flush.append("written += \(flushed);") }
-            } else {
-                steps.append("""
-                /* \(NetworkCEmitter.comment(step.title)): one frame in, the network's output frames it leads to out. */
-                static size_t \(name)_stream\(k)(\(name)_stream *state, const \(type) *x, \(type) *output)
-                {
-                    \(type) y[\(stream.framesPerFrame * channels)];
-                    const size_t n = \(push);
-                    size_t i, written = 0;
-                    for (i = 0; i < n; ++i) written += \(name)_stream\(k + 1)(state, y + i * \(channels), output + written * \(outputChannels));
-                    return written;
-                }
-                """)
-                if let flushed {
-                    flushBuffer = max(flushBuffer, max(stream.maxFlushed, 1) * channels)
-                    flush += ["n = \(flushed);",
-                              "for (i = 0; i < n; ++i) written += \(name)_stream\(k + 1)(state, y + i * \(channels), output + written * \(outputChannels));"]
-                }
+            } else if case .separable(let layer) = step.step.operation {
+                parts.append(layerSource(layer))
             }
         }
-        // Later steps first: each calls the next.
-        parts += steps.reversed()
-        let flushLocals = flushBuffer > 0 ? ["\(type) y[\(flushBuffer)];", "size_t n, i, written = 0;"] : ["size_t written = 0;"]
+        parts.append(NetworkStreamLowering.text(chain.routines, network: name, format: plan.dtype.format, language: .c).joined(separator: "\n"))
         parts.append("""
         void \(name)_stream_reset(\(name)_stream *state)
         {
-        \((reset.isEmpty ? ["(void)state;"] : reset).map { "    " + $0 }.joined(separator: "\n"))
+            \(name)_stream_reset_steps(state);
         }
 
         size_t \(name)_stream_push(\(name)_stream *state, const \(type) *frames, size_t count, \(type) *output)
         {
-            size_t i, written = 0;
-            for (i = 0; i < count; ++i) written += \(name)_stream\(first)(state, frames + i * \(name)_INPUT_CHANNELS, output + written * \(outputChannels));
-            return written;
+            return (size_t)\(name)_stream_frames(state, frames, (long)count, output);
         }
 
-        /* Each step's last frames, in order, through the steps after it; every step's flush resets it. */
         size_t \(name)_stream_flush(\(name)_stream *state, \(type) *output)
         {
-        \((flushLocals + flush + (flush.isEmpty ? ["(void)state;", "(void)output;"] : []) + ["return written;"]).map { "    " + $0 }.joined(separator: "\n"))
+            return (size_t)\(name)_stream_flush_steps(state, output);
         }
         """)
         return (parts.joined(separator: "\n\n"), usesMath)

@@ -1,9 +1,9 @@
 /// The Swift streaming API of a network (`streaming: true`, SPEC.md sections 6
 /// and 8): `Stream`, nested in the network's enum, with `delay` and `stride`.
 ///
-/// The algorithm is the C one (`NetworkStreamCEmitter`): frames go one at a
-/// time through the chain, each step's output frames straight into the next;
-/// a SeparableConv1D keeps its own section 6 `Stream` (nested in its enum),
+/// The chain is `NetworkChainLowering`'s, as in C: frames go one at a time
+/// through it, each step's output frames straight into the next; a
+/// SeparableConv1D keeps its own section 6 `Stream` (nested in its enum),
 /// pooling a ring of its window, padding a count of its frames. A step's
 /// frames in flight live in a temporary allocation of the push (the stack).
 enum NetworkStreamSwiftEmitter {
@@ -14,39 +14,23 @@ enum NetworkStreamSwiftEmitter {
         return (values["STREAM"] ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
-    /// The network enum's members for streaming: the routines on one frame, the pooling ring and `Stream`.
+    /// The network enum's members for streaming: the pooling ring and `Stream`, whose private routines are the chain and each step's own.
     static func members(_ plan: NetworkPlan, streams: [StepStream]) throws(NetworkCEmitter.Refusal) -> [String] {
         let type = plan.dtype.format.spelling(.swift)
         let typeName = Identifier.swiftTypeName(plan.name)
         let inputChannels = plan.inputChannels
         let outputChannels = plan.streamOutputChannels
-        let emitted = plan.streamedSteps
-        // Numbered as in the batch function: a channels_first network streams without its first transpose.
-        let (first, last) = (emitted.first?.number ?? 1, emitted.last?.number ?? 1)
         var members: [String] = []
         var fields: [String] = []
-        var reset: [String] = []
         var functions: [[String]] = []
-        var flush: [String] = []
-        var flushBuffer = 0
         var completed: [String] = []
         var total: [String] = []
         var usesRing = false
-        var usesWriting = false
-        for (step, stream) in zip(emitted, streams) {
+        let chain = NetworkChainLowering(plan: plan, streams: streams)
+        for (index, (step, stream)) in zip(plan.streamedSteps, streams).enumerated() {
             let k = step.number
-            let member = "s.s\(k)"
-            let (stepInput, channels) = (step.step.inputShape.last ?? 1, step.step.outputShape.last ?? 1)
+            let channels = step.step.outputShape.last ?? 1
             let title = step.title
-            // Where the step's frames go: the caller's output, or the frames in flight.
-            let into = k == last ? "output" : "buffer"
-            let flushInto = k == last ? "UnsafeMutableBufferPointer(rebasing: output[(written &* \(outputChannels))...])" : "buffer"
-            // `call`, whose frames go to `y`: the frames in flight, or the last step's output (`Stream.writing`).
-            func writing(_ call: String, flushing: Bool) -> String {
-                guard k == last else { return call }
-                usesWriting = true
-                return "Stream.writing(\(flushing ? flushInto : into)) { y in \(call) }"
-            }
             switch stream {
             case .window(_, let stride, _, let padsRight):
                 let count = "n = n > \(stream.delay) ? (n &- \(stream.delay + 1)) / \(stride) &+ 1 : 0"
@@ -58,63 +42,20 @@ enum NetworkStreamSwiftEmitter {
             case .frame:
                 break
             }
-            let push: [String]
-            var flushed: String?
             switch (step.step.operation, stream) {
             case (.separable(let layer), _):
                 fields += ["/// \(title)", "private var s\(k) = \(Identifier.swiftTypeName(layer.name)).Stream()"]
-                reset.append("s\(k).reset()")
-                push = ["let n = \(member).push(UnsafeBufferPointer(start: x, count: \(stepInput)), into: \(into))"]
-                flushed = "\(member).flush(into: \(flushInto))"
-            case (.pool(let kind, _, _, _, _), .window(let frames, let stride, let padLeft, let padsRight)):
+            case (.pool, .window(let frames, _, _, _)):
                 fields += ["/// \(title): its last \(frames) input frames, and how many came", "private var s\(k) = StreamRing(count: \(frames * channels))"]
-                reset.append("s\(k).frames = 0")
                 usesRing = true
-                let routines = NetworkStreamLowering.pool(k, kind: kind, size: frames, stride: stride, padLeft: padLeft, same: padsRight,
-                                                          channels: channels, delay: stream.delay)
-                functions.append(NetworkStreamLowering.text(routines, network: plan.name, format: plan.dtype.format, language: .swift))
-                push = ["let n = " + writing("\(member).withRing { ring, frames in pool\(k)(ring, &frames, x, y) }", flushing: false)]
-                flushed = padsRight ? writing("\(member).withRing { ring, frames in pool\(k)Flush(ring, &frames, y) }", flushing: true) : nil
-                if !padsRight { flush.append("\(member).frames = 0") }
-            case (_, .pad(let left, let right)):
+            case (_, .pad):
                 fields += ["/// \(title): input frames so far (0: the left zeros are still to come)", "private var s\(k) = 0"]
-                reset.append("s\(k) = 0")
-                let routines = NetworkStreamLowering.pad(k, left: left, right: right, channels: channels)
-                functions.append(NetworkStreamLowering.text(routines, network: plan.name, format: plan.dtype.format, language: .swift))
-                push = ["let n = " + writing("pad\(k)(&\(member), x, y)", flushing: false)]
-                flushed = writing("pad\(k)Flush(&\(member), y)", flushing: true)
             default:
-                var frame = step.step
-                frame.inputShape = [1, stepInput]
-                frame.outputShape = [1, channels]
-                let (lines, _) = try NetworkStepLowering.text(frame, network: plan.name, base: "f\(k)", dtype: plan.dtype, language: .swift)
-                members.append("    // \(title), on one frame\n" + lines.map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n"))
-                push = k == last
-                    ? ["guard let y = output.baseAddress else { return 0 }", "\(typeName).f\(k)(x, y)", "let n = 1"]
-                    : ["\(typeName).f\(k)(x, y)", "let n = 1"]
+                break
             }
-            if k == last {
-                functions.append(["/// \(title): one frame in, its output frames out.",
-                                  "private static func push\(k)(_ s: inout Stream, _ x: UnsafePointer<\(type)>, _ output: UnsafeMutableBufferPointer<\(type)>) -> Int {"]
-                                 + push.map { "    " + $0 } + ["    return n", "}"])
-                if let flushed { flush.append("written &+= \(flushed)") }
-            } else {
-                let capacity = stream.framesPerFrame * channels
-                functions.append(["/// \(title): one frame in, the network's output frames it leads to out.",
-                                  "private static func push\(k)(_ s: inout Stream, _ x: UnsafePointer<\(type)>, _ output: UnsafeMutableBufferPointer<\(type)>) -> Int {",
-                                  "    withUnsafeTemporaryAllocation(of: \(type).self, capacity: \(capacity)) { buffer -> Int in",
-                                  "        guard let y = buffer.baseAddress else { return 0 }"]
-                                 + push.map { "        " + $0 }
-                                 + ["        var written = 0",
-                                    "        for i in 0..<n { written &+= push\(k + 1)(&s, y + i &* \(channels), UnsafeMutableBufferPointer(rebasing: output[(written &* \(outputChannels))...])) }",
-                                    "        return written", "    }", "}"])
-                if let flushed {
-                    flushBuffer = max(flushBuffer, max(stream.maxFlushed, 1) * channels)
-                    flush += ["n = \(flushed)",
-                              "for i in 0..<n { written &+= push\(k + 1)(&s, y + i &* \(channels), UnsafeMutableBufferPointer(rebasing: output[(written &* \(outputChannels))...])) }"]
-                }
-            }
+            if let (code, _) = try chain.stepCode(index, language: .swift) { functions.append(code) }
         }
+        functions.insert(NetworkStreamLowering.text(chain.routines, network: plan.name, format: plan.dtype.format, language: .swift), at: 0)
         if usesRing {
             members.append("""
                 /// A pooling step's last frames in a stream (frame i in slot i % its pool size), and how many came.
@@ -133,25 +74,15 @@ enum NetworkStreamSwiftEmitter {
                 }
             """)
         }
-        let flushBody: [String]
-        if flushBuffer > 0 {
-            flushBody = ["withUnsafeTemporaryAllocation(of: \(type).self, capacity: \(flushBuffer)) { buffer -> Int in",
-                         "    guard let y = buffer.baseAddress else { return 0 }",
-                         "    var written = 0, n = 0"]
-                + flush.map { "    " + $0 } + ["    return written", "}"]
-        } else {
-            // `written` changes only when the last step flushes frames out.
-            flushBody = [flush.contains { $0.hasPrefix("written") } ? "var written = 0" : "let written = 0"] + flush + ["return written"]
-        }
         // An empty `output` goes with a push or flush that completes no frame (the preconditions): the place of one value, which nothing writes.
-        let writingHelper = usesWriting ? [
+        let writingHelper = [
             "/// `body` on `output`'s first value, or on the place of one value where `output` is empty.",
             "private static func writing(_ output: UnsafeMutableBufferPointer<\(type)>, _ body: (UnsafeMutablePointer<\(type)>) -> Int) -> Int {",
             "    if let y = output.baseAddress { return body(y) }",
             "    var none: \(type) = 0",
             "    return withUnsafeMutablePointer(to: &none, body)",
             "}",
-        ] : []
+        ]
         func fold(_ lines: [String]) -> [String] {
             lines.isEmpty ? ["frames"] : ["var n = frames"] + lines + ["return n"]
         }
@@ -178,7 +109,8 @@ enum NetworkStreamSwiftEmitter {
 
                 /// Starts an empty signal.
                 public mutating func reset() {
-        \(indent(reset + ["pushed = 0"], 3))
+                    Stream.streamResetSteps(&self)
+                    pushed = 0
                 }
 
                 /// Pushes `frames` (whole frames of `inputChannels` values, none included) and writes every
@@ -190,11 +122,7 @@ enum NetworkStreamSwiftEmitter {
                                  "\(typeName).Stream.push: output too small for the frames this push completes")
                     guard count > 0, let x = frames.baseAddress else { return 0 }
                     pushed &+= count
-                    var written = 0
-                    for i in 0..<count {
-                        written &+= Stream.push\(first)(&self, x + i &* \(inputChannels), UnsafeMutableBufferPointer(rebasing: output[(written &* \(outputChannels))...]))
-                    }
-                    return written
+                    return Stream.writing(output) { y in Stream.streamFrames(&self, x, count, y) }
                 }
 
                 /// Writes into `output` (which must hold them) the output frames whose windows reach past
@@ -203,7 +131,7 @@ enum NetworkStreamSwiftEmitter {
                     precondition(output.count >= (Stream.total(pushed) &- Stream.completed(pushed)) &* \(outputChannels),
                                  "\(typeName).Stream.flush: output too small for the frames the flush writes")
                     pushed = 0
-                    return Stream.flushSteps(&self, output)
+                    return Stream.writing(output) { y in Stream.streamFlushSteps(&self, y) }
                 }
 
                 /// Pushes `frames` (whole frames of `inputChannels` values) and returns the output frames they complete.
@@ -235,12 +163,7 @@ enum NetworkStreamSwiftEmitter {
         \(indent(fold(total), 3))
                 }
 
-                /// Each step's last frames, in order, through the steps after it; every step's flush resets it.
-                private static func flushSteps(_ s: inout Stream, _ output: UnsafeMutableBufferPointer<\(type)>) -> Int {
-        \(indent(flushBody, 3))
-                }
-
-        \((functions.reversed() + [writingHelper].filter { !$0.isEmpty }).map { indent($0, 2) }.joined(separator: "\n\n"))
+        \((functions + [writingHelper]).map { indent($0, 2) }.joined(separator: "\n\n"))
             }
         """)
         return members

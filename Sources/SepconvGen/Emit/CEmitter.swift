@@ -69,19 +69,14 @@ enum CEmitter {
             ProgramPrinter(spelling: CSpelling(namer: Namer(plan, .c))).printQuantizedKernel(quantized, plan.unroll.c, into: &printer)
             return (printer.text, quantized.stackBytes(plan.unroll.c), false)
         }
-        let layout = KernelLayout(plan: plan)
-        let lowering = Lowering(plan: plan, language: .c)
-        let namer = Namer(plan, .c)
-        let codes = lowering.activations.map { $0.activation.code(.c, dtype: plan.dtype, name: namer.symbol($0.name)) }
-        let helpers = codes.map(\.helpers)
-        let callsMath = codes.contains(where: \.callsMath)
+        let module = KernelModule(plan: plan, language: .c)
         switch plan.unroll.c {
         case .full:
             var printer = CodePrinter()
-            ProgramPrinter(spelling: CSpelling(namer: namer)).printFullKernel(lowering, helpers: helpers, into: &printer)
-            return (printer.text, lowering.stackBytes(.full), callsMath)
+            ProgramPrinter(spelling: CSpelling(namer: Namer(plan, .c))).printFullKernel(module, into: &printer)
+            return (printer.text, module.stackBytes, module.callsMath)
         case .loops:
-            return (CLoops(plan: plan, layout: layout, lowering: lowering, helpers: helpers).text, lowering.stackBytes(.loops), callsMath)
+            return (CLoops(plan: plan, layout: KernelLayout(plan: plan), module: module).text, module.stackBytes, module.callsMath)
         }
     }
 

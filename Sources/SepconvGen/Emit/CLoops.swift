@@ -22,9 +22,9 @@
 struct CLoops {
     let plan: LayerPlan
     let layout: KernelLayout
-    let lowering: Lowering
-    /// The activation helpers, each a group of lines.
-    let helpers: [[String]]
+    let module: KernelModule
+
+    private var lowering: Lowering { module.lowering }
 
     private var name: String { plan.name }
     private var type: String { plan.format.spelling(.c) }
@@ -75,19 +75,11 @@ struct CLoops {
             "#endif",
             "",
         ])
-        for table in plan.borrowedTables[.c] == nil ? layout.weightTables(.c) : [] {
-            program.print([table], into: &printer)
-            printer.line()
-        }
-        program.print(lowering.epilogueTables, into: &printer)
-        if !lowering.epilogueTables.isEmpty { printer.line() }
+        program.printTables(module, into: &printer)
         // Helium's routines compute the activation themselves.
-        let helperGuard = helium?.computesActivation == true && !helpers.isEmpty
+        let helperGuard = helium?.computesActivation == true && !module.helpers.isEmpty
         if helperGuard { printer.line("#if !defined(\(name)_HELIUM)") }
-        for helper in helpers {
-            printer.lines(helper)
-            printer.line()
-        }
+        program.printHelpers(module, into: &printer)
         if helperGuard { printer.lines(["#endif", ""]) }
         // Every routine is printed only where something calls it (-Wunused-function).
         printer.line("#if defined(\(name)_VECTOR)")

@@ -206,15 +206,29 @@ struct ProgramPrinter<S: Spelling> {
         }
     }
 
-    /// The `full` kernel: the epilogue's tables, the activation `helpers`,
-    /// the epilogue's routines and the item.
-    func printFullKernel(_ lowering: Lowering, helpers: [[String]], into printer: inout CodePrinter) {
-        print(lowering.epilogueTables, into: &printer)
-        if !lowering.epilogueTables.isEmpty { printer.line() }
-        for helper in helpers {
-            printer.lines(helper)
+    /// The module's tables: each weight table, then the epilogue's; an empty line after each group's tables.
+    func printTables(_ module: KernelModule, into printer: inout CodePrinter) {
+        for table in module.weightTables {
+            print([table], into: &printer)
             printer.line()
         }
+        print(module.epilogueTables, into: &printer)
+        if !module.epilogueTables.isEmpty { printer.line() }
+    }
+
+    /// The module's activation helpers, an empty line after each.
+    func printHelpers(_ module: KernelModule, into printer: inout CodePrinter) {
+        for helper in module.helpers {
+            printer.lines(helper.helpers)
+            printer.line()
+        }
+    }
+
+    /// The `full` kernel: the module's tables and helpers, the epilogue's routines and the item.
+    func printFullKernel(_ module: KernelModule, into printer: inout CodePrinter) {
+        let lowering = module.lowering
+        printTables(module, into: &printer)
+        printHelpers(module, into: &printer)
         if !lowering.plan.epilogue.isEmpty { print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer) }
         print(lowering.fullItem, into: &printer)
     }

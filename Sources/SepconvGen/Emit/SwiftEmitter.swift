@@ -30,9 +30,9 @@ enum SwiftEmitter {
         return values.render(Templates.swiftSource)
     }
 
-    /// Prints the kernel for `plan` as members of the enum being printed:
-    /// `forwardItem(x, y)` (one batch item), everything it calls, and the
-    /// activation helpers, each after a blank line.
+    /// Prints the kernel for `plan` as members of the enum being printed,
+    /// after a blank line: its module's tables and helpers, then
+    /// `forwardItem(x, y)` (one batch item) and everything it calls.
     static func printKernel(_ plan: LayerPlan, into body: inout CodePrinter) {
         let namer = Namer(plan, .swift)
         if let quantized = QuantizedLowering(plan: plan, language: .swift) {
@@ -40,16 +40,11 @@ enum SwiftEmitter {
             ProgramPrinter(spelling: SwiftSpelling(namer: namer)).printQuantizedKernel(quantized, plan.unroll.swift, into: &body)
             return
         }
-        let lowering = Lowering(plan: plan, language: .swift)
-        for (name, activation) in lowering.activations {
-            body.line()
-            body.lines(activation.code(.swift, dtype: plan.dtype, name: namer.symbol(name)).helpers)
-        }
+        let module = KernelModule(plan: plan, language: .swift)
         body.line()
         switch plan.unroll.swift {
-        case .full:
-            ProgramPrinter(spelling: SwiftSpelling(namer: namer)).printFullKernel(lowering, helpers: [], into: &body)
-        case .loops: SwiftLoops(plan: plan, layout: KernelLayout(plan: plan), lowering: lowering).print(&body)
+        case .full: ProgramPrinter(spelling: SwiftSpelling(namer: namer)).printFullKernel(module, into: &body)
+        case .loops: SwiftLoops(plan: plan, layout: KernelLayout(plan: plan), module: module).print(&body)
         }
     }
 }

@@ -17,7 +17,9 @@
 struct SwiftLoops {
     let plan: LayerPlan
     let layout: KernelLayout
-    let lowering: Lowering
+    let module: KernelModule
+
+    private var lowering: Lowering { module.lowering }
 
     private var type: String { plan.format.spelling(.swift) }
     private var vector: String { "SIMD\(W)<\(plan.format.spelling(.swift))>" }
@@ -29,12 +31,8 @@ struct SwiftLoops {
 
     func print(_ printer: inout CodePrinter) {
         let program = ProgramPrinter(spelling: SwiftSpelling(namer: Namer(plan, .swift)))
-        program.print(lowering.epilogueTables, into: &printer)
-        if !lowering.epilogueTables.isEmpty { printer.line() }
-        for table in plan.borrowedTables[.swift] == nil ? layout.weightTables(.swift) : [] {
-            program.print([table], into: &printer)
-            printer.line()
-        }
+        program.printTables(module, into: &printer)
+        program.printHelpers(module, into: &printer)
         printer.line("@inline(__always)")
         printer.block("private static func load(_ p: \(pointer)) -> \(vector) {") { body in
             body.line("UnsafeRawPointer(p).loadUnaligned(as: \(vector).self)")

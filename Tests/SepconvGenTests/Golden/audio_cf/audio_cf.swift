@@ -63,14 +63,6 @@ public enum AudioCf {
         return output
     }
 
-    /// silu (swish): x * sigmoid(x).
-    @inline(__always)
-    static func act(_ x: Float) -> Float {
-        let e: Float = expf(-abs(x))
-        let s: Float = x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e)
-        return x * s
-    }
-
     /// depthwise_kernel (5, 40, 1) as [tap * 40 + multiplier * 40 + channel].
     private static let depthwise: [Float] = [
         0x1.5cb7cp+0, -0x1.43b0cap+0, 0x1.3f9a9p-3, -0x1.0eb3fap+0, -0x1.17da32p+0, -0x1.5588c8p+0,
@@ -340,6 +332,14 @@ public enum AudioCf {
         0x1.fb3434p-10, -0x1.d0098cp-8, -0x1.353444p-4, 0x1.37bc2ap-3, -0x1.9a63b4p-3, -0x1.5aa0bp-7,
         0x1.477016p-6, -0x1.3a7e8ap-4,
     ]
+
+    /// silu (swish): x * sigmoid(x).
+    @inline(__always)
+    static func act(_ x: Float) -> Float {
+        let e: Float = expf(-abs(x))
+        let s: Float = x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e)
+        return x * s
+    }
 
     @inline(__always)
     private static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {

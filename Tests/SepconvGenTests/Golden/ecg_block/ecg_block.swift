@@ -63,12 +63,6 @@ public enum EcgBlock {
         return output
     }
 
-    /// relu6: min(max(x, 0), 6).
-    @inline(__always)
-    static func act(_ x: Float) -> Float {
-        return x < 0.0 ? 0.0 : (x > 6.0 ? 6.0 : x)
-    }
-
     /// depthwise_kernel (7, 1, 4) as [tap * 4 + multiplier * 1 + channel].
     private static let depthwise: [Float] = [
         0x1.9db20cp-1, -0x1.982cd6p-1, 0x1.5e4804p-2, -0x1.c82068p-2, 0x1.48b5ccp-1, 0x1.77f15ap-4,
@@ -93,6 +87,12 @@ public enum EcgBlock {
         0x1.37a0ecp-2, 0x1.11b8dp-5, -0x1.110a8p-6, -0x1.c71a9ap-2, -0x1.2017eep-4, 0x1.88dfa4p-4,
         0x1.78238p-2, 0x1.ae49p-3,
     ]
+
+    /// relu6: min(max(x, 0), 6).
+    @inline(__always)
+    static func act(_ x: Float) -> Float {
+        return x < 0.0 ? 0.0 : (x > 6.0 ? 6.0 : x)
+    }
 
     @inline(__always)
     private static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {

@@ -63,12 +63,6 @@ public enum KerasConfig {
         return output
     }
 
-    /// elu with alpha 1: x if x > 0, else expm1(x).
-    @inline(__always)
-    static func act(_ x: Float) -> Float {
-        return x > 0.0 ? x : expm1f(x)
-    }
-
     /// depthwise_kernel (5, 6, 1) as [tap * 6 + multiplier * 6 + channel].
     private static let depthwise: [Float] = [
         -0x1.cfacfap-1, -0x1.e24ec6p-3, 0x1.a4863ap-1, -0x1.001a48p-2, 0x1.0030b4p-1, 0x1.3e79d2p+0,
@@ -95,6 +89,12 @@ public enum KerasConfig {
         -0x1.3ef084p-3, 0x1.ece2eep-3, -0x1.544f62p-3, -0x1.d733dep-5, -0x1.200ef6p-3, -0x1.460f5cp-2,
         0x1.b84726p-4, 0x1.ddc2cep-4,
     ]
+
+    /// elu with alpha 1: x if x > 0, else expm1(x).
+    @inline(__always)
+    static func act(_ x: Float) -> Float {
+        return x > 0.0 ? x : expm1f(x)
+    }
 
     @inline(__always)
     private static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {

@@ -63,12 +63,6 @@ public enum KerasDocExample {
         return output
     }
 
-    /// relu: max(x, 0).
-    @inline(__always)
-    static func act(_ x: Float) -> Float {
-        return x < 0.0 ? 0.0 : x
-    }
-
     /// depthwise_kernel (3, 12, 3) as [tap * 36 + multiplier * 12 + channel].
     private static let depthwise: [Float] = [
         0x1.76a1c6p-3, 0x1.b27892p+0, -0x1.cbbe72p-2, 0x1.1d77f4p+0, 0x1.9447d6p-1, 0x1.404a28p-6,
@@ -148,6 +142,12 @@ public enum KerasDocExample {
         0x1.27d8b2p-2, 0x1.4796c4p-3, 0x1.22d888p-3, -0x1.3333b2p-4, 0x0p+0, 0x0p+0,
         0x0p+0, 0x0p+0,
     ]
+
+    /// relu: max(x, 0).
+    @inline(__always)
+    static func act(_ x: Float) -> Float {
+        return x < 0.0 ? 0.0 : x
+    }
 
     @inline(__always)
     private static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {

@@ -63,15 +63,6 @@ public enum StridedDilated {
         return output
     }
 
-    /// gelu, exact (Keras's default): 0.5 * x * (1 + erf(x / 1.4142...)), erf a rational approximation.
-    @inline(__always)
-    static func act(_ x: Float) -> Float {
-        let u: Float = x * 0.70710678118654752440
-        let z: Float = u < -4.0 ? -4.0 : (u > 4.0 ? 4.0 : u)
-        let z2: Float = z * z
-        return 0.5 * x * (1.0 + z * (((((((-2.72614225801306e-10) * z2 + (2.77068142495902e-08)) * z2 + (-2.10102402082508e-06)) * z2 + (-5.69250639462346e-05)) * z2 + (-7.34990630326855e-04)) * z2 + (-2.95459980854025e-03)) * z2 + (-1.60960333262415e-02)) / (((((-1.45660718464996e-05) * z2 + (-2.13374055278905e-04)) * z2 + (-1.68282697438203e-03)) * z2 + (-7.37332916720468e-03)) * z2 + (-1.42647390514189e-02)))
-    }
-
     /// depthwise_kernel (3, 8, 1) as [tap * 8 + multiplier * 8 + channel].
     private static let depthwise: [Float] = [
         0x1.96485ep-2, 0x1.707796p-1, 0x1.16af9ap-2, -0x1.796b54p-4, -0x1.443128p+0, 0x1.3df83ap-1,
@@ -112,6 +103,15 @@ public enum StridedDilated {
         0x1.661c2ap-7, -0x1.fea9bcp-4, 0x1.7f334ep-2, -0x1.139444p-4, -0x1.08b79ep-3, 0x1.e58d84p-3,
         0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0,
     ]
+
+    /// gelu, exact (Keras's default): 0.5 * x * (1 + erf(x / 1.4142...)), erf a rational approximation.
+    @inline(__always)
+    static func act(_ x: Float) -> Float {
+        let u: Float = x * 0.70710678118654752440
+        let z: Float = u < -4.0 ? -4.0 : (u > 4.0 ? 4.0 : u)
+        let z2: Float = z * z
+        return 0.5 * x * (1.0 + z * (((((((-2.72614225801306e-10) * z2 + (2.77068142495902e-08)) * z2 + (-2.10102402082508e-06)) * z2 + (-5.69250639462346e-05)) * z2 + (-7.34990630326855e-04)) * z2 + (-2.95459980854025e-03)) * z2 + (-1.60960333262415e-02)) / (((((-1.45660718464996e-05) * z2 + (-2.13374055278905e-04)) * z2 + (-1.68282697438203e-03)) * z2 + (-7.37332916720468e-03)) * z2 + (-1.42647390514189e-02)))
+    }
 
     @inline(__always)
     private static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {

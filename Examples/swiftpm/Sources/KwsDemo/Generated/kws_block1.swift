@@ -63,12 +63,6 @@ public enum KwsBlock1 {
         return output
     }
 
-    /// relu: max(x, 0).
-    @inline(__always)
-    static func act(_ x: Float) -> Float {
-        return x < 0.0 ? 0.0 : x
-    }
-
     /// depthwise_kernel (3, 10, 1) as [tap * 10 + multiplier * 10 + channel].
     private static let depthwise: [Float] = [
         0x1.60d9dep-6, 0x1.86378p+0, 0x1.5e45c6p+0, -0x1.8b33f4p+1, -0x1.5a0616p-2, -0x1.a79612p+0,
@@ -115,6 +109,12 @@ public enum KwsBlock1 {
         0x1.1b571cp-4, -0x1.6f6562p-7, 0x1.29aa2ap-2, -0x1.b317b4p-5, -0x1.21070ap-4, 0x1.1438f2p-4,
         0x1.08ef38p-2, -0x1.d1c4ccp-4, 0x1.11da86p-3, -0x1.ea95ep-5,
     ]
+
+    /// relu: max(x, 0).
+    @inline(__always)
+    static func act(_ x: Float) -> Float {
+        return x < 0.0 ? 0.0 : x
+    }
 
     @inline(__always)
     private static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {

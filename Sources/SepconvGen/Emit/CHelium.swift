@@ -27,9 +27,9 @@ struct CHelium {
     /// Filters a pointwise pass covers: two 4-lane vectors.
     static let filters = 8
 
-    /// Whether `plan`'s C kernel has Helium routines: float32 only, since MVE has no float64 lanes.
+    /// Whether `plan`'s C kernel has Helium routines, as its schedule decides.
     static func applies(to plan: LayerPlan) -> Bool {
-        plan.format.kind == .float32
+        plan.schedule.portableGuards.contains(.mveFloat)
     }
 
     /// The macros that say the kernel takes its Helium routines (Helium with
@@ -44,7 +44,7 @@ struct CHelium {
             "#define \(name)_HELIUM_RELU(v, zero) __asm__(\"vpt.f32 lt, %q0, %q1\\n\\tvmovt %q0, %q1\" : \"+w\"(v) : \"w\"(zero) : \"p0\")",
         ]
         return [
-            "#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)",
+            "#if " + VectorGuard.mveFloat.cCondition,
             "/* Helium (MVE): the routines under \(name)_HELIUM compute in its 128-bit registers, through the ACLE intrinsics. */",
             "#define \(name)_HELIUM 1",
             "#include <arm_mve.h>",

@@ -117,7 +117,8 @@ extension VectorGuard {
                 "    vst1_s8(out, vqmovn_s16(vcombine_s16(words[0], words[1])));",
                 "}",
             ]
-        case (.floatSIMD, _), (.armDSP, _):
+        // The float paths and the DSP path (its helpers are ACLE intrinsics) have no int8 vector helpers.
+        case (.floatSIMD, _), (.armDSP, _), (.avx512, _), (.mveFloat, _), (.mProfileFPU, _):
             return []
         }
     }

@@ -63,7 +63,9 @@ struct CLoops {
         if CHelium.applies(to: plan) {
             printer.lines(CHelium.guardLines(name, relu: plan.schedule.fusesActivation))
         }
-        printer.lines(CScalarLoads.macros(name, counts: lowering.portableWeightLoads, depthwiseSteps: lowering.portableDepthwiseLoads))
+        if plan.schedule.portableGuards.contains(.mProfileFPU) {
+            printer.lines(CScalarLoads.macros(name, counts: lowering.portableWeightLoads, depthwiseSteps: lowering.portableDepthwiseLoads))
+        }
         printer.lines([
             "#if defined(__GNUC__) && !defined(__clang__)",
             "/* gcc in ISO mode does not contract a * b + c into fused multiply-adds unless asked; its first scheduling pass",
@@ -98,12 +100,12 @@ struct CLoops {
             "#define \(name)_STORE(p, v) (*(\(name)_unaligned *)(p) = (v))",
             "",
         ])
-        if layout.usesWideVectors {
+        if let wideGuard = plan.schedule.wideGuard {
             let bytes = KernelLayout.vectorBytes * 2
             let uses = [layout.hasWideDepthwise ? "the depthwise stage takes \(2 * W) channels at a time" : nil,
                         layout.hasWidePairs ? "the pointwise stage takes two filter blocks at a time, one vector of each" : nil]
             printer.lines([
-                "#if defined(__AVX512F__)",
+                "#if " + wideGuard.cCondition,
                 "/* 512-bit registers: " + uses.compactMap { $0 }.joined(separator: "; ") + ". */",
                 "#define \(name)_WIDE 1",
                 "typedef \(type) \(name)_wide __attribute__((vector_size(\(bytes))));",

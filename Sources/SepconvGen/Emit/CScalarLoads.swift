@@ -18,7 +18,7 @@ enum CScalarLoads {
         let values = { (r: Int) in (0..<U).map { "v\(r)_\($0)" } }
         let pinned = { (names: [String], first: Int) in names.enumerated().map { "\($0.element) __asm__(\"s\(first + $0.offset)\")" } }
         return [
-            "#if defined(__GNUC__) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M' && defined(__ARM_FP) && (__ARM_FP & 4)",
+            "#if " + VectorGuard.mProfileFPU.cCondition,
             "/* An M-profile FPU: a register tile's weights of one channel, and a step's depthwise values, in one multiple load into fixed registers. */",
         ] + counts.map { count in
             let first = 32 - count

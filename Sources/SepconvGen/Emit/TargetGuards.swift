@@ -15,6 +15,12 @@ extension VectorGuard {
             "defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && defined(__AVX2__)"
         case .aarch64NEON:
             "defined(__GNUC__) && !defined(SEPCONV_GEN_PORTABLE) && defined(__aarch64__) && defined(__ARM_NEON)"
+        case .avx512:
+            "defined(__AVX512F__)"
+        case .mveFloat:
+            "defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2) && !defined(SEPCONV_GEN_PORTABLE)"
+        case .mProfileFPU:
+            "defined(__GNUC__) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M' && defined(__ARM_FP) && (__ARM_FP & 4)"
         }
     }
 }

@@ -135,6 +135,13 @@ public struct KernelSchedule: Hashable, Sendable {
     public let tileLengths: [Int]
     /// Where the C kernel takes its vector-extension path (else portable C99).
     public let vectorGuard: VectorGuard
+    /// Where the vector path takes its 512-bit routines (`usesWideVectors`), if it has them.
+    public var wideGuard: VectorGuard? { hasWidePairs || hasWideDepthwise ? .avx512 : nil }
+    /// The targets whose own routines the portable path takes where they
+    /// build it: Helium's intrinsic stages (float32 only: MVE has no float64
+    /// lanes), an M-profile FPU's multiple loads into fixed registers (where
+    /// the scalar path loads a register tile's weights together).
+    public let portableGuards: [VectorGuard]
     /// The scalar C99 path's pointwise register tiles (the path of a core
     /// without float SIMD: a Cortex-M), per tile length.
     public let scalarPointwise: [ScalarPointwise]
@@ -268,6 +275,7 @@ public struct KernelSchedule: Hashable, Sendable {
         stackBytes = ((tile + leadingPartialSteps) * CM + (needsOutputTile ? tile * paddedFilters : 0)) * elementBytes
         loadsWeightsTogether = dtype.format.kind == .float32 && filterVectors >= 2 && plan.convolution.hasPointwiseKernel
         let loadsChannels = loadsWeightsTogether && CM % Self.channelsPerLoad == 0 && CM >= Self.minimumLoadedChannels
+        portableGuards = (dtype.format.kind == .float32 ? [.mveFloat] : []) + (loadsWeightsTogether ? [.mProfileFPU] : [])
         scalarPointwise = tileLengths.map { ScalarPointwise(rows: $0, isFullTile: $0 == full, loadsChannels: loadsChannels) }
         // The vector path's channels_first depthwise routines call the step routine; the dense-tap gather does not.
         let stepsFullTiles = dataFormat == .channelsFirst && !fullTapLengths.isEmpty && plan.convolution.hasDepthwiseKernel
@@ -439,4 +447,12 @@ public enum VectorGuard: String, Hashable, Sendable {
     case x86AVX2
     /// AArch64 with NEON: the int8 pointwise stage on `vmlal_s16`.
     case aarch64NEON
+    /// x86 with AVX-512F: the float vector path's 512-bit depthwise and pointwise-pair routines.
+    case avx512
+    /// Armv8.1-M with MVE float lanes (Cortex-M55, M85), not asked for the
+    /// portable path: the float32 portable path's Helium stages.
+    case mveFloat
+    /// An Arm M-profile core with a single-precision FPU, under GCC or Clang:
+    /// the scalar path's multiple loads (`vldm`) into fixed registers.
+    case mProfileFPU
 }

@@ -52,7 +52,7 @@ enum StreamEmitter {
     private static func glue<S: Spelling>(_ plan: LayerPlan, _ geometry: StreamGeometry, _ program: ProgramPrinter<S>, depth: Int) -> String {
         var printer = CodePrinter(depth: depth)
         program.print(StreamLowering(plan, geometry).routines, into: &printer)
-        return printer.lines.map { $0 + "\n" }.joined()
+        return printer.text
     }
 
     /// Fills the C templates' `STREAM_DECLARATIONS` and `STREAM` (empty without streaming),
@@ -74,8 +74,7 @@ enum StreamEmitter {
     static func cState(_ plan: LayerPlan) -> String {
         guard case (_, _, var values)? = prepare(plan) else { return "" }
         values["CTYPE"] = plan.format.spelling(.c)
-        // The template file ends its last line; the header places the typedef as a line of its own.
-        return String(values.render(Templates.streamState).dropLast())
+        return values.render(Templates.streamState)
     }
 
     /// Fills the Swift template's `STREAM` (empty without streaming).
@@ -83,12 +82,11 @@ enum StreamEmitter {
         values["STREAM"] = ""
         guard case (let geometry, let kernels, var stream)? = prepare(plan) else { return }
         stream["STYPE"] = plan.format.spelling(.swift)
-        var printer = CodePrinter()
-        printer.block("", closing: "") { body in
-            swiftKernel(&body, kernels.frame, enumName: "StreamFrame")
-            if let tilePlan = kernels.tile { swiftKernel(&body, tilePlan, enumName: "StreamTile") }
-        }
-        stream["KERNELS"] = printer.lines.dropFirst().dropLast().joined(separator: "\n")
+        // Members of the layer's enum, one level in.
+        var printer = CodePrinter(depth: 1)
+        swiftKernel(&printer, kernels.frame, enumName: "StreamFrame")
+        if let tilePlan = kernels.tile { swiftKernel(&printer, tilePlan, enumName: "StreamTile") }
+        stream["KERNELS"] = printer.lines.joined(separator: "\n")
         let program = ProgramPrinter(spelling: SwiftSpelling(namer: Namer(layer: plan.name, language: .swift, format: plan.format)))
         stream["PENDING"] = program.expression(StreamLowering(plan, geometry).pending(.name("filled")))
         stream["GLUE"] = glue(plan, geometry, program, depth: 2)

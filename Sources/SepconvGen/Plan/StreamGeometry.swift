@@ -26,6 +26,10 @@ public struct StreamGeometry: Hashable, Sendable {
     public var padLeft: Int
     /// Whether `flush` pads zeros on the right and writes the frames that need them ('same').
     public var padsRight: Bool
+    /// The padding's value, which the window holds before and after the
+    /// signal: 0, or an int8 layer's input zero point (a tap on it adds
+    /// nothing, as TFLite's padding).
+    public var padValue: Int
     /// Values in one input frame (C) and one output frame.
     public var frameChannels: Int
     public var outputChannels: Int
@@ -57,6 +61,7 @@ public struct StreamGeometry: Hashable, Sendable {
         delay = windowFrames - 1 - padLeft
         stride = plan.stride
         padsRight = plan.padding == .same
+        padValue = plan.quantized?.layer.input.zeroPoint ?? 0
         frameChannels = plan.inputChannels
         outputChannels = plan.outputChannels
         elementBytes = plan.format.bytes

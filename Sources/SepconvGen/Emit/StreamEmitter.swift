@@ -85,7 +85,9 @@ enum StreamEmitter {
         if let tilePlan = kernels.tile { swiftKernel(&printer, tilePlan, enumName: "StreamTile") }
         stream["KERNELS"] = printer.lines.joined(separator: "\n")
         let program = ProgramPrinter(spelling: SwiftSpelling(namer: Namer(layer: plan.name, language: .swift, format: plan.format)))
-        stream["PENDING"] = program.expression(StreamLowering(geometry).pending(.name("filled")))
+        let lowering = StreamLowering(geometry)
+        stream["COMPLETED"] = program.expression(lowering.completed(.name("filled"), .name("count")))
+        stream["PENDING"] = program.expression(lowering.pending(.name("filled")))
         stream["GLUE"] = glue(geometry, program, depth: 2)
         values["STREAM"] = stream.render(Templates.streamSwiftSource)
     }

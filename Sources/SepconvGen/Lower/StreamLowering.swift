@@ -2,7 +2,7 @@
 /// `CPrinter` and `SwiftPrinter` spell: the ring of the window's frames, the
 /// reset, the loop that takes a push's frames, the stage that joins the
 /// state's frames to a push's, the tile and frame kernels' calls and the
-/// flush.
+/// flush; and the counts of output frames a push and a flush write.
 ///
 /// The state is the ring `ring` and two counts (`StreamGeometry`): `start`,
 /// the ring slot of the next output's first tap, and `filled`, the frames the
@@ -48,6 +48,14 @@ struct StreamLowering {
         let (window, stride) = (geometry.windowFrames, geometry.stride)
         guard stride < window else { return .int(0) }
         return .select(.less(start, .int(window - stride)), .sum([start, .int(stride)]), .minus(start, .int(window - stride)))
+    }
+
+    /// Output frames that `count` more frames complete when the window holds `filled`:
+    /// one when the window is full, then one every `stride` frames.
+    func completed(_ filled: Expr, _ count: Expr) -> Expr {
+        let window = geometry.windowFrames
+        let frames: Expr = .sum([filled, count])
+        return .select(.compare(frames, ">=", .int(window)), .sum([.quotient(.minus(frames, .int(window)), .int(geometry.stride)), .int(1)]), .int(0))
     }
 
     /// Output frames still owed at flush when the window holds `filled`:
@@ -285,5 +293,43 @@ struct StreamLowering {
             .call(.symbol("stream_begin"), [.name("ring"), .forward("state_start"), .forward("state_filled")]),
             .result(written),
         ])
+    }
+}
+
+extension Expr {
+    /// The value of an integer expression of constants, nil where it reads
+    /// anything else: the stream's counts for the sizes the generator states.
+    var integerValue: Int? {
+        switch self {
+        case .int(let value): return value
+        case .group(let e): return e.integerValue
+        case .sum(let terms):
+            let values = terms.compactMap(\.integerValue)
+            return values.count == terms.count ? values.reduce(0, +) : nil
+        case .minus(let a, let b): return a.integerValue.flatMap { a in b.integerValue.map { a - $0 } }
+        case .times(let a, let b): return a.integerValue.flatMap { a in b.integerValue.map { a * $0 } }
+        // Truncating toward zero, as C and Swift divide.
+        case .quotient(let a, let b): return a.integerValue.flatMap { a in b.integerValue.flatMap { $0 == 0 ? nil : a / $0 } }
+        case .select(let condition, let a, let b): return condition.truth.flatMap { $0 ? a.integerValue : b.integerValue }
+        default: return nil
+        }
+    }
+
+    /// Whether a condition on integer constants holds, nil where it reads anything else.
+    private var truth: Bool? {
+        switch self {
+        case .less(let a, let b): Self.compared(a, b, <)
+        case .compare(let a, "<=", let b): Self.compared(a, b, <=)
+        case .compare(let a, ">", let b): Self.compared(a, b, >)
+        case .compare(let a, ">=", let b): Self.compared(a, b, >=)
+        case .compare(let a, "==", let b): Self.compared(a, b, ==)
+        case .and(let a, let b): a.truth.flatMap { a in b.truth.map { a && $0 } }
+        case .group(let e): e.truth
+        default: nil
+        }
+    }
+
+    private static func compared(_ a: Expr, _ b: Expr, _ holds: (Int, Int) -> Bool) -> Bool? {
+        a.integerValue.flatMap { a in b.integerValue.map { holds(a, $0) } }
     }
 }

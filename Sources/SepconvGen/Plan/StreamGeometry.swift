@@ -121,20 +121,11 @@ public struct StreamGeometry: Hashable, Sendable {
     /// and the signed count (C `long`s, Swift `Int`s), aligned to 8 bytes.
     public var stateBytes: Int { (ringValues * elementBytes + 7) / 8 * 8 + 16 }
 
-    /// Output frames complete once `frames` frames have been pushed after a reset.
-    public func completed(afterFrames frames: Int) -> Int {
-        frames > delay ? (frames - 1 - delay) / stride + 1 : 0
-    }
-
-    /// Output frames `flush` writes after `frames` frames: 'same' gives
-    /// ceil(frames / stride) output frames in all, 'valid' none past those complete.
-    public func flushed(afterFrames frames: Int) -> Int {
-        padsRight ? max(0, (frames + stride - 1) / stride - completed(afterFrames: frames)) : 0
-    }
-
-    /// The most output frames one `flush` can write (over every count of frames pushed).
+    /// The most output frames one `flush` can write: those it owes when the
+    /// window holds all its frames but the last (it writes more the more
+    /// frames the window holds), counted by the emitted code's own formula.
     public var maxFlushed: Int {
-        (delay ... delay + stride).map(flushed(afterFrames:)).max() ?? 0
+        StreamLowering(self).pending(.int(windowFrames - 1)).integerValue ?? 0
     }
 
     /// Input frames the window kernel for `outputs` consecutive output frames reads.

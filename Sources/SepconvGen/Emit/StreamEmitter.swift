@@ -33,9 +33,6 @@ enum StreamEmitter {
         values["WINDOW_FRAMES"] = String(g.windowFrames)
         values["RING_VALUES"] = String(g.ringValues)
         values["LAST_SLOT"] = String(g.windowFrames - 1)
-        values["PAD_LEFT"] = String(g.padLeft)
-        // The padding's value: 0, or an int8 layer's input zero point (a tap on it adds nothing, as TFLite's padding).
-        values["ZERO"] = String(plan.quantized?.layer.input.zeroPoint ?? 0)
         values["STAGE_WORDS"] = g.stageFrames > 0
             ? "A push's stack holds, besides the kernel's buffers, a copy of up to \(g.stageFrames) frames (\(g.stageBytes) bytes)."
             : "A push's stack holds only the kernel's buffers."
@@ -49,10 +46,10 @@ enum StreamEmitter {
     }
 
     /// The glue's routines printed by `program`, `depth` levels in.
-    private static func glue<S: Spelling>(_ plan: LayerPlan, _ geometry: StreamGeometry, _ program: ProgramPrinter<S>, depth: Int) -> String {
+    private static func glue<S: Spelling>(_ geometry: StreamGeometry, _ program: ProgramPrinter<S>, depth: Int) -> String {
         var printer = CodePrinter(depth: depth)
-        program.print(StreamLowering(plan, geometry).routines, into: &printer)
-        return printer.lines.map { $0 + "\n" }.joined()
+        program.print(StreamLowering(geometry).routines, into: &printer)
+        return printer.text
     }
 
     /// Fills the C templates' `STREAM_DECLARATIONS` and `STREAM` (empty without streaming),
@@ -65,7 +62,7 @@ enum StreamEmitter {
         stream["STATE"] = cState(plan)
         stream["CTYPE"] = plan.format.spelling(.c)
         stream["KERNELS"] = ([kernels.frame] + [kernels.tile].compactMap { $0 }).map(cKernel).joined(separator: "\n")
-        stream["GLUE"] = glue(plan, geometry, ProgramPrinter(spelling: CSpelling(namer: Namer(layer: plan.name, language: .c, format: plan.format))), depth: 0)
+        stream["GLUE"] = glue(geometry, ProgramPrinter(spelling: CSpelling(namer: Namer(layer: plan.name, language: .c, format: plan.format))), depth: 0)
         values["STREAM_DECLARATIONS"] = stream.render(Templates.streamHeader)
         values["STREAM"] = stream.render(Templates.streamCSource)
     }
@@ -74,8 +71,7 @@ enum StreamEmitter {
     static func cState(_ plan: LayerPlan) -> String {
         guard case (_, _, var values)? = prepare(plan) else { return "" }
         values["CTYPE"] = plan.format.spelling(.c)
-        // The template file ends its last line; the header places the typedef as a line of its own.
-        return String(values.render(Templates.streamState).dropLast())
+        return values.render(Templates.streamState)
     }
 
     /// Fills the Swift template's `STREAM` (empty without streaming).
@@ -83,15 +79,16 @@ enum StreamEmitter {
         values["STREAM"] = ""
         guard case (let geometry, let kernels, var stream)? = prepare(plan) else { return }
         stream["STYPE"] = plan.format.spelling(.swift)
-        var printer = CodePrinter()
-        printer.block("", closing: "") { body in
-            swiftKernel(&body, kernels.frame, enumName: "StreamFrame")
-            if let tilePlan = kernels.tile { swiftKernel(&body, tilePlan, enumName: "StreamTile") }
-        }
-        stream["KERNELS"] = printer.lines.dropFirst().dropLast().joined(separator: "\n")
+        // Members of the layer's enum, one level in.
+        var printer = CodePrinter(depth: 1)
+        swiftKernel(&printer, kernels.frame, enumName: "StreamFrame")
+        if let tilePlan = kernels.tile { swiftKernel(&printer, tilePlan, enumName: "StreamTile") }
+        stream["KERNELS"] = printer.lines.joined(separator: "\n")
         let program = ProgramPrinter(spelling: SwiftSpelling(namer: Namer(layer: plan.name, language: .swift, format: plan.format)))
-        stream["PENDING"] = program.expression(StreamLowering(plan, geometry).pending(.name("filled")))
-        stream["GLUE"] = glue(plan, geometry, program, depth: 2)
+        let lowering = StreamLowering(geometry)
+        stream["COMPLETED"] = program.expression(lowering.completed(.name("filled"), .name("count")))
+        stream["PENDING"] = program.expression(lowering.pending(.name("filled")))
+        stream["GLUE"] = glue(geometry, program, depth: 2)
         values["STREAM"] = stream.render(Templates.streamSwiftSource)
     }
 

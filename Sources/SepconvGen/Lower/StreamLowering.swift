@@ -1,33 +1,33 @@
 /// The streaming API's glue (SPEC section 6) as one kernel program, which
 /// `CPrinter` and `SwiftPrinter` spell: the ring of the window's frames, the
-/// loop that takes a push's frames, the stage that joins the state's frames
-/// to a push's, the tile and frame kernels' calls and the flush.
+/// reset, the loop that takes a push's frames, the stage that joins the
+/// state's frames to a push's, the tile and frame kernels' calls and the
+/// flush; and the counts of output frames a push and a flush write.
 ///
 /// The state is the ring `ring` and two counts (`StreamGeometry`): `start`,
 /// the ring slot of the next output's first tap, and `filled`, the frames the
 /// window holds from it (negative: frames to skip before it). The routines
 /// take the counts as `counter` parameters, so that C passes the fields of
 /// its caller-owned struct and Swift the locals of its `Stream`'s methods;
-/// the API around them (signatures, preconditions, reset) is each
-/// language's template.
+/// the API around them (signatures, preconditions) is each language's template.
 struct StreamLowering {
     let geometry: StreamGeometry
-    /// The padding's value: 0, or an int8 layer's input zero point (a tap on it adds nothing, as TFLite's padding).
-    let zero: Expr
 
-    init(_ plan: LayerPlan, _ geometry: StreamGeometry) {
+    init(_ geometry: StreamGeometry) {
         self.geometry = geometry
-        zero = plan.quantized.map { .int($0.layer.input.zeroPoint) } ?? .real(0)
     }
 
     /// The routines in the order C defines them.
     var routines: [Routine] {
-        [keep, clear, run, pushFrames, feed, drain]
+        [keep, clear, begin, run, pushFrames, feed, finish]
     }
 
     // MARK: - Expressions
 
     private var channels: Expr { .int(geometry.frameChannels) }
+
+    /// The padding's value, as an element (an int8 layer's zero point prints as the integer it is).
+    private var zero: Expr { .real(Double(geometry.padValue)) }
 
     private static func name(_ name: String) -> Expr { .name(name) }
 
@@ -48,6 +48,14 @@ struct StreamLowering {
         let (window, stride) = (geometry.windowFrames, geometry.stride)
         guard stride < window else { return .int(0) }
         return .select(.less(start, .int(window - stride)), .sum([start, .int(stride)]), .minus(start, .int(window - stride)))
+    }
+
+    /// Output frames that `count` more frames complete when the window holds `filled`:
+    /// one when the window is full, then one every `stride` frames.
+    func completed(_ filled: Expr, _ count: Expr) -> Expr {
+        let window = geometry.windowFrames
+        let frames: Expr = .sum([filled, count])
+        return .select(.compare(frames, ">=", .int(window)), .sum([.quotient(.minus(frames, .int(window)), .int(geometry.stride)), .int(1)]), .int(0))
     }
 
     /// Output frames still owed at flush when the window holds `filled`:
@@ -98,6 +106,19 @@ struct StreamLowering {
                        parameters: [("ring", .output), ("slot", .value(.count))], body: [
             zeros(slot),
             .branch(.less(slot, .int(window - 1)), [zeros(.group(.sum([slot, .int(window)])))], []),
+        ])
+    }
+
+    /// The state of an empty signal: every slot the padding's value, and the
+    /// window its left pad of those frames ('same'; 'valid': none).
+    private var begin: Routine {
+        let pad = geometry.padLeft
+        let window = pad > 0 ? "its first \(pad) slot\(pad == 1 ? "" : "s") the window's left pad" : "the window empty"
+        return Routine(name: "stream_begin", comment: [.text("Starts an empty signal: the ring the padding's value, \(window).")],
+                       parameters: [("ring", .output), ("state_start", .counter), ("state_filled", .counter)], body: [
+            .loop("i", from: .int(0), to: .int(geometry.ringValues), [Self.set(.element(.name("ring"), .name("i")), zero)]),
+            Self.set(.pointee("state_start"), .int(0)),
+            Self.set(.pointee("state_filled"), .int(pad)),
         ])
     }
 
@@ -245,15 +266,16 @@ struct StreamLowering {
         ])
     }
 
-    /// The output frames whose windows reach past the last frame pushed,
-    /// with the padding's value there; the state is left for the caller to reset.
-    private var drain: Routine {
+    /// A flush: the output frames whose windows reach past the last frame
+    /// pushed, with the padding's value there, then the state of an empty signal.
+    private var finish: Routine {
         let (window, c, oc) = (geometry.windowFrames, geometry.frameChannels, geometry.outputChannels)
         let (start, filled, written) = (Self.name("start"), Self.name("filled"), Self.name("written"))
-        return Routine(name: "stream_drain", comment: [.text("The output frames a flush writes; returns how many.")], returns: .count,
-                       parameters: [("ring", .output), ("state_start", .value(.count)), ("state_filled", .value(.count)), ("output", .output)], body: [
-            Self.count("start", .name("state_start")),
-            Self.count("filled", .name("state_filled")),
+        return Routine(name: "stream_finish", comment: [.text("A flush: writes the output frames still owed, returns how many, and starts an empty signal.")],
+                       returns: .count,
+                       parameters: [("ring", .output), ("state_start", .counter), ("state_filled", .counter), ("output", .output)], body: [
+            Self.count("start", .pointee("state_start")),
+            Self.count("filled", .pointee("state_filled")),
             Self.constant("pending", pending(filled)),
             Self.count("written", .int(0)),
             .loopWhile(.less(written, .name("pending")), [
@@ -268,7 +290,46 @@ struct StreamLowering {
                 Self.set(start, advance(start)),
                 Self.set(filled, afterDrop),
             ]),
+            .call(.symbol("stream_begin"), [.name("ring"), .forward("state_start"), .forward("state_filled")]),
             .result(written),
         ])
+    }
+}
+
+extension Expr {
+    /// The value of an integer expression of constants, nil where it reads
+    /// anything else: the stream's counts for the sizes the generator states.
+    var integerValue: Int? {
+        switch self {
+        case .int(let value): return value
+        case .group(let e): return e.integerValue
+        case .sum(let terms):
+            let values = terms.compactMap(\.integerValue)
+            return values.count == terms.count ? values.reduce(0, +) : nil
+        case .minus(let a, let b): return a.integerValue.flatMap { a in b.integerValue.map { a - $0 } }
+        case .times(let a, let b): return a.integerValue.flatMap { a in b.integerValue.map { a * $0 } }
+        // Truncating toward zero, as C and Swift divide.
+        case .quotient(let a, let b): return a.integerValue.flatMap { a in b.integerValue.flatMap { $0 == 0 ? nil : a / $0 } }
+        case .select(let condition, let a, let b): return condition.truth.flatMap { $0 ? a.integerValue : b.integerValue }
+        default: return nil
+        }
+    }
+
+    /// Whether a condition on integer constants holds, nil where it reads anything else.
+    private var truth: Bool? {
+        switch self {
+        case .less(let a, let b): Self.compared(a, b, <)
+        case .compare(let a, "<=", let b): Self.compared(a, b, <=)
+        case .compare(let a, ">", let b): Self.compared(a, b, >)
+        case .compare(let a, ">=", let b): Self.compared(a, b, >=)
+        case .compare(let a, "==", let b): Self.compared(a, b, ==)
+        case .and(let a, let b): a.truth.flatMap { a in b.truth.map { a && $0 } }
+        case .group(let e): e.truth
+        default: nil
+        }
+    }
+
+    private static func compared(_ a: Expr, _ b: Expr, _ holds: (Int, Int) -> Bool) -> Bool? {
+        a.integerValue.flatMap { a in b.integerValue.map { holds(a, $0) } }
     }
 }

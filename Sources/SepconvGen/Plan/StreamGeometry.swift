@@ -26,6 +26,10 @@ public struct StreamGeometry: Hashable, Sendable {
     public var padLeft: Int
     /// Whether `flush` pads zeros on the right and writes the frames that need them ('same').
     public var padsRight: Bool
+    /// The padding's value, which the window holds before and after the
+    /// signal: 0, or an int8 layer's input zero point (a tap on it adds
+    /// nothing, as TFLite's padding).
+    public var padValue: Int
     /// Values in one input frame (C) and one output frame.
     public var frameChannels: Int
     public var outputChannels: Int
@@ -57,6 +61,7 @@ public struct StreamGeometry: Hashable, Sendable {
         delay = windowFrames - 1 - padLeft
         stride = plan.stride
         padsRight = plan.padding == .same
+        padValue = plan.quantized?.layer.input.zeroPoint ?? 0
         frameChannels = plan.inputChannels
         outputChannels = plan.outputChannels
         elementBytes = plan.format.bytes
@@ -105,20 +110,11 @@ public struct StreamGeometry: Hashable, Sendable {
     /// and the signed count (C `long`s, Swift `Int`s), aligned to 8 bytes.
     public var stateBytes: Int { (ringValues * elementBytes + 7) / 8 * 8 + 16 }
 
-    /// Output frames complete once `frames` frames have been pushed after a reset.
-    public func completed(afterFrames frames: Int) -> Int {
-        frames > delay ? (frames - 1 - delay) / stride + 1 : 0
-    }
-
-    /// Output frames `flush` writes after `frames` frames: 'same' gives
-    /// ceil(frames / stride) output frames in all, 'valid' none past those complete.
-    public func flushed(afterFrames frames: Int) -> Int {
-        padsRight ? max(0, (frames + stride - 1) / stride - completed(afterFrames: frames)) : 0
-    }
-
-    /// The most output frames one `flush` can write (over every count of frames pushed).
+    /// The most output frames one `flush` can write: those it owes when the
+    /// window holds all its frames but the last (it writes more the more
+    /// frames the window holds), counted by the emitted code's own formula.
     public var maxFlushed: Int {
-        (delay ... delay + stride).map(flushed(afterFrames:)).max() ?? 0
+        StreamLowering(self).pending(.int(windowFrames - 1)).integerValue ?? 0
     }
 
     /// Input frames the window kernel for `outputs` consecutive output frames reads.

@@ -158,6 +158,35 @@ import Testing
         #expect(borrowed > 100)
     }
 
+    /// The counts the emitted code computes, evaluated after a reset and
+    /// every count of frames pushed, against the delay rule: the output
+    /// frames a push completes (`StreamLowering.completed`, Swift's
+    /// preconditions) and those a flush then writes (`pending`); and
+    /// `maxFlushed` (`N_STREAM_MAX_FLUSH`), the most of the latter.
+    @Test func loweredCountsFollowTheDelayRule() throws {
+        var checked = 0
+        for layer in RandomLayers.make(count: 60, seed: Self.seed ^ 13) where Self.streamable(layer.spec.activation, layer.spec.dataFormat) {
+            var spec = layer.spec
+            spec.streaming = true
+            let plan = Planner.plan(spec, weights: layer.weights, unroll: .loops)
+            let geometry = try #require(plan.stream)
+            let lowering = StreamLowering(geometry)
+            var most = 0
+            for frames in 0 ... 2 * (geometry.windowFrames + geometry.stride) {
+                let completed = Self.completed(plan, frames: frames)
+                let flushed = plan.padding == .same ? (frames + plan.stride - 1) / plan.stride - completed : 0
+                // The frames the window holds from the next output's first tap (negative: to skip).
+                let filled = geometry.padLeft + frames - completed * geometry.stride
+                #expect(lowering.completed(.int(geometry.padLeft), .int(frames)).integerValue == completed, "\(layer.summary): \(frames) frames")
+                #expect(lowering.pending(.int(filled)).integerValue == flushed, "\(layer.summary): \(frames) frames")
+                most = max(most, flushed)
+                checked += 1
+            }
+            #expect(geometry.maxFlushed == most, "\(layer.summary)")
+        }
+        #expect(checked > 500)
+    }
+
     /// The delay rule against the interpreter: for random linear layers, the
     /// last input frame that changes output frame t is t·s + delay whenever
     /// that frame exists, and the last frame otherwise (the flush's outputs).

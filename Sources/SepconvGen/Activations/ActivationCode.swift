@@ -80,11 +80,11 @@ extension ParametricActivation {
             } else {
                 body = [.variable("y", positive, integer: false)]
                 if let maxValue {
-                    body.append(.assign(y, "=", choose(y < zero, zero, choose(y > constant(maxValue), constant(maxValue), y))))
+                    body.append(.assign(y, .set, choose(y < zero, zero, choose(y > constant(maxValue), constant(maxValue), y))))
                 }
                 if slope != 0 {
                     let below = threshold != 0 ? constant(threshold) - x : -x
-                    body.append(.assign(y, "-=", constant(slope) * choose(below > zero, below, zero)))
+                    body.append(.assign(y, .subtract, constant(slope) * choose(below > zero, below, zero)))
                 }
                 body.append(.result(y))
             }
@@ -290,7 +290,7 @@ private struct ActivationCodeWriter {
     /// Finds the row's maximum into `maximum`.
     func rowMaximum() -> [Statement] {
         [.variable("maximum", row(.int(0)), integer: false),
-         .counting("i", from: .int(1), to: n, [.branch(row(i) > maximum, [.assign(maximum, "=", row(i))], [])])]
+         .counting("i", from: .int(1), to: n, [.branch(row(i) > maximum, [.assign(maximum, .set, row(i))], [])])]
     }
 
     mutating func softmax() -> ([String], [Statement]) {
@@ -298,10 +298,10 @@ private struct ActivationCodeWriter {
          rowMaximum() + [
             .variable("sum", .decimal("0.0"), integer: false),
             .counting("i", from: .int(0), to: n, [
-                .assign(row(i), "=", math("exp", row(i) - maximum)),
-                .assign(sum, "+=", row(i)),
+                .assign(row(i), .set, math("exp", row(i) - maximum)),
+                .assign(sum, .add, row(i)),
             ]),
-            .counting("i", from: .int(0), to: n, [.assign(row(i), "=", row(i) / sum)]),
+            .counting("i", from: .int(0), to: n, [.assign(row(i), .set, row(i) / sum)]),
          ])
     }
 
@@ -310,9 +310,9 @@ private struct ActivationCodeWriter {
         return (["log_softmax along the row: (x - max) - log(sum(exp(x - max))), in place."],
                 rowMaximum() + [
                     .variable("sum", .decimal("0.0"), integer: false),
-                    .counting("i", from: .int(0), to: n, [.assign(sum, "+=", math("exp", row(i) - maximum))]),
+                    .counting("i", from: .int(0), to: n, [.assign(sum, .add, math("exp", row(i) - maximum))]),
                     .sum("lse", [math("log", sum)]),
-                    .counting("i", from: .int(0), to: n, [.assign(row(i), "=", .group(row(i) - maximum) - lse)]),
+                    .counting("i", from: .int(0), to: n, [.assign(row(i), .set, .group(row(i) - maximum) - lse)]),
                 ])
     }
 
@@ -330,26 +330,26 @@ private struct ActivationCodeWriter {
          ],
          rowMaximum() + [
             .variable("sum", zero, integer: false),
-            .counting("i", from: .int(0), to: n, [.assign(sum, "+=", row(i) - maximum)]),
+            .counting("i", from: .int(0), to: n, [.assign(sum, .add, row(i) - maximum)]),
             .variable("k", n, integer: true),
             .variable("tau", (sum - one) / .toElement(n), integer: false),
             .forever([
                 .variable("count", .int(0), integer: true),
-                .assign(sum, "=", zero),
+                .assign(sum, .set, zero),
                 .counting("i", from: .int(0), to: n, [
                     .sum("d", [row(i) - maximum]),
                     .branch(d > tau, [
-                        .assign(count, "+=", .int(1)),
-                        .assign(sum, "+=", d),
+                        .assign(count, .add, .int(1)),
+                        .assign(sum, .add, d),
                     ], []),
                 ]),
-                .branch(.or(.compare(count, ">=", k), .compare(count, "==", .int(0))), [.exit], []),
-                .assign(k, "=", count),
-                .assign(tau, "=", (sum - one) / .toElement(count)),
+                .branch(.or(.compare(count, .greaterOrEqual, k), .compare(count, .equal, .int(0))), [.exit], []),
+                .assign(k, .set, count),
+                .assign(tau, .set, (sum - one) / .toElement(count)),
             ]),
             .counting("i", from: .int(0), to: n, [
                 .sum("d", [.group(row(i) - maximum) - tau]),
-                .assign(row(i), "=", choose(d > zero, d, zero)),
+                .assign(row(i), .set, choose(d > zero, d, zero)),
             ]),
          ])
     }
@@ -399,6 +399,6 @@ private func * (a: Expr, b: Expr) -> Expr { .product(operand(a), operand(b)) }
 private func / (a: Expr, b: Expr) -> Expr { .ratio(operand(a), operand(b)) }
 private prefix func - (a: Expr) -> Expr { .negate(a) }
 private func < (a: Expr, b: Expr) -> Expr { .less(operand(a), operand(b)) }
-private func > (a: Expr, b: Expr) -> Expr { .compare(operand(a), ">", operand(b)) }
-private func <= (a: Expr, b: Expr) -> Expr { .compare(operand(a), "<=", operand(b)) }
-private func >= (a: Expr, b: Expr) -> Expr { .compare(operand(a), ">=", operand(b)) }
+private func > (a: Expr, b: Expr) -> Expr { .compare(operand(a), .greater, operand(b)) }
+private func <= (a: Expr, b: Expr) -> Expr { .compare(operand(a), .lessOrEqual, operand(b)) }
+private func >= (a: Expr, b: Expr) -> Expr { .compare(operand(a), .greaterOrEqual, operand(b)) }

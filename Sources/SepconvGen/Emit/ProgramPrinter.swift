@@ -152,7 +152,7 @@ struct ProgramPrinter<S: Spelling> {
         case .quotient(let a, let b): return "(" + primary(a) + " / " + primary(b) + ")"
         case .remainder(let a, let b): return "(" + primary(a) + " % " + primary(b) + ")"
         case .group(let e): return "(" + expression(e) + ")"
-        case .compare(let a, let op, let b): return expression(a) + " \(op) " + expression(b)
+        case .compare(let a, let op, let b): return expression(a) + " \(op.rawValue) " + expression(b)
         case .and(let a, let b): return expression(a) + " && " + expression(b)
         case .pointee(let name): return s.pointee(name)
         case .forward(let name): return s.forward(name)
@@ -313,7 +313,7 @@ struct ProgramPrinter<S: Spelling> {
             case .exit: printer.line("break" + spelling.end)
             case .result(let value): printer.line("return " + expression(value) + spelling.end)
             case .sum(let name, let terms): printer.lines(spelling.sum(name, terms.map(expression)))
-            case .assign(let target, let op, let value): printer.line(expression(target) + " \(op) " + expression(value) + spelling.end)
+            case .assign(let target, let op, let value): printer.line(expression(target) + " \(op.rawValue) " + expression(value) + spelling.end)
             case .call(let function, let arguments): printer.line(expression(.call(function, arguments)) + spelling.end)
             case .loop:
                 if let line = oneLine(statement) {

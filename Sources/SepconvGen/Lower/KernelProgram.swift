@@ -78,8 +78,8 @@ indirect enum Expr: Hashable, Sendable {
     case quotient(Expr, Expr)
     /// `(e)`: an operand whose operators bind differently in C and Swift, or a `?:` inside a sum.
     case group(Expr)
-    /// `a op b` for a comparison `op` that C and Swift spell alike (`<=`, `>`, `>=`, `==`).
-    case compare(Expr, String, Expr)
+    /// `a op b` for a comparison of integers or reals.
+    case compare(Expr, Comparison, Expr)
     /// `a && b`.
     case and(Expr, Expr)
     /// The integer `value` as the element type.
@@ -177,8 +177,8 @@ indirect enum Statement: Hashable {
     /// A local of the element type holding the sum of `terms` (0 when empty),
     /// one statement per term where the language's type checker wants it.
     case sum(String, [Expr])
-    /// `target op value` (op `=`, `+=`, `*=`).
-    case assign(Expr, String, Expr)
+    /// `target op value`: a plain or compound assignment.
+    case assign(Expr, Assignment, Expr)
     /// A call of a routine for its effect.
     case call(Expr, [Expr])
     /// `for counter in from ..< to`, printed on one line when its body is one loop or statement.
@@ -219,6 +219,16 @@ indirect enum Statement: Hashable {
     /// Resets the section 6 stream of the SeparableConv1D `layer` in the state
     /// field `field` (C the layer's reset on its address, Swift its `Stream`'s `reset()`).
     case layerReset(layer: String, field: String)
+}
+
+/// A comparison, which C and Swift spell alike.
+enum Comparison: String, Hashable, Sendable {
+    case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">=", equal = "==", notEqual = "!="
+}
+
+/// An assignment, plain or compound, which C and Swift spell alike.
+enum Assignment: String, Hashable, Sendable {
+    case set = "=", add = "+=", subtract = "-=", multiply = "*="
 }
 
 /// A fixed-width integer type of the int8 kernels: C `<stdint.h>`, Swift's

@@ -85,16 +85,16 @@ struct Lowering {
         case .activation(.glu):
             let half = length / 2
             return [.loop(counter, from: .int(0), to: .int(half), [
-                .assign(value(v), "=", .product(value(v), .call(.symbol(link.name), [value(.sum([v, .int(half)]))]))),
+                .assign(value(v), .set, .product(value(v), .call(.symbol(link.name), [value(.sum([v, .int(half)]))]))),
             ])]
         case .activation(let activation) where activation.isRowWise:
             return [.call(.symbol(link.name), [row, .int(length)])]
         case .activation, .parametric:
-            return [.loop(counter, from: .int(0), to: count, [.assign(value(v), "=", .call(.symbol(link.name), [value(v)]))])]
+            return [.loop(counter, from: .int(0), to: count, [.assign(value(v), .set, .call(.symbol(link.name), [value(v)]))])]
         case .affine:
             let f = channel(v)
             return [.loop(counter, from: .int(0), to: count, [
-                .assign(value(v), "=", .plus(.product(value(v), .element(.symbol(link.name + "_scale"), f)),
+                .assign(value(v), .set, .plus(.product(value(v), .element(.symbol(link.name + "_scale"), f)),
                                            .element(.symbol(link.name + "_shift"), f))),
             ])]
         }
@@ -123,7 +123,7 @@ struct Lowering {
             return Routine(name: "finish", comment: [.text("glu of steps "), .steps("t", "t + n"), .text(" from the output tile o[r * \(Fp) + f].")],
                            parameters: tileParameters, body: [
                 .loop("r", from: .int(0), to: n, [.loop("f", from: .int(0), to: .int(half), [
-                    .assign(.element(y, .sum([.times(.sum([t, r]), .int(half)), f])), "=", .product(tile(f), .call(act, [gate]))),
+                    .assign(.element(y, .sum([.times(.sum([t, r]), .int(half)), f])), .set, .product(tile(f), .call(act, [gate]))),
                 ])]),
             ])
         case (.channelsLast, .linear):
@@ -137,7 +137,7 @@ struct Lowering {
             let element = Expr.element(.name("out"), .name("i"))
             return Routine(name: "finish", comment: [.text("The activation of n steps' outputs, in place.")],
                            parameters: [("out", .output), ("n", .integer)], body: [
-                .loop("i", from: .int(0), to: .times(n, .int(F)), [.assign(element, "=", .call(act, [element]))]),
+                .loop("i", from: .int(0), to: .times(n, .int(F)), [.assign(element, .set, .call(act, [element]))]),
             ])
         case (.channelsFirst, .glu):
             let half = steps / 2, (s, h) = (Expr.name("s"), Expr.name("h"))
@@ -150,8 +150,8 @@ struct Lowering {
                     // One index for both branches: gcc -O3 would otherwise warn of the
                     // out-of-range index in the branch that a late tile never takes.
                     .constant("h", .select(.less(s, .int(half)), s, .minus(s, .int(half)))),
-                    .branch(.less(s, .int(half)), [.loop("f", from: .int(0), to: .int(F), [.assign(target, "=", tile(f))])],
-                            [.loop("f", from: .int(0), to: .int(F), [.assign(target, "*=", .call(act, [tile(f)]))])]),
+                    .branch(.less(s, .int(half)), [.loop("f", from: .int(0), to: .int(F), [.assign(target, .set, tile(f))])],
+                            [.loop("f", from: .int(0), to: .int(F), [.assign(target, .multiply, .call(act, [tile(f)]))])]),
                 ]),
             ])
         case (.channelsFirst, let activation):
@@ -160,7 +160,7 @@ struct Lowering {
                                                      .text(" from the output tile o[r * \(Fp) + f] into the (filters, steps) output.")],
                            parameters: tileParameters, body: [
                 .loop("f", from: .int(0), to: .int(F), [.loop("r", from: .int(0), to: n, [
-                    .assign(.element(y, .sum([.times(f, .int(steps)), t, r])), "=", value),
+                    .assign(.element(y, .sum([.times(f, .int(steps)), t, r])), .set, value),
                 ])]),
             ])
         }
@@ -182,8 +182,8 @@ struct Lowering {
         }
         let f = Expr.name("f")
         let store: Statement = plan.dataFormat == .channelsLast
-            ? .loop("f", from: .int(0), to: .int(width), [.assign(.element(y, .sum([.times(.sum([t, r]), .int(width)), f])), "=", at(f))])
-            : .loop("f", from: .int(0), to: .int(F), [.assign(.element(y, .sum([.times(f, .int(steps)), t, r])), "=", at(f))])
+            ? .loop("f", from: .int(0), to: .int(width), [.assign(.element(y, .sum([.times(.sum([t, r]), .int(width)), f])), .set, at(f))])
+            : .loop("f", from: .int(0), to: .int(F), [.assign(.element(y, .sum([.times(f, .int(steps)), t, r])), .set, at(f))])
         return Routine(name: "finish", comment: [.text("The activation and epilogue of steps "), .steps("t", "t + n"),
                                                  .text(" in the output tile o[r * \(Fp) + f], then their store.")],
                        parameters: [("o", .output), ("y", .output), ("t", .integer), ("n", .integer)],
@@ -235,8 +235,8 @@ struct Lowering {
         var body: [Statement] = []
         if !options.vectorBorder {
             let column = plan.dataFormat == .channelsLast ? c : .times(c, .int(plan.inputSteps))
-            let add = Statement.loop("c", from: .int(0), to: .int(C), [.assign(.element(d, channel(c)), "+=", .product(.element(.name("xk"), column), .element(.name("w"), channel(c))))])
-            body = [.loop("j", from: .int(0), to: .int(CM), [.assign(.element(d, .name("j")), "=", .int(0))]),
+            let add = Statement.loop("c", from: .int(0), to: .int(C), [.assign(.element(d, channel(c)), .add, .product(.element(.name("xk"), column), .element(.name("w"), channel(c))))])
+            body = [.loop("j", from: .int(0), to: .int(CM), [.assign(.element(d, .name("j")), .set, .int(0))]),
                     taps([.pointer("w", .offset(weights, .times(k, .int(CM)))), .pointer("xk", .offset(x, origin)),
                           M > 1 ? .loop("m", from: .int(0), to: .int(M), [add]) : add])]
         } else {
@@ -251,8 +251,8 @@ struct Lowering {
             if blocks * W < C {
                 body.append(.nest(multipliers + [.loop("c", from: blocks * W, to: C)], [
                     .variable("a", .int(0), integer: false),
-                    taps([.assign(.name("a"), "+=", .product(.element(x, input(c)), .element(weights, .sum([.times(k, .int(CM)), channel(c)]))))]),
-                    .assign(.element(d, channel(c)), "=", .name("a")),
+                    taps([.assign(.name("a"), .add, .product(.element(x, input(c)), .element(weights, .sum([.times(k, .int(CM)), channel(c)]))))]),
+                    .assign(.element(d, channel(c)), .set, .name("a")),
                 ]))
             }
         }
@@ -286,9 +286,9 @@ struct Lowering {
                 body.append(.nest([.loop("r", from: 0, to: rows)] + (M > 1 ? [.loop("m", from: 0, to: M)] : []) + [.loop("c", from: rest.lowerBound, to: C)], [
                     .pointer("xr", .offset(x, .sum([inputOffset(step: .sum([t, r]), tap: .int(0)), c]))),
                     .variable("a", .int(0), integer: false),
-                    .loop("k", from: .int(0), to: .int(K), [.assign(.name("a"), "+=", .product(.element(.name("xr"), .times(k, .int(plan.dilation * C))),
+                    .loop("k", from: .int(0), to: .int(K), [.assign(.name("a"), .add, .product(.element(.name("xr"), .times(k, .int(plan.dilation * C))),
                                                                                                  .element(weights, .sum([.times(k, .int(CM)), channel]))))]),
-                    .assign(.element(d, .sum([.times(r, .int(CM)), channel])), "=", .name("a")),
+                    .assign(.element(d, .sum([.times(r, .int(CM)), channel])), .set, .name("a")),
                 ]))
             }
         }
@@ -461,7 +461,7 @@ struct Lowering {
             // Through a one-step output tile and the epilogue's `finish`.
             return (0..<F).flatMap { f -> [Statement] in
                 let (statements, v) = value(f, "a\(f)")
-                return statements + [.assign(.element(.name("o"), .int(f)), "=", v)]
+                return statements + [.assign(.element(.name("o"), .int(f)), .set, v)]
             } + [.call(.symbol("finish"), [.name("o"), y, .int(step), .int(1)])]
         }
         let activate = { (v: Expr) in plan.activation == .linear || plan.activation.isRowWise ? v : .call(act, [v]) }
@@ -469,25 +469,25 @@ struct Lowering {
         case (.channelsLast, .glu):
             return (0..<F / 2).flatMap { f -> [Statement] in
                 let (a, av) = value(f, "a\(f)"), (g, gv) = value(f + F / 2, "g\(f)")
-                return a + g + [.assign(.element(y, .int(step * (F / 2) + f)), "=", .product(av, .call(act, [gv])))]
+                return a + g + [.assign(.element(y, .int(step * (F / 2) + f)), .set, .product(av, .call(act, [gv])))]
             }
         case (.channelsLast, let activation):
             let stores = (0..<F).flatMap { f -> [Statement] in
                 let (statements, v) = value(f, "a\(f)")
-                return statements + [.assign(.element(y, .int(step * F + f)), "=", activate(v))]
+                return statements + [.assign(.element(y, .int(step * F + f)), .set, activate(v))]
             }
             return stores + (activation.isRowWise ? [.call(act, [.offset(y, .int(step * F)), .int(F)])] : [])
         case (.channelsFirst, .glu):
             let half = steps / 2
             return (0..<F).flatMap { f -> [Statement] in
                 let (statements, v) = value(f, "a\(f)")
-                return statements + [step < half ? .assign(.element(y, .int(f * half + step)), "=", v)
-                                                 : .assign(.element(y, .int(f * half + step - half)), "*=", .call(act, [v]))]
+                return statements + [step < half ? .assign(.element(y, .int(f * half + step)), .set, v)
+                                                 : .assign(.element(y, .int(f * half + step - half)), .multiply, .call(act, [v]))]
             }
         case (.channelsFirst, _):
             return (0..<F).flatMap { f -> [Statement] in
                 let (statements, v) = value(f, "a\(f)")
-                return statements + [.assign(.element(y, .int(f * steps + step)), "=", activate(v))]
+                return statements + [.assign(.element(y, .int(f * steps + step)), .set, activate(v))]
             }
         }
     }

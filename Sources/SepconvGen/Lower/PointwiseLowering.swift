@@ -125,7 +125,7 @@ extension Lowering {
             if CM > groups * parts { body.append(.declaring(pass(Expr.int(groups * parts), CM - groups * parts, "t"))) }
             for p in 1..<parts {
                 for r in 0..<rows {
-                    body += (0..<columns).map { .assign(.name(sum(r, $0, 0)), "+=", .name(sum(r, $0, p))) }
+                    body += (0..<columns).map { .assign(.name(sum(r, $0, 0)), .add, .name(sum(r, $0, p))) }
                 }
             }
         }

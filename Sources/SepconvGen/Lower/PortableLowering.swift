@@ -61,14 +61,14 @@ extension Lowering {
                                        .element(.weights("depthwise"), .sum([.times(k, .int(CM)), channel])))
                 return [.nest(headers, [
                     .variable("a", .int(0), integer: false),
-                    .loop("k", from: .name("first"), to: .sum([.name("first"), .name("count")]), [.assign(.name("a"), "+=", tap)]),
-                    .assign(.element(.name("d"), channel), "=", .name("a")),
+                    .loop("k", from: .name("first"), to: .sum([.name("first"), .name("count")]), [.assign(.name("a"), .add, tap)]),
+                    .assign(.element(.name("d"), channel), .set, .name("a")),
                 ])]
             }
             return [.nest(headers, [
                 .pointer("xc", .offset(.name("x"), self.inputIndex(position: origin, channel: .name("c")))),
                 .pointer("w", .offset(.weights("depthwise"), .sum([.times(.name("first"), .int(CM)), channel]))),
-                .assign(.element(.name("d"), channel), "=", terms.dropFirst().reduce(head) { .plus($0, $1) }),
+                .assign(.element(.name("d"), channel), .set, terms.dropFirst().reduce(head) { .plus($0, $1) }),
             ])]
         }
         // The counts in order: `count < n + 1` picks the smallest, the largest takes what is left.
@@ -107,15 +107,15 @@ extension Lowering {
                 }
                 let terms = zip(positions, 0..<K).map { Expr.product(.name("x\($0)"), .name("w\($1)")) }
                 let sum = terms.dropFirst().reduce(terms[0]) { .plus($0, $1) }
-                body.append(.assign(.element(.name("d"), Self.folded([channel, .int(step * CM)])), "=", sum))
+                body.append(.assign(.element(.name("d"), Self.folded([channel, .int(step * CM)])), .set, sum))
             }
         } else {
             // Tap k of step r, from the channel's first input element.
             let input = Expr.element(xc, .sum([.times(r, .int(plan.stride * sx)), .times(k, .int(plan.dilation * sx))]))
             body.append(.loop("r", from: .int(0), to: .int(rows), [
                 .variable("a", .int(0), integer: false),
-                .loop("k", from: .int(0), to: .int(K), [.assign(.name("a"), "+=", .product(input, .element(w, .times(k, .int(CM)))))]),
-                .assign(.element(.name("d"), .sum([.times(r, .int(CM)), channel])), "=", .name("a")),
+                .loop("k", from: .int(0), to: .int(K), [.assign(.name("a"), .add, .product(input, .element(w, .times(k, .int(CM)))))]),
+                .assign(.element(.name("d"), .sum([.times(r, .int(CM)), channel])), .set, .name("a")),
             ]))
         }
         return Routine(name: "depthwise_\(rows)", comment: [.text("Depthwise stage of output steps "), .stepsFrom("t", rows), .text(", every tap reading the input.")],
@@ -226,7 +226,7 @@ extension Lowering {
             + steps.flatMap { r -> [Statement] in
                 let v = "v\(r - steps.lowerBound)"
                 return [.value(v, .element(.name("d"), Self.folded([j, .int(r * CM)])))]
-                    + (0..<count).map { i in .assign(.name(sum(r, i)), "+=", .product(.name(v), .name("w\(i)"))) }
+                    + (0..<count).map { i in .assign(.name(sum(r, i)), .add, .product(.name(v), .name("w\(i)"))) }
             }
         return [.pointer("w", row == .int(0) ? .weights("pointwise") : .offset(.weights("pointwise"), row))]
             + steps.flatMap { r in (0..<count).map { i in Statement.variable(sum(r, i), initial(i), integer: false) } }
@@ -234,7 +234,7 @@ extension Lowering {
             + steps.flatMap { r in
                 (0..<count).map { i in
                     let value = Expr.name(sum(r, i))
-                    return Statement.assign(.element(.name("out"), Self.folded([.int(r * N)] + column + [.int(i)])), "=",
+                    return Statement.assign(.element(.name("out"), Self.folded([.int(r * N)] + column + [.int(i)])), .set,
                                             plan.schedule.fusesActivation ? .call(.symbol("act"), [value]) : value)
                 }
             }
@@ -261,7 +261,7 @@ extension Lowering {
                 let at = Self.folded([.times(j, .int(U * width)), .int(u * width)])
                 let load: Statement = count > 1 ? .call(.symbol("LOAD_WEIGHTS_\(count)"), [.offset(w, at)]) : .value("w0", .element(w, at))
                 return .nest([.scope], [load]
-                      + (0..<steps).flatMap { r in (0..<count).map { i in Statement.assign(.name("a\(r)_\(i)"), "+=", .product(.name("v\(r)_\(u)"), .name("w\(i)"))) } })
+                      + (0..<steps).flatMap { r in (0..<count).map { i in Statement.assign(.name("a\(r)_\(i)"), .add, .product(.name("v\(r)_\(u)"), .name("w\(i)"))) } })
             }
         return [.pointer("w", row == .int(0) ? .weights("pointwise") : .offset(.weights("pointwise"), row))]
             + (0..<steps).map { r in .pointer("p\(r)", scaled(r, CM) == .int(0) ? .name("d") : .offset(.name("d"), scaled(r, CM))) }
@@ -270,7 +270,7 @@ extension Lowering {
             + (0..<steps).flatMap { r in
                 (0..<count).map { i in
                     let value = Expr.name("a\(r)_\(i)")
-                    return Statement.assign(.element(.name("out"), Self.folded([scaled(r, N)] + column + [.int(i)])), "=",
+                    return Statement.assign(.element(.name("out"), Self.folded([scaled(r, N)] + column + [.int(i)])), .set,
                                             plan.schedule.fusesActivation ? .call(.symbol("act"), [value]) : value)
                 }
             }

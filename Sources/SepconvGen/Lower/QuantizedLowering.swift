@@ -168,9 +168,9 @@ struct QuantizedLowering {
             let lanes = (0..<tile).map { Expr.sum([first, .int($0)]) }
             let requantized: [Statement] = quantized.vectorRequantizes.depthwise
                 ? [requantize8("dw", quantized.depthwise, first: first, into: .name("mid"))]
-                : lanes.indices.map { .assign(.element(.name("mid"), channel(lanes[$0])), "=", requantizeCall(sum($0), "dw", channel(lanes[$0]))) }
+                : lanes.indices.map { .assign(.element(.name("mid"), channel(lanes[$0])), .set, requantizeCall(sum($0), "dw", channel(lanes[$0]))) }
             body.append(.loop("g", from: .int(0), to: .int(C / tile), [
-                .loop("m", from: .int(0), to: .int(M), lanes.indices.map { .assign(sum($0), "=", bias(lanes[$0])) } + [
+                .loop("m", from: .int(0), to: .int(M), lanes.indices.map { .assign(sum($0), .set, bias(lanes[$0])) } + [
                     .call(.symbol("depthwise8"), [.offset(.name("x"), first), .offset(.weights("dw_vector"), .sum([tap, first])), .name("count"),
                                                   .int(plan.dilation * C), .int(C), .name("sums")]),
                 ] + requantized),
@@ -182,9 +182,9 @@ struct QuantizedLowering {
                 .loop("m", from: .int(0), to: .int(M), [
                     .integer("acc", bias(c), .int32, mutable: true),
                     .loop("j", from: .int(0), to: .name("count"), [
-                        .assign(.name("acc"), "+=", .times(.convert(weight, .int32), .convert(.element(.name("x"), .sum([.times(j, .int(plan.dilation * C)), c])), .int32))),
+                        .assign(.name("acc"), .add, .times(.convert(weight, .int32), .convert(.element(.name("x"), .sum([.times(j, .int(plan.dilation * C)), c])), .int32))),
                     ]),
-                    .assign(.element(.name("mid"), channel(c)), "=", requantizeCall(.name("acc"), "dw", channel(c))),
+                    .assign(.element(.name("mid"), channel(c)), .set, requantizeCall(.name("acc"), "dw", channel(c))),
                 ]),
             ]))
         }
@@ -332,8 +332,8 @@ struct QuantizedLowering {
                     .loop("m", from: .int(0), to: .int(M), [
                         .constant("ch", .sum([.times(.name("c"), .int(M)), .name("m")])),
                         .integer("acc", .convert(.element(.weights("dw_bias"), .sum([.times(.name("run"), .int(C * M)), ch])), .int32), .int32, mutable: true),
-                        .loop("j", from: .int(0), to: .name("count"), [.assign(acc, "+=", .times(.convert(weight, .int32), .convert(input, .int32)))]),
-                        .assign(.element(.name("mid"), ch), "=",
+                        .loop("j", from: .int(0), to: .name("count"), [.assign(acc, .add, .times(.convert(weight, .int32), .convert(input, .int32)))]),
+                        .assign(.element(.name("mid"), ch), .set,
                                 requantizeCall(acc, "dw", ch)),
                     ]),
                 ]),
@@ -369,9 +369,9 @@ struct QuantizedLowering {
                           .integer("low", .element(.weights("dw_pairs"), pairIndex), .int32, mutable: false),
                           .integer("high", .element(.weights("dw_pairs"), .sum([pairIndex, .int(1)])), .int32, mutable: false),
                       ] + pairs.indices.map { i in
-                          .assign(.name("acc\(i)"), "=", .call(.name(pairs[i].top ? "__smlatt" : "__smlabb"), [.name(pairs[i].word), .name(pairs[i].weight), .name("acc\(i)")]))
+                          .assign(.name("acc\(i)"), .set, .call(.name(pairs[i].top ? "__smlatt" : "__smlabb"), [.name(pairs[i].word), .name(pairs[i].weight), .name("acc\(i)")]))
                       })]
-                      + lanes.indices.map { .assign(.element(.name("mid"), channel(lanes[$0])), "=", requantizeCall(.name("acc\($0)"), "dw", channel(lanes[$0]))) }),
+                      + lanes.indices.map { .assign(.element(.name("mid"), channel(lanes[$0])), .set, requantizeCall(.name("acc\($0)"), "dw", channel(lanes[$0]))) }),
             ]))
         }
         if C % group != 0 {
@@ -381,9 +381,9 @@ struct QuantizedLowering {
                 .loop("m", from: .int(0), to: .int(M), [
                     .integer("acc", bias(c), .int32, mutable: true),
                     .loop("j", from: .int(0), to: .name("count"), [
-                        .assign(.name("acc"), "+=", .times(.element(.weights("dw_pairs"), tail), .convert(.element(.name("x"), .sum([row, c])), .int32))),
+                        .assign(.name("acc"), .add, .times(.element(.weights("dw_pairs"), tail), .convert(.element(.name("x"), .sum([row, c])), .int32))),
                     ]),
-                    .assign(.element(.name("mid"), channel(c)), "=", requantizeCall(.name("acc"), "dw", channel(c))),
+                    .assign(.element(.name("mid"), channel(c)), .set, requantizeCall(.name("acc"), "dw", channel(c))),
                 ]),
             ]))
         }
@@ -405,7 +405,7 @@ struct QuantizedLowering {
             [.loop("ch", from: .int(0), to: .int(CM),
                    [.integer("value", .convert(.element(.name("mid"), ch), .int32), .int32, mutable: false)]
                    + (0..<width).map { i in
-                       .assign(.name("acc\(i)"), "+=", .times(.convert(.element(.weights("pw_weights"), .sum([base, .times(ch, .int(width)), .int(i)])), .int32), value))
+                       .assign(.name("acc\(i)"), .add, .times(.convert(.element(.weights("pw_weights"), .sum([base, .times(ch, .int(width)), .int(i)])), .int32), value))
                    })]
         }
     }
@@ -427,13 +427,13 @@ struct QuantizedLowering {
         let halves = [Expr.call(.name("__sxtb16"), [word]), .call(.name("__sxtb16"), [.shiftRight(word, .int(8))])]
         let pair = { (half: Int) in Expr.element(.name("pairs"), .sum([.times(g, .int(2)), .int(half)])) }
         let scratch = once ? (Buffer(name: "pairs", count: 2 * groups, type: .int32),
-                              [Statement.loop("g", from: .int(0), to: .int(groups), widen + halves.indices.map { .assign(pair($0), "=", halves[$0]) })]) : nil
+                              [Statement.loop("g", from: .int(0), to: .int(groups), widen + halves.indices.map { .assign(pair($0), .set, halves[$0]) })]) : nil
         return pointwiseRoutine(dual: true, tile: quantized.dualPointwiseTile, words: 2 * groups + CM % group, scratch: scratch) { width, base in
             let load: [Statement] = once ? [.integer("even", pair(0), .int32, mutable: false), .integer("odd", pair(1), .int32, mutable: false)]
                 : widen + [.integer("even", halves[0], .int32, mutable: false), .integer("odd", halves[1], .int32, mutable: false)]
             let pairs = groups == 0 ? [] : [Statement.loop("g", from: .int(0), to: .int(groups), load + (0..<width).flatMap { i in
                 ["even", "odd"].enumerated().map { half, name in
-                    Statement.assign(.name("acc\(i)"), "=", .call(.name("__smlad"), [
+                    Statement.assign(.name("acc\(i)"), .set, .call(.name("__smlad"), [
                         .name(name), .element(.weights("pw_pairs"), .sum([base, .times(g, .int(2 * width)), .int(2 * i + half)])), .name("acc\(i)")]))
                 }
             })]
@@ -442,7 +442,7 @@ struct QuantizedLowering {
                 let value = Expr.convert(.element(.name("mid"), .int(ch)), .int32)
                 for i in 0..<width {
                     let index = 2 * groups * width + (ch - groups * group) * width + i
-                    rest.append(.assign(.name("acc\(i)"), "+=", .times(.element(.weights("pw_pairs"), .sum([base, .int(index)])), value)))
+                    rest.append(.assign(.name("acc\(i)"), .add, .times(.element(.weights("pw_pairs"), .sum([base, .int(index)])), value)))
                 }
             }
             return pairs + rest
@@ -461,16 +461,16 @@ struct QuantizedLowering {
         func channel(_ index: Expr) -> Expr { .convert(.element(.name("mid"), index), .int32) }
         func low(_ index: Expr) -> Expr { .bitAnd(channel(index), .int(0xFFFF)) }
         var body: [Statement] = [.loop("p", from: .int(0), to: .int(CM / 2), [
-            .assign(.element(.name("pairs"), p), "=", .sum([low(.times(p, .int(2))), .times(channel(.sum([.times(p, .int(2)), .int(1)])), .int(1 << 16))])),
+            .assign(.element(.name("pairs"), p), .set, .sum([low(.times(p, .int(2))), .times(channel(.sum([.times(p, .int(2)), .int(1)])), .int(1 << 16))])),
         ])]
-        if CM % 2 != 0 { body.append(.assign(.element(.name("pairs"), .int(pairs - 1)), "=", low(.int(CM - 1)))) }
+        if CM % 2 != 0 { body.append(.assign(.element(.name("pairs"), .int(pairs - 1)), .set, low(.int(CM - 1)))) }
         func block(first: Expr, width: Int) -> [Statement] {
             let filter = { (i: Int) in Expr.sum([first, .int(i)]) }
             let sum = { (i: Int) in Expr.element(.name("sums"), .int(i)) }
             let requantized: [Statement] = width == tile && quantized.vectorRequantizes.pointwise
                 ? [requantize8("pw", quantized.pointwise, first: first, into: .name("y"))]
-                : (0..<width).map { .assign(.element(.name("y"), filter($0)), "=", requantizeCall(sum($0), "pw", filter($0))) }
-            return (0..<tile).map { .assign(sum($0), "=", $0 < width ? .convert(.element(.weights("pw_bias"), filter($0)), .int32) : .int(0)) }
+                : (0..<width).map { .assign(.element(.name("y"), filter($0)), .set, requantizeCall(sum($0), "pw", filter($0))) }
+            return (0..<tile).map { .assign(sum($0), .set, $0 < width ? .convert(.element(.weights("pw_bias"), filter($0)), .int32) : .int(0)) }
                 + [.call(.symbol("dot8"), [.name("pairs"), .offset(.weights("pw_vector"), .times(first, .int(2 * pairs))), .int(pairs), .name("sums")])]
                 + requantized
         }
@@ -493,7 +493,7 @@ struct QuantizedLowering {
             let filter = { (i: Int) in Expr.sum([first, .int(i)]) }
             return (0..<width).map { .integer("acc\($0)", .convert(.element(.weights("pw_bias"), filter($0)), .int32), .int32, mutable: true) }
                 + sums(width, base)
-                + (0..<width).map { .assign(.element(.name("y"), filter($0)), "=", requantizeCall(.name("acc\($0)"), "pw", filter($0))) }
+                + (0..<width).map { .assign(.element(.name("y"), filter($0)), .set, requantizeCall(.name("acc\($0)"), "pw", filter($0))) }
         }
         let b = Expr.name("b")
         var body: [Statement] = []
@@ -552,22 +552,22 @@ struct QuantizedLowering {
                 for c in 0..<C {
                     for m in 0..<M {
                         let ch = c * M + m
-                        body.append(.assign(acc, "=", .int(Int(q.depthwiseBiases[index][ch]))))
+                        body.append(.assign(acc, .set, .int(Int(q.depthwiseBiases[index][ch]))))
                         for k in run.firstTap ..< run.firstTap + run.tapCount where q.depthwiseWeights[ch * K + k] != 0 {
                             let step = plan.inputStep(forOutput: t, tap: k)
-                            body.append(.assign(acc, "+=", .times(.int(Int(q.depthwiseWeights[ch * K + k])),
+                            body.append(.assign(acc, .add, .times(.int(Int(q.depthwiseWeights[ch * K + k])),
                                                                   .convert(.element(.name("x"), .int(step * C + c)), .int32))))
                         }
-                        body.append(.assign(.element(.name("mid"), .int(ch)), "=",
+                        body.append(.assign(.element(.name("mid"), .int(ch)), .set,
                                             requantizeCall(acc, "dw", .int(ch))))
                     }
                 }
                 for f in 0..<F {
-                    body.append(.assign(acc, "=", .int(Int(q.pointwiseBias[f]))))
+                    body.append(.assign(acc, .set, .int(Int(q.pointwiseBias[f]))))
                     for ch in 0..<CM where q.pointwiseWeights[f * CM + ch] != 0 {
-                        body.append(.assign(acc, "+=", .times(.int(Int(q.pointwiseWeights[f * CM + ch])), .convert(.element(.name("mid"), .int(ch)), .int32))))
+                        body.append(.assign(acc, .add, .times(.int(Int(q.pointwiseWeights[f * CM + ch])), .convert(.element(.name("mid"), .int(ch)), .int32))))
                     }
-                    body.append(.assign(.element(.name("y"), .int(t * F + f)), "=",
+                    body.append(.assign(.element(.name("y"), .int(t * F + f)), .set,
                                         requantizeCall(acc, "pw", .int(f))))
                 }
             }

@@ -55,7 +55,7 @@ struct StreamLowering {
     func completed(_ filled: Expr, _ count: Expr) -> Expr {
         let window = geometry.windowFrames
         let frames: Expr = .sum([filled, count])
-        return .select(.compare(frames, ">=", .int(window)), .sum([.quotient(.minus(frames, .int(window)), .int(geometry.stride)), .int(1)]), .int(0))
+        return .select(.compare(frames, .greaterOrEqual, .int(window)), .sum([.quotient(.minus(frames, .int(window)), .int(geometry.stride)), .int(1)]), .int(0))
     }
 
     /// Output frames still owed at flush when the window holds `filled`:
@@ -64,7 +64,7 @@ struct StreamLowering {
         guard geometry.padsRight else { return .int(0) }
         let offset = geometry.stride - 1 - geometry.padLeft
         let shifted: Expr = offset > 0 ? .sum([filled, .int(offset)]) : offset < 0 ? .minus(filled, .int(-offset)) : filled
-        return .select(.compare(filled, ">", .int(geometry.padLeft)), .quotient(shifted, .int(geometry.stride)), .int(0))
+        return .select(.compare(filled, .greater, .int(geometry.padLeft)), .quotient(shifted, .int(geometry.stride)), .int(0))
     }
 
     /// What the window holds after an output: the frames the next one shares with it.
@@ -76,9 +76,9 @@ struct StreamLowering {
     /// A constant count local.
     private static func constant(_ name: String, _ value: Expr) -> Statement { .integer(name, value, .count, mutable: false) }
 
-    private static func add(_ name: String, _ value: Expr) -> Statement { .assign(.name(name), "+=", value) }
+    private static func add(_ name: String, _ value: Expr) -> Statement { .assign(.name(name), .add, value) }
 
-    private static func set(_ target: Expr, _ value: Expr) -> Statement { .assign(target, "=", value) }
+    private static func set(_ target: Expr, _ value: Expr) -> Statement { .assign(target, .set, value) }
 
     // MARK: - Routines
 
@@ -132,7 +132,7 @@ struct StreamLowering {
              Self.add("k", .int(frames))]
         }
         let tile = geometry.tileKernel.map { plan in
-            Statement.loopWhile(.compare(.sum([k, .int(plan.convolutionSteps)]), "<=", n), step("tile", plan.convolutionSteps))
+            Statement.loopWhile(.compare(.sum([k, .int(plan.convolutionSteps)]), .lessOrEqual, n), step("tile", plan.convolutionSteps))
         }
         return Routine(name: "stream_run", comment: [.text("Output frames 0 .. n - 1 of the windows at `frames` + k * \(stride) frames, into `output`.")],
                        parameters: [("frames", .input), ("n", .value(.count)), ("output", .output)],
@@ -156,7 +156,7 @@ struct StreamLowering {
         let inPlace: [Statement] = [
             .comment([.text("The next window starts in `frames`: the kernels read them in place.")]),
             Self.constant("left", .minus(count, used)),
-            .branch(.compare(.name("left"), ">=", .int(window)), [
+            .branch(.compare(.name("left"), .greaterOrEqual, .int(window)), [
                 Self.constant("n", .sum([.quotient(.minus(.name("left"), .int(window)), .int(stride)), .int(1)])),
                 .call(.symbol("stream_run"), [Self.frame("frames", used, channels: c), n, Self.frame("output", written, channels: oc)]),
                 Self.add("written", n),
@@ -186,8 +186,8 @@ struct StreamLowering {
             Self.set(start, advance(start)),
             Self.set(filled, afterDrop),
             .comment([.text("Once the frames still needed all came with this push, read them there.")]),
-            .branch(.and(.compare(filled, ">", .int(0)), .compare(filled, "<=", used)), [
-                .assign(used, "-=", filled),
+            .branch(.and(.compare(filled, .greater, .int(0)), .compare(filled, .lessOrEqual, used)), [
+                .assign(used, .subtract, filled),
                 Self.set(filled, .int(0)),
             ], []),
         ]
@@ -202,7 +202,7 @@ struct StreamLowering {
             Self.count("written", .int(0)),
             .forever([
                 .branch(.less(filled, .int(0)), skip, []),
-                .branch(.compare(filled, "==", .int(0)), inPlace, []),
+                .branch(.compare(filled, .equal, .int(0)), inPlace, []),
             ] + stage + inState),
             Self.set(.pointee("state_start"), start),
             Self.set(.pointee("state_filled"), filled),
@@ -221,9 +221,9 @@ struct StreamLowering {
             .comment([.text("The windows that start in the state, and at least a tile: when their frames came with this push,"
                             + " they are copied after the state's into one buffer for the kernels.")]),
             Self.constant("least", .sum([.quotient(.minus(filled, .int(1)), .int(stride)), .int(1)])),
-            Self.constant("n", .select(.compare(least, ">", .int(tile)), least, .int(tile))),
+            Self.constant("n", .select(.compare(least, .greater, .int(tile)), least, .int(tile))),
             Self.constant("fresh", .minus(.sum([.times(.minus(n, .int(1)), .int(stride)), .int(window)]), filled)),
-            .branch(.compare(.minus(.name("count"), used), ">=", fresh), [
+            .branch(.compare(.minus(.name("count"), used), .greaterOrEqual, fresh), [
                 .scratch([Buffer(name: "stage", count: geometry.stageFrames * c)], [
                     .copy(to: .name("stage"), from: Self.frame("ring", .name("start"), channels: c), count: .times(filled, .int(c))),
                     .copy(to: Self.frame("stage", filled, channels: c), from: Self.frame("frames", used, channels: c), count: .times(fresh, .int(c))),
@@ -231,7 +231,7 @@ struct StreamLowering {
                 ]),
                 Self.add("written", n),
                 .comment([.text("The next window starts -filled frames on in `frames`.")]),
-                .assign(filled, "-=", .times(n, .int(stride))),
+                .assign(filled, .subtract, .times(n, .int(stride))),
                 .next,
             ], []),
         ]
@@ -247,7 +247,7 @@ struct StreamLowering {
                        returns: .count,
                        parameters: [("ring", .output), ("state_start", .counter), ("state_filled", .counter),
                                     ("frames", .input), ("count", .value(.count)), ("output", .output)], body: [
-            .branch(.and(.compare(.name("count"), "==", .int(1)), .compare(.pointee("state_filled"), ">=", .int(0))), [
+            .branch(.and(.compare(.name("count"), .equal, .int(1)), .compare(.pointee("state_filled"), .greaterOrEqual, .int(0))), [
                 .comment([.text("One frame (a signal pushed a frame at a time): into the ring, and the window it completes.")]),
                 Self.constant("start", .pointee("state_start")),
                 Self.constant("filled", .sum([.pointee("state_filled"), .int(1)])),
@@ -319,10 +319,10 @@ extension Expr {
     private var truth: Bool? {
         switch self {
         case .less(let a, let b): Self.compared(a, b, <)
-        case .compare(let a, "<=", let b): Self.compared(a, b, <=)
-        case .compare(let a, ">", let b): Self.compared(a, b, >)
-        case .compare(let a, ">=", let b): Self.compared(a, b, >=)
-        case .compare(let a, "==", let b): Self.compared(a, b, ==)
+        case .compare(let a, .lessOrEqual, let b): Self.compared(a, b, <=)
+        case .compare(let a, .greater, let b): Self.compared(a, b, >)
+        case .compare(let a, .greaterOrEqual, let b): Self.compared(a, b, >=)
+        case .compare(let a, .equal, let b): Self.compared(a, b, ==)
         case .and(let a, let b): a.truth.flatMap { a in b.truth.map { a && $0 } }
         case .group(let e): e.truth
         default: nil

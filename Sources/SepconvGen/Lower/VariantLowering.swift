@@ -26,11 +26,11 @@ extension Lowering {
         let (C, CM) = (plan.inputChannels, plan.depthwiseChannels)
         let (d, k, c, first) = (Expr.name("d"), Expr.name("k"), Expr.name("c"), Expr.name("first"))
         let body: [Statement] = [
-            .loop("j", from: .int(0), to: .int(CM), [.assign(.element(d, .name("j")), "=", .int(0))]),
+            .loop("j", from: .int(0), to: .int(CM), [.assign(.element(d, .name("j")), .set, .int(0))]),
             // The pointer per tap: a tap in the padding would place it outside the input.
             .loop("k", from: first, to: .sum([first, .name("count")]), [
                 .pointer("xr", .offset(.name("x"), inputOffset(step: .name("s"), tap: k))),
-                .loop("c", from: .int(0), to: .int(C), [.assign(.element(d, .sum([scaled(k, C), c])), "=", tapElement(nil, tap: nil, channel: c))]),
+                .loop("c", from: .int(0), to: .int(C), [.assign(.element(d, .sum([scaled(k, C), c])), .set, tapElement(nil, tap: nil, channel: c))]),
             ]),
         ]
         return Routine(name: "depthwise_step", comment: [.text("Gather of output step s: taps "), .steps("first", "first + count"),
@@ -43,7 +43,7 @@ extension Lowering {
     func gather(rows: Int) -> Routine {
         let (C, K, CM) = (plan.inputChannels, plan.kernelSize, plan.depthwiseChannels)
         let (r, k, c) = (Expr.name("r"), Expr.name("k"), Expr.name("c"))
-        let copy = Statement.assign(.element(.name("d"), .sum([scaled(r, CM), scaled(k, C), c])), "=", tapElement(r, tap: k, channel: c))
+        let copy = Statement.assign(.element(.name("d"), .sum([scaled(r, CM), scaled(k, C), c])), .set, tapElement(r, tap: k, channel: c))
         return Routine(name: "depthwise_\(rows)", comment: [.text("Gather of output steps "), .stepsFrom("t", rows),
                                                            .text(", every tap reading the input: d[r * \(CM) + tap * \(C) + channel].")],
                        isKernel: true, parameters: [("x", .input), ("d", .output), ("t", .integer)],
@@ -62,7 +62,7 @@ extension Lowering {
         let channel: Expr = M > 1 ? .sum([.times(c, .int(M)), .name("m")]) : c
         let value = Expr.element(.name("d"), .sum([.times(r, .int(CM))] + (M > 1 ? [.times(.name("m"), .int(C))] : []) + [c]))
         let biased = plan.useBias ? Expr.plus(.element(.weights("bias"), channel), value) : value
-        let store = Statement.assign(.element(.name("out"), .sum([.times(r, .int(stride)), channel])), "=",
+        let store = Statement.assign(.element(.name("out"), .sum([.times(r, .int(stride)), channel])), .set,
                                      portable && plan.schedule.fusesActivation ? .call(.symbol("act"), [biased]) : biased)
         let headers: [Header] = [.loop("r", from: 0, to: rows)] + (M > 1 ? [.loop("m", from: 0, to: M)] : []) + [.loop("c", from: 0, to: C)]
         return Routine(name: "pointwise_\(rows)", comment: [.text("Output of \(rows) step\(rows == 1 ? "" : "s") (no pointwise kernel): "

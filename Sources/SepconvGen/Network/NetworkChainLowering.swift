@@ -64,7 +64,7 @@ struct NetworkChainLowering {
 
     /// `written += <the routine of step index + 1>(state, frame, next)`: the frame on through the rest of the chain.
     private func pass(_ index: Int, frame: Expr) -> Statement {
-        .assign(Self.written, "+=", .call(.symbol("stream\(plan.streamedSteps[index + 1].number)"), [.forward("state"), frame, next]))
+        .assign(Self.written, .add, .call(.symbol("stream\(plan.streamedSteps[index + 1].number)"), [.forward("state"), frame, next]))
     }
 
     /// The `count` frames of step `index`'s output at `y`, on through the steps after it.
@@ -101,7 +101,7 @@ struct NetworkChainLowering {
         case (.pool, .window(_, _, _, let padsRight)):
             // A 'valid' pooling has no window past the last frame: its flush is a reset.
             return padsRight ? ([], .ringCall(field: Self.field(k), routine: "pool\(k)_flush", [output]))
-                : ([.assign(.stateField(Self.field(k) + ".frames"), "=", .int(0))], nil)
+                : ([.assign(.stateField(Self.field(k) + ".frames"), .set, .int(0))], nil)
         case (_, .pad):
             return ([], .call(.symbol("pad\(k)_flush"), [.stateCounter(Self.field(k)), output]))
         default:
@@ -148,8 +148,8 @@ struct NetworkChainLowering {
             .integer("written", .int(0), .count, mutable: true),
             .integer("i", .int(0), .count, mutable: true),
             .loopWhile(.less(i, .name("count")), [
-                .assign(Self.written, "+=", .call(.symbol("stream\(first)"), [.forward("state"), .offset(.name("frames"), .times(i, .int(plan.inputChannels))), next])),
-                .assign(i, "+=", .int(1)),
+                .assign(Self.written, .add, .call(.symbol("stream\(first)"), [.forward("state"), .offset(.name("frames"), .times(i, .int(plan.inputChannels))), next])),
+                .assign(i, .add, .int(1)),
             ]),
             .result(Self.written),
         ])
@@ -170,7 +170,7 @@ struct NetworkChainLowering {
             buffer = max(buffer, flushCapacity(index))
         }
         let (effect, count) = last >= 0 ? flushed(last, into: next, capacity: flushCapacity(last)) : ([], nil)
-        let final = effect + (count.map { [.assign(Self.written, "+=", $0)] } ?? [])
+        let final = effect + (count.map { [.assign(Self.written, .add, $0)] } ?? [])
         let body = (buffer > 0 ? [.scratch([Buffer(name: "y", count: buffer)], early)] : early) + final
         // `written` changes where a flush writes frames, and `output` is read only there.
         let writes = buffer > 0 || count != nil
@@ -187,8 +187,8 @@ struct NetworkChainLowering {
             let field = Self.field(emitted.number)
             switch (emitted.step.operation, streams[index]) {
             case (.separable(let layer), _): return .layerReset(layer: layer.name, field: field)
-            case (.pool, .window): return .assign(.stateField(field + ".frames"), "=", .int(0))
-            case (_, .pad): return .assign(.stateField(field), "=", .int(0))
+            case (.pool, .window): return .assign(.stateField(field + ".frames"), .set, .int(0))
+            case (_, .pad): return .assign(.stateField(field), .set, .int(0))
             default: return nil
             }
         }

@@ -34,9 +34,9 @@ struct NetworkStepLowering {
                 .loop("u", from: .int(0), to: .int(units), [
                     .variable("sum", .real(0), integer: false),
                     .loop("i", from: .int(0), to: .int(inputs), [
-                        .assign(.name("sum"), "+=", .product(at(x, r, inputs, i), at(.weights(base + "_kernel"), i, units, u))),
+                        .assign(.name("sum"), .add, .product(at(x, r, inputs, i), at(.weights(base + "_kernel"), i, units, u))),
                     ]),
-                    .assign(at(y, r, units, u), "=", sum),
+                    .assign(at(y, r, units, u), .set, sum),
                 ]),
             ] + activate(row: .offset(y, .times(r, .int(units))), length: units))]
         case .batchNorm(let scale, let shift):
@@ -44,7 +44,7 @@ struct NetworkStepLowering {
             tables = [.table(base + "_scale", comment: "scale", scale), .table(base + "_shift", comment: "shift", shift)]
             body = [.loop("r", from: .int(0), to: .int(rows), [
                 .loop("c", from: .int(0), to: .int(channels), [
-                    .assign(at(y, r, channels, c), "=", .plus(.product(at(x, r, channels, c), .element(.weights(base + "_scale"), c)),
+                    .assign(at(y, r, channels, c), .set, .plus(.product(at(x, r, channels, c), .element(.weights(base + "_scale"), c)),
                                                             .element(.weights(base + "_shift"), c))),
                 ]),
             ])]
@@ -52,7 +52,7 @@ struct NetworkStepLowering {
             words = "the activation, row by row"
             tables = []
             body = [.loop("r", from: .int(0), to: .int(rows), [
-                .loop("c", from: .int(0), to: .int(channels), [.assign(at(y, r, channels, c), "=", at(x, r, channels, c))]),
+                .loop("c", from: .int(0), to: .int(channels), [.assign(at(y, r, channels, c), .set, at(x, r, channels, c))]),
             ] + activate(row: .offset(y, .times(r, .int(channels))), length: channels))]
         case .pool(let kind, let size, let stride, let padLeft, _):
             // Keras's `same` padding: a window stops at the input's ends; an average divides by the steps it covers.
@@ -63,11 +63,11 @@ struct NetworkStepLowering {
             tables = []
             body = [.loop("t", from: .int(0), to: .int(step.outputShape[0]), [
                 .constant("start", .select(.less(first, .int(0)), .int(0), first)),
-                .constant("end", .select(.compare(.sum([first, .int(size)]), ">", .int(steps)), .int(steps), .sum([first, .int(size)]))),
+                .constant("end", .select(.compare(.sum([first, .int(size)]), .greater, .int(steps)), .int(steps), .sum([first, .int(size)]))),
                 .loop("c", from: .int(0), to: .int(channels), [
                     .variable("v", kind == .max ? at(x, start, channels, c) : .real(0), integer: false),
                     .loop("p", from: kind == .max ? .sum([start, .int(1)]) : start, to: end, [combine(kind, at(x, p, channels, c))]),
-                    .assign(at(y, t, channels, c), "=", kind == .max ? .name("v") : .quotient(.name("v"), .toElement(.minus(end, start)))),
+                    .assign(at(y, t, channels, c), .set, kind == .max ? .name("v") : .quotient(.name("v"), .toElement(.minus(end, start)))),
                 ]),
             ])]
         case .globalPool(let kind):
@@ -77,27 +77,27 @@ struct NetworkStepLowering {
             body = [.loop("c", from: .int(0), to: .int(channels), [
                 .variable("v", kind == .max ? .element(x, c) : .real(0), integer: false),
                 .loop("p", from: .int(kind == .max ? 1 : 0), to: .int(steps), [combine(kind, at(x, p, channels, c))]),
-                .assign(.element(y, c), "=", kind == .max ? .name("v") : .quotient(.name("v"), .int(steps))),
+                .assign(.element(y, c), .set, kind == .max ? .name("v") : .quotient(.name("v"), .int(steps))),
             ])]
         case .zeroPad(let left, let right):
             let size = step.inputSize
             words = "zero padding: \(left) steps before, \(right) after"
             tables = []
             body = [
-                .loop("i", from: .int(0), to: .int(left * channels), [.assign(.element(y, i), "=", .real(0))]),
-                .loop("i", from: .int(0), to: .int(size), [.assign(.element(y, .sum([.int(left * channels), i])), "=", .element(x, i))]),
-                .loop("i", from: .int(0), to: .int(right * channels), [.assign(.element(y, .sum([.int(left * channels + size), i])), "=", .real(0))]),
+                .loop("i", from: .int(0), to: .int(left * channels), [.assign(.element(y, i), .set, .real(0))]),
+                .loop("i", from: .int(0), to: .int(size), [.assign(.element(y, .sum([.int(left * channels), i])), .set, .element(x, i))]),
+                .loop("i", from: .int(0), to: .int(right * channels), [.assign(.element(y, .sum([.int(left * channels + size), i])), .set, .real(0))]),
             ]
         case .reshape:
             words = "a reshape: a copy"
             tables = []
-            body = [.loop("i", from: .int(0), to: .int(step.inputSize), [.assign(.element(y, i), "=", .element(x, i))])]
+            body = [.loop("i", from: .int(0), to: .int(step.inputSize), [.assign(.element(y, i), .set, .element(x, i))])]
         case .transpose:
             let (rows, columns) = (step.inputShape[0], step.inputShape[1])
             words = "a transpose"
             tables = []
             body = [.loop("r", from: .int(0), to: .int(rows), [
-                .loop("c", from: .int(0), to: .int(columns), [.assign(at(y, c, rows, r), "=", at(x, r, columns, c))]),
+                .loop("c", from: .int(0), to: .int(columns), [.assign(at(y, c, rows, r), .set, at(x, r, columns, c))]),
             ])]
         }
         // A step that works in place (BatchNormalization, an activation) gets the same elements as `x` and `y`.
@@ -108,7 +108,7 @@ struct NetworkStepLowering {
 
     /// Folds the element `value` into the pooled `v`.
     private func combine(_ kind: PoolKind, _ value: Expr) -> Statement {
-        kind == .max ? .assign(.name("v"), "=", .select(.compare(value, ">", .name("v")), value, .name("v"))) : .assign(.name("v"), "+=", value)
+        kind == .max ? .assign(.name("v"), .set, .select(.compare(value, .greater, .name("v")), value, .name("v"))) : .assign(.name("v"), .add, value)
     }
 
     /// The activation applied in place to the `length` values at `row`.
@@ -117,7 +117,7 @@ struct NetworkStepLowering {
         guard let function = activation?.elementFunction else { return [] }
         let j = Expr.name("j")
         return [.loop("j", from: .int(0), to: .int(length), [
-            .assign(.element(.group(row), j), "=", .call(.name(function), [.element(.group(row), j)])),
+            .assign(.element(.group(row), j), .set, .call(.name(function), [.element(.group(row), j)])),
         ])]
     }
 

@@ -20,21 +20,21 @@ enum NetworkStreamLowering {
                 .variable("v", kind == .max ? ring(start) : .real(0), integer: false),
                 .integer("p", kind == .max ? .sum([start, .int(1)]) : start, .count, mutable: true),
                 .loopWhile(.less(p, stop), [
-                    kind == .max ? .assign(v, "=", .select(.compare(ring(p), ">", v), ring(p), v)) : .assign(v, "+=", ring(p)),
-                    .assign(p, "+=", .int(1)),
+                    kind == .max ? .assign(v, .set, .select(.compare(ring(p), .greater, v), ring(p), v)) : .assign(v, .add, ring(p)),
+                    .assign(p, .add, .int(1)),
                 ]),
-                .assign(.element(.name("y"), c), "=", kind == .max ? v : .quotient(v, .toElement(.minus(stop, start)))),
+                .assign(.element(.name("y"), c), .set, kind == .max ? v : .quotient(v, .toElement(.minus(stop, start)))),
             ]),
         ])
         let push = Routine(name: "pool\(k)", comment: [.text("Pooling step \(k): frame i completes the window that ends there "
                                                              + "(output t with t * \(stride) - \(padLeft) + \(size) - 1 == i).")],
                            returns: .count, parameters: [("ring", .output), ("frames", .counter), ("x", .input), ("y", .output)], body: [
             .integer("i", .pointee("frames"), .count, mutable: false),
-            .assign(.pointee("frames"), "=", .sum([i, .int(1)])),
+            .assign(.pointee("frames"), .set, .sum([i, .int(1)])),
             .integer("first", .minus(i, .int(size - 1 - padLeft)), .count, mutable: false),
             .copy(to: .offset(.name("ring"), .times(.remainder(i, .int(size)), .int(channels))), from: .name("x"), count: .int(channels)),
             .branch(.less(first, .int(0)), [.result(.int(0))], []),
-            .branch(.compare(.remainder(first, .int(stride)), "!=", .int(0)), [.result(.int(0))], []),
+            .branch(.compare(.remainder(first, .int(stride)), .notEqual, .int(0)), [.result(.int(0))], []),
             .call(.symbol("pool\(k)_window"), [.name("ring"), .select(.less(first, .int(padLeft)), .int(0), .minus(first, .int(padLeft))),
                                               .sum([i, .int(1)]), .name("y")]),
             .result(.int(1)),
@@ -45,18 +45,18 @@ enum NetworkStreamLowering {
                             returns: .count, parameters: [("ring", .input), ("frames", .counter), ("y", .output)], body: [
             .integer("n", .pointee("frames"), .count, mutable: false),
             .integer("total", .quotient(.sum([n, .int(stride - 1)]), .int(stride)), .count, mutable: false),
-            .integer("t", .select(.compare(n, ">", .int(delay)), .sum([.quotient(.minus(n, .int(delay + 1)), .int(stride)), .int(1)]), .int(0)),
+            .integer("t", .select(.compare(n, .greater, .int(delay)), .sum([.quotient(.minus(n, .int(delay + 1)), .int(stride)), .int(1)]), .int(0)),
                      .count, mutable: true),
             .integer("written", .int(0), .count, mutable: true),
             .loopWhile(.less(t, .name("total")), [
                 .integer("start", .minus(.times(t, .int(stride)), .int(padLeft)), .count, mutable: false),
                 .integer("stop", .sum([start, .int(size)]), .count, mutable: false),
                 .call(.symbol("pool\(k)_window"), [.name("ring"), .select(.less(start, .int(0)), .int(0), start),
-                                                  .select(.compare(stop, ">", n), n, stop), .offset(.name("y"), .times(written, .int(channels)))]),
-                .assign(t, "+=", .int(1)),
-                .assign(written, "+=", .int(1)),
+                                                  .select(.compare(stop, .greater, n), n, stop), .offset(.name("y"), .times(written, .int(channels)))]),
+                .assign(t, .add, .int(1)),
+                .assign(written, .add, .int(1)),
             ]),
-            .assign(.pointee("frames"), "=", .int(0)),
+            .assign(.pointee("frames"), .set, .int(0)),
             .result(written),
         ])
         return [window, push, flush]
@@ -66,13 +66,13 @@ enum NetworkStreamLowering {
     /// (and the left ones too, when no frame came).
     static func pad(_ k: Int, left: Int, right: Int, channels: Int) -> [Routine] {
         let zeros = Expr.name("zeros")
-        let clear = Statement.loop("i", from: .int(0), to: .times(zeros, .int(channels)), [.assign(.element(.name("y"), .name("i")), "=", .real(0))])
-        let firstZeros = Expr.select(.compare(.pointee("frames"), "==", .int(0)), .int(left), .int(0))
+        let clear = Statement.loop("i", from: .int(0), to: .times(zeros, .int(channels)), [.assign(.element(.name("y"), .name("i")), .set, .real(0))])
+        let firstZeros = Expr.select(.compare(.pointee("frames"), .equal, .int(0)), .int(left), .int(0))
         return [
             Routine(name: "pad\(k)", comment: [.text("Padding step \(k): the left zeros with the first frame.")], returns: .count,
                     parameters: [("frames", .counter), ("x", .input), ("y", .output)], body: [
                 .integer("zeros", firstZeros, .count, mutable: false),
-                .assign(.pointee("frames"), "+=", .int(1)),
+                .assign(.pointee("frames"), .add, .int(1)),
                 clear,
                 .copy(to: .offset(.name("y"), .times(zeros, .int(channels))), from: .name("x"), count: .int(channels)),
                 .result(.sum([zeros, .int(1)])),
@@ -81,7 +81,7 @@ enum NetworkStreamLowering {
                     returns: .count, parameters: [("frames", .counter), ("y", .output)], body: [
                 .integer("zeros", .sum([.group(firstZeros), .int(right)]), .count, mutable: false),
                 clear,
-                .assign(.pointee("frames"), "=", .int(0)),
+                .assign(.pointee("frames"), .set, .int(0)),
                 .result(zeros),
             ]),
         ]

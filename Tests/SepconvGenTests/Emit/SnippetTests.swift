@@ -84,7 +84,7 @@ import Testing
         let routine = Routine(name: "demo_step", comment: [.text("Steps "), .steps("t", "t + n"), .text(".")],
                               parameters: [("y", .output), ("n", .integer)], body: [
             .loop("r", from: .int(0), to: .name("n"), [.loop("f", from: .int(0), to: .int(4), [
-                .assign(.element(y, .sum([.times(r, .int(4)), f])), "*=", .real(0.5)),
+                .assign(.element(y, .sum([.times(r, .int(4)), f])), .multiply, .real(0.5)),
             ])]),
             .constant("h", .minus(.name("n"), .int(1))),
             .branch(.less(.name("h"), .int(2)), [.call(.symbol("act"), [.offset(y, .name("h")), .int(4)])], []),
@@ -123,9 +123,9 @@ import Testing
         let body: [Statement] = [
             .sum("a", [.ratio(x, .plus(.magnitude(x), one))]),
             .sum("b", [.product(x, .product(.name("a"), x))]),
-            .sum("c", [.difference(.group(.select(.compare(x, ">", .decimal("0.0")), x, .negate(.decimal("2.5")))),
+            .sum("c", [.difference(.group(.select(.compare(x, .greater, .decimal("0.0")), x, .negate(.decimal("2.5")))),
                                    .math("log1p", [.negate(.magnitude(x))]))]),
-            .branch(.or(.less(.name("c"), one), .compare(.name("b"), "==", .decimal("0.0"))), [.result(.difference(x, .difference(x, one)))], []),
+            .branch(.or(.less(.name("c"), one), .compare(.name("b"), .equal, .decimal("0.0"))), [.result(.difference(x, .difference(x, one)))], []),
             .result(.ratio(.plus(.name("a"), .name("c")), .toElement(.name("n")))),
         ]
         let (c, swift) = spell { $0.print(body, into: &$1) } swift: { $0.print(body, into: &$1) }

@@ -269,7 +269,10 @@ def reject_fork():
 # Per case: the builder and the ranges (first, last) whose outputs are recorded.
 CASES = {
     "kws": (kws, [(None, None), ("conv2", "gap"), ("bn2", "dense"), (None, "relu3")]),
-    "imu": (imu, [(None, None), ("max_pool", "bn_b"), ("sep_c", "flat"), (None, "max_pool_same")]),
+    # The last three: a stream's edge cases (a lone 'valid' pool, whose flush only resets; a pool then
+    # per-frame steps; a lone activation).
+    "imu": (imu, [(None, None), ("max_pool", "bn_b"), ("sep_c", "flat"), (None, "max_pool_same"),
+                  ("max_pool", "max_pool"), ("avg_pool", "relu_t"), ("relu_t", "relu_t")]),
     "f64": (f64, [(None, None), ("per_step", "out"), (None, "act")]),
     "ecg": (ecg, [(None, None), (None, "conv3"), ("conv2", "dense")]),
     "imu_dw": (imu_dw, [(None, None), (None, "dw3"), ("dw2", "probs")]),
@@ -284,6 +287,7 @@ FLOAT64 = {"f64", "f64_cf"}
 # padding, BatchNormalization, an activation along channels or the dropout
 # family); their Keras outputs are what a stream of the range's input gives.
 STREAMED = {("kws", None, "relu3"), ("imu", "max_pool", "bn_b"), ("imu", None, "max_pool_same"), ("f64", None, "act"),
+            ("imu", "max_pool", "max_pool"), ("imu", "avg_pool", "relu_t"), ("imu", "relu_t", "relu_t"),
             ("ecg", None, "conv3"), ("imu_dw", None, "dw3"),
             ("kws_cf", None, "relu3"), ("ecg_cf", None, "conv3"), ("f64_cf", None, "avg")}
 REJECTS = {"reject_unsupported": reject_unsupported, "reject_fork": reject_fork}

@@ -84,12 +84,30 @@ struct CLoops {
         program.printHelpers(module, into: &printer)
         if helperGuard { printer.lines(["#endif", ""]) }
         // Every routine is printed only where something calls it (-Wunused-function).
-        printer.line("#if defined(\(name)_VECTOR)")
-        printer.line()
-        if layout.routines.contains(.depthwiseStep) {
-            depthwiseStep(&printer)
-            printer.line()
+        for (index, section) in module.sections.enumerated() {
+            switch section {
+            case .guarded(_, let vector, let portable):
+                // The guard's condition is the `<name>_VECTOR` macro's, defined above.
+                printer.line("#if defined(\(name)_VECTOR)")
+                printer.line()
+                vectorPrelude(&printer)
+                printRoutines(vector, heliumForms: false, into: &printer)
+                printer.line()
+                printer.line("#else")
+                printer.line()
+                printRoutines(portable, heliumForms: true, into: &printer)
+                printer.line()
+                printer.line("#endif")
+                if index < module.sections.count - 1 { printer.line() }
+            case .routines(let routines):
+                printRoutines(routines, heliumForms: true, into: &printer)
+            }
         }
+        return printer.text
+    }
+
+    /// The vector path's types and their loads and stores, 512-bit ones where the kernel has them.
+    private func vectorPrelude(_ printer: inout CodePrinter) {
         printer.lines([
             "#include <string.h>",
             "",
@@ -116,33 +134,22 @@ struct CLoops {
                 "",
             ])
         }
-        program.print(lowering.vectorStages, into: &printer)
-        // Where the portable path activates as it stores, each path has an item of its own.
-        let fused = plan.schedule.fusesActivation
-        if fused {
-            program.print([lowering.finish].compactMap { $0 }, into: &printer)
-            program.print(lowering.loopsItem, into: &printer)
-            printer.line()
+    }
+
+    /// `routines`, an empty line between two; with `heliumForms` (routines
+    /// outside the vector path) each in its Helium form too where it has one.
+    private func printRoutines(_ routines: [Routine], heliumForms: Bool, into printer: inout CodePrinter) {
+        for (index, routine) in routines.enumerated() {
+            if index > 0 { printer.line() }
+            printAlternative(heliumForms ? heliumForm(of: routine) : nil, to: routine, into: &printer)
         }
-        printer.line("#else")
-        printer.line()
-        for routine in lowering.portableRoutines + (fused ? [lowering.portableItem] : []) {
-            printAlternative(helium?.routine(routine.name), to: routine, into: &printer)
-            printer.line()
-        }
-        printer.line("#endif")
-        printer.line()
-        if !fused {
-            if let finish = lowering.finish, let helium, helium.hasFinish {
-                printAlternative(helium.finish, to: finish, into: &printer)
-                printer.line()
-                program.print([lowering.epiloguePass].compactMap { $0 }, into: &printer)
-            } else {
-                program.print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer)
-            }
-            program.print(lowering.loopsItem, into: &printer)
-        }
-        return printer.text
+    }
+
+    /// The Helium form of a portable or shared routine, where the kernel takes Helium and the routine has one.
+    private func heliumForm(of routine: Routine) -> [String]? {
+        guard let helium else { return nil }
+        if routine == lowering.finish { return helium.hasFinish ? helium.finish : nil }
+        return helium.routine(routine.name)
     }
 
     /// The Helium forms of the portable routines, for a float32 kernel.
@@ -158,12 +165,5 @@ struct CLoops {
         printer.line("#else")
         program.print(routine, into: &printer)
         printer.line("#endif")
-    }
-
-    // MARK: Depthwise
-
-    /// `depthwise_step`: one output step over a run-time range of taps (see `Lowering.depthwiseStep`).
-    private func depthwiseStep(_ printer: inout CodePrinter) {
-        program.print(lowering.depthwiseStep, into: &printer)
     }
 }

@@ -224,13 +224,26 @@ struct ProgramPrinter<S: Spelling> {
         }
     }
 
-    /// The `full` kernel: the module's tables and helpers, the epilogue's routines and the item.
+    /// The `full` kernel: the module's tables and helpers, then its routines,
+    /// an empty line between two.
     func printFullKernel(_ module: KernelModule, into printer: inout CodePrinter) {
-        let lowering = module.lowering
         printTables(module, into: &printer)
         printHelpers(module, into: &printer)
-        if !lowering.plan.epilogue.isEmpty { print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer) }
-        print(lowering.fullItem, into: &printer)
+        printSections(module, into: &printer)
+    }
+
+    /// The module's routines, an empty line between two; a guarded section
+    /// (a language without guards has none) by its vector path.
+    func printSections(_ module: KernelModule, into printer: inout CodePrinter) {
+        let routines = module.sections.flatMap { section -> [Routine] in
+            switch section {
+            case .routines(let routines), .guarded(_, let routines, _): routines
+            }
+        }
+        for (index, routine) in routines.enumerated() {
+            if index > 0 { printer.line() }
+            print(routine, into: &printer)
+        }
     }
 
     /// The int8 kernel of `lowering` as `strategy` shapes it: its tables,

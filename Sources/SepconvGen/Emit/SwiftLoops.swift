@@ -19,8 +19,6 @@ struct SwiftLoops {
     let layout: KernelLayout
     let module: KernelModule
 
-    private var lowering: Lowering { module.lowering }
-
     private var type: String { plan.format.spelling(.swift) }
     private var vector: String { "SIMD\(W)<\(plan.format.spelling(.swift))>" }
     private var W: Int { layout.lanes }
@@ -77,11 +75,6 @@ struct SwiftLoops {
             printer.line("#endif")
             printer.line()
         }
-        if layout.routines.contains(.depthwiseStep) {
-            program.print([lowering.depthwiseStep], into: &printer)
-        }
-        program.print(lowering.vectorStages, into: &printer)
-        program.print([lowering.finish, lowering.epiloguePass].compactMap { $0 }, into: &printer)
-        program.print(lowering.loopsItem, into: &printer)
+        program.printSections(module, into: &printer)
     }
 }

@@ -1,11 +1,19 @@
 /// What the lowering gives one language's printer for a float layer, built
-/// once: the constant tables and the activation helpers in print order, and
-/// what the files' headers state about the kernel, read from what it holds
-/// rather than predicted: the bytes of its stack buffers and whether it
-/// calls the C math library. Its routines are the lowering's (`fullItem`,
-/// `vectorStages`, `portableRoutines`, ...), which the printer places under
-/// the target guards it spells.
+/// once: the constant tables, the activation helpers and the routines in
+/// print order (the routines in sections, a target guard's two paths in
+/// one), and what the files' headers state about the kernel, read from what
+/// it holds rather than predicted: the bytes of its stack buffers and
+/// whether it calls the C math library. The printer spells the guards and
+/// each language's prelude of vector types.
 struct KernelModule {
+    /// A run of routines in print order, or the two paths a target guard chooses between.
+    enum Section {
+        /// Routines every target compiles.
+        case routines([Routine])
+        /// The vector path's routines where `guard` holds, the portable C99 path's elsewhere.
+        case guarded(VectorGuard, vector: [Routine], portable: [Routine])
+    }
+
     /// The routines' lowering.
     let lowering: Lowering
     /// The `loops` kernel's weight tables, where it has its own (a window
@@ -15,6 +23,8 @@ struct KernelModule {
     let epilogueTables: [Statement]
     /// The activation helpers (`act`, `epilogue<i>_act`), each as the language's source.
     let helpers: [ActivationCode]
+    /// The routines in print order, up to and including the item.
+    let sections: [Section]
     /// Bytes of the stack buffers the kernel's routines declare (`Lowering.stackBytes`).
     let stackBytes: Int
 
@@ -28,6 +38,25 @@ struct KernelModule {
         epilogueTables = lowering.epilogueTables
         helpers = lowering.activations.map { $0.activation.code(language, dtype: plan.dtype, name: namer.symbol($0.name)) }
         stackBytes = lowering.stackBytes(strategy)
+        sections = Self.sections(lowering, strategy)
+    }
+
+    /// The routines of `strategy`'s kernel: `full`'s straight-line item after
+    /// the epilogue's routines; `loops`' vector stages, then (where the
+    /// language chooses a path by target) the portable path beside them, and
+    /// the store and the item. Where the portable path activates as it
+    /// stores, each path has its finish and item.
+    private static func sections(_ lowering: Lowering, _ strategy: UnrollStrategy) -> [Section] {
+        let plan = lowering.plan, schedule = plan.schedule
+        let epilogue = [lowering.finish, lowering.epiloguePass].compactMap { $0 }
+        guard strategy == .loops else { return [.routines((plan.epilogue.isEmpty ? [] : epilogue) + [lowering.fullItem])] }
+        let vector = (schedule.routines.contains(.depthwiseStep) ? [lowering.depthwiseStep] : []) + lowering.vectorStages
+        guard lowering.options.choosesPaths else { return [.routines(vector + epilogue + [lowering.loopsItem])] }
+        guard schedule.fusesActivation else {
+            return [.guarded(schedule.vectorGuard, vector: vector, portable: lowering.portableRoutines), .routines(epilogue + [lowering.loopsItem])]
+        }
+        return [.guarded(schedule.vectorGuard, vector: vector + [lowering.finish].compactMap { $0 } + [lowering.loopsItem],
+                         portable: lowering.portableRoutines + [lowering.portableItem])]
     }
 
     /// Whether a helper calls the C math library (C: `<math.h>`, the header's `-lm` note).

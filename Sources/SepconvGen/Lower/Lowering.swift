@@ -25,11 +25,16 @@ struct Lowering {
         /// nor keeps its sums in registers); otherwise (C, whose portable path
         /// calls it for every step) it is scalar, its taps outermost.
         var vectorBorder: Bool
+        /// The `loops` kernel holds a vector path and a portable C99 path
+        /// beside it, chosen where it is compiled (C, by the preprocessor);
+        /// otherwise only the vector path (Swift, which has no condition for
+        /// a target's float SIMD: its standard-library vectors lower everywhere).
+        var choosesPaths: Bool
 
         /// The options of `language`.
         static func of(_ language: TargetLanguage) -> Options {
             let swift = language == .swift
-            return Options(bindsSums: swift, passesWeights: swift, loopsEveryRun: swift, vectorBorder: swift)
+            return Options(bindsSums: swift, passesWeights: swift, loopsEveryRun: swift, vectorBorder: swift, choosesPaths: !swift)
         }
     }
 

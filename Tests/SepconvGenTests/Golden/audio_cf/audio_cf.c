@@ -334,18 +334,6 @@ static float audio_cf_act(float x)
 
 #if defined(audio_cf_VECTOR)
 
-/* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 40 + channel]. */
-audio_cf_BORDER void audio_cf_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
-{
-    int j, k, c;
-    for (j = 0; j < 40; ++j) d[j] = 0;
-    for (k = first; k < first + count; ++k) {
-        const float *w = audio_cf_depthwise + k * 40;
-        const float *xk = x + s * 2 - 2 + k * 1;
-        for (c = 0; c < 40; ++c) d[c] += xk[c * 101] * w[c];
-    }
-}
-
 #include <string.h>
 
 typedef float audio_cf_vec __attribute__((vector_size(32)));
@@ -362,6 +350,18 @@ typedef float audio_cf_wide_unaligned __attribute__((vector_size(64), aligned(4)
 #define audio_cf_WLOAD(p) (*(const audio_cf_wide_unaligned *)(p))
 #define audio_cf_WSTORE(p, v) (*(audio_cf_wide_unaligned *)(p) = (v))
 #endif
+
+/* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 40 + channel]. */
+audio_cf_BORDER void audio_cf_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
+{
+    int j, k, c;
+    for (j = 0; j < 40; ++j) d[j] = 0;
+    for (k = first; k < first + count; ++k) {
+        const float *w = audio_cf_depthwise + k * 40;
+        const float *xk = x + s * 2 - 2 + k * 1;
+        for (c = 0; c < 40; ++c) d[c] += xk[c * 101] * w[c];
+    }
+}
 
 /* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
 audio_cf_KERNEL void audio_cf_depthwise_6(const float *restrict x, float *restrict d, const int t)

@@ -81,6 +81,14 @@ static float keras_config_act(float x)
 
 #if defined(keras_config_VECTOR)
 
+#include <string.h>
+
+typedef float keras_config_vec __attribute__((vector_size(32)));
+/* The same vector at any element's alignment, allowed to alias the element type: unaligned loads and stores. */
+typedef float keras_config_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
+#define keras_config_LOAD(p) (*(const keras_config_unaligned *)(p))
+#define keras_config_STORE(p, v) (*(keras_config_unaligned *)(p) = (v))
+
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 6 + channel]. */
 keras_config_BORDER void keras_config_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
@@ -92,14 +100,6 @@ keras_config_BORDER void keras_config_depthwise_step(const float *restrict x, fl
         for (c = 0; c < 6; ++c) d[c] += xk[c] * w[c];
     }
 }
-
-#include <string.h>
-
-typedef float keras_config_vec __attribute__((vector_size(32)));
-/* The same vector at any element's alignment, allowed to alias the element type: unaligned loads and stores. */
-typedef float keras_config_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
-#define keras_config_LOAD(p) (*(const keras_config_unaligned *)(p))
-#define keras_config_STORE(p, v) (*(keras_config_unaligned *)(p) = (v))
 
 /* Depthwise stage of output steps t .. t + 7, every tap reading the input. */
 keras_config_KERNEL void keras_config_depthwise_8(const float *restrict x, float *restrict d, const int t)

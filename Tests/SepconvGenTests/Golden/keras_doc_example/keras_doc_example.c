@@ -446,7 +446,6 @@ static void keras_doc_example_item(const float *restrict x, float *restrict y)
 
 #endif
 
-
 void keras_doc_example(const float *input, float *output, size_t batch)
 {
     size_t item;

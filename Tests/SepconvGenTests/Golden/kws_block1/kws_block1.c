@@ -111,6 +111,14 @@ static float kws_block1_act(float x)
 
 #if defined(kws_block1_VECTOR)
 
+#include <string.h>
+
+typedef float kws_block1_vec __attribute__((vector_size(32)));
+/* The same vector at any element's alignment, allowed to alias the element type: unaligned loads and stores. */
+typedef float kws_block1_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
+#define kws_block1_LOAD(p) (*(const kws_block1_unaligned *)(p))
+#define kws_block1_STORE(p, v) (*(kws_block1_unaligned *)(p) = (v))
+
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 10 + channel]. */
 kws_block1_BORDER void kws_block1_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
@@ -122,14 +130,6 @@ kws_block1_BORDER void kws_block1_depthwise_step(const float *restrict x, float 
         for (c = 0; c < 10; ++c) d[c] += xk[c] * w[c];
     }
 }
-
-#include <string.h>
-
-typedef float kws_block1_vec __attribute__((vector_size(32)));
-/* The same vector at any element's alignment, allowed to alias the element type: unaligned loads and stores. */
-typedef float kws_block1_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
-#define kws_block1_LOAD(p) (*(const kws_block1_unaligned *)(p))
-#define kws_block1_STORE(p, v) (*(kws_block1_unaligned *)(p) = (v))
 
 /* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
 kws_block1_KERNEL void kws_block1_depthwise_6(const float *restrict x, float *restrict d, const int t)
@@ -623,7 +623,6 @@ static void kws_block1_item(const float *restrict x, float *restrict y)
 }
 
 #endif
-
 
 void kws_block1(const float *input, float *output, size_t batch)
 {

@@ -102,6 +102,14 @@ static float strided_dilated_act(float x)
 
 #if defined(strided_dilated_VECTOR)
 
+#include <string.h>
+
+typedef float strided_dilated_vec __attribute__((vector_size(32)));
+/* The same vector at any element's alignment, allowed to alias the element type: unaligned loads and stores. */
+typedef float strided_dilated_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
+#define strided_dilated_LOAD(p) (*(const strided_dilated_unaligned *)(p))
+#define strided_dilated_STORE(p, v) (*(strided_dilated_unaligned *)(p) = (v))
+
 /* Depthwise stage of output step s, reading taps first .. first + count - 1: d[multiplier * 8 + channel]. */
 strided_dilated_BORDER void strided_dilated_depthwise_step(const float *restrict x, float *restrict d, const int s, const int first, const int count)
 {
@@ -113,14 +121,6 @@ strided_dilated_BORDER void strided_dilated_depthwise_step(const float *restrict
         for (c = 0; c < 8; ++c) d[c] += xk[c] * w[c];
     }
 }
-
-#include <string.h>
-
-typedef float strided_dilated_vec __attribute__((vector_size(32)));
-/* The same vector at any element's alignment, allowed to alias the element type: unaligned loads and stores. */
-typedef float strided_dilated_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
-#define strided_dilated_LOAD(p) (*(const strided_dilated_unaligned *)(p))
-#define strided_dilated_STORE(p, v) (*(strided_dilated_unaligned *)(p) = (v))
 
 /* Depthwise stage of output steps t .. t + 5, every tap reading the input. */
 strided_dilated_KERNEL void strided_dilated_depthwise_6(const float *restrict x, float *restrict d, const int t)

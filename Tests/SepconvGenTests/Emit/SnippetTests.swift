@@ -148,4 +148,33 @@ import Testing
             "return (a + c) / Double(n)",
         ])
     }
+
+    /// The module's routines in print order: C's loops kernel holds the
+    /// vector and portable paths as one guarded section, then the routines
+    /// both share; where the portable path applies relu as it stores, each
+    /// path ends in its own item. Swift has the vector path alone.
+    @Test func moduleSectionsOrderTheRoutines() throws {
+        func names(_ activation: String, _ language: TargetLanguage) throws -> [[String]] {
+            let compiled = try SpecCompiler(unroll: .loops).compile(file: "snippet.yaml", contents: Array("""
+                name: s
+                input: {steps: 20, channels: 8}
+                layer: {filters: 16, kernel_size: 3, padding: same, activation: \(activation)}
+                """.utf8))
+            return KernelModule(plan: compiled.plan, language: language).sections.flatMap { section -> [[String]] in
+                switch section {
+                case .routines(let routines): [routines.map(\.name)]
+                case .guarded(let guarded, let vector, let portable):
+                    [["guard " + guarded.rawValue], vector.map(\.name), portable.map(\.name)]
+                }
+            }
+        }
+        let fused = try names("relu", .c)
+        #expect(fused.count == 3 && fused[0] == ["guard floatSIMD"])
+        #expect(fused[1].last == "item" && fused[2].last == "item", "\(fused)")
+        let tanh = try names("tanh", .c)
+        #expect(tanh.count == 4 && tanh[3] == ["finish", "item"], "\(tanh)")
+        #expect(!tanh[1].contains("item") && !tanh[2].contains("item"))
+        let swift = try names("tanh", .swift)
+        #expect(swift.count == 1 && swift[0].suffix(2) == ["finish", "item"] && swift[0].first == tanh[1].first, "\(swift)")
+    }
 }

@@ -148,7 +148,7 @@ struct CLoops {
     /// The Helium form of a portable or shared routine, where the kernel takes Helium and the routine has one.
     private func heliumForm(of routine: Routine) -> [String]? {
         guard let helium else { return nil }
-        if routine == lowering.finish { return helium.hasFinish ? helium.finish : nil }
+        if routine.name == Routine.finishName { return helium.hasFinish ? helium.finish : nil }
         return helium.routine(routine.name)
     }
 

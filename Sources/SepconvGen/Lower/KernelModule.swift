@@ -25,7 +25,7 @@ struct KernelModule {
     let helpers: [ActivationCode]
     /// The routines in print order, up to and including the item.
     let sections: [Section]
-    /// Bytes of the stack buffers the kernel's routines declare (`Lowering.stackBytes`).
+    /// Bytes of the stack buffers the kernel's routines declare: the C header's stack bound.
     let stackBytes: Int
 
     /// The module of `plan`'s float kernel in `language`.
@@ -37,8 +37,23 @@ struct KernelModule {
         weightTables = strategy == .loops && plan.borrowedTables[language] == nil ? KernelLayout(plan: plan).weightTables(language) : []
         epilogueTables = lowering.epilogueTables
         helpers = lowering.activations.map { $0.activation.code(language, dtype: plan.dtype, name: namer.symbol($0.name)) }
-        stackBytes = lowering.stackBytes(strategy)
-        sections = Self.sections(lowering, strategy)
+        // Each routine is lowered once: the sections and the stack bound read the same values.
+        let routines = Routines(finish: lowering.finish, pass: lowering.epiloguePass,
+                                items: strategy == .full ? [lowering.fullItem] : [lowering.loopsItem, lowering.portableItem])
+        let bytes = plan.format.bytes
+        stackBytes = (routines.items.map { Statement.scratchBytes($0.body, elementBytes: bytes) }.max() ?? 0)
+            + (routines.pass.map { Statement.scratchBytes($0.body, elementBytes: bytes) } ?? 0)
+        sections = Self.sections(lowering, strategy, routines)
+    }
+
+    /// The routines the sections and the stack bound share: the store, the
+    /// epilogue's pass over the item, and the items (`full`'s; `loops`' vector
+    /// and portable ones). The bound is the largest item's buffers plus,
+    /// called from it, the pass's.
+    private struct Routines {
+        var finish: Routine?
+        var pass: Routine?
+        var items: [Routine]
     }
 
     /// The routines of `strategy`'s kernel: `full`'s straight-line item after
@@ -46,17 +61,18 @@ struct KernelModule {
     /// language chooses a path by target) the portable path beside them, and
     /// the store and the item. Where the portable path activates as it
     /// stores, each path has its finish and item.
-    private static func sections(_ lowering: Lowering, _ strategy: UnrollStrategy) -> [Section] {
+    private static func sections(_ lowering: Lowering, _ strategy: UnrollStrategy, _ routines: Routines) -> [Section] {
         let plan = lowering.plan, schedule = plan.schedule
-        let epilogue = [lowering.finish, lowering.epiloguePass].compactMap { $0 }
-        guard strategy == .loops else { return [.routines((plan.epilogue.isEmpty ? [] : epilogue) + [lowering.fullItem])] }
+        let epilogue = [routines.finish, routines.pass].compactMap { $0 }
+        guard strategy == .loops else { return [.routines((plan.epilogue.isEmpty ? [] : epilogue) + routines.items)] }
+        let (item, portableItem) = (routines.items[0], routines.items[1])
         let vector = (schedule.routines.contains(.depthwiseStep) ? [lowering.depthwiseStep] : []) + lowering.vectorStages
-        guard lowering.options.choosesPaths else { return [.routines(vector + epilogue + [lowering.loopsItem])] }
+        guard lowering.options.choosesPaths else { return [.routines(vector + epilogue + [item])] }
         guard schedule.fusesActivation else {
-            return [.guarded(schedule.vectorGuard, vector: vector, portable: lowering.portableRoutines), .routines(epilogue + [lowering.loopsItem])]
+            return [.guarded(schedule.vectorGuard, vector: vector, portable: lowering.portableRoutines), .routines(epilogue + [item])]
         }
-        return [.guarded(schedule.vectorGuard, vector: vector + [lowering.finish].compactMap { $0 } + [lowering.loopsItem],
-                         portable: lowering.portableRoutines + [lowering.portableItem])]
+        return [.guarded(schedule.vectorGuard, vector: vector + [routines.finish].compactMap { $0 } + [item],
+                         portable: lowering.portableRoutines + [portableItem])]
     }
 
     /// Whether a helper calls the C math library (C: `<math.h>`, the header's `-lm` note).

@@ -345,6 +345,8 @@ struct Routine: Hashable {
 
     /// The base name of the routine that computes one batch item (`<layer>_item`, `forwardItem`).
     static let itemName = "item"
+    /// The base name of the routine that stores a tile through the activation and epilogue (`<layer>_finish`, `finish`).
+    static let finishName = "finish"
 
     /// The namer's base name.
     var name: String

@@ -125,7 +125,7 @@ struct Lowering {
         case (.channelsLast, .glu):
             let half = F / 2
             let gate = Expr.element(o, .sum([.times(r, .int(Fp)), f, .int(half)]))
-            return Routine(name: "finish", comment: [.text("glu of steps "), .steps("t", "t + n"), .text(" from the output tile o[r * \(Fp) + f].")],
+            return Routine(name: Routine.finishName, comment: [.text("glu of steps "), .steps("t", "t + n"), .text(" from the output tile o[r * \(Fp) + f].")],
                            parameters: tileParameters, body: [
                 .loop("r", from: .int(0), to: n, [.loop("f", from: .int(0), to: .int(half), [
                     .assign(.element(y, .sum([.times(.sum([t, r]), .int(half)), f])), .set, .product(tile(f), .call(act, [gate]))),
@@ -134,20 +134,20 @@ struct Lowering {
         case (.channelsLast, .linear):
             return nil
         case (.channelsLast, let activation) where activation.isRowWise:
-            return Routine(name: "finish", comment: [.text("The activation of n steps' outputs, each a row, in place.")],
+            return Routine(name: Routine.finishName, comment: [.text("The activation of n steps' outputs, each a row, in place.")],
                            parameters: [("out", .output), ("n", .integer)], body: [
                 .loop("r", from: .int(0), to: n, [.call(act, [.offset(.name("out"), .times(r, .int(F))), .int(F)])]),
             ])
         case (.channelsLast, _):
             let element = Expr.element(.name("out"), .name("i"))
-            return Routine(name: "finish", comment: [.text("The activation of n steps' outputs, in place.")],
+            return Routine(name: Routine.finishName, comment: [.text("The activation of n steps' outputs, in place.")],
                            parameters: [("out", .output), ("n", .integer)], body: [
                 .loop("i", from: .int(0), to: .times(n, .int(F)), [.assign(element, .set, .call(act, [element]))]),
             ])
         case (.channelsFirst, .glu):
             let half = steps / 2, (s, h) = (Expr.name("s"), Expr.name("h"))
             let target = Expr.element(y, .sum([.times(f, .int(half)), h]))
-            return Routine(name: "finish", comment: [.text("glu of steps "), .steps("t", "t + n"),
+            return Routine(name: Routine.finishName, comment: [.text("glu of steps "), .steps("t", "t + n"),
                                                      .text(" from the output tile o[r * \(Fp) + f]: the first half sets, the second gates.")],
                            parameters: tileParameters, body: [
                 .loop("r", from: .int(0), to: n, [
@@ -161,7 +161,7 @@ struct Lowering {
             ])
         case (.channelsFirst, let activation):
             let value = activation.isRowWise || activation == .linear ? tile(f) : .call(act, [tile(f)])
-            return Routine(name: "finish", comment: [.text("Steps "), .steps("t", "t + n"),
+            return Routine(name: Routine.finishName, comment: [.text("Steps "), .steps("t", "t + n"),
                                                      .text(" from the output tile o[r * \(Fp) + f] into the (filters, steps) output.")],
                            parameters: tileParameters, body: [
                 .loop("f", from: .int(0), to: .int(F), [.loop("r", from: .int(0), to: n, [
@@ -189,7 +189,7 @@ struct Lowering {
         let store: Statement = plan.dataFormat == .channelsLast
             ? .loop("f", from: .int(0), to: .int(width), [.assign(.element(y, .sum([.times(.sum([t, r]), .int(width)), f])), .set, at(f))])
             : .loop("f", from: .int(0), to: .int(F), [.assign(.element(y, .sum([.times(f, .int(steps)), t, r])), .set, at(f))])
-        return Routine(name: "finish", comment: [.text("The activation and epilogue of steps "), .steps("t", "t + n"),
+        return Routine(name: Routine.finishName, comment: [.text("The activation and epilogue of steps "), .steps("t", "t + n"),
                                                  .text(" in the output tile o[r * \(Fp) + f], then their store.")],
                        parameters: [("o", .output), ("y", .output), ("t", .integer), ("n", .integer)],
                        body: [.loop("r", from: .int(0), to: n, body + [store])])
@@ -357,8 +357,8 @@ struct Lowering {
         let (x, y, d, o) = (Expr.name("x"), Expr.name("y"), Expr.name("d"), Expr.name("o"))
         let weights: [Expr] = options.passesWeights && plan.convolution.hasDepthwiseKernel ? [.weights("depthwise")] : []
         let store = { (t: Expr, n: Int) -> [Statement] in
-            if schedule.needsOutputTile { return [.call(.symbol("finish"), [o, y, t, .int(n)])] }
-            return finish == nil || !finishing ? [] : [.call(.symbol("finish"), [.offset(y, .times(t, .int(self.F))), .int(n)])]
+            if schedule.needsOutputTile { return [.call(.symbol(Routine.finishName), [o, y, t, .int(n)])] }
+            return finish == nil || !finishing ? [] : [.call(.symbol(Routine.finishName), [.offset(y, .times(t, .int(self.F))), .int(n)])]
         }
         var tiles: [Statement] = []
         for tile in schedule.tiles {
@@ -402,15 +402,6 @@ struct Lowering {
         if epiloguePass != nil { body.append(.call(.symbol("epilogue"), [y])) }
         return Routine(name: Routine.itemName, comment: [.text("One batch item: tiles of \(T) output steps; border tiles read only their steps' own taps.")],
                        parameters: [("x", .input), ("y", .output)], body: body)
-    }
-
-    /// Bytes of the stack buffers the kernel of `strategy` declares: its
-    /// item's (tile buffers, the epilogue's row) and, called from the item,
-    /// the epilogue pass's. The C header states this bound.
-    func stackBytes(_ strategy: UnrollStrategy) -> Int {
-        let items = strategy == .full ? [fullItem] : [loopsItem, portableItem], bytes = plan.format.bytes
-        return (items.map { Statement.scratchBytes($0.body, elementBytes: bytes) }.max() ?? 0)
-            + (epiloguePass.map { Statement.scratchBytes($0.body, elementBytes: bytes) } ?? 0)
     }
 
     // MARK: The full kernel
@@ -467,7 +458,7 @@ struct Lowering {
             return (0..<F).flatMap { f -> [Statement] in
                 let (statements, v) = value(f, "a\(f)")
                 return statements + [.assign(.element(.name("o"), .int(f)), .set, v)]
-            } + [.call(.symbol("finish"), [.name("o"), y, .int(step), .int(1)])]
+            } + [.call(.symbol(Routine.finishName), [.name("o"), y, .int(step), .int(1)])]
         }
         let activate = { (v: Expr) in plan.activation == .linear || plan.activation.isRowWise ? v : .call(act, [v]) }
         switch (plan.dataFormat, plan.activation) {

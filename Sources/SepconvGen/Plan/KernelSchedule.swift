@@ -136,7 +136,7 @@ public struct KernelSchedule: Hashable, Sendable {
     /// Where the C kernel takes its vector-extension path (else portable C99).
     public let vectorGuard: VectorGuard
     /// Where the vector path takes its 512-bit routines (`usesWideVectors`), if it has them.
-    public var wideGuard: VectorGuard? { hasWidePairs || hasWideDepthwise ? .avx512 : nil }
+    public var wideGuard: VectorGuard? { usesWideVectors ? .avx512 : nil }
     /// The targets whose own routines the portable path takes where they
     /// build it: Helium's intrinsic stages (float32 only: MVE has no float64
     /// lanes), an M-profile FPU's multiple loads into fixed registers (where

@@ -273,9 +273,9 @@ public struct KernelSchedule: Hashable, Sendable {
         leadingPartialSteps = fusesActivation && fullTapLengths.contains(tile)
             ? Self.leadingPartialSteps(tiles.first, runs: runs, tile: tile, taps: plan.kernelSize) : 0
         stackBytes = ((tile + leadingPartialSteps) * CM + (needsOutputTile ? tile * paddedFilters : 0)) * elementBytes
-        loadsWeightsTogether = dtype.format.kind == .float32 && filterVectors >= 2 && plan.convolution.hasPointwiseKernel
+        loadsWeightsTogether = dtype.format.hasMProfileHardware && filterVectors >= 2 && plan.convolution.hasPointwiseKernel
         let loadsChannels = loadsWeightsTogether && CM % Self.channelsPerLoad == 0 && CM >= Self.minimumLoadedChannels
-        portableGuards = (dtype.format.kind == .float32 ? [.mveFloat] : []) + (loadsWeightsTogether ? [.mProfileFPU] : [])
+        portableGuards = (dtype.format.hasMProfileHardware ? [.mveFloat] : []) + (loadsWeightsTogether ? [.mProfileFPU] : [])
         scalarPointwise = tileLengths.map { ScalarPointwise(rows: $0, isFullTile: $0 == full, loadsChannels: loadsChannels) }
         // The vector path's channels_first depthwise routines call the step routine; the dense-tap gather does not.
         let stepsFullTiles = dataFormat == .channelsFirst && !fullTapLengths.isEmpty && plan.convolution.hasDepthwiseKernel

@@ -93,6 +93,11 @@ public struct NumericFormat: Hashable, Sendable {
         }
     }
 
+    /// Whether the Cortex-M cores compute in this type in hardware: their
+    /// FPU (FPv4-SP, FPv5-SP) and Helium's float lanes (MVE-F) are single
+    /// precision only, so a float64 layer takes the portable path there.
+    var hasMProfileHardware: Bool { kind == .float32 }
+
     /// Estimated code bytes of one multiply-add of a fully unrolled kernel
     /// (Cortex-M4, -O2: 15.7 to 18.9 in float32, 37.4 to 37.7 in float64, the
     /// figure of the small layers, where the budget falls; int8 multiplies

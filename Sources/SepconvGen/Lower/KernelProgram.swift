@@ -2,7 +2,11 @@
 /// plan and `CPrinter` and `SwiftPrinter` only spell. Every operator says
 /// which arithmetic it is: integers are index arithmetic (C `int`, Swift
 /// wrapping `&+`), reals the layer's element type (`plus`, `difference`,
-/// `product`, `ratio`, `negate`, the math library). Names are the namer's
+/// `product`, `ratio`, `negate`, the math library); conversions between
+/// them are explicit (`toElement`, `convert`). Only `select`, the
+/// comparisons and `element` serve both, taking their type from their
+/// operands, and a name has the type its declaration or parameter gives it,
+/// so every expression's type follows from its operands. Names are the namer's
 /// base names (each printer prefixes or camel-cases them, see `Namer`).
 /// Operators print no parentheses of their own beyond what their operands'
 /// kinds need (sums under products, a compound right operand): an operand of
@@ -41,7 +45,7 @@ indirect enum Expr: Hashable, Sendable {
     case call(Expr, [Expr])
     /// `a < b`.
     case less(Expr, Expr)
-    /// `condition ? a : b`, on integers or reals alike.
+    /// `condition ? a : b`, of the type of `a` and `b`.
     case select(Expr, Expr, Expr)
     /// A vector loaded from the pointer, 32 bytes or (`wide`) 64.
     case load(Expr, wide: Bool)
@@ -74,11 +78,11 @@ indirect enum Expr: Hashable, Sendable {
     case shiftLeft(Expr, Expr)
     /// `a & b` on integers.
     case bitAnd(Expr, Expr)
-    /// `a / b`: on integers truncating toward zero (b ≠ 0), on the element type the real quotient.
+    /// Integer `a / b`, truncating toward zero (b ≠ 0).
     case quotient(Expr, Expr)
     /// `(e)`: an operand whose operators bind differently in C and Swift, or a `?:` inside a sum.
     case group(Expr)
-    /// `a op b` for a comparison of integers or reals.
+    /// `a op b`: a comparison of two integers or two reals.
     case compare(Expr, Comparison, Expr)
     /// `a && b`.
     case and(Expr, Expr)

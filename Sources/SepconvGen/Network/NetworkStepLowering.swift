@@ -67,7 +67,7 @@ struct NetworkStepLowering {
                 .loop("c", from: .int(0), to: .int(channels), [
                     .variable("v", kind == .max ? at(x, start, channels, c) : .real(0), integer: false),
                     .loop("p", from: kind == .max ? .sum([start, .int(1)]) : start, to: end, [combine(kind, at(x, p, channels, c))]),
-                    .assign(at(y, t, channels, c), .set, kind == .max ? .name("v") : .quotient(.name("v"), .toElement(.minus(end, start)))),
+                    .assign(at(y, t, channels, c), .set, kind == .max ? .name("v") : .ratio(.name("v"), .toElement(.minus(end, start)))),
                 ]),
             ])]
         case .globalPool(let kind):
@@ -77,7 +77,7 @@ struct NetworkStepLowering {
             body = [.loop("c", from: .int(0), to: .int(channels), [
                 .variable("v", kind == .max ? .element(x, c) : .real(0), integer: false),
                 .loop("p", from: .int(kind == .max ? 1 : 0), to: .int(steps), [combine(kind, at(x, p, channels, c))]),
-                .assign(.element(y, c), .set, kind == .max ? .name("v") : .quotient(.name("v"), .int(steps))),
+                .assign(.element(y, c), .set, kind == .max ? .name("v") : .ratio(.name("v"), .decimal("\(steps).0"))),
             ])]
         case .zeroPad(let left, let right):
             let size = step.inputSize

@@ -23,7 +23,7 @@ enum NetworkStreamLowering {
                     kind == .max ? .assign(v, .set, .select(.compare(ring(p), .greater, v), ring(p), v)) : .assign(v, .add, ring(p)),
                     .assign(p, .add, .int(1)),
                 ]),
-                .assign(.element(.name("y"), c), .set, kind == .max ? v : .quotient(v, .toElement(.minus(stop, start)))),
+                .assign(.element(.name("y"), c), .set, kind == .max ? v : .ratio(v, .toElement(.minus(stop, start)))),
             ]),
         ])
         let push = Routine(name: "pool\(k)", comment: [.text("Pooling step \(k): frame i completes the window that ends there "

@@ -24,8 +24,6 @@ struct CLoops {
     let layout: KernelLayout
     let module: KernelModule
 
-    private var lowering: Lowering { module.lowering }
-
     private var name: String { plan.name }
     private var type: String { plan.format.spelling(.c) }
     private var C: Int { plan.inputChannels }
@@ -64,7 +62,7 @@ struct CLoops {
             printer.lines(CHelium.guardLines(name, relu: plan.schedule.fusesActivation))
         }
         if plan.schedule.portableGuards.contains(.mProfileFPU) {
-            printer.lines(CScalarLoads.macros(name, counts: lowering.portableWeightLoads, depthwiseSteps: lowering.portableDepthwiseLoads))
+            printer.lines(CScalarLoads.macros(name, counts: module.portableLoads.weights, depthwiseSteps: module.portableLoads.depthwiseSteps))
         }
         printer.lines([
             "#if defined(__GNUC__) && !defined(__clang__)",
@@ -86,8 +84,9 @@ struct CLoops {
         // Every routine is printed only where something calls it (-Wunused-function).
         for (index, section) in module.sections.enumerated() {
             switch section {
-            case .guarded(_, let vector, let portable):
-                // The guard's condition is the `<name>_VECTOR` macro's, defined above.
+            case .guarded(let paths, let fallback):
+                // The float kernel guards its one vector path; the condition is the `<name>_VECTOR` macro's, defined above.
+                let vector = paths.flatMap(\.code.routines), portable = fallback.routines
                 printer.line("#if defined(\(name)_VECTOR)")
                 printer.line()
                 vectorPrelude(&printer)

@@ -24,3 +24,24 @@ extension VectorGuard {
         }
     }
 }
+
+/// A preprocessor line of C's choice among a guarded section's paths
+/// (`KernelModule.Section.guarded`): the compiler takes the first path whose
+/// target it has, else the fallback.
+enum TargetDirective {
+    /// Opens the path of a target: the first path's `#if`, a later one's `#elif`.
+    case path(VectorGuard, first: Bool)
+    /// Opens the fallback.
+    case fallback
+    /// Closes the guard.
+    case end
+
+    /// The directive's line.
+    var cLine: String {
+        switch self {
+        case .path(let target, let first): (first ? "#if " : "#elif ") + target.cCondition
+        case .fallback: "#else"
+        case .end: "#endif"
+        }
+    }
+}

@@ -29,8 +29,9 @@ extension VectorGuard {
 /// (`KernelModule.Section.guarded`): the compiler takes the first path whose
 /// target it has, else the fallback.
 enum TargetDirective {
-    /// Opens the path of a target: the first path's `#if`, a later one's `#elif`.
-    case path(VectorGuard, first: Bool)
+    /// Opens a path on its target's condition (`VectorGuard.cCondition`, or
+    /// a macro defined from it): the first path's `#if`, a later one's `#elif`.
+    case path(String, first: Bool)
     /// Opens the fallback.
     case fallback
     /// Closes the guard.
@@ -39,7 +40,7 @@ enum TargetDirective {
     /// The directive's line.
     var cLine: String {
         switch self {
-        case .path(let target, let first): (first ? "#if " : "#elif ") + target.cCondition
+        case .path(let condition, let first): (first ? "#if " : "#elif ") + condition
         case .fallback: "#else"
         case .end: "#endif"
         }

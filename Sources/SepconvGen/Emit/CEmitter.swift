@@ -64,16 +64,19 @@ enum CEmitter {
     /// everything it calls, the bytes of its stack buffers, and whether its
     /// activation helpers call the C math library.
     private static func kernel(_ plan: LayerPlan) -> (body: String, stackBytes: Int, callsMath: Bool) {
+        let program = ProgramPrinter(spelling: CSpelling(namer: Namer(plan, .c)))
+        var printer = CodePrinter()
         if let quantized = QuantizedLowering(plan: plan, language: .c) {
-            var printer = CodePrinter()
-            ProgramPrinter(spelling: CSpelling(namer: Namer(plan, .c))).printQuantizedKernel(quantized, plan.unroll.c, into: &printer)
-            return (printer.text, quantized.stackBytes(plan.unroll.c), false)
+            let module = quantized.module(plan.unroll.c)
+            program.printKernel(module, into: &printer)
+            // The int8 kernel's text ends in an empty line, as it always has: the emitted files stay the same.
+            printer.line()
+            return (printer.text, module.stackBytes, module.callsMath)
         }
         let module = KernelModule(plan: plan, language: .c)
         switch plan.unroll.c {
         case .full:
-            var printer = CodePrinter()
-            ProgramPrinter(spelling: CSpelling(namer: Namer(plan, .c))).printFullKernel(module, into: &printer)
+            program.printKernel(module, into: &printer)
             return (printer.text, module.stackBytes, module.callsMath)
         case .loops:
             return (CLoops(plan: plan, layout: KernelLayout(plan: plan), module: module).text, module.stackBytes, module.callsMath)

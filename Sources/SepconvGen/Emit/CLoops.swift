@@ -24,8 +24,6 @@ struct CLoops {
     let layout: KernelLayout
     let module: KernelModule
 
-    private var lowering: Lowering { module.lowering }
-
     private var name: String { plan.name }
     private var type: String { plan.format.spelling(.c) }
     private var C: Int { plan.inputChannels }
@@ -64,7 +62,7 @@ struct CLoops {
             printer.lines(CHelium.guardLines(name, relu: plan.schedule.fusesActivation))
         }
         if plan.schedule.portableGuards.contains(.mProfileFPU) {
-            printer.lines(CScalarLoads.macros(name, counts: lowering.portableWeightLoads, depthwiseSteps: lowering.portableDepthwiseLoads))
+            printer.lines(CScalarLoads.macros(name, counts: module.portableLoads.weights, depthwiseSteps: module.portableLoads.depthwiseSteps))
         }
         printer.lines([
             "#if defined(__GNUC__) && !defined(__clang__)",
@@ -84,31 +82,18 @@ struct CLoops {
         program.printHelpers(module, into: &printer)
         if helperGuard { printer.lines(["#endif", ""]) }
         // Every routine is printed only where something calls it (-Wunused-function).
-        for (index, section) in module.sections.enumerated() {
-            switch section {
-            case .guarded(_, let vector, let portable):
-                // The guard's condition is the `<name>_VECTOR` macro's, defined above.
-                printer.line("#if defined(\(name)_VECTOR)")
-                printer.line()
-                vectorPrelude(&printer)
-                printRoutines(vector, heliumForms: false, into: &printer)
-                printer.line()
-                printer.line("#else")
-                printer.line()
-                printRoutines(portable, heliumForms: true, into: &printer)
-                printer.line()
-                printer.line("#endif")
-                if index < module.sections.count - 1 { printer.line() }
-            case .routines(let routines):
-                printRoutines(routines, heliumForms: true, into: &printer)
-            }
-        }
+        program.printSections(module, style: .init(
+            // The `<name>_VECTOR` macro, defined above, holds the guard's condition.
+            condition: { _ in "defined(\(name)_VECTOR)" },
+            opening: { target in [""] + (target == nil ? [] : vectorPrelude) },
+            routine: { routine, target, printer in printAlternative(target == nil ? heliumForm(of: routine) : nil, to: routine, into: &printer) }),
+            into: &printer)
         return printer.text
     }
 
     /// The vector path's types and their loads and stores, 512-bit ones where the kernel has them.
-    private func vectorPrelude(_ printer: inout CodePrinter) {
-        printer.lines([
+    private var vectorPrelude: [String] {
+        var lines = [
             "#include <string.h>",
             "",
             "typedef \(type) \(name)_vec __attribute__((vector_size(\(KernelLayout.vectorBytes))));",
@@ -117,12 +102,12 @@ struct CLoops {
             "#define \(name)_LOAD(p) (*(const \(name)_unaligned *)(p))",
             "#define \(name)_STORE(p, v) (*(\(name)_unaligned *)(p) = (v))",
             "",
-        ])
+        ]
         if let wideGuard = plan.schedule.wideGuard {
             let bytes = KernelLayout.vectorBytes * 2
             let uses = [layout.hasWideDepthwise ? "the depthwise stage takes \(2 * W) channels at a time" : nil,
                         layout.hasWidePairs ? "the pointwise stage takes two filter blocks at a time, one vector of each" : nil]
-            printer.lines([
+            lines += [
                 "#if " + wideGuard.cCondition,
                 "/* 512-bit registers: " + uses.compactMap { $0 }.joined(separator: "; ") + ". */",
                 "#define \(name)_WIDE 1",
@@ -132,17 +117,9 @@ struct CLoops {
                 "#define \(name)_WSTORE(p, v) (*(\(name)_wide_unaligned *)(p) = (v))",
                 "#endif",
                 "",
-            ])
+            ]
         }
-    }
-
-    /// `routines`, an empty line between two; with `heliumForms` (routines
-    /// outside the vector path) each in its Helium form too where it has one.
-    private func printRoutines(_ routines: [Routine], heliumForms: Bool, into printer: inout CodePrinter) {
-        for (index, routine) in routines.enumerated() {
-            if index > 0 { printer.line() }
-            printAlternative(heliumForms ? heliumForm(of: routine) : nil, to: routine, into: &printer)
-        }
+        return lines
     }
 
     /// The Helium form of a portable or shared routine, where the kernel takes Helium and the routine has one.

@@ -224,58 +224,80 @@ struct ProgramPrinter<S: Spelling> {
         }
     }
 
-    /// The `full` kernel: the module's tables and helpers, then its routines,
-    /// an empty line between two.
-    func printFullKernel(_ module: KernelModule, into printer: inout CodePrinter) {
+    /// A kernel printed from its module alone (a float `full` kernel, any
+    /// int8 kernel): the module's tables and helpers, then its sections.
+    func printKernel(_ module: KernelModule, into printer: inout CodePrinter) {
         printTables(module, into: &printer)
         printHelpers(module, into: &printer)
         printSections(module, into: &printer)
     }
 
-    /// The module's routines, an empty line between two; a guarded section
-    /// (a language without guards has none) by its vector path.
-    func printSections(_ module: KernelModule, into printer: inout CodePrinter) {
-        let routines = module.sections.flatMap { section -> [Routine] in
-            switch section {
-            case .routines(let routines), .guarded(_, let routines, _): routines
-            }
+    /// What a kernel printer adds to the module's code as `printSections`
+    /// prints it; C's float `loops` kernel (`CLoops`) adds its own: its
+    /// vector path's condition is a macro it defines beforehand, that path
+    /// opens with the vector types, and routines off it have Helium forms.
+    struct SectionStyle {
+        /// The condition of the `#if` or `#elif` of a target's path.
+        var condition: (VectorGuard) -> String = \.cCondition
+        /// Lines that open the path of a target (nil: the fallback), after its directive and includes.
+        var opening: (VectorGuard?) -> [String] = { _ in [] }
+        /// Prints a routine of the path of a target (nil: the fallback's, or
+        /// a routine every target compiles); nil: the routine as it is.
+        var routine: ((Routine, VectorGuard?, inout CodePrinter) -> Void)? = nil
+    }
+
+    /// The module's sections, an empty line between two and between two
+    /// routines, as `style` adds to them. A guarded section is C's (Swift's
+    /// `#if` tells the architecture, not its features, so its lowering
+    /// guards none): each path after its `#if` or `#elif` with its includes,
+    /// tables, vector helpers and routines, then the fallback's after `#else`.
+    func printSections(_ module: KernelModule, style: SectionStyle = SectionStyle(), into printer: inout CodePrinter) {
+        let printRoutine = { (routine: Routine, target: VectorGuard?, printer: inout CodePrinter) in
+            if let print = style.routine { print(routine, target, &printer) } else { self.print(routine, into: &printer) }
         }
-        for (index, routine) in routines.enumerated() {
+        for (index, section) in module.sections.enumerated() {
             if index > 0 { printer.line() }
-            print(routine, into: &printer)
+            switch section {
+            case .routines(let routines):
+                for (index, routine) in routines.enumerated() {
+                    if index > 0 { printer.line() }
+                    printRoutine(routine, nil, &printer)
+                }
+            case .guarded(let paths, let fallback):
+                for (index, path) in paths.enumerated() {
+                    printer.directive(TargetDirective.path(style.condition(path.target), first: index == 0).cLine)
+                    printGuarded(path.code, opening: style.opening(path.target),
+                                 helpers: path.vectorHelpers.map { path.target.int8Helper($0, name: spelling.namer.symbol($0.rawValue)) },
+                                 into: &printer) { printRoutine($0, path.target, &$1) }
+                }
+                printer.directive(TargetDirective.fallback.cLine)
+                printGuarded(fallback, opening: style.opening(nil), helpers: [], into: &printer) { printRoutine($0, nil, &$1) }
+                printer.directive(TargetDirective.end.cLine)
+            }
         }
     }
 
-    /// The int8 kernel of `lowering` as `strategy` shapes it: its tables,
-    /// each after an empty line, then its routines.
-    func printQuantizedKernel(_ lowering: QuantizedLowering, _ strategy: UnrollStrategy, into printer: inout CodePrinter) {
-        let (tables, guarded, routines) = lowering.program(strategy)
-        func printTables(_ tables: [Statement]) {
-            for table in tables {
-                self.print([table], into: &printer)
-                printer.line()
-            }
-        }
-        printTables(tables)
-        if let guarded {
-            for (index, path) in guarded.paths.enumerated() {
-                printer.directive("#\(index == 0 ? "if" : "elif") \(path.target.cCondition)")
-                for header in path.includes { printer.directive("#include \(header)") }
-                printer.line()
-                printTables(path.tables)
-                for helper in path.helpers {
-                    printer.lines(path.target.int8Helper(helper, name: spelling.namer.symbol(helper.rawValue)))
-                    printer.line()
-                }
-                print(path.routines, into: &printer)
-            }
-            printer.directive("#else")
-            printTables(guarded.otherTables)
-            print(guarded.otherRoutines, into: &printer)
-            printer.directive("#endif")
+    /// One side of a target guard: its includes (an empty line after them)
+    /// and `opening`, then its tables, `helpers` (their lines) and routines
+    /// (each by `printRoutine`), an empty line after each, so that the next
+    /// directive stands apart.
+    private func printGuarded(_ code: KernelModule.GuardedCode, opening: [String], helpers: [[String]], into printer: inout CodePrinter,
+                              _ printRoutine: (Routine, inout CodePrinter) -> Void) {
+        for header in code.includes { printer.directive("#include " + header) }
+        if !code.includes.isEmpty { printer.line() }
+        printer.lines(opening)
+        for table in code.tables {
+            print([table], into: &printer)
             printer.line()
         }
-        print(routines, into: &printer)
+        for helper in helpers {
+            printer.lines(helper)
+            printer.line()
+        }
+        for routine in code.routines {
+            printRoutine(routine, &printer)
+            printer.line()
+        }
     }
 
     /// The text of a comment's pieces.

@@ -34,16 +34,17 @@ enum SwiftEmitter {
     /// after a blank line: its module's tables and helpers, then
     /// `forwardItem(x, y)` (one batch item) and everything it calls.
     static func printKernel(_ plan: LayerPlan, into body: inout CodePrinter) {
-        let namer = Namer(plan, .swift)
+        let program = ProgramPrinter(spelling: SwiftSpelling(namer: Namer(plan, .swift)))
+        body.line()
         if let quantized = QuantizedLowering(plan: plan, language: .swift) {
+            program.printKernel(quantized.module(plan.unroll.swift), into: &body)
+            // The int8 kernel's members end in an empty line, as they always have: the emitted file stays the same.
             body.line()
-            ProgramPrinter(spelling: SwiftSpelling(namer: namer)).printQuantizedKernel(quantized, plan.unroll.swift, into: &body)
             return
         }
         let module = KernelModule(plan: plan, language: .swift)
-        body.line()
         switch plan.unroll.swift {
-        case .full: ProgramPrinter(spelling: SwiftSpelling(namer: namer)).printFullKernel(module, into: &body)
+        case .full: program.printKernel(module, into: &body)
         case .loops: SwiftLoops(plan: plan, layout: KernelLayout(plan: plan), module: module).print(&body)
         }
     }

@@ -24,3 +24,25 @@ extension VectorGuard {
         }
     }
 }
+
+/// A preprocessor line of C's choice among a guarded section's paths
+/// (`KernelModule.Section.guarded`): the compiler takes the first path whose
+/// target it has, else the fallback.
+enum TargetDirective {
+    /// Opens a path on its target's condition (`VectorGuard.cCondition`, or
+    /// a macro defined from it): the first path's `#if`, a later one's `#elif`.
+    case path(String, first: Bool)
+    /// Opens the fallback.
+    case fallback
+    /// Closes the guard.
+    case end
+
+    /// The directive's line.
+    var cLine: String {
+        switch self {
+        case .path(let condition, let first): (first ? "#if " : "#elif ") + condition
+        case .fallback: "#else"
+        case .end: "#endif"
+        }
+    }
+}

@@ -37,52 +37,36 @@ struct QuantizedLowering {
         self.language = language
     }
 
-    /// Tables and routines that C compiles only on the targets of each
-    /// path (the first whose target the compiler has), with the ones it compiles elsewhere.
-    struct Guarded {
-        /// A path's tables, helpers (C text per target) and routines, after `includes`.
-        struct Path {
-            var target: VectorGuard
-            var includes: [String]
-            var tables: [Statement], helpers: [Int8VectorHelper] = [], routines: [Routine]
-        }
-        var paths: [Path]
-        var otherTables: [Statement], otherRoutines: [Routine]
-    }
-
-    /// Bytes of the stack buffers the kernel of `strategy` declares (the
-    /// intermediate step, and on the DSP path its widened pairs), the
-    /// larger of a guarded section's two sides: the C header states this bound.
-    func stackBytes(_ strategy: UnrollStrategy) -> Int {
-        let (_, guarded, routines) = program(strategy)
-        let bytes = { (routines: [Routine]) in routines.reduce(0) { $0 + Statement.scratchBytes($1.body, elementBytes: 1) } }
-        return bytes(routines) + (guarded.map { ($0.paths.map { bytes($0.routines) } + [bytes($0.otherRoutines)]).max() ?? 0 } ?? 0)
-    }
-
-    /// Everything the kernel prints, in order: the tables (`loops`), the
-    /// routines that differ by target (C's vector paths, then its DSP path,
-    /// beside the plain one), then the other routines.
-    func program(_ strategy: UnrollStrategy) -> (tables: [Statement], guarded: Guarded?, routines: [Routine]) {
+    /// The kernel of `strategy` as a module, built once: the tables every
+    /// path reads (`loops`), the routines that differ by target (C's vector
+    /// paths, then its DSP path, beside the plain one), then the other
+    /// routines. Its stack bound is the intermediate step and, on the DSP
+    /// and vector paths, their widened pairs and sums.
+    func module(_ strategy: UnrollStrategy) -> KernelModule {
         // A layer with no output step reads nothing: its item alone.
-        guard plan.convolutionSteps > 0 else { return ([], nil, [fullItem]) }
+        guard plan.convolutionSteps > 0 else { return KernelModule(int8Tables: [], sections: [.routines([fullItem])]) }
         switch strategy {
-        case .full: return ([], nil, [requantize(saturating: false), fullItem])
+        case .full: return KernelModule(int8Tables: [], sections: [.routines([requantize(saturating: false), fullItem])])
         case .loops:
             let rounding = roundingTables("dw", quantized.depthwise, per: "channel") + roundingTables("pw", quantized.pointwise, per: "filter")
-            let plain = (tables: [depthwiseTable, pointwiseTable] + rounding, routines: [requantize(saturating: false), depthwise, pointwise])
-            guard selectsTargetPaths else { return (tables + plain.tables, nil, plain.routines + [loopsItem]) }
+            let plain = KernelModule.GuardedCode(tables: [depthwiseTable, pointwiseTable] + rounding, routines: [requantize(saturating: false), depthwise, pointwise])
+            guard selectsTargetPaths else { return KernelModule(int8Tables: tables + plain.tables, sections: [.routines(plain.routines + [loopsItem])]) }
             // A vector path declares the one-by-one requantization and its tables only where some value of the stage takes it.
             let oneByOne = quantized.vectorRequantizesOneByOne
             let vectorRounding = (oneByOne.depthwise ? roundingTables("dw", quantized.depthwise, per: "channel") : [])
                 + (oneByOne.pointwise ? roundingTables("pw", quantized.pointwise, per: "filter") : [])
             let vector = quantized.vectorTargets.map { target in
-                Guarded.Path(target: target, includes: [target == .x86AVX2 ? "<immintrin.h>" : "<arm_neon.h>"],
-                             tables: vectorTables + vectorRounding, helpers: vectorHelpers,
-                             routines: (oneByOne.depthwise || oneByOne.pointwise ? [requantize(saturating: false)] : []) + [vectorDepthwise, vectorPointwise])
+                KernelModule.TargetPath(
+                    target: target,
+                    code: KernelModule.GuardedCode(
+                        includes: [target == .x86AVX2 ? "<immintrin.h>" : "<arm_neon.h>"], tables: vectorTables + vectorRounding,
+                        routines: (oneByOne.depthwise || oneByOne.pointwise ? [requantize(saturating: false)] : []) + [vectorDepthwise, vectorPointwise]),
+                    vectorHelpers: vectorHelpers)
             }
-            let dsp = Guarded.Path(target: .armDSP, includes: ["<arm_acle.h>", "<string.h>"], tables: [depthwisePairsTable, pointwisePairsTable] + rounding,
-                                   routines: [requantize(saturating: true), dualDepthwise, dualPointwise])
-            return (tables, Guarded(paths: vector + [dsp], otherTables: plain.tables, otherRoutines: plain.routines), [loopsItem])
+            let dsp = KernelModule.TargetPath(target: .armDSP, code: KernelModule.GuardedCode(
+                includes: ["<arm_acle.h>", "<string.h>"], tables: [depthwisePairsTable, pointwisePairsTable] + rounding,
+                routines: [requantize(saturating: true), dualDepthwise, dualPointwise]))
+            return KernelModule(int8Tables: tables, sections: [.guarded(vector + [dsp], fallback: plain), .routines([loopsItem])])
         }
     }
 

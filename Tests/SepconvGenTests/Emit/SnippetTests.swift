@@ -163,8 +163,8 @@ import Testing
             return KernelModule(plan: compiled.plan, language: language).sections.flatMap { section -> [[String]] in
                 switch section {
                 case .routines(let routines): [routines.map(\.name)]
-                case .guarded(let guarded, let vector, let portable):
-                    [["guard " + guarded.rawValue], vector.map(\.name), portable.map(\.name)]
+                case .guarded(let paths, let fallback):
+                    [paths.map { "guard " + $0.target.rawValue }] + paths.map { $0.code.routines.map(\.name) } + [fallback.routines.map(\.name)]
                 }
             }
         }

@@ -199,6 +199,34 @@ struct Int8Tests {
         #expect(String(decoding: bytes, as: UTF8.self).contains("'|i1'"))
     }
 
+    /// The int8 module's print order: C's `loops` kernel guards its vector
+    /// paths, then the DSP path, beside the plain one (the fallback), then
+    /// the item every target compiles; the stack bound adds the largest
+    /// path's buffers to the item's. Swift and `full` kernels guard nothing.
+    @Test func int8ModuleSectionsOrderThePaths() throws {
+        let plan = Int8Layers.plan(Self.tinyLayer(), .loops)
+        let quantized = try #require(QuantizedLowering(plan: plan, language: .c))
+        let sections = quantized.module(.loops).sections
+        #expect(sections.count == 2)
+        guard case .guarded(let paths, let fallback) = sections[0], case .routines(let shared) = sections[1] else {
+            Issue.record("expected a guarded section, then the routines every target compiles")
+            return
+        }
+        #expect(paths.map(\.target) == [.x86AVX2, .aarch64NEON, .armDSP])
+        #expect(paths.map { $0.code.includes } == [["<immintrin.h>"], ["<arm_neon.h>"], ["<arm_acle.h>", "<string.h>"]])
+        #expect(paths[2].vectorHelpers.isEmpty && fallback.includes.isEmpty)
+        #expect(fallback.routines.map(\.name) == ["requantize", "depthwise", "pointwise"])
+        #expect(shared.map(\.name) == [Routine.itemName])
+        #expect(quantized.module(.loops).stackBytes == CEmitter.parts(plan).stackBytes)
+        let swift = try #require(QuantizedLowering(plan: plan, language: .swift)).module(.loops).sections
+        #expect(swift.count == 1)
+        if case .routines(let routines) = swift.first { #expect(routines.last?.name == Routine.itemName) } else { Issue.record("Swift guards no path") }
+        let full = quantized.module(.full).sections
+        if case .routines(let routines) = full.first, full.count == 1 { #expect(routines.map(\.name) == ["requantize", Routine.itemName]) } else {
+            Issue.record("the full kernel guards no path")
+        }
+    }
+
     @Test func explainShowsTheInt8Plan() throws {
         let plan = Int8Layers.plan(Self.tinyLayer(), .loops)
         let text = Explainer.text(plan)

@@ -36,7 +36,7 @@ struct KernelModule {
         self.lowering = lowering
         weightTables = strategy == .loops && plan.borrowedTables[language] == nil ? KernelLayout(plan: plan).weightTables(language) : []
         epilogueTables = lowering.epilogueTables
-        helpers = lowering.activations.map { $0.activation.code(language, dtype: plan.dtype, name: namer.symbol($0.name)) }
+        helpers = lowering.activations.map { $0.activation.code(namer, base: $0.name) }
         // Each routine is lowered once: the sections and the stack bound read the same values.
         let routines = Routines(finish: lowering.finish, pass: lowering.epiloguePass,
                                 items: strategy == .full ? [lowering.fullItem] : [lowering.loopsItem, lowering.portableItem])

@@ -42,8 +42,7 @@ extension Activation {
     /// `(x + sqrt(x * x + 4)) / 2`, so that it matches Keras to the last bit,
     /// cancellation for large negative x included.
     public func cCode(dtype: DType, prefix: String) -> ActivationCode {
-        var writer = ActivationCodeWriter(language: .c, dtype: dtype, name: "\(prefix)_act")
-        return writer.code(for: self)
+        code(Namer(layer: prefix, language: .c, format: dtype.format), base: "act")
     }
 
     /// The Swift 6 source of the activation for a layer of `dtype`: one
@@ -51,21 +50,22 @@ extension Activation {
     /// calling the platform C library's math functions (`expf`, `tanh`, ...),
     /// which the emitted file imports. Same arithmetic as `cCode`.
     public func swiftCode(dtype: DType) -> ActivationCode {
-        var writer = ActivationCodeWriter(language: .swift, dtype: dtype, name: "act")
-        return writer.code(for: self)
+        // A Swift member's name has no layer prefix.
+        code(Namer(layer: "", language: .swift, format: dtype.format), base: "act")
     }
 
-    /// The source in `language` as a helper named `name` (already spelled by the namer).
-    func code(_ language: TargetLanguage, dtype: DType, name: String) -> ActivationCode {
-        var writer = ActivationCodeWriter(language: language, dtype: dtype, name: name)
+    /// The source as the helper `base`, in `namer`'s language, element type and spelling of names.
+    func code(_ namer: Namer, base: String) -> ActivationCode {
+        var writer = ActivationCodeWriter(namer: namer, base: base)
         return writer.code(for: self)
     }
 }
 
 extension ParametricActivation {
-    /// The source in `language` as an elementwise helper named `name`, its constants exact literals.
-    func code(_ language: TargetLanguage, dtype: DType, name: String) -> ActivationCode {
-        var writer = ActivationCodeWriter(language: language, dtype: dtype, name: name)
+    /// The source as the elementwise helper `base`, in `namer`'s language, element type and
+    /// spelling of names, its constants exact literals.
+    func code(_ namer: Namer, base: String) -> ActivationCode {
+        var writer = ActivationCodeWriter(namer: namer, base: base)
         let (x, y, zero) = (Expr.name("x"), Expr.name("y"), Expr.decimal("0.0"))
         let constant = { (value: Double) in Expr.group(.real(value)) }
         switch self {
@@ -88,32 +88,33 @@ extension ParametricActivation {
                 }
                 body.append(.result(y))
             }
-            return writer.elementHelper(["Keras's \(description)."], body)
+            return writer.elementHelper("Keras's \(description).", body)
         case .elu(let alpha):
             let call = writer.math("expm1", x)
-            return writer.elementHelper(["Keras's \(description): x if x > 0, else alpha * expm1(x)."],
-                                  [.result(choose(x > zero, x, constant(alpha) * call))])
+            return writer.elementHelper("Keras's \(description): x if x > 0, else alpha * expm1(x).",
+                                        [.result(choose(x > zero, x, constant(alpha) * call))])
         }
     }
 }
 
 /// Prints one activation's helper in C or Swift.
 ///
-/// Bodies are kernel-program statements (`Statement`) over typed real
-/// expressions (`Expr`), printed by the same `ProgramPrinter` as the
-/// kernels, which spells literals, the math library and |x| per language.
+/// A helper is a kernel-program `Routine` whose body is statements
+/// (`Statement`) over typed real expressions (`Expr`), printed by the same
+/// `ProgramPrinter` as the kernels' routines, which spells its signature,
+/// doc comment, literals, the math library and |x| per language.
 private struct ActivationCodeWriter {
-    let language: TargetLanguage
-    let dtype: DType
-    /// The helper's name.
-    let name: String
+    /// The language, element type and spelling of names.
+    let namer: Namer
+    /// The helper's base name (`act`, `epilogue0_act`).
+    let base: String
     /// Whether the code written so far calls the C math library (`math`).
     /// `elementHelper` and `rowHelper` read it: compute their body before calling them,
     /// not as their argument (a method call takes its copy of `self` first).
     private(set) var callsMath = false
 
-    /// The element type.
-    var type: String { dtype.format.spelling(language) }
+    /// The helper's name, as the namer spells it.
+    var name: String { namer.symbol(base) }
 
     /// A call of the C library's math function `function` (`exp`, `tanh`, ...)
     /// in the element type's precision.
@@ -124,27 +125,21 @@ private struct ActivationCodeWriter {
 
     /// |e|: C's `fabs`, a math-library function; Swift's own `abs`.
     mutating func abs(_ argument: Expr) -> Expr {
-        if language == .c { callsMath = true }
+        if namer.language == .c { callsMath = true }
         return .magnitude(argument)
     }
 
-    /// The statements as lines, one level in.
-    func render(_ statements: [Statement]) -> [String] {
-        let namer = Namer(layer: "", language: language, format: dtype.format)
-        var printer = CodePrinter(depth: 1)
-        switch language {
-        case .c: ProgramPrinter(spelling: CSpelling(namer: namer)).print(statements, into: &printer)
-        case .swift: ProgramPrinter(spelling: SwiftSpelling(namer: namer)).print(statements, into: &printer)
+    /// The helper `routine` printed, as the source text of the activation:
+    /// an elementwise function if it returns a value, else a row function.
+    func printed(_ routine: Routine) -> ActivationCode {
+        var printer = CodePrinter()
+        switch namer.language {
+        case .c: ProgramPrinter(spelling: CSpelling(namer: namer)).print(routine, into: &printer)
+        case .swift: ProgramPrinter(spelling: SwiftSpelling(namer: namer)).print(routine, into: &printer)
         }
-        return printer.lines
-    }
-
-    /// A comment of one or more lines.
-    func comment(_ lines: [String]) -> [String] {
-        switch language {
-        case .c: lines.count == 1 ? ["/* \(lines[0]) */"] : ["/*"] + lines.map { " * " + $0 } + [" */"]
-        case .swift: lines.map { "/// " + $0 }
-        }
+        let elementwise = routine.returns == .element
+        return ActivationCode(helpers: printer.lines, elementFunction: elementwise ? name : nil, rowFunction: elementwise ? nil : name,
+                              callsMath: callsMath)
     }
 
     mutating func code(for activation: Activation) -> ActivationCode {
@@ -162,10 +157,10 @@ private struct ActivationCodeWriter {
             return rowHelper(parts)
         case .glu:
             let (text, body) = elementBody(.sigmoid)
-            return elementHelper(["glu's gate: " + text] + ["The emitter computes a * \(name)(b) for each half a, b of the row."], body)
+            return elementHelper("glu's gate: " + text, details: ["The emitter computes a * \(name)(b) for each half a, b of the row."], body)
         default:
             let (text, body) = elementBody(activation)
-            return elementHelper([text], body)
+            return elementHelper(text, body)
         }
     }
 
@@ -199,7 +194,7 @@ private struct ActivationCodeWriter {
             let (scale, alpha) = (Expr.decimal("1.0507009873554804934"), Expr.decimal("1.6732632423543772848"))
             return ("selu: scale * (x if x > 0, else alpha * expm1(x)), jax.nn.selu's constants.",
                     [.result(scale * choose(x > zero, x, alpha * math("expm1", x)))])
-        case .gelu where dtype == .float32:
+        case .gelu where namer.format == .float32:
             // erf as XLA's and Eigen's float32 kernels compute it: z·P(z²)/Q(z²) on z clamped to
             // [-4, 4] (erf is ±1 in float32 beyond), absolute error under 5e-7; a tenth of newlib's erfcf.
             let numerator = ["-2.72614225801306e-10", "2.77068142495902e-08", "-2.10102402082508e-06", "-5.69250639462346e-05",
@@ -271,21 +266,16 @@ private struct ActivationCodeWriter {
         }
     }
 
-    /// An elementwise helper `T name(T x)`.
-    func elementHelper(_ description: [String], _ body: [Statement]) -> ActivationCode {
-        var lines = comment(description)
-        switch language {
-        case .c:
-            lines += ["static \(type) \(name)(\(type) x)", "{"]
-        case .swift:
-            lines += ["@inline(__always)", "static func \(name)(_ x: \(type)) -> \(type) {"]
-        }
-        lines += render(body)
-        lines.append("}")
-        return ActivationCode(helpers: lines, elementFunction: name, rowFunction: nil, callsMath: callsMath)
+    /// An elementwise helper `T name(T x)`, its doc comment `comment` then the lines `details`.
+    func elementHelper(_ comment: String, details: [String] = [], _ body: [Statement]) -> ActivationCode {
+        printed(Routine(name: base, comment: [.text(comment)], details: details, isHelper: true, isInlined: true, returns: .element,
+                        parameters: [("x", .element)], body: body))
     }
 
     // MARK: Row-wise
+
+    /// A row helper's doc comment (its first line, then the others) and body.
+    typealias RowParts = (comment: String, details: [String], body: [Statement])
 
     /// Finds the row's maximum into `maximum`.
     func rowMaximum() -> [Statement] {
@@ -293,8 +283,8 @@ private struct ActivationCodeWriter {
          .counting("i", from: .int(1), to: n, [.branch(row(i) > maximum, [.assign(maximum, .set, row(i))], [])])]
     }
 
-    mutating func softmax() -> ([String], [Statement]) {
-        (["softmax along the row: exp(x - max) / sum(exp(x - max)), in place."],
+    mutating func softmax() -> RowParts {
+        ("softmax along the row: exp(x - max) / sum(exp(x - max)), in place.", [],
          rowMaximum() + [
             .variable("sum", .decimal("0.0"), integer: false),
             .counting("i", from: .int(0), to: n, [
@@ -305,9 +295,9 @@ private struct ActivationCodeWriter {
          ])
     }
 
-    mutating func logSoftmax() -> ([String], [Statement]) {
+    mutating func logSoftmax() -> RowParts {
         let lse = Expr.name("lse")
-        return (["log_softmax along the row: (x - max) - log(sum(exp(x - max))), in place."],
+        return ("log_softmax along the row: (x - max) - log(sum(exp(x - max))), in place.", [],
                 rowMaximum() + [
                     .variable("sum", .decimal("0.0"), integer: false),
                     .counting("i", from: .int(0), to: n, [.assign(sum, .add, math("exp", row(i) - maximum))]),
@@ -316,11 +306,10 @@ private struct ActivationCodeWriter {
                 ])
     }
 
-    mutating func sparsemax() -> ([String], [Statement]) {
+    mutating func sparsemax() -> RowParts {
         let (zero, one) = (Expr.decimal("0.0"), Expr.decimal("1.0"))
         let (d, k, count, tau) = (Expr.name("d"), Expr.name("k"), Expr.name("count"), Expr.name("tau"))
-        return ([
-            "sparsemax along the row, in place, by the corrected formula of",
+        return ("sparsemax along the row, in place, by the corrected formula of", [
             "keras-team/keras#23425: max(x - tau, 0), tau = (sum of the support - 1) / k,",
             "the support being the k largest x with sum(max(x - tau, 0)) = 1.",
             "tau is found without sorting or scratch memory by Michelot's fixed point:",
@@ -354,19 +343,10 @@ private struct ActivationCodeWriter {
          ])
     }
 
-    /// An in-place row helper `void name(T *row, int n)`.
-    func rowHelper(_ parts: ([String], [Statement])) -> ActivationCode {
-        let (description, statements) = parts
-        var lines = comment(description)
-        switch language {
-        case .c:
-            lines += ["static void \(name)(\(type) *row, int n)", "{", "    if (n <= 0) {", "        return;", "    }"]
-        case .swift:
-            lines += ["static func \(name)(_ row: UnsafeMutablePointer<\(type)>, _ n: Int) {", "    guard n > 0 else { return }"]
-        }
-        lines += render(statements)
-        lines.append("}")
-        return ActivationCode(helpers: lines, elementFunction: nil, rowFunction: name, callsMath: callsMath)
+    /// An in-place row helper `void name(T *row, int n)`, which leaves an empty row as it is.
+    func rowHelper(_ parts: RowParts) -> ActivationCode {
+        printed(Routine(name: base, comment: [.text(parts.comment)], details: parts.details, isHelper: true,
+                        parameters: [("row", .sharedOutput), ("n", .integer)], body: [.returnUnless(n, .greater, .int(0))] + parts.body))
     }
 }
 

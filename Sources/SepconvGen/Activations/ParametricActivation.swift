@@ -51,11 +51,11 @@ enum ActivationFunction: Hashable, Sendable {
     case named(Activation)
     case parametric(ParametricActivation)
 
-    /// The helper's source in `language`, named `name`.
-    func code(_ language: TargetLanguage, dtype: DType, name: String) -> ActivationCode {
+    /// The source of the helper `base`, in `namer`'s language, element type and spelling of names.
+    func code(_ namer: Namer, base: String) -> ActivationCode {
         switch self {
-        case .named(let activation): activation.code(language, dtype: dtype, name: name)
-        case .parametric(let function): function.code(language, dtype: dtype, name: name)
+        case .named(let activation): activation.code(namer, base: base)
+        case .parametric(let function): function.code(namer, base: base)
         }
     }
 }

@@ -48,8 +48,12 @@ struct CSpelling: Spelling {
         return ((loops + ["{"]).joined(separator: " "), "}")
     }
     func offset(_ base: String, _ offset: String, compound: Bool) -> String { base + " + " + offset }
-    /// `text` in a comment, where a layer name from the model may hold `*/`.
-    func documentation(_ text: String) -> String { "/* \(text.replacingOccurrences(of: "*/", with: "* /")) */" }
+    /// `lines` in a comment, where a layer name from the model may hold `*/`:
+    /// one line inline, more each behind ` * ` between lines of their own.
+    func documentation(_ lines: [String]) -> [String] {
+        let safe = lines.map { $0.replacingOccurrences(of: "*/", with: "* /") }
+        return safe.count == 1 ? ["/* \(safe[0]) */"] : ["/*"] + safe.map { " * " + $0 } + [" */"]
+    }
     func comment(_ text: String) -> String { "/* \(text) */" }
     func steps(_ from: String, _ to: String) -> String { "\(from) .. \(to) - 1" }
     func through(_ first: Int, _ last: Int) -> String { "\(first) .. \(last)" }
@@ -59,15 +63,22 @@ struct CSpelling: Spelling {
         ["const \(namer.element) \(name) = \(terms.isEmpty ? namer.literal(0) : terms.joined(separator: " + "));"]
     }
 
-    func parameter(_ name: String, _ kind: Routine.Kind) -> String {
+    func parameter(_ name: String, _ kind: Routine.Kind, of routine: Routine) -> String {
         if kind == .state { return namer.symbol("stream") + " *" + name }
-        if case .value(let type) = kind { return "const \(type.spelling(.c)) " + name }
+        // A parameter passed by value is `const` in the kernels, which never assign one; a helper's is unqualified (`Routine.isHelper`).
+        let value = routine.isHelper ? "" : "const "
+        if case .value(let type) = kind { return value + "\(type.spelling(.c)) " + name }
         return [.input: "const \(namer.element) *restrict ", .output: "\(namer.element) *restrict ", .counter: "long *restrict ",
-                .sharedInput: "const \(namer.element) *", .sharedOutput: "\(namer.element) *"][kind, default: "const int "] + name
+                .sharedInput: "const \(namer.element) *", .sharedOutput: "\(namer.element) *",
+                .element: value + "\(namer.element) "][kind, default: value + "int "] + name
     }
 
     func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String) {
-        let returns = routine.returns?.spelling(.c) ?? "void"
+        let returns = switch routine.returns {
+        case .integer(let type): type.spelling(.c)
+        case .element: namer.element
+        case nil: "void"
+        }
         let storage = routine.isKernel ? namer.symbol("KERNEL") : routine.isBorder ? namer.symbol("BORDER")
             : routine.isOutlined ? namer.symbol("STREAM_OUTLINE") : "static"
         return (["\(storage) \(returns) \(namer.symbol(routine.name))(\(parameters))", "{"],
@@ -114,6 +125,10 @@ struct CSpelling: Spelling {
 
     func copy(to: String, atomicTarget: Bool, from: String, count: String, atomicCount: Bool) -> String {
         "memcpy(\(to), \(from), (size_t)" + (atomicCount ? count : "(" + count + ")") + " * sizeof(\(namer.element)));"
+    }
+
+    func returnUnless(_ a: String, _ op: Comparison, _ b: String, into printer: inout CodePrinter) {
+        printer.block("if (\(a) \(op.opposite.rawValue) \(b)) {") { $0.line("return;") }
     }
 
     func pointee(_ name: String) -> String { "*" + name }

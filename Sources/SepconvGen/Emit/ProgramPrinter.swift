@@ -46,8 +46,8 @@ protocol Spelling {
     func offset(_ base: String, _ offset: String, compound: Bool) -> String
     /// A real local that is the sum of `terms`, as lines.
     func sum(_ name: String, _ terms: [String]) -> [String]
-    /// A routine's doc comment.
-    func documentation(_ text: String) -> String
+    /// A routine's doc comment of one or more lines.
+    func documentation(_ lines: [String]) -> [String]
     /// A comment line in a body.
     func comment(_ text: String) -> String
     /// The steps `from ..< to` in a comment.
@@ -62,8 +62,8 @@ protocol Spelling {
     func declaring(_ counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void)
     /// The statement for a parameter not read, if the language wants one.
     func unused(_ name: String, because: String) -> String?
-    /// One parameter of a routine's signature.
-    func parameter(_ name: String, _ kind: Routine.Kind) -> String
+    /// One parameter of `routine`'s signature.
+    func parameter(_ name: String, _ kind: Routine.Kind, of routine: Routine) -> String
     /// The routine's signature (its `parameters` spelled and joined) and
     /// opening lines, the declarations its body starts with (C's loop
     /// counters) and the line that closes it.
@@ -81,6 +81,8 @@ protocol Spelling {
     /// A copy of `count` elements (`atomicCount` when it needs no parentheses as an operand)
     /// from `from` to `to` (`atomicTarget` likewise).
     func copy(to: String, atomicTarget: Bool, from: String, count: String, atomicCount: Bool) -> String
+    /// Prints a return from a routine without a value unless `a op b` holds.
+    func returnUnless(_ a: String, _ op: Comparison, _ b: String, into printer: inout CodePrinter)
     /// The value of the `counter` parameter `name`.
     func pointee(_ name: String) -> String
     /// The `counter` parameter `name` passed on as a `counter` argument.
@@ -180,11 +182,11 @@ struct ProgramPrinter<S: Spelling> {
     func print(_ routine: Routine, into printer: inout CodePrinter) {
         if routine.isWide { printer.line(spelling.wideGuard.open) }
         defer { if routine.isWide { printer.line(spelling.wideGuard.close) } }
-        printer.line(spelling.documentation(text(routine.comment)))
+        printer.lines(spelling.documentation([text(routine.comment)] + routine.details))
         let counters = Self.counters(routine.body)
         // A routine that starts with its stack buffers declares its counters after them.
         let scratch: ([Buffer], [Statement])? = if case .scratch(let buffers, let body) = routine.body.first { (buffers, body) } else { nil }
-        let parameters = routine.parameters.map { spelling.parameter($0.name, $0.kind) }.joined(separator: ", ")
+        let parameters = routine.parameters.map { spelling.parameter($0.name, $0.kind, of: routine) }.joined(separator: ", ")
         let (open, declarations, close) = spelling.routine(routine, parameters: parameters, counters: scratch == nil ? counters : [])
         for line in open.dropLast() { printer.line(line) }
         printer.block(open.last ?? "{", closing: close) { body in
@@ -347,6 +349,7 @@ struct ProgramPrinter<S: Spelling> {
                 printer.block(open, closing: close) { print(body, into: &$0) }
             case .exit: printer.line("break" + spelling.end)
             case .result(let value): printer.line("return " + expression(value) + spelling.end)
+            case .returnUnless(let a, let op, let b): spelling.returnUnless(expression(a), op, expression(b), into: &printer)
             case .sum(let name, let terms): printer.lines(spelling.sum(name, terms.map(expression)))
             case .assign(let target, let op, let value): printer.line(expression(target) + " \(op.rawValue) " + expression(value) + spelling.end)
             case .call(let function, let arguments): printer.line(expression(.call(function, arguments)) + spelling.end)

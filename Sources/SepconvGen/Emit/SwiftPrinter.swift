@@ -1,6 +1,7 @@
 /// How Swift 6 spells the kernel program: `private static` members of the
-/// layer's enum, wrapping integer arithmetic (`&+`), `///` comments, sums
-/// built one statement per term so that the type checker stays linear.
+/// layer's enum (an activation helper `static`, see `Routine.isHelper`),
+/// wrapping integer arithmetic (`&+`), `///` comments, sums built one
+/// statement per term so that the type checker stays linear.
 struct SwiftSpelling: Spelling {
     let namer: Namer
 
@@ -50,7 +51,7 @@ struct SwiftSpelling: Spelling {
 
     /// Elements in one 32-byte vector.
     private var lanes: Int { KernelSchedule.vectorBytes / namer.format.bytes }
-    func documentation(_ text: String) -> String { "/// \(text)" }
+    func documentation(_ lines: [String]) -> [String] { lines.map { "/// " + $0 } }
     func comment(_ text: String) -> String { "// \(text)" }
     func steps(_ from: String, _ to: String) -> String { "\(from) ..< \(to)" }
     func through(_ first: Int, _ last: Int) -> String { "\(first) ... \(last)" }
@@ -61,19 +62,25 @@ struct SwiftSpelling: Spelling {
         return ["var \(name): \(namer.element) = \(terms[0])"] + terms.dropFirst().map { "\(name) += \($0)" }
     }
 
-    func parameter(_ name: String, _ kind: Routine.Kind) -> String {
+    func parameter(_ name: String, _ kind: Routine.Kind, of routine: Routine) -> String {
         if kind == .state { return "_ \(name): inout Stream" }
         if case .value(let type) = kind { return "_ \(name): " + type.spelling(.swift) }
+        if kind == .element { return "_ \(name): " + namer.element }
         let pointers: [Routine.Kind: String] = [.input: "UnsafePointer<\(namer.element)>", .output: "UnsafeMutablePointer<\(namer.element)>",
                                                 .sharedInput: "UnsafePointer<\(namer.element)>", .sharedOutput: "UnsafeMutablePointer<\(namer.element)>"]
         return "_ \(name): " + (kind == .counter ? "inout Int" : pointers[kind, default: "Int"])
     }
 
     func routine(_ routine: Routine, parameters: String, counters: [String]) -> (open: [String], declarations: [String], close: String) {
-        let returns = routine.returns.map { " -> " + $0.spelling(.swift) } ?? ""
+        let returns = switch routine.returns {
+        case .integer(let type): " -> " + type.spelling(.swift)
+        case .element: " -> " + namer.element
+        case nil: ""
+        }
         // The item kernel is fileprivate, not private: a network's enum, in the same file, calls each layer's.
-        let access = routine.name == Routine.itemName ? "fileprivate" : "private"
-        return (["\(access) static func \(namer.symbol(routine.name))(\(parameters))\(returns) {"], [], "}")
+        let access = routine.isHelper ? "" : routine.name == Routine.itemName ? "fileprivate " : "private "
+        let attributes = routine.isInlined ? ["@inline(__always)"] : []
+        return (attributes + ["\(access)static func \(namer.symbol(routine.name))(\(parameters))\(returns) {"], [], "}")
     }
 
     func scratch(_ buffers: [Buffer], counters: [String], into printer: inout CodePrinter, _ body: (inout CodePrinter) -> Void) {
@@ -128,6 +135,10 @@ struct SwiftSpelling: Spelling {
     /// copies over values, and a stack buffer's memory starts uninitialized.
     func copy(to: String, atomicTarget: Bool, from: String, count: String, atomicCount: Bool) -> String {
         (atomicTarget ? to : "(" + to + ")") + ".initialize(from: \(from), count: \(count))"
+    }
+
+    func returnUnless(_ a: String, _ op: Comparison, _ b: String, into printer: inout CodePrinter) {
+        printer.line("guard \(a) \(op.rawValue) \(b) else { return }")
     }
 
     func pointee(_ name: String) -> String { name }

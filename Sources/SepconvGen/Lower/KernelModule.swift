@@ -66,7 +66,7 @@ struct KernelModule {
         let strategy = plan.unroll[language]
         weightTables = strategy == .loops && plan.borrowedTables[language] == nil ? KernelLayout(plan: plan).weightTables(language) : []
         epilogueTables = lowering.epilogueTables
-        helpers = lowering.activations.map { $0.activation.code(language, dtype: plan.dtype, name: namer.symbol($0.name)) }
+        helpers = lowering.activations.map { $0.activation.code(namer, base: $0.name) }
         sections = Self.sections(lowering, strategy)
         stackBytes = Self.stackBytes(sections, elementBytes: plan.format.bytes)
         portableLoads = (lowering.portableWeightLoads, lowering.portableDepthwiseLoads)

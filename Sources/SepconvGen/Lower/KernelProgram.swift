@@ -195,6 +195,11 @@ indirect enum Statement: Hashable {
     case exit
     /// Returns a value from a helper.
     case result(Expr)
+    /// Returns from a routine without a value unless `a op b` holds (an
+    /// activation's row helper on an empty row): Swift states the condition
+    /// to go on (`guard n > 0 else { return }`), C the opposite one to leave
+    /// (`if (n <= 0) { return; }`), so the condition is a comparison, which has an opposite.
+    case returnUnless(Expr, Comparison, Expr)
     /// `if condition { then } else { otherwise }`.
     case branch(Expr, [Statement], [Statement])
     /// A scope with a comment on its opening line.
@@ -228,6 +233,18 @@ indirect enum Statement: Hashable {
 /// A comparison, which C and Swift spell alike.
 enum Comparison: String, Hashable, Sendable {
     case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">=", equal = "==", notEqual = "!="
+
+    /// The comparison that holds exactly when this one does not (on integers, or reals other than NaN).
+    var opposite: Comparison {
+        switch self {
+        case .less: .greaterOrEqual
+        case .lessOrEqual: .greater
+        case .greater: .lessOrEqual
+        case .greaterOrEqual: .less
+        case .equal: .notEqual
+        case .notEqual: .equal
+        }
+    }
 }
 
 /// An assignment, plain or compound, which C and Swift spell alike.
@@ -335,11 +352,14 @@ struct Routine: Hashable {
         case integer
         /// A fixed-width integer value: C `const int32_t`, Swift `Int32`.
         case value(IntegerType)
+        /// One value of the element type: C `const T`, Swift `T`.
+        case element
         /// A count the routine reads and updates: C `long *restrict`, Swift `inout Int`.
         case counter
         /// Elements read, perhaps the same as a `sharedOutput`'s (a step that works in place): C `const T *`, Swift `UnsafePointer<T>`.
         case sharedInput
-        /// Elements written, perhaps the same as a `sharedInput`'s: C `T *`, Swift `UnsafeMutablePointer<T>`.
+        /// Elements written, perhaps the same as a `sharedInput`'s, or read and
+        /// written in place (an activation's row): C `T *`, Swift `UnsafeMutablePointer<T>`.
         case sharedOutput
 
         // Network stream chain
@@ -352,11 +372,21 @@ struct Routine: Hashable {
     /// The base name of the routine that stores a tile through the activation and epilogue (`<layer>_finish`, `finish`).
     static let finishName = "finish"
 
+    /// What a routine returns.
+    enum Result: Hashable {
+        /// A fixed-width integer or a count.
+        case integer(IntegerType)
+        /// A value of the element type (an elementwise activation helper's).
+        case element
+    }
+
     /// The namer's base name.
     var name: String
-    /// The doc comment, one line; `(from, to)` pieces are step ranges, which
-    /// each language writes its own way.
+    /// The doc comment's first line; `(from, to)` pieces are step ranges,
+    /// which each language writes its own way.
     var comment: [CommentPiece]
+    /// The doc comment's further lines, plain text (an activation's notes on its formula).
+    var details: [String] = []
     /// Whether the routine is a vector kernel (C: `<layer>_KERNEL`, with its attributes).
     var isKernel = false
     /// Whether the routine is a border step (C: `<layer>_BORDER`, kept out of line).
@@ -365,13 +395,23 @@ struct Routine: Hashable {
     var isWide = false
     /// Whether the routine is kept out of line (C: the stream code's `<layer>_STREAM_OUTLINE`).
     var isOutlined = false
-    /// The type of the value the routine returns; nil: none.
-    var returns: IntegerType? = nil
+    /// Whether the routine is an activation helper, whose text `Activation.cCode`
+    /// and `swiftCode` also publish for code outside the layer to call: Swift
+    /// declares it `static`, not `private static`, and C passes its values
+    /// unqualified (`float x`, `int n`), the signatures that API has always printed.
+    var isHelper = false
+    /// Whether Swift always inlines the routine (`@inline(__always)`): an
+    /// elementwise activation helper, called once per output value in the
+    /// kernels' innermost loops, where a call costs more than its arithmetic;
+    /// the attribute makes inlining certain rather than the optimizer's choice.
+    var isInlined = false
+    /// What the routine returns; nil: nothing.
+    var returns: Result? = nil
     var parameters: [(name: String, kind: Kind)]
     var body: [Statement]
 
     static func == (a: Routine, b: Routine) -> Bool {
-        a.name == b.name && a.comment == b.comment && a.body == b.body
+        a.name == b.name && a.comment == b.comment && a.details == b.details && a.body == b.body
             && a.parameters.map(\.name) == b.parameters.map(\.name) && a.parameters.map(\.kind) == b.parameters.map(\.kind)
     }
 

@@ -223,7 +223,7 @@ struct QuantizedLowering {
         return Routine(
             name: "requantize",
             comment: [.text("acc * multiplier * 2^(-31 - shift) rounded twice as TFLite rounds it, plus the zero point in `offset`, clamped to least ... most.")],
-            returns: .int8,
+            returns: .integer(.int8),
             parameters: [("acc", .value(.int32)), ("multiplier", .value(.int32)), ("offset", .value(.int32)), ("shift", .value(.int32)),
                          ("least", .value(.int32)), ("most", .value(.int32))],
             body: [
@@ -260,7 +260,7 @@ struct QuantizedLowering {
         return Routine(
             name: "requantize",
             comment: [.text("acc * multiplier * 2^(shift - 31) rounded as TFLite rounds it, plus `zero`, clamped to least ... most.")],
-            returns: .int8,
+            returns: .integer(.int8),
             parameters: [("acc", .value(.int32)), ("multiplier", .value(.int32)), ("shift", .value(.int32)),
                          ("zero", .value(.int32)), ("least", .value(.int32)), ("most", .value(.int32))],
             body: [

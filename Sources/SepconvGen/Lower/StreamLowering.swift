@@ -192,7 +192,7 @@ struct StreamLowering {
             ], []),
         ]
         return Routine(name: "stream_push_frames", comment: [.text("A push of any count of frames (the general case of a push).")],
-                       isOutlined: true, returns: .count,
+                       isOutlined: true, returns: .integer(.count),
                        parameters: [("ring", .output), ("state_start", .counter), ("state_filled", .counter),
                                     ("frames", .input), ("count", .value(.count)), ("output", .output)], body: [
             Self.count("start", .pointee("state_start")),
@@ -244,7 +244,7 @@ struct StreamLowering {
         let window = geometry.windowFrames, c = geometry.frameChannels
         let (start, filled) = (Self.name("start"), Self.name("filled"))
         return Routine(name: "stream_feed", comment: [.text("A push of `count` frames, at least one; returns the output frames it wrote.")],
-                       returns: .count,
+                       returns: .integer(.count),
                        parameters: [("ring", .output), ("state_start", .counter), ("state_filled", .counter),
                                     ("frames", .input), ("count", .value(.count)), ("output", .output)], body: [
             .branch(.and(.compare(.name("count"), .equal, .int(1)), .compare(.pointee("state_filled"), .greaterOrEqual, .int(0))), [
@@ -272,7 +272,7 @@ struct StreamLowering {
         let (window, c, oc) = (geometry.windowFrames, geometry.frameChannels, geometry.outputChannels)
         let (start, filled, written) = (Self.name("start"), Self.name("filled"), Self.name("written"))
         return Routine(name: "stream_finish", comment: [.text("A flush: writes the output frames still owed, returns how many, and starts an empty signal.")],
-                       returns: .count,
+                       returns: .integer(.count),
                        parameters: [("ring", .output), ("state_start", .counter), ("state_filled", .counter), ("output", .output)], body: [
             Self.count("start", .pointee("state_start")),
             Self.count("filled", .pointee("state_filled")),

@@ -127,12 +127,12 @@ struct NetworkChainLowering {
             // Only a step on one frame has statements besides its count, and it keeps nothing in the state.
             let unused: [Statement] = effect.isEmpty ? [] : [.unused("state", because: "a step on one frame keeps nothing")]
             return Routine(name: "stream\(emitted.number)", comment: [.text("\(emitted.title): one frame in, its output frames out.")],
-                           returns: .count, parameters: parameters, body: unused + effect + [.result(count)])
+                           returns: .integer(.count), parameters: parameters, body: unused + effect + [.result(count)])
         }
         let (effect, count) = push(index, into: .name("y"), capacity: capacity)
         return Routine(name: "stream\(emitted.number)",
                        comment: [.text("\(emitted.title): one frame in, the network's output frames it leads to out.")],
-                       returns: .count, parameters: parameters, body: [
+                       returns: .integer(.count), parameters: parameters, body: [
             .integer("written", .int(0), .count, mutable: true),
             .scratch([Buffer(name: "y", count: capacity)], effect + [.integer("n", count, .count, mutable: false), passAll(index, count: .name("n"))]),
             .result(Self.written),
@@ -144,7 +144,7 @@ struct NetworkChainLowering {
         let i = Expr.name("i")
         let first = plan.streamedSteps.first?.number ?? 1
         return Routine(name: "stream_frames", comment: [.text("The `count` frames at `frames` through the chain, one at a time; returns the output frames written.")],
-                       returns: .count, parameters: [("state", .state), ("frames", .input), ("count", .value(.count)), ("output", .output)], body: [
+                       returns: .integer(.count), parameters: [("state", .state), ("frames", .input), ("count", .value(.count)), ("output", .output)], body: [
             .integer("written", .int(0), .count, mutable: true),
             .integer("i", .int(0), .count, mutable: true),
             .loopWhile(.less(i, .name("count")), [
@@ -177,7 +177,7 @@ struct NetworkChainLowering {
         let unused: [Statement] = (body.isEmpty ? [.unused("state", because: "no step keeps anything")] : [])
             + (writes ? [] : [.unused("output", because: "no step has frames left at flush")])
         return Routine(name: "stream_flush_steps", comment: [.text("Each step's last frames, in order, through the steps after it; every step's flush resets it.")],
-                       returns: .count, parameters: [("state", .state), ("output", .output)],
+                       returns: .integer(.count), parameters: [("state", .state), ("output", .output)],
                        body: unused + [.integer("written", .int(0), .count, mutable: writes)] + body + [.result(Self.written)])
     }
 

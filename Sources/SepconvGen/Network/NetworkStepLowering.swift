@@ -126,7 +126,7 @@ struct NetworkStepLowering {
     static func text(_ step: NetworkStep, network: String, base: String, dtype: DType, language: TargetLanguage)
         throws(NetworkCEmitter.Refusal) -> (lines: [String], callsMath: Bool) {
         let namer = Namer(layer: network, language: language, format: dtype.format)
-        let activation = try activationCode(step, name: namer.symbol(base + "_act"), dtype: dtype, language: language)
+        let activation = try activationCode(step, namer: namer, base: base + "_act")
         let (tables, routine) = NetworkStepLowering(step: step, base: base, activation: activation).program
         var printer = CodePrinter()
         func print<S: Spelling>(_ program: ProgramPrinter<S>) {
@@ -141,8 +141,8 @@ struct NetworkStepLowering {
         return (printer.lines, activation?.callsMath ?? false)
     }
 
-    /// The code of the step's activation named `name`, if it has one; glu (which halves the last axis) is not emitted in networks yet.
-    private static func activationCode(_ step: NetworkStep, name: String, dtype: DType, language: TargetLanguage)
+    /// The code of the step's activation as the helper `base`, if it has one; glu (which halves the last axis) is not emitted in networks yet.
+    private static func activationCode(_ step: NetworkStep, namer: Namer, base: String)
         throws(NetworkCEmitter.Refusal) -> ActivationCode? {
         let activation: Activation
         switch step.operation {
@@ -150,7 +150,7 @@ struct NetworkStepLowering {
         case .activation(let layer):
             // Arguments equal to an activation's defaults (ReLU()) use that activation's code.
             guard let function = layer.plain else {
-                return (layer.parametric ?? .relu(maxValue: nil, negativeSlope: 0, threshold: 0)).code(language, dtype: dtype, name: name)
+                return (layer.parametric ?? .relu(maxValue: nil, negativeSlope: 0, threshold: 0)).code(namer, base: base)
             }
             activation = function
         default: return nil
@@ -158,6 +158,6 @@ struct NetworkStepLowering {
         guard activation != .glu else {
             throw NetworkCEmitter.Refusal(message: "layer '\(Identifier.printable(step.layers[0]))' (\(step.className), position \(step.position)): glu is not emitted in networks yet")
         }
-        return activation.code(language, dtype: dtype, name: name)
+        return activation.code(namer, base: base)
     }
 }

@@ -28,7 +28,7 @@ enum NetworkStreamLowering {
         ])
         let push = Routine(name: "pool\(k)", comment: [.text("Pooling step \(k): frame i completes the window that ends there "
                                                              + "(output t with t * \(stride) - \(padLeft) + \(size) - 1 == i).")],
-                           returns: .count, parameters: [("ring", .output), ("frames", .counter), ("x", .input), ("y", .output)], body: [
+                           returns: .integer(.count), parameters: [("ring", .output), ("frames", .counter), ("x", .input), ("y", .output)], body: [
             .integer("i", .pointee("frames"), .count, mutable: false),
             .assign(.pointee("frames"), .set, .sum([i, .int(1)])),
             .integer("first", .minus(i, .int(size - 1 - padLeft)), .count, mutable: false),
@@ -42,7 +42,7 @@ enum NetworkStreamLowering {
         guard same else { return [window, push] }
         let flush = Routine(name: "pool\(k)_flush", comment: [.text("Pooling step \(k), 'same': the windows that reach past the last frame, cut there "
                                                                     + "(an average divides by the frames it covers).")],
-                            returns: .count, parameters: [("ring", .input), ("frames", .counter), ("y", .output)], body: [
+                            returns: .integer(.count), parameters: [("ring", .input), ("frames", .counter), ("y", .output)], body: [
             .integer("n", .pointee("frames"), .count, mutable: false),
             .integer("total", .quotient(.sum([n, .int(stride - 1)]), .int(stride)), .count, mutable: false),
             .integer("t", .select(.compare(n, .greater, .int(delay)), .sum([.quotient(.minus(n, .int(delay + 1)), .int(stride)), .int(1)]), .int(0)),
@@ -69,7 +69,7 @@ enum NetworkStreamLowering {
         let clear = Statement.loop("i", from: .int(0), to: .times(zeros, .int(channels)), [.assign(.element(.name("y"), .name("i")), .set, .real(0))])
         let firstZeros = Expr.select(.compare(.pointee("frames"), .equal, .int(0)), .int(left), .int(0))
         return [
-            Routine(name: "pad\(k)", comment: [.text("Padding step \(k): the left zeros with the first frame.")], returns: .count,
+            Routine(name: "pad\(k)", comment: [.text("Padding step \(k): the left zeros with the first frame.")], returns: .integer(.count),
                     parameters: [("frames", .counter), ("x", .input), ("y", .output)], body: [
                 .integer("zeros", firstZeros, .count, mutable: false),
                 .assign(.pointee("frames"), .add, .int(1)),
@@ -78,7 +78,7 @@ enum NetworkStreamLowering {
                 .result(.sum([zeros, .int(1)])),
             ]),
             Routine(name: "pad\(k)_flush", comment: [.text("Padding step \(k): the right zeros (and the left ones, when no frame came) at flush.")],
-                    returns: .count, parameters: [("frames", .counter), ("y", .output)], body: [
+                    returns: .integer(.count), parameters: [("frames", .counter), ("y", .output)], body: [
                 .integer("zeros", .sum([.group(firstZeros), .int(right)]), .count, mutable: false),
                 clear,
                 .assign(.pointee("frames"), .set, .int(0)),

@@ -197,8 +197,9 @@ struct ActivationCodeTests {
     func callsMathIsWhatTheHelpersCall(_ dtype: DType) {
         let suffix = dtype.format.cSuffix
         let functions = ["exp", "expm1", "log", "log1p", "tanh", "erfc", "sqrt", "fabs"].map { $0 + suffix + "(" }
-        let codes = Activation.allCases.map { $0.code(.c, dtype: dtype, name: "a") }
-            + [ParametricActivation.elu(alpha: 0.5), .relu(maxValue: 6, negativeSlope: 0.1, threshold: 0.5)].map { $0.code(.c, dtype: dtype, name: "a") }
+        let namer = Namer(layer: "n", language: .c, format: dtype.format)
+        let codes = Activation.allCases.map { $0.code(namer, base: "a") }
+            + [ParametricActivation.elu(alpha: 0.5), .relu(maxValue: 6, negativeSlope: 0.1, threshold: 0.5)].map { $0.code(namer, base: "a") }
         for code in codes {
             let text = code.helpers.joined(separator: "\n")
             #expect(code.callsMath == functions.contains { text.contains($0) }, "\(text)")

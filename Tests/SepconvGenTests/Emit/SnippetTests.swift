@@ -114,6 +114,61 @@ import Testing
         ])
     }
 
+    /// An activation helper is a routine like the kernels': an elementwise one
+    /// takes and returns one value (C unqualified, Swift `static` and always
+    /// inlined), its doc comment on several lines; a row helper leaves an
+    /// empty row at once (Swift's `guard`, C's opposite comparison).
+    @Test func printersSpellActivationHelpers() {
+        let x = Expr.name("x")
+        let element = Routine(name: "act", comment: [.text("Twice x.")], details: ["A second line."], isHelper: true, isInlined: true,
+                              returns: .element, parameters: [("x", .element)], body: [.result(.product(.decimal("2.0"), x))])
+        let row = Routine(name: "epilogue0_act", comment: [.text("Halves the row.")], isHelper: true,
+                          parameters: [("row", .sharedOutput), ("n", .integer)], body: [
+            .returnUnless(.name("n"), .greater, .int(0)),
+            .counting("i", from: .int(0), to: .name("n"), [.assign(.element(.name("row"), .name("i")), .multiply, .decimal("0.5"))]),
+        ])
+        let (c, swift) = spell { $0.print([element, row], into: &$1) } swift: { $0.print([element, row], into: &$1) }
+        #expect(c.lines == [
+            "/*",
+            " * Twice x.",
+            " * A second line.",
+            " */",
+            "static float k_act(float x)",
+            "{",
+            "    return 2.0f * x;",
+            "}",
+            "",
+            "/* Halves the row. */",
+            "static void k_epilogue0_act(float *row, int n)",
+            "{",
+            "    if (n <= 0) {",
+            "        return;",
+            "    }",
+            "    for (int i = 0; i < n; ++i) {",
+            "        row[i] *= 0.5f;",
+            "    }",
+            "}",
+            "",
+        ])
+        #expect(swift.lines == [
+            "/// Twice x.",
+            "/// A second line.",
+            "@inline(__always)",
+            "static func act(_ x: Double) -> Double {",
+            "    return 2.0 * x",
+            "}",
+            "",
+            "/// Halves the row.",
+            "static func epilogue0Act(_ row: UnsafeMutablePointer<Double>, _ n: Int) {",
+            "    guard n > 0 else { return }",
+            "    for i in 0..<n {",
+            "        row[i] *= 0.5",
+            "    }",
+            "}",
+            "",
+        ])
+    }
+
     /// Real arithmetic prints the parentheses its operands' order needs and
     /// no more: a sum under a quotient, a product as a right operand (the
     /// rounding order), a grouped `?:`; C adds the precision's suffix to

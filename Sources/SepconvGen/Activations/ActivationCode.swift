@@ -42,7 +42,7 @@ extension Activation {
     /// `(x + sqrt(x * x + 4)) / 2`, so that it matches Keras to the last bit,
     /// cancellation for large negative x included.
     public func cCode(dtype: DType, prefix: String) -> ActivationCode {
-        code(Namer(layer: prefix, language: .c, format: dtype.format), base: "act")
+        ActivationCode(printing: helper(Namer(layer: prefix, language: .c, format: dtype.format), base: "act"))
     }
 
     /// The Swift 6 source of the activation for a layer of `dtype`: one
@@ -51,20 +51,51 @@ extension Activation {
     /// which the emitted file imports. Same arithmetic as `cCode`.
     public func swiftCode(dtype: DType) -> ActivationCode {
         // A Swift member's name has no layer prefix.
-        code(Namer(layer: "", language: .swift, format: dtype.format), base: "act")
+        ActivationCode(printing: helper(Namer(layer: "", language: .swift, format: dtype.format), base: "act"))
     }
 
-    /// The source as the helper `base`, in `namer`'s language, element type and spelling of names.
-    func code(_ namer: Namer, base: String) -> ActivationCode {
+    /// The helper `base` in `namer`'s language, element type and spelling of names; none for linear.
+    func helper(_ namer: Namer, base: String) -> ActivationHelper? {
         var writer = ActivationCodeWriter(namer: namer, base: base)
-        return writer.code(for: self)
+        return writer.helper(for: self)
+    }
+}
+
+/// An activation's helper as the lowering holds it: a routine of the kernel
+/// program, which the printers spell like every other, and whether its body
+/// calls the C math library (C: `<math.h>`, the header's `-lm` note).
+struct ActivationHelper {
+    let routine: Routine
+    let callsMath: Bool
+    /// The language, element type and spelling of names it was built for.
+    let namer: Namer
+
+    /// Whether it is an elementwise function `T name(T x)`; otherwise an in-place row function `name(row, n)`.
+    var isElementwise: Bool { routine.returns == .element }
+}
+
+extension ActivationCode {
+    /// The source text of `helper` (none: linear, nothing to call).
+    init(printing helper: ActivationHelper?) {
+        guard let helper else {
+            self.init(helpers: [], elementFunction: nil, rowFunction: nil)
+            return
+        }
+        var printer = CodePrinter()
+        switch helper.namer.language {
+        case .c: ProgramPrinter(spelling: CSpelling(namer: helper.namer)).print(helper.routine, into: &printer)
+        case .swift: ProgramPrinter(spelling: SwiftSpelling(namer: helper.namer)).print(helper.routine, into: &printer)
+        }
+        let name = helper.namer.symbol(helper.routine.name)
+        self.init(helpers: printer.lines, elementFunction: helper.isElementwise ? name : nil, rowFunction: helper.isElementwise ? nil : name,
+                  callsMath: helper.callsMath)
     }
 }
 
 extension ParametricActivation {
-    /// The source as the elementwise helper `base`, in `namer`'s language, element type and
+    /// The elementwise helper `base`, in `namer`'s language, element type and
     /// spelling of names, its constants exact literals.
-    func code(_ namer: Namer, base: String) -> ActivationCode {
+    func helper(_ namer: Namer, base: String) -> ActivationHelper {
         var writer = ActivationCodeWriter(namer: namer, base: base)
         let (x, y, zero) = (Expr.name("x"), Expr.name("y"), Expr.decimal("0.0"))
         let constant = { (value: Double) in Expr.group(.real(value)) }
@@ -97,12 +128,12 @@ extension ParametricActivation {
     }
 }
 
-/// Prints one activation's helper in C or Swift.
+/// Builds one activation's helper for C or Swift.
 ///
 /// A helper is a kernel-program `Routine` whose body is statements
-/// (`Statement`) over typed real expressions (`Expr`), printed by the same
-/// `ProgramPrinter` as the kernels' routines, which spells its signature,
-/// doc comment, literals, the math library and |x| per language.
+/// (`Statement`) over typed real expressions (`Expr`); the same
+/// `ProgramPrinter` as the kernels' routines spells its signature, doc
+/// comment, literals, the math library and |x| per language.
 private struct ActivationCodeWriter {
     /// The language, element type and spelling of names.
     let namer: Namer
@@ -113,7 +144,7 @@ private struct ActivationCodeWriter {
     /// not as their argument (a method call takes its copy of `self` first).
     private(set) var callsMath = false
 
-    /// The helper's name, as the namer spells it.
+    /// The helper's name, as the namer spells it (glu's doc comment names it).
     var name: String { namer.symbol(base) }
 
     /// A call of the C library's math function `function` (`exp`, `tanh`, ...)
@@ -129,23 +160,16 @@ private struct ActivationCodeWriter {
         return .magnitude(argument)
     }
 
-    /// The helper `routine` printed, as the source text of the activation:
-    /// an elementwise function if it returns a value, else a row function.
-    func printed(_ routine: Routine) -> ActivationCode {
-        var printer = CodePrinter()
-        switch namer.language {
-        case .c: ProgramPrinter(spelling: CSpelling(namer: namer)).print(routine, into: &printer)
-        case .swift: ProgramPrinter(spelling: SwiftSpelling(namer: namer)).print(routine, into: &printer)
-        }
-        let elementwise = routine.returns == .element
-        return ActivationCode(helpers: printer.lines, elementFunction: elementwise ? name : nil, rowFunction: elementwise ? nil : name,
-                              callsMath: callsMath)
+    /// `routine` as the helper, with what its body calls.
+    func helper(_ routine: Routine) -> ActivationHelper {
+        ActivationHelper(routine: routine, callsMath: callsMath, namer: namer)
     }
 
-    mutating func code(for activation: Activation) -> ActivationCode {
+    /// The helper of `activation`; none for linear, whose output is its input.
+    mutating func helper(for activation: Activation) -> ActivationHelper? {
         switch activation {
         case .linear:
-            return ActivationCode(helpers: [], elementFunction: nil, rowFunction: nil)
+            return nil
         case .softmax:
             let parts = softmax()
             return rowHelper(parts)
@@ -267,8 +291,8 @@ private struct ActivationCodeWriter {
     }
 
     /// An elementwise helper `T name(T x)`, its doc comment `comment` then the lines `details`.
-    func elementHelper(_ comment: String, details: [String] = [], _ body: [Statement]) -> ActivationCode {
-        printed(Routine(name: base, comment: [.text(comment)], details: details, isHelper: true, isInlined: true, returns: .element,
+    func elementHelper(_ comment: String, details: [String] = [], _ body: [Statement]) -> ActivationHelper {
+        helper(Routine(name: base, comment: [.text(comment)], details: details, isHelper: true, isInlined: true, returns: .element,
                         parameters: [("x", .element)], body: body))
     }
 
@@ -344,8 +368,8 @@ private struct ActivationCodeWriter {
     }
 
     /// An in-place row helper `void name(T *row, int n)`, which leaves an empty row as it is.
-    func rowHelper(_ parts: RowParts) -> ActivationCode {
-        printed(Routine(name: base, comment: [.text(parts.comment)], details: parts.details, isHelper: true,
+    func rowHelper(_ parts: RowParts) -> ActivationHelper {
+        helper(Routine(name: base, comment: [.text(parts.comment)], details: parts.details, isHelper: true,
                         parameters: [("row", .sharedOutput), ("n", .integer)], body: [.returnUnless(n, .greater, .int(0))] + parts.body))
     }
 }

@@ -51,11 +51,11 @@ enum ActivationFunction: Hashable, Sendable {
     case named(Activation)
     case parametric(ParametricActivation)
 
-    /// The source of the helper `base`, in `namer`'s language, element type and spelling of names.
-    func code(_ namer: Namer, base: String) -> ActivationCode {
+    /// The helper `base`, in `namer`'s language, element type and spelling of names; none for linear.
+    func helper(_ namer: Namer, base: String) -> ActivationHelper? {
         switch self {
-        case .named(let activation): activation.code(namer, base: base)
-        case .parametric(let function): function.code(namer, base: base)
+        case .named(let activation): activation.helper(namer, base: base)
+        case .parametric(let function): function.helper(namer, base: base)
         }
     }
 }

@@ -221,7 +221,7 @@ struct ProgramPrinter<S: Spelling> {
     /// The module's activation helpers, an empty line after each.
     func printHelpers(_ module: KernelModule, into printer: inout CodePrinter) {
         for helper in module.helpers {
-            printer.lines(helper.helpers)
+            print(helper.routine, into: &printer)
             printer.line()
         }
     }

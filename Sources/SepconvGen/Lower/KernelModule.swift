@@ -48,8 +48,8 @@ struct KernelModule {
     let weightTables: [Statement]
     /// The epilogue's tables: its affine steps' scales and shifts.
     let epilogueTables: [Statement]
-    /// The activation helpers (`act`, `epilogue<i>_act`), each as the language's source.
-    let helpers: [ActivationCode]
+    /// The activation helpers (`act`, `epilogue<i>_act`).
+    let helpers: [ActivationHelper]
     /// The routines in print order, up to and including the item.
     let sections: [Section]
     /// Bytes of the stack buffers the kernel's routines declare: the C header's stack bound.
@@ -66,7 +66,7 @@ struct KernelModule {
         let strategy = plan.unroll[language]
         weightTables = strategy == .loops && plan.borrowedTables[language] == nil ? KernelLayout(plan: plan).weightTables(language) : []
         epilogueTables = lowering.epilogueTables
-        helpers = lowering.activations.map { $0.activation.code(namer, base: $0.name) }
+        helpers = lowering.activations.compactMap { $0.activation.helper(namer, base: $0.name) }
         sections = Self.sections(lowering, strategy)
         stackBytes = Self.stackBytes(sections, elementBytes: plan.format.bytes)
         portableLoads = (lowering.portableWeightLoads, lowering.portableDepthwiseLoads)

@@ -7,8 +7,8 @@ struct NetworkStepLowering {
     let step: NetworkStep
     /// The routine's base name (`s<k>` in the batch function, `f<k>` in the stream); its tables and helpers are named after it.
     let base: String
-    /// The step's activation in the printing language, when it has one.
-    let activation: ActivationCode?
+    /// The step's activation helper in the printing language, when it has one.
+    let activation: ActivationHelper?
 
     /// The tables, then the routine.
     var program: (tables: [Statement], routine: Routine) {
@@ -113,11 +113,12 @@ struct NetworkStepLowering {
 
     /// The activation applied in place to the `length` values at `row`.
     private func activate(row: Expr, length: Int) -> [Statement] {
-        if let function = activation?.rowFunction { return [.call(.name(function), [row, .int(length)])] }
-        guard let function = activation?.elementFunction else { return [] }
+        guard let activation else { return [] }
+        let function = Expr.symbol(activation.routine.name)
+        guard activation.isElementwise else { return [.call(function, [row, .int(length)])] }
         let j = Expr.name("j")
         return [.loop("j", from: .int(0), to: .int(length), [
-            .assign(.element(.group(row), j), .set, .call(.name(function), [.element(.group(row), j)])),
+            .assign(.element(.group(row), j), .set, .call(function, [.element(.group(row), j)])),
         ])]
     }
 
@@ -126,12 +127,12 @@ struct NetworkStepLowering {
     static func text(_ step: NetworkStep, network: String, base: String, dtype: DType, language: TargetLanguage)
         throws(NetworkCEmitter.Refusal) -> (lines: [String], callsMath: Bool) {
         let namer = Namer(layer: network, language: language, format: dtype.format)
-        let activation = try activationCode(step, namer: namer, base: base + "_act")
+        let activation = try activationHelper(step, namer: namer, base: base + "_act")
         let (tables, routine) = NetworkStepLowering(step: step, base: base, activation: activation).program
         var printer = CodePrinter()
         func print<S: Spelling>(_ program: ProgramPrinter<S>) {
             for table in tables { program.print([table], into: &printer) }
-            printer.lines(activation?.helpers ?? [])
+            if let activation { program.print(activation.routine, into: &printer) }
             program.print(routine, into: &printer)
         }
         switch language {
@@ -141,16 +142,16 @@ struct NetworkStepLowering {
         return (printer.lines, activation?.callsMath ?? false)
     }
 
-    /// The code of the step's activation as the helper `base`, if it has one; glu (which halves the last axis) is not emitted in networks yet.
-    private static func activationCode(_ step: NetworkStep, namer: Namer, base: String)
-        throws(NetworkCEmitter.Refusal) -> ActivationCode? {
+    /// The step's activation as the helper `base`, if it has one; glu (which halves the last axis) is not emitted in networks yet.
+    private static func activationHelper(_ step: NetworkStep, namer: Namer, base: String)
+        throws(NetworkCEmitter.Refusal) -> ActivationHelper? {
         let activation: Activation
         switch step.operation {
         case .dense(_, _, _, _, let function): activation = function
         case .activation(let layer):
             // Arguments equal to an activation's defaults (ReLU()) use that activation's code.
             guard let function = layer.plain else {
-                return (layer.parametric ?? .relu(maxValue: nil, negativeSlope: 0, threshold: 0)).code(namer, base: base)
+                return (layer.parametric ?? .relu(maxValue: nil, negativeSlope: 0, threshold: 0)).helper(namer, base: base)
             }
             activation = function
         default: return nil
@@ -158,6 +159,6 @@ struct NetworkStepLowering {
         guard activation != .glu else {
             throw NetworkCEmitter.Refusal(message: "layer '\(Identifier.printable(step.layers[0]))' (\(step.className), position \(step.position)): glu is not emitted in networks yet")
         }
-        return activation.code(namer, base: base)
+        return activation.helper(namer, base: base)
     }
 }

@@ -198,8 +198,9 @@ struct ActivationCodeTests {
         let suffix = dtype.format.cSuffix
         let functions = ["exp", "expm1", "log", "log1p", "tanh", "erfc", "sqrt", "fabs"].map { $0 + suffix + "(" }
         let namer = Namer(layer: "n", language: .c, format: dtype.format)
-        let codes = Activation.allCases.map { $0.code(namer, base: "a") }
-            + [ParametricActivation.elu(alpha: 0.5), .relu(maxValue: 6, negativeSlope: 0.1, threshold: 0.5)].map { $0.code(namer, base: "a") }
+        let helpers = Activation.allCases.map { $0.helper(namer, base: "a") }
+            + [ParametricActivation.elu(alpha: 0.5), .relu(maxValue: 6, negativeSlope: 0.1, threshold: 0.5)].map { $0.helper(namer, base: "a") }
+        let codes = helpers.map(ActivationCode.init(printing:))
         for code in codes {
             let text = code.helpers.joined(separator: "\n")
             #expect(code.callsMath == functions.contains { text.contains($0) }, "\(text)")
